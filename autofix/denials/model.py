@@ -1,0 +1,70 @@
+"""The denial record: one denied IAM action, as read from some text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class DenyKind(StrEnum):
+    """Why AWS denied the request (the `deny` field of `autofix explain --json`)."""
+
+    IMPLICIT = "implicit"
+    EXPLICIT_IDENTITY = "explicit-identity"
+    SCP = "scp"
+    BOUNDARY = "boundary"
+    SESSION = "session"
+    RESOURCE_POLICY = "resource-policy"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Denial:
+    """One denied action.
+
+    `action` is the IAM action (service prefix lower-case) or None when the text
+    names none and no operation maps to one. `source` names the channel the
+    denial was harvested from (`output`, `stack-events`, `decoded`, `deny-log`),
+    `evidence` the text that proved it.
+    """
+
+    action: str | None
+    resource: str | None = None
+    principal: str | None = None
+    deny: DenyKind = DenyKind.IMPLICIT
+    operation: str | None = None
+    policy_arn: str | None = None
+    encoded_message: str | None = None
+    action_known: bool = True
+    source: str = "output"
+    evidence: str = field(default="", compare=False)
+
+    @property
+    def fixable(self) -> bool:
+        """True only when adding an identity-policy Allow can fix it."""
+        return (
+            self.deny is DenyKind.IMPLICIT
+            and self.action is not None
+            and self.action_known
+            and self.encoded_message is None
+        )
+
+    @property
+    def key(self) -> tuple[str | None, str | None, str | None]:
+        """Identity for de-duplication across channels: action, resource, principal."""
+        return (self.action.lower() if self.action else None, self.resource, self.principal)
+
+    def with_source(self, source: str) -> Denial:
+        return replace(self, source=source)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable `autofix explain --json` shape."""
+        return {
+            "action": self.action,
+            "resource": self.resource,
+            "principal": self.principal,
+            "deny": self.deny.value,
+            "operation": self.operation,
+            "fixable": self.fixable,
+        }

@@ -1,0 +1,1 @@
+"""Policy documents: what the deployer is granted, and how it is written."""

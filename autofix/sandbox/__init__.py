@@ -1,0 +1,1 @@
+"""The embedded sandbox account: a moto server with IAM enforced."""

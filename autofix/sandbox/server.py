@@ -1,0 +1,241 @@
+"""Run a moto server on 127.0.0.1 with IAM enforced and an operator identity.
+
+The server runs in its own process (`python -m autofix.sandbox.server`), so
+each sandbox is a fresh account and the deploy loop never competes with it for
+the interpreter. The parent side is `EmbeddedSandbox`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+OPERATOR_USER = "autofix-operator"
+DEFAULT_ACCOUNT_ID = "123456789012"
+_ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key pair (plus session token for assumed roles)."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+
+    def env(self) -> dict[str, str]:
+        env = {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+        if self.session_token:
+            env["AWS_SESSION_TOKEN"] = self.session_token
+        return env
+
+
+@dataclass(frozen=True)
+class SandboxInfo:
+    """What a client needs to talk to a running sandbox."""
+
+    endpoint: str
+    account_id: str
+    region: str
+    operator: Credentials
+    deny_log: Path | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "account_id": self.account_id,
+            "region": self.region,
+            "operator": {
+                "access_key_id": self.operator.access_key_id,
+                "secret_access_key": self.operator.secret_access_key,
+            },
+            "deny_log": str(self.deny_log) if self.deny_log else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SandboxInfo:
+        op = data["operator"]
+        return cls(
+            endpoint=data["endpoint"],
+            account_id=data["account_id"],
+            region=data["region"],
+            operator=Credentials(op["access_key_id"], op["secret_access_key"]),
+            deny_log=Path(data["deny_log"]) if data.get("deny_log") else None,
+        )
+
+
+class SandboxError(RuntimeError):
+    """The embedded sandbox could not start."""
+
+
+def serve(
+    port: int,
+    region: str,
+    account_id: str,
+    deny_log: Path | None,
+    on_ready: Any,
+    stop: threading.Event,
+) -> None:
+    """Start moto in this process, bootstrap the operator, enforce IAM, block until `stop`."""
+    os.environ["MOTO_ACCOUNT_ID"] = account_id
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    import boto3
+    from moto import settings
+    from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+    from autofix.sandbox import fidelity
+
+    fidelity.install(deny_log=deny_log)
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, real_port = server.get_host_and_port()
+    endpoint = f"http://{host}:{real_port}"
+    iam = boto3.client(
+        "iam",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="bootstrap",
+        aws_secret_access_key="bootstrap",
+    )
+    iam.create_user(UserName=OPERATOR_USER)
+    iam.put_user_policy(
+        UserName=OPERATOR_USER,
+        PolicyName="autofix-operator-admin",
+        PolicyDocument=json.dumps(_ADMIN_POLICY),
+    )
+    key = iam.create_access_key(UserName=OPERATOR_USER)["AccessKey"]
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    info = SandboxInfo(
+        endpoint=endpoint,
+        account_id=account_id,
+        region=region,
+        operator=Credentials(key["AccessKeyId"], key["SecretAccessKey"]),
+        deny_log=deny_log,
+    )
+    on_ready(info)
+    try:
+        stop.wait()
+    finally:
+        server.stop()
+
+
+class EmbeddedSandbox:
+    """Context manager: a sandbox server in a child process.
+
+    >>> with EmbeddedSandbox(region="us-east-1") as info:
+    ...     info.endpoint
+    """
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        deny_log: Path | None = None,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.deny_log = deny_log
+        self.startup_timeout = startup_timeout
+        self._proc: subprocess.Popen[str] | None = None
+        self.info: SandboxInfo | None = None
+
+    def __enter__(self) -> SandboxInfo:
+        cmd = [
+            sys.executable,
+            "-m",
+            "autofix.sandbox.server",
+            "--port",
+            "0",
+            "--region",
+            self.region,
+            "--account-id",
+            self.account_id,
+            "--json",
+        ]
+        if self.deny_log:
+            cmd += ["--deny-log", str(self.deny_log)]
+        self._proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,  # a Ctrl-C on the terminal goes to us, not the server
+        )
+        line = _read_line(self._proc.stdout, self.startup_timeout)
+        if not line:
+            err = self._proc.stderr.read() if self._proc.stderr else ""
+            self.__exit__(None, None, None)
+            raise SandboxError(f"embedded sandbox did not start: {err.strip()[-500:]}")
+        self.info = SandboxInfo.from_json(json.loads(line))
+        return self.info
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+def _read_line(stream: IO[str] | None, timeout: float) -> str:
+    if stream is None:
+        return ""
+    result: list[str] = []
+    reader = threading.Thread(target=lambda: result.append(stream.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return result[0].strip() if result else ""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Child-process entry point: print one JSON line when ready, serve until SIGTERM."""
+    parser = argparse.ArgumentParser(prog="autofix.sandbox.server")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID)
+    parser.add_argument("--deny-log", type=Path)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def ready(info: SandboxInfo) -> None:
+        print(json.dumps(info.to_json()), flush=True)
+
+    serve(args.port, args.region, args.account_id, args.deny_log, ready, stop)
+
+
+if __name__ == "__main__":
+    main()
