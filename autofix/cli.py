@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import TextIO
 
 import click
 
 from autofix import __version__
+from autofix.errors import AutofixError, ConfigError
+
+CONFIG_NAMES = ("autofix.toml", "pyproject.toml")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -15,10 +20,98 @@ def cli() -> None:
     """Find, by trial and error, the exact IAM permissions a deployment needs."""
 
 
+@cli.command(context_settings={"ignore_unknown_options": False})
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="autofix.toml, or a pyproject.toml with [tool.autofix].",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory (default: .autofix/ beside the config).",
+)
+@click.option(
+    "--from",
+    "start_policy",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Start from this saved policy and widen only what is newly missing.",
+)
+@click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts per step.")
+@click.option(
+    "--scope",
+    type=click.Choice(["resource", "service", "any"]),
+    help="How tightly grants are scoped to resources.",
+)
+@click.option("--region", help="Region (with -- COMMAND, no config file).")
+@click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def run(
+    config_path: Path | None,
+    out: Path | None,
+    start_policy: Path | None,
+    max_attempts: int | None,
+    scope: str | None,
+    region: str | None,
+    verbose: bool,
+    command: tuple[str, ...],
+) -> None:
+    """Discover the policy the deploy steps need, from the start policy to success.
+
+    \b
+    autofix run --config playground/serverless-demo/autofix.toml
+    autofix run -- sls deploy --stage dev
+    """
+    from autofix import app
+    from autofix.console import Console
+
+    config = _config_for(config_path, command, region)
+    options = app.with_out_dir(
+        app.RunOptions(Path("."), max_attempts, scope, start_policy, verbose), config, out
+    )
+    outcome = app.run(config, options, Console(verbose=verbose))
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
+@click.option("--region", default="us-east-1", show_default=True)
+@click.option(
+    "--deny-log",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write every denial the sandbox issues to this JSON-lines file.",
+)
+def sandbox(region: str, deny_log: Path | None) -> None:
+    """Run the embedded sandbox account in the foreground and print its export lines."""
+    import threading
+
+    from autofix.sandbox.server import serve
+
+    stop = threading.Event()
+
+    def ready(info: object) -> None:
+        from autofix.sandbox.server import SandboxInfo
+
+        assert isinstance(info, SandboxInfo)
+        click.echo("# embedded sandbox ready: paste these lines into another shell")
+        click.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
+        click.echo(f"export AWS_ACCESS_KEY_ID={info.operator.access_key_id}")
+        click.echo(f"export AWS_SECRET_ACCESS_KEY={info.operator.secret_access_key}")
+        click.echo(f"export AWS_REGION={info.region} AWS_DEFAULT_REGION={info.region}")
+        click.echo(f"# account {info.account_id}; these are the operator's (admin) keys.")
+        click.echo("# Ctrl-C stops the sandbox; its state is not kept.", err=False)
+
+    try:
+        serve(0, region, "123456789012", deny_log, ready, stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 @cli.command()
 @click.argument("source", default="-", type=click.File("r", encoding="utf-8", errors="replace"))
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable contract.")
-def explain(source: click.utils.LazyFile, as_json: bool) -> None:
+def explain(source: TextIO, as_json: bool) -> None:
     """Explain the permission errors in error text (FILE, or - for stdin)."""
     from autofix.explain import explain_human, explain_json
 
@@ -26,9 +119,44 @@ def explain(source: click.utils.LazyFile, as_json: bool) -> None:
     click.echo(explain_json(text) if as_json else explain_human(text))
 
 
+def _config_for(config_path: Path | None, command: tuple[str, ...], region: str | None):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from autofix.config import Config, SandboxConfig, load_config, steps_from_command
+
+    if command:
+        if config_path is not None:
+            base = load_config(config_path)
+            return replace(base, steps=steps_from_command(list(command), Path.cwd()))
+        sandbox = SandboxConfig(region=region or "us-east-1")
+        return Config(
+            steps=steps_from_command(list(command), Path.cwd()),
+            sandbox=sandbox,
+            base_dir=Path.cwd(),
+        )
+    if config_path is None:
+        config_path = next((Path(n) for n in CONFIG_NAMES if Path(n).is_file()), None)
+        if config_path is None:
+            raise ConfigError(
+                "no config: pass --config FILE, or a command after -- (autofix run -- sls deploy)"
+            )
+    return load_config(config_path)
+
+
 def main() -> None:
     try:
-        cli.main(prog_name="autofix", standalone_mode=True)
-    except KeyboardInterrupt:
+        cli.main(prog_name="autofix", standalone_mode=False)
+    except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted: policy.json and the ledger are intact", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except AutofixError as exc:
+        click.secho(f"autofix: error: {exc}", err=True, fg="red")
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise

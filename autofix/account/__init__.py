@@ -1,0 +1,1 @@
+"""The two identities: the operator (admin of the sandbox) and the deployer."""

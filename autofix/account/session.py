@@ -1,0 +1,71 @@
+"""The operator's session and the account guard.
+
+The operator edits the deployer's policy, reads stack events and cleans up; it
+is never the deployer, and its own permissions are never edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from autofix.config import SandboxConfig
+from autofix.errors import ConfigError, SafetyRefusal
+from autofix.sandbox.server import SandboxInfo
+
+_RETRIES = BotoConfig(retries={"max_attempts": 8, "mode": "adaptive"})
+
+
+@dataclass(frozen=True)
+class Operator:
+    """An admin session on the sandbox account."""
+
+    session: boto3.Session
+    endpoint: str | None
+    account_id: str
+    arn: str
+    region: str
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint, config=_RETRIES)
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint is not None
+
+
+def local_operator(info: SandboxInfo) -> Operator:
+    """The operator of the embedded sandbox."""
+    session = boto3.Session(
+        aws_access_key_id=info.operator.access_key_id,
+        aws_secret_access_key=info.operator.secret_access_key,
+        region_name=info.region,
+    )
+    sts = session.client("sts", endpoint_url=info.endpoint)
+    arn = sts.get_caller_identity()["Arn"]
+    return Operator(session, info.endpoint, info.account_id, arn, info.region)
+
+
+def aws_operator(config: SandboxConfig) -> Operator:
+    """The operator of a real account, refused unless the account is allow-listed."""
+    try:
+        session = boto3.Session(profile_name=config.profile, region_name=config.region)
+        identity = session.client("sts").get_caller_identity()
+    except (BotoCoreError, ClientError) as exc:
+        raise ConfigError(f"sandbox.profile: cannot use the operator credentials: {exc}") from None
+    account = identity["Account"]
+    if account not in config.allowed_accounts:
+        allowed = ", ".join(config.allowed_accounts)
+        raise SafetyRefusal(
+            f"account {account} is not in sandbox.allowed_accounts ({allowed}); "
+            "autofix edits IAM and only runs in an account you allow-listed"
+        )
+    endpoint = session.client("sts").meta.endpoint_url
+    is_custom = "amazonaws.com" not in endpoint
+    return Operator(
+        session, endpoint if is_custom else None, account, identity["Arn"], config.region
+    )

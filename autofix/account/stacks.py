@@ -1,0 +1,109 @@
+"""CloudFormation stacks a step touched, and making them usable for the next attempt.
+
+Only stacks created or updated during the attempt are ever touched, always by
+the operator, and every action is reported to the caller for the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential
+
+DELETE_TO_RETRY = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "REVIEW_IN_PROGRESS")
+CLOCK_SKEW = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class StackRef:
+    name: str
+    stack_id: str
+    status: str
+    changed: datetime
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What was done to a stack between attempts."""
+
+    stack: str
+    status: str
+    action: str
+    detail: str = ""
+
+
+def stacks_touched(cfn: Any, since: datetime, names: tuple[str, ...] = ()) -> list[StackRef]:
+    """Stacks created, updated or deleted at or after `since`, plus any named ones."""
+    touched: list[StackRef] = []
+    for page in cfn.get_paginator("list_stacks").paginate():
+        for summary in page["StackSummaries"]:
+            changed = max(
+                summary[key]
+                for key in ("CreationTime", "LastUpdatedTime", "DeletionTime")
+                if key in summary
+            )
+            if summary["StackStatus"] == "DELETE_COMPLETE" and summary["StackName"] not in names:
+                continue
+            if changed >= since - CLOCK_SKEW or summary["StackName"] in names:
+                touched.append(
+                    StackRef(
+                        summary["StackName"], summary["StackId"], summary["StackStatus"], changed
+                    )
+                )
+    return touched
+
+
+def recover(cfn: Any, stack: StackRef, timeout: float = 600) -> Recovery | None:
+    """Leave `stack` in a state the next attempt can deploy over; None when it already is."""
+    status = _wait_settled(cfn, stack, timeout)
+    if status in DELETE_TO_RETRY:
+        cfn.delete_stack(StackName=stack.stack_id)
+        final = _wait_settled(cfn, stack, timeout)
+        return Recovery(stack.name, status, "deleted", f"now {final}")
+    if status == "UPDATE_ROLLBACK_FAILED":
+        cfn.continue_update_rollback(StackName=stack.stack_id)
+        final = _wait_settled(cfn, stack, timeout)
+        return Recovery(stack.name, status, "continued rollback", f"now {final}")
+    if status == "DELETE_FAILED":
+        resources = _failed_resources(cfn, stack)
+        return Recovery(stack.name, status, "reported", ", ".join(resources))
+    if status != stack.status:
+        return Recovery(stack.name, stack.status, "waited", f"now {status}")
+    return None
+
+
+def _status(cfn: Any, stack: StackRef) -> str:
+    try:
+        found = cfn.describe_stacks(StackName=stack.stack_id)["Stacks"]
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            return "DELETE_COMPLETE"
+        raise
+    return str(found[0]["StackStatus"]) if found else "DELETE_COMPLETE"
+
+
+def _busy(status: str) -> bool:
+    return status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS"
+
+
+def _wait_settled(cfn: Any, stack: StackRef, timeout: float) -> str:
+    """Poll until the stack is not `*_IN_PROGRESS` (REVIEW_IN_PROGRESS is settled)."""
+    retrying = Retrying(
+        retry=retry_if_result(_busy),
+        wait=wait_exponential(multiplier=0.25, max=10),
+        stop=stop_after_delay(timeout),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else "",
+    )
+    return str(retrying(_status, cfn, stack))
+
+
+def _failed_resources(cfn: Any, stack: StackRef) -> list[str]:
+    resources = cfn.describe_stack_resources(StackName=stack.stack_id)["StackResources"]
+    return [
+        f"{r['LogicalResourceId']} ({r.get('ResourceStatusReason', '')})"
+        for r in resources
+        if r["ResourceStatus"] == "DELETE_FAILED"
+    ]

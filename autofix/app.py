@@ -1,0 +1,129 @@
+"""Wiring a run: sandbox, operator, deployer, start policy, loop, outputs."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from autofix.account.principal import Deployer
+from autofix.account.session import Operator, aws_operator, local_operator
+from autofix.account.stacks import Recovery, recover, stacks_touched
+from autofix.config import Config
+from autofix.console import Console
+from autofix.errors import ConfigError
+from autofix.ledger import Events, Ledger
+from autofix.loop import LoopSettings, OutputFiles, RepairLoop
+from autofix.outcome import RunOutcome
+from autofix.policy.document import PolicyDocument, PolicyError
+from autofix.sandbox.server import EmbeddedSandbox
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    max_attempts: int | None = None
+    scope: str | None = None
+    start_policy: Path | None = None
+    verbose: bool = False
+
+
+@contextlib.contextmanager
+def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Operator]:
+    """The operator of the configured sandbox: embedded (started here) or a real account."""
+    if config.sandbox.kind == "local":
+        with EmbeddedSandbox(region=config.sandbox.region, deny_log=deny_log) as info:
+            yield local_operator(info)
+    else:
+        yield aws_operator(config.sandbox)
+
+
+def load_start_policy(path: Path | None) -> PolicyDocument:
+    if path is None:
+        return PolicyDocument()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the start policy: {exc.strerror}") from None
+    try:
+        return PolicyDocument.loads(text, origin=str(path))
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def stack_recoverer(operator: Operator) -> Callable[[float], list[Recovery]]:
+    """Between attempts, the operator repairs the stacks the attempt touched."""
+    cfn = operator.client("cloudformation")
+
+    def recover_touched(since: float) -> list[Recovery]:
+        start = datetime.fromtimestamp(since, tz=UTC)
+        done = [recover(cfn, stack) for stack in stacks_touched(cfn, start)]
+        return [d for d in done if d is not None]
+
+    return recover_touched
+
+
+def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
+    """Carry the configured steps from the start policy to success (or say why not)."""
+    start_path = options.start_policy or config.policy.start
+    policy = load_start_policy(start_path)
+    files = OutputFiles(options.out_dir)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    run_id = uuid.uuid4().hex[:12]
+    ledger = Ledger(files.ledger, run_id)
+    events = Events(ledger, console)
+    deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
+    try:
+        with open_operator(config, deny_log) as operator:
+            kind = "embedded sandbox" if config.sandbox.kind == "local" else "account"
+            console.say(
+                f"autofix · {kind} {operator.account_id} ({operator.region}) · "
+                f"deployer {config.principal.type} {config.principal.name} · "
+                f"{len(policy.actions)} actions to start",
+                bold=True,
+            )
+            deployer = Deployer(operator, config.principal)
+            deployer.ensure()
+            settle = config.sandbox.propagation_seconds
+            if settle is None:
+                settle = 0.0 if operator.is_local else 10.0
+            settings = LoopSettings(
+                max_attempts=options.max_attempts or config.loop.max_attempts,
+                max_seconds=config.loop.max_minutes * 60,
+                scope=options.scope or config.policy.scope,
+                settle_seconds=settle,
+                propagation_retries=0 if operator.is_local else 3,
+                endpoint=operator.endpoint,
+                region=operator.region,
+            )
+            loop = RepairLoop(
+                config.steps,
+                deployer,
+                policy,
+                settings,
+                events,
+                files,
+                dict(os.environ),
+                recover=stack_recoverer(operator),
+                on_line=console.line,
+            )
+            try:
+                outcome = loop.run()
+            finally:
+                deployer.close()
+    finally:
+        ledger.close()
+    console.summary(
+        outcome,
+        {"policy": str(files.policy), "ledger": str(files.ledger), "summary": str(files.summary)},
+    )
+    return outcome
+
+
+def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:
+    """`--out`, or `.autofix/` beside the config file."""
+    return replace(options, out_dir=out or (config.base_dir / ".autofix"))

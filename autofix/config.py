@@ -1,0 +1,257 @@
+"""Read `autofix.toml` (or `[tool.autofix]` in pyproject.toml) into frozen records.
+
+Every unknown key and bad value is a ConfigError naming the key.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from autofix.errors import ConfigError
+
+SANDBOX_KINDS = ("local", "aws")
+PRINCIPAL_TYPES = ("user", "role")
+POLICY_MODES = ("inline", "managed")
+SCOPES = ("resource", "service", "any")
+_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """Where the steps run: the embedded sandbox, or an allow-listed real account."""
+
+    kind: str = "local"
+    region: str = "us-east-1"
+    profile: str | None = None
+    allowed_accounts: tuple[str, ...] = ()
+    propagation_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class PrincipalConfig:
+    """The deployer whose policy is being discovered."""
+
+    type: str = "user"
+    name: str = "autofix-deployer"
+    policy: str = "inline"
+    policy_name: str = "autofix-discovered"
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    start: Path | None = None
+    scope: str = "any"
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    max_attempts: int = 40
+    max_minutes: float = 60.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One deploy step: a shell command run with the deployer's credentials."""
+
+    name: str
+    run: str
+    cwd: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = 1800.0
+
+
+@dataclass(frozen=True)
+class Config:
+    steps: tuple[Step, ...]
+    sandbox: SandboxConfig = SandboxConfig()
+    principal: PrincipalConfig = PrincipalConfig()
+    policy: PolicyConfig = PolicyConfig()
+    loop: LoopConfig = LoopConfig()
+    base_dir: Path = Path(".")
+    source: Path | None = None
+
+
+def load_config(path: Path) -> Config:
+    """Parse a config file; `pyproject.toml` is read from its `[tool.autofix]` table."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        raw = raw.get("tool", {}).get("autofix")
+        if raw is None:
+            raise ConfigError(f"{path}: no [tool.autofix] table")
+    return parse_config(raw, base_dir=path.resolve().parent, source=path)
+
+
+def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = None) -> Config:
+    where = str(source) if source else "config"
+    _only_keys(raw, {"sandbox", "principal", "policy", "loop", "steps"}, where, "")
+    sandbox = _sandbox(_table(raw, "sandbox", where), where)
+    principal = _principal(_table(raw, "principal", where), where)
+    policy = _policy(_table(raw, "policy", where), where, base_dir)
+    loop = _loop(_table(raw, "loop", where), where)
+    steps_raw = raw.get("steps")
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise ConfigError(f"{where}: steps: at least one [[steps]] entry is required")
+    steps = tuple(_step(s, i, where, base_dir) for i, s in enumerate(steps_raw))
+    names = [s.name for s in steps]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"{where}: steps: the step name {name!r} is used twice")
+    return Config(steps, sandbox, principal, policy, loop, base_dir, source)
+
+
+def steps_from_command(argv: list[str], base_dir: Path, name: str = "command") -> tuple[Step, ...]:
+    """A single step from `autofix run -- CMD ARGS...`."""
+    import shlex
+
+    if not argv:
+        raise ConfigError("no command given after --")
+    return (Step(name=name, run=shlex.join(argv), cwd=base_dir),)
+
+
+def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}: {key}: must be a table")
+    return value
+
+
+def _only_keys(table: Mapping[str, Any], allowed: set[str], where: str, prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            hint = ", ".join(sorted(allowed))
+            raise ConfigError(f"{where}: {prefix}{key}: unknown key (expected one of: {hint})")
+
+
+def _choice(
+    table: Mapping[str, Any],
+    key: str,
+    choices: tuple[str, ...],
+    default: str,
+    where: str,
+    prefix: str,
+) -> str:
+    value = table.get(key, default)
+    if value not in choices:
+        raise ConfigError(f"{where}: {prefix}{key}: {value!r} is not one of {', '.join(choices)}")
+    return str(value)
+
+
+def _string(
+    table: Mapping[str, Any], key: str, default: str | None, where: str, prefix: str
+) -> str | None:
+    value = table.get(key, default)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"{where}: {prefix}{key}: must be a non-empty string")
+    return value
+
+
+def _number(
+    table: Mapping[str, Any],
+    key: str,
+    default: float,
+    where: str,
+    prefix: str,
+    integer: bool = False,
+) -> float:
+    value = table.get(key, default)
+    valid = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not valid or value <= 0:
+        kind = "a positive integer" if integer else "a positive number"
+        raise ConfigError(f"{where}: {prefix}{key}: must be {kind}, not {value!r}")
+    return float(value)
+
+
+def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
+    p = "sandbox."
+    _only_keys(
+        t, {"kind", "region", "profile", "allowed_accounts", "propagation_seconds"}, where, p
+    )
+    kind = _choice(t, "kind", SANDBOX_KINDS, "local", where, p)
+    region = _string(t, "region", "us-east-1", where, p) or "us-east-1"
+    if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", region):
+        raise ConfigError(f"{where}: {p}region: {region!r} is not an AWS region name")
+    profile = _string(t, "profile", None, where, p)
+    accounts = t.get("allowed_accounts", [])
+    if not isinstance(accounts, list) or not all(
+        isinstance(a, str) and _ACCOUNT.match(a) for a in accounts
+    ):
+        raise ConfigError(f"{where}: {p}allowed_accounts: must be a list of 12-digit account ids")
+    if kind == "aws" and not accounts:
+        raise ConfigError(
+            f"{where}: {p}allowed_accounts: required for a real account (sandbox.kind = 'aws')"
+        )
+    propagation = t.get("propagation_seconds")
+    if propagation is not None:
+        propagation = _number(t, "propagation_seconds", 0, where, p)
+    return SandboxConfig(kind, region, profile, tuple(accounts), propagation)
+
+
+def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:
+    p = "principal."
+    _only_keys(t, {"type", "name", "policy", "policy_name"}, where, p)
+    kind = _choice(t, "type", PRINCIPAL_TYPES, "user", where, p)
+    name = _string(t, "name", "autofix-deployer", where, p) or ""
+    policy_name = _string(t, "policy_name", "autofix-discovered", where, p) or ""
+    for key, value in (("name", name), ("policy_name", policy_name)):
+        if not _NAME.match(value):
+            raise ConfigError(f"{where}: {p}{key}: {value!r} is not a valid IAM name")
+    mode = _choice(t, "policy", POLICY_MODES, "inline", where, p)
+    return PrincipalConfig(kind, name, mode, policy_name)
+
+
+def _policy(t: Mapping[str, Any], where: str, base_dir: Path) -> PolicyConfig:
+    p = "policy."
+    _only_keys(t, {"start", "scope"}, where, p)
+    start = _string(t, "start", None, where, p)
+    scope = _choice(t, "scope", SCOPES, "any", where, p)
+    return PolicyConfig(base_dir / start if start else None, scope)
+
+
+def _loop(t: Mapping[str, Any], where: str) -> LoopConfig:
+    p = "loop."
+    _only_keys(t, {"max_attempts", "max_minutes"}, where, p)
+    return LoopConfig(
+        max_attempts=int(_number(t, "max_attempts", 40, where, p, integer=True)),
+        max_minutes=_number(t, "max_minutes", 60.0, where, p),
+    )
+
+
+def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
+    p = f"steps[{index}]."
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: steps[{index}]: must be a table")
+    _only_keys(raw, {"name", "run", "cwd", "env", "timeout"}, where, p)
+    name = _string(raw, "name", None, where, p)
+    run = _string(raw, "run", None, where, p)
+    if name is None:
+        raise ConfigError(f"{where}: {p}name: required")
+    if run is None:
+        raise ConfigError(f"{where}: {p}run: required")
+    cwd = base_dir / (_string(raw, "cwd", ".", where, p) or ".")
+    if not cwd.is_dir():
+        raise ConfigError(f"{where}: {p}cwd: {cwd} is not a directory")
+    env = raw.get("env", {})
+    if not isinstance(env, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
+        raise ConfigError(f"{where}: {p}env: must be a table of strings")
+    for key in env:
+        if key.startswith("AWS_") and key not in ("AWS_SDK_LOAD_CONFIG",):
+            raise ConfigError(
+                f"{where}: {p}env: {key}: AWS credentials and endpoints are set by autofix"
+            )
+    timeout = _number(raw, "timeout", 1800.0, where, p)
+    return Step(name, run, cwd.resolve(), dict(env), timeout)

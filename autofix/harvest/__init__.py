@@ -1,0 +1,1 @@
+"""Harvesting denials from everything an attempt left behind."""

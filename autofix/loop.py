@@ -1,0 +1,388 @@
+"""The repair loop: run a step, harvest its denials, grant, apply, wait, retry.
+
+Bounds: attempts per step, overall time, and no progress (a denial that is
+still there after its grant is in force, or a failure with no denial at all).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from autofix.account.principal import Deployer
+from autofix.account.stacks import Recovery
+from autofix.config import Step
+from autofix.denials.model import Denial
+from autofix.files import write_atomic, write_json_atomic
+from autofix.harvest.output import from_output
+from autofix.ledger import Events
+from autofix.outcome import RunOutcome, StepOutcome
+from autofix.policy.document import Grant, PolicyDocument
+from autofix.runner import COMMAND_NOT_FOUND, StepResult, run_step, step_environment
+
+Harvest = Callable[[Step, StepResult, float], list[Denial]]
+"""(step, result, attempt start time) -> every denial the attempt caused."""
+Recover = Callable[[float], list[Recovery]]
+"""(attempt start time) -> what was done to make the touched stacks usable again."""
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    max_attempts: int = 40
+    max_seconds: float = 3600.0
+    scope: str = "any"
+    settle_seconds: float = 0.0
+    propagation_retries: int = 0
+    endpoint: str | None = None
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True)
+class OutputFiles:
+    directory: Path
+
+    @property
+    def policy(self) -> Path:
+        return self.directory / "policy.json"
+
+    @property
+    def ledger(self) -> Path:
+        return self.directory / "ledger.jsonl"
+
+    @property
+    def summary(self) -> Path:
+        return self.directory / "summary.json"
+
+
+class StepFailed(Exception):
+    """A step cannot be made to succeed; `exit_code` 1, 2 (configuration) or 3 (guard)."""
+
+    def __init__(self, reason: str, exit_code: int = 1, tail: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.exit_code = exit_code
+        self.tail = tail
+
+
+class RepairLoop:
+    """Carries every step from the start policy to success, or says why it cannot."""
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        deployer: Deployer,
+        policy: PolicyDocument,
+        settings: LoopSettings,
+        events: Events,
+        files: OutputFiles,
+        environ: dict[str, str],
+        harvest: Harvest | None = None,
+        recover: Recover | None = None,
+        on_line: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.steps = tuple(steps)
+        self.deployer = deployer
+        self.policy = policy
+        self.settings = settings
+        self.events = events
+        self.files = files
+        self.environ = environ
+        self.harvest = harvest or (lambda _step, result, _t: from_output(result))
+        self.recover = recover
+        self.on_line = on_line
+        self._failure: tuple[int, str] = (1, "")
+        self._last_repeated: list[str] = []
+        self._attempt_started = 0.0
+        self.attempts_total = 0
+        self._known_actions: set[str] = {a.lower() for a in policy.actions}
+
+    # -- public ------------------------------------------------------------------------
+
+    def run(self) -> RunOutcome:
+        started = time.monotonic()
+        deadline = started + self.settings.max_seconds
+        outcomes: list[StepOutcome] = []
+        self.events.emit(
+            "run_start",
+            steps=[s.name for s in self.steps],
+            deployer=self.deployer.arn,
+            start_actions=list(self.policy.actions),
+        )
+        self._apply()
+        exit_code, reason = 0, None
+        try:
+            for index, step in enumerate(self.steps, start=1):
+                outcome = self._run_step(step, index, deadline)
+                outcomes.append(outcome)
+                if not outcome.ok:
+                    exit_code, reason = self._failure
+                    break
+        except KeyboardInterrupt:
+            self.events.emit("run_interrupted", attempts_total=self.attempts_total)
+            self._finish(outcomes, started, 130, "interrupted")
+            raise
+        return self._finish(outcomes, started, exit_code, reason)
+
+    # -- one step ----------------------------------------------------------------------
+
+    def _run_step(self, step: Step, index: int, deadline: float) -> StepOutcome:
+        step_started = time.monotonic()
+        found: list[str] = []
+        attempts = 0
+        repeated = 0
+        self.events.emit(
+            "step_start", step=step.name, index=index, of=len(self.steps), run=step.run
+        )
+        while True:
+            attempts += 1
+            try:
+                result = self._attempt(step, attempts, deadline)
+                if result.ok:
+                    late = self._grant_after_success(step, attempts, result, found)
+                    self.events.emit(
+                        "step_ok",
+                        step=step.name,
+                        attempts=attempts,
+                        actions=found,
+                        granted_after_success=late,
+                    )
+                    return StepOutcome(
+                        step.name, True, attempts, tuple(found), time.monotonic() - step_started
+                    )
+                new = self._repair(step, attempts, result, found)
+                if new:
+                    repeated = 0
+                    continue
+                if repeated < self.settings.propagation_retries:
+                    repeated += 1
+                    wait = min(30.0, 5.0 * 2**repeated)
+                    self.events.emit(
+                        "wait",
+                        step=step.name,
+                        seconds=wait,
+                        why="denied again after its grant: IAM may still be propagating",
+                    )
+                    time.sleep(wait)
+                    continue
+                raise StepFailed(
+                    "no progress: the step is still denied actions that are already granted "
+                    f"({', '.join(self._last_repeated)})",
+                    tail=result.tail(),
+                )
+            except StepFailed as failure:
+                self._failure = (failure.exit_code, failure.reason)
+                self.events.emit(
+                    "step_failed",
+                    step=step.name,
+                    attempts=attempts,
+                    reason=failure.reason,
+                    exit_code=failure.exit_code,
+                    tail=failure.tail,
+                )
+                return StepOutcome(
+                    step.name,
+                    False,
+                    attempts,
+                    tuple(found),
+                    time.monotonic() - step_started,
+                    failure.reason,
+                )
+
+    def _attempt(self, step: Step, attempt: int, deadline: float) -> StepResult:
+        if attempt > self.settings.max_attempts:
+            raise StepFailed(
+                f"attempt bound reached: {self.settings.max_attempts} attempts "
+                f"(raise loop.max_attempts or --max-attempts)"
+            )
+        if time.monotonic() > deadline:
+            raise StepFailed(
+                f"time bound reached: {self.settings.max_seconds / 60:.0f} minutes "
+                "(raise loop.max_minutes)"
+            )
+        self.attempts_total += 1
+        env = step_environment(self.environ, self._credentials_env(), step)
+        self.events.emit(
+            "attempt_start", step=step.name, attempt=attempt, total=self.attempts_total
+        )
+        started_wall = time.time()
+        result = run_step(step, env, self.on_line)
+        self.events.emit(
+            "command_exit",
+            step=step.name,
+            attempt=attempt,
+            exit_code=result.exit_code,
+            seconds=round(result.duration, 3),
+            timed_out=result.timed_out,
+        )
+        if result.timed_out:
+            raise StepFailed(f"timed out after {step.timeout:g} s", tail=result.tail())
+        if result.exit_code == COMMAND_NOT_FOUND and "command not found" in result.stderr:
+            raise StepFailed(
+                f"command not found: {step.run.split()[0]!r} (is it installed and on PATH?)",
+                exit_code=2,
+                tail=result.tail(),
+            )
+        self._attempt_started = started_wall
+        return result
+
+    def _repair(self, step: Step, attempt: int, result: StepResult, found: list[str]) -> bool:
+        """Grant what the failed attempt was denied; False when nothing new can be granted."""
+        denials = self.harvest(step, result, self._attempt_started)
+        self._recover_stacks(step, attempt)
+        for denial in denials:
+            self.events.emit(
+                "denial_found",
+                step=step.name,
+                attempt=attempt,
+                action=denial.action,
+                resource=denial.resource,
+                principal=denial.principal,
+                deny=denial.deny.value,
+                fixable=denial.fixable,
+                source=denial.source,
+                evidence=denial.evidence[:500],
+            )
+        if not denials:
+            raise StepFailed(
+                f"the step failed (exit {result.exit_code}) and no permission error was found "
+                "in its output: not something a grant can fix",
+                tail=result.tail(),
+            )
+        self._refuse_unfixable(denials, result)
+        return self._grant(step, attempt, denials, found) > 0
+
+    def _refuse_unfixable(self, denials: list[Denial], result: StepResult) -> None:
+        for denial in denials:
+            if denial.fixable and self.deployer.matches(denial.principal):
+                continue
+            if denial.fixable:
+                raise StepFailed(
+                    f"{denial.action} was denied to {denial.principal}, which is not the "
+                    "deployer: grant it to that principal yourself",
+                    tail=result.tail(),
+                )
+            if denial.action is None:
+                continue
+            if not denial.action_known:
+                raise StepFailed(
+                    f"{denial.action} was denied but is not a known IAM action; not granted",
+                    tail=result.tail(),
+                )
+            raise StepFailed(
+                f"{denial.action} is denied by an explicit deny ({denial.deny.value}"
+                f"{': ' + denial.policy_arn if denial.policy_arn else ''}); "
+                "a grant cannot fix that",
+                tail=result.tail(),
+            )
+
+    def _grant(self, step: Step, attempt: int, denials: list[Denial], found: list[str]) -> int:
+        grants = [g for g in _grants_for(denials, self.settings.scope) if not self.policy.has(g)]
+        self._last_repeated = sorted({d.action for d in denials if d.action})
+        if not grants:
+            return 0
+        self.policy = self.policy.with_grants(grants)
+        write_atomic(self.files.policy, self.policy.dumps())
+        for grant in grants:
+            first = grant.action.lower() not in self._known_actions
+            self._known_actions.add(grant.action.lower())
+            if first and grant.action not in found:
+                found.append(grant.action)
+            self.events.emit(
+                "grant_added",
+                step=step.name,
+                attempt=attempt,
+                action=grant.action,
+                resource=grant.resource,
+                new=first,
+            )
+        self._apply()
+        return len(grants)
+
+    def _grant_after_success(
+        self, step: Step, attempt: int, result: StepResult, found: list[str]
+    ) -> list[str]:
+        """A step can succeed while printing a denial (a warning): grant those too."""
+        denials = [
+            d
+            for d in self.harvest(step, result, self._attempt_started)
+            if d.fixable and self.deployer.matches(d.principal)
+        ]
+        before = set(self.policy.grants)
+        if denials:
+            self._grant(step, attempt, denials, found)
+        return [g.action for g in self.policy.grants if g not in before]
+
+    def _recover_stacks(self, step: Step, attempt: int) -> None:
+        if self.recover is None:
+            return
+        for done in self.recover(self._attempt_started):
+            self.events.emit(
+                "stack_recovered",
+                step=step.name,
+                attempt=attempt,
+                stack=done.stack,
+                status=done.status,
+                action=done.action,
+                detail=done.detail,
+            )
+
+    # -- policy ------------------------------------------------------------------------
+
+    def _apply(self) -> None:
+        write_atomic(self.files.policy, self.policy.dumps())
+        applied = self.deployer.apply(self.policy)
+        self.events.emit(
+            "policy_applied",
+            mode=applied.mode,
+            name=applied.name,
+            statements=applied.statements,
+            version=applied.version_id,
+            deleted_version=applied.deleted_version,
+            actions=len(self.policy.actions),
+        )
+        waited = self.deployer.wait_until_effective(self.policy, self.settings.settle_seconds)
+        self.events.emit("wait", seconds=round(waited, 3), why="until the grant is in force")
+
+    def _credentials_env(self) -> dict[str, str]:
+        env = self.deployer.credentials().env()
+        env["AWS_REGION"] = self.settings.region
+        env["AWS_DEFAULT_REGION"] = self.settings.region
+        if self.settings.endpoint:
+            env["AWS_ENDPOINT_URL"] = self.settings.endpoint
+        return env
+
+    def _finish(
+        self, outcomes: list[StepOutcome], started: float, exit_code: int, reason: str | None
+    ) -> RunOutcome:
+        ok = exit_code == 0 and len(outcomes) == len(self.steps)
+        outcome = RunOutcome(
+            ok=ok,
+            exit_code=exit_code,
+            steps=tuple(outcomes),
+            attempts_total=self.attempts_total,
+            seconds=time.monotonic() - started,
+            reason=reason,
+        )
+        write_atomic(self.files.policy, self.policy.dumps())
+        write_json_atomic(self.files.summary, outcome.to_summary())
+        self.events.emit(
+            "run_end",
+            ok=ok,
+            exit_code=exit_code,
+            attempts_total=self.attempts_total,
+            reason=reason,
+            actions=list(self.policy.actions),
+        )
+        return outcome
+
+
+def _grants_for(denials: list[Denial], scope: str) -> list[Grant]:
+    grants: list[Grant] = []
+    for denial in denials:
+        if not denial.fixable or denial.action is None:
+            continue
+        resource = denial.resource if scope != "any" and denial.resource else "*"
+        grants.append(Grant(denial.action, resource))
+    return grants

@@ -1,0 +1,51 @@
+"""What a run produced, as records, and `summary.json`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """One step's result: the actions it first required, in the order found."""
+
+    name: str
+    ok: bool
+    attempts: int
+    actions: tuple[str, ...]
+    seconds: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    ok: bool
+    exit_code: int
+    steps: tuple[StepOutcome, ...]
+    attempts_total: int
+    seconds: float
+    reason: str | None = None
+    flags: tuple[dict[str, Any], ...] = field(default=())
+
+    def to_summary(self) -> dict[str, Any]:
+        """The `summary.json` shape."""
+        return {
+            "ok": self.ok,
+            "exit_code": self.exit_code,
+            "attempts_total": self.attempts_total,
+            "seconds": round(self.seconds, 2),
+            "reason": self.reason,
+            "steps": [
+                {
+                    "name": s.name,
+                    "ok": s.ok,
+                    "attempts": s.attempts,
+                    "seconds": round(s.seconds, 2),
+                    "actions": list(s.actions),
+                    **({"reason": s.reason} if s.reason else {}),
+                }
+                for s in self.steps
+            ],
+            "flags": list(self.flags),
+        }

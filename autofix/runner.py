@@ -1,0 +1,128 @@
+"""Run one deploy step with `sh`: deployer environment, live output, capture, timeout."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import sh
+
+from autofix.config import Step
+
+COMMAND_NOT_FOUND = 127
+LineSink = Callable[[str, str], None]
+"""Receives (stream name, line) as the step prints it: `stdout` or `stderr`."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one run of a step did."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+    duration: float
+    timed_out: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+    @property
+    def output(self) -> str:
+        """Both streams: deploy tools print errors to stdout and progress to stderr."""
+        return self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr
+
+    def tail(self, lines: int = 15) -> str:
+        kept = [line for line in self.output.splitlines() if line.strip()]
+        return "\n".join(kept[-lines:])
+
+
+def step_environment(
+    base: Mapping[str, str], credentials: Mapping[str, str], step: Step
+) -> dict[str, str]:
+    """The step's environment: the user's, minus every AWS_* variable, plus the deployer's.
+
+    Shared config files are hidden so no profile of the operator can leak in, and the
+    step's `node_modules/.bin` comes first on PATH, as under `npm run`.
+    """
+    env = {k: v for k, v in base.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    env.update(credentials)
+    env.update(step.env)
+    local_bin = step.cwd / "node_modules" / ".bin"
+    if local_bin.is_dir():
+        env["PATH"] = f"{local_bin}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def run_step(step: Step, env: Mapping[str, str], on_line: LineSink | None = None) -> StepResult:
+    """Run `step.run` in bash, streaming each line to `on_line` while capturing both streams."""
+    out: list[str] = []
+    err: list[str] = []
+
+    def sink(name: str, store: list[str]) -> Callable[[str], None]:
+        def receive(line: str) -> None:
+            store.append(line)
+            if on_line is not None:
+                on_line(name, line.rstrip("\n"))
+
+        return receive
+
+    started = time.monotonic()
+    bash = sh.Command("bash")
+    process = bash(
+        "-c",
+        step.run,
+        _cwd=str(Path(step.cwd)),
+        _env=dict(env),
+        _out=sink("stdout", out),
+        _err=sink("stderr", err),
+        _in=os.devnull,
+        _bg=True,
+        _bg_exc=False,
+        _ok_code=list(range(256)),
+        _tty_out=False,
+        _new_session=True,
+        _timeout=step.timeout,
+        _timeout_signal=15,
+        _encoding="utf-8",
+        _decode_errors="replace",
+    )
+    timed_out = False
+    try:
+        process.wait()
+    except sh.TimeoutException:
+        timed_out = True
+        _kill_group(process)
+    except KeyboardInterrupt:
+        _kill_group(process)
+        raise
+    exit_code = _exit_code(process)
+    return StepResult(
+        exit_code=exit_code,
+        stdout="".join(out),
+        stderr="".join(err),
+        duration=time.monotonic() - started,
+        timed_out=timed_out,
+    )
+
+
+def _kill_group(process: sh.RunningCommand) -> None:
+    with contextlib.suppress(ProcessLookupError, OSError):
+        process.kill_group()
+
+
+def _exit_code(process: sh.RunningCommand) -> int:
+    code = process.process.exit_code
+    if code is None:
+        return -1
+    return int(code)

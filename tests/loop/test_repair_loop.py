@@ -1,0 +1,191 @@
+"""The repair loop on the embedded sandbox, driven through the CLI as a user runs it.
+
+The steps are real AWS CLI calls made with the deployer's credentials.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+
+FOUR_ACTIONS = (
+    f"{AWS} sns create-topic --name orders"
+    f" && {AWS} ssm put-parameter --name /app/colour --value blue --type String --overwrite"
+    f" && {AWS} ssm get-parameter --name /app/colour"
+    f" && {AWS} sns list-topics"
+)
+
+
+def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"""
+        [[steps]]
+        name = "publish"
+        run = "{FOUR_ACTIONS}"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    summary = read_json(tmp_path / ".autofix" / "summary.json")
+    assert summary["ok"] is True
+    assert summary["attempts_total"] == 5
+    assert summary["steps"] == [
+        {
+            "name": "publish",
+            "ok": True,
+            "attempts": 5,
+            "seconds": summary["steps"][0]["seconds"],
+            "actions": [
+                "sns:CreateTopic",
+                "ssm:PutParameter",
+                "ssm:GetParameter",
+                "sns:ListTopics",
+            ],
+        }
+    ]
+    policy = read_json(tmp_path / ".autofix" / "policy.json")
+    assert policy["Version"] == "2012-10-17"
+    granted = sorted(a for s in policy["Statement"] for a in s["Action"])
+    assert granted == ["sns:CreateTopic", "sns:ListTopics", "ssm:GetParameter", "ssm:PutParameter"]
+    events = [e["event"] for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
+    assert events[0] == "run_start" and events[-1] == "run_end"
+    assert events.count("attempt_start") == 5
+    assert events.count("grant_added") == 4
+    assert events.count("denial_found") == 4
+    assert "step_ok" in events
+    assert "+ granted sns:CreateTopic" in result.stderr
+    assert "publish" in result.stderr and "every step succeeded" in result.stderr
+
+
+def test_saved_policy_is_enough_the_second_time(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"""
+        [[steps]]
+        name = "publish"
+        run = "{FOUR_ACTIONS}"
+        """,
+    )
+    assert run_autofix("run", "--config", str(config)).exit_code == 0
+    saved = tmp_path / "saved.json"
+    saved.write_text((tmp_path / ".autofix" / "policy.json").read_text())
+    again = run_autofix(
+        "run", "--config", str(config), "--from", str(saved), "--out", str(tmp_path / "again")
+    )
+    assert again.exit_code == 0, again.output
+    summary = read_json(tmp_path / "again" / "summary.json")
+    assert summary["attempts_total"] == 1
+    assert summary["steps"][0]["actions"] == []
+
+
+def test_a_failure_that_is_not_a_permission_error_stops_without_a_grant(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"""
+        [[steps]]
+        name = "broken"
+        run = "{AWS} sns create-topic --name 'not a valid name!'"
+        [[steps]]
+        name = "never-reached"
+        run = "true"
+        """,
+    )
+    first = run_autofix("run", "--config", str(config))
+    # The first attempt is denied sns:CreateTopic; after the grant the real error shows.
+    assert first.exit_code == 1, first.output
+    summary = read_json(tmp_path / ".autofix" / "summary.json")
+    assert summary["ok"] is False
+    assert [s["name"] for s in summary["steps"]] == ["broken"]
+    assert summary["steps"][0]["actions"] == ["sns:CreateTopic"]
+    assert "no permission error was found" in summary["reason"]
+    assert "InvalidParameter" in first.stderr  # the tail of the output is shown
+
+
+def test_plain_failure_gets_no_grant_at_all(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        """
+        [[steps]]
+        name = "fails"
+        run = "echo 'Error: something unrelated broke' && exit 4"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 1
+    policy = read_json(tmp_path / ".autofix" / "policy.json")
+    assert policy["Statement"] == []
+    assert "something unrelated broke" in result.stderr
+    events = [e["event"] for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
+    assert "grant_added" not in events and "step_failed" in events
+
+
+def test_command_not_found_is_a_configuration_error(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        """
+        [[steps]]
+        name = "typo"
+        run = "slss deploy"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 2
+    assert "command not found: 'slss'" in result.stderr
+
+
+def test_attempt_bound_stops_the_step(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"""
+        [loop]
+        max_attempts = 2
+        [[steps]]
+        name = "publish"
+        run = "{FOUR_ACTIONS}"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 1
+    summary = read_json(tmp_path / ".autofix" / "summary.json")
+    assert summary["attempts_total"] == 2
+    assert "attempt bound reached: 2 attempts" in summary["reason"]
+    assert summary["steps"][0]["actions"] == ["sns:CreateTopic", "ssm:PutParameter"]
+
+
+def test_run_without_a_config_file(tmp_path: Path) -> None:
+    result = run_autofix(
+        "run",
+        "--out",
+        str(tmp_path / "out"),
+        "--",
+        *AWS.split(),
+        "sns",
+        "create-topic",
+        "--name",
+        "solo",
+        cwd=tmp_path,
+    )
+    assert result.exit_code == 0, result.output
+    summary = read_json(tmp_path / "out" / "summary.json")
+    assert summary["steps"][0]["actions"] == ["sns:CreateTopic"]
+
+
+def test_step_sees_only_the_deployer_credentials(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"""
+        [[steps]]
+        name = "whoami"
+        run = "{AWS} sts get-caller-identity > who.json && env | grep ^AWS_ | sort > env.txt"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    who = json.loads((tmp_path / "who.json").read_text())
+    assert who["Arn"] == "arn:aws:iam::123456789012:user/autofix-deployer"
+    names = {line.split("=", 1)[0] for line in (tmp_path / "env.txt").read_text().splitlines()}
+    assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} <= names
+    assert "AWS_PROFILE" not in names and "AWS_SESSION_TOKEN" not in names
