@@ -28,9 +28,12 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-def run_autofix(*args: str, cwd: Path | None = None, timeout: float = 600) -> CliResult:
-    """Run `autofix ARGS` in a subprocess, the way a user does."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def run_autofix(
+    *args: str, cwd: Path | None = None, timeout: float = 600, env: dict[str, str] | None = None
+) -> CliResult:
+    """Run `autofix ARGS` in a subprocess, the way a user does (no AWS_* of ours leaks in)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {**base, **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "autofix", *args],
         cwd=cwd,
