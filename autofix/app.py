@@ -16,6 +16,8 @@ from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.config import Config
 from autofix.console import Console
 from autofix.errors import ConfigError
+from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
+from autofix.harvest.collect import Harvester
 from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome

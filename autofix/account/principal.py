@@ -121,6 +121,10 @@ class Deployer:
             return assumed in principal_arn and f"::{self.operator.account_id}:" in principal_arn
         return False
 
+    def matches_exactly(self, principal_arn: str | None) -> bool:
+        """Like `matches`, but an unnamed principal is not the deployer."""
+        return principal_arn is not None and self.matches(principal_arn)
+
     # -- policy ----------------------------------------------------------------------
 
     def apply(self, policy: PolicyDocument) -> AppliedPolicy:

@@ -1,0 +1,69 @@
+"""One pass over every channel an attempt reports denials in, merged without duplicates.
+
+Channels, in order: the command's output, CloudFormation stack events, decoded
+authorization messages, and (only when the step failed and nothing else was
+found) the account's own record of denials.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from autofix.account.session import Operator
+from autofix.account.stacks import stacks_touched
+from autofix.config import Step
+from autofix.denials.model import Denial
+from autofix.harvest.decode import decode_all
+from autofix.harvest.output import from_output
+from autofix.harvest.stack_events import from_stack_events
+from autofix.runner import StepResult
+
+AccountLog = Callable[[float], list[Denial]]
+"""(attempt start, epoch seconds) -> denials the account recorded for the deployer since."""
+
+
+def merge(*channels: Sequence[Denial]) -> list[Denial]:
+    """Denials from every channel, first sighting kept, in channel order.
+
+    A sighting without a resource is dropped when another channel names the
+    resource for the same action and principal.
+    """
+    everything = [denial for channel in channels for denial in channel]
+    named = {(d.key[0], d.principal) for d in everything if d.resource is not None}
+    kept: dict[tuple[str | None, str | None, str | None], Denial] = {}
+    for denial in everything:
+        if denial.resource is None and (denial.key[0], denial.principal) in named:
+            continue
+        kept.setdefault(denial.key, denial)
+    return list(kept.values())
+
+
+class Harvester:
+    """Collects every denial an attempt caused, across channels."""
+
+    def __init__(
+        self,
+        operator: Operator,
+        stack_names: tuple[str, ...] = (),
+        account_log: AccountLog | None = None,
+    ) -> None:
+        self.operator = operator
+        self.stack_names = stack_names
+        self.account_log = account_log
+        self._cfn = operator.client("cloudformation")
+
+    def __call__(self, step: Step, result: StepResult, started: float) -> list[Denial]:
+        since = datetime.fromtimestamp(started, tz=UTC)
+        output = from_output(result)
+        stacks = stacks_touched(self._cfn, since, self.stack_names)
+        events = from_stack_events(self._cfn, stacks, since)
+        decoded = decode_all(self.operator, [*output, *events])
+        found = merge(
+            [d for d in output if d.encoded_message is None],
+            [d for d in events if d.encoded_message is None],
+            decoded,
+        )
+        if not found and not result.ok and self.account_log is not None:
+            found = merge(self.account_log(started))
+        return found

@@ -1,0 +1,94 @@
+"""Denials reported by CloudFormation: failed resource events, nested stacks, change sets.
+
+Read by the operator after an attempt, for every stack the attempt touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from autofix.account.stacks import CLOCK_SKEW, StackRef
+from autofix.denials.model import Denial
+from autofix.denials.parse import parse_denials
+
+NESTED_STACK = "AWS::CloudFormation::Stack"
+MAX_NESTING = 5
+
+
+def failure_reasons(cfn: Any, stack: StackRef, since: datetime) -> Iterator[tuple[str, str]]:
+    """(where, reason) for each failed event or change set of `stack` since `since`."""
+    yield from _stack_reasons(cfn, stack.stack_id, stack.name, since, depth=0)
+    yield from _change_set_reasons(cfn, stack)
+
+
+def from_stack_events(cfn: Any, stacks: list[StackRef], since: datetime) -> list[Denial]:
+    """Every denial in the failure reasons of `stacks`, tagged with the `stack-events` channel."""
+    found: list[Denial] = []
+    for stack in stacks:
+        for where, reason in failure_reasons(cfn, stack, since):
+            for denial in parse_denials(reason):
+                found.append(
+                    Denial(
+                        action=denial.action,
+                        resource=denial.resource,
+                        principal=denial.principal,
+                        deny=denial.deny,
+                        operation=denial.operation,
+                        policy_arn=denial.policy_arn,
+                        encoded_message=denial.encoded_message,
+                        action_known=denial.action_known,
+                        source="stack-events",
+                        evidence=f"{where}: {reason}",
+                    )
+                )
+    return found
+
+
+def _stack_reasons(
+    cfn: Any, stack_id: str, label: str, since: datetime, depth: int
+) -> Iterator[tuple[str, str]]:
+    nested: list[tuple[str, str]] = []
+    for event in _events(cfn, stack_id):
+        if event["Timestamp"] < since - CLOCK_SKEW:
+            continue
+        status = event.get("ResourceStatus", "")
+        reason = event.get("ResourceStatusReason") or ""
+        if status.endswith("_FAILED") and reason:
+            yield f"{label}/{event['LogicalResourceId']} {status}", reason
+        physical = event.get("PhysicalResourceId") or ""
+        if event.get("ResourceType") == NESTED_STACK and physical.startswith("arn:"):
+            pair = (physical, f"{label}/{event['LogicalResourceId']}")
+            if pair not in nested and physical != stack_id:
+                nested.append(pair)
+    if depth < MAX_NESTING:
+        for nested_id, nested_label in nested:
+            yield from _stack_reasons(cfn, nested_id, nested_label, since, depth + 1)
+
+
+def _events(cfn: Any, stack_id: str) -> list[dict[str, Any]]:
+    try:
+        events: list[dict[str, Any]] = []
+        for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id):
+            events.extend(page["StackEvents"])
+        return events
+    except ClientError as exc:
+        if "does not exist" in str(exc):
+            return []
+        raise
+
+
+def _change_set_reasons(cfn: Any, stack: StackRef) -> Iterator[tuple[str, str]]:
+    try:
+        summaries = cfn.list_change_sets(StackName=stack.stack_id).get("Summaries", [])
+    except ClientError:
+        return
+    for summary in summaries:
+        if summary.get("StackId") not in (None, stack.stack_id):
+            continue  # some emulators list every change set of the account
+        reason = summary.get("StatusReason") or ""
+        if summary.get("Status") == "FAILED" and reason:
+            yield f"{stack.name} change set {summary.get('ChangeSetName')}", reason
