@@ -30,8 +30,8 @@ class Console:
         if handler is not None:
             handler(**fields)
 
-    def _on_step_start(self, step: str, index: int, of: int, run: str, **_: Any) -> None:
-        self.say(f"▶ step {step} ({index}/{of}): {run}", bold=True)
+    def _on_step_start(self, step: str, index: int, of: int, command: str, **_: Any) -> None:
+        self.say(f"▶ step {step} ({index}/{of}): {command}", bold=True)
 
     def _on_attempt_start(self, step: str, attempt: int, **_: Any) -> None:
         self.say(f"  attempt {attempt} …")

@@ -133,7 +133,7 @@ class RepairLoop:
         attempts = 0
         repeated = 0
         self.events.emit(
-            "step_start", step=step.name, index=index, of=len(self.steps), run=step.run
+            "step_start", step=step.name, index=index, of=len(self.steps), command=step.run
         )
         while True:
             attempts += 1
