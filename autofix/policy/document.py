@@ -91,15 +91,14 @@ class PolicyDocument:
                 resources.append(grant.resource)
         kept: list[Grant] = []
         for key, resources in by_action.items():
-            for resource in resources:
+            wildcards = [r for r in resources if "*" in r or "?" in r]
+            for index, resource in enumerate(resources):
                 redundant = any(
                     other != resource
                     and covers(other, resource)
-                    and not (
-                        covers(resource, other)
-                        and resources.index(other) > resources.index(resource)
-                    )
-                    for other in resources
+                    # of two equivalent patterns, the first granted stays
+                    and not (covers(resource, other) and resources.index(other) > index)
+                    for other in wildcards
                 )
                 if not redundant:
                     kept.append(Grant(spelling[key], resource))
