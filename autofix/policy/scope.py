@@ -148,8 +148,12 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
 
 
 def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
-               action: str | None = None) -> str:  # fmt: skip
-    """The pattern a grant on `resource` is written for; it always matches `resource`."""
+               action: str | None = None, strict: bool = False) -> str:  # fmt: skip
+    """The pattern a grant on `resource` is written for; it always matches `resource`.
+
+    Should a generalisation ever miss the resource (a bug), the resource is kept
+    literal, or with `strict` a ValueError is raised (tests use that).
+    """
     mode = mode or ctx.mode
     if mode == "any":
         return "*"
@@ -163,7 +167,11 @@ def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
     else:
         candidate = _from_variables(best[0], best[1], ctx, mode)
     candidate = re.sub(r"\*{2,}", "*", candidate)
-    return candidate if matches(candidate, resource) else resource
+    if matches(candidate, resource):
+        return candidate
+    if strict:
+        raise ValueError(f"generalised {resource} to {candidate}, which does not match it")
+    return resource
 
 
 def _best_format(resource: str, action: str | None) -> tuple[str, dict[str, str]] | None:

@@ -102,9 +102,9 @@ def test_each_playground_shape_generalises_and_still_covers_the_denied_resource(
     action: str, template: str, one: str, several: str, service: str
 ) -> None:
     dev, production = template.format(stage="dev"), template.format(stage="production")
-    single = generalise(dev, ctx(), action=action)
-    multi = generalise(dev, ctx(stages=("dev", "production")), action=action)
-    broad = generalise(dev, ctx("service"), action=action)
+    single = generalise(dev, ctx(), action=action, strict=True)
+    multi = generalise(dev, ctx(stages=("dev", "production")), action=action, strict=True)
+    broad = generalise(dev, ctx("service"), action=action, strict=True)
     assert (single, multi, broad) == (one, several, service)
     for pattern in (single, multi, broad):
         assert matches(pattern, dev), pattern
