@@ -16,12 +16,12 @@ from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.config import Config
 from autofix.console import Console
 from autofix.errors import ConfigError
-from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
-from autofix.harvest.collect import Harvester
 from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
 from autofix.policy.document import PolicyDocument, PolicyError
+from autofix.policy.scope import Mode
+from autofix.project import service_names_of, stages_of
 from autofix.sandbox.server import EmbeddedSandbox
 
 
@@ -32,6 +32,7 @@ class RunOptions:
     scope: str | None = None
     start_policy: Path | None = None
     verbose: bool = False
+    allow_self_edit: bool = False
 
 
 @contextlib.contextmanager
@@ -45,16 +46,21 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
 
 
 def load_start_policy(path: Path | None) -> PolicyDocument:
+    """The user's start policy, validated (file, line, what is wrong)."""
     if path is None:
         return PolicyDocument()
     try:
-        text = path.read_text(encoding="utf-8")
+        return PolicyDocument.load(path)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the start policy: {exc.strerror}") from None
-    try:
-        return PolicyDocument.loads(text, origin=str(path))
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _mode(scope: str) -> Mode:
+    if scope not in ("resource", "service", "any"):
+        raise ConfigError(f"--scope: {scope!r} is not one of resource, service, any")
+    return scope  # type: ignore[return-value]
 
 
 def stack_recoverer(operator: Operator) -> Callable[[float], list[Recovery]]:
@@ -96,7 +102,11 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
             settings = LoopSettings(
                 max_attempts=options.max_attempts or config.loop.max_attempts,
                 max_seconds=config.loop.max_minutes * 60,
-                scope=options.scope or config.policy.scope,
+                scope=_mode(options.scope or config.policy.scope),
+                account_id=operator.account_id,
+                service_names=config.policy.service_names or service_names_of(config.steps),
+                stages=config.policy.stages or stages_of(config.steps),
+                allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
                 settle_seconds=settle,
                 propagation_retries=0 if operator.is_local else 3,
                 endpoint=operator.endpoint,

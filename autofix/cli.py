@@ -46,6 +46,11 @@ def cli() -> None:
     help="How tightly grants are scoped to resources.",
 )
 @click.option("--region", help="Region (with -- COMMAND, no config file).")
+@click.option(
+    "--allow-self-edit",
+    is_flag=True,
+    help="Let grants touch the deployer's own permissions (flagged, not refused).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(
@@ -55,6 +60,7 @@ def run(
     max_attempts: int | None,
     scope: str | None,
     region: str | None,
+    allow_self_edit: bool,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -69,7 +75,9 @@ def run(
 
     config = _config_for(config_path, command, region)
     options = app.with_out_dir(
-        app.RunOptions(Path("."), max_attempts, scope, start_policy, verbose), config, out
+        app.RunOptions(Path("."), max_attempts, scope, start_policy, verbose, allow_self_edit),
+        config,
+        out,
     )
     outcome = app.run(config, options, Console(verbose=verbose))
     sys.exit(outcome.exit_code)

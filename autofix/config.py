@@ -46,7 +46,10 @@ class PrincipalConfig:
 @dataclass(frozen=True)
 class PolicyConfig:
     start: Path | None = None
-    scope: str = "any"
+    scope: str = "resource"
+    service_names: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    allow_self_edit: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,10 +217,22 @@ def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:
 
 def _policy(t: Mapping[str, Any], where: str, base_dir: Path) -> PolicyConfig:
     p = "policy."
-    _only_keys(t, {"start", "scope"}, where, p)
+    _only_keys(t, {"start", "scope", "service_names", "stages", "allow_self_edit"}, where, p)
     start = _string(t, "start", None, where, p)
-    scope = _choice(t, "scope", SCOPES, "any", where, p)
-    return PolicyConfig(base_dir / start if start else None, scope)
+    scope = _choice(t, "scope", SCOPES, "resource", where, p)
+    names = _strings(t, "service_names", where, p)
+    stages = _strings(t, "stages", where, p)
+    allow = t.get("allow_self_edit", False)
+    if not isinstance(allow, bool):
+        raise ConfigError(f"{where}: {p}allow_self_edit: must be true or false")
+    return PolicyConfig(base_dir / start if start else None, scope, names, stages, allow)
+
+
+def _strings(t: Mapping[str, Any], key: str, where: str, prefix: str) -> tuple[str, ...]:
+    value = t.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where}: {prefix}{key}: must be a list of non-empty strings")
+    return tuple(value)
 
 
 def _loop(t: Mapping[str, Any], where: str) -> LoopConfig:

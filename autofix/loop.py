@@ -19,7 +19,9 @@ from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.output import from_output
 from autofix.ledger import Events
 from autofix.outcome import RunOutcome, StepOutcome
-from autofix.policy.document import Grant, PolicyDocument
+from autofix.policy.document import PolicyDocument
+from autofix.policy.guard import Flag, check
+from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.runner import COMMAND_NOT_FOUND, StepResult, run_step, step_environment
 
 Harvest = Callable[[Step, StepResult, float], list[Denial]]
@@ -32,7 +34,11 @@ Recover = Callable[[float], list[Recovery]]
 class LoopSettings:
     max_attempts: int = 40
     max_seconds: float = 3600.0
-    scope: str = "any"
+    scope: Mode = "resource"
+    account_id: str = "123456789012"
+    service_names: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    allow_self_edit: bool = False
     settle_seconds: float = 0.0
     propagation_retries: int = 0
     endpoint: str | None = None
@@ -95,6 +101,8 @@ class RepairLoop:
         self._failure: tuple[int, str] = (1, "")
         self._last_repeated: list[str] = []
         self._attempt_started = 0.0
+        self._flags: dict[tuple[str, str], Flag] = {}
+        self._notes: dict[tuple[str, str], str] = {}
         self.attempts_total = 0
         self._known_actions: set[str] = {a.lower() for a in policy.actions}
 
@@ -278,17 +286,20 @@ class RepairLoop:
             )
 
     def _grant(self, step: Step, attempt: int, denials: list[Denial], found: list[str]) -> int:
-        grants = [g for g in _grants_for(denials, self.settings.scope) if not self.policy.has(g)]
+        scoped = [g for g in self._scoped(denials) if not self.policy.has(g.grant)]
         self._last_repeated = sorted({d.action for d in denials if d.action})
-        if not grants:
+        if not scoped:
             return 0
-        self.policy = self.policy.with_grants(grants)
+        self._guard(step, scoped)
+        self.policy = self.policy.with_grants(g.grant for g in scoped)
         write_atomic(self.files.policy, self.policy.dumps())
-        for grant in grants:
+        for grant in scoped:
             first = grant.action.lower() not in self._known_actions
             self._known_actions.add(grant.action.lower())
             if first and grant.action not in found:
                 found.append(grant.action)
+            if grant.note:
+                self._notes[(grant.action, grant.resource)] = grant.note
             self.events.emit(
                 "grant_added",
                 step=step.name,
@@ -296,9 +307,55 @@ class RepairLoop:
                 action=grant.action,
                 resource=grant.resource,
                 new=first,
+                note=grant.note,
+                flagged=(grant.action, grant.resource) in self._flags,
             )
         self._apply()
-        return len(grants)
+        return len(scoped)
+
+    def _scoped(self, denials: list[Denial]) -> list[ScopedGrant]:
+        ctx = ScopeContext(
+            account_id=self.settings.account_id,
+            region=self.settings.region,
+            mode=self.settings.scope,
+            service_names=self.settings.service_names,
+            stages=self.settings.stages,
+        )
+        return grants_for(denials, ctx)
+
+    def _guard(self, step: Step, scoped: list[ScopedGrant]) -> None:
+        """Refuse (exit 3) what must never be granted; remember the flagged grants."""
+        existing = [ScopedGrant(g) for g in self.policy.grants]
+        report = check(
+            [*existing, *scoped],
+            self.deployer.arn,
+            self.settings.allow_self_edit,
+            deployer_attached=(self.deployer.managed_arn,),
+        )
+        if report.refusals:
+            lines = "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
+            self.events.emit(
+                "guard_refused",
+                step=step.name,
+                refusals=[
+                    {"action": r.action, "resource": r.resource, "rule": r.rule}
+                    for r in report.refusals
+                ],
+            )
+            raise StepFailed(f"refused by the safety guard: {lines}", exit_code=3)
+        for flag in report.flags:
+            key = (flag.action, flag.resource)
+            if key not in self._flags:
+                needed = flag.needed_for or f"denied in step {step.name}"
+                self._flags[key] = Flag(flag.action, flag.resource, flag.risk, needed)
+                self.events.emit(
+                    "grant_flagged",
+                    step=step.name,
+                    action=flag.action,
+                    resource=flag.resource,
+                    risk=flag.risk,
+                    needed_for=needed,
+                )
 
     def _grant_after_success(
         self, step: Step, attempt: int, result: StepResult, found: list[str]
@@ -364,6 +421,15 @@ class RepairLoop:
             attempts_total=self.attempts_total,
             seconds=time.monotonic() - started,
             reason=reason,
+            flags=tuple(
+                {
+                    "action": f.action,
+                    "resource": f.resource,
+                    "risk": f.risk,
+                    "needed_for": f.needed_for,
+                }
+                for f in self._flags.values()
+            ),
         )
         write_atomic(self.files.policy, self.policy.dumps())
         write_json_atomic(self.files.summary, outcome.to_summary())
@@ -376,13 +442,3 @@ class RepairLoop:
             actions=list(self.policy.actions),
         )
         return outcome
-
-
-def _grants_for(denials: list[Denial], scope: str) -> list[Grant]:
-    grants: list[Grant] = []
-    for denial in denials:
-        if not denial.fixable or denial.action is None:
-            continue
-        resource = denial.resource if scope != "any" and denial.resource else "*"
-        grants.append(Grant(denial.action, resource))
-    return grants

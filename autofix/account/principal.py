@@ -15,6 +15,7 @@ from autofix.account.session import Operator
 from autofix.config import PrincipalConfig
 from autofix.errors import AutofixError, SafetyRefusal
 from autofix.policy.document import PolicyDocument
+from autofix.policy.limits import PolicySizeError, Target, fit, plan_version_rotation
 from autofix.sandbox.server import Credentials
 
 MAX_MANAGED_VERSIONS = 5
@@ -33,6 +34,7 @@ class AppliedPolicy:
     statements: int
     version_id: str | None = None
     deleted_version: str | None = None
+    parts: int = 1
 
 
 class Deployer:
@@ -128,11 +130,36 @@ class Deployer:
     # -- policy ----------------------------------------------------------------------
 
     def apply(self, policy: PolicyDocument) -> AppliedPolicy:
-        """Store `policy` as the deployer's discovered policy."""
-        doc = policy.to_json()
+        """Store `policy` as the deployer's discovered policy, within IAM's size limits.
+
+        An inline policy must fit whole; a managed one is split across several
+        managed policies (`NAME`, `NAME-2`, ...) when it outgrows 6,144 characters.
+        """
+        target: Target = "managed"
         if self.config.policy == "inline":
-            return self._apply_inline(doc)
-        return self._apply_managed(doc)
+            target = "user-inline" if self.config.type == "user" else "role-inline"
+        try:
+            parts = fit(policy, target) if policy.grants or policy.verbatim else [policy]
+        except PolicySizeError as exc:
+            raise AutofixError(f"the discovered policy does not fit: {exc}") from None
+        if self.config.policy == "inline":
+            return self._apply_inline(parts[0].to_json())
+        applied = [
+            self._apply_managed(self._managed_arn(i), part.to_json())
+            for i, part in enumerate(parts)
+        ]
+        first = applied[0]
+        return AppliedPolicy(
+            first.mode,
+            first.name,
+            sum(a.statements for a in applied),
+            first.version_id,
+            first.deleted_version,
+            parts=len(parts),
+        )
+
+    def _managed_arn(self, index: int) -> str:
+        return self.managed_arn if index == 0 else f"{self.managed_arn}-{index + 1}"
 
     def _apply_inline(self, doc: dict[str, Any]) -> AppliedPolicy:
         name = self.config.policy_name
@@ -164,44 +191,42 @@ class Deployer:
             if _code(exc) != "NoSuchEntity":
                 raise
 
-    def _apply_managed(self, doc: dict[str, Any]) -> AppliedPolicy:
+    def _apply_managed(self, arn: str, doc: dict[str, Any]) -> AppliedPolicy:
         if not doc["Statement"]:
             doc = {"Version": doc["Version"], "Statement": [_NOTHING]}
         text = json.dumps(doc)
         try:
-            self._iam.get_policy(PolicyArn=self.managed_arn)
+            self._iam.get_policy(PolicyArn=arn)
         except ClientError as exc:
             if _code(exc) != "NoSuchEntity":
                 raise
-            self._iam.create_policy(
-                PolicyName=self.config.policy_name, PolicyDocument=text, Tags=_TAGS
-            )
-            self._attach()
-            return AppliedPolicy("managed", self.managed_arn, len(doc["Statement"]), "v1")
-        deleted = self._rotate_versions()
+            name = arn.rsplit("/", 1)[-1]
+            self._iam.create_policy(PolicyName=name, PolicyDocument=text, Tags=_TAGS)
+            self._attach(arn)
+            return AppliedPolicy("managed", arn, len(doc["Statement"]), "v1")
+        deleted = self._rotate_versions(arn)
         version = self._iam.create_policy_version(
-            PolicyArn=self.managed_arn, PolicyDocument=text, SetAsDefault=True
+            PolicyArn=arn, PolicyDocument=text, SetAsDefault=True
         )["PolicyVersion"]["VersionId"]
-        self._attach()
-        return AppliedPolicy("managed", self.managed_arn, len(doc["Statement"]), version, deleted)
+        self._attach(arn)
+        return AppliedPolicy("managed", arn, len(doc["Statement"]), version, deleted)
 
-    def _rotate_versions(self) -> str | None:
+    def _rotate_versions(self, arn: str) -> str | None:
         """Delete the oldest non-default version when the policy has 5 (IAM's maximum)."""
-        versions = self._iam.list_policy_versions(PolicyArn=self.managed_arn)["Versions"]
-        if len(versions) < MAX_MANAGED_VERSIONS:
-            return None
-        candidates = sorted(
-            (v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"]
+        versions = self._iam.list_policy_versions(PolicyArn=arn)["Versions"]
+        oldest = plan_version_rotation(
+            [(v["VersionId"], v["IsDefaultVersion"], v["CreateDate"]) for v in versions],
+            MAX_MANAGED_VERSIONS,
         )
-        oldest: str = candidates[0]["VersionId"]
-        self._iam.delete_policy_version(PolicyArn=self.managed_arn, VersionId=oldest)
+        if oldest is not None:
+            self._iam.delete_policy_version(PolicyArn=arn, VersionId=oldest)
         return oldest
 
-    def _attach(self) -> None:
+    def _attach(self, arn: str) -> None:
         if self.config.type == "user":
-            self._iam.attach_user_policy(UserName=self.config.name, PolicyArn=self.managed_arn)
+            self._iam.attach_user_policy(UserName=self.config.name, PolicyArn=arn)
         else:
-            self._iam.attach_role_policy(RoleName=self.config.name, PolicyArn=self.managed_arn)
+            self._iam.attach_role_policy(RoleName=self.config.name, PolicyArn=arn)
 
     def stored_policy(self) -> dict[str, Any] | None:
         """The policy document IAM holds for the deployer now (None when none)."""
