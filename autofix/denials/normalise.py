@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _BARE_SGR = re.compile(r"\[(?:\d{1,3};){0,8}\d{1,3}m")
-_XML_TAG = re.compile(r"<\?xml[^<>]{0,200}\?>|</?[A-Za-z][\w:.-]{0,60}(?:\s[^<>\n]{0,300})?/?>")
+_XML_TAG = re.compile(
+    r"<\?xml[^<>]{0,200}\?>|(?<![:/])</?[A-Za-z][\w:.-]{0,60}(?:\s[^<>\n]{0,300})?/?>"
+)
 _ENTITIES = {"&quot;": '"', "&#34;": '"', "&apos;": "'", "&#39;": "'", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile("|".join(map(re.escape, [*_ENTITIES, "&amp;"])))
 _LINE_PREFIX = re.compile(
@@ -60,9 +62,9 @@ def unescape(text: str) -> str:
 
 
 def strip_markup(text: str) -> str:
-    """Turn XML/HTML tags into line breaks and decode the common entities."""
+    """Turn XML/HTML tags into spaces and decode the common entities."""
     if "<" in text:
-        text = _XML_TAG.sub("\n", text)
+        text = _XML_TAG.sub(" ", text)
     if "&" in text:
         text = _ENTITY.sub(lambda m: _ENTITIES.get(m[0], "&"), text)
     return text

@@ -33,10 +33,10 @@ _NOT_AUTHORIZED = re.compile(
     r"(?:[Ii]s )?[Nn]ot authorized to perform ?:? ?[\"'`]?"
     r"(?P<svc>[A-Za-z0-9-]{1,64}) ?: ?(?P<name>[A-Za-z0-9*_-]{1,128})"
 )
-_PRINCIPAL_BEFORE = re.compile(r"(?P<arn>arn:[^\s\"'<>`|]{1,512})[\"'`]? ?$")
+_PRINCIPAL_BEFORE = re.compile(r"(?P<arn>arn:[^\s\"'`|]{1,512})[\"'`]? ?$")
 _RESOURCE_AFTER = re.compile(
     r"[\"'`]? on (?:the )?resources? ?:? ?[\"'`]?"
-    r"(?P<res>arn:[^\s\"'<>`|]{1,2048}"
+    r"(?P<res>arn:[^\s\"'`|]{1,2048}"
     r"|(?:user|role|group|policy|instance-profile) [^\s\"'<>`|]{1,512}"
     r"|\*)"
 )
@@ -310,11 +310,12 @@ def _reason(flat: str, position: int) -> tuple[DenyKind, str | None]:
     if match["trust"]:
         return DenyKind.RESOURCE_POLICY, None
     if match["implicit"]:
-        return _kind(match["ikind"], explicit=False), None
+        return _kind(match["implicit"], explicit=False), None
     policy = _clean_arn(match["policy"]) if match["policy"] else None
     if match["transitive"] and "service control" in match["transitive"]:
         return DenyKind.SCP, policy
-    return _kind(match["ekind"] or "", explicit=True), policy
+    phrase = match["explicit"] if match["ekind"] else ""
+    return _kind(phrase.split(":")[0], explicit=True), policy
 
 
 def _kind(words: str, explicit: bool) -> DenyKind:
@@ -346,8 +347,7 @@ def _cfn_denial(
     denied = _CFN_DENIED.match(flat, match.end(), match.end() + 700)
     if denied is None:
         return None
-    window_end = match.end() + 800
-    if any(match.end() <= start < window_end for start, _ in sentence_spans):
+    if any(match.end() <= start <= denied.end() for start, _ in sentence_spans):
         return None
     blob = _encoded_in(flat, match.end(), match.end() + 400)
     encoded = None
