@@ -102,13 +102,24 @@ def clean_lines(text: str) -> list[Line]:
 
 
 def _wrap_widths(lines: list[Line]) -> set[int]:
-    found = set(WRAP_WIDTHS)
-    common = Counter(line.width for line in lines if line.width >= 60)
-    if common:
-        width, count = max(common.items())
+    """Widths at which this text was cut by a terminal rather than wrapped at words.
+
+    A terminal cut leaves most long lines exactly at the width; word wrapping leaves
+    them a little short of it. A width counts when lines of exactly that width are at
+    least as many as lines up to 15 columns shorter.
+    """
+    counts = Counter(line.width for line in lines if line.width >= 40)
+    candidates = set(WRAP_WIDTHS)
+    if counts:
+        widest, count = max(counts.items())
         if count >= 3:
-            found.add(width)
-    return found
+            candidates.add(widest)
+    return {
+        width
+        for width in candidates
+        if counts.get(width, 0) > 0
+        and counts[width] >= sum(counts.get(w, 0) for w in range(width - 15, width))
+    }
 
 
 def normalise(text: str) -> str:
