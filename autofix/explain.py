@@ -13,7 +13,7 @@ WHY: dict[DenyKind, str] = {
     DenyKind.SCP: "denied by an AWS Organizations service control policy",
     DenyKind.BOUNDARY: "denied by the principal's permissions boundary",
     DenyKind.SESSION: "denied by the session policy of these credentials",
-    DenyKind.RESOURCE_POLICY: "denied by a resource-based policy (bucket, key, layer or trust policy)",
+    DenyKind.RESOURCE_POLICY: "denied by a resource-based policy (bucket, key, layer, trust...)",
     DenyKind.UNKNOWN: "denied for a reason the message does not state",
 }
 
@@ -35,7 +35,9 @@ def _verdict(denial: Denial) -> str:
     if denial.fixable:
         return "yes: an identity-policy Allow fixes it"
     if denial.encoded_message is not None:
-        return "not yet: decode the message (sts:DecodeAuthorizationMessage) to learn what was denied"
+        return (
+            "not yet: decode the message (sts:DecodeAuthorizationMessage) to learn what was denied"
+        )
     if denial.action is None:
         return "no: the text names no action (look at stack events or the deny log)"
     if not denial.action_known:

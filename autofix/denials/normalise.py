@@ -11,7 +11,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]"
+    r"|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)"
+    r"|\x1b[@-Z\\-_]"
+)
 _BARE_SGR = re.compile(r"\[(?:\d{1,3};){0,8}\d{1,3}m")
 _XML_TAG = re.compile(
     r"<\?xml[^<>]{0,200}\?>|(?<![:/])</?[A-Za-z][\w:.-]{0,60}(?:\s[^<>\n]{0,300})?/?>"

@@ -83,10 +83,36 @@ MISMATCHES: dict[str, dict[str, tuple[str, ...]]] = {
 
 # When an operation name exists in several services and the text gives no hint.
 PREFERRED_SERVICES: tuple[str, ...] = (
-    "s3", "cloudformation", "lambda", "iam", "sts", "ec2", "logs", "apigateway",
-    "dynamodb", "sqs", "sns", "events", "ssm", "kms", "cloudwatch", "ecr", "ecs",
-    "secretsmanager", "cloudfront", "route53", "acm", "stepfunctions", "rds",
-    "elbv2", "autoscaling", "cognito-idp", "kinesis", "firehose", "sesv2", "ses",
+    "s3",
+    "cloudformation",
+    "lambda",
+    "iam",
+    "sts",
+    "ec2",
+    "logs",
+    "apigateway",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "events",
+    "ssm",
+    "kms",
+    "cloudwatch",
+    "ecr",
+    "ecs",
+    "secretsmanager",
+    "cloudfront",
+    "route53",
+    "acm",
+    "stepfunctions",
+    "rds",
+    "elbv2",
+    "autoscaling",
+    "cognito-idp",
+    "kinesis",
+    "firehose",
+    "sesv2",
+    "ses",
 )
 
 _LAMBDA_DATE_SUFFIX = re.compile(r"^(\w+?)20\d{6}(?:v\d+)?$")
@@ -144,7 +170,7 @@ def _normalise_hint(hint: str) -> str:
     text = hint.lower()
     for prefix in ("amazon", "aws"):
         if text.startswith(prefix) and len(text) > len(prefix) + 1:
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     return re.sub(r"[^a-z0-9]", "", text)
 
 
@@ -186,7 +212,7 @@ def service_for_hint(hint: str) -> str | None:
 
 
 def iam_prefix(service: str) -> str:
-    """The IAM prefix of a botocore service (`cloudwatch` -> `cloudwatch`, `stepfunctions` -> `states`)."""
+    """The IAM prefix of a botocore service (`stepfunctions` -> `states`)."""
     return _index().services[service][0]
 
 
@@ -256,8 +282,8 @@ def operation_candidates(method: str) -> list[str]:
     base = method[:1].upper() + method[1:]
     out = [base]
     for sdk, api in _SDK_VERBS:
-        if method.startswith(sdk) and method[len(sdk):][:1].isupper():
-            out.append(api + method[len(sdk):])
+        if method.startswith(sdk) and method[len(sdk) :][:1].isupper():
+            out.append(api + method[len(sdk) :])
     more: list[str] = []
     for name in out:
         replaced = name.replace("CrossOrigin", "Cors")
@@ -267,9 +293,7 @@ def operation_candidates(method: str) -> list[str]:
     return out + more
 
 
-def resolve_method(
-    prefix: str, method: str, region: str | None = None
-) -> Resolution | None:
+def resolve_method(prefix: str, method: str, region: str | None = None) -> Resolution | None:
     """`s3:setBucketAccelerateConfiguration` -> PutAccelerateConfiguration, via the model."""
     for candidate in operation_candidates(method):
         resolution = resolve_operation(candidate, (prefix,), region)

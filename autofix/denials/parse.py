@@ -43,7 +43,8 @@ _RESOURCE_AFTER = re.compile(
 _REASON_AFTER = re.compile(
     r"[\s\"'`.,;)]{0,6}(?:"
     r"(?P<explicit>with an explicit deny(?: in (?:an?|the) (?P<ekind>[A-Za-z -]{1,60}?) ?"
-    r"(?:polic(?:y|ies)|boundary)(?P<transitive> transitively through an? [a-z ]{0,40}polic(?:y|ies))?)?"
+    r"(?:polic(?:y|ies)|boundary)"
+    r"(?P<transitive> transitively through an? [a-z ]{0,40}polic(?:y|ies))?)?"
     r"(?: ?: ?(?P<policy>arn:[^\s\"'<>`|]{1,1024}))?)"
     r"|(?P<implicit>because no (?P<ikind>[A-Za-z -]{1,60}?) ?(?:polic(?:y|ies)|boundary) allows?)"
     r"|(?P<trust>because the role trust policy)"
@@ -82,18 +83,36 @@ _GENERIC = re.compile(
     r"Access ?Denied|AccessDenied(?:Exception)?\b|UnauthorizedOperation\b|"
     r"You are not authorized to perform this operation|AuthorizationError\b"
 )
-_ARN_SERVICE = re.compile(r"arn:aws[\w-]{0,12}:(?P<svc>[a-z0-9-]{2,40}):(?P<region>[a-z0-9-]{0,30}):")
+_ARN_SERVICE = re.compile(
+    r"arn:aws[\w-]{0,12}:(?P<svc>[a-z0-9-]{2,40}):(?P<region>[a-z0-9-]{0,30}):"
+)
 _REGION = re.compile(r"\b(?P<region>(?:us|eu|ap|sa|ca|me|af|il|mx|cn)(?:-gov)?-[a-z]{4,10}-\d)\b")
-_HOST_SERVICE = re.compile(r"(?:^|[/.])(?P<svc>[a-z0-9-]{2,40})\.(?:[a-z]{2}(?:-gov)?-[a-z]{4,10}-\d\.)?amazonaws\.com")
-_CDK_ARG_HINTS = {"Bucket": "s3", "StackName": "cloudformation", "FunctionName": "lambda",
-                  "RoleName": "iam", "RepositoryName": "ecr", "TableName": "dynamodb"}
+_HOST_SERVICE = re.compile(
+    r"(?:^|[/.])(?P<svc>[a-z0-9-]{2,40})\.(?:[a-z]{2}(?:-gov)?-[a-z]{4,10}-\d\.)?amazonaws\.com"
+)
+_CDK_ARG_HINTS = {
+    "Bucket": "s3",
+    "StackName": "cloudformation",
+    "FunctionName": "lambda",
+    "RoleName": "iam",
+    "RepositoryName": "ecr",
+    "TableName": "dynamodb",
+}
 
-PERMISSION_CODES = frozenset({
-    "accessdenied", "accessdeniedexception", "unauthorizedoperation",
-    "client.unauthorizedoperation", "authorizationerror", "authorizationerrorexception",
-    "accessdeniedfault", "unauthorizedaccess", "insufficientpermissionsexception",
-    "unauthorizedaccessexception",
-})
+PERMISSION_CODES = frozenset(
+    {
+        "accessdenied",
+        "accessdeniedexception",
+        "unauthorizedoperation",
+        "client.unauthorizedoperation",
+        "authorizationerror",
+        "authorizationerrorexception",
+        "accessdeniedfault",
+        "unauthorizedaccess",
+        "insufficientpermissionsexception",
+        "unauthorizedaccessexception",
+    }
+)
 _STATUS_CODES = frozenset({"403", "forbidden"})
 _DENIED_TEXT = re.compile(r"Access ?Denied|AccessDenied|Forbidden|not authorized", re.IGNORECASE)
 _NOT_PERMISSION = re.compile(
@@ -142,26 +161,37 @@ def parse_denials(text: str) -> list[Denial]:
         blob = _encoded_in(flat, frame.body, frame.end)
         if blob is not None:
             encoded_owners.add(blob[0])
-        found.extend(
-            _Found(frame.start, d) for d in _frame_denials(flat, frame, region, blob)
-        )
+        found.extend(_Found(frame.start, d) for d in _frame_denials(flat, frame, region, blob))
     for match in _CFN_API.finditer(flat):
         denial = _cfn_denial(flat, match, region, sentence_spans, encoded_owners)
         if denial is not None:
             found.append(_Found(match.start(), denial))
     for match in _HEAD_BUCKET.finditer(flat):
         resolution = resolve_operation("HeadBucket", ("s3",), region)
-        found.extend(_Found(match.start(), d) for d in _resolved(resolution, "HeadBucket", match[0]))
+        found.extend(
+            _Found(match.start(), d) for d in _resolved(resolution, "HeadBucket", match[0])
+        )
     for match in _ENCODED.finditer(flat):
         if match.start("blob") not in encoded_owners:
-            found.append(_Found(match.start(), Denial(
-                action=None, deny=DenyKind.UNKNOWN, encoded_message=match["blob"],
-                evidence=match[0][:200],
-            )))
+            found.append(
+                _Found(
+                    match.start(),
+                    Denial(
+                        action=None,
+                        deny=DenyKind.UNKNOWN,
+                        encoded_message=match["blob"],
+                        evidence=match[0][:200],
+                    ),
+                )
+            )
     if not found:
         generic = _GENERIC.search(flat)
         if generic is not None and _NOT_PERMISSION.search(flat) is None:
-            found.append(_Found(generic.start(), Denial(action=None, evidence=_around(flat, generic.start()))))
+            found.append(
+                _Found(
+                    generic.start(), Denial(action=None, evidence=_around(flat, generic.start()))
+                )
+            )
     found.sort(key=lambda f: f.position)
     unique: dict[tuple[str | None, str | None, str | None], Denial] = {}
     for item in found:
@@ -170,7 +200,7 @@ def parse_denials(text: str) -> list[Denial]:
 
 
 def _around(flat: str, position: int) -> str:
-    return flat[max(0, position - 80): position + 200].strip()
+    return flat[max(0, position - 80) : position + 200].strip()
 
 
 def _first_region(flat: str) -> str | None:
@@ -189,7 +219,7 @@ def _frames(flat: str) -> list[_Frame]:
         code = match["code"] if match["code"] != "api" else match["status"]
         frames.append(_Frame(match.start(), match.end(), match["op"], code, [match["svc"]]))
     for match in _CDK_FRAME.finditer(flat):
-        window = flat[match.end(): match.end() + 600]
+        window = flat[match.end() : match.end() + 600]
         code = _CDK_CODE.search(window)
         hints = [svc for key, svc in _CDK_ARG_HINTS.items() if f'"{key}"' in match["args"]]
         op = match["op"][:1].upper() + match["op"][1:]
@@ -198,10 +228,14 @@ def _frames(flat: str) -> list[_Frame]:
         host = _HOST_SERVICE.search(match["url"])
         hints = [host["svc"]] if host else []
         code = _JS3_CODE.search(flat, match.end(), match.end() + 1500)
-        frames.append(_Frame(match.start(), match.end(), match["op"], code["code"] if code else "", hints))
+        frames.append(
+            _Frame(match.start(), match.end(), match["op"], code["code"] if code else "", hints)
+        )
     for match in _JS3_FRAME.finditer(flat):
         code = _JS3_CODE.search(flat, max(0, match.start() - 1500), match.start())
-        frames.append(_Frame(match.start(), match.start(), match["op"], code["code"] if code else ""))
+        frames.append(
+            _Frame(match.start(), match.start(), match["op"], code["code"] if code else "")
+        )
     frames.sort(key=lambda f: f.start)
     for index, frame in enumerate(frames):
         limit = frames[index + 1].start if index + 1 < len(frames) else len(flat)
@@ -219,7 +253,7 @@ def _enclosing(frames: list[_Frame], position: int) -> _Frame | None:
 
 def _is_permission_frame(flat: str, frame: _Frame) -> bool:
     code = frame.code.lower()
-    message = flat[frame.body: frame.end]
+    message = flat[frame.body : frame.end]
     if _NOT_PERMISSION.search(message[:400]):
         return False
     if code in PERMISSION_CODES:
@@ -235,7 +269,7 @@ def _encoded_in(flat: str, start: int, end: int) -> tuple[int, str] | None:
 def _hints(flat: str, frame: _Frame) -> list[str]:
     hints = list(frame.hints)
     hints.extend(m["svc"] for m in _ARN_SERVICE.finditer(flat, frame.body, frame.end))
-    if "s3://" in flat[frame.body: frame.end]:
+    if "s3://" in flat[frame.body : frame.end]:
         hints.append("s3")
     return hints
 
@@ -244,7 +278,7 @@ def _frame_denials(
     flat: str, frame: _Frame, region: str | None, blob: tuple[int, str] | None
 ) -> list[Denial]:
     resolution = resolve_operation(frame.op, _hints(flat, frame), region)
-    evidence = flat[frame.start: min(frame.end, frame.start + 400)]
+    evidence = flat[frame.start : min(frame.end, frame.start + 400)]
     encoded = blob[1] if blob else None
     return _resolved(resolution, frame.op, evidence, encoded)
 
@@ -254,11 +288,18 @@ def _resolved(
 ) -> list[Denial]:
     deny = DenyKind.UNKNOWN if encoded else DenyKind.IMPLICIT
     if resolution is None:
-        return [Denial(action=None, operation=op, deny=deny, encoded_message=encoded, evidence=evidence)]
+        return [
+            Denial(action=None, operation=op, deny=deny, encoded_message=encoded, evidence=evidence)
+        ]
     return [
         Denial(
-            action=str(action), resource=resolution.resource, operation=op, deny=deny,
-            encoded_message=encoded, action_known=action.known, evidence=evidence,
+            action=str(action),
+            resource=resolution.resource,
+            operation=op,
+            deny=deny,
+            encoded_message=encoded,
+            action_known=action.known,
+            evidence=evidence,
         )
         for action in resolution.actions
     ]
@@ -280,7 +321,7 @@ def _sentence_action(
 def _sentence_denial(
     flat: str, match: re.Match[str], frame: _Frame | None, region: str | None
 ) -> Denial:
-    before = flat[max(0, match.start() - _LOOK_BACK): match.start()]
+    before = flat[max(0, match.start() - _LOOK_BACK) : match.start()]
     principal_match = _PRINCIPAL_BEFORE.search(before)
     principal = _clean_arn(principal_match["arn"]) if principal_match else None
     action, operation, mapped_resource = _sentence_action(match["svc"], match["name"], region)
@@ -299,7 +340,7 @@ def _sentence_denial(
         operation=frame.op if frame is not None else operation,
         policy_arn=policy,
         action_known=action.known,
-        evidence=flat[match.start(): position + 120].strip(),
+        evidence=flat[match.start() : position + 120].strip(),
     )
 
 
@@ -357,6 +398,11 @@ def _cfn_denial(
     deny = DenyKind.UNKNOWN if encoded else DenyKind.IMPLICIT
     action, operation, resource = _sentence_action(match["svc"], match["name"], region)
     return Denial(
-        action=str(action), resource=resource, operation=operation, deny=deny,
-        encoded_message=encoded, action_known=action.known, evidence=flat[match.start(): denied.end()],
+        action=str(action),
+        resource=resource,
+        operation=operation,
+        deny=deny,
+        encoded_message=encoded,
+        action_known=action.known,
+        evidence=flat[match.start() : denied.end()],
     )

@@ -25,17 +25,32 @@ def test_json_from_file(tmp_path: Path) -> None:
     path.write_text(DENIAL, encoding="utf-8")
     result = CliRunner().invoke(cli, ["explain", str(path), "--json"])
     assert result.exit_code == 0
-    assert json.loads(result.output) == {"denials": [
-        {"action": "s3:PutObject", "resource": "arn:aws:s3:::deploys/app.zip",
-         "principal": "arn:aws:sts::123456789012:assumed-role/deployer/ci-42",
-         "deny": "scp", "operation": "PutObject", "fixable": False},
-        {"action": "s3:CreateBucket", "resource": None, "principal": None,
-         "deny": "implicit", "operation": "CreateBucket", "fixable": True},
-    ]}
+    assert json.loads(result.output) == {
+        "denials": [
+            {
+                "action": "s3:PutObject",
+                "resource": "arn:aws:s3:::deploys/app.zip",
+                "principal": "arn:aws:sts::123456789012:assumed-role/deployer/ci-42",
+                "deny": "scp",
+                "operation": "PutObject",
+                "fixable": False,
+            },
+            {
+                "action": "s3:CreateBucket",
+                "resource": None,
+                "principal": None,
+                "deny": "implicit",
+                "operation": "CreateBucket",
+                "fixable": True,
+            },
+        ]
+    }
 
 
 def test_json_from_stdin_without_denials() -> None:
-    result = CliRunner().invoke(cli, ["explain", "-", "--json"], input="Stack is in ROLLBACK_COMPLETE state")
+    result = CliRunner().invoke(
+        cli, ["explain", "-", "--json"], input="Stack is in ROLLBACK_COMPLETE state"
+    )
     assert result.exit_code == 0
     assert json.loads(result.output) == {"denials": []}
 
@@ -67,6 +82,8 @@ def test_subprocess_like_a_user(tmp_path: Path) -> None:
     code = "from autofix.cli import main; main()"
     done = subprocess.run(
         [sys.executable, "-c", code, "explain", str(path), "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(done.stdout)["denials"][0]["action"] == "s3:PutAccelerateConfiguration"

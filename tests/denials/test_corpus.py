@@ -15,7 +15,11 @@ def _total(cases: list[Case]) -> Score:
     tp = fp = fn = 0
     for case in cases:
         result = score(case.expected, parse_denials(case.text))
-        tp, fp, fn = tp + result.true_positive, fp + result.false_positive, fn + result.false_negative
+        tp, fp, fn = (
+            tp + result.true_positive,
+            fp + result.false_positive,
+            fn + result.false_negative,
+        )
     return Score(tp, fp, fn)
 
 

@@ -48,7 +48,9 @@ def json_escaped(text: str) -> str:
 
 
 def log_prefixed(text: str) -> str:
-    return "\n".join(f"2024-05-01T10:00:0{i % 10}.123Z [ERROR] {line}" for i, line in enumerate(text.split("\n")))
+    return "\n".join(
+        f"2024-05-01T10:00:0{i % 10}.123Z [ERROR] {line}" for i, line in enumerate(text.split("\n"))
+    )
 
 
 def quoted(text: str) -> str:
@@ -56,8 +58,12 @@ def quoted(text: str) -> str:
 
 
 def xml_body(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>{escaped}</Message></Error>'
+    escaped = (
+        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    )
+    return (
+        f'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>{escaped}</Message></Error>'
+    )
 
 
 NOISE: dict[str, Callable[[str], str]] = {
@@ -80,7 +86,11 @@ def test_actions_survive_noise(noise: str) -> None:
     failures: list[str] = []
     for case in POSITIVE:
         result = score(case.expected, parse_denials(transform(case.text)))
-        tp, fp, fn = tp + result.true_positive, fp + result.false_positive, fn + result.false_negative
+        tp, fp, fn = (
+            tp + result.true_positive,
+            fp + result.false_positive,
+            fn + result.false_negative,
+        )
         if result.false_positive or result.false_negative:
             failures.append(case.id)
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)

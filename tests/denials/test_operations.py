@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from autofix.denials.actions import canonical, parse_action
-from autofix.denials.operations import MISMATCHES, operation_candidates, resolve_method, resolve_operation
+from autofix.denials.operations import (
+    MISMATCHES,
+    operation_candidates,
+    resolve_method,
+    resolve_operation,
+)
 
 
 @pytest.mark.parametrize(

@@ -11,14 +11,41 @@ from hypothesis import strategies as st
 from autofix.denials.parse import parse_denials
 
 FRAGMENTS = [
-    "User: ", "arn:", "arn:aws:iam::123456789012:user/x", " is not authorized to perform: ",
-    "s3:PutObject", " on resource: ", "arn:aws:s3:::b/k", " because no ", " policy allows ",
-    "with an explicit deny in a ", "service control policy", ": ", "API: s3:", "Access Denied",
-    "An error occurred (AccessDenied) when calling the ", "PutObject", " operation: ",
+    "User: ",
+    "arn:",
+    "arn:aws:iam::123456789012:user/x",
+    " is not authorized to perform: ",
+    "s3:PutObject",
+    " on resource: ",
+    "arn:aws:s3:::b/k",
+    " because no ",
+    " policy allows ",
+    "with an explicit deny in a ",
+    "service control policy",
+    ": ",
+    "API: s3:",
+    "Access Denied",
+    "An error occurred (AccessDenied) when calling the ",
+    "PutObject",
+    " operation: ",
     "operation error S3: PutObject, https response error StatusCode: 403, RequestID: x, ",
-    "api error AccessDenied: ", "Call failed: getObject(", ") => ", "(code=AccessDenied)",
-    "Encoded authorization failure message: ", "abcDEF-_", "<Message>", "</Message>", "<",
-    "\\\"", "\x1b[31m", "\n", " ", "-", "\t", "Error executing \"PutObject\" on \"", '"',
+    "api error AccessDenied: ",
+    "Call failed: getObject(",
+    ") => ",
+    "(code=AccessDenied)",
+    "Encoded authorization failure message: ",
+    "abcDEF-_",
+    "<Message>",
+    "</Message>",
+    "<",
+    '\\"',
+    "\x1b[31m",
+    "\n",
+    " ",
+    "-",
+    "\t",
+    'Error executing "PutObject" on "',
+    '"',
 ]
 
 
@@ -53,7 +80,9 @@ def _seconds(text: str) -> float:
 
 
 def test_linear_time_on_adversarial_input() -> None:
-    parse_denials("warm up the operation index: An error occurred (AccessDenied) when calling the PutObject operation")
+    parse_denials(
+        "warm-up: An error occurred (AccessDenied) when calling the PutObject operation"
+    )
     small = _adversarial(250_000, 1)
     large = _adversarial(1_000_000, 1)
     t_small = min(_seconds(small) for _ in range(2))
@@ -63,7 +92,13 @@ def test_linear_time_on_adversarial_input() -> None:
 
 
 def test_long_runs_without_separators() -> None:
-    for run in ("arn:" * 250_000, "a" * 1_000_000, " " * 1_000_000, "<" * 500_000, "is not authorized to perform: " * 30_000):
+    for run in (
+        "arn:" * 250_000,
+        "a" * 1_000_000,
+        " " * 1_000_000,
+        "<" * 500_000,
+        "is not authorized to perform: " * 30_000,
+    ):
         start = time.perf_counter()
         parse_denials(run)
         assert time.perf_counter() - start < 5.0
