@@ -13,9 +13,12 @@ from pathlib import Path
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stacks import Recovery, recover, stacks_touched
+from autofix.check import CheckOutcome, check_policy
 from autofix.config import Config
 from autofix.console import Console
 from autofix.errors import ConfigError
+from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
+from autofix.harvest.collect import AccountLog, Harvester
 from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
@@ -61,6 +64,13 @@ def _mode(scope: str) -> Mode:
     if scope not in ("resource", "service", "any"):
         raise ConfigError(f"--scope: {scope!r} is not one of resource, service, any")
     return scope  # type: ignore[return-value]
+
+
+def _account_log(operator: Operator, deployer: Deployer, deny_log: Path | None) -> AccountLog:
+    """The account's record of the deployer's denials: the sandbox log, or CloudTrail."""
+    if deny_log is not None:
+        return sandbox_deny_log(deny_log, deployer.matches_exactly)  # type: ignore[no-any-return]
+    return cloudtrail_log(operator, deployer.matches_exactly)  # type: ignore[no-any-return]
 
 
 def stack_recoverer(operator: Operator) -> Callable[[float], list[Recovery]]:
@@ -120,6 +130,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 events,
                 files,
                 dict(os.environ),
+                harvest=Harvester(operator, account_log=_account_log(operator, deployer, deny_log)),
                 recover=stack_recoverer(operator),
                 on_line=console.line,
             )
@@ -139,3 +150,33 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:
     """`--out`, or `.autofix/` beside the config file."""
     return replace(options, out_dir=out or (config.base_dir / ".autofix"))
+
+
+def check(
+    config: Config, policy_path: Path, out_dir: Path, console: Console, scope: str | None = None
+) -> CheckOutcome:
+    """Replay the saved policy at `policy_path` against the steps; never widen it."""
+    policy = load_start_policy(policy_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(out_dir / "check-ledger.jsonl", uuid.uuid4().hex[:12])
+    events = Events(ledger, console)
+    deny_log = out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
+    try:
+        with open_operator(config, deny_log) as operator:
+            console.say(
+                f"autofix check · {policy_path} ({len(policy.actions)} actions) · "
+                f"account {operator.account_id} ({operator.region})",
+                bold=True,
+            )
+            account_log = _account_log(operator, Deployer(operator, config.principal), deny_log)
+            outcome = check_policy(
+                config,
+                operator,
+                policy,
+                events,
+                scope=_mode(scope or config.policy.scope),
+                account_log=account_log,
+            )
+    finally:
+        ledger.close()
+    return outcome

@@ -84,6 +84,63 @@ def run(
 
 
 @cli.command()
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="autofix.toml, or a pyproject.toml with [tool.autofix].",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The saved policy to replay, exactly as it is.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Output directory (default: .autofix/ beside the config).",
+)
+@click.option(
+    "--write-patch",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write a policy that adds just the missing actions.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+def check(
+    config_path: Path | None,
+    policy_path: Path,
+    out: Path | None,
+    write_patch: Path | None,
+    as_json: bool,
+) -> None:
+    """Replay a saved policy after an upgrade; exit 1 naming what is newly missing."""
+    import json
+    import os
+
+    from autofix import app
+    from autofix.check import github_annotations
+    from autofix.console import Console
+    from autofix.files import write_atomic
+
+    config = _config_for(config_path, (), None)
+    out_dir = out or (config.base_dir / ".autofix")
+    console = Console()
+    outcome = app.check(config, policy_path, out_dir, console)
+    if write_patch is not None and outcome.patch.grants:
+        write_atomic(write_patch, outcome.patch.dumps())
+    console.check_summary(outcome, write_patch if outcome.patch.grants else None)
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in github_annotations(outcome, config.source):
+            click.echo(line)
+    sys.exit(outcome.exit_code)
+
+
+@cli.command()
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option(
     "--deny-log",

@@ -6,6 +6,7 @@ from typing import Any, TextIO
 
 import click
 
+from autofix.check import CheckOutcome
 from autofix.outcome import RunOutcome
 
 
@@ -98,3 +99,23 @@ class Console:
         )
         for label, path in files.items():
             self.say(f"  {label:<8} {path}")
+
+    def check_summary(self, outcome: CheckOutcome, patch: object | None) -> None:
+        """Per step: ok, or the actions the saved policy is missing."""
+        self.say("")
+        for step in outcome.steps:
+            if step.ok:
+                self.say(f"✔ {step.name}: the saved policy is enough", fg="green")
+                continue
+            self.say(f"✘ {step.name}: {step.reason}", fg="red", bold=True)
+            for m in step.missing:
+                on = f" on {m.resource}" if m.resource else ""
+                self.say(f"    missing {m.action}{on}  ({m.source})")
+                if m.excerpt:
+                    self.say(f"      │ {m.excerpt.splitlines()[0][:160]}", dim=True)
+        for name in outcome.not_run:
+            self.say(f"· {name}: not run (an earlier step failed)", dim=True)
+        if patch is not None:
+            self.say(f"patch with just the missing actions: {patch}")
+        verdict = "the saved policy still works" if outcome.ok else "the saved policy is not enough"
+        self.say(verdict, fg="green" if outcome.ok else "red", bold=True)

@@ -80,7 +80,7 @@ def strip_prefix(line: str) -> str:
         match = _LINE_PREFIX.match(line)
         if match is None or not match.group(0):
             break
-        line = line[match.end():]
+        line = line[match.end() :]
     return line.rstrip(" \t|│")
 
 
