@@ -49,19 +49,25 @@ class _Denied(HTTPException):
 
 
 def _params(resp: Any) -> dict[str, Any]:
+    """The request's parameters: query/form fields, URI labels and JSON body members."""
     params: dict[str, Any] = dict(resp.querystring or {})
-    params.pop("Authorization", None)
     params.update(getattr(resp, "uri_match", None) or {})
-    body = resp.body
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if isinstance(body, str) and body.lstrip().startswith("{"):
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            params.update(parsed)
+    parsed = getattr(resp, "params", None)  # moto's automated parameter parsing
+    if isinstance(parsed, dict):
+        params.update(parsed)
+    for body in (resp.raw_body, resp.body):
+        if isinstance(body, dict):
+            params.update(body)
+            continue
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", "replace")
+        if isinstance(body, str) and body.lstrip().startswith("{"):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                continue
+            if isinstance(document, dict):
+                params.update(document)
     return params
 
 
