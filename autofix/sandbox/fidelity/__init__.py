@@ -1,12 +1,24 @@
-"""Patches that make moto deny like a real AWS account (installed in the server process)."""
+"""Patches that make moto deny like a real AWS account (installed in the server process).
+
+Each module mends one behaviour of moto 5.2.5 (pinned; see tests/sandbox):
+`signing` (body-less requests), `actions` and `s3_operations` (real IAM action
+names), `resources` (real resource ARNs), `authz` (the decision, reusable:
+`authorize(account_id, access_key_id, action, resource) -> Decision`),
+`envelopes` (AccessDenied per protocol), `deny_log` (JSON-lines record of every
+denial) and `enforcement` (wires them into moto's request path).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+PINNED_MOTO_VERSION = "5.2.5"
+
 
 def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
-    from autofix.sandbox.fidelity import signing
+    from autofix.sandbox.fidelity import enforcement, signing
+    from autofix.sandbox.fidelity.deny_log import DenyLogWriter
 
     signing.install()
+    enforcement.install(DenyLogWriter(deny_log) if deny_log else None)

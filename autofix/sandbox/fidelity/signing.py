@@ -3,7 +3,8 @@
 moto re-signs a request to check its signature; for a body-less request it
 signs the parsed query parameters as if they were a form body, so every GET to
 Lambda or API Gateway fails with SignatureDoesNotMatch, even for the admin.
-The real payload of such a request is empty.
+The real payload of such a request is empty, unless it is a form (query
+protocol) whose fields moto has already consumed from the stream.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ def _create_aws_request(self: Any) -> AWSRequest:
     ).split(";")
     headers = self._create_headers_for_aws_request(signed_headers, self._headers)
     body = self._body
-    if not body and self._method not in ("GET", "HEAD", "DELETE"):
+    content_type = self._headers.get("Content-Type", "") or ""
+    if not body and content_type.startswith("application/x-www-form-urlencoded"):
         body = self._data  # query protocol: moto hands the form fields, not the bytes
     request = AWSRequest(method=self._method, url=self._path, data=body or b"", headers=headers)
     request.context["timestamp"] = headers["X-Amz-Date"]
