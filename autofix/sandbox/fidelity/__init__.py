@@ -10,3 +10,4 @@ def install(deny_log: Path | None = None) -> None:
     from autofix.sandbox.fidelity import signing
 
     signing.install()
+    from autofix.sandbox.fidelity import cloudformation; cloudformation.install()
