@@ -496,7 +496,7 @@ def run_update(
     with acting(StackOperation(stack, caller)) as op:
         try:
             _point_at_template(rm, new_dict, parameters)
-            for name in new_dict.get("Resources", {}):
+            for name in rm._ResourceMap__get_resources_in_dependency_order():
                 if name in diff["Add"]:
                     rm[name]
                 elif name in diff["Modify"]:

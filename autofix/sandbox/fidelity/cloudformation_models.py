@@ -8,7 +8,8 @@ from typing import Any
 from moto.apigateway.models import apigateway_backends
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
-from moto.s3.models import s3_backends
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
 
@@ -152,7 +153,30 @@ class StackApiStage(CloudFormationModel):
         return True
 
 
+def _bucket_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
+    """FakeBucket.get_permission without the statements moto cannot evaluate.
+
+    moto reads any statement whose Condition it cannot match as an explicit deny, so
+    the `Deny s3:* unless aws:SecureTransport` policy every Serverless deployment
+    bucket gets would lock everyone out. Conditional statements are left out.
+    """
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    kept = [s for s in statements if not s.get("Condition")]
+    if not kept:
+        return PermissionResult.NEUTRAL
+    result: PermissionResult = IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(
+        action, resource
+    )
+    return result
+
+
 def install() -> None:
     """Make moto's CloudFormation see the two models (its type lists are cached)."""
+    FakeBucket.get_permission = _bucket_permission  # type: ignore[method-assign]
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()

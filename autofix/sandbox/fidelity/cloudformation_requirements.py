@@ -270,11 +270,13 @@ def _lambda_function(call: HandlerCall) -> Iterable[Requirement]:
                 yield Requirement(action, "*")
         if _has(p, "KmsKeyArn"):
             yield Requirement("kms:CreateGrant", str(p["KmsKeyArn"]))
-            yield Requirement("kms:Encrypt", str(p["KmsKeyArn"]))
+            if call.operation == "create":
+                yield Requirement("kms:Encrypt", str(p["KmsKeyArn"]))
         if _has(p, "FileSystemConfigs"):
             yield Requirement("elasticfilesystem:DescribeMountTargets", "*")
-        for layer in _names(p.get("Layers")):
-            yield Requirement("lambda:GetLayerVersion", layer)
+        if call.operation == "create":  # an update passes layer ARNs without reading them
+            for layer in _names(p.get("Layers")):
+                yield Requirement("lambda:GetLayerVersion", layer)
 
     if call.operation == "create":
         yield from code_access()
