@@ -106,7 +106,7 @@ def add_event(
         resource_type=resource_type,
         resource_status=status,
         resource_status_reason=reason,
-        resource_properties=json.dumps(properties) if properties is not None else None,
+        resource_properties=json.dumps(properties, default=str) if properties is not None else None,
     )
     event.sendToSns(stack.account_id, stack.region_name, stack.notification_arns)
     stack.events.append(event)
