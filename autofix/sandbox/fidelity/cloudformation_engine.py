@@ -134,7 +134,9 @@ def _creation_order(resources_map: Any) -> list[str]:
 
 
 def _physical_id(resource: Any) -> str:
-    value = getattr(resource, "physical_resource_id", "")
+    value = getattr(resource, "physical_resource_id", None)
+    if not isinstance(value, str):
+        value = getattr(resource, "id", "")  # moto's API Gateway deployments have only an id
     return value if isinstance(value, str) else ""
 
 

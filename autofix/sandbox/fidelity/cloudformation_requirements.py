@@ -364,7 +364,7 @@ def _lambda_layer_version(call: HandlerCall) -> Iterable[Requirement]:
 def _lambda_event_source_mapping(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     mapping = _arn(call, "lambda", f"event-source-mapping:{call.physical_id or '*'}")
-    after = call.physical_id is None
+    after = True  # checked once the service has assigned the id
     if call.operation == "create":
         yield Requirement("lambda:CreateEventSourceMapping", "*")
         if _has(p, "KmsKeyArn"):
@@ -480,7 +480,7 @@ def _apigw(call: HandlerCall, verb: str, path: str, after_create: bool = False) 
 def _rest_api(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     api = f"/restapis/{call.physical_id or '*'}"
-    after = call.physical_id is None
+    after = True  # checked once the service has assigned the id
     if call.operation == "create":
         yield _apigw(call, "POST", "/restapis")
         if _has(p, "Body", "BodyS3Location"):
@@ -539,7 +539,7 @@ def _api_deployment(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     api = f"/restapis/{p.get('RestApiId', '')}"
     deployment = f"{api}/deployments/{call.physical_id or '*'}"
-    after = call.physical_id is None
+    after = True  # checked once the service has assigned the id
     if call.operation == "create":
         yield _apigw(call, "POST", f"{api}/deployments")
         if _has(p, "StageDescription"):
