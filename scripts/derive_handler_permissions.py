@@ -43,7 +43,9 @@ COVERED_TYPES = (
     "AWS::SSM::Parameter",
 )
 OPERATIONS = ("create", "update", "delete")
-OUTPUT = Path(__file__).resolve().parent.parent / "autofix" / "data" / "cfn_handler_permissions.json"
+OUTPUT = (
+    Path(__file__).resolve().parent.parent / "autofix" / "data" / "cfn_handler_permissions.json"
+)
 
 
 def _schemas_dir() -> Any:

@@ -24,12 +24,19 @@ pytestmark = [
 
 
 def deployer_key(info: SandboxInfo, actions: list[str]) -> dict[str, str]:
-    iam = boto3.client("iam", endpoint_url=info.endpoint, region_name=info.region,
-                       aws_access_key_id=info.operator.access_key_id,
-                       aws_secret_access_key=info.operator.secret_access_key)
+    iam = boto3.client(
+        "iam",
+        endpoint_url=info.endpoint,
+        region_name=info.region,
+        aws_access_key_id=info.operator.access_key_id,
+        aws_secret_access_key=info.operator.secret_access_key,
+    )
     name = f"deployer-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=name)
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
+    }
     iam.put_user_policy(UserName=name, PolicyName="deploy", PolicyDocument=json.dumps(policy))
     key: dict[str, str] = iam.create_access_key(UserName=name)["AccessKey"]
     return key
@@ -45,14 +52,25 @@ def sls(info: SandboxInfo, key: dict[str, str], *args: str) -> subprocess.Comple
         SLS_AWS_MONITORING_FREQUENCY="250",
         SLS_TELEMETRY_DISABLED="1",
     )
-    return subprocess.run([str(SLS), *args], cwd=SERVICE, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        [str(SLS), *args],
+        cwd=SERVICE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def cfn(info: SandboxInfo) -> Any:
-    return boto3.client("cloudformation", endpoint_url=info.endpoint, region_name=info.region,
-                        aws_access_key_id=info.operator.access_key_id,
-                        aws_secret_access_key=info.operator.secret_access_key)
+    return boto3.client(
+        "cloudformation",
+        endpoint_url=info.endpoint,
+        region_name=info.region,
+        aws_access_key_id=info.operator.access_key_id,
+        aws_secret_access_key=info.operator.secret_access_key,
+    )
 
 
 def test_admin_deploys_then_removes_the_playground() -> None:
@@ -68,7 +86,9 @@ def test_admin_deploys_then_removes_the_playground() -> None:
         removed = sls(info, key, "remove")
         assert removed.returncode == 0, removed.stdout + removed.stderr
         summaries = cfn(info).list_stacks()["StackSummaries"]
-        assert [s["StackStatus"] for s in summaries if s["StackName"] == "autofix-demo-dev"] == ["DELETE_COMPLETE"]
+        assert [s["StackStatus"] for s in summaries if s["StackName"] == "autofix-demo-dev"] == [
+            "DELETE_COMPLETE"
+        ]
 
 
 def test_request_level_permissions_are_not_enough() -> None:

@@ -38,7 +38,9 @@ RICH_PROPERTIES: dict[str, Any] = {
     "CorsConfiguration": {"CorsRules": []},
     "DataProtectionPolicy": {"Name": "p"},
     "Description": "d",
-    "FileSystemConfigs": [{"Arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1"}],
+    "FileSystemConfigs": [
+        {"Arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1"}
+    ],
     "FunctionName": "fn",
     "Groups": ["devs"],
     "HttpMethod": "get",
@@ -125,10 +127,21 @@ def test_the_brief_s_resource_types_are_all_covered() -> None:
 @pytest.mark.parametrize("operation", ["create", "update", "delete"])
 def test_demands_stay_within_the_provider_schema(resource_type: str, operation: Operation) -> None:
     bound = handler_permission_bounds()[resource_type][operation]
-    widest = actions(resource_type, operation, RICH_PROPERTIES, physical_id="id-1",
-                     old_properties={"Tags": [{"Key": "old", "Value": "x"}], "Policies": [
-                         {"PolicyName": "gone"}], "Targets": [{"Id": "old"}], "Code": {},
-                         "Roles": ["former"], "Users": [], "Groups": []})
+    widest = actions(
+        resource_type,
+        operation,
+        RICH_PROPERTIES,
+        physical_id="id-1",
+        old_properties={
+            "Tags": [{"Key": "old", "Value": "x"}],
+            "Policies": [{"PolicyName": "gone"}],
+            "Targets": [{"Id": "old"}],
+            "Code": {},
+            "Roles": ["former"],
+            "Users": [],
+            "Groups": [],
+        },
+    )
     assert widest <= bound, widest - bound
 
 
@@ -169,15 +182,23 @@ def test_requirements_carry_real_arns() -> None:
     assert ("lambda:CreateFunction", "arn:aws:lambda:us-east-1:123456789012:function:x") in pairs(
         "AWS::Lambda::Function", "create", {"Role": ROLE}, "x"
     )
-    assert ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*") in pairs(
-        "AWS::Logs::LogGroup", "create", {"LogGroupName": "/aws/lambda/x"}
+    assert (
+        "logs:CreateLogGroup",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*",
+    ) in pairs("AWS::Logs::LogGroup", "create", {"LogGroupName": "/aws/lambda/x"})
+    assert ("s3:CreateBucket", "arn:aws:s3:::my-bucket") in pairs(
+        "AWS::S3::Bucket", "create", {}, "my-bucket"
     )
-    assert ("s3:CreateBucket", "arn:aws:s3:::my-bucket") in pairs("AWS::S3::Bucket", "create", {}, "my-bucket")
     assert ("apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis") in pairs(
         "AWS::ApiGateway::RestApi", "create", {"Name": "api"}
     )
-    assert ("apigateway:PUT", "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET") in pairs(
-        "AWS::ApiGateway::Method", "create", {"RestApiId": "a1", "ResourceId": "r1", "HttpMethod": "GET"}
+    assert (
+        "apigateway:PUT",
+        "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET",
+    ) in pairs(
+        "AWS::ApiGateway::Method",
+        "create",
+        {"RestApiId": "a1", "ResourceId": "r1", "HttpMethod": "GET"},
     )
     assert ("apigateway:DELETE", "arn:aws:apigateway:us-east-1::/restapis/a1") in pairs(
         "AWS::ApiGateway::RestApi", "delete", {}, physical_id="a1"
@@ -188,7 +209,9 @@ def test_rest_api_reads_back_on_the_id_it_was_given() -> None:
     reqs = requirements_for(call("AWS::ApiGateway::RestApi", "create", {"Name": "api"}))
     after = [r for r in reqs if r.after_create]
     assert [r.action for r in after] == ["apigateway:GET"]
-    again = requirements_for(call("AWS::ApiGateway::RestApi", "create", {"Name": "api"}, physical_id="a1"))
+    again = requirements_for(
+        call("AWS::ApiGateway::RestApi", "create", {"Name": "api"}, physical_id="a1")
+    )
     assert ("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis/a1") in {
         (r.action, r.resource) for r in again
     }

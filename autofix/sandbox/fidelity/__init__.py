@@ -10,4 +10,4 @@ def install(deny_log: Path | None = None) -> None:
     from autofix.sandbox.fidelity import signing
 
     signing.install()
-    from autofix.sandbox.fidelity import cloudformation; cloudformation.install()
+    __import__("autofix.sandbox.fidelity.cloudformation", fromlist=["install"]).install()

@@ -52,10 +52,10 @@ def install() -> None:
     )
     parsing.parse_and_create_resource = engine.create_resource
     parsing.parse_and_update_resource = engine.update_resource
-    parsing.ResourceMap._delete_resource = engine.delete_resource  # type: ignore[method-assign]
+    parsing.ResourceMap._delete_resource = engine.delete_resource  # type: ignore[method-assign,assignment]
     CloudFormationBackend.create_stack = engine.create_stack  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = engine.execute_change_set  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = engine.delete_stack  # type: ignore[method-assign]
     Stack.update = engine.update_stack  # type: ignore[method-assign]
-    CloudFormationResponse.call_action = _call_action  # type: ignore[method-assign]
+    CloudFormationResponse.call_action = _call_action  # type: ignore[method-assign,assignment]
     cloudformation_models.install()

@@ -8,6 +8,7 @@ against the acting principal (cloudformation_caller) using the handler's needs
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import warnings
@@ -19,8 +20,8 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import (
-    CloudFormationBackend,
     ChangeSet,
+    CloudFormationBackend,
     Event,
     Stack,
 )
@@ -40,10 +41,12 @@ from autofix.sandbox.fidelity.cloudformation_requirements import (
     requirements_for,
 )
 
+# moto's private ResourceMap method that orders resources by DependsOn
+_DEPENDENCY_ORDER = "_ResourceMap__get_resources_in_dependency_order"
 _PHASE_STATUS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE"}
 
 
-class ResourceFailed(Exception):  # noqa: N818 - a CloudFormation outcome, not an error
+class ResourceFailed(Exception):
     """A resource handler failed: the stack must roll back (or the delete fails)."""
 
     def __init__(self, logical_id: str, resource_type: str, operation: Operation, reason: str):
@@ -211,7 +214,11 @@ def create_resource(
     add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
     call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
     check(op, call, after_create=False)
-    kwargs = {"LogicalId": logical_id, "StackId": resources_map.stack_id, "ResourceType": resource_type}
+    kwargs = {
+        "LogicalId": logical_id,
+        "StackId": resources_map.stack_id,
+        "ResourceType": resource_type,
+    }
     try:
         resource = resource_class.create_from_cloudformation_json(
             physical_name, cleaned, account_id, region_name, **kwargs
@@ -225,12 +232,28 @@ def create_resource(
     resource.logical_resource_id = logical_id
     physical_id = _physical_id(resource)
     add_event(
-        op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS",
-        "Resource creation Initiated", physical_id, props,
+        op.stack,
+        logical_id,
+        resource_type,
+        "CREATE_IN_PROGRESS",
+        "Resource creation Initiated",
+        physical_id,
+        props,
     )
     try:
-        check(op, _call(resources_map, "create", logical_id, resource_type, physical_name,
-                        props, physical_id or None), after_create=True)
+        check(
+            op,
+            _call(
+                resources_map,
+                "create",
+                logical_id,
+                resource_type,
+                physical_name,
+                props,
+                physical_id or None,
+            ),
+            after_create=True,
+        )
     except ResourceFailed:
         _quiet_delete(resources_map, resource, cleaned)  # the handler cleans up after itself
         raise
@@ -266,8 +289,16 @@ def update_resource(
     old_props = _props_store(resources_map).get(logical_id, {})
     physical_id = _physical_id(original)
     add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
-    call = _call(resources_map, "update", logical_id, resource_type, physical_id or new_name,
-                 props, physical_id or None, old_props)
+    call = _call(
+        resources_map,
+        "update",
+        logical_id,
+        resource_type,
+        physical_id or new_name,
+        props,
+        physical_id or None,
+        old_props,
+    )
     check(op, call, after_create=False)
     check(op, call, after_create=True)
     try:
@@ -286,12 +317,21 @@ def update_resource(
     _props_store(resources_map)[logical_id] = props
     if logical_id not in op.updated:
         op.updated.append(logical_id)
-    add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None,
-              _physical_id(new_resource), props)
+    add_event(
+        op.stack,
+        logical_id,
+        resource_type,
+        "UPDATE_COMPLETE",
+        None,
+        _physical_id(new_resource),
+        props,
+    )
     return new_resource
 
 
-def delete_resource(resources_map: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+def delete_resource(
+    resources_map: Any, parsed_resource: Any, resource_json: dict[str, Any]
+) -> None:
     """ResourceMap._delete_resource, checked and with resource events."""
     op = _operation_for(resources_map)
     if op is None:
@@ -302,8 +342,9 @@ def delete_resource(resources_map: Any, parsed_resource: Any, resource_json: dic
     physical_id = _physical_id(parsed_resource)
     props = _props_store(resources_map).get(logical_id, resource_json.get("Properties") or {})
     add_event(op.stack, logical_id, resource_type, "DELETE_IN_PROGRESS", None, physical_id)
-    call = _call(resources_map, "delete", logical_id, resource_type, physical_id, props,
-                 physical_id or None)
+    call = _call(
+        resources_map, "delete", logical_id, resource_type, physical_id, props, physical_id or None
+    )
     check(op, call, after_create=False)
     check(op, call, after_create=True)
     _ORIGINALS["_delete_resource"](resources_map, parsed_resource, resource_json)
@@ -315,10 +356,8 @@ def delete_resource(resources_map: Any, parsed_resource: Any, resource_json: dic
 
 
 def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
-    try:
+    with contextlib.suppress(Exception):  # best effort, as a handler's own clean-up
         _ORIGINALS["_delete_resource"](resources_map, resource, resource_json)
-    except Exception:  # best effort, as a handler's own clean-up
-        pass
 
 
 # ---------------------------------------------------------------- stack flows
@@ -354,7 +393,9 @@ def _delete_quietly_listed(op: StackOperation, names: list[str]) -> None:
 def roll_back_create(op: StackOperation, failure: ResourceFailed) -> None:
     """A new stack failed: remove what was created, end in ROLLBACK_COMPLETE."""
     _fail_event(op, failure)
-    stack_event(op.stack, "ROLLBACK_IN_PROGRESS", _failed_phrase(failure) + "Rollback requested by user.")
+    stack_event(
+        op.stack, "ROLLBACK_IN_PROGRESS", _failed_phrase(failure) + "Rollback requested by user."
+    )
     _delete_quietly_listed(op, list(op.created))
     add_event(op.stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
     stack_event(op.stack, "ROLLBACK_COMPLETE")
@@ -375,7 +416,7 @@ def create_stack(
     """CloudFormationBackend.create_stack with permission checks and rollback."""
     if name in [stack.name for stack in self.stacks.values()]:
         raise AlreadyExistsException(f"Stack {name} already exists")
-    stack = Stack(
+    stack = Stack(  # type: ignore[abstract]
         stack_id=generate_stack_id(name, self.region_name, self.account_id),
         name=name,
         template=template,
@@ -422,8 +463,9 @@ def execute_change_set(
     if change_set.change_set_type == "CREATE":
         _execute_create(self, stack, change_set, caller)
     else:
-        run_update(self, stack, change_set.template, change_set.parameters, caller,
-                   status_reason=None)
+        run_update(
+            self, stack, change_set.template, change_set.parameters, caller, status_reason=None
+        )
     change_set.execution_status = "EXECUTE_COMPLETE"
 
 
@@ -475,8 +517,14 @@ def update_stack(
     backend = cloudformation_backends[self.account_id][self.region_name]
     if role_arn:
         self.role_arn = role_arn
-    run_update(backend, self, template, parameters, acting_caller(self, role_arn),
-               status_reason="User Initiated")
+    run_update(
+        backend,
+        self,
+        template,
+        parameters,
+        acting_caller(self, role_arn),
+        status_reason="User Initiated",
+    )
     if tags is not None and self.status == "UPDATE_COMPLETE":
         self.tags = tags
 
@@ -498,7 +546,7 @@ def run_update(
     with acting(StackOperation(stack, caller)) as op:
         try:
             _point_at_template(rm, new_dict, parameters)
-            for name in rm._ResourceMap__get_resources_in_dependency_order():
+            for name in getattr(rm, _DEPENDENCY_ORDER)():
                 if name in diff["Add"]:
                     rm[name]
                 elif name in diff["Modify"]:
@@ -521,7 +569,9 @@ def run_update(
     stack_event(stack, "UPDATE_COMPLETE")
 
 
-def _point_at_template(rm: Any, template: dict[str, Any], parameters: dict[str, Any] | None) -> None:
+def _point_at_template(
+    rm: Any, template: dict[str, Any], parameters: dict[str, Any] | None
+) -> None:
     rm._template = template
     if parameters:
         rm.input_parameters = parameters
@@ -599,8 +649,13 @@ def _clean_up_removed(op: StackOperation, saved: _RollbackState, removed: list[s
         resource_json = saved.json_map[name]
         resource = rm._parsed_resources.get(name)
         if resource_json.get("DeletionPolicy") == "Retain" or resource is None:
-            add_event(op.stack, name, resource_json["Type"], "DELETE_SKIPPED",
-                      physical_id=_physical_id(resource))
+            add_event(
+                op.stack,
+                name,
+                resource_json["Type"],
+                "DELETE_SKIPPED",
+                physical_id=_physical_id(resource),
+            )
             rm._parsed_resources.pop(name, None)
             continue
         try:
@@ -638,8 +693,13 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             resource_json = rm._resource_json_map[name]
             resource = rm._parsed_resources.get(name)
             if resource_json.get("DeletionPolicy") == "Retain":
-                add_event(stack, name, resource_json["Type"], "DELETE_SKIPPED",
-                          physical_id=_physical_id(resource))
+                add_event(
+                    stack,
+                    name,
+                    resource_json["Type"],
+                    "DELETE_SKIPPED",
+                    physical_id=_physical_id(resource),
+                )
                 continue
             try:
                 rm._delete_resource(resource, resource_json)

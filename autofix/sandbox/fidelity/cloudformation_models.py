@@ -1,4 +1,4 @@
-"""Stack resource types moto's CloudFormation skips silently: S3 bucket policy, API Gateway stage."""
+"""Stack resource types moto's CloudFormation skips: S3 bucket policy, API Gateway stage."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class StackBucketPolicy(CloudFormationModel):
         self._backend().put_bucket_policy(self.bucket, self.document.encode())
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -59,7 +59,7 @@ class StackBucketPolicy(CloudFormationModel):
         return policy
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: StackBucketPolicy,
         new_resource_name: str,
@@ -107,7 +107,7 @@ class StackApiStage(CloudFormationModel):
         return self.name
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
+    def create_from_cloudformation_json(
         cls,
         resource_name: str,
         cloudformation_json: dict[str, Any],
@@ -131,7 +131,7 @@ class StackApiStage(CloudFormationModel):
         return cls(account_id, region_name, str(props["RestApiId"]), resource_name)
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[override]
+    def update_from_cloudformation_json(
         cls,
         original_resource: StackApiStage,
         new_resource_name: str,
@@ -169,9 +169,9 @@ def _bucket_permission(self: FakeBucket, action: str, resource: str) -> Permissi
     kept = [s for s in statements if not s.get("Condition")]
     if not kept:
         return PermissionResult.NEUTRAL
-    result: PermissionResult = IAMPolicy(json.dumps({**document, "Statement": kept})).is_action_permitted(
-        action, resource
-    )
+    result: PermissionResult = IAMPolicy(
+        json.dumps({**document, "Statement": kept})
+    ).is_action_permitted(action, resource)
     return result
 
 

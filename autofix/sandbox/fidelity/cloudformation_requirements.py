@@ -98,11 +98,13 @@ def _tag_dict(tags: Any) -> dict[str, Any]:
     if isinstance(tags, dict):
         return dict(tags)
     if isinstance(tags, list):
-        return {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
+        return {str(t.get("Key")): t.get("Value") for t in tags if isinstance(t, dict)}
     return {}
 
 
-def _tags(call: HandlerCall, arn: str, tag: str, untag: str, key: str = "Tags") -> list[Requirement]:
+def _tags(
+    call: HandlerCall, arn: str, tag: str, untag: str, key: str = "Tags"
+) -> list[Requirement]:
     if call.operation == "create":
         return [Requirement(tag, arn)] if _has(call.properties, key) else []
     if call.operation == "update":
@@ -300,7 +302,9 @@ def _lambda_function(call: HandlerCall) -> Iterable[Requirement]:
             yield from code_access()
             yield Requirement("lambda:UpdateFunctionCode", arn)
         config_keys = [k for k in set(p) | set(call.old_properties)]
-        config_keys = [k for k in config_keys if k not in ("Code", "Tags", "ReservedConcurrentExecutions")]
+        config_keys = [
+            k for k in config_keys if k not in ("Code", "Tags", "ReservedConcurrentExecutions")
+        ]
         if _changed(call, *config_keys):
             if role:
                 yield Requirement("iam:PassRole", _role_arn(call, str(role)))
@@ -330,7 +334,11 @@ def _lambda_version(call: HandlerCall) -> Iterable[Requirement]:
     elif call.operation == "update":
         yield Requirement("lambda:GetFunctionConfiguration", function)
     else:
-        version = call.physical_id if call.physical_id and call.physical_id.startswith("arn:") else function
+        version = (
+            call.physical_id
+            if call.physical_id and call.physical_id.startswith("arn:")
+            else function
+        )
         yield Requirement("lambda:GetFunctionConfiguration", version)
         yield Requirement("lambda:DeleteFunction", version)
 
@@ -486,11 +494,21 @@ def _rest_api(call: HandlerCall) -> Iterable[Requirement]:
         if _has(p, "Body", "BodyS3Location"):
             location = p.get("BodyS3Location") or {}
             if isinstance(location, dict) and location.get("Bucket"):
-                yield Requirement("s3:GetObject", _s3_object(call, location["Bucket"], location.get("Key", "")))
+                yield Requirement(
+                    "s3:GetObject", _s3_object(call, location["Bucket"], location.get("Key", ""))
+                )
             yield _apigw(call, "PUT", api, after)
         if _has(p, "Policy"):
-            yield Requirement("apigateway:UpdateRestApiPolicy", _apigw(call, "PATCH", api).resource, after)
-        if _has(p, "BinaryMediaTypes", "MinimumCompressionSize", "DisableExecuteApiEndpoint", "ApiKeySourceType"):
+            yield Requirement(
+                "apigateway:UpdateRestApiPolicy", _apigw(call, "PATCH", api).resource, after
+            )
+        if _has(
+            p,
+            "BinaryMediaTypes",
+            "MinimumCompressionSize",
+            "DisableExecuteApiEndpoint",
+            "ApiKeySourceType",
+        ):
             yield _apigw(call, "PATCH", api, after)
         yield _apigw(call, "GET", api, after)
     elif call.operation == "update":
@@ -557,13 +575,21 @@ def _api_stage(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     api = f"/restapis/{p.get('RestApiId', '')}"
     stage = f"{api}/stages/{p.get('StageName') or call.physical_name}"
-    patched = ("MethodSettings", "TracingEnabled", "AccessLogSetting", "CanarySetting", "ClientCertificateId")
+    patched = (
+        "MethodSettings",
+        "TracingEnabled",
+        "AccessLogSetting",
+        "CanarySetting",
+        "ClientCertificateId",
+    )
     if call.operation == "create":
         yield _apigw(call, "POST", f"{api}/stages")
         if _has(p, *patched):
             yield _apigw(call, "PATCH", stage)
         if _has(p, "Tags"):
-            yield _apigw(call, "PUT", "/tags/" + quote(_apigw(call, "GET", stage).resource, safe=""))
+            yield _apigw(
+                call, "PUT", "/tags/" + quote(_apigw(call, "GET", stage).resource, safe="")
+            )
         yield _apigw(call, "GET", stage)
     elif call.operation == "update":
         yield _apigw(call, "GET", stage)
@@ -582,14 +608,22 @@ def _events_rule(call: HandlerCall) -> Iterable[Requirement]:
     path = f"rule/{bus}/{name}" if bus and bus != "default" else f"rule/{name}"
     arn = _arn(call, "events", path)
     roles = [str(p["RoleArn"])] if p.get("RoleArn") else []
-    roles += [str(t["RoleArn"]) for t in p.get("Targets") or [] if isinstance(t, dict) and t.get("RoleArn")]
+    roles += [
+        str(t["RoleArn"])
+        for t in p.get("Targets") or []
+        if isinstance(t, dict) and t.get("RoleArn")
+    ]
     if call.operation in ("create", "update"):
         for role in roles:
             yield Requirement("iam:PassRole", role)
         yield Requirement("events:PutRule", arn)
         if _has(p, "Targets") and (call.operation == "create" or _changed(call, "Targets")):
             yield Requirement("events:PutTargets", arn)
-        if call.operation == "update" and _has(call.old_properties, "Targets") and _changed(call, "Targets"):
+        if (
+            call.operation == "update"
+            and _has(call.old_properties, "Targets")
+            and _changed(call, "Targets")
+        ):
             yield Requirement("events:RemoveTargets", arn)
         yield from _tags(call, arn, "events:TagResource", "events:UntagResource")
         yield Requirement("events:DescribeRule", arn)
@@ -639,7 +673,10 @@ def _sns_topic(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("sns:GetTopicAttributes", arn)
     elif call.operation == "update":
         yield Requirement("sns:GetTopicAttributes", arn)
-        if _changed(call, *[k for k in set(p) | set(call.old_properties) if k not in ("Tags", "Subscription")]):
+        if _changed(
+            call,
+            *[k for k in set(p) | set(call.old_properties) if k not in ("Tags", "Subscription")],
+        ):
             yield Requirement("sns:SetTopicAttributes", arn)
         if _changed(call, "Subscription"):
             yield Requirement("sns:ListSubscriptionsByTopic", arn)
@@ -681,9 +718,17 @@ def _dynamodb_table(call: HandlerCall) -> Iterable[Requirement]:
         yield from _tags(call, arn, "dynamodb:TagResource", "dynamodb:UntagResource")
     elif call.operation == "update":
         yield Requirement("dynamodb:DescribeTable", arn)
-        if _changed(call, "BillingMode", "ProvisionedThroughput", "GlobalSecondaryIndexes",
-                    "StreamSpecification", "SSESpecification", "AttributeDefinitions",
-                    "TableClass", "DeletionProtectionEnabled"):
+        if _changed(
+            call,
+            "BillingMode",
+            "ProvisionedThroughput",
+            "GlobalSecondaryIndexes",
+            "StreamSpecification",
+            "SSESpecification",
+            "AttributeDefinitions",
+            "TableClass",
+            "DeletionProtectionEnabled",
+        ):
             yield Requirement("dynamodb:UpdateTable", arn)
         for prop, actions in extras.items():
             if _changed(call, prop):
@@ -698,11 +743,7 @@ def _ssm_parameter(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     name = str(p.get("Name") or call.physical_name).lstrip("/")
     arn = _arn(call, "ssm", f"parameter/{name}")
-    if call.operation == "create":
-        yield Requirement("ssm:PutParameter", arn)
-        yield from _tags(call, arn, "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource")
-        yield Requirement("ssm:GetParameters", arn)
-    elif call.operation == "update":
+    if call.operation == "create" or call.operation == "update":
         yield Requirement("ssm:PutParameter", arn)
         yield from _tags(call, arn, "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource")
         yield Requirement("ssm:GetParameters", arn)
