@@ -5,7 +5,9 @@ Each module mends one behaviour of moto 5.2.5 (pinned; see tests/sandbox):
 names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 `authorize(account_id, access_key_id, action, resource) -> Decision`),
 `envelopes` (AccessDenied per protocol), `deny_log` (JSON-lines record of every
-denial) and `enforcement` (wires them into moto's request path).
+denial) and `enforcement` (wires them into moto's request path), and `cloudformation*`
+(stack resources created, updated and deleted with the caller's permissions,
+with real events and rollbacks).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ PINNED_MOTO_VERSION = "5.2.5"
 
 def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
-    from autofix.sandbox.fidelity import enforcement, signing
+    from autofix.sandbox.fidelity import cloudformation, enforcement, signing
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
 
     signing.install()
     enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
+    cloudformation.install()

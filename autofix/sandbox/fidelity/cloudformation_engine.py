@@ -1,0 +1,753 @@
+"""Stack operations that act with the caller's permissions, emit per-resource events, roll back.
+
+Replaces moto's create/update/delete/change-set execution flows (moto 5.2.5) with
+ones shaped like real CloudFormation: every resource handler call is checked
+against the acting principal (cloudformation_caller) using the handler's needs
+(cloudformation_requirements); a denial fails the resource and rolls the stack back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
+from moto.cloudformation.models import (
+    ChangeSet,
+    CloudFormationBackend,
+    Event,
+    Stack,
+)
+from moto.cloudformation.utils import generate_stack_id
+
+from autofix.sandbox.fidelity.cloudformation_caller import (
+    Caller,
+    Verdict,
+    access_denied_reason,
+    evaluate,
+    handler_failure_reason,
+)
+from autofix.sandbox.fidelity.cloudformation_requirements import (
+    HandlerCall,
+    Operation,
+    Requirement,
+    requirements_for,
+)
+
+# moto's private ResourceMap method that orders resources by DependsOn
+_DEPENDENCY_ORDER = "_ResourceMap__get_resources_in_dependency_order"
+_PHASE_STATUS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE"}
+
+
+class ResourceFailed(Exception):
+    """A resource handler failed: the stack must roll back (or the delete fails)."""
+
+    def __init__(self, logical_id: str, resource_type: str, operation: Operation, reason: str):
+        super().__init__(reason)
+        self.logical_id = logical_id
+        self.resource_type = resource_type
+        self.operation = operation
+        self.reason = reason
+
+
+@dataclass
+class StackOperation:
+    """The operation in progress on one stack, and who acts."""
+
+    stack: Stack
+    caller: Caller | None
+    checks: bool = True
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+
+
+_CURRENT: contextvars.ContextVar[StackOperation | None] = contextvars.ContextVar(
+    "autofix_cfn_operation", default=None
+)
+
+
+@contextmanager
+def acting(op: StackOperation) -> Iterator[StackOperation]:
+    token = _CURRENT.set(op)
+    try:
+        yield op
+    finally:
+        _CURRENT.reset(token)
+
+
+def _operation_for(resources_map: Any) -> StackOperation | None:
+    op = _CURRENT.get()
+    if op is None or op.stack.resource_map is not resources_map:
+        return None
+    return op
+
+
+# ---------------------------------------------------------------- events, state
+
+
+def add_event(
+    stack: Stack,
+    logical_id: str,
+    resource_type: str,
+    status: str,
+    reason: str | None = None,
+    physical_id: str = "",
+    properties: Any = None,
+) -> None:
+    event = Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=logical_id,
+        physical_resource_id=physical_id,
+        resource_type=resource_type,
+        resource_status=status,
+        resource_status_reason=reason,
+        resource_properties=json.dumps(properties, default=str) if properties is not None else None,
+    )
+    event.sendToSns(stack.account_id, stack.region_name, stack.notification_arns)
+    stack.events.append(event)
+
+
+def stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
+    stack.status = status
+    stack._add_stack_event(status, resource_status_reason=reason)
+
+
+def _props_store(resources_map: Any) -> dict[str, Any]:
+    store: dict[str, Any] | None = getattr(resources_map, "_autofix_props", None)
+    if store is None:
+        store = {}
+        resources_map._autofix_props = store
+    return store
+
+
+def _creation_order(resources_map: Any) -> list[str]:
+    order: list[str] | None = getattr(resources_map, "_autofix_order", None)
+    if order is None:
+        order = []
+        resources_map._autofix_order = order
+    return order
+
+
+def _physical_id(resource: Any) -> str:
+    value = getattr(resource, "physical_resource_id", None)
+    if not isinstance(value, str):
+        value = getattr(resource, "id", "")  # moto's API Gateway deployments have only an id
+    return value if isinstance(value, str) else ""
+
+
+# ---------------------------------------------------------------- permission checks
+
+
+def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
+    """Raise ResourceFailed at the first requirement the acting principal is denied."""
+    if not op.checks or op.caller is None:
+        return
+    for req in requirements_for(call):
+        if req.after_create == after_create:
+            _demand(op.caller, call, req)
+
+
+def _demand(caller: Caller, call: HandlerCall, req: Requirement) -> None:
+    verdict = evaluate(caller, req.action, req.resource)
+    if verdict is not Verdict.ALLOWED:
+        reason = access_denied_reason(caller, req.action, req.resource, verdict)
+        raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)
+
+
+def _call(
+    resources_map: Any,
+    operation: Operation,
+    logical_id: str,
+    resource_type: str,
+    physical_name: str,
+    properties: Any,
+    physical_id: str | None = None,
+    old_properties: Any = None,
+) -> HandlerCall:
+    return HandlerCall(
+        resource_type=resource_type,
+        operation=operation,
+        logical_id=logical_id,
+        physical_name=physical_name,
+        properties=properties if isinstance(properties, dict) else {},
+        account_id=resources_map._account_id,
+        region=resources_map._region_name,
+        partition=str(resources_map["AWS::Partition"]),
+        physical_id=physical_id,
+        old_properties=old_properties if isinstance(old_properties, dict) else {},
+    )
+
+
+# ---------------------------------------------------------------- resource handlers (patched in)
+
+
+def create_resource(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """parsing.parse_and_create_resource, checked and with resource events."""
+    op = _operation_for(resources_map)
+    if op is None:
+        return _ORIGINALS["parse_and_create_resource"](
+            logical_id, resource_json, resources_map, account_id, region_name
+        )
+    condition = resource_json.get("Condition")
+    if condition and not resources_map.lazy_condition_map[condition]:
+        return None
+    resource_type = resource_json["Type"]
+    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    if not parsed:
+        return None
+    resource_class, cleaned, physical_name = parsed
+    props = cleaned.get("Properties") or {}
+    add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
+    call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
+    check(op, call, after_create=False)
+    kwargs = {
+        "LogicalId": logical_id,
+        "StackId": resources_map.stack_id,
+        "ResourceType": resource_type,
+    }
+    try:
+        resource = resource_class.create_from_cloudformation_json(
+            physical_name, cleaned, account_id, region_name, **kwargs
+        )
+    except ResourceFailed:
+        raise
+    except Exception as exc:  # the service refused: the handler fails, the stack rolls back
+        reason = handler_failure_reason(str(exc), "GeneralServiceException")
+        raise ResourceFailed(logical_id, resource_type, "create", reason) from exc
+    resource.cf_resource_type = resource_type
+    resource.logical_resource_id = logical_id
+    physical_id = _physical_id(resource)
+    add_event(
+        op.stack,
+        logical_id,
+        resource_type,
+        "CREATE_IN_PROGRESS",
+        "Resource creation Initiated",
+        physical_id,
+        props,
+    )
+    try:
+        check(
+            op,
+            _call(
+                resources_map,
+                "create",
+                logical_id,
+                resource_type,
+                physical_name,
+                props,
+                physical_id or None,
+            ),
+            after_create=True,
+        )
+    except ResourceFailed:
+        _quiet_delete(resources_map, resource, cleaned)  # the handler cleans up after itself
+        raise
+    _props_store(resources_map)[logical_id] = props
+    _creation_order(resources_map).append(logical_id)
+    op.created.append(logical_id)
+    add_event(op.stack, logical_id, resource_type, "CREATE_COMPLETE", None, physical_id, props)
+    return resource
+
+
+def update_resource(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """parsing.parse_and_update_resource, checked and with resource events."""
+    op = _operation_for(resources_map)
+    if op is None:
+        return _ORIGINALS["parse_and_update_resource"](
+            logical_id, resource_json, resources_map, account_id, region_name
+        )
+    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    if not parsed:
+        return None
+    resource_class, cleaned, new_name = parsed
+    if hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__"):
+        return None
+    original = resources_map[logical_id]
+    resource_type = resource_json["Type"]
+    props = cleaned.get("Properties") or {}
+    old_props = _props_store(resources_map).get(logical_id, {})
+    physical_id = _physical_id(original)
+    add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
+    call = _call(
+        resources_map,
+        "update",
+        logical_id,
+        resource_type,
+        physical_id or new_name,
+        props,
+        physical_id or None,
+        old_props,
+    )
+    check(op, call, after_create=False)
+    check(op, call, after_create=True)
+    try:
+        new_resource = resource_class.update_from_cloudformation_json(
+            original_resource=original,
+            new_resource_name=new_name,
+            cloudformation_json=cleaned,
+            account_id=account_id,
+            region_name=region_name,
+        )
+    except Exception as exc:
+        reason = handler_failure_reason(str(exc), "GeneralServiceException")
+        raise ResourceFailed(logical_id, resource_type, "update", reason) from exc
+    new_resource.cf_resource_type = resource_type
+    new_resource.logical_resource_id = logical_id
+    _props_store(resources_map)[logical_id] = props
+    if logical_id not in op.updated:
+        op.updated.append(logical_id)
+    add_event(
+        op.stack,
+        logical_id,
+        resource_type,
+        "UPDATE_COMPLETE",
+        None,
+        _physical_id(new_resource),
+        props,
+    )
+    return new_resource
+
+
+def delete_resource(
+    resources_map: Any, parsed_resource: Any, resource_json: dict[str, Any]
+) -> None:
+    """ResourceMap._delete_resource, checked and with resource events."""
+    op = _operation_for(resources_map)
+    if op is None:
+        _ORIGINALS["_delete_resource"](resources_map, parsed_resource, resource_json)
+        return
+    logical_id = getattr(parsed_resource, "logical_resource_id", "")
+    resource_type = resource_json["Type"]
+    physical_id = _physical_id(parsed_resource)
+    props = _props_store(resources_map).get(logical_id, resource_json.get("Properties") or {})
+    add_event(op.stack, logical_id, resource_type, "DELETE_IN_PROGRESS", None, physical_id)
+    call = _call(
+        resources_map, "delete", logical_id, resource_type, physical_id, props, physical_id or None
+    )
+    check(op, call, after_create=False)
+    check(op, call, after_create=True)
+    _ORIGINALS["_delete_resource"](resources_map, parsed_resource, resource_json)
+    _props_store(resources_map).pop(logical_id, None)
+    order = _creation_order(resources_map)
+    if logical_id in order:
+        order.remove(logical_id)
+    add_event(op.stack, logical_id, resource_type, "DELETE_COMPLETE", None, physical_id)
+
+
+def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
+    with contextlib.suppress(Exception):  # best effort, as a handler's own clean-up
+        _ORIGINALS["_delete_resource"](resources_map, resource, resource_json)
+
+
+# ---------------------------------------------------------------- stack flows
+
+
+def _fail_event(op: StackOperation, failure: ResourceFailed) -> None:
+    status = f"{_PHASE_STATUS[failure.operation]}_FAILED"
+    add_event(op.stack, failure.logical_id, failure.resource_type, status, failure.reason)
+
+
+def _failed_phrase(failure: ResourceFailed) -> str:
+    verb = {"create": "create", "update": "update", "delete": "delete"}[failure.operation]
+    return f"The following resource(s) failed to {verb}: [{failure.logical_id}]. "
+
+
+def _delete_quietly_listed(op: StackOperation, names: list[str]) -> None:
+    """Delete `names` (newest first) without permission checks, as a rollback does."""
+    rm = op.stack.resource_map
+    op.checks = False
+    for name in reversed(names):
+        resource = rm._parsed_resources.get(name)
+        if resource is None or isinstance(resource, str):
+            continue
+        resource_json = rm._resource_json_map.get(name) or {"Type": resource.cf_resource_type}
+        try:
+            rm._delete_resource(resource, resource_json)
+        except Exception as exc:
+            add_event(op.stack, name, resource_json["Type"], "DELETE_FAILED", str(exc))
+            continue
+        rm._parsed_resources.pop(name, None)
+
+
+def roll_back_create(op: StackOperation, failure: ResourceFailed) -> None:
+    """A new stack failed: remove what was created, end in ROLLBACK_COMPLETE."""
+    _fail_event(op, failure)
+    stack_event(
+        op.stack, "ROLLBACK_IN_PROGRESS", _failed_phrase(failure) + "Rollback requested by user."
+    )
+    _delete_quietly_listed(op, list(op.created))
+    add_event(op.stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
+    stack_event(op.stack, "ROLLBACK_COMPLETE")
+
+
+def create_stack(
+    self: CloudFormationBackend,
+    name: str,
+    template: str,
+    parameters: dict[str, Any],
+    notification_arns: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+    role_arn: str | None = None,
+    enable_termination_protection: bool | None = False,
+    timeout_in_mins: int | None = None,
+    stack_policy_body: str | None = None,
+) -> Stack:
+    """CloudFormationBackend.create_stack with permission checks and rollback."""
+    if name in [stack.name for stack in self.stacks.values()]:
+        raise AlreadyExistsException(f"Stack {name} already exists")
+    stack = Stack(  # type: ignore[abstract]
+        stack_id=generate_stack_id(name, self.region_name, self.account_id),
+        name=name,
+        template=template,
+        parameters=parameters,
+        account_id=self.account_id,
+        region_name=self.region_name,
+        notification_arns=notification_arns,
+        tags=tags,
+        role_arn=role_arn,
+        cross_stack_resources=self.exports,
+        enable_termination_protection=enable_termination_protection,
+        timeout_in_mins=timeout_in_mins,
+        stack_policy_body=stack_policy_body,
+    )
+    self.stacks[stack.stack_id] = stack
+    stack_event(stack, "CREATE_IN_PROGRESS", "User Initiated")
+    with acting(StackOperation(stack, acting_caller(stack, role_arn))) as op:
+        try:
+            all_ready = stack.resource_map.create(stack.template_dict)
+            self._validate_export_uniqueness(stack)
+        except ResourceFailed as failure:
+            roll_back_create(op, failure)
+            return stack
+    for export in stack.exports:
+        self.exports[export.name] = export
+    if all_ready:
+        stack.mark_creation_complete()
+    else:
+        stack.status = "CREATE_IN_PROGRESS"
+    return stack
+
+
+def execute_change_set(
+    self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None
+) -> None:
+    """CloudFormationBackend.execute_change_set: checked, rolled back, with Outputs."""
+    change_set = _find_change_set(self, change_set_name)
+    if change_set is None:
+        raise ValidationError(stack_name)
+    stack = self.stacks[change_set.stack_id]
+    caller = acting_caller(stack, change_set.role_arn)
+    if change_set.role_arn:
+        stack.role_arn = change_set.role_arn
+    if change_set.change_set_type == "CREATE":
+        _execute_create(self, stack, change_set, caller)
+    else:
+        run_update(
+            self, stack, change_set.template, change_set.parameters, caller, status_reason=None
+        )
+    change_set.execution_status = "EXECUTE_COMPLETE"
+
+
+def _find_change_set(backend: CloudFormationBackend, name: str) -> ChangeSet | None:
+    if name in backend.change_sets:
+        return backend.change_sets[name]
+    for change_set in backend.change_sets.values():
+        if change_set.change_set_name == name:
+            return change_set
+    return None
+
+
+def _execute_create(
+    backend: CloudFormationBackend, stack: Stack, change_set: ChangeSet, caller: Caller | None
+) -> None:
+    stack.template = change_set.template
+    stack._parse_template()
+    stack.description = stack.template_dict.get("Description")
+    rm = stack.resource_map
+    rm._template = stack.template_dict
+    rm._resource_json_map = stack.template_dict.get("Resources", {})
+    rm.input_parameters = change_set.parameters or {}
+    rm.cross_stack_resources = backend.exports
+    rm.load()
+    stack_event(stack, "CREATE_IN_PROGRESS", "User Initiated")
+    with acting(StackOperation(stack, caller)) as op:
+        try:
+            rm.create(stack.template_dict)
+            stack.output_map = stack._create_output_map()
+            backend._validate_export_uniqueness(stack)
+        except ResourceFailed as failure:
+            roll_back_create(op, failure)
+            return
+    for export in stack.exports:
+        backend.exports[export.name] = export
+    stack_event(stack, "CREATE_COMPLETE")
+
+
+def update_stack(
+    self: Stack,
+    template: str,
+    role_arn: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
+    """Stack.update (UpdateStack): checked, rolled back on failure."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[self.account_id][self.region_name]
+    if role_arn:
+        self.role_arn = role_arn
+    run_update(
+        backend,
+        self,
+        template,
+        parameters,
+        acting_caller(self, role_arn),
+        status_reason="User Initiated",
+    )
+    if tags is not None and self.status == "UPDATE_COMPLETE":
+        self.tags = tags
+
+
+def run_update(
+    backend: CloudFormationBackend,
+    stack: Stack,
+    template: str,
+    parameters: dict[str, Any] | None,
+    caller: Caller | None,
+    status_reason: str | None,
+) -> None:
+    """Add and modify resources, then clean up removed ones; roll back on a failure."""
+    rm = stack.resource_map
+    new_dict = Stack.parse_template(template)
+    saved = _RollbackState.capture(stack)
+    diff = rm.build_resource_diff(new_dict, parameters)
+    stack_event(stack, "UPDATE_IN_PROGRESS", status_reason)
+    with acting(StackOperation(stack, caller)) as op:
+        try:
+            _point_at_template(rm, new_dict, parameters)
+            for name in getattr(rm, _DEPENDENCY_ORDER)():
+                if name in diff["Add"]:
+                    rm[name]
+                elif name in diff["Modify"]:
+                    changed = parsing.parse_and_update_resource(
+                        name, rm._resource_json_map[name], rm, rm._account_id, rm._region_name
+                    )
+                    if changed is not None:
+                        rm._parsed_resources[name] = changed
+        except ResourceFailed as failure:
+            _roll_back_update(op, failure, saved)
+            return
+        stack.template = template
+        stack._parse_template()
+        stack.output_map = stack._create_output_map()
+        if parameters:
+            stack.parameters = parameters
+        stack_event(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+        _clean_up_removed(op, saved, diff["Remove"])
+    _refresh_exports(backend, stack)
+    stack_event(stack, "UPDATE_COMPLETE")
+
+
+def _point_at_template(
+    rm: Any, template: dict[str, Any], parameters: dict[str, Any] | None
+) -> None:
+    rm._template = template
+    if parameters:
+        rm.input_parameters = parameters
+    rm.load_mapping()
+    rm.load_parameters()
+    rm.load_conditions()
+    rm._resource_json_map = template.get("Resources", {})
+
+
+@dataclass
+class _RollbackState:
+    template: Any
+    template_dict: dict[str, Any]
+    rm_template: dict[str, Any]
+    json_map: dict[str, Any]
+    input_parameters: dict[str, Any]
+    props: dict[str, Any]
+
+    @classmethod
+    def capture(cls, stack: Stack) -> _RollbackState:
+        rm = stack.resource_map
+        return cls(
+            template=stack.template,
+            template_dict=stack.template_dict,
+            rm_template=rm._template,
+            json_map=rm._resource_json_map,
+            input_parameters=dict(rm.input_parameters or {}),
+            props=dict(_props_store(rm)),
+        )
+
+    def restore(self, stack: Stack) -> None:
+        stack.template = self.template
+        stack.template_dict = self.template_dict
+        _point_at_template(stack.resource_map, self.rm_template, self.input_parameters)
+        stack.resource_map._resource_json_map = self.json_map
+
+
+def _roll_back_update(op: StackOperation, failure: ResourceFailed, saved: _RollbackState) -> None:
+    stack = op.stack
+    rm = stack.resource_map
+    _fail_event(op, failure)
+    stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", _failed_phrase(failure))
+    saved.restore(stack)
+    op.checks = False
+    for name in reversed(op.updated):  # put modified resources back as they were
+        try:
+            restored = parsing.parse_and_update_resource(
+                name, rm._resource_json_map[name], rm, rm._account_id, rm._region_name
+            )
+        except ResourceFailed as exc:
+            add_event(stack, name, exc.resource_type, "UPDATE_FAILED", exc.reason)
+            continue
+        if restored is not None:
+            rm._parsed_resources[name] = restored
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    added = [n for n in op.created if n not in saved.json_map]
+    rm._resource_json_map = {**saved.json_map, **{n: op_json(op, n) for n in added}}
+    _delete_quietly_listed(op, added)
+    if failure.operation == "create":
+        add_event(stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
+    rm._resource_json_map = saved.json_map
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
+
+
+def op_json(op: StackOperation, name: str) -> dict[str, Any]:
+    resource = op.stack.resource_map._parsed_resources.get(name)
+    return {"Type": getattr(resource, "cf_resource_type", "")}
+
+
+def _clean_up_removed(op: StackOperation, saved: _RollbackState, removed: list[str]) -> None:
+    rm = op.stack.resource_map
+    order = _creation_order(rm)
+    ranked = sorted(removed, key=lambda n: order.index(n) if n in order else -1, reverse=True)
+    for name in ranked:
+        resource_json = saved.json_map[name]
+        resource = rm._parsed_resources.get(name)
+        if resource_json.get("DeletionPolicy") == "Retain" or resource is None:
+            add_event(
+                op.stack,
+                name,
+                resource_json["Type"],
+                "DELETE_SKIPPED",
+                physical_id=_physical_id(resource),
+            )
+            rm._parsed_resources.pop(name, None)
+            continue
+        try:
+            rm._delete_resource(resource, resource_json)
+        except ResourceFailed as failure:
+            _fail_event(op, failure)
+            continue
+        except Exception as exc:
+            warnings.warn(f"could not delete {name}: {exc}", stacklevel=2)
+            continue
+        rm._parsed_resources.pop(name, None)
+
+
+def _refresh_exports(backend: CloudFormationBackend, stack: Stack) -> None:
+    for name in [n for n, e in backend.exports.items() if e.exporting_stack_id == stack.stack_id]:
+        backend.exports.pop(name)
+    for export in stack.exports:
+        backend.exports[export.name] = export
+
+
+def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+    """CloudFormationBackend.delete_stack: checked; a denial leaves DELETE_FAILED."""
+    stack = self.stacks.get(name_or_stack_id) or next(
+        (s for s in self.stacks.values() if s.name == name_or_stack_id), None
+    )
+    if stack is None:
+        return
+    stack_event(stack, "DELETE_IN_PROGRESS", "User Initiated")
+    rm = stack.resource_map
+    with acting(StackOperation(stack, acting_caller(stack, _REQUEST_ROLE.get()))) as op:
+        order = _creation_order(rm)
+        names = [n for n in rm._resource_json_map if n in rm._parsed_resources]
+        names.sort(key=lambda n: order.index(n) if n in order else -1, reverse=True)
+        for name in names:
+            resource_json = rm._resource_json_map[name]
+            resource = rm._parsed_resources.get(name)
+            if resource_json.get("DeletionPolicy") == "Retain":
+                add_event(
+                    stack,
+                    name,
+                    resource_json["Type"],
+                    "DELETE_SKIPPED",
+                    physical_id=_physical_id(resource),
+                )
+                continue
+            try:
+                rm._delete_resource(resource, resource_json)
+            except ResourceFailed as failure:
+                _fail_event(op, failure)
+                stack_event(stack, "DELETE_FAILED", _failed_phrase(failure))
+                return
+            except Exception as exc:
+                warnings.warn(f"could not delete {name}: {exc}", stacklevel=2)
+            rm._parsed_resources.pop(name, None)
+    stack_event(stack, "DELETE_COMPLETE")
+    self.stacks.pop(stack.stack_id, None)
+    self.deleted_stacks[stack.stack_id] = stack
+    for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
+        self.exports.pop(name)
+
+
+# ---------------------------------------------------------------- who acts
+
+_REQUEST_CALLER: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
+    "autofix_cfn_request_caller", default=None
+)
+_REQUEST_ROLE: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "autofix_cfn_request_role", default=None
+)
+
+
+@contextmanager
+def request_caller(caller: Caller | None, role_arn: str | None) -> Iterator[None]:
+    """Bind the principal that signed the current CloudFormation request."""
+    caller_token = _REQUEST_CALLER.set(caller)
+    role_token = _REQUEST_ROLE.set(role_arn)
+    try:
+        yield
+    finally:
+        _REQUEST_CALLER.reset(caller_token)
+        _REQUEST_ROLE.reset(role_token)
+
+
+def acting_caller(stack: Stack, role_arn: str | None) -> Caller | None:
+    """The service role (given now, or kept by the stack) or else the request's signer."""
+    from autofix.sandbox.fidelity.cloudformation_caller import caller_for_role
+
+    signer = _REQUEST_CALLER.get()
+    if signer is None:  # IAM not enforced for this request: nothing is checked
+        return None
+    role = role_arn or stack.role_arn
+    return caller_for_role(stack.account_id, role) if role else signer
+
+
+_ORIGINALS: dict[str, Any] = {}

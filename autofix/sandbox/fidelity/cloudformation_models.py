@@ -1,0 +1,182 @@
+"""Stack resource types moto's CloudFormation skips: S3 bucket policy, API Gateway stage."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.apigateway.models import apigateway_backends
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.s3.models import FakeBucket, s3_backends
+from moto.utilities.utils import get_partition
+
+
+class StackBucketPolicy(CloudFormationModel):
+    """AWS::S3::BucketPolicy: puts the document on the bucket; Ref is the bucket name."""
+
+    def __init__(self, account_id: str, region_name: str, bucket: str, document: Any) -> None:
+        self.account_id = account_id
+        self.region_name = region_name
+        self.bucket = bucket
+        self.document = document if isinstance(document, str) else json.dumps(document)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.bucket
+
+    def _backend(self) -> Any:
+        return s3_backends[self.account_id][get_partition(self.region_name)]
+
+    def put(self) -> None:
+        self._backend().put_bucket_policy(self.bucket, self.document.encode())
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> StackBucketPolicy:
+        props = cloudformation_json["Properties"]
+        policy = cls(account_id, region_name, str(props["Bucket"]), props["PolicyDocument"])
+        policy.put()
+        return policy
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: StackBucketPolicy,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> StackBucketPolicy:
+        if str(cloudformation_json["Properties"]["Bucket"]) != original_resource.bucket:
+            original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        if self.bucket in self._backend().buckets:
+            self._backend().delete_bucket_policy(self.bucket)
+
+    def is_created(self) -> bool:
+        return True
+
+
+class StackApiStage(CloudFormationModel):
+    """AWS::ApiGateway::Stage: a stage of a rest API; Ref is the stage name."""
+
+    def __init__(self, account_id: str, region_name: str, rest_api_id: str, name: str) -> None:
+        self.account_id = account_id
+        self.region_name = region_name
+        self.rest_api_id = rest_api_id
+        self.name = name
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "StageName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::ApiGateway::Stage"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return False
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> StackApiStage:
+        props = cloudformation_json["Properties"]
+        tags = {t["Key"]: t["Value"] for t in props.get("Tags") or []}
+        apigateway_backends[account_id][region_name].create_stage(
+            function_id=str(props["RestApiId"]),
+            stage_name=resource_name,
+            deploymentId=str(props.get("DeploymentId") or ""),
+            variables=props.get("Variables"),
+            description=props.get("Description", ""),
+            cacheClusterEnabled=props.get("CacheClusterEnabled"),
+            cacheClusterSize=props.get("CacheClusterSize"),
+            tags=tags or None,
+            tracing_enabled=props.get("TracingEnabled"),
+        )
+        return cls(account_id, region_name, str(props["RestApiId"]), resource_name)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: StackApiStage,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> StackApiStage:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = apigateway_backends[account_id][region_name]
+        if self.rest_api_id in backend.apis and self.name in backend.apis[self.rest_api_id].stages:
+            backend.delete_stage(self.rest_api_id, self.name)
+
+    def is_created(self) -> bool:
+        return True
+
+
+def _bucket_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
+    """FakeBucket.get_permission without the statements moto cannot evaluate.
+
+    moto reads any statement whose Condition it cannot match as an explicit deny, so
+    the `Deny s3:* unless aws:SecureTransport` policy every Serverless deployment
+    bucket gets would lock everyone out. Conditional statements are left out.
+    """
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy.decode())
+    statements = document.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    kept = [s for s in statements if not s.get("Condition")]
+    if not kept:
+        return PermissionResult.NEUTRAL
+    result: PermissionResult = IAMPolicy(
+        json.dumps({**document, "Statement": kept})
+    ).is_action_permitted(action, resource)
+    return result
+
+
+def install() -> None:
+    """Make moto's CloudFormation see the two models (its type lists are cached)."""
+    FakeBucket.get_permission = _bucket_permission  # type: ignore[method-assign]
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()

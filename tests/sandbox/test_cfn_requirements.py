@@ -1,0 +1,232 @@
+"""The per-resource-type handler permission table: derived bound, narrowing, real ARNs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autofix.sandbox.fidelity.cloudformation_requirements import (
+    HandlerCall,
+    Operation,
+    covered_types,
+    handler_permission_bounds,
+    requirements_for,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLE = "arn:aws:iam::123456789012:role/exec"
+
+# every property a rule looks at, so the widest demand of each rule is compared with the bound
+RICH_PROPERTIES: dict[str, Any] = {
+    "AccelerateConfiguration": {"AccelerationStatus": "Enabled"},
+    "AccessLogSetting": {"DestinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:x"},
+    "AnalyticsConfigurations": [{"Id": "a"}],
+    "AssumeRolePolicyDocument": {"Statement": []},
+    "BinaryMediaTypes": ["image/png"],
+    "Body": {"openapi": "3.0.0"},
+    "BodyS3Location": {"Bucket": "specs", "Key": "api.yaml"},
+    "Bucket": "bucket-one",
+    "BucketEncryption": {"ServerSideEncryptionConfiguration": []},
+    "Code": {"S3Bucket": "code", "S3Key": "f.zip", "S3ObjectVersion": "1"},
+    "CodeSigningConfigArn": "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-1",
+    "Content": {"S3Bucket": "code", "S3Key": "layer.zip", "S3ObjectVersion": "2"},
+    "ContributorInsightsSpecification": {"Enabled": True},
+    "CorsConfiguration": {"CorsRules": []},
+    "DataProtectionPolicy": {"Name": "p"},
+    "Description": "d",
+    "FileSystemConfigs": [
+        {"Arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1"}
+    ],
+    "FunctionName": "fn",
+    "Groups": ["devs"],
+    "HttpMethod": "get",
+    "ImportSourceSpecification": {"S3BucketSource": {"S3Bucket": "imp"}},
+    "Integration": {"Credentials": ROLE},
+    "IntelligentTieringConfigurations": [{"Id": "i"}],
+    "InventoryConfigurations": [{"Id": "i"}],
+    "KinesisStreamSpecification": {"StreamArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s"},
+    "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:l:1"],
+    "LifecycleConfiguration": {"Rules": []},
+    "LoggingConfiguration": {"DestinationBucketName": "logs"},
+    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+    "MaxSessionDuration": 7200,
+    "MethodSettings": [{"HttpMethod": "*"}],
+    "MetricsConfigurations": [{"Id": "m"}],
+    "NotificationConfiguration": {"TopicConfigurations": []},
+    "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"},
+    "OwnershipControls": {"Rules": []},
+    "PermissionsBoundary": "arn:aws:iam::123456789012:policy/b",
+    "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+    "Policies": [{"PolicyName": "inline", "PolicyDocument": {}}],
+    "Policy": {"Statement": []},
+    "PolicyDocument": {"Statement": []},
+    "ProvisionedConcurrencyConfig": {"ProvisionedConcurrentExecutions": 1},
+    "PublicAccessBlockConfiguration": {"BlockPublicAcls": True},
+    "RecursiveLoop": "Allow",
+    "ReplicationConfiguration": {"Role": ROLE, "Rules": []},
+    "ReservedConcurrentExecutions": 2,
+    "ResourcePolicy": {"PolicyDocument": {}},
+    "RestApiId": "api123",
+    "RetentionInDays": 7,
+    "Role": ROLE,
+    "RoleArn": ROLE,
+    "Roles": ["exec"],
+    "RuntimeManagementConfig": {"UpdateRuntimeOn": "Auto"},
+    "RuntimePolicy": {"UpdateRuntimeOn": "Auto"},
+    "StageDescription": {"TracingEnabled": True},
+    "StageName": "dev",
+    "Subscription": [{"Endpoint": "a@b.c", "Protocol": "email"}],
+    "Tags": [{"Key": "team", "Value": "a"}],
+    "Targets": [{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": ROLE}],
+    "TimeToLiveSpecification": {"Enabled": True},
+    "TracingEnabled": True,
+    "Users": ["alice"],
+    "VersioningConfiguration": {"Status": "Enabled"},
+    "VpcConfig": {"SubnetIds": ["s"]},
+    "WebsiteConfiguration": {"IndexDocument": "index.html"},
+}
+
+
+def call(
+    resource_type: str,
+    operation: Operation,
+    properties: dict[str, Any],
+    physical_name: str = "thing",
+    physical_id: str | None = None,
+    old_properties: dict[str, Any] | None = None,
+) -> HandlerCall:
+    return HandlerCall(
+        resource_type=resource_type,
+        operation=operation,
+        logical_id="Logical",
+        physical_name=physical_name,
+        properties=properties,
+        account_id="123456789012",
+        region="us-east-1",
+        physical_id=physical_id,
+        old_properties=old_properties or {},
+    )
+
+
+def actions(*args: Any, **kwargs: Any) -> set[str]:
+    return {r.action for r in requirements_for(call(*args, **kwargs))}
+
+
+def test_the_brief_s_resource_types_are_all_covered() -> None:
+    assert covered_types() == set(handler_permission_bounds())
+    assert len(covered_types()) == 21
+
+
+@pytest.mark.parametrize("resource_type", sorted(covered_types()))
+@pytest.mark.parametrize("operation", ["create", "update", "delete"])
+def test_demands_stay_within_the_provider_schema(resource_type: str, operation: Operation) -> None:
+    bound = handler_permission_bounds()[resource_type][operation]
+    widest = actions(
+        resource_type,
+        operation,
+        RICH_PROPERTIES,
+        physical_id="id-1",
+        old_properties={
+            "Tags": [{"Key": "old", "Value": "x"}],
+            "Policies": [{"PolicyName": "gone"}],
+            "Targets": [{"Id": "old"}],
+            "Code": {},
+            "Roles": ["former"],
+            "Users": [],
+            "Groups": [],
+        },
+    )
+    assert widest <= bound, widest - bound
+
+
+def test_derived_table_is_what_the_installed_cfn_lint_gives() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "derive", ROOT / "scripts" / "derive_handler_permissions.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    stored = json.loads((ROOT / "autofix" / "data" / "cfn_handler_permissions.json").read_text())
+    assert stored == json.loads(json.dumps(module.derive()))
+    assert "s3:REST.PUT.OBJECT" in stored["dropped_invalid"]["AWS::Logs::LogGroup create"]
+
+
+def test_lambda_function_narrows_by_properties() -> None:
+    plain = {"Role": ROLE, "Code": {"ZipFile": "x"}}
+    assert actions("AWS::Lambda::Function", "create", plain, "fn") == {
+        "lambda:CreateFunction",
+        "lambda:GetFunction",
+        "iam:PassRole",
+    }
+    tagged = {**plain, "Tags": [{"Key": "k", "Value": "v"}]}
+    assert "lambda:TagResource" in actions("AWS::Lambda::Function", "create", tagged, "fn")
+    from_s3 = {**plain, "Code": {"S3Bucket": "b", "S3Key": "k.zip"}}
+    reqs = requirements_for(call("AWS::Lambda::Function", "create", from_s3, "fn"))
+    assert ("s3:GetObject", "arn:aws:s3:::b/k.zip") in {(r.action, r.resource) for r in reqs}
+
+
+def test_requirements_carry_real_arns() -> None:
+    def pairs(*args: Any, **kwargs: Any) -> set[tuple[str, str]]:
+        return {(r.action, r.resource) for r in requirements_for(call(*args, **kwargs))}
+
+    assert ("iam:CreateRole", "arn:aws:iam::123456789012:role/exec") in pairs(
+        "AWS::IAM::Role", "create", {}, "exec"
+    )
+    assert ("iam:PassRole", ROLE) in pairs("AWS::Lambda::Function", "create", {"Role": ROLE}, "x")
+    assert ("lambda:CreateFunction", "arn:aws:lambda:us-east-1:123456789012:function:x") in pairs(
+        "AWS::Lambda::Function", "create", {"Role": ROLE}, "x"
+    )
+    assert (
+        "logs:CreateLogGroup",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*",
+    ) in pairs("AWS::Logs::LogGroup", "create", {"LogGroupName": "/aws/lambda/x"})
+    assert ("s3:CreateBucket", "arn:aws:s3:::my-bucket") in pairs(
+        "AWS::S3::Bucket", "create", {}, "my-bucket"
+    )
+    assert ("apigateway:POST", "arn:aws:apigateway:us-east-1::/restapis") in pairs(
+        "AWS::ApiGateway::RestApi", "create", {"Name": "api"}
+    )
+    assert (
+        "apigateway:PUT",
+        "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET",
+    ) in pairs(
+        "AWS::ApiGateway::Method",
+        "create",
+        {"RestApiId": "a1", "ResourceId": "r1", "HttpMethod": "GET"},
+    )
+    assert ("apigateway:DELETE", "arn:aws:apigateway:us-east-1::/restapis/a1") in pairs(
+        "AWS::ApiGateway::RestApi", "delete", {}, physical_id="a1"
+    )
+
+
+def test_rest_api_reads_back_on_the_id_it_was_given() -> None:
+    reqs = requirements_for(call("AWS::ApiGateway::RestApi", "create", {"Name": "api"}))
+    after = [r for r in reqs if r.after_create]
+    assert [r.action for r in after] == ["apigateway:GET"]
+    again = requirements_for(
+        call("AWS::ApiGateway::RestApi", "create", {"Name": "api"}, physical_id="a1")
+    )
+    assert ("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis/a1") in {
+        (r.action, r.resource) for r in again
+    }
+
+
+def test_updates_demand_only_what_changed() -> None:
+    role = {"AssumeRolePolicyDocument": {"Statement": []}}
+    assert actions("AWS::IAM::Role", "update", role, old_properties=role) == set()
+    retagged = {**role, "Tags": [{"Key": "k", "Value": "v"}]}
+    assert actions("AWS::IAM::Role", "update", retagged, old_properties=role) == {"iam:TagRole"}
+    assert actions("AWS::IAM::Role", "update", role, old_properties=retagged) == {"iam:UntagRole"}
+    fn = {"Role": ROLE, "Code": {"S3Bucket": "b", "S3Key": "1.zip"}, "MemorySize": 128}
+    new_code = {**fn, "Code": {"S3Bucket": "b", "S3Key": "2.zip"}}
+    assert actions("AWS::Lambda::Function", "update", new_code, "fn", old_properties=fn) == {
+        "lambda:GetFunction",
+        "lambda:UpdateFunctionCode",
+        "s3:GetObject",
+    }
