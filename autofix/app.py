@@ -42,7 +42,10 @@ class RunOptions:
 def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Operator]:
     """The operator of the configured sandbox: embedded (started here) or a real account."""
     if config.sandbox.kind == "local":
-        with EmbeddedSandbox(region=config.sandbox.region, deny_log=deny_log) as info:
+        server_log = deny_log.with_name("sandbox.log") if deny_log else None
+        with EmbeddedSandbox(
+            region=config.sandbox.region, deny_log=deny_log, server_log=server_log
+        ) as info:
             yield local_operator(info)
     else:
         yield aws_operator(config.sandbox)

@@ -39,7 +39,7 @@ class PrincipalConfig:
 
     type: str = "user"
     name: str = "autofix-deployer"
-    policy: str = "inline"
+    policy: str = "managed"
     policy_name: str = "autofix-discovered"
 
 
@@ -211,7 +211,7 @@ def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:
     for key, value in (("name", name), ("policy_name", policy_name)):
         if not _NAME.match(value):
             raise ConfigError(f"{where}: {p}{key}: {value!r} is not a valid IAM name")
-    mode = _choice(t, "policy", POLICY_MODES, "inline", where, p)
+    mode = _choice(t, "policy", POLICY_MODES, "managed", where, p)
     return PrincipalConfig(kind, name, mode, policy_name)
 
 

@@ -15,6 +15,7 @@ from autofix.account.principal import Deployer
 from autofix.account.stacks import Recovery
 from autofix.config import Step
 from autofix.denials.model import Denial
+from autofix.errors import AutofixError
 from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.output import from_output
 from autofix.ledger import Events
@@ -118,8 +119,11 @@ class RepairLoop:
             deployer=self.deployer.arn,
             start_actions=list(self.policy.actions),
         )
-        self._apply()
         exit_code, reason = 0, None
+        try:
+            self._apply()
+        except StepFailed as failure:
+            return self._finish(outcomes, started, failure.exit_code, failure.reason)
         try:
             for index, step in enumerate(self.steps, start=1):
                 outcome = self._run_step(step, index, deadline)
@@ -389,7 +393,10 @@ class RepairLoop:
 
     def _apply(self) -> None:
         write_atomic(self.files.policy, self.policy.dumps())
-        applied = self.deployer.apply(self.policy)
+        try:
+            applied = self.deployer.apply(self.policy)
+        except AutofixError as exc:
+            raise StepFailed(str(exc), exit_code=exc.exit_code) from None
         self.events.emit(
             "policy_applied",
             mode=applied.mode,

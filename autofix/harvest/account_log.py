@@ -29,7 +29,7 @@ def sandbox_deny_log(path: Path, deployer_matches: Any) -> Any:
                 record = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if _epoch(record.get("time")) < since - 1:
+            if _epoch(record.get("time")) < since:
                 continue
             if not deployer_matches(record.get("principal")):
                 continue

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,12 +149,16 @@ class EmbeddedSandbox:
         account_id: str = DEFAULT_ACCOUNT_ID,
         deny_log: Path | None = None,
         startup_timeout: float = 60.0,
+        server_log: Path | None = None,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.deny_log = deny_log
+        self.server_log = server_log
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
+        self._temp_log = False
+        self._log_path = Path(os.devnull)
         self.info: SandboxInfo | None = None
 
     def __enter__(self) -> SandboxInfo:
@@ -171,17 +176,23 @@ class EmbeddedSandbox:
         ]
         if self.deny_log:
             cmd += ["--deny-log", str(self.deny_log)]
-        self._proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-            start_new_session=True,  # a Ctrl-C on the terminal goes to us, not the server
+        # The server's own log goes to a file (never a pipe nobody reads: it would block).
+        self._temp_log = self.server_log is None
+        self._log_path = self.server_log or Path(
+            tempfile.mkstemp(prefix="autofix-sandbox-", suffix=".log")[1]
         )
+        with self._log_path.open("w", encoding="utf-8") as log:
+            self._proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                start_new_session=True,  # a Ctrl-C on the terminal goes to us, not the server
+            )
         line = _read_line(self._proc.stdout, self.startup_timeout)
         if not line:
-            err = self._proc.stderr.read() if self._proc.stderr else ""
+            err = self._log_path.read_text(encoding="utf-8", errors="replace")
             self.__exit__(None, None, None)
             raise SandboxError(f"embedded sandbox did not start: {err.strip()[-500:]}")
         self.info = SandboxInfo.from_json(json.loads(line))
@@ -206,6 +217,8 @@ class EmbeddedSandbox:
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
+        if self._temp_log:
+            self._log_path.unlink(missing_ok=True)
 
 
 def _read_line(stream: IO[str] | None, timeout: float) -> str:

@@ -715,6 +715,10 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
     self.deleted_stacks[stack.stack_id] = stack
     for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
         self.exports.pop(name)
+    # Real CloudFormation deletes a stack's change sets with it; moto keeps them, and a
+    # later ExecuteChangeSet by name would find the dead stack's change set.
+    for change_set_id in [i for i, cs in self.change_sets.items() if cs.stack_id == stack.stack_id]:
+        self.change_sets.pop(change_set_id)
 
 
 # ---------------------------------------------------------------- who acts
