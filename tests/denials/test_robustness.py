@@ -80,9 +80,7 @@ def _seconds(text: str) -> float:
 
 
 def test_linear_time_on_adversarial_input() -> None:
-    parse_denials(
-        "warm-up: An error occurred (AccessDenied) when calling the PutObject operation"
-    )
+    parse_denials("warm-up: An error occurred (AccessDenied) when calling the PutObject operation")
     small = _adversarial(250_000, 1)
     large = _adversarial(1_000_000, 1)
     t_small = min(_seconds(small) for _ in range(2))

@@ -63,7 +63,9 @@ def test_every_get_api_passes_the_signature_check(
     if who == "operator":
         client = operator_client(service)
     else:
-        client = make_user([{"Effect": "Allow", "Action": f"{service}:*", "Resource": "*"}])[1](service)
+        client = make_user([{"Effect": "Allow", "Action": f"{service}:*", "Resource": "*"}])[1](
+            service
+        )
     tried, failures = _signature_failures(client)
     assert tried >= 10
     assert failures == []
