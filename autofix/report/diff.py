@@ -24,6 +24,8 @@ class StepDiff:
     status_b: str | None
     added: tuple[str, ...]
     removed: tuple[str, ...]
+    covered: tuple[str, ...] = ()
+    """Found in one run but not re-found in the other because its start policy held them."""
 
     @property
     def equal(self) -> bool:
@@ -71,6 +73,11 @@ def compare(a: Path, b: Path) -> Comparison:
 
 
 def compare_runs(a: RunRecord, b: RunRecord) -> Comparison:
+    """Per step, actions first required in one run and not the other.
+
+    A run started from a saved policy (`run --from`) re-finds only what that policy lacks, so
+    an action missing from one run but held by its start policy counts as covered, not removed.
+    """
     steps_a = {s.name: s for s in a.steps}
     steps_b = {s.name: s for s in b.steps}
     diffs = []
@@ -78,13 +85,17 @@ def compare_runs(a: RunRecord, b: RunRecord) -> Comparison:
         step_a, step_b = steps_a.get(name), steps_b.get(name)
         actions_a = [x.action for x in step_a.actions] if step_a else []
         actions_b = [x.action for x in step_b.actions] if step_b else []
+        added = _minus(actions_b, actions_a)
+        removed = _minus(actions_a, actions_b)
+        covered = (*_within(removed, b.start_actions), *_within(added, a.start_actions))
         diffs.append(
             StepDiff(
                 name,
                 step_a.status if step_a else None,
                 step_b.status if step_b else None,
-                _minus(actions_b, actions_a),
-                _minus(actions_a, actions_b),
+                _minus(added, a.start_actions),
+                _minus(removed, b.start_actions),
+                covered,
             )
         )
     policy = None
@@ -176,6 +187,11 @@ def _minus(
     return tuple(x for x in dict.fromkeys(left) if x.lower() not in have)
 
 
+def _within(items: tuple[str, ...], pool: tuple[str, ...]) -> tuple[str, ...]:
+    have = {x.lower() for x in pool}
+    return tuple(x for x in items if x.lower() in have)
+
+
 def _minus_pairs(left: tuple[Pair, ...], right: tuple[Pair, ...]) -> tuple[Pair, ...]:
     have = {(a.lower(), r) for a, r in right}
     return tuple(p for p in left if (p[0].lower(), p[1]) not in have)
@@ -207,6 +223,8 @@ def render_text(comparison: Comparison) -> str:
             where = step.status_a
         out.append(f"step {step.name}: {where}")
         out += [f"  + {a}" for a in step.added] + [f"  - {a}" for a in step.removed]
+        if step.covered:
+            out.append(f"  ({len(step.covered)} more held by the other run's start policy)")
     policy = comparison.policy
     if policy is not None and not policy.equal:
         out.append("policy:")
@@ -233,6 +251,7 @@ def comparison_to_json(comparison: Comparison) -> dict[str, Any]:
                 "status_b": s.status_b,
                 "added": list(s.added),
                 "removed": list(s.removed),
+                "covered_by_start_policy": list(s.covered),
             }
             for s in comparison.steps
         ]
