@@ -140,8 +140,8 @@ def _step(number: int, step: StepRecord, longest: float) -> str:
         out.append("<p><strong>Denials left unresolved:</strong></p><ul>")
         for proof in step.unresolved:
             out.append(
-                f"<li>{_e(proof.deny or 'deny')} "
-                f'<span class="source">({_e(proof.source or "?")})</span>'
+                f"<li>{_e(text.deny_label(proof.deny))} "
+                f'<span class="source">({_e(text.source_label(proof.source))})</span>'
                 f'<pre class="evidence">{_e(proof.evidence or "")}</pre></li>'
             )
         out.append("</ul>")
@@ -167,7 +167,7 @@ def _action_row(number: int, action: ActionRecord) -> str:
     scoped = f'<div class="source">on {_e(resources)}</div>' if resources else ""
     proofs = (
         "".join(
-            f'<div class="source">{_e(p.source or "?")}'
+            f'<div class="source">{_e(text.source_label(p.source))}'
             f"{' · ' + _e(p.deny) if p.deny and p.deny != 'implicit' else ''}</div>"
             f'<pre class="evidence">{_e(p.evidence or "")}</pre>'
             for p in action.proofs

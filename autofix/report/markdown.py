@@ -94,10 +94,9 @@ def _step(index: int, step: StepRecord) -> list[str]:
     if step.unresolved:
         out += ["Denials left unresolved:", ""]
         for proof in step.unresolved:
-            out.append(
-                f"- {md_text(proof.deny or 'deny')} ({md_text(proof.source or '?')}): "
-                f"{md_code(proof.evidence or '')}"
-            )
+            why = md_text(text.deny_label(proof.deny))
+            seen = md_text(text.source_label(proof.source))
+            out.append(f"- {why} ({seen}): {md_code(proof.evidence or '')}")
         out.append("")
     for recovery in step.recoveries:
         out.append(
@@ -114,10 +113,15 @@ def _step(index: int, step: StepRecord) -> list[str]:
 
 def _action_row(number: int, action: ActionRecord) -> str:
     name = md_code(action.action)
+    scoped = [r for r in action.resources if r != "*"]
+    if scoped:
+        name += " on " + ", ".join(md_code(r) for r in scoped)
     if action.after_success:
         name += " (warning after success)"
     evidence = " ".join(md_code(p.evidence) for p in action.proofs if p.evidence) or DASH
-    sources = ", ".join(dict.fromkeys(md_text(p.source) for p in action.proofs if p.source))
+    sources = ", ".join(
+        dict.fromkeys(md_text(text.source_label(p.source)) for p in action.proofs if p.source)
+    )
     return f"| {number} | {name} | {_or_dash(action.attempt)} | {sources or DASH} | {evidence} |"
 
 

@@ -18,6 +18,35 @@ VERDICT_LABELS = {
 }
 
 
+SOURCE_LABELS = {
+    "output": "command output",
+    "stack-events": "CloudFormation stack events",
+    "decoded": "decoded authorization message",
+    "account-log": "account deny log",
+}
+
+
+DENY_LABELS = {
+    "implicit": "no policy allows it",
+    "explicit-identity": "explicit deny in an identity policy",
+    "scp": "explicit deny in a service control policy",
+    "boundary": "explicit deny in a permissions boundary",
+    "session": "explicit deny in a session policy",
+    "resource-policy": "explicit deny in a resource policy",
+}
+
+
+def deny_label(deny: str | None) -> str:
+    return DENY_LABELS.get(deny or "", deny or "denied")
+
+
+def source_label(source: str | None) -> str:
+    """Where a denial was seen, in words (unknown channels are shown as written)."""
+    if source is None:
+        return "?"
+    return SOURCE_LABELS.get(source, source)
+
+
 def seconds(value: float | None) -> str:
     """`2.7 s`, `1 min 05 s`, or a dash when unknown."""
     if value is None:
