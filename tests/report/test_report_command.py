@@ -314,3 +314,30 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     listed = write_out_dir(tmp_path / "listed", None, None, None)
     (listed / "summary.json").write_text("[]", encoding="utf-8")
     assert_one_line_error(run_autofix("report", str(listed)), "not a run summary")
+
+
+def test_empty_run_and_a_lone_policy_still_report(tmp_path: Path) -> None:
+    ledger = (
+        LedgerWriter()
+        .add("run_start", steps=[], deployer=DEPLOYER, start_actions=[])
+        .add("run_end", ok=True, exit_code=0, attempts_total=0, reason=None, actions=[])
+    )
+    summary = {
+        "ok": True,
+        "exit_code": 0,
+        "attempts_total": 0,
+        "seconds": 0.1,
+        "reason": None,
+        "steps": [],
+        "flags": [],
+    }
+    empty = write_out_dir(tmp_path / "empty", ledger, summary, allow())
+    assert run_autofix("report", str(empty)).exit_code == 0
+    assert "No step was recorded." in (empty / "report.md").read_text(encoding="utf-8")
+    assert "No step was recorded." in (empty / "report.html").read_text(encoding="utf-8")
+
+    lone = write_out_dir(tmp_path / "lone", None, None, allow("sns:Publish"))
+    report = json_report(lone)
+    assert report["verdict"] == "unfinished" and report["steps"] == []
+    assert report["policy"] == allow("sns:Publish")
+    assert any("ledger.jsonl is missing" in n for n in report["notes"])
