@@ -184,6 +184,52 @@ def explain(source: TextIO, as_json: bool) -> None:
     click.echo(explain_json(text) if as_json else explain_human(text))
 
 
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "json"]),
+    help="One format only (default: report.md and report.html).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Write to FILE instead of OUT_DIR (- for stdout; format from the suffix).",
+)
+def report(out_dir: Path, fmt: str | None, output: Path | None) -> None:
+    """Write a readable report of the run in OUT_DIR: per step, each action and its proof."""
+    from autofix.report.write import write_reports
+
+    for where in write_reports(out_dir, fmt, output):
+        if where != "-":
+            click.echo(where)
+
+
+@cli.command()
+@click.argument("a", type=click.Path(path_type=Path))
+@click.argument("b", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def diff(a: Path, b: Path, as_json: bool) -> None:
+    """Compare two runs (output directories) or two policies; exit 1 when they differ.
+
+    \b
+    autofix diff before/.autofix after/.autofix
+    autofix diff saved-policy.json .autofix/policy.json
+    """
+    import json
+
+    from autofix.report.diff import compare, comparison_to_json, render_text
+
+    comparison = compare(a, b)
+    if as_json:
+        click.echo(json.dumps(comparison_to_json(comparison), indent=2))
+    else:
+        click.echo(render_text(comparison), nl=False)
+    sys.exit(0 if comparison.equal else 1)
+
 def _config_for(config_path: Path | None, command: tuple[str, ...], region: str | None):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 

@@ -1,0 +1,1 @@
+"""Reports of a run (Markdown, HTML, JSON) and comparisons of runs and policies."""
