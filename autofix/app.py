@@ -17,12 +17,14 @@ from autofix.check import CheckOutcome, check_policy
 from autofix.config import Config
 from autofix.console import Console
 from autofix.errors import ConfigError
+from autofix.files import write_atomic
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester
 from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
 from autofix.policy.document import PolicyDocument, PolicyError
+from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode
 from autofix.project import service_names_of, stages_of
 from autofix.sandbox.server import EmbeddedSandbox
@@ -36,6 +38,7 @@ class RunOptions:
     start_policy: Path | None = None
     verbose: bool = False
     allow_self_edit: bool = False
+    portable: Style | None = None
 
 
 @contextlib.contextmanager
@@ -44,21 +47,32 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
     if config.sandbox.kind == "local":
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
         with EmbeddedSandbox(
-            region=config.sandbox.region, deny_log=deny_log, server_log=server_log
+            region=config.sandbox.region,
+            account_id=config.sandbox.account_id,
+            deny_log=deny_log,
+            server_log=server_log,
         ) as info:
             yield local_operator(info)
     else:
         yield aws_operator(config.sandbox)
 
 
-def load_start_policy(path: Path | None) -> PolicyDocument:
-    """The user's start policy, validated (file, line, what is wrong)."""
+def load_start_policy(path: Path | None, account_id: str, region: str) -> PolicyDocument:
+    """The user's start policy, validated (file, line, what is wrong).
+
+    Portable placeholders (`<account_no>`, `${AWS::AccountId}`, ...) are filled in
+    with the account and region the steps run in.
+    """
     if path is None:
         return PolicyDocument()
     try:
-        return PolicyDocument.load(path)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the start policy: {exc.strerror}") from None
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the policy: {exc}") from None
+    try:
+        return PolicyDocument.loads(
+            fill_placeholders(text, account_id, region), str(path), check_actions=True
+        )
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
 
@@ -91,7 +105,8 @@ def stack_recoverer(operator: Operator) -> Callable[[float], list[Recovery]]:
 def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     """Carry the configured steps from the start policy to success (or say why not)."""
     start_path = options.start_policy or config.policy.start
-    policy = load_start_policy(start_path)
+    # validated before anything starts; filled in again with the real account below
+    policy = load_start_policy(start_path, config.sandbox.account_id, config.sandbox.region)
     files = OutputFiles(options.out_dir)
     options.out_dir.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex[:12]
@@ -100,6 +115,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
     try:
         with open_operator(config, deny_log) as operator:
+            policy = load_start_policy(start_path, operator.account_id, operator.region)
             kind = "embedded sandbox" if config.sandbox.kind == "local" else "account"
             console.say(
                 f"autofix · {kind} {operator.account_id} ({operator.region}) · "
@@ -143,10 +159,17 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 deployer.close()
     finally:
         ledger.close()
-    console.summary(
-        outcome,
-        {"policy": str(files.policy), "ledger": str(files.ledger), "summary": str(files.summary)},
-    )
+    shown = {
+        "policy": str(files.policy),
+        "ledger": str(files.ledger),
+        "summary": str(files.summary),
+    }
+    if options.portable is not None:
+        path = files.directory / "policy.portable.json"
+        doc = portable(loop.policy, operator.account_id, operator.region, options.portable)
+        write_atomic(path, doc.dumps())
+        shown["portable"] = str(path)
+    console.summary(outcome, shown)
     return outcome
 
 
@@ -159,13 +182,14 @@ def check(
     config: Config, policy_path: Path, out_dir: Path, console: Console, scope: str | None = None
 ) -> CheckOutcome:
     """Replay the saved policy at `policy_path` against the steps; never widen it."""
-    policy = load_start_policy(policy_path)
+    load_start_policy(policy_path, config.sandbox.account_id, config.sandbox.region)
     out_dir.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(out_dir / "check-ledger.jsonl", uuid.uuid4().hex[:12])
     events = Events(ledger, console)
     deny_log = out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
     try:
         with open_operator(config, deny_log) as operator:
+            policy = load_start_policy(policy_path, operator.account_id, operator.region)
             console.say(
                 f"autofix check · {policy_path} ({len(policy.actions)} actions) · "
                 f"account {operator.account_id} ({operator.region})",

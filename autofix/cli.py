@@ -51,6 +51,11 @@ def cli() -> None:
     is_flag=True,
     help="Let grants touch the deployer's own permissions (flagged, not refused).",
 )
+@click.option(
+    "--portable",
+    type=click.Choice(["cloudformation", "terraform", "plain"]),
+    help="Also write policy.portable.json with the account and region as placeholders.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(
@@ -61,6 +66,7 @@ def run(
     scope: str | None,
     region: str | None,
     allow_self_edit: bool,
+    portable: str | None,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -75,7 +81,15 @@ def run(
 
     config = _config_for(config_path, command, region)
     options = app.with_out_dir(
-        app.RunOptions(Path("."), max_attempts, scope, start_policy, verbose, allow_self_edit),
+        app.RunOptions(
+            Path("."),
+            max_attempts,
+            scope,
+            start_policy,
+            verbose,
+            allow_self_edit,
+            portable,  # type: ignore[arg-type]
+        ),
         config,
         out,
     )
@@ -141,6 +155,60 @@ def check(
 
 
 @cli.command()
+@click.argument("policy_path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "cloudformation", "cloudformation-json", "terraform", "serverless"]),
+    default="json",
+    show_default=True,
+    help="What to render the policy as.",
+)
+@click.option(
+    "--portable",
+    type=click.Choice(["cloudformation", "terraform", "plain"]),
+    help="Write the account id and region as placeholders of this syntax.",
+)
+@click.option("--account-id", help="The account id to replace (default: from summary.json).")
+@click.option("--region", help="The region to replace (default: from summary.json).")
+@click.option("--collapse", is_flag=True, help="Collapse read-only actions into wildcards.")
+def render(
+    policy_path: Path,
+    fmt: str,
+    portable: str | None,
+    account_id: str | None,
+    region: str | None,
+    collapse: bool,
+) -> None:
+    """Render a discovered policy, ready to paste (JSON, CloudFormation, Terraform, Serverless)."""
+    import json
+
+    from autofix.policy.collapse import collapse_actions
+    from autofix.policy.document import PolicyDocument, PolicyError
+    from autofix.policy.render import portable as make_portable
+    from autofix.policy.render import render as render_policy
+
+    try:
+        doc = PolicyDocument.load(policy_path, check_actions=False)
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    if portable:
+        summary_path = policy_path.with_name("summary.json")
+        if summary_path.is_file() and not (account_id and region):
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            account_id = account_id or summary.get("account_id")
+            region = region or summary.get("region")
+        if not account_id or not region:
+            raise ConfigError(
+                "--portable needs --account-id and --region (no summary.json beside the policy)"
+            )
+        doc = make_portable(doc, account_id, region, portable)  # type: ignore[arg-type]
+    if collapse:
+        doc = collapse_actions(doc)
+    click.echo(render_policy(doc, fmt), nl=False)  # type: ignore[arg-type]
+
+
+@cli.command()
 @click.option("--region", default="us-east-1", show_default=True)
 @click.option(
     "--deny-log",
@@ -182,7 +250,6 @@ def explain(source: TextIO, as_json: bool) -> None:
 
     text = source.read()
     click.echo(explain_json(text) if as_json else explain_human(text))
-
 
 
 @cli.command()
@@ -229,6 +296,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     else:
         click.echo(render_text(comparison), nl=False)
     sys.exit(0 if comparison.equal else 1)
+
 
 def _config_for(config_path: Path | None, command: tuple[str, ...], region: str | None):  # type: ignore[no-untyped-def]
     from dataclasses import replace

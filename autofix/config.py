@@ -31,6 +31,7 @@ class SandboxConfig:
     profile: str | None = None
     allowed_accounts: tuple[str, ...] = ()
     propagation_seconds: float | None = None
+    account_id: str = "123456789012"
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,10 @@ def _number(
 def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
     p = "sandbox."
     _only_keys(
-        t, {"kind", "region", "profile", "allowed_accounts", "propagation_seconds"}, where, p
+        t,
+        {"kind", "region", "profile", "allowed_accounts", "propagation_seconds", "account_id"},
+        where,
+        p,
     )
     kind = _choice(t, "kind", SANDBOX_KINDS, "local", where, p)
     region = _string(t, "region", "us-east-1", where, p) or "us-east-1"
@@ -199,7 +203,14 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
     propagation = t.get("propagation_seconds")
     if propagation is not None:
         propagation = _number(t, "propagation_seconds", 0, where, p)
-    return SandboxConfig(kind, region, profile, tuple(accounts), propagation)
+    account_id = t.get("account_id", "123456789012")
+    if not isinstance(account_id, str) or not _ACCOUNT.match(account_id):
+        raise ConfigError(f"{where}: {p}account_id: must be a 12-digit account id")
+    if kind == "aws" and "account_id" in t:
+        raise ConfigError(
+            f"{where}: {p}account_id: only for the embedded sandbox; use allowed_accounts"
+        )
+    return SandboxConfig(kind, region, profile, tuple(accounts), propagation, account_id)
 
 
 def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:

@@ -428,6 +428,8 @@ class RepairLoop:
             attempts_total=self.attempts_total,
             seconds=time.monotonic() - started,
             reason=reason,
+            account_id=self.settings.account_id,
+            region=self.settings.region,
             flags=tuple(
                 {
                     "action": f.action,

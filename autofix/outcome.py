@@ -27,6 +27,8 @@ class RunOutcome:
     seconds: float
     reason: str | None = None
     flags: tuple[dict[str, Any], ...] = field(default=())
+    account_id: str | None = None
+    region: str | None = None
 
     def to_summary(self) -> dict[str, Any]:
         """The `summary.json` shape."""
@@ -36,6 +38,8 @@ class RunOutcome:
             "attempts_total": self.attempts_total,
             "seconds": round(self.seconds, 2),
             "reason": self.reason,
+            "account_id": self.account_id,
+            "region": self.region,
             "steps": [
                 {
                     "name": s.name,

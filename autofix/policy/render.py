@@ -249,3 +249,10 @@ def render_serverless(
         "--policy-document file://policy.json",
     ]
     return "\n".join(lines) + "\n"
+
+
+def fill_placeholders(text: str, account_id: str, region: str) -> str:
+    """The inverse of `portable`: every style's placeholders replaced by real values."""
+    for account_text, region_text in PLACEHOLDERS.values():
+        text = text.replace(account_text, account_id).replace(region_text, region)
+    return text

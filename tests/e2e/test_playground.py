@@ -143,3 +143,23 @@ def test_check_names_exactly_the_missing_action(
     patch_actions = [a for s in read_json(patch)["Statement"] for a in s["Action"]]
     assert patch_actions == ["iam:PassRole"]
     assert "missing iam:PassRole" in result.stderr
+
+
+def test_portable_policy_works_in_a_second_account(
+    playground_run: PlaygroundRun, tmp_path: Path
+) -> None:
+    rendered = run_autofix("render", str(playground_run.out / "policy.json"), "--portable", "plain")
+    assert rendered.exit_code == 0, rendered.output
+    assert "123456789012" not in rendered.stdout and "us-east-1" not in rendered.stdout
+    assert "arn:aws:iam::<account_no>:role/autofix-demo-*-<region>-lambdaRole" in rendered.stdout
+    portable = tmp_path / "portable.json"
+    portable.write_text(rendered.stdout)
+
+    directory = copy_playground(tmp_path / "serverless-demo")
+    config = directory / "autofix.toml"
+    config.write_text(
+        config.read_text().replace('kind = "local"', 'kind = "local"\naccount_id = "210987654321"')
+    )
+    result = run_autofix("check", "--config", str(config), "--policy", str(portable), timeout=900)
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "account 210987654321" in result.stderr
