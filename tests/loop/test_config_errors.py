@@ -98,4 +98,4 @@ def test_start_policy_errors_name_file_and_line(tmp_path: Path) -> None:
     )
     result = run_autofix("run", "--config", str(config))
     assert result.exit_code == 2
-    assert f"{start}: line 4" in result.stderr
+    assert f"{start}:4: invalid JSON" in result.stderr
