@@ -64,6 +64,11 @@ def test_canonical_action_fixes_case() -> None:
     ],
 )
 def test_s3_operation_from_botocore_model(
-    method: str, bucket: str | None, key: str | None, query: list[str], headers: list[str], operation: str
+    method: str,
+    bucket: str | None,
+    key: str | None,
+    query: list[str],
+    headers: list[str],
+    operation: str,
 ) -> None:
     assert s3_operation(method, bucket, key, query, headers) == operation

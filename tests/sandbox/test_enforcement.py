@@ -38,9 +38,21 @@ def test_real_action_names_and_resources(sandbox: SandboxInfo, nobody: Any) -> N
     user, client = nobody
     r, a = sandbox.region, sandbox.account_id
     cases: list[tuple[Callable[[], Any], str, str]] = [
-        (lambda: client("apigateway").create_rest_api(name="x"), "apigateway:POST", f"arn:aws:apigateway:{r}::/restapis"),
-        (lambda: client("apigateway").get_rest_api(restApiId="abc"), "apigateway:GET", f"arn:aws:apigateway:{r}::/restapis/abc"),
-        (lambda: client("lambda").invoke(FunctionName="f1"), "lambda:InvokeFunction", f"arn:aws:lambda:{r}:{a}:function:f1"),
+        (
+            lambda: client("apigateway").create_rest_api(name="x"),
+            "apigateway:POST",
+            f"arn:aws:apigateway:{r}::/restapis",
+        ),
+        (
+            lambda: client("apigateway").get_rest_api(restApiId="abc"),
+            "apigateway:GET",
+            f"arn:aws:apigateway:{r}::/restapis/abc",
+        ),
+        (
+            lambda: client("lambda").invoke(FunctionName="f1"),
+            "lambda:InvokeFunction",
+            f"arn:aws:lambda:{r}:{a}:function:f1",
+        ),
         (lambda: client("cloudwatch").list_metrics(), "cloudwatch:ListMetrics", "*"),
         (lambda: client("s3").list_buckets(), "s3:ListAllMyBuckets", "*"),
         (
@@ -54,28 +66,63 @@ def test_real_action_names_and_resources(sandbox: SandboxInfo, nobody: Any) -> N
             "arn:aws:s3:::b1",
         ),
         (lambda: client("s3").list_objects_v2(Bucket="b1"), "s3:ListBucket", "arn:aws:s3:::b1"),
-        (lambda: client("logs").create_log_group(logGroupName="/aws/lambda/f"), "logs:CreateLogGroup", f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/f"),
-        (lambda: client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}"), "iam:CreateRole", f"arn:aws:iam::{a}:role/r"),
-        (lambda: client("cloudformation").describe_stacks(StackName="st"), "cloudformation:DescribeStacks", f"arn:aws:cloudformation:{r}:{a}:stack/st/*"),
-        (lambda: client("events").put_rule(Name="r1", ScheduleExpression="rate(1 minute)"), "events:PutRule", f"arn:aws:events:{r}:{a}:rule/r1"),
-        (lambda: client("sqs").create_queue(QueueName="q1"), "sqs:CreateQueue", f"arn:aws:sqs:{r}:{a}:q1"),
-        (lambda: client("sns").create_topic(Name="t1"), "sns:CreateTopic", f"arn:aws:sns:{r}:{a}:t1"),
-        (lambda: client("dynamodb").describe_table(TableName="t1"), "dynamodb:DescribeTable", f"arn:aws:dynamodb:{r}:{a}:table/t1"),
-        (lambda: client("ssm").get_parameter(Name="/a/b"), "ssm:GetParameter", f"arn:aws:ssm:{r}:{a}:parameter/a/b"),
+        (
+            lambda: client("logs").create_log_group(logGroupName="/aws/lambda/f"),
+            "logs:CreateLogGroup",
+            f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/f",
+        ),
+        (
+            lambda: client("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}"),
+            "iam:CreateRole",
+            f"arn:aws:iam::{a}:role/r",
+        ),
+        (
+            lambda: client("cloudformation").describe_stacks(StackName="st"),
+            "cloudformation:DescribeStacks",
+            f"arn:aws:cloudformation:{r}:{a}:stack/st/*",
+        ),
+        (
+            lambda: client("events").put_rule(Name="r1", ScheduleExpression="rate(1 minute)"),
+            "events:PutRule",
+            f"arn:aws:events:{r}:{a}:rule/r1",
+        ),
+        (
+            lambda: client("sqs").create_queue(QueueName="q1"),
+            "sqs:CreateQueue",
+            f"arn:aws:sqs:{r}:{a}:q1",
+        ),
+        (
+            lambda: client("sns").create_topic(Name="t1"),
+            "sns:CreateTopic",
+            f"arn:aws:sns:{r}:{a}:t1",
+        ),
+        (
+            lambda: client("dynamodb").describe_table(TableName="t1"),
+            "dynamodb:DescribeTable",
+            f"arn:aws:dynamodb:{r}:{a}:table/t1",
+        ),
+        (
+            lambda: client("ssm").get_parameter(Name="/a/b"),
+            "ssm:GetParameter",
+            f"arn:aws:ssm:{r}:{a}:parameter/a/b",
+        ),
     ]
     for call, action, resource in cases:
         error = denial(call)
         assert error.response["Error"]["Message"] == implicit(user, action, resource), action
 
 
-def test_head_bucket_demands_list_bucket(
-    nobody: Any, deny_log_path: Path
-) -> None:
+def test_head_bucket_demands_list_bucket(nobody: Any, deny_log_path: Path) -> None:
     user, client = nobody
     error = denial(lambda: client("s3").head_bucket(Bucket="b-head"))
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     last = read_deny_log(deny_log_path)[-1]
-    assert (last.action, last.resource, last.operation) == ("s3:ListBucket", "arn:aws:s3:::b-head", "HeadBucket")
+    assert last.principal == user
+    assert (last.action, last.resource, last.operation) == (
+        "s3:ListBucket",
+        "arn:aws:s3:::b-head",
+        "HeadBucket",
+    )
 
 
 def test_json_services_get_json_envelopes(nobody: Any) -> None:
@@ -89,7 +136,9 @@ def test_json_services_get_json_envelopes(nobody: Any) -> None:
     ]:
         raw: dict[str, Any] = {}
         c = client(service)
-        c.meta.events.register("after-call.*", lambda http_response, **_: raw.update(r=http_response))
+        c.meta.events.register(
+            "after-call.*", lambda http_response, raw=raw, **_: raw.update(r=http_response)
+        )
         error = denial(lambda c=c, call=call: call(c))
         assert error.response["Error"]["Code"] == "AccessDeniedException", service
         response = raw["r"]
@@ -148,9 +197,13 @@ def test_cloudformation_uses_the_stack_id_of_an_existing_stack(
 ) -> None:
     user, client = nobody
     template = json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
-    stack_id = operator_client("cloudformation").create_stack(StackName="idstack", TemplateBody=template)["StackId"]
+    stack_id = operator_client("cloudformation").create_stack(
+        StackName="idstack", TemplateBody=template
+    )["StackId"]
     error = denial(lambda: client("cloudformation").describe_stacks(StackName="idstack"))
-    assert error.response["Error"]["Message"] == implicit(user, "cloudformation:DescribeStacks", stack_id)
+    assert error.response["Error"]["Message"] == implicit(
+        user, "cloudformation:DescribeStacks", stack_id
+    )
 
 
 def test_deny_log_records_every_denial(
@@ -159,13 +212,53 @@ def test_deny_log_records_every_denial(
     user, client = make_user([{"Effect": "Deny", "Action": "logs:*", "Resource": "*"}])
     raw: dict[str, Any] = {}
     logs = client("logs")
-    logs.meta.events.register("after-call.*", lambda http_response, **_: raw.update(r=http_response))
+    logs.meta.events.register(
+        "after-call.*", lambda http_response, **_: raw.update(r=http_response)
+    )
     error = denial(lambda: logs.describe_log_groups())
     record = read_deny_log(deny_log_path)[-1]
     assert record.principal == user
     assert record.access_key_id == logs._request_signer._credentials.access_key
-    assert (record.action, record.resource, record.deny) == ("logs:DescribeLogGroups", "*", "explicit-identity")
+    assert (record.action, record.resource, record.deny) == (
+        "logs:DescribeLogGroups",
+        "*",
+        "explicit-identity",
+    )
     assert (record.service, record.operation) == ("logs", "DescribeLogGroups")
     assert record.message == error.response["Error"]["Message"]
     assert record.request_id == raw["r"].headers["x-amzn-RequestId"]
     assert record.time.startswith("20")
+
+
+def test_assume_role_needs_the_permission_on_the_role_and_its_trust(
+    sandbox: SandboxInfo, make_user: MakeUser, operator_client: Callable[[str], Any]
+) -> None:
+    a = sandbox.account_id
+    user, client = make_user(
+        [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{a}:role/trusting",
+            }
+        ]
+    )
+    iam = operator_client("iam")
+    for name, principal in [("trusting", user), ("distrusting", f"arn:aws:iam::{a}:root")]:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    sts = client("sts")
+    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{a}:role/trusting", RoleSessionName="sess")
+    assert assumed["AssumedRoleUser"]["Arn"].endswith(":assumed-role/trusting/sess")
+    error = denial(
+        lambda: sts.assume_role(
+            RoleArn=f"arn:aws:iam::{a}:role/distrusting", RoleSessionName="sess"
+        )
+    )
+    resource = f"arn:aws:iam::{a}:role/distrusting"
+    assert error.response["Error"]["Message"] == implicit(user, "sts:AssumeRole", resource)

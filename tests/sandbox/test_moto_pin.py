@@ -23,5 +23,9 @@ def test_patched_hooks_still_exist_in_moto() -> None:
     ):
         assert hasattr(ActionAuthenticatorMixin, hook)
     assert hasattr(BaseResponse, "call_action")
-    for hook in ("_create_aws_request", "_is_assuming_role_operation", "_check_role_trust_relationship"):
+    for hook in (
+        "_create_aws_request",
+        "_is_assuming_role_operation",
+        "_check_role_trust_relationship",
+    ):
         assert hasattr(IAMRequestBase, hook)

@@ -49,9 +49,7 @@ class UnknownAccessKey(LookupError):
 
 
 def _glob_match(pattern: str, value: str, ignore_case: bool) -> bool:
-    regex = "".join(
-        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern
-    )
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
     return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
 
 

@@ -26,7 +26,9 @@ def access_denied(protocol: str, service: str, message: str, request_id: str) ->
     """The AccessDenied response a real `service` endpoint gives for `protocol`."""
     key = "Message" if service in _CAPITAL_MESSAGE else "message"
     if protocol in ("json", "rest-json"):
-        content_type = "application/json" if protocol == "rest-json" else "application/x-amz-json-1.1"
+        content_type = (
+            "application/json" if protocol == "rest-json" else "application/x-amz-json-1.1"
+        )
         return ErrorResponse(
             status=403 if protocol == "rest-json" else 400,
             headers={

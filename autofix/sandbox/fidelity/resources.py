@@ -133,7 +133,9 @@ def _arn_formats(prefix: str, name: str) -> tuple[str, ...] | None:
     formats = []
     for resource_type in types:
         try:
-            formats.append(_IAM.resources.get_resource_type_details(prefix, resource_type["name"])["arn"])
+            formats.append(
+                _IAM.resources.get_resource_type_details(prefix, resource_type["name"])["arn"]
+            )
         except Exception:
             continue
     return tuple(formats)
