@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from autofix.sandbox.server import Credentials, EmbeddedSandbox, SandboxInfo
 
@@ -35,6 +36,7 @@ def client(info: SandboxInfo, service: str, creds: Credentials) -> Any:
         aws_access_key_id=creds.access_key_id,
         aws_secret_access_key=creds.secret_access_key,
         aws_session_token=creds.session_token,
+        config=Config(read_timeout=20, retries={"max_attempts": 1}),
     )
 
 

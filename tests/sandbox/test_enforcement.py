@@ -117,6 +117,7 @@ def test_head_bucket_demands_list_bucket(nobody: Any, deny_log_path: Path) -> No
     error = denial(lambda: client("s3").head_bucket(Bucket="b-head"))
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
     last = read_deny_log(deny_log_path)[-1]
+    assert last.principal == user
     assert (last.action, last.resource, last.operation) == (
         "s3:ListBucket",
         "arn:aws:s3:::b-head",
@@ -136,7 +137,7 @@ def test_json_services_get_json_envelopes(nobody: Any) -> None:
         raw: dict[str, Any] = {}
         c = client(service)
         c.meta.events.register(
-            "after-call.*", lambda http_response, **_: raw.update(r=http_response)
+            "after-call.*", lambda http_response, raw=raw, **_: raw.update(r=http_response)
         )
         error = denial(lambda c=c, call=call: call(c))
         assert error.response["Error"]["Code"] == "AccessDeniedException", service
@@ -227,3 +228,37 @@ def test_deny_log_records_every_denial(
     assert record.message == error.response["Error"]["Message"]
     assert record.request_id == raw["r"].headers["x-amzn-RequestId"]
     assert record.time.startswith("20")
+
+
+def test_assume_role_needs_the_permission_on_the_role_and_its_trust(
+    sandbox: SandboxInfo, make_user: MakeUser, operator_client: Callable[[str], Any]
+) -> None:
+    a = sandbox.account_id
+    user, client = make_user(
+        [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": f"arn:aws:iam::{a}:role/trusting",
+            }
+        ]
+    )
+    iam = operator_client("iam")
+    for name, principal in [("trusting", user), ("distrusting", f"arn:aws:iam::{a}:root")]:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    sts = client("sts")
+    assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{a}:role/trusting", RoleSessionName="sess")
+    assert assumed["AssumedRoleUser"]["Arn"].endswith(":assumed-role/trusting/sess")
+    error = denial(
+        lambda: sts.assume_role(
+            RoleArn=f"arn:aws:iam::{a}:role/distrusting", RoleSessionName="sess"
+        )
+    )
+    resource = f"arn:aws:iam::{a}:role/distrusting"
+    assert error.response["Error"]["Message"] == implicit(user, "sts:AssumeRole", resource)

@@ -25,7 +25,8 @@ def _get_operations(client: Any) -> list[tuple[str, dict[str, Any]]]:
             kind = shape.members[member].type_name
             if kind not in _FILLERS:
                 break
-            params[member] = _FILLERS[kind]
+            # a real date: moto's GetUsage loops forever over a malformed range
+            params[member] = "2026-01-01" if member.endswith("Date") else _FILLERS[kind]
         else:
             found.append((name, params))
     return found

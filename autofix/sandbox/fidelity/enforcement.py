@@ -125,9 +125,12 @@ def _enforce(
     partition = get_partition(resp.region)
     access_key_id = iam_request._access_key._access_key_id
     decision = authorize(resp.current_account, access_key_id, action, resource, partition)
-    if decision.allowed and iam_request._is_assuming_role_operation(resource):
-        if not iam_request._check_role_trust_relationship(resource):
-            decision = Decision("implicit", decision.principal_arn, action, resource)
+    if (
+        decision.allowed
+        and iam_request._is_assuming_role_operation(resource)
+        and not iam_request._check_role_trust_relationship(resource)
+    ):
+        decision = Decision("implicit", decision.principal_arn, action, resource)
     if decision.allowed:
         return
     request_id = str(uuid.uuid4())
@@ -250,5 +253,5 @@ def install(writer: DenyLogWriter | None = None) -> None:
     ActionAuthenticatorMixin._authenticate_and_authorize_s3_action = (  # type: ignore[method-assign]
         _authorize_s3_action
     )
-    BaseResponse.call_action = _wrap_call_action(BaseResponse.call_action)  # type: ignore[method-assign]
+    BaseResponse.call_action = _wrap_call_action(BaseResponse.call_action)  # type: ignore[method-assign,assignment]
     _installed = True
