@@ -119,10 +119,12 @@ def test_real_account_must_be_allow_listed(tmp_path: Path) -> None:
             aws_secret_access_key=info.operator.secret_access_key,
             region_name="us-east-1",
         ).client("iam", endpoint_url=info.endpoint)
-        stored = operator.get_user_policy(
-            UserName="autofix-deployer", PolicyName="autofix-discovered"
-        )
-        assert stored["PolicyDocument"]["Statement"][0]["Action"] == ["sns:CreateTopic"]
+        arn = "arn:aws:iam::123456789012:policy/autofix-discovered"
+        attached = operator.list_attached_user_policies(UserName="autofix-deployer")
+        assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [arn]
+        version = operator.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        stored = operator.get_policy_version(PolicyArn=arn, VersionId=version)
+        assert stored["PolicyVersion"]["Document"]["Statement"][0]["Action"] == ["sns:CreateTopic"]
         # the operator's own permissions are untouched
         assert operator.list_user_policies(UserName="autofix-operator")["PolicyNames"] == [
             "autofix-operator-admin"
