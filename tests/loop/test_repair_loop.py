@@ -87,7 +87,7 @@ def test_a_failure_that_is_not_a_permission_error_stops_without_a_grant(tmp_path
         f"""
         [[steps]]
         name = "broken"
-        run = "{AWS} sns create-topic --name {'x' * 300}"
+        run = "{AWS} sns create-topic --name {"x" * 300}"
         [[steps]]
         name = "never-reached"
         run = "true"
