@@ -13,7 +13,7 @@ from pathlib import Path
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stacks import Recovery, recover, stacks_touched
-from autofix.check import CheckOutcome, check_policy
+from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config
 from autofix.console import Console
 from autofix.errors import ConfigError
@@ -27,6 +27,7 @@ from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode
 from autofix.project import service_names_of, stages_of
+from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox
 
 
@@ -45,6 +46,9 @@ class RunOptions:
 def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Operator]:
     """The operator of the configured sandbox: embedded (started here) or a real account."""
     if config.sandbox.kind == "local":
+        if deny_log is not None:  # each run starts with fresh sandbox records
+            deny_log.unlink(missing_ok=True)
+            deny_log.with_name("sandbox-access.jsonl").unlink(missing_ok=True)
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
         with EmbeddedSandbox(
             region=config.sandbox.region,
@@ -204,6 +208,11 @@ def check(
                 scope=_mode(scope or config.policy.scope),
                 account_log=account_log,
             )
+            if deny_log is not None and outcome.ok:
+                access = deny_log.with_name("sandbox-access.jsonl")
+                used = [(r["principal"], r["action"]) for r in read_access_log(access)]
+                deployer = Deployer(operator, config.principal)
+                outcome = replace(outcome, unused=unused_actions(policy, used, deployer))
     finally:
         ledger.close()
     return outcome

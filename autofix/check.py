@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,8 @@ class CheckOutcome:
     steps: tuple[StepCheck, ...]
     not_run: tuple[str, ...] = ()
     patch: PolicyDocument = field(default_factory=PolicyDocument)
+    unused: tuple[str, ...] | None = None
+    """Granted actions the run never used; None when the account cannot tell."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,7 @@ class CheckOutcome:
                 for s in self.steps
             ],
             "not_run": list(self.not_run),
+            "unused": list(self.unused) if self.unused is not None else None,
             "patch": self.patch.to_json() if self.patch.grants else None,
         }
 
@@ -194,3 +197,13 @@ def github_annotations(outcome: CheckOutcome, config_path: Path | None) -> list[
         if not step.ok and not step.missing:
             lines.append(f"::error title=autofix check: {step.name}::{step.reason}")
     return lines
+
+
+def unused_actions(
+    policy: PolicyDocument, used: Iterable[tuple[str, str]], deployer: Deployer
+) -> tuple[str, ...]:
+    """Actions `policy` grants that no (principal, action) in `used` exercised."""
+    exercised = {
+        action.lower() for principal, action in used if deployer.matches_exactly(principal)
+    }
+    return tuple(a for a in policy.actions if a.lower() not in exercised)

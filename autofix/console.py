@@ -117,5 +117,9 @@ class Console:
             self.say(f"· {name}: not run (an earlier step failed)", dim=True)
         if patch is not None:
             self.say(f"patch with just the missing actions: {patch}")
+        if outcome.unused:
+            self.say(f"granted but never used in this run ({len(outcome.unused)}):", fg="yellow")
+            for action in outcome.unused:
+                self.say(f"    {action}", fg="yellow")
         verdict = "the saved policy still works" if outcome.ok else "the saved policy is not enough"
         self.say(verdict, fg="green" if outcome.ok else "red", bold=True)

@@ -94,9 +94,16 @@ def test_escalation_actions_are_flagged_with_why(playground_run: PlaygroundRun) 
 
 
 def test_saved_policy_passes_check(playground_run: PlaygroundRun, tmp_path: Path) -> None:
+    import json
+
     directory = copy_playground(tmp_path / "serverless-demo")
+    policy = playground_run.policy
+    # one grant the deploy never needs: check names it as unused
+    policy["Statement"].append(
+        {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "arn:aws:sns:*:*:alerts"}
+    )
     saved = tmp_path / "policy.json"
-    saved.write_text((playground_run.out / "policy.json").read_text())
+    saved.write_text(json.dumps(policy))
     result = run_autofix(
         "check",
         "--config",
@@ -108,6 +115,11 @@ def test_saved_policy_passes_check(playground_run: PlaygroundRun, tmp_path: Path
     )
     assert result.exit_code == 0, result.output[-3000:]
     assert "the saved policy still works" in result.stderr
+    report = json.loads(result.stdout)
+    assert all(s["ok"] for s in report["steps"]) and report["not_run"] == []
+    assert "sns:Publish" in report["unused"]
+    assert "iam:PassRole" not in report["unused"]
+    assert "cloudformation:CreateChangeSet" not in report["unused"]
 
 
 def test_check_names_exactly_the_missing_action(

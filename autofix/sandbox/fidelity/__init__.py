@@ -19,9 +19,10 @@ PINNED_MOTO_VERSION = "5.2.5"
 
 def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
-    from autofix.sandbox.fidelity import cloudformation, enforcement, signing
+    from autofix.sandbox.fidelity import access_log, cloudformation, enforcement, signing
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
 
+    access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
     signing.install()
     enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
     cloudformation.install()

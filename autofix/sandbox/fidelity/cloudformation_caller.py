@@ -7,6 +7,7 @@ stack's service role when one was passed as RoleARN.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from typing import Any
 from moto.iam.access_control import (
     CreateAccessKeyFailure,
     IAMPolicy,
-    PermissionResult,
     create_access_key,
 )
 from moto.iam.models import iam_backends
 from moto.utilities.utils import get_partition
+
+from autofix.sandbox.fidelity import access_log, authz
 
 SERVICE_ROLE_SESSION = "AWSCloudFormation"
 
@@ -78,15 +80,19 @@ def caller_for_role(account_id: str, role_arn: str) -> Caller:
 
 
 def evaluate(caller: Caller, action: str, resource: str) -> Verdict:
-    """Is `caller` allowed `action` on `resource`? (The single evaluation point.)"""
-    permitted = False
-    for policy in caller.policies():
-        result = IAMPolicy(policy).is_action_permitted(action, resource)
-        if result == PermissionResult.DENIED:
-            return Verdict.EXPLICIT_DENY
-        if result == PermissionResult.PERMITTED:
-            permitted = True
-    return Verdict.ALLOWED if permitted else Verdict.IMPLICIT_DENY
+    """Is `caller` allowed `action` on `resource`? (The single evaluation point.)
+
+    Uses the request path's evaluation (`authz.evaluate`: case-insensitive actions,
+    resource-aware, NotAction/NotResource, explicit deny wins), and records allowed
+    actions in the sandbox's access log.
+    """
+    documents = [IAMPolicy(p)._policy_json for p in caller.policies()]
+    parsed = [d if isinstance(d, dict) else json.loads(d) for d in documents]
+    outcome = authz.evaluate(parsed, action, resource)
+    if outcome == "allowed":
+        access_log.record(caller.arn, action, resource)
+        return Verdict.ALLOWED
+    return Verdict.EXPLICIT_DENY if outcome == "explicit-identity" else Verdict.IMPLICIT_DENY
 
 
 _SERVICE_NAMES = {

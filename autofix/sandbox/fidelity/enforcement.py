@@ -21,6 +21,7 @@ from moto.core.responses import BaseResponse
 from moto.utilities.utils import get_partition
 from werkzeug.exceptions import HTTPException
 
+from autofix.sandbox.fidelity import access_log
 from autofix.sandbox.fidelity.actions import iam_action, iam_prefix, s3_action_name
 from autofix.sandbox.fidelity.authz import Decision, authorize
 from autofix.sandbox.fidelity.deny_log import DenyLogWriter, DenyRecord
@@ -132,6 +133,7 @@ def _enforce(
     ):
         decision = Decision("implicit", decision.principal_arn, action, resource)
     if decision.allowed:
+        access_log.record(decision.principal_arn, action, resource)
         return
     request_id = str(uuid.uuid4())
     if _writer is not None:
