@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto import settings
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import (
@@ -26,7 +27,11 @@ from moto.cloudformation.models import (
     Event,
     Stack,
 )
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.responses import EmptyResult
+from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 
@@ -34,6 +39,7 @@ from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
     Verdict,
     access_denied_reason,
+    caller_from_headers,
     evaluate,
     handler_failure_reason,
 )
@@ -129,6 +135,16 @@ def add_event(
 
 
 def stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
+    """Set the stack's status with its event; an update or delete stamps its time.
+
+    ListStacks/DescribeStacks then carry LastUpdatedTime and DeletionTime (moto's
+    summaries have only CreationTime), which is how a stack updated during an
+    attempt is found.
+    """
+    if status in ("UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"):
+        stack.last_updated_time = utcnow()
+    elif status == "DELETE_IN_PROGRESS":
+        stack.deletion_time = utcnow()
     stack.status = status
     stack._add_stack_event(status, resource_status_reason=reason)
 
@@ -909,3 +925,96 @@ def acting_caller(stack: Stack, role_arn: str | None) -> Caller | None:
 
 
 _ORIGINALS: dict[str, Any] = {}
+
+
+# ---------------------------------------------------------------- change sets, recovery
+
+TRANSFORM_ACTION = "cloudformation:CreateChangeSet"
+
+
+def transform_arns(template_body: str, partition: str, region: str) -> list[str]:
+    """The ARNs of the macros a template's `Transform` names (AWS:: ones only)."""
+    try:
+        template = Stack.parse_template(template_body)
+    except Exception:
+        return []
+    names = template.get("Transform") if isinstance(template, dict) else None
+    listed = [names] if isinstance(names, str) else list(names or [])
+    return [
+        f"arn:{partition}:cloudformation:{region}:aws:transform/{name.removeprefix('AWS::')}"
+        for name in listed
+        if isinstance(name, str) and name.startswith("AWS::")
+    ]
+
+
+def create_change_set_response(self: CloudFormationResponse) -> Any:
+    """CreateChangeSet; a transform the signer may not use fails the change set (FAILED).
+
+    Real CloudFormation accepts the call, then the change set ends FAILED with
+    StatusReason `User: ... is not authorized to perform: cloudformation:CreateChangeSet
+    on resource: arn:aws:cloudformation:REGION:aws:transform/NAME`, and a new stack
+    stays in REVIEW_IN_PROGRESS.
+    """
+    result = _ORIGINALS["create_change_set_response"](self)
+    enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+    caller = caller_from_headers(self.current_account, self.headers) if enforced else None
+    if caller is None:
+        return result
+    backend = self.cloudformation_backend
+    body = self._get_param("TemplateBody") or ""
+    name = self._get_param("ChangeSetName")
+    stack_name = self._get_param("StackName")
+    change_set = next(
+        (
+            cs
+            for cs in reversed(list(backend.change_sets.values()))
+            if cs.change_set_name == name and cs.stack_name == stack_name
+        ),
+        None,
+    )
+    if change_set is None or change_set.status != "CREATE_COMPLETE":
+        return result
+    for arn in transform_arns(body, self.partition, self.region):
+        verdict = evaluate(caller, TRANSFORM_ACTION, arn)
+        if verdict is Verdict.ALLOWED:
+            continue
+        why = (
+            "with an explicit deny in an identity-based policy"
+            if verdict is Verdict.EXPLICIT_DENY
+            else f"because no identity-based policy allows the {TRANSFORM_ACTION} action"
+        )
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        change_set.status_reason = (
+            f"User: {caller.arn} is not authorized to perform: {TRANSFORM_ACTION} "
+            f"on resource: {arn} {why}"
+        )
+        break
+    return result
+
+
+def continue_update_rollback_response(self: CloudFormationResponse) -> Any:
+    """ContinueUpdateRollback (moto has none): UPDATE_ROLLBACK_FAILED -> UPDATE_ROLLBACK_COMPLETE.
+
+    The previous template's resources are kept as they are (the sandbox's rollback
+    already restored them before it could have failed).
+    """
+    name = self._get_param("StackName")
+    stack = self.cloudformation_backend.get_stack(name)
+    if stack.status != "UPDATE_ROLLBACK_FAILED":
+        raise ValidationError(
+            name, message=f"Stack {name} is in {stack.status} state and can not be continued"
+        )
+    stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "Continue rollback requested by user")
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
+    return EmptyResult()
+
+
+def install_change_sets_and_recovery() -> None:
+    """Patch CreateChangeSet (transform permission) and add ContinueUpdateRollback. Idempotent."""
+    if "create_change_set_response" in _ORIGINALS:
+        return
+    _ORIGINALS["create_change_set_response"] = CloudFormationResponse.create_change_set
+    CloudFormationResponse.create_change_set = create_change_set_response  # type: ignore[method-assign]
+    CloudFormationResponse.continue_update_rollback = continue_update_rollback_response  # type: ignore[attr-defined]
