@@ -88,7 +88,7 @@ def _account_log(
         if events is not None:
             events.emit("wait", seconds=seconds, why=why)
 
-    return cloudtrail_log(operator, matches, wait_seconds, notice)
+    return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
 
 
 def managed_roles(operator: Operator, config: Config) -> list[Deployer]:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autofix.account.session import Operator
 from autofix.denials.model import Denial, DenyKind
 from autofix.denials.parse import parse_denials
 
@@ -46,7 +45,7 @@ def sandbox_deny_log(path: Path, matches: Matcher) -> Callable[[float], list[Den
 
 
 def cloudtrail_log(
-    operator: Operator,
+    trail: Any,
     matches: Matcher,
     wait_seconds: float = 300,
     on_wait: Notice | None = None,
@@ -56,8 +55,8 @@ def cloudtrail_log(
 
     CloudTrail lags by minutes: the reader polls until it finds something or
     `wait_seconds` pass, and says so through `on_wait` before it starts waiting.
+    `trail` is the operator's CloudTrail client.
     """
-    trail = operator.client("cloudtrail")
 
     def read(since: float) -> list[Denial]:
         deadline = time.monotonic() + wait_seconds
