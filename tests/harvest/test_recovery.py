@@ -8,6 +8,7 @@ in-progress stack) are set through the sandbox's test-only hook
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 
 from autofix.account.session import Operator
-from autofix.account.stacks import Recovery, StackRef, recover, stacks_touched
+from autofix.account.stacks import CLOCK_SKEW, Recovery, StackRef, recover, stacks_touched
 from autofix.sandbox.server import SandboxInfo
 from autofix.sandbox.test_hooks import PATH
 from tests.harvest.conftest import User, unique
@@ -92,16 +93,18 @@ def test_update_rollback_failed_is_continued(
     name = unique("urf")
     ops = operator.client("cloudformation")
     stack_id = ops.create_stack(StackName=name, TemplateBody=queue(name))["StackId"]
-    since = now() + timedelta(seconds=6)  # the attempt starts after the stack exists
+    time.sleep(CLOCK_SKEW.total_seconds() + 0.5)  # the attempt starts after the stack exists
+    since = now()
     updater = make_user(["cloudformation:*", "sqs:*"]).client("cloudformation")
     topic = json.loads(queue(name))
     topic["Resources"]["Topic"] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": name}}
     updater.update_stack(StackName=name, TemplateBody=json.dumps(topic))
     assert status(operator, stack_id) == "UPDATE_ROLLBACK_COMPLETE"
     set_status(hooked_sandbox, name, "UPDATE_ROLLBACK_FAILED")
-    # found because its last update falls inside the attempt
-    later = {s.name: s for s in stacks_touched(ops, since - timedelta(seconds=6))}
-    done = recover(ops, later[name], since, timeout=30)
+    # found because its last update falls inside the attempt (created before it)
+    touched = {s.name: s for s in stacks_touched(ops, since)}
+    assert not touched[name].created_since(since)
+    done = recover(ops, touched[name], since, timeout=30)
     assert done == Recovery(
         name, "UPDATE_ROLLBACK_FAILED", "continued rollback", "now UPDATE_ROLLBACK_COMPLETE"
     )

@@ -142,9 +142,9 @@ def stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
     attempt is found.
     """
     if status in ("UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"):
-        stack.last_updated_time = utcnow()
+        stack.last_updated_time = utcnow()  # type: ignore[attr-defined]
     elif status == "DELETE_IN_PROGRESS":
-        stack.deletion_time = utcnow()
+        stack.deletion_time = utcnow()  # type: ignore[attr-defined]
     stack.status = status
     stack._add_stack_event(status, resource_status_reason=reason)
 
