@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ from autofix.account.principal import Deployer
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
-from autofix.config import Config
+from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
 from autofix.errors import ConfigError
 from autofix.files import write_atomic
@@ -87,20 +87,54 @@ def _mode(scope: str) -> Mode:
     return scope  # type: ignore[return-value]
 
 
-def _account_log(operator: Operator, deployer: Deployer, deny_log: Path | None) -> AccountLog:
-    """The account's record of the deployer's denials: the sandbox log, or CloudTrail."""
+def _account_log(
+    operator: Operator,
+    principals: Sequence[Deployer],
+    deny_log: Path | None,
+    wait_seconds: float = 300.0,
+    events: Events | None = None,
+) -> AccountLog:
+    """The account's record of the principals' denials: the sandbox log, or CloudTrail."""
+
+    def matches(arn: str | None) -> bool:
+        return any(p.matches_exactly(arn) for p in principals)
+
     if deny_log is not None:
-        return sandbox_deny_log(deny_log, deployer.matches_exactly)  # type: ignore[no-any-return]
-    return cloudtrail_log(operator, deployer.matches_exactly)  # type: ignore[no-any-return]
+        return sandbox_deny_log(deny_log, matches)
+
+    def notice(seconds: float, why: str) -> None:
+        if events is not None:
+            events.emit("wait", seconds=seconds, why=why)
+
+    return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
 
 
-def stack_recoverer(operator: Operator) -> Callable[[float], list[Recovery]]:
+def managed_roles(operator: Operator, config: Config) -> list[Deployer]:
+    """The other roles the config lets autofix grant to (`principal.also_manage`)."""
+    return [
+        Deployer(
+            operator,
+            PrincipalConfig(
+                type="role",
+                name=name,
+                policy=config.principal.policy,
+                policy_name=f"{config.principal.policy_name}-{name}"[:128],
+            ),
+        )
+        for name in config.principal.also_manage
+    ]
+
+
+def stack_recoverer(
+    operator: Operator, named: tuple[str, ...] = ()
+) -> Callable[[Step, float], list[Recovery]]:
     """Between attempts, the operator repairs the stacks the attempt touched."""
     cfn = operator.client("cloudformation")
 
-    def recover_touched(since: float) -> list[Recovery]:
+    def recover_touched(step: Step, since: float) -> list[Recovery]:
         start = datetime.fromtimestamp(since, tz=UTC)
-        done = [recover(cfn, stack) for stack in stacks_touched(cfn, start)]
+        names = tuple(dict.fromkeys((*named, *step.stacks)))
+        done = [recover(cfn, stack, start) for stack in stacks_touched(cfn, start, names)]
         return [d for d in done if d is not None]
 
     return recover_touched
@@ -129,6 +163,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
             )
             deployer = Deployer(operator, config.principal)
             deployer.ensure()
+            roles = managed_roles(operator, config)
             settle = config.sandbox.propagation_seconds
             if settle is None:
                 settle = 0.0 if operator.is_local else 10.0
@@ -153,9 +188,20 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 events,
                 files,
                 dict(os.environ),
-                harvest=Harvester(operator, account_log=_account_log(operator, deployer, deny_log)),
-                recover=stack_recoverer(operator),
+                harvest=Harvester(
+                    operator,
+                    config.harvest.stacks,
+                    _account_log(
+                        operator,
+                        [deployer, *roles],
+                        deny_log,
+                        config.harvest.cloudtrail_wait_seconds,
+                        events,
+                    ),
+                ),
+                recover=stack_recoverer(operator, config.harvest.stacks),
                 on_line=console.line,
+                managed_roles=roles,
             )
             try:
                 outcome = loop.run()
@@ -199,7 +245,13 @@ def check(
                 f"account {operator.account_id} ({operator.region})",
                 bold=True,
             )
-            account_log = _account_log(operator, Deployer(operator, config.principal), deny_log)
+            account_log = _account_log(
+                operator,
+                [Deployer(operator, config.principal)],
+                deny_log,
+                config.harvest.cloudtrail_wait_seconds,
+                events,
+            )
             outcome = check_policy(
                 config,
                 operator,

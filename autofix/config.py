@@ -42,6 +42,8 @@ class PrincipalConfig:
     name: str = "autofix-deployer"
     policy: str = "managed"
     policy_name: str = "autofix-discovered"
+    also_manage: tuple[str, ...] = ()
+    """Other roles whose denials autofix grants (e.g. a CloudFormation service role)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,14 @@ class LoopConfig:
 
 
 @dataclass(frozen=True)
+class HarvestConfig:
+    """Where denials are looked for beyond what the attempt shows by itself."""
+
+    stacks: tuple[str, ...] = ()
+    cloudtrail_wait_seconds: float = 300.0
+
+
+@dataclass(frozen=True)
 class Step:
     """One deploy step: a shell command run with the deployer's credentials."""
 
@@ -68,6 +78,7 @@ class Step:
     cwd: Path
     env: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 1800.0
+    stacks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,7 @@ class Config:
     loop: LoopConfig = LoopConfig()
     base_dir: Path = Path(".")
     source: Path | None = None
+    harvest: HarvestConfig = HarvestConfig()
 
 
 def load_config(path: Path) -> Config:
@@ -100,11 +112,12 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = None) -> Config:
     where = str(source) if source else "config"
-    _only_keys(raw, {"sandbox", "principal", "policy", "loop", "steps"}, where, "")
+    _only_keys(raw, {"sandbox", "principal", "policy", "loop", "harvest", "steps"}, where, "")
     sandbox = _sandbox(_table(raw, "sandbox", where), where)
     principal = _principal(_table(raw, "principal", where), where)
     policy = _policy(_table(raw, "policy", where), where, base_dir)
     loop = _loop(_table(raw, "loop", where), where)
+    harvest = _harvest(_table(raw, "harvest", where), where)
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise ConfigError(f"{where}: steps: at least one [[steps]] entry is required")
@@ -113,7 +126,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"{where}: steps: the step name {name!r} is used twice")
-    return Config(steps, sandbox, principal, policy, loop, base_dir, source)
+    return Config(steps, sandbox, principal, policy, loop, base_dir, source, harvest)
 
 
 def steps_from_command(argv: list[str], base_dir: Path, name: str = "command") -> tuple[Step, ...]:
@@ -215,7 +228,7 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
 
 def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:
     p = "principal."
-    _only_keys(t, {"type", "name", "policy", "policy_name"}, where, p)
+    _only_keys(t, {"type", "name", "policy", "policy_name", "also_manage"}, where, p)
     kind = _choice(t, "type", PRINCIPAL_TYPES, "user", where, p)
     name = _string(t, "name", "autofix-deployer", where, p) or ""
     policy_name = _string(t, "policy_name", "autofix-discovered", where, p) or ""
@@ -223,7 +236,26 @@ def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:
         if not _NAME.match(value):
             raise ConfigError(f"{where}: {p}{key}: {value!r} is not a valid IAM name")
     mode = _choice(t, "policy", POLICY_MODES, "managed", where, p)
-    return PrincipalConfig(kind, name, mode, policy_name)
+    also = tuple(_role_name(r, where, p) for r in _strings(t, "also_manage", where, p))
+    if name in also and kind == "role":
+        raise ConfigError(f"{where}: {p}also_manage: {name!r} is the deployer itself")
+    return PrincipalConfig(kind, name, mode, policy_name, also)
+
+
+def _role_name(value: str, where: str, prefix: str) -> str:
+    """`role/NAME`, `NAME` or a role ARN -> NAME."""
+    name = value.rsplit(":role/", 1)[-1] if value.startswith("arn:") else value
+    name = name.removeprefix("role/").rsplit("/", 1)[-1]
+    if not _NAME.match(name) or (value.startswith("arn:") and ":role/" not in value):
+        raise ConfigError(f"{where}: {prefix}also_manage: {value!r} is not a role name or ARN")
+    return name
+
+
+def _harvest(t: Mapping[str, Any], where: str) -> HarvestConfig:
+    p = "harvest."
+    _only_keys(t, {"stacks", "cloudtrail_wait_seconds"}, where, p)
+    wait = _number(t, "cloudtrail_wait_seconds", 300.0, where, p)
+    return HarvestConfig(_strings(t, "stacks", where, p), wait)
 
 
 def _policy(t: Mapping[str, Any], where: str, base_dir: Path) -> PolicyConfig:
@@ -259,7 +291,7 @@ def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
     p = f"steps[{index}]."
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: steps[{index}]: must be a table")
-    _only_keys(raw, {"name", "run", "cwd", "env", "timeout"}, where, p)
+    _only_keys(raw, {"name", "run", "cwd", "env", "timeout", "stacks"}, where, p)
     name = _string(raw, "name", None, where, p)
     run = _string(raw, "run", None, where, p)
     if name is None:
@@ -280,4 +312,5 @@ def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
                 f"{where}: {p}env: {key}: AWS credentials and endpoints are set by autofix"
             )
     timeout = _number(raw, "timeout", 1800.0, where, p)
-    return Step(name, run, cwd.resolve(), dict(env), timeout)
+    stacks = _strings(raw, "stacks", where, p)
+    return Step(name, run, cwd.resolve(), dict(env), timeout, stacks)

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from botocore.exceptions import ClientError
+
 from autofix.account.principal import Deployer
 from autofix.account.stacks import Recovery
 from autofix.config import Step
@@ -27,8 +29,8 @@ from autofix.runner import COMMAND_NOT_FOUND, StepResult, run_step, step_environ
 
 Harvest = Callable[[Step, StepResult, float], list[Denial]]
 """(step, result, attempt start time) -> every denial the attempt caused."""
-Recover = Callable[[float], list[Recovery]]
-"""(attempt start time) -> what was done to make the touched stacks usable again."""
+Recover = Callable[[Step, float], list[Recovery]]
+"""(step, attempt start time) -> what was done to make the touched stacks usable again."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,10 @@ class OutputFiles:
     def summary(self) -> Path:
         return self.directory / "summary.json"
 
+    def role_policy(self, role: str) -> Path:
+        """The discovered policy of another managed role (`principal.also_manage`)."""
+        return self.directory / f"policy-{role}.json"
+
 
 class StepFailed(Exception):
     """A step cannot be made to succeed; `exit_code` 1, 2 (configuration) or 3 (guard)."""
@@ -88,6 +94,7 @@ class RepairLoop:
         harvest: Harvest | None = None,
         recover: Recover | None = None,
         on_line: Callable[[str, str], None] | None = None,
+        managed_roles: Sequence[Deployer] = (),
     ) -> None:
         self.steps = tuple(steps)
         self.deployer = deployer
@@ -99,6 +106,8 @@ class RepairLoop:
         self.harvest = harvest or (lambda _step, result, _t: from_output(result))
         self.recover = recover
         self.on_line = on_line
+        self.managed_roles = tuple(managed_roles)
+        self.role_policies = {role.config.name: PolicyDocument() for role in self.managed_roles}
         self._failure: tuple[int, str] = (1, "")
         self._last_repeated: list[str] = []
         self._attempt_started = 0.0
@@ -263,16 +272,40 @@ class RepairLoop:
                 tail=result.tail(),
             )
         self._refuse_unfixable(denials, result)
-        return self._grant(step, attempt, denials, found) > 0
+        granted = self._grant(step, attempt, self._denied_to(None, denials), found)
+        for role in self.managed_roles:
+            granted += self._grant_to_role(step, attempt, role, self._denied_to(role, denials))
+        return granted > 0
+
+    def _denied_to(self, role: Deployer | None, denials: list[Denial]) -> list[Denial]:
+        """The denials of the deployer (role None) or of one managed role."""
+        if role is None:
+            return [d for d in denials if self.deployer.matches(d.principal)]
+        return [d for d in denials if role.matches_exactly(d.principal)]
+
+    def _managed(self, principal: str | None) -> bool:
+        return self.deployer.matches(principal) or any(
+            role.matches_exactly(principal) for role in self.managed_roles
+        )
 
     def _refuse_unfixable(self, denials: list[Denial], result: StepResult) -> None:
+        """Stop on a denial no grant of ours may fix: another principal's, or an explicit deny."""
         for denial in denials:
-            if denial.fixable and self.deployer.matches(denial.principal):
+            if denial.fixable and self._managed(denial.principal):
                 continue
             if denial.fixable:
+                self.events.emit(
+                    "denial_other_principal",
+                    principal=denial.principal,
+                    action=denial.action,
+                    resource=denial.resource,
+                    source=denial.source,
+                )
                 raise StepFailed(
-                    f"{denial.action} was denied to {denial.principal}, which is not the "
-                    "deployer: grant it to that principal yourself",
+                    f"{denial.action} on {denial.resource or '*'} was denied to "
+                    f"{denial.principal}, which is not the deployer: that principal needs "
+                    f"{denial.action}; grant it yourself, or name its role in "
+                    "principal.also_manage to let autofix grant it",
                     tail=result.tail(),
                 )
             if denial.action is None:
@@ -313,8 +346,47 @@ class RepairLoop:
                 new=first,
                 note=grant.note,
                 flagged=(grant.action, grant.resource) in self._flags,
+                principal=self.deployer.arn,
+                source=grant.denial.source if grant.denial else None,
             )
         self._apply()
+        return len(scoped)
+
+    def _grant_to_role(
+        self, step: Step, attempt: int, role: Deployer, denials: list[Denial]
+    ) -> int:
+        """Grant a managed role (not the deployer) what it was denied, in its own policy."""
+        name = role.config.name
+        policy = self.role_policies[name]
+        scoped = [g for g in self._scoped(denials) if not policy.has(g.grant)]
+        if not scoped:
+            return 0
+        report = check(
+            [*(ScopedGrant(g) for g in policy.grants), *scoped],
+            role.arn,
+            self.settings.allow_self_edit,
+            deployer_attached=(role.managed_arn,),
+        )
+        if report.refusals:
+            lines = "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
+            raise StepFailed(f"refused by the safety guard for {role.arn}: {lines}", exit_code=3)
+        policy = policy.with_grants(g.grant for g in scoped)
+        self.role_policies[name] = policy
+        write_atomic(self.files.role_policy(name), policy.dumps())
+        for grant in scoped:
+            self.events.emit(
+                "grant_added",
+                step=step.name,
+                attempt=attempt,
+                action=grant.action,
+                resource=grant.resource,
+                new=True,
+                note=grant.note,
+                flagged=False,
+                principal=role.arn,
+                source=grant.denial.source if grant.denial else None,
+            )
+        self._apply_to(role, policy)
         return len(scoped)
 
     def _scoped(self, denials: list[Denial]) -> list[ScopedGrant]:
@@ -365,20 +437,19 @@ class RepairLoop:
         self, step: Step, attempt: int, result: StepResult, found: list[str]
     ) -> list[str]:
         """A step can succeed while printing a denial (a warning): grant those too."""
-        denials = [
-            d
-            for d in self.harvest(step, result, self._attempt_started)
-            if d.fixable and self.deployer.matches(d.principal)
-        ]
+        harvested = [d for d in self.harvest(step, result, self._attempt_started) if d.fixable]
+        denials = self._denied_to(None, harvested)
         before = set(self.policy.grants)
         if denials:
             self._grant(step, attempt, denials, found)
+        for role in self.managed_roles:
+            self._grant_to_role(step, attempt, role, self._denied_to(role, harvested))
         return [g.action for g in self.policy.grants if g not in before]
 
     def _recover_stacks(self, step: Step, attempt: int) -> None:
         if self.recover is None:
             return
-        for done in self.recover(self._attempt_started):
+        for done in self.recover(step, self._attempt_started):
             self.events.emit(
                 "stack_recovered",
                 step=step.name,
@@ -408,6 +479,29 @@ class RepairLoop:
         )
         waited = self.deployer.wait_until_effective(self.policy, self.settings.settle_seconds)
         self.events.emit("wait", seconds=round(waited, 3), why="until the grant is in force")
+
+    def _apply_to(self, role: Deployer, policy: PolicyDocument) -> None:
+        """The operator stores a managed role's policy on that role and waits for it."""
+        try:
+            applied = role.apply(policy)
+        except AutofixError as exc:
+            raise StepFailed(str(exc), exit_code=exc.exit_code) from None
+        except ClientError as exc:
+            raise StepFailed(f"cannot store the policy of {role.arn}: {exc}") from None
+        self.events.emit(
+            "policy_applied",
+            principal=role.arn,
+            mode=applied.mode,
+            name=applied.name,
+            statements=applied.statements,
+            version=applied.version_id,
+            deleted_version=applied.deleted_version,
+            actions=len(policy.actions),
+        )
+        waited = role.wait_until_effective(policy, self.settings.settle_seconds)
+        self.events.emit(
+            "wait", seconds=round(waited, 3), why=f"until the grant to {role.arn} is in force"
+        )
 
     def _credentials_env(self) -> dict[str, str]:
         env = self.deployer.credentials().env()
@@ -449,5 +543,6 @@ class RepairLoop:
             attempts_total=self.attempts_total,
             reason=reason,
             actions=list(self.policy.actions),
+            role_actions={name: list(p.actions) for name, p in self.role_policies.items()},
         )
         return outcome

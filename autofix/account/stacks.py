@@ -23,6 +23,12 @@ class StackRef:
     stack_id: str
     status: str
     changed: datetime
+    created: datetime | None = None
+    parent: str | None = None
+    """The parent stack's id, for a nested stack (recovered through its root)."""
+
+    def created_since(self, since: datetime) -> bool:
+        return self.created is not None and self.created >= since - CLOCK_SKEW
 
 
 @dataclass(frozen=True)
@@ -50,15 +56,31 @@ def stacks_touched(cfn: Any, since: datetime, names: tuple[str, ...] = ()) -> li
             if changed >= since - CLOCK_SKEW or summary["StackName"] in names:
                 touched.append(
                     StackRef(
-                        summary["StackName"], summary["StackId"], summary["StackStatus"], changed
+                        summary["StackName"],
+                        summary["StackId"],
+                        summary["StackStatus"],
+                        changed,
+                        summary.get("CreationTime"),
+                        summary.get("ParentId"),
                     )
                 )
     return touched
 
 
-def recover(cfn: Any, stack: StackRef, timeout: float = 600) -> Recovery | None:
-    """Leave `stack` in a state the next attempt can deploy over; None when it already is."""
+def recover(cfn: Any, stack: StackRef, since: datetime, timeout: float = 600) -> Recovery | None:
+    """Leave `stack` in a state the next attempt can deploy over; None when it already is.
+
+    A stack in ROLLBACK_COMPLETE, ROLLBACK_FAILED or REVIEW_IN_PROGRESS is deleted
+    only when it was created at or after `since` (by the attempt); an older one is
+    someone else's and is left as it is. A nested stack is left to its root.
+    """
+    if stack.parent:
+        return None
     status = _wait_settled(cfn, stack, timeout)
+    if status in DELETE_TO_RETRY and not stack.created_since(since):
+        return Recovery(
+            stack.name, status, "left alone", "created before the attempt: not this step's stack"
+        )
     if status in DELETE_TO_RETRY:
         cfn.delete_stack(StackName=stack.stack_id)
         final = _wait_settled(cfn, stack, timeout)
@@ -101,9 +123,21 @@ def _wait_settled(cfn: Any, stack: StackRef, timeout: float) -> str:
 
 
 def _failed_resources(cfn: Any, stack: StackRef) -> list[str]:
-    resources = cfn.describe_stack_resources(StackName=stack.stack_id)["StackResources"]
-    return [
-        f"{r['LogicalResourceId']} ({r.get('ResourceStatusReason', '')})"
-        for r in resources
-        if r["ResourceStatus"] == "DELETE_FAILED"
-    ]
+    """`Logical (reason)` for each resource whose delete failed in the last delete."""
+    reasons: dict[str, str] = {}
+    for event in cfn.describe_stack_events(StackName=stack.stack_id)["StackEvents"]:  # newest first
+        logical = event.get("LogicalResourceId", "")
+        if event.get("ResourceType") == "AWS::CloudFormation::Stack" and logical == stack.name:
+            if event.get("ResourceStatus") == "DELETE_IN_PROGRESS":
+                break  # the start of the last delete
+            continue
+        if event.get("ResourceStatus") == "DELETE_FAILED":
+            reasons.setdefault(logical, event.get("ResourceStatusReason") or "")
+    if not reasons:
+        resources = cfn.describe_stack_resources(StackName=stack.stack_id)["StackResources"]
+        reasons = {
+            r["LogicalResourceId"]: r.get("ResourceStatusReason", "")
+            for r in resources
+            if r["ResourceStatus"] == "DELETE_FAILED"
+        }
+    return [f"{logical} ({reason})" for logical, reason in reasons.items()]

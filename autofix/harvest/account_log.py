@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autofix.account.session import Operator
 from autofix.denials.model import Denial, DenyKind
 from autofix.denials.parse import parse_denials
 
+Matcher = Callable[[str | None], bool]
+"""Is this principal ARN one whose denials the run is after (the deployer, a managed role)?"""
+Notice = Callable[[float, str], None]
+"""(seconds, why): told before the reader waits for the account's record."""
 
-def sandbox_deny_log(path: Path, deployer_matches: Any) -> Any:
-    """A reader of the sandbox's deny log, filtered to the deployer and the attempt."""
+
+def sandbox_deny_log(path: Path, matches: Matcher) -> Callable[[float], list[Denial]]:
+    """A reader of the sandbox's deny log, filtered to `matches` and the attempt."""
 
     def read(since: float) -> list[Denial]:
         if not path.exists():
@@ -31,7 +36,7 @@ def sandbox_deny_log(path: Path, deployer_matches: Any) -> Any:
                 continue
             if _epoch(record.get("time")) < since:
                 continue
-            if not deployer_matches(record.get("principal")):
+            if not matches(record.get("principal")):
                 continue
             found.append(_from_record(record))
         return found
@@ -39,22 +44,41 @@ def sandbox_deny_log(path: Path, deployer_matches: Any) -> Any:
     return read
 
 
-def cloudtrail_log(operator: Operator, deployer_matches: Any, wait_seconds: float = 300) -> Any:
-    """CloudTrail AccessDenied events of the deployer since the attempt (lags minutes)."""
-    trail = operator.client("cloudtrail")
+def cloudtrail_log(
+    trail: Any,
+    matches: Matcher,
+    wait_seconds: float = 300,
+    on_wait: Notice | None = None,
+    poll_seconds: float = 30,
+) -> Callable[[float], list[Denial]]:
+    """CloudTrail AccessDenied events for `matches` since the attempt.
+
+    CloudTrail lags by minutes: the reader polls until it finds something or
+    `wait_seconds` pass, and says so through `on_wait` before it starts waiting.
+    `trail` is the operator's CloudTrail client.
+    """
 
     def read(since: float) -> list[Denial]:
         deadline = time.monotonic() + wait_seconds
-        while True:
-            found = _lookup(trail, since, deployer_matches)
-            if found or time.monotonic() > deadline:
-                return found
-            time.sleep(30)
+        found = _lookup(trail, since, matches)
+        if found or wait_seconds <= 0:
+            return found
+        if on_wait is not None:
+            on_wait(
+                wait_seconds,
+                "the step failed with no denial in its output or stack events: waiting for "
+                "CloudTrail's AccessDenied records, which lag by minutes "
+                "(bound: harvest.cloudtrail_wait_seconds)",
+            )
+        while not found and time.monotonic() < deadline:
+            time.sleep(min(poll_seconds, max(0.0, deadline - time.monotonic())))
+            found = _lookup(trail, since, matches)
+        return found
 
     return read
 
 
-def _lookup(trail: Any, since: float, deployer_matches: Any) -> list[Denial]:
+def _lookup(trail: Any, since: float, matches: Matcher) -> list[Denial]:
     found: list[Denial] = []
     pages = trail.get_paginator("lookup_events").paginate(
         StartTime=datetime.fromtimestamp(since, tz=UTC),
@@ -71,7 +95,7 @@ def _lookup(trail: Any, since: float, deployer_matches: Any) -> list[Denial]:
             ):
                 continue
             principal = record.get("userIdentity", {}).get("arn")
-            if not deployer_matches(principal):
+            if not matches(principal):
                 continue
             parsed = parse_denials(record.get("errorMessage", ""))
             if parsed:

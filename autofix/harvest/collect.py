@@ -56,7 +56,8 @@ class Harvester:
     def __call__(self, step: Step, result: StepResult, started: float) -> list[Denial]:
         since = datetime.fromtimestamp(started, tz=UTC)
         output = from_output(result)
-        stacks = stacks_touched(self._cfn, since, self.stack_names)
+        names = tuple(dict.fromkeys((*self.stack_names, *step.stacks)))
+        stacks = stacks_touched(self._cfn, since, names)
         events = from_stack_events(self._cfn, stacks, since)
         decoded = decode_all(self.operator, [*output, *events])
         found = merge(

@@ -99,12 +99,16 @@ def serve(
     from moto import settings
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-    from autofix.sandbox import fidelity
+    from autofix.sandbox import fidelity, test_hooks
 
     fidelity.install(deny_log=deny_log)
     settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    if test_hooks.enabled():  # test-only state hook (see autofix/sandbox/test_hooks.py)
+        wsgi = server._server
+        assert wsgi is not None
+        wsgi.app = test_hooks.wrap(wsgi.app, account_id, region)
     host, real_port = server.get_host_and_port()
     endpoint = f"http://{host}:{real_port}"
     iam = boto3.client(

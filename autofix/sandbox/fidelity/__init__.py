@@ -7,7 +7,8 @@ names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 `envelopes` (AccessDenied per protocol), `deny_log` (JSON-lines record of every
 denial) and `enforcement` (wires them into moto's request path), and `cloudformation*`
 (stack resources created, updated and deleted with the caller's permissions,
-with real events and rollbacks).
+with real events and rollbacks), and `encoded` (EC2's encoded authorization failure
+messages and sts:DecodeAuthorizationMessage).
 """
 
 from __future__ import annotations
@@ -19,10 +20,19 @@ PINNED_MOTO_VERSION = "5.2.5"
 
 def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
-    from autofix.sandbox.fidelity import access_log, cloudformation, enforcement, signing
+    from autofix.sandbox.fidelity import (
+        access_log,
+        cloudformation,
+        cloudformation_engine,
+        encoded,
+        enforcement,
+        signing,
+    )
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
 
     access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
     signing.install()
     enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
+    encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
+    cloudformation_engine.install_change_sets_and_recovery()  # transforms, ContinueUpdateRollback

@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from moto import settings
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import (
@@ -25,12 +27,19 @@ from moto.cloudformation.models import (
     Event,
     Stack,
 )
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudformation.utils import generate_stack_id
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.responses import EmptyResult
+from moto.core.utils import utcnow
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.core import TaggedEC2Resource
 
 from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
     Verdict,
     access_denied_reason,
+    caller_from_headers,
     evaluate,
     handler_failure_reason,
 )
@@ -43,7 +52,9 @@ from autofix.sandbox.fidelity.cloudformation_requirements import (
 
 # moto's private ResourceMap method that orders resources by DependsOn
 _DEPENDENCY_ORDER = "_ResourceMap__get_resources_in_dependency_order"
+NESTED_STACK = "AWS::CloudFormation::Stack"
 _PHASE_STATUS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE"}
+_SUB_VARIABLE = re.compile(r"\$\{(?!!)([A-Za-z0-9.:]+)\}")
 
 
 class ResourceFailed(Exception):
@@ -55,6 +66,14 @@ class ResourceFailed(Exception):
         self.resource_type = resource_type
         self.operation = operation
         self.reason = reason
+
+
+class ResourcesFailed(Exception):
+    """Every resource of one dependency wave that failed."""
+
+    def __init__(self, failures: list[ResourceFailed]) -> None:
+        super().__init__("; ".join(f.reason for f in failures))
+        self.failures = failures
 
 
 @dataclass
@@ -116,6 +135,16 @@ def add_event(
 
 
 def stack_event(stack: Stack, status: str, reason: str | None = None) -> None:
+    """Set the stack's status with its event; an update or delete stamps its time.
+
+    ListStacks/DescribeStacks then carry LastUpdatedTime and DeletionTime (moto's
+    summaries have only CreationTime), which is how a stack updated during an
+    attempt is found.
+    """
+    if status in ("UPDATE_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"):
+        stack.last_updated_time = utcnow()  # type: ignore[attr-defined]
+    elif status == "DELETE_IN_PROGRESS":
+        stack.deletion_time = utcnow()  # type: ignore[attr-defined]
     stack.status = status
     stack._add_stack_event(status, resource_status_reason=reason)
 
@@ -137,6 +166,8 @@ def _creation_order(resources_map: Any) -> list[str]:
 
 
 def _physical_id(resource: Any) -> str:
+    if isinstance(resource, Stack):
+        return str(resource.stack_id)  # a nested stack is known by its ARN
     value = getattr(resource, "physical_resource_id", None)
     if not isinstance(value, str):
         value = getattr(resource, "id", "")  # moto's API Gateway deployments have only an id
@@ -254,6 +285,7 @@ def create_resource(
             ),
             after_create=True,
         )
+        _embedded_stack_created(logical_id, resource)
     except ResourceFailed:
         _quiet_delete(resources_map, resource, cleaned)  # the handler cleans up after itself
         raise
@@ -355,6 +387,22 @@ def delete_resource(
     add_event(op.stack, logical_id, resource_type, "DELETE_COMPLETE", None, physical_id)
 
 
+def _embedded_stack_created(logical_id: str, resource: Any) -> None:
+    """A nested stack that rolled back fails its AWS::CloudFormation::Stack resource."""
+    if not isinstance(resource, Stack) or resource.status == "CREATE_COMPLETE":
+        return
+    why = next(
+        (
+            e.resource_status_reason
+            for e in reversed(resource.events)
+            if e.resource_status == "ROLLBACK_IN_PROGRESS" and e.resource_status_reason
+        ),
+        resource.status,
+    )
+    reason = f"Embedded stack {resource.stack_id} was not successfully created: {why}"
+    raise ResourceFailed(logical_id, NESTED_STACK, "create", reason)
+
+
 def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
     with contextlib.suppress(Exception):  # best effort, as a handler's own clean-up
         _ORIGINALS["_delete_resource"](resources_map, resource, resource_json)
@@ -368,9 +416,118 @@ def _fail_event(op: StackOperation, failure: ResourceFailed) -> None:
     add_event(op.stack, failure.logical_id, failure.resource_type, status, failure.reason)
 
 
-def _failed_phrase(failure: ResourceFailed) -> str:
-    verb = {"create": "create", "update": "update", "delete": "delete"}[failure.operation]
-    return f"The following resource(s) failed to {verb}: [{failure.logical_id}]. "
+def _failed_phrase(failures: list[ResourceFailed]) -> str:
+    """`The following resource(s) failed to create: [A, B]. ` (one clause per operation)."""
+    clauses = []
+    for operation in ("create", "update", "delete"):
+        names = [f.logical_id for f in failures if f.operation == operation]
+        if names:
+            clauses.append(
+                f"The following resource(s) failed to {operation}: [{', '.join(names)}]. "
+            )
+    return "".join(clauses)
+
+
+# ---------------------------------------------------------------- dependency waves
+
+
+def references(node: Any) -> set[str]:
+    """Logical ids a template fragment refers to: Ref, Fn::GetAtt and Fn::Sub `${X}`/`${X.Y}`."""
+    found: set[str] = set()
+    if isinstance(node, list):
+        for item in node:
+            found |= references(item)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                target = value[0] if isinstance(value, list) and value else value
+                if isinstance(target, str):
+                    found.add(target.split(".", 1)[0])
+            elif key == "Fn::Sub":
+                text, local = (value[0], value[1]) if isinstance(value, list) else (value, {})
+                if isinstance(text, str):
+                    names = {m.split(".", 1)[0] for m in _SUB_VARIABLE.findall(text)}
+                    found |= names - set(local if isinstance(local, dict) else {})
+                if isinstance(local, dict):
+                    found |= references(local)
+            else:
+                found |= references(value)
+    return found
+
+
+def creation_waves(json_map: dict[str, Any], names: list[str]) -> list[list[str]]:
+    """`names` grouped by dependency level, as CloudFormation provisions them in parallel.
+
+    A resource is in the first wave whose predecessors (DependsOn, Ref, Fn::GetAtt,
+    Fn::Sub, among `names`) are all in earlier waves; a cycle ends in one last wave.
+    """
+    wanted = set(names)
+    needs: dict[str, set[str]] = {}
+    for name in names:
+        resource = json_map.get(name) or {}
+        depends = resource.get("DependsOn", [])
+        explicit = {depends} if isinstance(depends, str) else set(depends or [])
+        needs[name] = ((references(resource) | explicit) & wanted) - {name}
+    waves: list[list[str]] = []
+    placed: set[str] = set()
+    remaining = list(names)
+    while remaining:
+        wave = [n for n in remaining if needs[n] <= placed]
+        if not wave:  # a cycle: moto resolves it lazily, one by one
+            wave = remaining
+        waves.append(wave)
+        placed |= set(wave)
+        remaining = [n for n in remaining if n not in placed]
+    return waves
+
+
+def provision_in_waves(
+    op: StackOperation, waves: list[list[str]], provision: Any
+) -> list[ResourceFailed]:
+    """Provision each wave whole, then stop at the first wave with failures (all returned)."""
+    failed: dict[str, ResourceFailed] = {}
+    for wave in waves:
+        for name in wave:
+            if name in failed:
+                continue
+            try:
+                provision(name)
+            except ResourceFailed as failure:
+                failed.setdefault(failure.logical_id, failure)
+        if failed:
+            return list(failed.values())
+    return []
+
+
+def _create_all(op: StackOperation, template: dict[str, Any]) -> bool:
+    """ResourceMap.create, one dependency wave at a time; raises ResourcesFailed."""
+    rm = op.stack.resource_map
+    rm._template = template
+    rm._resource_json_map = template["Resources"]
+    rm.tags.update(
+        {
+            "aws:cloudformation:stack-name": rm["AWS::StackName"],
+            "aws:cloudformation:stack-id": rm["AWS::StackId"],
+        }
+    )
+    names = getattr(rm, _DEPENDENCY_ORDER)()
+    failures = provision_in_waves(
+        op, creation_waves(rm._resource_json_map, names), lambda name: rm[name]
+    )
+    if failures:
+        raise ResourcesFailed(failures)
+    all_ready = True
+    for name in names:
+        instance = rm[name]
+        if isinstance(instance, TaggedEC2Resource):
+            rm.tags["aws:cloudformation:logical-id"] = name
+            backend = ec2_backends[rm._account_id][rm._region_name]
+            backend.create_tags([instance.physical_resource_id], rm.tags)
+        if instance and not instance.is_created():
+            all_ready = False
+    return all_ready
 
 
 def _delete_quietly_listed(op: StackOperation, names: list[str]) -> None:
@@ -390,14 +547,16 @@ def _delete_quietly_listed(op: StackOperation, names: list[str]) -> None:
         rm._parsed_resources.pop(name, None)
 
 
-def roll_back_create(op: StackOperation, failure: ResourceFailed) -> None:
+def roll_back_create(op: StackOperation, failures: list[ResourceFailed]) -> None:
     """A new stack failed: remove what was created, end in ROLLBACK_COMPLETE."""
-    _fail_event(op, failure)
+    for failure in failures:
+        _fail_event(op, failure)
     stack_event(
-        op.stack, "ROLLBACK_IN_PROGRESS", _failed_phrase(failure) + "Rollback requested by user."
+        op.stack, "ROLLBACK_IN_PROGRESS", _failed_phrase(failures) + "Rollback requested by user."
     )
     _delete_quietly_listed(op, list(op.created))
-    add_event(op.stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
+    for failure in failures:
+        add_event(op.stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
     stack_event(op.stack, "ROLLBACK_COMPLETE")
 
 
@@ -435,10 +594,10 @@ def create_stack(
     stack_event(stack, "CREATE_IN_PROGRESS", "User Initiated")
     with acting(StackOperation(stack, acting_caller(stack, role_arn))) as op:
         try:
-            all_ready = stack.resource_map.create(stack.template_dict)
+            all_ready = _create_all(op, stack.template_dict)
             self._validate_export_uniqueness(stack)
-        except ResourceFailed as failure:
-            roll_back_create(op, failure)
+        except ResourcesFailed as failed:
+            roll_back_create(op, failed.failures)
             return stack
     for export in stack.exports:
         self.exports[export.name] = export
@@ -493,11 +652,11 @@ def _execute_create(
     stack_event(stack, "CREATE_IN_PROGRESS", "User Initiated")
     with acting(StackOperation(stack, caller)) as op:
         try:
-            rm.create(stack.template_dict)
+            _create_all(op, stack.template_dict)
             stack.output_map = stack._create_output_map()
             backend._validate_export_uniqueness(stack)
-        except ResourceFailed as failure:
-            roll_back_create(op, failure)
+        except ResourcesFailed as failed:
+            roll_back_create(op, failed.failures)
             return
     for export in stack.exports:
         backend.exports[export.name] = export
@@ -544,19 +703,26 @@ def run_update(
     diff = rm.build_resource_diff(new_dict, parameters)
     stack_event(stack, "UPDATE_IN_PROGRESS", status_reason)
     with acting(StackOperation(stack, caller)) as op:
-        try:
-            _point_at_template(rm, new_dict, parameters)
-            for name in getattr(rm, _DEPENDENCY_ORDER)():
-                if name in diff["Add"]:
-                    rm[name]
-                elif name in diff["Modify"]:
-                    changed = parsing.parse_and_update_resource(
-                        name, rm._resource_json_map[name], rm, rm._account_id, rm._region_name
-                    )
-                    if changed is not None:
-                        rm._parsed_resources[name] = changed
-        except ResourceFailed as failure:
-            _roll_back_update(op, failure, saved)
+
+        def provision(name: str) -> None:
+            if name in diff["Add"]:
+                rm[name]
+                return
+            changed = parsing.parse_and_update_resource(
+                name, rm._resource_json_map[name], rm, rm._account_id, rm._region_name
+            )
+            if changed is not None:
+                rm._parsed_resources[name] = changed
+
+        _point_at_template(rm, new_dict, parameters)
+        changing = [
+            n for n in getattr(rm, _DEPENDENCY_ORDER)() if n in diff["Add"] or n in diff["Modify"]
+        ]
+        failures = provision_in_waves(
+            op, creation_waves(rm._resource_json_map, changing), provision
+        )
+        if failures:
+            _roll_back_update(op, failures, saved)
             return
         stack.template = template
         stack._parse_template()
@@ -609,11 +775,14 @@ class _RollbackState:
         stack.resource_map._resource_json_map = self.json_map
 
 
-def _roll_back_update(op: StackOperation, failure: ResourceFailed, saved: _RollbackState) -> None:
+def _roll_back_update(
+    op: StackOperation, failures: list[ResourceFailed], saved: _RollbackState
+) -> None:
     stack = op.stack
     rm = stack.resource_map
-    _fail_event(op, failure)
-    stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", _failed_phrase(failure))
+    for failure in failures:
+        _fail_event(op, failure)
+    stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", _failed_phrase(failures))
     saved.restore(stack)
     op.checks = False
     for name in reversed(op.updated):  # put modified resources back as they were
@@ -630,8 +799,9 @@ def _roll_back_update(op: StackOperation, failure: ResourceFailed, saved: _Rollb
     added = [n for n in op.created if n not in saved.json_map]
     rm._resource_json_map = {**saved.json_map, **{n: op_json(op, n) for n in added}}
     _delete_quietly_listed(op, added)
-    if failure.operation == "create":
-        add_event(stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
+    for failure in failures:
+        if failure.operation == "create":
+            add_event(stack, failure.logical_id, failure.resource_type, "DELETE_COMPLETE")
     rm._resource_json_map = saved.json_map
     stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
 
@@ -705,7 +875,7 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
                 rm._delete_resource(resource, resource_json)
             except ResourceFailed as failure:
                 _fail_event(op, failure)
-                stack_event(stack, "DELETE_FAILED", _failed_phrase(failure))
+                stack_event(stack, "DELETE_FAILED", _failed_phrase([failure]))
                 return
             except Exception as exc:
                 warnings.warn(f"could not delete {name}: {exc}", stacklevel=2)
@@ -755,3 +925,96 @@ def acting_caller(stack: Stack, role_arn: str | None) -> Caller | None:
 
 
 _ORIGINALS: dict[str, Any] = {}
+
+
+# ---------------------------------------------------------------- change sets, recovery
+
+TRANSFORM_ACTION = "cloudformation:CreateChangeSet"
+
+
+def transform_arns(template_body: str, partition: str, region: str) -> list[str]:
+    """The ARNs of the macros a template's `Transform` names (AWS:: ones only)."""
+    try:
+        template = Stack.parse_template(template_body)
+    except Exception:
+        return []
+    names = template.get("Transform") if isinstance(template, dict) else None
+    listed = [names] if isinstance(names, str) else list(names or [])
+    return [
+        f"arn:{partition}:cloudformation:{region}:aws:transform/{name.removeprefix('AWS::')}"
+        for name in listed
+        if isinstance(name, str) and name.startswith("AWS::")
+    ]
+
+
+def create_change_set_response(self: CloudFormationResponse) -> Any:
+    """CreateChangeSet; a transform the signer may not use fails the change set (FAILED).
+
+    Real CloudFormation accepts the call, then the change set ends FAILED with
+    StatusReason `User: ... is not authorized to perform: cloudformation:CreateChangeSet
+    on resource: arn:aws:cloudformation:REGION:aws:transform/NAME`, and a new stack
+    stays in REVIEW_IN_PROGRESS.
+    """
+    result = _ORIGINALS["create_change_set_response"](self)
+    enforced = ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
+    caller = caller_from_headers(self.current_account, self.headers) if enforced else None
+    if caller is None:
+        return result
+    backend = self.cloudformation_backend
+    body = self._get_param("TemplateBody") or ""
+    name = self._get_param("ChangeSetName")
+    stack_name = self._get_param("StackName")
+    change_set = next(
+        (
+            cs
+            for cs in reversed(list(backend.change_sets.values()))
+            if cs.change_set_name == name and cs.stack_name == stack_name
+        ),
+        None,
+    )
+    if change_set is None or change_set.status != "CREATE_COMPLETE":
+        return result
+    for arn in transform_arns(body, self.partition, self.region):
+        verdict = evaluate(caller, TRANSFORM_ACTION, arn)
+        if verdict is Verdict.ALLOWED:
+            continue
+        why = (
+            "with an explicit deny in an identity-based policy"
+            if verdict is Verdict.EXPLICIT_DENY
+            else f"because no identity-based policy allows the {TRANSFORM_ACTION} action"
+        )
+        change_set.status = "FAILED"
+        change_set.execution_status = "UNAVAILABLE"
+        change_set.status_reason = (
+            f"User: {caller.arn} is not authorized to perform: {TRANSFORM_ACTION} "
+            f"on resource: {arn} {why}"
+        )
+        break
+    return result
+
+
+def continue_update_rollback_response(self: CloudFormationResponse) -> Any:
+    """ContinueUpdateRollback (moto has none): UPDATE_ROLLBACK_FAILED -> UPDATE_ROLLBACK_COMPLETE.
+
+    The previous template's resources are kept as they are (the sandbox's rollback
+    already restored them before it could have failed).
+    """
+    name = self._get_param("StackName")
+    stack = self.cloudformation_backend.get_stack(name)
+    if stack.status != "UPDATE_ROLLBACK_FAILED":
+        raise ValidationError(
+            name, message=f"Stack {name} is in {stack.status} state and can not be continued"
+        )
+    stack_event(stack, "UPDATE_ROLLBACK_IN_PROGRESS", "Continue rollback requested by user")
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
+    return EmptyResult()
+
+
+def install_change_sets_and_recovery() -> None:
+    """Patch CreateChangeSet (transform permission) and add ContinueUpdateRollback. Idempotent."""
+    if "create_change_set_response" in _ORIGINALS:
+        return
+    _ORIGINALS["create_change_set_response"] = CloudFormationResponse.create_change_set
+    CloudFormationResponse.create_change_set = create_change_set_response  # type: ignore[method-assign]
+    CloudFormationResponse.continue_update_rollback = continue_update_rollback_response  # type: ignore[attr-defined]
