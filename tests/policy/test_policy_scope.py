@@ -113,13 +113,16 @@ def test_each_playground_shape_generalises_and_still_covers_the_denied_resource(
     assert matches(broad, production)
 
 
-@pytest.mark.parametrize(("action", "template", "one", "several", "service"), SHAPES)
+# API Gateway ARNs carry no service name, so there is no other service to keep out.
+NAMED_SHAPES = [shape for shape in SHAPES if "autofix-demo" in shape[1]]
+
+
+@pytest.mark.parametrize(("action", "template", "one", "several", "service"), NAMED_SHAPES)
 def test_generalised_patterns_do_not_reach_another_service(
     action: str, template: str, one: str, several: str, service: str
 ) -> None:
     other = template.format(stage="dev").replace("autofix-demo", "payroll")
-    if other == template.format(stage="dev"):
-        pytest.skip("API Gateway ARNs carry no service name")
+    assert other != template.format(stage="dev")
     for pattern in (one, several, service):
         assert not matches(pattern, other)
 
