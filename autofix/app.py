@@ -55,6 +55,7 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
             account_id=config.sandbox.account_id,
             deny_log=deny_log,
             server_log=server_log,
+            propagation_delay=config.sandbox.simulate_propagation_seconds,
         ) as info:
             yield local_operator(info)
     else:
@@ -176,7 +177,9 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 stages=config.policy.stages or stages_of(config.steps),
                 allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
                 settle_seconds=settle,
-                propagation_retries=0 if operator.is_local else 3,
+                propagation_retries=(
+                    3 if not operator.is_local or config.sandbox.simulate_propagation_seconds else 0
+                ),
                 endpoint=operator.endpoint,
                 region=operator.region,
             )

@@ -32,6 +32,7 @@ class SandboxConfig:
     allowed_accounts: tuple[str, ...] = ()
     propagation_seconds: float | None = None
     account_id: str = "123456789012"
+    simulate_propagation_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,15 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
     p = "sandbox."
     _only_keys(
         t,
-        {"kind", "region", "profile", "allowed_accounts", "propagation_seconds", "account_id"},
+        {
+            "kind",
+            "region",
+            "profile",
+            "allowed_accounts",
+            "propagation_seconds",
+            "account_id",
+            "simulate_propagation_seconds",
+        },
         where,
         p,
     )
@@ -223,7 +232,16 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
         raise ConfigError(
             f"{where}: {p}account_id: only for the embedded sandbox; use allowed_accounts"
         )
-    return SandboxConfig(kind, region, profile, tuple(accounts), propagation, account_id)
+    simulate = t.get("simulate_propagation_seconds", 0)
+    if isinstance(simulate, bool) or not isinstance(simulate, int | float) or simulate < 0:
+        raise ConfigError(f"{where}: {p}simulate_propagation_seconds: must be a number >= 0")
+    if kind == "aws" and simulate:
+        raise ConfigError(
+            f"{where}: {p}simulate_propagation_seconds: only for the embedded sandbox"
+        )
+    return SandboxConfig(
+        kind, region, profile, tuple(accounts), propagation, account_id, float(simulate)
+    )
 
 
 def _principal(t: Mapping[str, Any], where: str) -> PrincipalConfig:

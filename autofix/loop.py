@@ -178,7 +178,7 @@ class RepairLoop:
                     continue
                 if repeated < self.settings.propagation_retries:
                     repeated += 1
-                    wait = min(30.0, 5.0 * 2**repeated)
+                    wait = min(30.0, 2.0 * 2**repeated)
                     self.events.emit(
                         "wait",
                         step=step.name,

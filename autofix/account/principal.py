@@ -193,7 +193,9 @@ class Deployer:
 
     def _apply_managed(self, arn: str, doc: dict[str, Any]) -> AppliedPolicy:
         if not doc["Statement"]:
-            doc = {"Version": doc["Version"], "Statement": [_NOTHING]}
+            # IAM has no empty managed policy: an empty grant is no policy attached
+            self._detach(arn)
+            return AppliedPolicy("managed", arn, 0)
         text = json.dumps(doc)
         try:
             self._iam.get_policy(PolicyArn=arn)
@@ -221,6 +223,16 @@ class Deployer:
         if oldest is not None:
             self._iam.delete_policy_version(PolicyArn=arn, VersionId=oldest)
         return oldest
+
+    def _detach(self, arn: str) -> None:
+        try:
+            if self.config.type == "user":
+                self._iam.detach_user_policy(UserName=self.config.name, PolicyArn=arn)
+            else:
+                self._iam.detach_role_policy(RoleName=self.config.name, PolicyArn=arn)
+        except ClientError as exc:
+            if _code(exc) != "NoSuchEntity":
+                raise
 
     def _attach(self, arn: str) -> None:
         if self.config.type == "user":
@@ -282,7 +294,6 @@ class Deployer:
 
 
 _TAGS = [{"Key": "managed-by", "Value": "autofix"}]
-_NOTHING = {"Sid": "Nothing", "Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}
 
 
 def _code(exc: ClientError) -> str:

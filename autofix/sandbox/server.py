@@ -154,11 +154,13 @@ class EmbeddedSandbox:
         deny_log: Path | None = None,
         startup_timeout: float = 60.0,
         server_log: Path | None = None,
+        propagation_delay: float = 0.0,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.deny_log = deny_log
         self.server_log = server_log
+        self.propagation_delay = propagation_delay
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._temp_log = False
@@ -186,8 +188,12 @@ class EmbeddedSandbox:
             tempfile.mkstemp(prefix="autofix-sandbox-", suffix=".log")[1]
         )
         with self._log_path.open("w", encoding="utf-8") as log:
+            env = dict(os.environ)
+            if self.propagation_delay > 0:
+                env["AUTOFIX_SANDBOX_PROPAGATION_DELAY"] = str(self.propagation_delay)
             self._proc = subprocess.Popen(
                 cmd,
+                env=env,
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from autofix.sandbox.fidelity import propagation
+
 Outcome = Literal["allowed", "implicit", "explicit-identity"]
 
 
@@ -114,7 +116,8 @@ def principal_policies(
             account_id, partition, access_key_id, headers={"X-Amz-Security-Token": token}
         )
     documents = [IAMPolicy(p)._policy_json for p in owner.collect_policies()]
-    return owner.arn, [d if isinstance(d, dict) else json.loads(d) for d in documents]
+    parsed = [d if isinstance(d, dict) else json.loads(d) for d in documents]
+    return owner.arn, propagation.effective(owner.arn, parsed)
 
 
 def authorize(

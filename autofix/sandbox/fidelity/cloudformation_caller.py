@@ -22,7 +22,7 @@ from moto.iam.access_control import (
 from moto.iam.models import iam_backends
 from moto.utilities.utils import get_partition
 
-from autofix.sandbox.fidelity import access_log, authz
+from autofix.sandbox.fidelity import access_log, authz, propagation
 
 SERVICE_ROLE_SESSION = "AWSCloudFormation"
 
@@ -87,7 +87,9 @@ def evaluate(caller: Caller, action: str, resource: str) -> Verdict:
     actions in the sandbox's access log.
     """
     documents = [IAMPolicy(p)._policy_json for p in caller.policies()]
-    parsed = [d if isinstance(d, dict) else json.loads(d) for d in documents]
+    parsed = propagation.effective(
+        caller.arn, [d if isinstance(d, dict) else json.loads(d) for d in documents]
+    )
     outcome = authz.evaluate(parsed, action, resource)
     if outcome == "allowed":
         access_log.record(caller.arn, action, resource)

@@ -129,7 +129,7 @@ def _enforce(
     if (
         decision.allowed
         and iam_request._is_assuming_role_operation(resource)
-        and not iam_request._check_role_trust_relationship(resource)
+        and not role_trusts(iam_request.backend.get_role_by_arn(resource), decision.principal_arn)
     ):
         decision = Decision("implicit", decision.principal_arn, action, resource)
     if decision.allowed:
@@ -257,3 +257,35 @@ def install(writer: DenyLogWriter | None = None) -> None:
     )
     BaseResponse.call_action = _wrap_call_action(BaseResponse.call_action)  # type: ignore[method-assign,assignment]
     _installed = True
+
+
+def role_trusts(role: Any, principal_arn: str) -> bool:
+    """Does the role's trust policy let `principal_arn` assume it?
+
+    moto's own check crashes on a trust policy whose Principal names only a service.
+    An AWS principal matches as `*`, its ARN, its account id or the account's root;
+    an explicit Deny wins.
+    """
+    document = role.assume_role_policy_document
+    policy = json.loads(document) if isinstance(document, str) else document
+    statements = policy.get("Statement", [])
+    account = principal_arn.split(":")[4] if principal_arn.count(":") >= 5 else ""
+    names = {"*", principal_arn, account, f"arn:aws:iam::{account}:root"}
+    if ":assumed-role/" in principal_arn:
+        role_name = principal_arn.split(":assumed-role/", 1)[1].split("/")[0]
+        names.add(f"arn:aws:iam::{account}:role/{role_name}")
+    trusted = False
+    for statement in [statements] if isinstance(statements, dict) else statements:
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(a.lower() in ("sts:assumerole", "sts:*", "*") for a in actions):
+            continue
+        principal = statement.get("Principal", {})
+        aws = principal.get("AWS", []) if isinstance(principal, dict) else principal
+        aws = [aws] if isinstance(aws, str) else aws
+        if not names.intersection(aws):
+            continue
+        if statement.get("Effect") == "Deny":
+            return False
+        trusted = trusted or statement.get("Effect") == "Allow"
+    return trusted

@@ -1,0 +1,57 @@
+"""IAM is eventually consistent: a grant that is not yet in force is retried, not given up on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+
+
+def test_loop_waits_for_a_grant_to_propagate(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        f"""
+        [sandbox]
+        simulate_propagation_seconds = 3
+        [[steps]]
+        name = "topic"
+        run = "{AWS} sns create-topic --name slow"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    summary = read_json(tmp_path / ".autofix" / "summary.json")
+    assert summary["steps"][0]["actions"] == ["sns:CreateTopic"]
+    events = ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
+    waits = [e for e in events if e["event"] == "wait" and "propagating" in e["why"]]
+    assert waits, "the loop waited for propagation at least once"
+    assert summary["attempts_total"] >= 3  # denied, denied again while propagating, ok
+    assert "IAM may still be propagating" in result.stderr
+
+
+def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> None:
+    # The role trusts only Lambda: an identity grant of sts:AssumeRole cannot help.
+    trust = (
+        '{\\"Version\\": \\"2012-10-17\\", \\"Statement\\": [{\\"Effect\\": \\"Allow\\",'
+        ' \\"Principal\\": {\\"Service\\": \\"lambda.amazonaws.com\\"},'
+        ' \\"Action\\": \\"sts:AssumeRole\\"}]}'
+    )
+    config = write_config(
+        tmp_path,
+        f"""
+        [loop]
+        max_attempts = 6
+        [[steps]]
+        name = "assume"
+        run = "{AWS} iam create-role --role-name locked --assume-role-policy-document '{trust}'; {AWS} sts assume-role --role-arn arn:aws:iam::123456789012:role/locked --role-session-name probe"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config))
+    assert result.exit_code == 1, result.output
+    summary = read_json(tmp_path / ".autofix" / "summary.json")
+    assert summary["steps"][0]["actions"] == ["iam:CreateRole", "sts:AssumeRole"]
+    # both denials of attempt 1 are granted at once; attempt 2 is denied again: no progress
+    assert summary["attempts_total"] == 2
+    assert "no progress" in summary["reason"] and "sts:AssumeRole" in summary["reason"]
+    flagged = {f["action"] for f in summary["flags"]}
+    assert "sts:AssumeRole" in flagged
