@@ -35,7 +35,8 @@ def granted_actions(policy: Any) -> set[str]:
 
 def without_actions(policy: Any, prefix: str) -> tuple[Any, set[str]]:
     """`policy` minus every action starting with `prefix`, and the actions taken out."""
-    kept, removed = [], set()
+    kept: list[Any] = []
+    removed: set[str] = set()
     for statement in policy["Statement"]:
         actions = statement["Action"]
         actions = [actions] if isinstance(actions, str) else actions
