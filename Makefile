@@ -2,10 +2,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO := playground/serverless-demo
+UPGRADE := playground/serverless-upgrade
 
 .PHONY: install demo test lint bench clean
 
-install: $(VENV)/.installed $(DEMO)/node_modules/.installed
+install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
+	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +17,15 @@ $(VENV)/.installed: pyproject.toml
 $(DEMO)/node_modules/.installed: $(DEMO)/package-lock.json
 	cd $(DEMO) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The upgrade demo: Serverless Framework 3 (+ serverless-localstack) before, and osls 4 after,
+# which is the same package as the playground's.
+$(UPGRADE)/v3/node_modules/.installed: $(UPGRADE)/v3/package-lock.json
+	cd $(UPGRADE)/v3 && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(UPGRADE)/osls/node_modules: | $(DEMO)/node_modules/.installed
+	ln -sfn ../../serverless-demo/node_modules $@
 
 demo: install
 	$(VENV)/bin/autofix run --config $(DEMO)/autofix.toml
@@ -31,3 +42,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) $(DEMO)/node_modules $(DEMO)/.autofix $(DEMO)/.serverless
+	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless

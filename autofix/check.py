@@ -15,8 +15,9 @@ from autofix.config import Config, Step
 from autofix.denials.model import Denial
 from autofix.harvest.collect import Harvester
 from autofix.ledger import Events
-from autofix.policy.document import PolicyDocument
-from autofix.policy.scope import Mode, ScopeContext, grants_for
+from autofix.policy.document import Grant, PolicyDocument
+from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
+from autofix.project import service_names_of, stages_of
 from autofix.runner import COMMAND_NOT_FOUND, run_step, step_environment
 
 
@@ -96,7 +97,9 @@ def check_policy(
 ) -> CheckOutcome:
     """Apply exactly `policy`, run each step once, and report what each step was denied.
 
-    Stops at the first step that fails: the later ones depend on it.
+    Stops at the first step that fails: the later ones depend on it. The patch holds
+    the grants `autofix run --from` would add for the same denials (scoped the same
+    way), including those of a step that succeeded while printing a denial.
     """
     deployer = Deployer(operator, config.principal)
     deployer.ensure()
@@ -106,6 +109,13 @@ def check_policy(
     results: list[StepCheck] = []
     patch = PolicyDocument()
     env_base = dict(environ if environ is not None else os.environ)
+    ctx = ScopeContext(
+        operator.account_id,
+        operator.region,
+        mode=scope,
+        service_names=config.policy.service_names or service_names_of(config.steps),
+        stages=config.policy.stages or stages_of(config.steps),
+    )
     try:
         for step in config.steps:
             events.emit(
@@ -115,8 +125,8 @@ def check_policy(
                 of=len(config.steps),
                 command=step.run,
             )
-            checked, grants = _check_step(step, deployer, operator, harvest, env_base, scope)
-            patch = patch.with_grants(grants)
+            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx)
+            patch = patch.with_grants(g for g in grants if not policy.has(g))
             results.append(checked)
             events.emit(
                 "step_ok" if checked.ok else "step_failed",
@@ -146,8 +156,8 @@ def _check_step(
     operator: Operator,
     harvest: Harvester,
     env_base: dict[str, str],
-    scope: Mode,
-) -> tuple[StepCheck, list[Any]]:
+    ctx: ScopeContext,
+) -> tuple[StepCheck, list[Grant]]:
     creds = deployer.credentials().env()
     creds["AWS_REGION"] = creds["AWS_DEFAULT_REGION"] = operator.region
     if operator.endpoint:
@@ -155,23 +165,23 @@ def _check_step(
     started = time.time()
     result = run_step(step, step_environment(env_base, creds, step))
     denials = [d for d in harvest(step, result, started) if deployer.matches(d.principal)]
-    ctx = ScopeContext(operator.account_id, operator.region, mode=scope)
-    scoped = {(g.denial.key if g.denial else None): g for g in grants_for(denials, ctx)}
+    scoped = grants_for(denials, ctx)
     missing = tuple(_missing(d, scoped) for d in denials)
+    grants = [g.grant for g in scoped]
     if result.ok:
-        return StepCheck(step.name, True, 0, result.duration, missing), []
+        return StepCheck(step.name, True, 0, result.duration, missing), grants
     if result.exit_code == COMMAND_NOT_FOUND and "command not found" in result.stderr:
         reason = f"command not found: {step.run.split()[0]!r}"
     elif denials:
         reason = f"denied {len(denials)} action(s) the saved policy does not grant"
     else:
         reason = f"failed (exit {result.exit_code}) with no permission error: {result.tail(3)}"
-    grants = [g.grant for g in scoped.values()]
     return StepCheck(step.name, False, result.exit_code, result.duration, missing, reason), grants
 
 
-def _missing(denial: Denial, scoped: dict[Any, Any]) -> Missing:
-    grant = scoped.get(denial.key)
+def _missing(denial: Denial, scoped: list[ScopedGrant]) -> Missing:
+    """The denial, with the resource the patch grants for it (the first, when several)."""
+    grant = next((g for g in scoped if g.denial is not None and g.denial.key == denial.key), None)
     return Missing(
         action=denial.action,
         resource=denial.resource,
@@ -183,19 +193,35 @@ def _missing(denial: Denial, scoped: dict[Any, Any]) -> Missing:
     )
 
 
-def github_annotations(outcome: CheckOutcome, config_path: Path | None) -> list[str]:
-    """`::error` lines GitHub Actions shows on the run page."""
-    where = f" file={config_path}," if config_path else ""
+def github_annotations(
+    outcome: CheckOutcome, config_path: Path | None, workspace: str | None = None
+) -> list[str]:
+    """`::error` workflow commands GitHub Actions shows as annotations on the run.
+
+    One per missing action (and one per step that failed for another reason), placed
+    on the step's `name = ...` line of the config file. `workspace` is the checkout
+    (default: `GITHUB_WORKSPACE`): GitHub wants file paths relative to it.
+    """
+    if workspace is None:
+        workspace = os.environ.get("GITHUB_WORKSPACE")
     lines = []
     for step in outcome.steps:
+        where = _annotation_place(config_path, step.name, workspace)
+        title = f"autofix check: {step.name}"
         for m in step.missing:
+            action = m.action or "an unnamed action"
             on = f" on {m.resource}" if m.resource else ""
+            if m.fixable:
+                why = "which the saved policy does not grant"
+            else:
+                why = f"denied by a {m.deny} deny that a grant cannot fix"
             lines.append(
-                f"::error{where.rstrip(',')} title=autofix check: {step.name}::"
-                f"step {step.name} needs {m.action}{on}, which the saved policy does not grant"
+                _workflow_command(
+                    "error", f"step {step.name} needs {action}{on}, {why}", where, title
+                )
             )
         if not step.ok and not step.missing:
-            lines.append(f"::error title=autofix check: {step.name}::{step.reason}")
+            lines.append(_workflow_command("error", step.reason or "failed", where, title))
     return lines
 
 
@@ -207,3 +233,46 @@ def unused_actions(
         action.lower() for principal, action in used if deployer.matches_exactly(principal)
     }
     return tuple(a for a in policy.actions if a.lower() not in exercised)
+
+
+def _annotation_place(
+    config_path: Path | None, step_name: str, workspace: str | None
+) -> dict[str, str]:
+    if config_path is None:
+        return {}
+    shown = config_path
+    if workspace and config_path.resolve().is_relative_to(Path(workspace).resolve()):
+        shown = config_path.resolve().relative_to(Path(workspace).resolve())
+    place = {"file": shown.as_posix()}
+    line = _step_line(config_path, step_name)
+    if line is not None:
+        place["line"] = str(line)
+    return place
+
+
+def _step_line(config_path: Path, step_name: str) -> int | None:
+    """The 1-based line of `name = "STEP"` in the config file, if it can be found."""
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for number, line in enumerate(text.splitlines(), start=1):
+        key, _, value = line.partition("=")
+        if key.strip() == "name" and value.strip().strip("'\"") == step_name:
+            return number
+    return None
+
+
+def _workflow_command(command: str, message: str, properties: Mapping[str, str], title: str) -> str:
+    """One workflow command line, escaped as GitHub's toolkit escapes it."""
+    props = {**properties, "title": title}
+    joined = ",".join(f"{k}={_escape_property(v)}" for k, v in props.items())
+    return f"::{command} {joined}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")

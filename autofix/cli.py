@@ -149,8 +149,9 @@ def check(
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in github_annotations(outcome, config.source):
-            click.echo(line)
+        # on stderr, so that --json on stdout stays parseable (the runner reads both)
+        for line in github_annotations(outcome, config.source, os.environ.get("GITHUB_WORKSPACE")):
+            click.echo(line, err=True)
     sys.exit(outcome.exit_code)
 
 

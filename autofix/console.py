@@ -101,16 +101,29 @@ class Console:
             self.say(f"  {label:<8} {path}")
 
     def check_summary(self, outcome: CheckOutcome, patch: object | None) -> None:
-        """Per step: ok, or the actions the saved policy is missing."""
+        """Per step: ok, or the actions the saved policy is missing (and the proof of each).
+
+        A step that succeeded while printing a denial (a warning) lists it too: the
+        patch grants it, as `autofix run` would.
+        """
         self.say("")
         for step in outcome.steps:
             if step.ok:
                 self.say(f"✔ {step.name}: the saved policy is enough", fg="green")
+                for m in step.missing:
+                    on = f" on {m.resource}" if m.resource else ""
+                    self.say(f"    but it was denied {m.action}{on} ({m.source}, a warning only)")
                 continue
-            self.say(f"✘ {step.name}: {step.reason}", fg="red", bold=True)
+            # the reason was printed as the step failed; name what is missing, or repeat it
+            self.say(
+                f"✘ {step.name}:" + ("" if step.missing else f" {step.reason}"),
+                fg="red",
+                bold=True,
+            )
             for m in step.missing:
                 on = f" on {m.resource}" if m.resource else ""
-                self.say(f"    missing {m.action}{on}  ({m.source})")
+                note = "" if m.fixable else f", {m.deny} deny: a grant cannot fix it"
+                self.say(f"    missing {m.action or '(unnamed action)'}{on}  ({m.source}{note})")
                 if m.excerpt:
                     self.say(f"      │ {m.excerpt.splitlines()[0][:160]}", dim=True)
         for name in outcome.not_run:
