@@ -36,6 +36,11 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         ' \\"Principal\\": {\\"Service\\": \\"lambda.amazonaws.com\\"},'
         ' \\"Action\\": \\"sts:AssumeRole\\"}]}'
     )
+    create = f"{AWS} iam create-role --role-name locked --assume-role-policy-document '{trust}'"
+    assume = (
+        f"{AWS} sts assume-role --role-arn arn:aws:iam::123456789012:role/locked"
+        " --role-session-name probe"
+    )
     config = write_config(
         tmp_path,
         f"""
@@ -43,7 +48,7 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         max_attempts = 6
         [[steps]]
         name = "assume"
-        run = "{AWS} iam create-role --role-name locked --assume-role-policy-document '{trust}'; {AWS} sts assume-role --role-arn arn:aws:iam::123456789012:role/locked --role-session-name probe"
+        run = "{create}; {assume}"
         """,
     )
     result = run_autofix("run", "--config", str(config))

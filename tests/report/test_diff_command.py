@@ -42,7 +42,13 @@ def test_policies_of_two_real_runs(real_runs: RealRuns) -> None:
     code, data = diff_json(old, new)
     assert code == 1 and data["kind"] == "policies"
     assert data["policy"]["actions"] == {"added": ["ssm:GetParameter"], "removed": []}
-    assert data["policy"]["pairs"]["added"] == [{"action": "ssm:GetParameter", "resource": "*"}]
+    # scoped to the parameter the sandbox named in its denial
+    assert data["policy"]["pairs"]["added"] == [
+        {
+            "action": "ssm:GetParameter",
+            "resource": "arn:aws:ssm:us-east-1:123456789012:parameter/app/colour",
+        }
+    ]
     reverse = run_autofix("diff", str(new), str(old))
     assert reverse.exit_code == 1 and "  - ssm:GetParameter" in reverse.stdout
     # a directory stands for its policy.json when compared with a file
