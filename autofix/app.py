@@ -27,6 +27,7 @@ from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode
 from autofix.project import service_names_of, stages_of
+from autofix.prune import PruneResult, prune
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox
 
@@ -40,6 +41,7 @@ class RunOptions:
     verbose: bool = False
     allow_self_edit: bool = False
     portable: Style | None = None
+    verify: bool = True
 
 
 @contextlib.contextmanager
@@ -205,11 +207,19 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 recover=stack_recoverer(operator, config.harvest.stacks),
                 on_line=console.line,
                 managed_roles=roles,
+                verify=(
+                    _verifier(config, files, events, console)
+                    if options.verify
+                    and config.sandbox.kind == "local"
+                    and not config.principal.also_manage
+                    else None
+                ),
             )
             try:
                 outcome = loop.run()
             finally:
                 deployer.close()
+        final_policy = loop.policy
     finally:
         ledger.close()
     shown = {
@@ -219,11 +229,45 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     }
     if options.portable is not None:
         path = files.directory / "policy.portable.json"
-        doc = portable(loop.policy, operator.account_id, operator.region, options.portable)
+        doc = portable(final_policy, operator.account_id, operator.region, options.portable)
         write_atomic(path, doc.dumps())
         shown["portable"] = str(path)
     console.summary(outcome, shown)
     return outcome
+
+
+def _verifier(
+    config: Config, files: OutputFiles, events: Events, console: Console
+) -> Callable[[PolicyDocument], PruneResult]:
+    """Replay the final policy in a fresh sandbox; drop the actions no step used."""
+
+    def verify(policy: PolicyDocument) -> PruneResult:
+        console.say("verifying the policy in a fresh sandbox …", bold=True)
+        verify_dir = files.directory / "verify"
+        verify_dir.mkdir(parents=True, exist_ok=True)
+        verify_ledger = Ledger(verify_dir / "ledger.jsonl", uuid.uuid4().hex[:12])
+        try:
+
+            def run_once(doc: PolicyDocument, label: str) -> CheckOutcome:
+                (verify_dir / label).mkdir(parents=True, exist_ok=True)
+                return replay(config, doc, verify_dir / label, Events(verify_ledger), None)
+
+            result = prune(policy, run_once, events)
+        finally:
+            verify_ledger.close()
+        if result.pruned:
+            console.say(
+                f"  pruned {len(result.pruned)} action(s) no step used in a clean replay: "
+                + ", ".join(result.pruned),
+                fg="yellow",
+            )
+        elif result.verified:
+            console.say("  every granted action was used", fg="green")
+        if result.reason:
+            console.say(f"  {result.reason}", fg="yellow")
+        return result
+
+    return verify
 
 
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:
@@ -238,36 +282,55 @@ def check(
     load_start_policy(policy_path, config.sandbox.account_id, config.sandbox.region)
     out_dir.mkdir(parents=True, exist_ok=True)
     ledger = Ledger(out_dir / "check-ledger.jsonl", uuid.uuid4().hex[:12])
-    events = Events(ledger, console)
-    deny_log = out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
     try:
-        with open_operator(config, deny_log) as operator:
-            policy = load_start_policy(policy_path, operator.account_id, operator.region)
+        return replay(config, policy_path, out_dir, Events(ledger, console), console, scope=scope)
+    finally:
+        ledger.close()
+
+
+def replay(
+    config: Config,
+    policy: Path | PolicyDocument,
+    out_dir: Path,
+    events: Events,
+    console: Console | None,
+    scope: str | None = None,
+) -> CheckOutcome:
+    """Run the steps once under exactly `policy`, in a fresh sandbox; never widen it.
+
+    On the embedded sandbox, `unused` names the granted actions nobody exercised.
+    """
+    deny_log = out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
+    with open_operator(config, deny_log) as operator:
+        if isinstance(policy, Path):
+            shown = str(policy)
+            policy = load_start_policy(policy, operator.account_id, operator.region)
+        else:
+            shown = "the discovered policy"
+        if console is not None:
             console.say(
-                f"autofix check · {policy_path} ({len(policy.actions)} actions) · "
+                f"autofix check · {shown} ({len(policy.actions)} actions) · "
                 f"account {operator.account_id} ({operator.region})",
                 bold=True,
             )
-            account_log = _account_log(
-                operator,
-                [Deployer(operator, config.principal)],
-                deny_log,
-                config.harvest.cloudtrail_wait_seconds,
-                events,
-            )
-            outcome = check_policy(
-                config,
-                operator,
-                policy,
-                events,
-                scope=_mode(scope or config.policy.scope),
-                account_log=account_log,
-            )
-            if deny_log is not None and outcome.ok:
-                access = deny_log.with_name("sandbox-access.jsonl")
-                used = [(r["principal"], r["action"]) for r in read_access_log(access)]
-                deployer = Deployer(operator, config.principal)
-                outcome = replace(outcome, unused=unused_actions(policy, used, deployer))
-    finally:
-        ledger.close()
+        account_log = _account_log(
+            operator,
+            [Deployer(operator, config.principal)],
+            deny_log,
+            config.harvest.cloudtrail_wait_seconds,
+            events,
+        )
+        outcome = check_policy(
+            config,
+            operator,
+            policy,
+            events,
+            scope=_mode(scope or config.policy.scope),
+            account_log=account_log,
+        )
+        if deny_log is not None and outcome.ok:
+            access = deny_log.with_name("sandbox-access.jsonl")
+            used = [(r["principal"], r["action"]) for r in read_access_log(access)]
+            deployer = Deployer(operator, config.principal)
+            outcome = replace(outcome, unused=unused_actions(policy, used, deployer))
     return outcome

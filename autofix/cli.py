@@ -56,6 +56,12 @@ def cli() -> None:
     type=click.Choice(["cloudformation", "terraform", "plain"]),
     help="Also write policy.portable.json with the account and region as placeholders.",
 )
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Embedded sandbox: replay the final policy in a fresh account and prune unused grants.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(
@@ -67,6 +73,7 @@ def run(
     region: str | None,
     allow_self_edit: bool,
     portable: str | None,
+    verify: bool,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -89,6 +96,7 @@ def run(
             verbose,
             allow_self_edit,
             portable,  # type: ignore[arg-type]
+            verify,
         ),
         config,
         out,

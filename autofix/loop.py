@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -25,10 +25,13 @@ from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
 from autofix.policy.guard import Flag, check
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
+from autofix.prune import PruneResult
 from autofix.runner import COMMAND_NOT_FOUND, StepResult, run_step, step_environment
 
 Harvest = Callable[[Step, StepResult, float], list[Denial]]
 """(step, result, attempt start time) -> every denial the attempt caused."""
+Verify = Callable[[PolicyDocument], PruneResult]
+"""After success: replay the final policy and prune the grants no step used."""
 Recover = Callable[[Step, float], list[Recovery]]
 """(step, attempt start time) -> what was done to make the touched stacks usable again."""
 
@@ -95,7 +98,9 @@ class RepairLoop:
         recover: Recover | None = None,
         on_line: Callable[[str, str], None] | None = None,
         managed_roles: Sequence[Deployer] = (),
+        verify: Verify | None = None,
     ) -> None:
+        self.verify = verify
         self.steps = tuple(steps)
         self.deployer = deployer
         self.policy = policy
@@ -511,6 +516,18 @@ class RepairLoop:
             env["AWS_ENDPOINT_URL"] = self.settings.endpoint
         return env
 
+    def _verified(self, outcome: RunOutcome) -> RunOutcome:
+        """The outcome after the verify pass, with pruned actions out of policy and steps."""
+        assert self.verify is not None
+        result = self.verify(self.policy)
+        self.policy = result.policy
+        gone = {a.lower() for a in result.pruned}
+        steps = tuple(
+            replace(s, actions=tuple(a for a in s.actions if a.lower() not in gone))
+            for s in outcome.steps
+        )
+        return replace(outcome, steps=steps, verified=result.verified, pruned=result.pruned)
+
     def _finish(
         self, outcomes: list[StepOutcome], started: float, exit_code: int, reason: str | None
     ) -> RunOutcome:
@@ -534,6 +551,8 @@ class RepairLoop:
                 for f in self._flags.values()
             ),
         )
+        if ok and self.verify is not None:
+            outcome = self._verified(outcome)
         write_atomic(self.files.policy, self.policy.dumps())
         write_json_atomic(self.files.summary, outcome.to_summary())
         self.events.emit(

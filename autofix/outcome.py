@@ -29,6 +29,8 @@ class RunOutcome:
     flags: tuple[dict[str, Any], ...] = field(default=())
     account_id: str | None = None
     region: str | None = None
+    verified: bool | None = None
+    pruned: tuple[str, ...] = ()
 
     def to_summary(self) -> dict[str, Any]:
         """The `summary.json` shape."""
@@ -52,4 +54,6 @@ class RunOutcome:
                 for s in self.steps
             ],
             "flags": list(self.flags),
+            "verified": self.verified,
+            "pruned": list(self.pruned),
         }
