@@ -52,13 +52,14 @@ class Harvester:
         self.stack_names = stack_names
         self.account_log = account_log
         self._cfn = operator.client("cloudformation")
+        self._seen_events: set[str] = set()
 
     def __call__(self, step: Step, result: StepResult, started: float) -> list[Denial]:
         since = datetime.fromtimestamp(started, tz=UTC)
         output = from_output(result)
         names = tuple(dict.fromkeys((*self.stack_names, *step.stacks)))
         stacks = stacks_touched(self._cfn, since, names)
-        events = from_stack_events(self._cfn, stacks, since)
+        events = from_stack_events(self._cfn, stacks, since, self._seen_events)
         decoded = decode_all(self.operator, [*output, *events])
         found = merge(
             [d for d in output if d.encoded_message is None],

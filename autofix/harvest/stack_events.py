@@ -19,17 +19,26 @@ NESTED_STACK = "AWS::CloudFormation::Stack"
 MAX_NESTING = 5
 
 
-def failure_reasons(cfn: Any, stack: StackRef, since: datetime) -> Iterator[tuple[str, str]]:
-    """(where, reason) for each failed event or change set of `stack` since `since`."""
-    yield from _stack_reasons(cfn, stack.stack_id, stack.name, since, depth=0)
-    yield from _change_set_reasons(cfn, stack)
+def failure_reasons(
+    cfn: Any, stack: StackRef, since: datetime, seen: set[str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """(where, reason) for each failed event or change set of `stack` since `since`.
+
+    `seen` holds the event and change-set ids already read by earlier attempts: the
+    time window allows for clock skew, so it can reach back into the previous attempt.
+    """
+    seen = set() if seen is None else seen
+    yield from _stack_reasons(cfn, stack.stack_id, stack.name, since, 0, seen)
+    yield from _change_set_reasons(cfn, stack, seen)
 
 
-def from_stack_events(cfn: Any, stacks: list[StackRef], since: datetime) -> list[Denial]:
+def from_stack_events(
+    cfn: Any, stacks: list[StackRef], since: datetime, seen: set[str] | None = None
+) -> list[Denial]:
     """Every denial in the failure reasons of `stacks`, tagged with the `stack-events` channel."""
     found: list[Denial] = []
     for stack in stacks:
-        for where, reason in failure_reasons(cfn, stack, since):
+        for where, reason in failure_reasons(cfn, stack, since, seen):
             for denial in parse_denials(reason):
                 found.append(
                     Denial(
@@ -49,12 +58,17 @@ def from_stack_events(cfn: Any, stacks: list[StackRef], since: datetime) -> list
 
 
 def _stack_reasons(
-    cfn: Any, stack_id: str, label: str, since: datetime, depth: int
+    cfn: Any, stack_id: str, label: str, since: datetime, depth: int, seen: set[str]
 ) -> Iterator[tuple[str, str]]:
     nested: list[tuple[str, str]] = []
     for event in _events(cfn, stack_id):
         if event["Timestamp"] < since - CLOCK_SKEW:
             continue
+        event_id = str(event.get("EventId") or "")
+        if event_id and event_id in seen:
+            continue
+        if event_id:
+            seen.add(event_id)
         status = event.get("ResourceStatus", "")
         reason = event.get("ResourceStatusReason") or ""
         if status.endswith("_FAILED") and reason:
@@ -66,7 +80,7 @@ def _stack_reasons(
                 nested.append(pair)
     if depth < MAX_NESTING:
         for nested_id, nested_label in nested:
-            yield from _stack_reasons(cfn, nested_id, nested_label, since, depth + 1)
+            yield from _stack_reasons(cfn, nested_id, nested_label, since, depth + 1, seen)
 
 
 def _events(cfn: Any, stack_id: str) -> list[dict[str, Any]]:
@@ -81,7 +95,7 @@ def _events(cfn: Any, stack_id: str) -> list[dict[str, Any]]:
         raise
 
 
-def _change_set_reasons(cfn: Any, stack: StackRef) -> Iterator[tuple[str, str]]:
+def _change_set_reasons(cfn: Any, stack: StackRef, seen: set[str]) -> Iterator[tuple[str, str]]:
     try:
         summaries = cfn.list_change_sets(StackName=stack.stack_id).get("Summaries", [])
     except ClientError:
@@ -90,5 +104,10 @@ def _change_set_reasons(cfn: Any, stack: StackRef) -> Iterator[tuple[str, str]]:
         if summary.get("StackId") not in (None, stack.stack_id):
             continue  # some emulators list every change set of the account
         reason = summary.get("StatusReason") or ""
+        change_set_id = str(summary.get("ChangeSetId") or "")
+        if change_set_id and change_set_id in seen:
+            continue
+        if change_set_id and summary.get("Status") == "FAILED":
+            seen.add(change_set_id)
         if summary.get("Status") == "FAILED" and reason:
             yield f"{stack.name} change set {summary.get('ChangeSetName')}", reason
