@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -102,6 +103,7 @@ def serve(
     from autofix.sandbox import fidelity, test_hooks
 
     fidelity.install(deny_log=deny_log)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request; errors stay
     settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
