@@ -75,11 +75,14 @@ class OutputFiles:
 class StepFailed(Exception):
     """A step cannot be made to succeed; `exit_code` 1, 2 (configuration) or 3 (guard)."""
 
-    def __init__(self, reason: str, exit_code: int = 1, tail: str = "") -> None:
+    def __init__(
+        self, reason: str, exit_code: int = 1, tail: str = "", before_attempt: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.exit_code = exit_code
         self.tail = tail
+        self.before_attempt = before_attempt  # raised by a bound, before the attempt ran
 
 
 class RepairLoop:
@@ -198,6 +201,7 @@ class RepairLoop:
                     tail=result.tail(),
                 )
             except StepFailed as failure:
+                attempts -= 1 if failure.before_attempt else 0
                 self._failure = (failure.exit_code, failure.reason)
                 self.events.emit(
                     "step_failed",
@@ -220,12 +224,14 @@ class RepairLoop:
         if attempt > self.settings.max_attempts:
             raise StepFailed(
                 f"attempt bound reached: {self.settings.max_attempts} attempts "
-                f"(raise loop.max_attempts or --max-attempts)"
+                f"(raise loop.max_attempts or --max-attempts)",
+                before_attempt=True,
             )
         if time.monotonic() > deadline:
             raise StepFailed(
                 f"time bound reached: {self.settings.max_seconds / 60:.0f} minutes "
-                "(raise loop.max_minutes)"
+                "(raise loop.max_minutes)",
+                before_attempt=True,
             )
         self.attempts_total += 1
         env = step_environment(self.environ, self._credentials_env(), step)

@@ -151,6 +151,7 @@ def test_attempt_bound_stops_the_step(tmp_path: Path) -> None:
     assert result.exit_code == 1
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["attempts_total"] == 2
+    assert summary["steps"][0]["attempts"] == 2
     assert "attempt bound reached: 2 attempts" in summary["reason"]
     assert summary["steps"][0]["actions"] == ["sns:CreateTopic", "ssm:PutParameter"]
 
