@@ -26,14 +26,18 @@ AccountLog = Callable[[float], list[Denial]]
 def merge(*channels: Sequence[Denial]) -> list[Denial]:
     """Denials from every channel, first sighting kept, in channel order.
 
-    A sighting without a resource is dropped when another channel names the
-    resource for the same action and principal.
+    A sighting without a resource is dropped when another sighting names the
+    resource for the same action and principal (or names no principal at all).
     """
     everything = [denial for channel in channels for denial in channel]
     named = {(d.key[0], d.principal) for d in everything if d.resource is not None}
+    named_actions = {d.key[0] for d in everything if d.resource is not None}
     kept: dict[tuple[str | None, str | None, str | None], Denial] = {}
     for denial in everything:
-        if denial.resource is None and (denial.key[0], denial.principal) in named:
+        if denial.resource is None and (
+            (denial.key[0], denial.principal) in named
+            or (denial.principal is None and denial.key[0] in named_actions)
+        ):
             continue
         kept.setdefault(denial.key, denial)
     return list(kept.values())
