@@ -23,7 +23,7 @@ from autofix.harvest.output import from_output
 from autofix.ledger import Events
 from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
-from autofix.policy.guard import Flag, check
+from autofix.policy.guard import Flag, GuardReport, check
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.prune import PruneResult
 from autofix.runner import COMMAND_NOT_FOUND, StepResult, run_step, step_environment
@@ -120,7 +120,6 @@ class RepairLoop:
         self._last_repeated: list[str] = []
         self._attempt_started = 0.0
         self._flags: dict[tuple[str, str], Flag] = {}
-        self._notes: dict[tuple[str, str], str] = {}
         self.attempts_total = 0
         self._known_actions: set[str] = {a.lower() for a in policy.actions}
 
@@ -346,8 +345,6 @@ class RepairLoop:
             self._known_actions.add(grant.action.lower())
             if first and grant.action not in found:
                 found.append(grant.action)
-            if grant.note:
-                self._notes[(grant.action, grant.resource)] = grant.note
             self.events.emit(
                 "grant_added",
                 step=step.name,
@@ -372,15 +369,12 @@ class RepairLoop:
         scoped = [g for g in self._scoped(denials) if not policy.has(g.grant)]
         if not scoped:
             return 0
-        report = check(
-            [*(ScopedGrant(g) for g in policy.grants), *scoped],
-            role.arn,
-            self.settings.allow_self_edit,
-            deployer_attached=(role.managed_arn,),
-        )
+        report = self._judge(role, policy, scoped)
         if report.refusals:
-            lines = "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
-            raise StepFailed(f"refused by the safety guard for {role.arn}: {lines}", exit_code=3)
+            raise StepFailed(
+                f"refused by the safety guard for {role.arn}: {_refusal_lines(report)}",
+                exit_code=3,
+            )
         policy = policy.with_grants(g.grant for g in scoped)
         self.role_policies[name] = policy
         write_atomic(self.files.role_policy(name), policy.dumps())
@@ -410,17 +404,21 @@ class RepairLoop:
         )
         return grants_for(denials, ctx)
 
+    def _judge(
+        self, principal: Deployer, policy: PolicyDocument, scoped: list[ScopedGrant]
+    ) -> GuardReport:
+        """The guard's verdict on `principal` holding `policy` plus `scoped`."""
+        return check(
+            [*(ScopedGrant(g) for g in policy.grants), *scoped],
+            principal.arn,
+            self.settings.allow_self_edit,
+            deployer_attached=(principal.managed_arn,),
+        )
+
     def _guard(self, step: Step, scoped: list[ScopedGrant]) -> None:
         """Refuse (exit 3) what must never be granted; remember the flagged grants."""
-        existing = [ScopedGrant(g) for g in self.policy.grants]
-        report = check(
-            [*existing, *scoped],
-            self.deployer.arn,
-            self.settings.allow_self_edit,
-            deployer_attached=(self.deployer.managed_arn,),
-        )
+        report = self._judge(self.deployer, self.policy, scoped)
         if report.refusals:
-            lines = "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
             self.events.emit(
                 "guard_refused",
                 step=step.name,
@@ -429,7 +427,7 @@ class RepairLoop:
                     for r in report.refusals
                 ],
             )
-            raise StepFailed(f"refused by the safety guard: {lines}", exit_code=3)
+            raise StepFailed(f"refused by the safety guard: {_refusal_lines(report)}", exit_code=3)
         for flag in report.flags:
             key = (flag.action, flag.resource)
             if key not in self._flags:
@@ -475,33 +473,20 @@ class RepairLoop:
 
     def _apply(self) -> None:
         write_atomic(self.files.policy, self.policy.dumps())
-        try:
-            applied = self.deployer.apply(self.policy)
-        except AutofixError as exc:
-            raise StepFailed(str(exc), exit_code=exc.exit_code) from None
-        self.events.emit(
-            "policy_applied",
-            mode=applied.mode,
-            name=applied.name,
-            statements=applied.statements,
-            version=applied.version_id,
-            deleted_version=applied.deleted_version,
-            actions=len(self.policy.actions),
-        )
-        waited = self.deployer.wait_until_effective(self.policy, self.settings.settle_seconds)
-        self.events.emit("wait", seconds=round(waited, 3), why="until the grant is in force")
+        self._apply_to(self.deployer, self.policy)
 
-    def _apply_to(self, role: Deployer, policy: PolicyDocument) -> None:
-        """The operator stores a managed role's policy on that role and waits for it."""
+    def _apply_to(self, principal: Deployer, policy: PolicyDocument) -> None:
+        """The operator stores `principal`'s policy and waits until it is in force."""
         try:
-            applied = role.apply(policy)
+            applied = principal.apply(policy)
         except AutofixError as exc:
             raise StepFailed(str(exc), exit_code=exc.exit_code) from None
         except ClientError as exc:
-            raise StepFailed(f"cannot store the policy of {role.arn}: {exc}") from None
+            raise StepFailed(f"cannot store the policy of {principal.arn}: {exc}") from None
+        other = principal is not self.deployer
         self.events.emit(
             "policy_applied",
-            principal=role.arn,
+            **({"principal": principal.arn} if other else {}),
             mode=applied.mode,
             name=applied.name,
             statements=applied.statements,
@@ -509,10 +494,9 @@ class RepairLoop:
             deleted_version=applied.deleted_version,
             actions=len(policy.actions),
         )
-        waited = role.wait_until_effective(policy, self.settings.settle_seconds)
-        self.events.emit(
-            "wait", seconds=round(waited, 3), why=f"until the grant to {role.arn} is in force"
-        )
+        waited = principal.wait_until_effective(policy, self.settings.settle_seconds)
+        to = f" to {principal.arn}" if other else ""
+        self.events.emit("wait", seconds=round(waited, 3), why=f"until the grant{to} is in force")
 
     def _credentials_env(self) -> dict[str, str]:
         env = self.deployer.credentials().env()
@@ -571,3 +555,7 @@ class RepairLoop:
             role_actions={name: list(p.actions) for name, p in self.role_policies.items()},
         )
         return outcome
+
+
+def _refusal_lines(report: GuardReport) -> str:
+    return "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
