@@ -7,8 +7,9 @@ names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 `envelopes` (AccessDenied per protocol), `deny_log` (JSON-lines record of every
 denial) and `enforcement` (wires them into moto's request path), and `cloudformation*`
 (stack resources created, updated and deleted with the caller's permissions,
-with real events and rollbacks), and `encoded` (EC2's encoded authorization failure
-messages and sts:DecodeAuthorizationMessage).
+with real events and rollbacks; `cloudformation.PATCHES` lists every patch), and
+`encoded` (EC2's encoded authorization failure messages and
+sts:DecodeAuthorizationMessage).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ def install(deny_log: Path | None = None) -> None:
     from autofix.sandbox.fidelity import (
         access_log,
         cloudformation,
-        cloudformation_engine,
         encoded,
         enforcement,
         signing,
@@ -35,4 +35,3 @@ def install(deny_log: Path | None = None) -> None:
     enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
-    cloudformation_engine.install_change_sets_and_recovery()  # transforms, ContinueUpdateRollback

@@ -1,12 +1,11 @@
-"""CloudFormation in the sandbox acts with the caller's permissions (install point).
+"""CloudFormation in the sandbox acts with the caller's permissions: the patch registry.
 
-Patched in moto 5.2.5:
-- `moto.cloudformation.parsing.parse_and_create_resource`, `parse_and_update_resource`
-  and `ResourceMap._delete_resource`: each resource handler call is checked and evented;
-- `CloudFormationBackend.create_stack`, `execute_change_set`, `delete_stack` and
-  `Stack.update`: real stack flows (rollback, cleanup, Outputs after change sets);
-- `CloudFormationResponse.call_action`: remembers who signed the request;
-- two models moto lacks: AWS::S3::BucketPolicy, AWS::ApiGateway::Stage.
+PATCHES lists every replacement the sandbox makes in moto 5.2.5's CloudFormation,
+each with what it mends; `install` applies them (moto's originals stay reachable
+through cloudformation_patches.original). Concerns live in their own modules:
+cloudformation_state (the operation, who acts, events), cloudformation_handlers
+(one resource), cloudformation_waves (ordering), cloudformation_stacks (create,
+delete), cloudformation_updates (update), cloudformation_change_sets.
 """
 
 from __future__ import annotations
@@ -19,10 +18,19 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.responses import BaseResponse
+from moto.s3.models import FakeBucket
 
-from autofix.sandbox.fidelity import cloudformation_engine as engine
-from autofix.sandbox.fidelity import cloudformation_models
+from autofix.sandbox.fidelity import (
+    cloudformation_change_sets,
+    cloudformation_handlers,
+    cloudformation_models,
+    cloudformation_patches,
+    cloudformation_stacks,
+    cloudformation_updates,
+)
 from autofix.sandbox.fidelity.cloudformation_caller import caller_from_headers
+from autofix.sandbox.fidelity.cloudformation_patches import Patch
+from autofix.sandbox.fidelity.cloudformation_state import request_caller
 
 _STACK_ACTIONS = frozenset({"CreateStack", "UpdateStack", "ExecuteChangeSet", "DeleteStack"})
 
@@ -33,7 +41,7 @@ def _call_action(self: CloudFormationResponse) -> Any:
     if action not in _STACK_ACTIONS or not _iam_enforced():
         return BaseResponse.call_action(self)
     caller = caller_from_headers(self.current_account, self.headers)
-    with engine.request_caller(caller, self._get_param("RoleARN")):
+    with request_caller(caller, self._get_param("RoleARN")):
         return BaseResponse.call_action(self)
 
 
@@ -41,21 +49,79 @@ def _iam_enforced() -> bool:
     return bool(ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT)
 
 
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        parsing,
+        "parse_and_create_resource",
+        cloudformation_handlers.create_resource,
+        "resources were created without checking the caller, and without resource events",
+    ),
+    Patch(
+        parsing,
+        "parse_and_update_resource",
+        cloudformation_handlers.update_resource,
+        "resources were updated without checking the caller, and without resource events",
+    ),
+    Patch(
+        parsing.ResourceMap,
+        "_delete_resource",
+        cloudformation_handlers.delete_resource,
+        "resources were deleted without checking the caller, and without resource events",
+    ),
+    Patch(
+        CloudFormationBackend,
+        "create_stack",
+        cloudformation_stacks.create_stack,
+        "a failed resource did not roll the new stack back (ROLLBACK_COMPLETE)",
+    ),
+    Patch(
+        CloudFormationBackend,
+        "delete_stack",
+        cloudformation_stacks.delete_stack,
+        "deletion was not checked (DELETE_FAILED), and kept the stack's change sets",
+    ),
+    Patch(
+        Stack,
+        "update",
+        cloudformation_updates.update_stack,
+        "a failed update did not roll back; removed resources were not cleaned up",
+    ),
+    Patch(
+        CloudFormationBackend,
+        "execute_change_set",
+        cloudformation_change_sets.execute_change_set,
+        "change sets ran moto's unchecked flows and set no Outputs",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "call_action",
+        _call_action,
+        "the signer of a stack request was not known to the resource handlers",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "create_change_set",
+        cloudformation_change_sets.create_change_set_response,
+        "a transform (AWS::Serverless-2016-10-31) was usable without permission to use it",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "continue_update_rollback",
+        cloudformation_change_sets.continue_update_rollback_response,
+        "moto has no ContinueUpdateRollback",
+    ),
+    Patch(
+        FakeBucket,
+        "get_permission",
+        cloudformation_models.bucket_permission,
+        "a bucket policy statement with a Condition was read as an explicit deny",
+    ),
+)
+
+
 def install() -> None:
-    """Install the CloudFormation patches. Idempotent."""
-    if engine._ORIGINALS:
+    """Install every CloudFormation patch and the models moto lacks. Idempotent."""
+    if cloudformation_patches.installed():
         return
-    engine._ORIGINALS.update(
-        parse_and_create_resource=parsing.parse_and_create_resource,
-        parse_and_update_resource=parsing.parse_and_update_resource,
-        _delete_resource=parsing.ResourceMap._delete_resource,
-    )
-    parsing.parse_and_create_resource = engine.create_resource
-    parsing.parse_and_update_resource = engine.update_resource
-    parsing.ResourceMap._delete_resource = engine.delete_resource  # type: ignore[method-assign,assignment]
-    CloudFormationBackend.create_stack = engine.create_stack  # type: ignore[method-assign]
-    CloudFormationBackend.execute_change_set = engine.execute_change_set  # type: ignore[method-assign]
-    CloudFormationBackend.delete_stack = engine.delete_stack  # type: ignore[method-assign]
-    Stack.update = engine.update_stack  # type: ignore[method-assign]
-    CloudFormationResponse.call_action = _call_action  # type: ignore[method-assign,assignment]
+    cloudformation_patches.apply(PATCHES)
     cloudformation_models.install()

@@ -153,7 +153,7 @@ class StackApiStage(CloudFormationModel):
         return True
 
 
-def _bucket_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
+def bucket_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
     """FakeBucket.get_permission without the statements moto cannot evaluate.
 
     moto reads any statement whose Condition it cannot match as an explicit deny, so
@@ -176,7 +176,6 @@ def _bucket_permission(self: FakeBucket, action: str, resource: str) -> Permissi
 
 
 def install() -> None:
-    """Make moto's CloudFormation see the two models (its type lists are cached)."""
-    FakeBucket.get_permission = _bucket_permission  # type: ignore[method-assign]
+    """Make moto's CloudFormation see the models above (its type lists are cached)."""
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
