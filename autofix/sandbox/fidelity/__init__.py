@@ -27,10 +27,12 @@ def install(deny_log: Path | None = None) -> None:
         encoded,
         enforcement,
         signing,
+        unverified_log,
     )
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
 
     access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
+    unverified_log.configure(deny_log.with_name(unverified_log.FILE_NAME) if deny_log else None)
     signing.install()
     enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage

@@ -5,7 +5,8 @@ each with what it mends; `install` applies them (moto's originals stay reachable
 through cloudformation_patches.original). Concerns live in their own modules:
 cloudformation_state (the operation, who acts, events), cloudformation_handlers
 (one resource), cloudformation_waves (ordering), cloudformation_stacks (create,
-delete), cloudformation_updates (update), cloudformation_change_sets.
+delete), cloudformation_updates (update), cloudformation_change_sets,
+cloudformation_validation (template checks), cloudformation_standins (types moto lacks).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from autofix.sandbox.fidelity import (
     cloudformation_models,
     cloudformation_patches,
     cloudformation_stacks,
+    cloudformation_standins,
     cloudformation_updates,
+    cloudformation_validation,
 )
 from autofix.sandbox.fidelity.cloudformation_caller import caller_from_headers
 from autofix.sandbox.fidelity.cloudformation_patches import Patch
@@ -72,7 +75,8 @@ PATCHES: tuple[Patch, ...] = (
         CloudFormationBackend,
         "create_stack",
         cloudformation_stacks.create_stack,
-        "a failed resource did not roll the new stack back (ROLLBACK_COMPLETE)",
+        "a failed resource did not roll the new stack back (ROLLBACK_COMPLETE); "
+        "unknown resource types were accepted",
     ),
     Patch(
         CloudFormationBackend,
@@ -84,7 +88,8 @@ PATCHES: tuple[Patch, ...] = (
         Stack,
         "update",
         cloudformation_updates.update_stack,
-        "a failed update did not roll back; removed resources were not cleaned up",
+        "a failed update did not roll back; removed resources were not cleaned up; "
+        "unknown resource types were accepted",
     ),
     Patch(
         CloudFormationBackend,
@@ -109,6 +114,19 @@ PATCHES: tuple[Patch, ...] = (
         "continue_update_rollback",
         cloudformation_change_sets.continue_update_rollback_response,
         "moto has no ContinueUpdateRollback",
+    ),
+    Patch(
+        CloudFormationBackend,
+        "create_change_set",
+        cloudformation_validation.create_change_set,
+        "a template naming a resource type that does not exist was accepted",
+    ),
+    Patch(
+        parsing,
+        "resource_class_from_type",
+        cloudformation_standins.resource_class_from_type,
+        "types without a moto model (AWS::ApiGatewayV2::*, ...) were dropped silently, "
+        "and custom resources ran their provider function in Docker",
     ),
     Patch(
         FakeBucket,

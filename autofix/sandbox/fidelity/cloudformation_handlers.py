@@ -9,11 +9,13 @@ needs (cloudformation_requirements); a denial raises ResourceFailed.
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
+from autofix.sandbox.fidelity import unverified_log
 from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
     Verdict,
@@ -21,12 +23,12 @@ from autofix.sandbox.fidelity.cloudformation_caller import (
     evaluate,
     handler_failure_reason,
 )
+from autofix.sandbox.fidelity.cloudformation_demands import demands_for, unverified_why
 from autofix.sandbox.fidelity.cloudformation_patches import original
 from autofix.sandbox.fidelity.cloudformation_requirements import (
     HandlerCall,
     Operation,
     Requirement,
-    requirements_for,
 )
 from autofix.sandbox.fidelity.cloudformation_state import (
     NESTED_STACK,
@@ -38,22 +40,49 @@ from autofix.sandbox.fidelity.cloudformation_state import (
     props_store,
 )
 from autofix.sandbox.fidelity.cloudformation_state import physical_id as resource_physical_id
+from autofix.sandbox.fidelity.deny_log import DenyRecord
+from autofix.sandbox.fidelity.enforcement import write_denial
 
 
 def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
-    """Raise ResourceFailed at the first requirement the acting principal is denied."""
+    """Raise ResourceFailed at the first requirement the acting principal is denied.
+
+    A resource the sandbox cannot (wholly) check is recorded as unverified instead
+    of passing silently.
+    """
     if not op.checks or op.caller is None:
         return
-    for req in requirements_for(call):
+    if not after_create and call.operation != "delete":
+        why = unverified_why(call.resource_type)
+        if why is not None:
+            unverified_log.record(call.resource_type, call.logical_id, op.stack.name, why)
+    for req in demands_for(call):
         if req.after_create == after_create:
             _demand(op.caller, call, req)
 
 
 def _demand(caller: Caller, call: HandlerCall, req: Requirement) -> None:
     verdict = evaluate(caller, req.action, req.resource)
-    if verdict is not Verdict.ALLOWED:
-        reason = access_denied_reason(caller, req.action, req.resource, verdict)
-        raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)
+    if verdict is Verdict.ALLOWED:
+        return
+    reason = access_denied_reason(caller, req.action, req.resource, verdict)
+    service = req.action.partition(":")[0]
+    write_denial(
+        DenyRecord(
+            time=datetime.now(UTC).isoformat(),
+            principal=caller.arn,
+            access_key_id="",
+            action=req.action,
+            resource=req.resource,
+            deny="explicit-identity" if verdict is Verdict.EXPLICIT_DENY else "implicit",
+            message=reason,
+            service=service,
+            operation=f"{call.resource_type} {call.operation}",
+            request_id="",
+            demand=req.tier,
+        )
+    )
+    raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)
 
 
 def _call(

@@ -1,20 +1,21 @@
 """What each CloudFormation resource handler demands of its caller, by properties used.
 
 The upper bound per resource type and operation is the provider schema's
-`handlers.<op>.permissions` list (derived into autofix/data/cfn_handler_permissions.json
-by scripts/derive_handler_permissions.py). The rules below narrow it to the calls a
-handler makes for the properties present, and put each action on its real ARN.
+`handlers.<op>.permissions` list (derived into autofix/data/cfn_types.json by
+scripts/derive_handler_permissions.py; see cloudformation_schema). The rules below
+narrow it to the calls a handler makes for the properties present, and put each
+action on its real ARN.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 from urllib.parse import quote
+
+from autofix.sandbox.fidelity.cloudformation_schema import bounds
 
 Operation = Literal["create", "update", "delete"]
 Props = Mapping[str, Any]
@@ -36,13 +37,21 @@ class HandlerCall:
     old_properties: Props = field(default_factory=dict)
 
 
+Tier = Literal["rule", "schema"]
+
+
 @dataclass(frozen=True)
 class Requirement:
-    """An action the handler calls, on the resource it calls it on."""
+    """An action the handler calls, on the resource it calls it on.
+
+    `tier` says where the demand came from: a property-aware rule, or the provider
+    schema's whole handler list (an upper bound).
+    """
 
     action: str
     resource: str
     after_create: bool = False  # the ARN holds an id the service assigns on creation
+    tier: Tier = "rule"
 
 
 Rule = Callable[[HandlerCall], Iterable[Requirement]]
@@ -50,10 +59,8 @@ Rule = Callable[[HandlerCall], Iterable[Requirement]]
 
 @cache
 def handler_permission_bounds() -> dict[str, dict[str, frozenset[str]]]:
-    """Resource type -> operation -> every action its provider schema lists (valid ones)."""
-    text = (resources.files("autofix") / "data" / "cfn_handler_permissions.json").read_text()
-    data = json.loads(text)["types"]
-    return {t: {op: frozenset(acts) for op, acts in ops.items()} for t, ops in data.items()}
+    """Resource type with a rule -> operation -> every action its provider schema lists."""
+    return {t: bounds(t) for t in _RULES}
 
 
 def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
@@ -87,7 +94,7 @@ def _changed(call: HandlerCall, *keys: str) -> bool:
     return any(call.properties.get(k) != call.old_properties.get(k) for k in keys)
 
 
-def _tag_changes(call: HandlerCall, key: str = "Tags") -> tuple[bool, bool]:
+def tag_changes(call: HandlerCall, key: str = "Tags") -> tuple[bool, bool]:
     """(tags added or changed, tags removed) between old and new properties."""
     new = _tag_dict(call.properties.get(key))
     old = _tag_dict(call.old_properties.get(key))
@@ -108,7 +115,7 @@ def _tags(
     if call.operation == "create":
         return [Requirement(tag, arn)] if _has(call.properties, key) else []
     if call.operation == "update":
-        added, removed = _tag_changes(call, key)
+        added, removed = tag_changes(call, key)
         return [Requirement(a, arn) for a, on in ((tag, added), (untag, removed)) if on]
     return []
 

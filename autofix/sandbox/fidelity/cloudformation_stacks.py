@@ -28,6 +28,7 @@ from autofix.sandbox.fidelity.cloudformation_state import (
     request_role,
     stack_event,
 )
+from autofix.sandbox.fidelity.cloudformation_validation import validate_types
 from autofix.sandbox.fidelity.cloudformation_waves import creation_waves, provision_in_waves
 
 # moto's private ResourceMap method that orders resources by DependsOn
@@ -126,6 +127,7 @@ def create_stack(
     """CloudFormationBackend.create_stack with permission checks and rollback."""
     if name in [stack.name for stack in self.stacks.values()]:
         raise AlreadyExistsException(f"Stack {name} already exists")
+    validate_types(template)
     stack = Stack(  # type: ignore[abstract]
         stack_id=generate_stack_id(name, self.region_name, self.account_id),
         name=name,

@@ -31,6 +31,7 @@ from autofix.sandbox.fidelity.cloudformation_state import (
     props_store,
     stack_event,
 )
+from autofix.sandbox.fidelity.cloudformation_validation import validate_types
 from autofix.sandbox.fidelity.cloudformation_waves import creation_waves, provision_in_waves
 
 
@@ -44,6 +45,7 @@ def update_stack(
     """Stack.update (UpdateStack): checked, rolled back on failure."""
     from moto.cloudformation.models import cloudformation_backends
 
+    validate_types(template)
     backend = cloudformation_backends[self.account_id][self.region_name]
     if role_arn:
         self.role_arn = role_arn

@@ -27,6 +27,7 @@ class DenyRecord:
     service: str
     operation: str
     request_id: str
+    demand: str = ""  # a CloudFormation handler's demand: "rule" or "schema" (its tier)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

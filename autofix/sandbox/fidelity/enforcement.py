@@ -243,6 +243,12 @@ def _wrap_call_action(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return call_action
 
 
+def write_denial(record: DenyRecord) -> None:
+    """Add a denial issued outside the request path (a CloudFormation handler's) to the log."""
+    if _writer is not None:
+        _writer.write(record)
+
+
 def install(writer: DenyLogWriter | None = None) -> None:
     """Patch moto's authorisation hooks; later calls only replace the deny-log writer."""
     global _installed, _writer

@@ -1,0 +1,115 @@
+"""What a handler call demands of the acting principal, by tier, and what cannot be checked.
+
+Tiers, first that applies: a property-aware rule (as data, cloudformation_rule_data;
+in code for irregular types, cloudformation_requirements);
+a custom resource (CloudFormation invokes its ServiceToken as the acting principal);
+the provider schema's handler list (cloudformation_schema). A type with none of
+them is unverified: the sandbox records it instead of passing it silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from autofix.sandbox.fidelity.cloudformation_requirements import (
+    HandlerCall,
+    Requirement,
+    covered_types,
+    requirements_for,
+    tag_changes,
+)
+from autofix.sandbox.fidelity.cloudformation_rule_data import (
+    data_rule_types,
+    requirements_from_data,
+)
+from autofix.sandbox.fidelity.cloudformation_schema import type_schema
+
+Coverage = Literal["rule", "custom", "schema", "none"]
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+_UNTAG_VERBS = ("untag", "remove", "delete")
+CUSTOM_WHY = (
+    "custom resource: CloudFormation's invoke of its ServiceToken is checked, "
+    "the provider function's own calls are not"
+)
+NONE_WHY = "no permission rule and no provider schema handler data for this type"
+
+
+def is_custom(resource_type: str) -> bool:
+    return resource_type == CUSTOM_RESOURCE or resource_type.startswith("Custom::")
+
+
+def rule_types() -> frozenset[str]:
+    """The types with a property-aware rule: in code (irregular ones) or as data."""
+    return covered_types() | data_rule_types()
+
+
+def coverage(resource_type: str) -> Coverage:
+    """How the sandbox checks handler calls of `resource_type`."""
+    if resource_type in rule_types():
+        return "rule"
+    if is_custom(resource_type):
+        return "custom"
+    schema = type_schema(resource_type)
+    return "schema" if schema is not None and schema.has_handlers else "none"
+
+
+def unverified_why(resource_type: str) -> str | None:
+    """Why a resource of this type is not (wholly) checked, or None when it is."""
+    return {"custom": CUSTOM_WHY, "none": NONE_WHY}.get(coverage(resource_type))
+
+
+def demands_for(call: HandlerCall) -> tuple[Requirement, ...]:
+    """The requirements of `call` from the first tier that covers its type."""
+    kind = coverage(call.resource_type)
+    if kind == "rule" and call.resource_type in covered_types():
+        return requirements_for(call)
+    if kind == "rule":
+        return _unique(requirements_from_data(call))
+    if kind == "custom":
+        return tuple(_custom_resource(call))
+    if kind == "schema":
+        return tuple(_schema(call))
+    return ()
+
+
+def _custom_resource(call: HandlerCall) -> list[Requirement]:
+    """CloudFormation invokes the ServiceToken with the acting principal's credentials.
+
+    A Lambda token needs lambda:InvokeFunction on the function, an SNS token
+    sns:Publish on the topic (observed: a deploy role without the invoke fails the
+    custom resource, github.com/KensioSoftware/yulin/issues/1329 citing a real `cdk deploy`).
+    """
+    token = str(call.properties.get("ServiceToken") or "")
+    if token.startswith("arn:") and ":lambda:" in token:
+        return [Requirement("lambda:InvokeFunction", token)]
+    if token.startswith("arn:") and ":sns:" in token:
+        return [Requirement("sns:Publish", token)]
+    return []
+
+
+def _schema(call: HandlerCall) -> list[Requirement]:
+    schema = type_schema(call.resource_type)
+    if schema is None:
+        return []
+    demanded = list(schema.actions.get(call.operation, ()))
+    key = schema.tag_property
+    if key and call.operation == "create" and call.properties.get(key):
+        demanded += [a for a in schema.tag_actions if not _untags(a)]
+    elif key and call.operation == "update":
+        added, removed = tag_changes(call, key)
+        demanded += [
+            a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
+        ]
+    return [Requirement(action, "*", tier="schema") for action in dict.fromkeys(demanded)]
+
+
+def _unique(requirements: Iterable[Requirement]) -> tuple[Requirement, ...]:
+    seen: dict[tuple[str, str], Requirement] = {}
+    for req in requirements:
+        seen.setdefault((req.action, req.resource), req)
+    return tuple(seen.values())
+
+
+def _untags(action: str) -> bool:
+    return action.partition(":")[2].lower().startswith(_UNTAG_VERBS)

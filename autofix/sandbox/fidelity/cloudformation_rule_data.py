@@ -1,0 +1,151 @@
+"""Property-aware rules kept as data (autofix/data/cfn_rules.json), and their interpreter.
+
+A rule lists, per operation, the calls a handler makes: each an `action` on a
+resource (`on`: a named ARN of the type's `arns`, or a template), with optional
+conditions on the properties. Templates hold `{...}` alternatives separated by `|`,
+the first that has a value wins: a property path (`BodyS3Location.Bucket`), a
+context value (`partition`, `region`, `account`, `physical_id`, `physical_name`),
+`'literal'`, or a converter `function:P` / `role:P` / `queue:P` (an ARN from a name,
+an ARN or a queue URL).
+
+Conditions (all must hold): `if_has` (any of the properties set), `if_lacks` (none
+of them set), `if_changed` (an
+update changed any of them), `if_changed_other_than` (an update changed any other
+property), `if_tags` ("added" or "removed": the tag property's change on create or
+update), `if_arn_service` (the first alternative of `on` is an ARN of that service).
+`each` repeats the call for every item of a list property, `{item}` / `{item.Key}`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from autofix.sandbox.fidelity.cloudformation_requirements import (
+    HandlerCall,
+    Requirement,
+    tag_changes,
+)
+
+_FIELD = re.compile(r"\{([^{}]+)\}")
+_CONTEXT = ("partition", "region", "account", "physical_id", "physical_name")
+
+
+@cache
+def rule_data() -> dict[str, Any]:
+    """Resource type -> its rule (the `types` of cfn_rules.json)."""
+    text = (resources.files("autofix") / "data" / "cfn_rules.json").read_text()
+    types: dict[str, Any] = json.loads(text)["types"]
+    return types
+
+
+def data_rule_types() -> frozenset[str]:
+    return frozenset(rule_data())
+
+
+def requirements_from_data(call: HandlerCall) -> Iterable[Requirement]:
+    """The requirements the data rule of `call.resource_type` gives for `call`."""
+    rule = rule_data()[call.resource_type]
+    arns: Mapping[str, str] = rule.get("arns", {})
+    for step in rule.get(call.operation, []):
+        if not _holds(call, step, rule.get("tag_property", "Tags")):
+            continue
+        template = arns.get(step["on"], step["on"])
+        items = _path(call.properties, step["each"]) if "each" in step else [None]
+        for item in items if isinstance(items, list) else [items]:
+            resource = _render(template, call, item)
+            if resource is None:
+                continue
+            service = step.get("if_arn_service")
+            if service and not resource.startswith(f"arn:{call.partition}:{service}:"):
+                continue
+            yield Requirement(step["action"], resource, bool(step.get("after_create")))
+
+
+def _holds(call: HandlerCall, step: Mapping[str, Any], tag_property: str) -> bool:
+    props, old = call.properties, call.old_properties
+    if "if_has" in step and not any(_set(_path(props, k)) for k in step["if_has"]):
+        return False
+    if "if_lacks" in step and any(_set(_path(props, k)) for k in step["if_lacks"]):
+        return False
+    if "if_changed" in step and not any(
+        _path(props, k) != _path(old, k) for k in step["if_changed"]
+    ):
+        return False
+    if "if_changed_other_than" in step:
+        others = (set(props) | set(old)) - set(step["if_changed_other_than"])
+        if not any(props.get(k) != old.get(k) for k in others):
+            return False
+    if "if_tags" in step:
+        if call.operation == "create":
+            added, removed = _set(props.get(tag_property)), False
+        else:
+            added, removed = tag_changes(call, tag_property)
+        return added if step["if_tags"] == "added" else removed
+    return True
+
+
+def _set(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _path(props: Any, dotted: str) -> Any:
+    value = props
+    for key in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _render(template: str, call: HandlerCall, item: Any) -> str | None:
+    """`template` filled in, or None when a field has no value at all."""
+    missing = False
+
+    def fill(match: re.Match[str]) -> str:
+        nonlocal missing
+        for alternative in match.group(1).split("|"):
+            value = _value(alternative.strip(), call, item)
+            if value:
+                return value
+        missing = True
+        return ""
+
+    text = _FIELD.sub(fill, template)
+    return None if missing else text
+
+
+def _value(name: str, call: HandlerCall, item: Any) -> str:
+    if name.startswith("'") and name.endswith("'"):
+        return name[1:-1]
+    if name in _CONTEXT:
+        context = {
+            "partition": call.partition,
+            "region": call.region,
+            "account": call.account_id,
+            "physical_id": call.physical_id or "",
+            "physical_name": call.physical_name,
+        }
+        return context[name]
+    kind, _, rest = name.partition(":")
+    if rest and kind in ("function", "role", "queue"):
+        text = _value(rest, call, item)
+        if kind == "queue" and text.startswith(("http://", "https://")):
+            account, name = text.rstrip("/").split("/")[-2:]
+            return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
+        if not text or text.startswith("arn:"):
+            return text
+        if kind == "queue":
+            return f"arn:{call.partition}:sqs:{call.region}:{call.account_id}:{text}"
+        if kind == "function":
+            return f"arn:{call.partition}:lambda:{call.region}:{call.account_id}:function:{text}"
+        return f"arn:{call.partition}:iam::{call.account_id}:role/{text}"
+    if name == "item" or name.startswith("item."):
+        value = item if name == "item" else _path(item, name.removeprefix("item."))
+    else:
+        value = _path(call.properties, name)
+    return str(value) if _set(value) and not isinstance(value, dict | list) else ""
