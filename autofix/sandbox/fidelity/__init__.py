@@ -8,7 +8,8 @@ names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 denial) and `enforcement` (wires them into moto's request path), and `cloudformation*`
 (stack resources created, updated and deleted with the caller's permissions,
 with real events and rollbacks), and `encoded` (EC2's encoded authorization failure
-messages and sts:DecodeAuthorizationMessage).
+messages and sts:DecodeAuthorizationMessage), and `names` (generated physical names
+truncated as CloudFormation does; a test-only knob for their random part).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def install(deny_log: Path | None = None) -> None:
         cloudformation_engine,
         encoded,
         enforcement,
+        names,
         signing,
     )
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
@@ -36,3 +38,4 @@ def install(deny_log: Path | None = None) -> None:
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
     cloudformation_engine.install_change_sets_and_recovery()  # transforms, ContinueUpdateRollback
+    names.install()  # generated names as CloudFormation builds them
