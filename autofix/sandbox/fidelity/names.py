@@ -30,7 +30,7 @@ ALPHABETS = {
 _ORIGINAL: dict[str, Any] = {}
 
 
-class _Tails:
+class Tails:
     """The random parts, from the alphabet and seed the environment asks for."""
 
     def __init__(self, environ: dict[str, str] | os._Environ[str]) -> None:
@@ -49,7 +49,7 @@ def install(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
     """Replace moto's name generator (and its random part) in this process."""
     from moto.cloudformation import parsing
 
-    tails = _Tails(environ)
+    tails = Tails(environ)
     _ORIGINAL.setdefault("generate_resource_name", parsing.generate_resource_name)
     _ORIGINAL.setdefault("random_suffix", getattr(parsing, "random_suffix"))  # noqa: B009
     setattr(parsing, "random_suffix", tails)  # noqa: B010 (moto imported it by name)
