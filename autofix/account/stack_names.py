@@ -81,7 +81,7 @@ class StackNames:
             stack.name, listed, self._template(stack), self._stack_random.get(stack.name, ())
         )
 
-    def _template(self, stack: StackRef) -> dict[str, bool | None] | None:
+    def _template(self, stack: StackRef) -> dict[str, tuple[str, bool | None]] | None:
         try:
             body = self._cfn.get_template(StackName=stack.stack_id)["TemplateBody"]
         except (ClientError, BotoCoreError, KeyError):

@@ -140,38 +140,90 @@ def _random_spans(
 
 
 @dataclass(frozen=True)
+class Unnamed:
+    """A resource its template leaves unnamed: every name CloudFormation gives it starts so.
+
+    Knowing it recognises names never seen as physical ids (a bucket whose creation
+    was denied, the next deploy's names).
+    """
+
+    stack: str
+    logical_id: str
+    resource_type: str
+    stack_random: tuple[Span, ...] = ()
+
+    def prefixes(self) -> tuple[str, ...]:
+        """What precedes the random part, for each random-part length."""
+        rule = name_rule(self.resource_type)
+        limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
+        heads = []
+        for length in TAIL_LENGTHS:
+            head = generated_name(self.stack, self.logical_id, "x" * length, limit, lower)
+            heads += [head[:-length], head[:-length].lower()]
+        return tuple(dict.fromkeys(heads))
+
+    def match(self, name: str) -> GeneratedName | None:
+        return find_generated(
+            name, self.stack, self.logical_id, self.resource_type, self.stack_random
+        )
+
+
+@dataclass(frozen=True)
 class GeneratedNames:
-    """The generated names known in a run, and the names templates gave explicitly."""
+    """The generated names known in a run, the resources left unnamed, the explicit names."""
 
     names: tuple[GeneratedName, ...] = ()
     explicit: frozenset[str] = field(default_factory=frozenset)
+    unnamed: tuple[Unnamed, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.names or self.explicit)
+        return bool(self.names or self.explicit or self.unnamed)
 
     @cached_property
     def _by_name(self) -> dict[str, GeneratedName]:
         return {n.name: n for n in sorted(self.names, key=lambda n: -len(n.name))}
 
     @cached_property
+    def _by_prefix(self) -> dict[str, Unnamed]:
+        return {p: u for u in self.unnamed for p in u.prefixes()}
+
+    @cached_property
     def _regex(self) -> re.Pattern[str] | None:
-        if not self._by_name:
+        seen = [re.escape(name) for name in self._by_name]
+        heads = sorted(self._by_prefix, key=len, reverse=True)
+        expected = [f"{re.escape(h)}[A-Za-z0-9]{{12,13}}" for h in heads]
+        if not seen and not expected:
             return None
-        alternatives = "|".join(re.escape(name) for name in self._by_name)
+        alternatives = "|".join([*seen, *expected])
         return re.compile(rf"(?<![{_BOUNDARY}])(?:{alternatives})(?![{_BOUNDARY}])")
 
+    def _lookup(self, text: str) -> GeneratedName | None:
+        if text in self._by_name:
+            return self._by_name[text]
+        for head, unnamed in self._by_prefix.items():
+            if text.startswith(head):
+                found = unnamed.match(text)
+                if found is not None:
+                    return found
+        return None
+
     def found_in(self, text: str) -> list[GeneratedName]:
-        """The known generated names `text` holds literally (bounded by non-alphanumerics)."""
+        """The generated names `text` holds literally (bounded by non-alphanumerics)."""
         if self._regex is None:
             return []
-        found = {m.group(0): self._by_name[m.group(0)] for m in self._regex.finditer(text)}
-        return list(found.values())
+        found = {m.group(0): self._lookup(m.group(0)) for m in self._regex.finditer(text)}
+        return [n for n in found.values() if n is not None]
 
     def substitute(self, text: str) -> str:
-        """`text` with the random parts of every known generated name in it as `*`."""
+        """`text` with the random parts of every generated name in it as `*`."""
         if self._regex is None:
             return text
-        return self._regex.sub(lambda m: self._by_name[m.group(0)].pattern, text)
+
+        def pattern(match: re.Match[str]) -> str:
+            found = self._lookup(match.group(0))
+            return found.pattern if found is not None else match.group(0)
+
+        return self._regex.sub(pattern, text)
 
     def is_explicit(self, name: str) -> bool:
         """True when a template named this resource itself (nothing in it is random)."""
@@ -179,7 +231,8 @@ class GeneratedNames:
 
     def merged(self, other: GeneratedNames) -> GeneratedNames:
         names = {(n.name, n.physical_id): n for n in (*self.names, *other.names)}
-        return GeneratedNames(tuple(names.values()), self.explicit | other.explicit)
+        unnamed = dict.fromkeys((*self.unnamed, *other.unnamed))
+        return GeneratedNames(tuple(names.values()), self.explicit | other.explicit, tuple(unnamed))
 
 
 @dataclass(frozen=True)
@@ -209,41 +262,48 @@ def generalise_policy(
     return PolicyDocument(verbatim=policy.verbatim).with_grants(grants), changes
 
 
-def template_names(template: Any) -> Mapping[str, bool | None]:
-    """logical id -> whether the template names the resource itself (None: cannot tell)."""
+def template_names(template: Any) -> Mapping[str, tuple[str, bool | None]]:
+    """logical id -> (type, whether the template names it itself; None: cannot tell)."""
     declared = template.get("Resources") if isinstance(template, dict) else None
-    result: dict[str, bool | None] = {}
+    result: dict[str, tuple[str, bool | None]] = {}
     for logical_id, body in (declared or {}).items():
         if not isinstance(body, dict):
             continue
-        rule = name_rule(str(body.get("Type", "")))
+        rtype = str(body.get("Type", ""))
+        rule = name_rule(rtype)
         props = body.get("Properties")
         named = isinstance(props, dict) and props.get(rule.property) is not None if rule else None
-        result[str(logical_id)] = named
+        result[str(logical_id)] = (rtype, named)
     return result
 
 
 def explicit_or_generated(
     stack: str,
     resources_: Iterable[tuple[str, str, str]],
-    template: Mapping[str, bool | None] | None,
+    template: Mapping[str, tuple[str, bool | None]] | None,
     stack_random: tuple[Span, ...] = (),
 ) -> GeneratedNames:
     """Sort a stack's (logical id, type, physical id) into generated and explicit names.
 
     A resource its template names itself is explicit; otherwise (no name given, a type
     without a name rule, or no template: a deleted stack) the physical id's structure
-    decides. `stack_random` are the random parts of the stack's own name (nested stacks).
+    decides. The template's unnamed resources are kept to recognise names not seen yet.
+    `stack_random` are the random parts of the stack's own name (nested stacks).
     """
     generated: list[GeneratedName] = []
     explicit: set[str] = set()
     for logical_id, rtype, physical_id in resources_:
         if not physical_id:
             continue
-        if template is not None and template.get(logical_id):
+        if template is not None and template.get(logical_id, ("", None))[1]:
             explicit.update({physical_id, re.split(r"[/:]", physical_id)[-1]})
             continue
         found = find_generated(physical_id, stack, logical_id, rtype, stack_random)
         if found is not None:
             generated.append(found)
-    return GeneratedNames(tuple(generated), frozenset(explicit))
+    unnamed = tuple(
+        Unnamed(stack, logical_id, rtype, stack_random)
+        for logical_id, (rtype, named) in (template or {}).items()
+        if not named and _LOGICAL_ID.fullmatch(logical_id)
+    )
+    return GeneratedNames(tuple(generated), frozenset(explicit), unnamed)

@@ -188,7 +188,11 @@ def test_the_template_decides_what_is_explicit() -> None:
         }
     }
     declared = template_names(template)
-    assert declared == {"Named": True, "Unnamed": False, "Custom": None}
+    assert declared == {
+        "Named": ("AWS::SQS::Queue", True),
+        "Unnamed": ("AWS::SQS::Queue", False),
+        "Custom": ("Custom::Thing", None),
+    }
     names = explicit_or_generated(
         "svc-dev",
         [
@@ -227,3 +231,29 @@ def test_the_final_check_generalises_any_literal_generated_name() -> None:
     ]
     assert [c.before.action for c in changes] == ["s3:PutObject", "s3:ListBucket"]
     assert generalise_policy(after, names) == (after, [])
+
+
+def test_the_template_alone_recognises_names_never_seen() -> None:
+    # a bucket whose creation was denied has no physical id to read back; each attempt
+    # (and the next deploy) makes another name, all of them `{stack}-{logical id}-...`
+    stack = "a-rather-long-service-name-for-the-orders-team-prod"
+    template = {
+        "Resources": {
+            "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket"},
+            "OrdersHandlerExecutionRoleWithAVeryLongLogicalId": {"Type": "AWS::IAM::Role"},
+        }
+    }
+    names = explicit_or_generated(stack, [], template_names(template))
+    assert not names.names
+    ctx = ScopeContext(ACCOUNT, "us-east-1", generated=names)
+    for tail in (LETTERS, DIGITS, MIXED, "ABCDEFGHIJKLM"):
+        bucket = _bucket(stack, "ServerlessDeploymentBucket", tail)
+        assert generalise(f"arn:aws:s3:::{bucket}", ctx, action="s3:CreateBucket") == (
+            f"arn:aws:s3:::{bucket[: -len(tail)]}*"
+        )
+        role = generated_name(stack, "OrdersHandlerExecutionRoleWithAVeryLongLogicalId", tail, 64)
+        [found] = names.found_in(f"arn:aws:iam::{ACCOUNT}:role/{role}")
+        assert found.pattern == role[: -len(tail)] + "*"
+    # not a generated name of this stack: a longer tail, another logical id
+    other = f"arn:aws:s3:::{_bucket(stack, 'OtherBucket', LETTERS)}"
+    assert names.found_in(other) == [] and names.found_in(f"{stack}-Bucket-{LETTERS}xyz") == []
