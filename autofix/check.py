@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator
+from autofix.account.stack_names import StackNames
 from autofix.config import Config, Step
 from autofix.denials.model import Denial
 from autofix.harvest.collect import Harvester
@@ -106,6 +108,7 @@ def check_policy(
     deployer.apply(policy)
     deployer.wait_until_effective(policy, 0.0 if operator.is_local else 10.0)
     harvest = Harvester(operator, account_log=account_log)
+    names = StackNames(operator.client("cloudformation"))
     results: list[StepCheck] = []
     patch = PolicyDocument()
     env_base = dict(environ if environ is not None else os.environ)
@@ -125,7 +128,7 @@ def check_policy(
                 of=len(config.steps),
                 command=step.run,
             )
-            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx)
+            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx, names)
             patch = patch.with_grants(g for g in grants if not policy.has(g))
             results.append(checked)
             events.emit(
@@ -157,6 +160,7 @@ def _check_step(
     harvest: Harvester,
     env_base: dict[str, str],
     ctx: ScopeContext,
+    names: StackNames | None = None,
 ) -> tuple[StepCheck, list[Grant]]:
     creds = deployer.credentials().env()
     creds["AWS_REGION"] = creds["AWS_DEFAULT_REGION"] = operator.region
@@ -165,6 +169,9 @@ def _check_step(
     started = time.time()
     result = run_step(step, step_environment(env_base, creds, step))
     denials = [d for d in harvest(step, result, started) if deployer.matches(d.principal)]
+    if names is not None:  # the stacks say which parts of their names are generated
+        since = datetime.fromtimestamp(started, UTC)
+        ctx = replace(ctx, generated=names.refresh(since, step.stacks))
     scoped = grants_for(denials, ctx)
     missing = tuple(_missing(d, scoped) for d in denials)
     grants = [g.grant for g in scoped]

@@ -58,6 +58,9 @@ class Console:
     def _on_grant_added(self, action: str, resource: str, **_: Any) -> None:
         self.say(f"    + granted {action} on {resource}", fg="green")
 
+    def _on_grant_generalised(self, action: str, resource: str, now: str, **_: Any) -> None:
+        self.say(f"    ~ {action} on {resource} is now on {now} (generated name)", fg="yellow")
+
     def _on_step_ok(self, step: str, attempts: int, actions: list[str], **_: Any) -> None:
         self.say(
             f"✔ {step} succeeded after {attempts} attempt{'s' if attempts != 1 else ''}"

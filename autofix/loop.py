@@ -23,6 +23,7 @@ from autofix.harvest.output import from_output
 from autofix.ledger import Events
 from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
+from autofix.policy.generated import GeneratedNames, generalise_policy
 from autofix.policy.guard import Flag, GuardReport, check
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.prune import PruneResult
@@ -102,8 +103,10 @@ class RepairLoop:
         on_line: Callable[[str, str], None] | None = None,
         managed_roles: Sequence[Deployer] = (),
         verify: Verify | None = None,
+        generated: Callable[[], GeneratedNames] = GeneratedNames,
     ) -> None:
         self.verify = verify
+        self.generated = generated  # the generated names known from the stacks so far
         self.steps = tuple(steps)
         self.deployer = deployer
         self.policy = policy
@@ -401,6 +404,7 @@ class RepairLoop:
             mode=self.settings.scope,
             service_names=self.settings.service_names,
             stages=self.settings.stages,
+            generated=self.generated(),
         )
         return grants_for(denials, ctx)
 
@@ -518,6 +522,26 @@ class RepairLoop:
         )
         return replace(outcome, steps=steps, verified=result.verified, pruned=result.pruned)
 
+    def _generalise_generated_names(self) -> None:
+        """No grant keeps a physical name the next deploy regenerates (final check)."""
+        names = self.generated()
+        self.policy, changes = generalise_policy(self.policy, names)
+        for name, policy in self.role_policies.items():
+            self.role_policies[name], more = generalise_policy(policy, names)
+            if more:
+                write_atomic(self.files.role_policy(name), self.role_policies[name].dumps())
+            changes += more
+        for change in changes:
+            self.events.emit(
+                "grant_generalised",
+                action=change.before.action,
+                resource=change.before.resource,
+                now=change.after.resource,
+                why="generated name(s) of "
+                + ", ".join(n.describe() for n in change.names)
+                + ": the next deploy makes a new random part",
+            )
+
     def _finish(
         self, outcomes: list[StepOutcome], started: float, exit_code: int, reason: str | None
     ) -> RunOutcome:
@@ -541,6 +565,7 @@ class RepairLoop:
                 for f in self._flags.values()
             ),
         )
+        self._generalise_generated_names()
         if ok and self.verify is not None:
             outcome = self._verified(outcome)
         write_atomic(self.files.policy, self.policy.dumps())

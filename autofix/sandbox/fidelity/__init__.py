@@ -7,9 +7,10 @@ names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 `envelopes` (AccessDenied per protocol), `deny_log` (JSON-lines record of every
 denial) and `enforcement` (wires them into moto's request path), and `cloudformation*`
 (stack resources created, updated and deleted with the caller's permissions,
-with real events and rollbacks; `cloudformation.PATCHES` lists every patch), and
+with real events and rollbacks; `cloudformation.PATCHES` lists every patch),
 `encoded` (EC2's encoded authorization failure messages and
-sts:DecodeAuthorizationMessage).
+sts:DecodeAuthorizationMessage), and `names` (generated physical names truncated as
+CloudFormation does; a test-only knob for their random part).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def install(deny_log: Path | None = None) -> None:
         cloudformation,
         encoded,
         enforcement,
+        names,
         signing,
         unverified_log,
     )
@@ -37,3 +39,4 @@ def install(deny_log: Path | None = None) -> None:
     enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
+    names.install()  # generated names as CloudFormation builds them

@@ -1,0 +1,103 @@
+"""Derive autofix/data/cfn_generated_names.json from cfn-lint's provider schemas.
+
+For every resource type whose template may leave its name out, keep the property
+that names it, the longest name the service accepts, and whether the name is
+lower case. CloudFormation builds such a name as `{stack}-{logical id}-{random}`,
+truncated to that length (see autofix/policy/generated.py). A short override list,
+each entry with its source, fills in limits the schemas do not state.
+
+Run: python scripts/derive_name_rules.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+OUTPUT = Path(__file__).resolve().parent.parent / "autofix" / "data" / "cfn_generated_names.json"
+REGION = "us-east-1"
+# Limits the schemas leave out (the property has no maxLength and no {m,n} pattern).
+OVERRIDES: dict[str, dict[str, Any]] = {
+    # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html
+    # "A queue name can have up to 80 characters"
+    "AWS::SQS::Queue": {"max_length": 80},
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html
+    # "This name must be unique per region per account, can have a maximum of 32 characters"
+    "AWS::ElasticLoadBalancingV2::TargetGroup": {"max_length": 32},
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": {"max_length": 32},
+    # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+    # "Table names ... must be between 3 and 255 characters long"
+    "AWS::DynamoDB::Table": {"max_length": 255},
+}
+_BOUND = re.compile(r"\{\d*,(\d+)\}")
+
+
+def _schemas() -> dict[str, dict[str, Any]]:
+    base = resources.files("cfnlint") / "data" / "schemas"
+    index = json.loads((base / "providers" / f"{REGION}.json").read_text())
+    return {
+        rtype: json.loads((base / "resources" / f"{name}.json").read_text())
+        for rtype, name in index.items()
+        if rtype.startswith("AWS::")
+    }
+
+
+def name_property(resource_type: str, schema: dict[str, Any]) -> str | None:
+    """`BucketName` for AWS::S3::Bucket, `Name` for AWS::Events::Rule; None when required.
+
+    A required name is never generated; a read-only one is not the template's to give.
+    """
+    props = schema.get("properties", {})
+    read_only = set(schema.get("readOnlyProperties", ()))
+    last = resource_type.rsplit("::", 1)[-1]
+    for candidate in (f"{last}Name", "Name", f"{last}Identifier"):
+        spec = props.get(candidate)
+        if f"/properties/{candidate}" in read_only:
+            continue
+        if spec is not None and spec.get("type", "string") == "string":
+            return None if candidate in schema.get("required", ()) else candidate
+    return None
+
+
+def _max_length(spec: dict[str, Any]) -> int | None:
+    if isinstance(spec.get("maxLength"), int):
+        return int(spec["maxLength"])
+    bounds = [int(b) for b in _BOUND.findall(str(spec.get("pattern", "")))]
+    return max(bounds) if bounds else None
+
+
+def _lowercase(spec: dict[str, Any]) -> bool:
+    pattern = str(spec.get("pattern", ""))
+    return "a-z" in pattern and "A-Z" not in pattern and "\\w" not in pattern
+
+
+def derive() -> dict[str, Any]:
+    types: dict[str, dict[str, Any]] = {}
+    for rtype, schema in sorted(_schemas().items()):
+        prop = name_property(rtype, schema)
+        if prop is None:
+            continue
+        spec = schema["properties"][prop]
+        rule: dict[str, Any] = {"property": prop, "max_length": _max_length(spec)}
+        if _lowercase(spec):
+            rule["lowercase"] = True
+        rule.update(OVERRIDES.get(rtype, {}))
+        types[rtype] = rule
+    return {
+        "source": f"cfn-lint {metadata.version('cfn-lint')} provider schemas ({REGION})",
+        "overrides": sorted(OVERRIDES),
+        "types": types,
+    }
+
+
+def main() -> None:
+    OUTPUT.write_text(json.dumps(derive(), indent=1, sort_keys=True) + "\n")
+    print(f"wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Generated names found by structure: letters-only, digits-only, truncated, nested."""
+
+from __future__ import annotations
+
+import pytest
+
+from autofix.denials.model import Denial, DenyKind
+from autofix.policy.arns import matches
+from autofix.policy.document import Grant, PolicyDocument
+from autofix.policy.generated import (
+    GeneratedNames,
+    explicit_or_generated,
+    find_generated,
+    generalise_policy,
+    generated_name,
+    name_rule,
+    template_names,
+)
+from autofix.policy.scope import ScopeContext, generalise, grants_for
+
+ACCOUNT = "123456789012"
+LETTERS = "dhodwgejfuua"  # the suffix of issue 13: twelve letters, no digit
+DIGITS = "482019573311"
+MIXED = "1a2b3c4d5e6f"
+
+
+def _bucket(stack: str, logical: str, tail: str) -> str:
+    rule = name_rule("AWS::S3::Bucket")
+    assert rule is not None
+    return generated_name(stack, logical, tail, rule.max_length, rule.lowercase)
+
+
+def _names(stack: str, logical: str, rtype: str, physical: str) -> GeneratedNames:
+    found = find_generated(physical, stack, logical, rtype)
+    assert found is not None, physical
+    return GeneratedNames((found,))
+
+
+def test_the_rule_reproduces_names_cloudformation_made() -> None:
+    # Three names real CloudFormation made for one stack (KensioSoftware/yulin#1113), and
+    # one with the older 13-character suffix (gist christianklotz/468a240a...).
+    stack = "ChineseboostAnalyticsStack"
+    assert (
+        _bucket(stack, "RainlyticsLogsBucket8DF4A9E2", "hdst4ohfvdif")
+        == "chineseboostanalyticsstac-rainlyticslogsbucket8df4-hdst4ohfvdif"
+    )
+    role = name_rule("AWS::IAM::Role")
+    assert role is not None and role.max_length == 64
+    assert (
+        generated_name(stack, "RainlyticsSummariesJobFunctionRole1C2D", "UjecjFhpdr1d", 64)
+        == "ChineseboostAnalyticsStac-RainlyticsSummariesJobFun-UjecjFhpdr1d"
+    )
+    assert (
+        generated_name(stack, "RainlyticsSummariesJobLogs1C6CB09C", "UJ5n2NwuSPZB", 512)
+        == "ChineseboostAnalyticsStack-RainlyticsSummariesJobLogs1C6CB09C-UJ5n2NwuSPZB"
+    )
+    assert (
+        generated_name(
+            "MyStackDev-MyNestedApplicationStack-K87FLFVLYVQJ",
+            "MyLambdaFunctionName",
+            "1U44TLUZ7OR55",
+            64,
+        )
+        == "MyStackDev-MyNestedApplicatio-MyLambdaFunctionName-1U44TLUZ7OR55"
+    )
+
+
+@pytest.mark.parametrize("tail", [LETTERS, DIGITS, MIXED])
+def test_the_random_part_is_found_whatever_it_looks_like(tail: str) -> None:
+    bucket = _bucket("svc-dev", "ServerlessDeploymentBucket", tail)
+    found = find_generated(bucket, "svc-dev", "ServerlessDeploymentBucket", "AWS::S3::Bucket")
+    assert found is not None
+    assert found.pattern == "svc-dev-serverlessdeploymentbucket-*"
+
+
+@pytest.mark.parametrize("tail", [LETTERS, DIGITS])
+def test_structure_catches_what_the_fallback_regexes_may_miss(tail: str) -> None:
+    resource = f"arn:aws:s3:::svc-dev-serverlessdeploymentbucket-{tail}"
+    if tail == LETTERS:  # the suffix regex wants a digit and a letter
+        ctx = ScopeContext(ACCOUNT, "us-east-1")
+        assert generalise(resource, ctx, action="s3:ListBucket") == resource
+    known = _names(
+        "svc-dev", "ServerlessDeploymentBucket", "AWS::S3::Bucket", resource.split(":::")[1]
+    )
+    structural = ScopeContext(ACCOUNT, "us-east-1", generated=known)
+    assert (
+        generalise(resource, structural, action="s3:ListBucket")
+        == "arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*"
+    )
+
+
+def test_a_denied_object_keeps_the_literal_rest_and_the_ledger_note_says_why() -> None:
+    bucket = f"svc-dev-serverlessdeploymentbucket-{LETTERS}"
+    obj = f"arn:aws:s3:::{bucket}/serverless/svc/dev/1732812345678-2026-11-28T23:45:45.678Z/a.zip"
+    denial = Denial(
+        action="s3:PutObject",
+        resource=obj,
+        principal=None,
+        deny=DenyKind.IMPLICIT,
+        source="output",
+        evidence="...",
+    )
+    ctx = ScopeContext(
+        ACCOUNT,
+        "us-east-1",
+        generated=_names("svc-dev", "ServerlessDeploymentBucket", "AWS::S3::Bucket", bucket),
+    )
+    [grant] = grants_for([denial], ctx)
+    assert (
+        grant.resource == "arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*/serverless/svc/dev/*"
+    )
+    assert LETTERS not in grant.resource and matches(grant.resource, obj)
+    assert "ServerlessDeploymentBucket (AWS::S3::Bucket) of stack svc-dev" in grant.note
+
+
+def test_truncated_logical_id_and_long_stack_name() -> None:
+    stack = "a-rather-long-service-name-for-the-orders-team-prod"
+    logical = "OrdersHandlerExecutionRoleWithAVeryLongLogicalId"
+    for tail in (LETTERS, DIGITS, MIXED):
+        role = generated_name(stack, logical, tail, 64)
+        assert len(role) == 64 and logical not in role and not role.startswith(stack)
+        found = find_generated(f"arn:aws:iam::{ACCOUNT}:role/{role}", stack, logical)
+        assert found is not None and found.name == role
+        assert found.pattern == role[: -len(tail)] + "*"
+        bucket = _bucket(stack, logical, tail)
+        assert len(bucket) == 63 and bucket == bucket.lower()
+        found = find_generated(bucket, stack, logical, "AWS::S3::Bucket")
+        assert found is not None and found.pattern == bucket[: -len(tail)] + "*"
+
+
+def test_a_short_logical_id_leaves_the_stack_name_the_rest() -> None:
+    stack = "s" * 70
+    name = generated_name(stack, "Fn", LETTERS, 64)
+    assert name == "s" * (64 - 12 - 2 - 2) + "-Fn-" + LETTERS
+    assert find_generated(name, stack, "Fn") is not None
+
+
+def test_names_that_are_not_generated_are_left_to_the_fallback() -> None:
+    assert find_generated("svc-dev-orders-queue", "svc-dev", "OrdersQueue") is None
+    # another resource's logical id, or another stack
+    name = f"svc-dev-OrdersQueue-{LETTERS}"
+    assert find_generated(name, "svc-dev", "OtherQueue") is None
+    assert find_generated(name, "svc-prod", "OrdersQueue") is None
+    assert find_generated(f"svc-dev-OrdersQueue-{LETTERS}x1", "svc-dev", "OrdersQueue") is None
+
+
+def test_a_name_inside_a_url_an_arn_and_a_log_group() -> None:
+    url = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/svc-dev-Jobs-{DIGITS}"
+    jobs = find_generated(url, "svc-dev", "Jobs", "AWS::SQS::Queue")
+    assert jobs is not None and jobs.name == f"svc-dev-Jobs-{DIGITS}"
+    fn = find_generated(f"svc-dev-Worker-{LETTERS}", "svc-dev", "Worker")
+    assert fn is not None
+    names = GeneratedNames((jobs, fn))
+    ctx = ScopeContext(ACCOUNT, "us-east-1", generated=names)
+    log_group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/svc-dev-Worker-{LETTERS}:*"
+    assert generalise(log_group, ctx, action="logs:CreateLogStream", strict=True) == (
+        f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/svc-dev-Worker-*"
+    )
+    queue = f"arn:aws:sqs:us-east-1:{ACCOUNT}:svc-dev-Jobs-{DIGITS}"
+    assert generalise(queue, ctx, action="sqs:SendMessage", strict=True) == (
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:svc-dev-Jobs-*"
+    )
+
+
+def test_nested_stack_random_parts_carry_into_its_resources() -> None:
+    parent = "svc-dev"
+    nested_arn = (
+        f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/svc-dev-Api-{LETTERS}/"
+        "2f1c9a4e-1b2c-11ef-9a3b-0a1b2c3d4e5f"
+    )
+    nested = find_generated(nested_arn, parent, "Api", "AWS::CloudFormation::Stack")
+    assert nested is not None and nested.pattern == "svc-dev-Api-*"
+    child_stack = nested.name
+    child = generated_name(child_stack, "Handler", DIGITS, 64)
+    found = find_generated(child, child_stack, "Handler", stack_random=nested.random)
+    assert found is not None and found.pattern == "svc-dev-Api-*-Handler-*"
+
+
+def test_the_template_decides_what_is_explicit() -> None:
+    template = {
+        "Resources": {
+            "Named": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"QueueName": "orders-abcdef123456"},
+            },
+            "Unnamed": {"Type": "AWS::SQS::Queue"},
+            "Custom": {"Type": "Custom::Thing"},
+        }
+    }
+    declared = template_names(template)
+    assert declared == {
+        "Named": ("AWS::SQS::Queue", True),
+        "Unnamed": ("AWS::SQS::Queue", False),
+        "Custom": ("Custom::Thing", None),
+    }
+    names = explicit_or_generated(
+        "svc-dev",
+        [
+            ("Named", "AWS::SQS::Queue", f"https://sqs/{ACCOUNT}/orders-abcdef123456"),
+            ("Unnamed", "AWS::SQS::Queue", f"https://sqs/{ACCOUNT}/svc-dev-Unnamed-{LETTERS}"),
+        ],
+        declared,
+    )
+    assert [n.logical_id for n in names.names] == ["Unnamed"]
+    ctx = ScopeContext(ACCOUNT, "us-east-1", generated=names)
+    named = f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders-abcdef123456"
+    # a name the template gave is kept literally, though it looks generated
+    assert generalise(named, ctx, action="sqs:SendMessage") == named
+    assert generalise(named, ScopeContext(ACCOUNT, "us-east-1"), action="sqs:SendMessage") == (
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:orders-*"
+    )
+
+
+def test_the_final_check_generalises_any_literal_generated_name() -> None:
+    bucket = f"svc-dev-serverlessdeploymentbucket-{LETTERS}"
+    names = _names("svc-dev", "ServerlessDeploymentBucket", "AWS::S3::Bucket", bucket)
+    policy = PolicyDocument(
+        (
+            Grant("s3:PutObject", f"arn:aws:s3:::{bucket}/serverless/*"),
+            Grant("s3:ListBucket", f"arn:aws:s3:::{bucket}"),
+            Grant("s3:ListAllMyBuckets", "*"),
+            Grant("sqs:SendMessage", f"arn:aws:sqs:us-east-1:{ACCOUNT}:{bucket}x"),
+        )
+    )
+    after, changes = generalise_policy(policy, names)
+    assert [g.resource for g in after.grants] == [
+        "arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*/serverless/*",
+        "arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*",
+        "*",
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:{bucket}x",  # another name that merely starts so
+    ]
+    assert [c.before.action for c in changes] == ["s3:PutObject", "s3:ListBucket"]
+    assert generalise_policy(after, names) == (after, [])
+
+
+def test_the_template_alone_recognises_names_never_seen() -> None:
+    # a bucket whose creation was denied has no physical id to read back; each attempt
+    # (and the next deploy) makes another name, all of them `{stack}-{logical id}-...`
+    stack = "a-rather-long-service-name-for-the-orders-team-prod"
+    template = {
+        "Resources": {
+            "ServerlessDeploymentBucket": {"Type": "AWS::S3::Bucket"},
+            "OrdersHandlerExecutionRoleWithAVeryLongLogicalId": {"Type": "AWS::IAM::Role"},
+        }
+    }
+    names = explicit_or_generated(stack, [], template_names(template))
+    assert not names.names
+    ctx = ScopeContext(ACCOUNT, "us-east-1", generated=names)
+    for tail in (LETTERS, DIGITS, MIXED, "ABCDEFGHIJKLM"):
+        bucket = _bucket(stack, "ServerlessDeploymentBucket", tail)
+        assert generalise(f"arn:aws:s3:::{bucket}", ctx, action="s3:CreateBucket") == (
+            f"arn:aws:s3:::{bucket[: -len(tail)]}*"
+        )
+        role = generated_name(stack, "OrdersHandlerExecutionRoleWithAVeryLongLogicalId", tail, 64)
+        [found] = names.found_in(f"arn:aws:iam::{ACCOUNT}:role/{role}")
+        assert found.pattern == role[: -len(tail)] + "*"
+    # not a generated name of this stack: a longer tail, another logical id
+    other = f"arn:aws:s3:::{_bucket(stack, 'OtherBucket', LETTERS)}"
+    assert names.found_in(other) == [] and names.found_in(f"{stack}-Bucket-{LETTERS}xyz") == []
