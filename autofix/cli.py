@@ -12,7 +12,7 @@ import click
 from autofix import __version__
 from autofix.errors import AutofixError, ConfigError
 from autofix.lock import describe
-from autofix.sandbox.server import SandboxStopped
+from autofix.sandbox.server import SandboxError, SandboxStopped
 
 CONFIG_NAMES = ("autofix.toml", "pyproject.toml")
 
@@ -395,9 +395,9 @@ def main() -> None:
     except AutofixError as exc:
         click.secho(f"autofix: error: {exc}", err=True, fg="red")
         sys.exit(exc.exit_code)
-    except SandboxStopped as exc:
+    except (SandboxStopped, SandboxError) as exc:
         click.secho(f"autofix: error: {exc}", err=True, fg="red")
-        sys.exit(exc.exit_code)
+        sys.exit(getattr(exc, "exit_code", 1))
     except OSError as exc:  # the disk: read-only, full, gone (files are written atomically)
         where = f"{exc.filename}: " if exc.filename else ""
         click.secho(f"autofix: error: {where}{describe(exc)}", err=True, fg="red")

@@ -16,11 +16,10 @@ GLOBAL = "AWS_ENDPOINT_URL"
 @cache
 def service_variables() -> tuple[str, ...]:
     """`AWS_ENDPOINT_URL_SQS`, ... for every service botocore knows."""
-    import botocore.session
-    from botocore import utils
+    from botocore import loaders, utils
 
     names: set[str] = set()
-    for client in botocore.session.get_session().get_available_services():
+    for client in loaders.create_loader().list_available_services("service-2"):
         client = utils.SERVICE_NAME_ALIASES.get(client, client)
         service_id = utils.CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES.get(client, client)
         names.add(f"{GLOBAL}_{service_id.replace('-', '_').upper()}")

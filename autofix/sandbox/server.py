@@ -209,7 +209,8 @@ class EmbeddedSandbox:
             tempfile.mkstemp(prefix="autofix-sandbox-", suffix=".log")[1]
         )
         with self._log_path.open("w", encoding="utf-8") as log:
-            env = dict(os.environ)
+            # the operator's own AWS settings (a profile, a token) are not the sandbox's
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             if self.propagation_delay > 0:
                 env["AUTOFIX_SANDBOX_PROPAGATION_DELAY"] = str(self.propagation_delay)
             self._proc = subprocess.Popen(
@@ -282,8 +283,8 @@ def _stop_at_end_of_input(stop: threading.Event, grace: float = 10.0) -> None:
 
     Its end of file comes when the parent closes it or dies, even by SIGKILL.
     """
-    with contextlib.suppress(OSError, ValueError):
-        while sys.stdin.buffer.read(4096):
+    with contextlib.suppress(OSError):
+        while os.read(0, 4096):  # the raw descriptor: no buffer lock held at shutdown
             pass
     stop.set()
     time.sleep(grace)  # a clean stop takes well under a second; never linger for minutes
