@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -73,7 +74,5 @@ def no_orphans(tmp_path: Path) -> Iterator[str]:
     yield marker
     for line in leftovers(marker):
         pid = int(line.split()[0])
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
-        except ProcessLookupError:
-            pass

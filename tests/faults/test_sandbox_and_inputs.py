@@ -47,7 +47,9 @@ def test_a_client_that_reaches_for_public_aws_is_named(tmp_path: Path, no_orphan
     assert "public AWS endpoint https://queue.amazonaws.com/" in result.output
     assert "not a permission error" not in result.output
     env = dict(
-        line.split("=", 1) for line in (tmp_path / "env.txt").read_text().splitlines() if "=" in line
+        line.split("=", 1)
+        for line in (tmp_path / "env.txt").read_text().splitlines()
+        if "=" in line
     )
     sandbox = env["AWS_ENDPOINT_URL"]
     assert sandbox.startswith("http://127.0.0.1:")

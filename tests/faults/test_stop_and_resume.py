@@ -16,11 +16,14 @@ import pytest
 from tests.conftest import ledger_events, read_json, run_autofix
 from tests.faults.conftest import gated_config, start_autofix, wait_for, wait_gone
 
+
 def actions_of(policy: dict[str, object]) -> list[str]:
     statements = policy["Statement"]
     assert isinstance(statements, list)
     return sorted(
-        a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     )
 
 
@@ -33,7 +36,10 @@ def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     result = run_autofix("run", "--config", str(config), "--no-verify", timeout=300)
     assert result.exit_code == 0, result.output[-2000:]
     summary = read_json(directory / ".autofix" / "summary.json")
-    return {"attempts": summary["attempts_total"], "policy": read_json(directory / ".autofix" / "policy.json")}
+    return {
+        "attempts": summary["attempts_total"],
+        "policy": read_json(directory / ".autofix" / "policy.json"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -68,7 +74,9 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
         [step] = summary["steps"]
         assert step["name"] == "deploy" and step["attempts"] == summary["attempts_total"] == 3
         assert step["actions"] == ["sns:CreateTopic", "ssm:PutParameter"]
-    interrupted_attempts = sum(1 for e in ledger_events(out / "ledger.jsonl") if e["event"] == "attempt_start")
+    interrupted_attempts = sum(
+        1 for e in ledger_events(out / "ledger.jsonl") if e["event"] == "attempt_start"
+    )
 
     # a plain rerun must not overwrite the unfinished run
     refused = run_autofix("run", "--config", str(config), "--no-verify")
@@ -89,7 +97,10 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
     summary = read_json(out / "summary.json")
     assert summary["ok"] is True and summary["attempts_total"] == len(attempts)
     assert summary["steps"][0]["actions"] == [
-        "sns:CreateTopic", "ssm:PutParameter", "dynamodb:ListTables", "s3:ListAllMyBuckets"
+        "sns:CreateTopic",
+        "ssm:PutParameter",
+        "dynamodb:ListTables",
+        "s3:ListAllMyBuckets",
     ]
     # the granted actions were not discovered again
     granted = [e["action"] for e in events if e["event"] == "grant_added"]
