@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from botocore.exceptions import BotoCoreError
+
+from autofix import lock, resume, signals
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stack_names import StackNames
@@ -18,21 +23,22 @@ from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
 from autofix.denials.model import Denial
-from autofix.errors import ConfigError
-from autofix.files import write_atomic
+from autofix.errors import ConfigError, SafetyRefusal
+from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester
 from autofix.ledger import Events, Ledger
 from autofix.loop import Harvest, LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
 from autofix.policy.document import PolicyDocument, PolicyError
+from autofix.policy.guard import check_document, never_granted_in
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode
 from autofix.project import service_names_of, stages_of
 from autofix.prune import PruneResult, prune
 from autofix.runner import StepResult
 from autofix.sandbox.fidelity.access_log import read_access_log
-from autofix.sandbox.server import EmbeddedSandbox
+from autofix.sandbox.server import EmbeddedSandbox, SandboxStopped
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class RunOptions:
     allow_self_edit: bool = False
     portable: Style | None = None
     verify: bool = True
+    resume: bool = False
+    invocation: dict[str, Any] | None = None
+    """What `run --resume` needs to run the same steps again (saved as run.json)."""
 
 
 @contextlib.contextmanager
@@ -55,14 +64,20 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
             deny_log.unlink(missing_ok=True)
             deny_log.with_name("sandbox-access.jsonl").unlink(missing_ok=True)
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
-        with EmbeddedSandbox(
+        sandbox = EmbeddedSandbox(
             region=config.sandbox.region,
             account_id=config.sandbox.account_id,
             deny_log=deny_log,
             server_log=server_log,
             propagation_delay=config.sandbox.simulate_propagation_seconds,
-        ) as info:
-            yield local_operator(info)
+        )
+        with sandbox as info:
+            try:
+                yield local_operator(info)
+            except (BotoCoreError, OSError):
+                if sandbox.stopped():  # not a fault of the step: the account is gone
+                    raise SandboxStopped(sandbox.log_tail(), server_log) from None
+                raise
     else:
         yield aws_operator(config.sandbox)
 
@@ -79,12 +94,28 @@ def load_start_policy(path: Path | None, account_id: str, region: str) -> Policy
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the policy: {exc}") from None
+    with contextlib.suppress(ValueError):  # malformed JSON is reported just below
+        refused = never_granted_in(json.loads(text))
+        if refused:
+            raise SafetyRefusal(
+                f"{path}: {', '.join(dict.fromkeys(refused))} is never granted "
+                "(the safety guard refuses *, *:*, iam:* and sts:*); "
+                "list the actions the deploy needs instead"
+            )
     try:
-        return PolicyDocument.loads(
+        doc = PolicyDocument.loads(
             fill_placeholders(text, account_id, region), str(path), check_actions=True
         )
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
+    refusals = [r for r in check_document(doc, None).refusals if not r.overridable]
+    if refusals:
+        first = refusals[0]
+        raise SafetyRefusal(
+            f"{path}: {first.action} on {first.resource}: {first.message}"
+            + (f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else "")
+        )
+    return doc
 
 
 def _mode(scope: str) -> Mode:
@@ -159,19 +190,55 @@ def recording_names(harvest: Harvest, names: StackNames, named: tuple[str, ...] 
 
 
 def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
-    """Carry the configured steps from the start policy to success (or say why not)."""
+    """Carry the configured steps from the start policy to success (or say why not).
+
+    The output directory is claimed first (writable, one run at a time). With
+    `options.resume` the run continues the directory's last run: its saved policy, its
+    ledger (appended to) and its attempt count.
+    """
     start_path = options.start_policy or config.policy.start
     # validated before anything starts; filled in again with the real account below
     policy = load_start_policy(start_path, config.sandbox.account_id, config.sandbox.region)
     files = OutputFiles(options.out_dir)
-    options.out_dir.mkdir(parents=True, exist_ok=True)
-    run_id = uuid.uuid4().hex[:12]
-    ledger = Ledger(files.ledger, run_id)
+    with lock.claim(options.out_dir):
+        prior = resume.read_prior(files.ledger) if options.resume else None
+        if options.resume and prior is None:
+            raise ConfigError(f"--resume {options.out_dir}: its ledger records no run to resume")
+        if not options.resume:
+            resume.refuse_unfinished(options.out_dir, files.ledger)
+        if options.invocation is not None and not options.resume:
+            resume.save_invocation(options.out_dir, options.invocation)
+        return _run_claimed(config, options, console, files, start_path, policy, prior)
+
+
+def _run_claimed(
+    config: Config,
+    options: RunOptions,
+    console: Console,
+    files: OutputFiles,
+    start_path: Path | None,
+    policy: PolicyDocument,
+    prior: resume.PriorRun | None,
+) -> RunOutcome:
+    run_id = prior.run_id if prior else uuid.uuid4().hex[:12]
+    ledger = Ledger(files.ledger, run_id, append=prior is not None)
     events = Events(ledger, console)
     deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
+    steps = config.steps
+    if prior is not None:
+        keep = resume.to_resume([s.name for s in steps], prior, config.sandbox.kind == "local")
+        steps = tuple(s for s in steps if s.name in keep)
     try:
         with open_operator(config, deny_log) as operator:
-            policy = load_start_policy(start_path, operator.account_id, operator.region)
+            if prior is None:
+                policy = load_start_policy(start_path, operator.account_id, operator.region)
+            else:
+                policy = load_start_policy(files.policy, operator.account_id, operator.region)
+                console.say(
+                    f"resuming the run in {options.out_dir} after {prior.attempts_total} "
+                    f"attempts, from its saved policy",
+                    bold=True,
+                )
             kind = "embedded sandbox" if config.sandbox.kind == "local" else "account"
             console.say(
                 f"autofix · {kind} {operator.account_id} ({operator.region}) · "
@@ -202,7 +269,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
             )
             names = StackNames(operator.client("cloudformation"))
             loop = RepairLoop(
-                config.steps,
+                steps,
                 deployer,
                 policy,
                 settings,
@@ -236,13 +303,33 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 ),
                 generated=names.snapshot,
             )
+            if prior is not None:
+                loop.attempts_total = prior.attempts_total
+                for role in roles:
+                    saved = files.role_policy(role.config.name)
+                    if saved.is_file():
+                        loop.role_policies[role.config.name] = load_start_policy(
+                            saved, operator.account_id, operator.region
+                        )
             try:
                 outcome = loop.run()
             finally:
                 deployer.close()
         final_policy = loop.policy
+    except KeyboardInterrupt as exc:
+        ledger.close()
+        _write_stopped(files, signals.exit_code(exc), "interrupted")
+        raise
+    except SandboxStopped as exc:
+        events.emit("run_end", ok=False, exit_code=exc.exit_code, reason=exc.headline)
+        ledger.close()
+        _write_stopped(files, exc.exit_code, exc.headline)
+        raise
     finally:
         ledger.close()
+    if prior is not None:
+        outcome = resume.merged(prior, outcome)
+        write_json_atomic(files.summary, outcome.to_summary())
     shown = {
         "policy": str(files.policy),
         "ledger": str(files.ledger),
@@ -255,6 +342,26 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
         shown["portable"] = str(path)
     console.summary(outcome, shown)
     return outcome
+
+
+def _write_stopped(files: OutputFiles, exit_code: int, reason: str) -> None:
+    """summary.json for a run that stopped early: each step with the attempts that ran."""
+    partial = None
+    if files.summary.is_file():
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(files.summary.read_text(encoding="utf-8"))
+            partial = RunOutcome(
+                False,
+                exit_code,
+                (),
+                int(data.get("attempts_total", 0)),
+                float(data.get("seconds", 0.0)),
+                flags=tuple(data.get("flags", ())),
+                account_id=data.get("account_id"),
+                region=data.get("region"),
+            )
+    outcome = resume.stopped_outcome(files.ledger, exit_code, reason, partial)
+    write_json_atomic(files.summary, outcome.to_summary())
 
 
 def _verifier(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
 from autofix import __version__
 from autofix.errors import AutofixError, ConfigError
+from autofix.lock import describe
+from autofix.sandbox.server import SandboxError, SandboxStopped
 
 CONFIG_NAMES = ("autofix.toml", "pyproject.toml")
 
@@ -62,6 +65,12 @@ def cli() -> None:
     show_default=True,
     help="Embedded sandbox: replay the final policy in a fresh account and prune unused grants.",
 )
+@click.option(
+    "--resume",
+    "resume_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Continue the interrupted run in this output directory (its ledger and policy).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(
@@ -74,6 +83,7 @@ def run(
     allow_self_edit: bool,
     portable: str | None,
     verify: bool,
+    resume_dir: Path | None,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -83,25 +93,64 @@ def run(
     autofix run --config playground/serverless-demo/autofix.toml
     autofix run -- sls deploy --stage dev
     """
-    from autofix import app
+    from autofix import app, resume, signals
     from autofix.console import Console
 
+    saved: dict[str, Any] = {}
+    if resume_dir is not None:
+        if out is not None and out != resume_dir:
+            raise ConfigError("--resume DIR is the output directory: pass --out only with it")
+        if start_policy is not None:
+            raise ConfigError("--resume continues from the saved policy: drop --from")
+        out = resume_dir
+        saved = resume.load_invocation(resume_dir)
+        if config_path is None and not command:
+            config_path = Path(saved["config"]) if saved.get("config") else None
+            command = tuple(saved.get("command") or ())
+            region = region or saved.get("region")
+            if saved.get("cwd") and command:
+                os.chdir(saved["cwd"])
+    options = saved.get("options", {})
     config = _config_for(config_path, command, region)
-    options = app.with_out_dir(
+    chosen: dict[str, Any] = {
+        "max_attempts": max_attempts or options.get("max_attempts"),
+        "scope": scope or options.get("scope"),
+        "allow_self_edit": allow_self_edit or bool(options.get("allow_self_edit")),
+        "portable": portable or options.get("portable"),
+        "verify": verify if resume_dir is None else bool(options.get("verify", verify)),
+    }
+    invocation: dict[str, Any] = {
+        "config": str(config.source.resolve()) if config.source else None,
+        "command": list(command),
+        "cwd": str(Path.cwd()),
+        "region": region,
+        "options": chosen,
+    }
+    run_options = app.with_out_dir(
         app.RunOptions(
             Path("."),
-            max_attempts,
-            scope,
+            chosen["max_attempts"],
+            chosen["scope"],
             start_policy,
             verbose,
-            allow_self_edit,
-            portable,  # type: ignore[arg-type]
-            verify,
+            chosen["allow_self_edit"],
+            chosen["portable"],
+            chosen["verify"],
+            resume=resume_dir is not None,
+            invocation=invocation,
         ),
         config,
         out,
     )
-    outcome = app.run(config, options, Console(verbose=verbose))
+    signals.install()
+    try:
+        outcome = app.run(config, run_options, Console(verbose=verbose))
+    except KeyboardInterrupt as exc:
+        where = run_options.out_dir
+        resumable = (where / "ledger.jsonl").is_file()
+        hint = f"; resume with: autofix run --resume {where}" if resumable else ""
+        click.echo(f"interrupted: policy.json and the ledger are intact{hint}", err=True)
+        sys.exit(signals.exit_code(exc))
     sys.exit(outcome.exit_code)
 
 
@@ -346,5 +395,12 @@ def main() -> None:
     except AutofixError as exc:
         click.secho(f"autofix: error: {exc}", err=True, fg="red")
         sys.exit(exc.exit_code)
+    except (SandboxStopped, SandboxError) as exc:
+        click.secho(f"autofix: error: {exc}", err=True, fg="red")
+        sys.exit(getattr(exc, "exit_code", 1))
+    except OSError as exc:  # the disk: read-only, full, gone (files are written atomically)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.secho(f"autofix: error: {where}{describe(exc)}", err=True, fg="red")
+        sys.exit(2)
     except SystemExit:
         raise

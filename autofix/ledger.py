@@ -18,10 +18,12 @@ EventSink = Callable[[str, dict[str, Any]], None]
 class Ledger:
     """Append-only JSON lines: `{"event": ..., "ts": ..., "run": ..., ...}`."""
 
-    def __init__(self, path: Path, run_id: str) -> None:
+    def __init__(self, path: Path, run_id: str, append: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file: TextIO = path.open("w", encoding="utf-8", buffering=1)
+        self._file: TextIO = path.open("a" if append else "w", encoding="utf-8", buffering=1)
+        if append and self._file.tell() > 0 and not _ends_with_newline(path):
+            self._file.write("\n")  # after a torn last line (a killed run), start afresh
         self._log = structlog.wrap_logger(
             structlog.PrintLogger(self._file),
             processors=[
@@ -52,6 +54,12 @@ class Events:
     def emit(self, event: str, **fields: Any) -> None:
         for sink in self._sinks:
             sink(event, fields)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1) == b"\n"
 
 
 def read_ledger(path: Path) -> Iterator[dict[str, Any]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from autofix import diagnose
 from autofix.account.principal import Deployer
 from autofix.account.stacks import Recovery
 from autofix.config import Step
@@ -199,7 +200,10 @@ class RepairLoop:
                     continue
                 raise StepFailed(
                     "no progress: the step is still denied actions that are already granted "
-                    f"({', '.join(self._last_repeated)})",
+                    f"({', '.join(self._last_repeated)})"
+                    if self._last_repeated
+                    else "no progress: the step is denied, but its output does not name the "
+                    "action (see its last lines); there is nothing to grant",
                     tail=result.tail(),
                 )
             except StepFailed as failure:
@@ -279,6 +283,9 @@ class RepairLoop:
                 evidence=denial.evidence[:500],
             )
         if not denials:
+            known = diagnose.failure(result.output, self.settings.endpoint is not None)
+            if known is not None:
+                raise StepFailed(known.reason, exit_code=known.exit_code, tail=result.tail())
             raise StepFailed(
                 f"the step failed (exit {result.exit_code}) and no permission error was found "
                 "in its output: not something a grant can fix",

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import sh
 
+from autofix import reaper
 from autofix.config import Step
+from autofix.endpoints import GLOBAL, endpoint_environment
 
 COMMAND_NOT_FOUND = 127
 LineSink = Callable[[str, str], None]
@@ -47,6 +49,10 @@ def step_environment(
 ) -> dict[str, str]:
     """The step's environment: the user's, minus every AWS_* variable, plus the deployer's.
 
+    No credential of the operator's reaches a step (`AWS_PROFILE`, `AWS_SESSION_TOKEN`,
+    container and web-identity variables all start with `AWS_`). With an endpoint in
+    `credentials`, every per-service endpoint variable points there too.
+
     Shared config files are hidden so no profile of the operator can leak in, and the
     step's `node_modules/.bin` comes first on PATH, as under `npm run`.
     """
@@ -57,6 +63,8 @@ def step_environment(
         AWS_EC2_METADATA_DISABLED="true",
     )
     env.update(credentials)
+    if credentials.get(GLOBAL):  # the sandbox: every service, not only the global setting
+        env.update(endpoint_environment(credentials[GLOBAL]))
     env.update(step.env)
     local_bin = step.cwd / "node_modules" / ".bin"
     if local_bin.is_dir():
@@ -98,14 +106,15 @@ def run_step(step: Step, env: Mapping[str, str], on_line: LineSink | None = None
         _decode_errors="replace",
     )
     timed_out = False
-    try:
-        process.wait()
-    except sh.TimeoutException:
-        timed_out = True
-        _kill_group(process)
-    except KeyboardInterrupt:
-        _kill_group(process)
-        raise
+    with reaper.guarded(process.pid):  # its own session: the group id is its pid
+        try:
+            process.wait()
+        except sh.TimeoutException:
+            timed_out = True
+            _kill_group(process)
+        except KeyboardInterrupt:
+            _kill_group(process)
+            raise
     exit_code = _exit_code(process)
     return StepResult(
         exit_code=exit_code,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -40,10 +41,13 @@ class Operator:
 
 def local_operator(info: SandboxInfo) -> Operator:
     """The operator of the embedded sandbox."""
+    # the user's AWS_PROFILE names a profile of a real account, not the sandbox's
+    isolated = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session = boto3.Session(
         aws_access_key_id=info.operator.access_key_id,
         aws_secret_access_key=info.operator.secret_access_key,
         region_name=info.region,
+        botocore_session=isolated,
     )
     sts = session.client("sts", endpoint_url=info.endpoint)
     arn = sts.get_caller_identity()["Arn"]

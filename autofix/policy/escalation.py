@@ -1,4 +1,10 @@
-"""Actions that can raise the privileges of whoever holds them, and why."""
+"""Actions that can raise the privileges of whoever holds them, and why.
+
+The list covers the well-known paths: Rhino Security Labs' "AWS IAM Privilege
+Escalation: Methods and Mitigation" (21 methods) and Bishop Fox's iam-vulnerable
+scenarios (PassRole to CodeBuild, SageMaker, ECS, Data Pipeline, App Runner; SSM and
+EC2 Instance Connect sessions; creating users and roles).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ class Escalation:
     action: str
     why: str
     with_any: tuple[str, ...] = ()
+    refuse_unscoped: bool = True
+    """False: flagged on any resource, `*` included, never refused (a path's first step)."""
 
 
 _PASS = ("iam:PassRole",)
@@ -69,6 +77,41 @@ ESCALATIONS: tuple[Escalation, ...] = (
     ),
     Escalation("glue:CreateDevEndpoint", "runs code as a passed role (with iam:PassRole)", _PASS),
     Escalation("ssm:SendCommand", "runs commands on instances and their roles"),
+    Escalation("ssm:StartSession", "opens a shell on instances, with their roles"),
+    Escalation(
+        "ec2-instance-connect:SendSSHPublicKey", "logs in to instances, with their roles"
+    ),
+    Escalation("glue:UpdateDevEndpoint", "logs in to a Glue endpoint and its role"),
+    Escalation(
+        "datapipeline:CreatePipeline", "runs commands as a passed role (with iam:PassRole)", _PASS
+    ),
+    Escalation(
+        "codebuild:CreateProject", "runs a build as a passed role (with iam:PassRole)", _PASS
+    ),
+    Escalation(
+        "sagemaker:CreateNotebookInstance",
+        "opens a notebook that runs as a passed role (with iam:PassRole)",
+        _PASS,
+    ),
+    Escalation(
+        "sagemaker:CreatePresignedNotebookInstanceUrl", "opens a notebook and its role's access"
+    ),
+    Escalation("ecs:RunTask", "runs a container as a passed role (with iam:PassRole)", _PASS),
+    Escalation(
+        "apprunner:CreateService", "runs a service as a passed role (with iam:PassRole)", _PASS
+    ),
+    Escalation("iam:CreateServiceSpecificCredential", "mints credentials for another user"),
+    Escalation("iam:UploadSSHPublicKey", "adds a login key to another user"),
+    Escalation(
+        "iam:CreateUser",
+        "creates a principal that keys and policies can then be given to",
+        refuse_unscoped=False,
+    ),
+    Escalation(
+        "iam:CreateRole",
+        "creates a role, with a trust policy of the holder's choosing",
+        refuse_unscoped=False,
+    ),
 )
 
 _BY_ACTION = {e.action.lower(): e for e in ESCALATIONS}

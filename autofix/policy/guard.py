@@ -114,7 +114,7 @@ def check(
             needs = escalation.with_any
             if needs and not any(n.lower() in granted for n in needs):
                 continue
-            if _unscoped(resource):
+            if _unscoped(resource) and escalation.refuse_unscoped:
                 refusals.append(
                     Refusal(
                         "escalation-unscoped",
@@ -174,6 +174,25 @@ def check_document(
         )
     report = check(grants, deployer_arn, allow_self_edit, deployer_attached=deployer_attached)
     return GuardReport(report.refusals + tuple(extra), report.flags)
+
+
+def never_granted_in(document: Any) -> list[str]:
+    """The actions of a raw policy's Allow statements the guard never grants (`*`, `iam:*`, ...).
+
+    Read before any other validation, so `*:*` is refused like `*` rather than called
+    malformed.
+    """
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    found: list[str] = []
+    for statement in statements if isinstance(statements, list) else []:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        for action in _strings(statement.get("Action")):
+            if action.lower() in NEVER_GRANTED or action.startswith("*"):
+                found.append(action)
+    return found
 
 
 def _strings(value: Any) -> list[str]:

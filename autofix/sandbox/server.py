@@ -8,6 +8,7 @@ the interpreter. The parent side is `EmbeddedSandbox`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -83,6 +85,23 @@ class SandboxInfo:
 
 class SandboxError(RuntimeError):
     """The embedded sandbox could not start."""
+
+
+EXIT_SANDBOX_STOPPED = 4
+
+
+class SandboxStopped(Exception):
+    """The embedded sandbox's server died mid-run (exit 4); `tail` is the end of its log."""
+
+    exit_code = EXIT_SANDBOX_STOPPED
+
+    def __init__(self, tail: str, log: Path | None) -> None:
+        self.headline = "the sandbox account stopped"
+        self.tail = tail
+        self.log = log
+        where = f" (its log: {log})" if log else ""
+        last = f"; last lines of its log:\n{tail}" if tail else ""
+        super().__init__(f"{self.headline} mid-run{where}{last}")
 
 
 def serve(
@@ -190,7 +209,8 @@ class EmbeddedSandbox:
             tempfile.mkstemp(prefix="autofix-sandbox-", suffix=".log")[1]
         )
         with self._log_path.open("w", encoding="utf-8") as log:
-            env = dict(os.environ)
+            # the operator's own AWS settings (a profile, a token) are not the sandbox's
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             if self.propagation_delay > 0:
                 env["AUTOFIX_SANDBOX_PROPAGATION_DELAY"] = str(self.propagation_delay)
             self._proc = subprocess.Popen(
@@ -198,7 +218,7 @@ class EmbeddedSandbox:
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # held open: its end of file tells the server we died
                 text=True,
                 start_new_session=True,  # a Ctrl-C on the terminal goes to us, not the server
             )
@@ -210,6 +230,18 @@ class EmbeddedSandbox:
         self.info = SandboxInfo.from_json(json.loads(line))
         return self.info
 
+    def stopped(self) -> bool:
+        """The server process has exited (while it should be serving)."""
+        return self._proc is not None and self._proc.poll() is not None
+
+    def log_tail(self, lines: int = 10) -> str:
+        try:
+            text = self._log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        kept = [line for line in text.splitlines() if line.strip()]
+        return "\n".join(kept[-lines:])
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -219,6 +251,9 @@ class EmbeddedSandbox:
         proc, self._proc = self._proc, None
         if proc is None:
             return
+        if proc.stdin:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
@@ -243,6 +278,19 @@ def _read_line(stream: IO[str] | None, timeout: float) -> str:
     return result[0].strip() if result else ""
 
 
+def _stop_at_end_of_input(stop: threading.Event, grace: float = 10.0) -> None:
+    """The server dies with its parent: stdin is a pipe only the parent holds open.
+
+    Its end of file comes when the parent closes it or dies, even by SIGKILL.
+    """
+    with contextlib.suppress(OSError):
+        while os.read(0, 4096):  # the raw descriptor: no buffer lock held at shutdown
+            pass
+    stop.set()
+    time.sleep(grace)  # a clean stop takes well under a second; never linger for minutes
+    os._exit(0)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Child-process entry point: print one JSON line when ready, serve until SIGTERM."""
     parser = argparse.ArgumentParser(prog="autofix.sandbox.server")
@@ -255,6 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
 
     def ready(info: SandboxInfo) -> None:
         print(json.dumps(info.to_json()), flush=True)
