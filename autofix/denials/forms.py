@@ -44,7 +44,7 @@ _JAVA_DENIED = re.compile(
 _JAVA_OP_BEFORE = re.compile(r"(?P<op>[a-z]\w{2,80})\(\) on [^\s:]{1,200}: $")
 _CDK_ASSUME = re.compile(r"could not be used to assume '(?P<role>arn:[^'\s]{1,512})'")
 _ADDITIONAL = re.compile(
-    r"[Aa]n additional permission [\"'`]?(?P<svc>[A-Za-z0-9-]{1,64}):"
+    r"dditional permission [\"'`]?(?P<svc>[A-Za-z0-9-]{1,64}):"
     r"(?P<name>[A-Za-z0-9*_-]{1,128})[\"'`]? (?:is|are) required"
 )
 _TO_CALL = re.compile(
@@ -57,9 +57,10 @@ _DENIED_BY = re.compile(
     r"(?:function )?execution role ha(?:s|ve) permissions? to \*{0,2}(?P<op>[A-Z]\w{2,100})"
 )
 _TRAIL_ROW = re.compile(
-    r"\b(?P<svc>[a-z0-9-]{2,40})\.amazonaws\.com\s{1,40}(?P<op>[A-Z]\w{2,100})\s{1,40}"
+    r"\.amazonaws\.com\s{1,40}(?P<op>[A-Z]\w{2,100})\s{1,40}"
     r"(?:Client\.)?(?:UnauthorizedOperation|AccessDenied(?:Exception)?)\b"
 )
+_HOST_BEFORE = re.compile(r"\b(?P<svc>[a-z0-9-]{2,40})$")
 _CREDENTIALS = re.compile(
     r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidAccessKeyId|"
     r"RequestExpired|RequestTimeTooSkewed"
@@ -141,11 +142,17 @@ def _sentences(flat: str, region: str | None) -> Iterator[Found]:
         resolution = resolve_operation(match["op"], (match["host"],), region)
         for denial in _denials(resolution, match["op"], match[0]):
             yield Found(match.start(), denial)
-    for pattern, service in ((_DENIED_BY, "host"), (_TRAIL_ROW, "svc")):
-        for match in pattern.finditer(flat):
-            resolution = resolve_operation(match["op"], (match[service],), region)
-            for denial in _denials(resolution, match["op"], match[0]):
-                yield Found(match.start(), denial)
+    for match in _DENIED_BY.finditer(flat):
+        resolution = resolve_operation(match["op"], (match["host"],), region)
+        for denial in _denials(resolution, match["op"], match[0]):
+            yield Found(match.start(), denial)
+    for match in _TRAIL_ROW.finditer(flat):
+        host = _HOST_BEFORE.search(flat, max(0, match.start() - 40), match.start())
+        if host is None:
+            continue
+        resolution = resolve_operation(match["op"], (host["svc"],), region)
+        for denial in _denials(resolution, match["op"], match[0]):
+            yield Found(host.start(), denial)
 
 
 def other_forms(flat: str, region: str | None) -> list[Found]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from autofix.denials.actions import parse_action
@@ -44,7 +43,8 @@ _LINE_PREFIX = re.compile(
     r"|\d{1,4}\.(?=\s)"
     r")"
 )
-_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_SPACES = re.compile("  +")
+_BLANKS = str.maketrans("\t\f\v\u00a0", "    ")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 # A stray space inside an ARN: before the `:` that starts its resource, or right after it.
 _ARN_GAP = re.compile(
@@ -54,7 +54,7 @@ _ARN_GAP = re.compile(
 _CONTINUES_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/:._-*=@,)]}>")
 _OPENS_TOKEN = frozenset(":/-_=.@<[{(")
 WRAP_WIDTHS = frozenset({80, 120})
-BLOCK_LINES = 4096
+BLOCK_CHARS = 1 << 18
 
 
 def strip_ansi(text: str) -> str:
@@ -130,21 +130,14 @@ def _clean(raw: str) -> str:
     return strip_markup(strip_ansi(unescape(raw)))
 
 
-def _line(raw: str) -> Line:
-    stripped = strip_prefix(raw)
-    text = repair_arns(stripped.strip())
-    prefixed = bool(stripped) and raw.lstrip(" \t")[:1] != stripped[:1]
-    return Line(text, len(raw), raw[:1].isspace(), raw[-1:].isspace(), prefixed)
-
-
-def _wrap_widths(lines: list[Line]) -> set[int]:
+def _wrap_widths_from(counts: Counter[int]) -> set[int]:
     """Widths at which this text was cut by a terminal rather than wrapped at words.
 
-    A terminal cut leaves most long lines exactly at the width; word wrapping leaves
-    them a little short of it. A width counts when lines of exactly that width are at
-    least as many as lines up to 15 columns shorter.
+    `counts` holds how many lines (40 columns or wider) have each width. A terminal cut
+    leaves most long lines exactly at the width; word wrapping leaves them a little short
+    of it. A width counts when lines of exactly that width are at least as many as lines
+    up to 15 columns shorter.
     """
-    counts = Counter(line.width for line in lines if line.width >= 40 and line.cut is None)
     candidates = set(WRAP_WIDTHS)
     if counts:
         widest, count = max(counts.items())
@@ -196,90 +189,166 @@ def _completes_token(before: str, after: str) -> bool:
     return _known_word(word) and not (_known_word(left[0]) or _known_word(right[0]))
 
 
+def _evidence(before: str, after: str) -> bool:
+    return (
+        after[0] in _CONTINUES_TOKEN
+        or before[-1] in _OPENS_TOKEN
+        or _completes_token(before, after)
+    )
+
+
 def cut_mid_token(previous: Line, line: Line, width: int | None) -> bool:
     """Join without a space: `previous` fills a cut width exactly and the evidence agrees.
 
     Evidence: the next line does not open a new log record, and it continues a token
     (lower case, a digit or token punctuation), or `previous` ends on a token opener,
-    or the join finishes an ARN or a known action that is unfinished without it.
+    or the join finishes an ARN, a quote, a path or a known name (`_completes_token`).
     """
     if width is None or previous.width != width or line.prefixed:
         return False
     if previous.trailing_space or line.leading_space or not line.text or not previous.text:
         return False
-    return (
-        line.text[0] in _CONTINUES_TOKEN
-        or previous.text[-1] in _OPENS_TOKEN
-        or _completes_token(previous.text, line.text)
-    )
+    return _evidence(previous.text, line.text)
+
+
+_CONTROL = str.maketrans("", "", "\x01\x02")
+_GLUE, _EMPTY = "\x01", "\x02"
+# Prefixes are cut after each newline (a pattern that starts with a literal is fast).
+_BLOCK_PREFIX = re.compile(
+    "\n(?:" + _LINE_PREFIX.pattern[len("^(?:") : -1].replace(r"(?=\s", r"(?=[^\S\n]") + ")+"
+)
+
+
+def _prefixed(raw: str, text: str) -> bool:
+    return bool(text) and raw.lstrip(" \t")[:1] != text[:1]
 
 
 class Normaliser:
-    """Streams raw text into parseable text, one bounded block of lines at a time."""
+    """Streams raw text into parseable text, one bounded block of lines at a time.
 
-    def __init__(self, block_lines: int = BLOCK_LINES) -> None:
-        self._block_lines = block_lines
-        self._block: list[Line] = []
-        self._pending = ""
-        self._previous: Line | None = None
+    Each block is cleaned with whole-block regular expressions; only the few lines that
+    sit at a cut width (or end in a hyphen) are looked at one by one. The last line of a
+    block is held back, since how it joins the next line is decided with the next block.
+    """
+
+    def __init__(self, block_chars: int = BLOCK_CHARS) -> None:
+        self._block_chars = block_chars
+        self._raw: list[str] = []
+        self._size = 0
+        self._carry: tuple[str, int, str, int | None] | None = None
         self._table = TableReader()
 
     def feed(self, text: str) -> str:
         """Take more raw text; return the parseable text of every finished block."""
-        text = self._pending + text
-        parts = _NEWLINES.split(text)
-        self._pending = parts.pop()
-        if self._pending.endswith("\r"):
-            self._pending = self._pending[:-1]
-            parts.append("")
-        return "".join(self._add(parts))
+        self._raw.append(text)
+        self._size += len(text)
+        if self._size < self._block_chars:
+            return ""
+        joined = "".join(self._raw)
+        end = joined.rfind("\n") + 1
+        if end == 0 and len(joined) < 4 * self._block_chars:
+            self._raw = [joined]
+            return ""
+        end = end or len(joined)
+        self._raw, self._size = [joined[end:]], len(joined) - end
+        return self._block(joined[:end], final=False)
 
     def close(self) -> str:
         """The parseable text of whatever is still held."""
-        pending, self._pending = self._pending, ""
-        return "".join([*self._add([pending] if pending else []), *self._flush()])
+        joined, self._raw, self._size = "".join(self._raw), [], 0
+        return self._block(joined, final=True)
 
-    def _add(self, raw_lines: list[str]) -> Iterator[str]:
-        for raw in raw_lines:
-            for piece in _NEWLINES.split(_clean(raw)):
-                cell = self._table.read(piece)
-                if cell is None:
-                    self._block.append(_line(piece))
-                else:
-                    text, width, cut = cell
-                    self._block.append(Line(repair_arns(text), width, cut=cut))
-            if len(self._block) >= self._block_lines:
-                yield from self._flush()
+    def _block(self, text: str, final: bool) -> str:
+        cleaned = _clean(text.translate(_CONTROL)).replace("\r\n", "\n").replace("\r", "\n")
+        raws = cleaned.split("\n")
+        if text.endswith(("\n", "\r")):
+            raws.pop()
+        texts = _BLOCK_PREFIX.sub("\n", "\n" + "\n".join(raws))[1:].split("\n")
+        texts = repair_arns("\n".join(t.rstrip(" \t|│").strip() for t in texts)).split("\n")
+        widths = [len(raw) for raw in raws]
+        cuts: list[int | None] | None = None
+        if self._table.active or "ResourceStatusReason" in cleaned:
+            cuts = self._cells(raws, texts, widths)
+        if self._carry is not None:
+            text0, width0, raw0, cut0 = self._carry
+            texts.insert(0, text0)
+            widths.insert(0, width0)
+            raws.insert(0, raw0)
+            if cuts is not None or cut0 is not None:
+                cuts = [cut0, *(cuts or [None] * (len(texts) - 1))]
+        if not texts:
+            return ""
+        self._glue(texts, widths, raws, cuts)
+        if final:
+            self._carry = None
+            keep = 0
+        else:
+            self._carry = (texts[-1], widths[-1], raws[-1], cuts[-1] if cuts else None)
+            keep = len(texts[-1])
+        out = "\n".join(t or _EMPTY for t in texts)
+        out = out[: len(out) - keep] if keep else out
+        if not final and not texts[-1]:
+            out = out[: len(out) - 1]
+        out = out.replace(_GLUE + "\n", "").replace(_GLUE, "")
+        if _EMPTY in out:
+            out = out.replace(_EMPTY + "\n", _EMPTY).replace("\n" + _EMPTY, _EMPTY)
+            while _EMPTY + _EMPTY in out:
+                out = out.replace(_EMPTY + _EMPTY, _EMPTY)
+        return out.replace("\n", " ").replace(_EMPTY, "\n")
 
-    def _flush(self) -> Iterator[str]:
-        block, self._block = self._block, []
-        widths = _wrap_widths(block)
-        previous = self._previous
-        for line in block:
-            if not line.text:
-                if previous is not None:
-                    yield "\n"
-                previous = None
+    def _cells(self, raws: list[str], texts: list[str], widths: list[int]) -> list[int | None]:
+        cuts: list[int | None] = []
+        for index, raw in enumerate(raws):
+            cell = self._table.read(raw)
+            if cell is None:
+                cuts.append(None)
                 continue
-            if previous is not None:
-                width = previous.cut if previous.cut is not None else previous.width
-                mid_token = cut_mid_token(
-                    previous, line, width if previous.cut or width in widths else None
-                )
-                hyphen = previous.text.endswith("-") and line.text[:1].isalnum()
-                if not (mid_token or hyphen):
-                    yield " "
-            yield line.text
-            previous = line
-        self._previous = previous
+            texts[index], widths[index], cut = repair_arns(cell[0]), cell[1], cell[2]
+            raws[index] = cell[0]
+            cuts.append(cut)
+        return cuts
+
+    @staticmethod
+    def _glue(
+        texts: list[str], widths: list[int], raws: list[str], cuts: list[int | None] | None
+    ) -> None:
+        """Mark (with `_GLUE`) each line that joins the next without a space."""
+        counts = Counter(w for i, w in enumerate(widths) if w >= 40 and not (cuts and cuts[i]))
+        wrap = _wrap_widths_from(counts)
+        last = len(texts) - 1
+        candidates = {i for i, w in enumerate(widths) if w in wrap and i < last}
+        if cuts:
+            candidates.update(i for i, cut in enumerate(cuts) if cut and i < last)
+        if "-\n" in "\n".join(texts):
+            candidates.update(i for i, t in enumerate(texts) if t.endswith("-") and i < last)
+        for index in sorted(candidates):
+            text, following = texts[index], texts[index + 1]
+            if not text or not following:
+                continue
+            if text[-1] == "-" and following[0].isalnum():
+                texts[index] = text + _GLUE
+                continue
+            cut = cuts[index] if cuts else None
+            if (cut or widths[index]) != widths[index] or (
+                cut is None and widths[index] not in wrap
+            ):
+                continue
+            raw, next_raw = raws[index], raws[index + 1]
+            table = cut is not None
+            if not table and (raw[-1:].isspace() or next_raw[:1].isspace()):
+                continue
+            if not table and _prefixed(next_raw, following):
+                continue
+            if _evidence(text, following):
+                texts[index] = text + _GLUE
 
 
 def normalise(text: str) -> str:
     """One parseable string: paragraphs on their own lines, wrapped lines joined."""
     normaliser = Normaliser()
-    return _SPACES.sub(" ", normaliser.feed(text) + normaliser.close())
+    return squeeze_spaces(normaliser.feed(text) + normaliser.close())
 
 
 def squeeze_spaces(text: str) -> str:
     """Collapse runs of blanks to one space (the last step of `normalise`)."""
-    return _SPACES.sub(" ", text)
+    return _SPACES.sub(" ", text.translate(_BLANKS))

@@ -26,10 +26,11 @@ from autofix.denials.model import Denial, DenyKind
 from autofix.denials.operations import Resolution, resolve_method, resolve_operation
 
 _WINDOW = 3000
+_IS = re.compile(r"[Ii]s $")
 _LOOK_BACK = 700
 
 _NOT_AUTHORIZED = re.compile(
-    r"(?:[Ii]s )?[Nn]ot authorized to perform ?:? ?[\"'`]?"
+    r"[Nn]ot authorized to perform ?:? ?[\"'`]?"
     r"(?P<svc>[A-Za-z0-9-]{1,64}) ?: ?(?P<name>[A-Za-z0-9*_-]{1,128})"
 )
 _ARN_CHAR = r"(?:<[\w -]{1,40}>|[^\s\"'`|])"  # a placeholder like `<account id>` may hold spaces
@@ -180,8 +181,23 @@ def scan(flat: str, region: str | None) -> list[Found]:
     return found
 
 
+_GENERIC_WORDS = ("Access", "Unauthorized", "You are not authorized", "AuthorizationError")
+_NOT_PERMISSION_WORDS = (
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+    "RequestExpired",
+    "security token included",
+    "RequestTimeTooSkewed",
+    "AuthFailure",
+)
+
+
 def generic_denial(flat: str) -> Found | None:
     """A bare `Access Denied` with nothing more: one denial without an action."""
+    if not any(word in flat for word in _GENERIC_WORDS):
+        return None
     generic = _GENERIC.search(flat)
     if generic is None:
         return None
@@ -190,6 +206,8 @@ def generic_denial(flat: str) -> Found | None:
 
 def not_permission(flat: str) -> bool:
     """Whether the text shows a credential or signature failure (not a permission one)."""
+    if not any(word in flat for word in _NOT_PERMISSION_WORDS):
+        return False
     return _NOT_PERMISSION.search(flat) is not None
 
 
@@ -321,7 +339,7 @@ def _sentence_action(
 def _sentence_denial(
     flat: str, match: re.Match[str], frame: _Frame | None, region: str | None
 ) -> Denial:
-    before = flat[max(0, match.start() - _LOOK_BACK) : match.start()]
+    before = _IS.sub("", flat[max(0, match.start() - _LOOK_BACK) : match.start()])
     principal_match = _PRINCIPAL_BEFORE.search(before)
     principal = _clean_arn(principal_match["arn"]) if principal_match else None
     action, operation, mapped_resource = _sentence_action(match["svc"], match["name"], region)

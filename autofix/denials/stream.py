@@ -15,6 +15,7 @@ from autofix.denials.normalise import Normaliser, squeeze_spaces
 from autofix.denials.scan import first_region, generic_denial, not_permission, scan
 
 CHUNK = 1 << 18
+RAW_BATCH = 1 << 16
 MARGIN = 8000
 
 
@@ -31,13 +32,21 @@ class DenialStream:
         self._unique: dict[tuple[str | None, str | None, str | None], Denial] = {}
         self._generic: Found | None = None
         self._credentials = False
+        self._raw: list[str] = []
+        self._raw_size = 0
 
     def feed(self, text: str) -> None:
-        """Take more of the output."""
-        self._push(self._normaliser.feed(text))
+        """Take more of the output (a line, or any piece of it)."""
+        self._raw.append(text)
+        self._raw_size += len(text)
+        if self._raw_size >= RAW_BATCH:
+            raw, self._raw, self._raw_size = "".join(self._raw), [], 0
+            self._push(self._normaliser.feed(raw))
 
     def close(self) -> list[Denial]:
         """Every denial read, in order of appearance (a bare `Access Denied` last resort)."""
+        raw, self._raw, self._raw_size = "".join(self._raw), [], 0
+        self._push(self._normaliser.feed(raw))
         self._push(self._normaliser.close())
         self._read(final=True)
         if not self._unique and self._generic is not None and not self._credentials:
@@ -56,10 +65,12 @@ class DenialStream:
         text = squeeze_spaces("".join(self._buffer))
         start = self._accepted - self._offset
         end = len(text) if final else len(text) - MARGIN
-        if self._region is None:
-            self._region = first_region(text)
         self._credentials = self._credentials or not_permission(text)
-        for item in scan(text, self._region):
+        found = scan(text, self._region)
+        if found and self._region is None:  # the region is only a hint for resolving
+            self._region = first_region(text)
+            found = scan(text, self._region) if self._region else found
+        for item in found:
             if start <= item.position < end:
                 self._unique.setdefault(item.denial.key, item.denial)
         if self._generic is None:

@@ -25,6 +25,11 @@ class TableReader:
         self._width: int | None = None
         self._rows = 0
 
+    @property
+    def active(self) -> bool:
+        """Whether a table header was seen and the table has not ended."""
+        return self._column is not None
+
     def read(self, line: str) -> tuple[str, int, int | None] | None:
         """(cell text, its width, the column width) for a table line; None otherwise."""
         body = _body(line)
