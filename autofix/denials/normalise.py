@@ -1,8 +1,9 @@
 """Make error text parseable: drop colour codes, escapes, markup and log prefixes; unwrap lines.
 
 The result keeps paragraph breaks (blank lines) as newlines and joins every other line
-break: with no space where a line was cut at a terminal width or after a hyphen (a
-word or ARN split in two), with one space otherwise. Every step is a linear scan.
+break: with no space where the evidence says a terminal or a table cut a token in two,
+with one space otherwise. `Normaliser` does this as a stream, one bounded block of lines
+at a time, so memory stays bounded and time linear in the size of the input.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+
+from autofix.denials.actions import parse_action
+from autofix.denials.operations import operation_known
+from autofix.denials.table import TableReader
 
 _ANSI = re.compile(
     r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]"
@@ -38,13 +43,27 @@ _LINE_PREFIX = re.compile(
     r"|\d{1,4}\.(?=\s)"
     r")"
 )
-_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
+_SPACES = re.compile("  +")
+_BLANKS = str.maketrans("\t\f\v\u00a0", "    ")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+# A stray space inside an ARN: before the `:` that starts its resource, or right after it.
+_ARN_GAP = re.compile(
+    r"(\barn:[\w-]{1,20}:[\w-]{0,40}:[\w-]{0,30}:[^\s:\"'`]{1,64}) (?=:[^\s:])"
+    r"|(\barn:[\w-]{1,20}:[\w-]{1,40}:[\w-]{0,30}:[^\s:\"'`]{0,64}:) (?=[\w*<{])"
+)
+_CONTINUES_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/:._-*=@,)]}>")
+_OPENS_TOKEN = frozenset(":/-_=.@<[{(")
 WRAP_WIDTHS = frozenset({80, 120})
+BLOCK_CHARS = 1 << 18
 
 
 def strip_ansi(text: str) -> str:
     """Remove terminal colour and cursor codes (also when the ESC byte was lost)."""
-    return _BARE_SGR.sub("", _ANSI.sub("", text))
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "m" in text and "[" in text:
+        text = _BARE_SGR.sub("", text)
+    return text
 
 
 def unescape(text: str) -> str:
@@ -84,35 +103,41 @@ def strip_prefix(line: str) -> str:
     return line.rstrip(" \t|│")
 
 
+def repair_arns(text: str) -> str:
+    """`arn:aws:iam::1 :user/x` -> `arn:aws:iam::1:user/x` (a space no ARN can hold)."""
+    if "arn:" not in text:
+        return text
+    return _ARN_GAP.sub(lambda m: m[1] or m[2], text)
+
+
 @dataclass(frozen=True)
 class Line:
-    """One cleaned line, its raw width and whether raw whitespace bordered it."""
+    """One cleaned line and the evidence about how it was cut.
+
+    `width` is the raw width (or the table cell's width), `cut` the column width of the
+    table cell it belongs to, `prefixed` whether a log prefix opened it (a new record).
+    """
 
     text: str
     width: int
-    leading_space: bool
-    trailing_space: bool
+    leading_space: bool = False
+    trailing_space: bool = False
+    prefixed: bool = False
+    cut: int | None = None
 
 
-def clean_lines(text: str) -> list[Line]:
-    """Lines without escapes, colour, markup and prefixes."""
-    text = strip_ansi(unescape(text))
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = strip_markup(text)
-    return [
-        Line(strip_prefix(raw).strip(), len(raw), raw[:1].isspace(), raw[-1:].isspace())
-        for raw in text.split("\n")
-    ]
+def _clean(raw: str) -> str:
+    return strip_markup(strip_ansi(unescape(raw)))
 
 
-def _wrap_widths(lines: list[Line]) -> set[int]:
+def _wrap_widths_from(counts: Counter[int]) -> set[int]:
     """Widths at which this text was cut by a terminal rather than wrapped at words.
 
-    A terminal cut leaves most long lines exactly at the width; word wrapping leaves
-    them a little short of it. A width counts when lines of exactly that width are at
-    least as many as lines up to 15 columns shorter.
+    `counts` holds how many lines (40 columns or wider) have each width. A terminal cut
+    leaves most long lines exactly at the width; word wrapping leaves them a little short
+    of it. A width counts when lines of exactly that width are at least as many as lines
+    up to 15 columns shorter.
     """
-    counts = Counter(line.width for line in lines if line.width >= 40)
     candidates = set(WRAP_WIDTHS)
     if counts:
         widest, count = max(counts.items())
@@ -126,27 +151,204 @@ def _wrap_widths(lines: list[Line]) -> set[int]:
     }
 
 
+_WORD_END = re.compile(r"[A-Za-z0-9]+$")
+_WORD_START = re.compile(r"^[A-Za-z0-9]+")
+_ERROR_CODES = frozenset({"accessdenied", "accessdeniedexception", "unauthorizedoperation"})
+_QUOTES = "'\"`"
+
+
+def _known_word(word: str) -> bool:
+    return word.lower() in _ERROR_CODES or operation_known(word)
+
+
+def _completes_token(before: str, after: str) -> bool:
+    """Whether joining the halves finishes a token that is unfinished or wrong on its own.
+
+    An ARN with fewer than five colons, a quote opened in the last token and closed in
+    the next, a path or ARN continued by a path, a dotted name (`...model.AmazonS3`), or a
+    join that spells a known action, API operation or error code neither half spells.
+    """
+    head = before.rsplit(" ", 1)[-1]
+    tail = after.split(" ", 1)[0]
+    if head.startswith("arn:") and head.count(":") < 5:
+        return True
+    for quote in _QUOTES:
+        if head.count(quote) % 2 == 1 and quote in tail:
+            return True
+    if ("/" in tail or ":" in tail) and ("/" in head or ":" in head):
+        return True
+    if head.count(".") >= 2 and " " not in head and tail[:1].isalpha():
+        return True
+    joined, alone = parse_action(head + tail), parse_action(head)
+    if joined is not None and joined.known and (alone is None or not alone.known):
+        return True
+    left, right = _WORD_END.search(head), _WORD_START.match(tail)
+    if left is None or right is None:
+        return False
+    word = left[0] + right[0]
+    return _known_word(word) and not (_known_word(left[0]) or _known_word(right[0]))
+
+
+def _evidence(before: str, after: str) -> bool:
+    return (
+        after[0] in _CONTINUES_TOKEN
+        or before[-1] in _OPENS_TOKEN
+        or _completes_token(before, after)
+    )
+
+
+def cut_mid_token(previous: Line, line: Line, width: int | None) -> bool:
+    """Join without a space: `previous` fills a cut width exactly and the evidence agrees.
+
+    Evidence: the next line does not open a new log record, and it continues a token
+    (lower case, a digit or token punctuation), or `previous` ends on a token opener,
+    or the join finishes an ARN, a quote, a path or a known name (`_completes_token`).
+    """
+    if width is None or previous.width != width or line.prefixed:
+        return False
+    if previous.trailing_space or line.leading_space or not line.text or not previous.text:
+        return False
+    return _evidence(previous.text, line.text)
+
+
+_CONTROL = str.maketrans("", "", "\x01\x02")
+_GLUE, _EMPTY = "\x01", "\x02"
+# Prefixes are cut after each newline (a pattern that starts with a literal is fast).
+_BLOCK_PREFIX = re.compile(
+    "\n(?:" + _LINE_PREFIX.pattern[len("^(?:") : -1].replace(r"(?=\s", r"(?=[^\S\n]") + ")+"
+)
+
+
+def _prefixed(raw: str, text: str) -> bool:
+    return bool(text) and raw.lstrip(" \t")[:1] != text[:1]
+
+
+class Normaliser:
+    """Streams raw text into parseable text, one bounded block of lines at a time.
+
+    Each block is cleaned with whole-block regular expressions; only the few lines that
+    sit at a cut width (or end in a hyphen) are looked at one by one. The last line of a
+    block is held back, since how it joins the next line is decided with the next block.
+    """
+
+    def __init__(self, block_chars: int = BLOCK_CHARS) -> None:
+        self._block_chars = block_chars
+        self._raw: list[str] = []
+        self._size = 0
+        self._carry: tuple[str, int, str, int | None] | None = None
+        self._table = TableReader()
+
+    def feed(self, text: str) -> str:
+        """Take more raw text; return the parseable text of every finished block."""
+        self._raw.append(text)
+        self._size += len(text)
+        if self._size < self._block_chars:
+            return ""
+        joined = "".join(self._raw)
+        end = joined.rfind("\n") + 1
+        if end == 0 and len(joined) < 4 * self._block_chars:
+            self._raw = [joined]
+            return ""
+        end = end or len(joined)
+        self._raw, self._size = [joined[end:]], len(joined) - end
+        return self._block(joined[:end], final=False)
+
+    def close(self) -> str:
+        """The parseable text of whatever is still held."""
+        joined, self._raw, self._size = "".join(self._raw), [], 0
+        return self._block(joined, final=True)
+
+    def _block(self, text: str, final: bool) -> str:
+        cleaned = _clean(text.translate(_CONTROL)).replace("\r\n", "\n").replace("\r", "\n")
+        raws = cleaned.split("\n")
+        if text.endswith(("\n", "\r")):
+            raws.pop()
+        texts = _BLOCK_PREFIX.sub("\n", "\n" + "\n".join(raws))[1:].split("\n")
+        texts = repair_arns("\n".join(t.rstrip(" \t|│").strip() for t in texts)).split("\n")
+        widths = [len(raw) for raw in raws]
+        cuts: list[int | None] | None = None
+        if self._table.active or "ResourceStatusReason" in cleaned:
+            cuts = self._cells(raws, texts, widths)
+        if self._carry is not None:
+            text0, width0, raw0, cut0 = self._carry
+            texts.insert(0, text0)
+            widths.insert(0, width0)
+            raws.insert(0, raw0)
+            if cuts is not None or cut0 is not None:
+                cuts = [cut0, *(cuts or [None] * (len(texts) - 1))]
+        if not texts:
+            return ""
+        self._glue(texts, widths, raws, cuts)
+        if final:
+            self._carry = None
+            keep = 0
+        else:
+            self._carry = (texts[-1], widths[-1], raws[-1], cuts[-1] if cuts else None)
+            keep = len(texts[-1])
+        out = "\n".join(t or _EMPTY for t in texts)
+        out = out[: len(out) - keep] if keep else out
+        if not final and not texts[-1]:
+            out = out[: len(out) - 1]
+        out = out.replace(_GLUE + "\n", "").replace(_GLUE, "")
+        if _EMPTY in out:
+            out = out.replace(_EMPTY + "\n", _EMPTY).replace("\n" + _EMPTY, _EMPTY)
+            while _EMPTY + _EMPTY in out:
+                out = out.replace(_EMPTY + _EMPTY, _EMPTY)
+        return out.replace("\n", " ").replace(_EMPTY, "\n")
+
+    def _cells(self, raws: list[str], texts: list[str], widths: list[int]) -> list[int | None]:
+        cuts: list[int | None] = []
+        for index, raw in enumerate(raws):
+            cell = self._table.read(raw)
+            if cell is None:
+                cuts.append(None)
+                continue
+            texts[index], widths[index], cut = repair_arns(cell[0]), cell[1], cell[2]
+            raws[index] = cell[0]
+            cuts.append(cut)
+        return cuts
+
+    @staticmethod
+    def _glue(
+        texts: list[str], widths: list[int], raws: list[str], cuts: list[int | None] | None
+    ) -> None:
+        """Mark (with `_GLUE`) each line that joins the next without a space."""
+        counts = Counter(w for i, w in enumerate(widths) if w >= 40 and not (cuts and cuts[i]))
+        wrap = _wrap_widths_from(counts)
+        last = len(texts) - 1
+        candidates = {i for i, w in enumerate(widths) if w in wrap and i < last}
+        if cuts:
+            candidates.update(i for i, cut in enumerate(cuts) if cut and i < last)
+        if "-\n" in "\n".join(texts):
+            candidates.update(i for i, t in enumerate(texts) if t.endswith("-") and i < last)
+        for index in sorted(candidates):
+            text, following = texts[index], texts[index + 1]
+            if not text or not following:
+                continue
+            if text[-1] == "-" and following[0].isalnum():
+                texts[index] = text + _GLUE
+                continue
+            cut = cuts[index] if cuts else None
+            if (cut or widths[index]) != widths[index] or (
+                cut is None and widths[index] not in wrap
+            ):
+                continue
+            raw, next_raw = raws[index], raws[index + 1]
+            table = cut is not None
+            if not table and (raw[-1:].isspace() or next_raw[:1].isspace()):
+                continue
+            if not table and _prefixed(next_raw, following):
+                continue
+            if _evidence(text, following):
+                texts[index] = text + _GLUE
+
+
 def normalise(text: str) -> str:
     """One parseable string: paragraphs on their own lines, wrapped lines joined."""
-    lines = clean_lines(text)
-    cut_widths = _wrap_widths(lines)
-    parts: list[str] = []
-    previous: Line | None = None
-    for line in lines:
-        if not line.text:
-            if previous is not None:
-                parts.append("\n")
-            previous = None
-            continue
-        if previous is not None:
-            mid_word = (
-                previous.width in cut_widths
-                and not previous.trailing_space
-                and not line.leading_space
-            )
-            hyphen = previous.text.endswith("-") and line.text[:1].isalnum()
-            if not (mid_word or hyphen):
-                parts.append(" ")
-        parts.append(line.text)
-        previous = line
-    return _SPACES.sub(" ", "".join(parts))
+    normaliser = Normaliser()
+    return squeeze_spaces(normaliser.feed(text) + normaliser.close())
+
+
+def squeeze_spaces(text: str) -> str:
+    """Collapse runs of blanks to one space (the last step of `normalise`)."""
+    return _SPACES.sub(" ", text.translate(_BLANKS))

@@ -211,6 +211,11 @@ def service_for_hint(hint: str) -> str | None:
     return _index().aliases.get(key)
 
 
+def operation_known(name: str) -> bool:
+    """Whether some AWS API has an operation of this name (any case)."""
+    return name.lower() in _index().operations
+
+
 def iam_prefix(service: str) -> str:
     """The IAM prefix of a botocore service (`stepfunctions` -> `states`)."""
     return _index().services[service][0]
@@ -258,6 +263,11 @@ def resolve_operation(
     CloudFormation's `Service:`, an ARN's service, an endpoint host); the first that
     has the operation wins, then the usual deployment services, then a unique match.
     """
+    return _resolve(operation, tuple(hints), region)
+
+
+@lru_cache(maxsize=4096)
+def _resolve(operation: str, hints: tuple[str, ...], region: str | None) -> Resolution | None:
     index = _index()
     name = _strip_date_suffix(operation)
     candidates = index.operations.get(name.lower())
@@ -281,8 +291,8 @@ def operation_candidates(method: str) -> list[str]:
     """Operation names an SDK method name may stand for (`setBucketCrossOriginConfiguration`)."""
     base = method[:1].upper() + method[1:]
     out = [base]
-    for sdk, api in _SDK_VERBS:
-        if method.startswith(sdk) and method[len(sdk) :][:1].isupper():
+    for sdk, api in _SDK_VERBS:  # `setX` and CloudFormation's legacy `SetX` alike
+        if method[: len(sdk)].lower() == sdk and method[len(sdk) :][:1].isupper():
             out.append(api + method[len(sdk) :])
     more: list[str] = []
     for name in out:

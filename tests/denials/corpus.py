@@ -78,3 +78,40 @@ def field_mismatches(expected: list[dict[str, Any]], found: list[Denial]) -> lis
         if "known" in want and match.action_known != want["known"]:
             problems.append(f"{want['action']}.known: {match.action_known}")
     return problems
+
+
+NOT_FIXABLE_KINDS = frozenset(
+    {"explicit-identity", "scp", "boundary", "session", "resource-policy"}
+)
+
+
+def _matched(
+    expected: list[dict[str, Any]], found: list[Denial]
+) -> list[tuple[dict[str, Any], Denial]]:
+    remaining = list(found)
+    pairs: list[tuple[dict[str, Any], Denial]] = []
+    for want in expected:
+        match = next((d for d in remaining if d.action == want["action"]), None)
+        if match is not None:
+            remaining.remove(match)
+            pairs.append((want, match))
+    return pairs
+
+
+def deny_kinds(expected: list[dict[str, Any]], found: list[Denial]) -> tuple[int, int]:
+    """(right, pinned): expected denials that pin a deny kind, and how many were read right.
+
+    A pinned denial the parser missed counts as wrong.
+    """
+    pinned = [e for e in expected if "deny" in e]
+    right = sum(1 for want, got in _matched(pinned, found) if got.deny.value == want["deny"])
+    return right, len(pinned)
+
+
+def fixable_but_denied_explicitly(expected: list[dict[str, Any]], found: list[Denial]) -> list[str]:
+    """Actions the fixture says no identity-policy grant can fix, that the parser calls fixable."""
+    return [
+        str(want["action"])
+        for want, got in _matched(expected, found)
+        if (want.get("deny") in NOT_FIXABLE_KINDS or want.get("deny") == "unknown") and got.fixable
+    ]

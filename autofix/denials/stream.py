@@ -1,0 +1,83 @@
+"""Read denials from text of any size as it arrives, in bounded memory and linear time.
+
+Raw text goes through the streaming `Normaliser`; the normalised text is read in chunks
+of `CHUNK` characters. Each chunk keeps `MARGIN` characters of the one before it, and a
+denial is taken from a chunk only when its evidence starts where the chunk has the full
+margin on both sides, so every message is read once, whole, with all the context the
+readers look at (they look at most a few thousand characters around a match).
+"""
+
+from __future__ import annotations
+
+from autofix.denials.forms import Found
+from autofix.denials.model import Denial
+from autofix.denials.normalise import Normaliser, squeeze_spaces
+from autofix.denials.scan import first_region, generic_denial, not_permission, scan
+
+CHUNK = 1 << 18
+RAW_BATCH = 1 << 16
+MARGIN = 8000
+
+
+class DenialStream:
+    """Feed text (any pieces, any size); `close()` returns every denial, de-duplicated."""
+
+    def __init__(self) -> None:
+        self._normaliser = Normaliser()
+        self._buffer: list[str] = []
+        self._size = 0
+        self._offset = 0  # normalised characters dropped before the buffer
+        self._accepted = 0  # normalised position up to which evidence was read
+        self._region: str | None = None
+        self._unique: dict[tuple[str | None, str | None, str | None], Denial] = {}
+        self._generic: Found | None = None
+        self._credentials = False
+        self._raw: list[str] = []
+        self._raw_size = 0
+
+    def feed(self, text: str) -> None:
+        """Take more of the output (a line, or any piece of it)."""
+        self._raw.append(text)
+        self._raw_size += len(text)
+        if self._raw_size >= RAW_BATCH:
+            raw, self._raw, self._raw_size = "".join(self._raw), [], 0
+            self._push(self._normaliser.feed(raw))
+
+    def close(self) -> list[Denial]:
+        """Every denial read, in order of appearance (a bare `Access Denied` last resort)."""
+        raw, self._raw, self._raw_size = "".join(self._raw), [], 0
+        self._push(self._normaliser.feed(raw))
+        self._push(self._normaliser.close())
+        self._read(final=True)
+        if not self._unique and self._generic is not None and not self._credentials:
+            return [self._generic.denial]
+        return list(self._unique.values())
+
+    def _push(self, flat: str) -> None:
+        if not flat:
+            return
+        self._buffer.append(flat)
+        self._size += len(flat)
+        if self._size >= CHUNK + 2 * MARGIN:
+            self._read(final=False)
+
+    def _read(self, final: bool) -> None:
+        text = squeeze_spaces("".join(self._buffer))
+        start = self._accepted - self._offset
+        end = len(text) if final else len(text) - MARGIN
+        self._credentials = self._credentials or not_permission(text)
+        found = scan(text, self._region)
+        if found and self._region is None:  # the region is only a hint for resolving
+            self._region = first_region(text)
+            found = scan(text, self._region) if self._region else found
+        for item in found:
+            if start <= item.position < end:
+                self._unique.setdefault(item.denial.key, item.denial)
+        if self._generic is None:
+            generic = generic_denial(text[start:end])
+            self._generic = generic
+        keep_from = max(0, end - MARGIN)
+        self._buffer = [text[keep_from:]]
+        self._size = len(text) - keep_from
+        self._offset += keep_from
+        self._accepted = self._offset + (end - keep_from)
