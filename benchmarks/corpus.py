@@ -5,7 +5,7 @@ embedded sandbox), each from a copy in a temporary directory, and prints one row
 service: exit code, attempts per step, wall time, whether the verify replay passed, how
 many resources the run reported unverified, and the reason when it failed.
 
-    python benchmarks/corpus.py [SERVICE ...] [--json FILE]
+    python benchmarks/corpus.py [SERVICE ...] [--json FILE] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("service", nargs="*", help="services to run (default: all)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--keep", type=Path, help="keep each run's policy, ledger and summary here")
     args = parser.parse_args()
     names = args.service or services()
     unknown = sorted(set(names) - set(services()))
@@ -102,6 +103,8 @@ def main() -> None:
     for name in names:
         with tempfile.TemporaryDirectory(prefix=f"corpus-{name}-") as tmp:
             result = measure(name, Path(tmp))
+            if args.keep and (Path(tmp) / f"{name}.out").is_dir():
+                shutil.copytree(Path(tmp) / f"{name}.out", args.keep / name, dirs_exist_ok=True)
         results.append(result)
         print(row(result), flush=True)
         if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from typing import Any
 
 import pytest
 
@@ -58,24 +59,21 @@ def test_baseline_sets_are_the_ones_services_include() -> None:
 
 def test_covers_matches_like_iam() -> None:
     key = KeyAction("apigateway:POST", "arn:aws:apigateway:${Region}::/apis/*/routes", "w", "s")
-    policy = {
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "apigateway:POST",
-                "Resource": "arn:aws:apigateway:eu-west-1::/apis",
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["ApiGateway:P*"],
-                "Resource": ["arn:aws:apigateway:eu-west-1::/apis/*/routes"],
-            },
-        ]
+    apis: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": "apigateway:POST",
+        "Resource": "arn:aws:apigateway:eu-west-1::/apis",
     }
+    routes: dict[str, Any] = {
+        "Effect": "Allow",
+        "Action": ["ApiGateway:P*"],
+        "Resource": ["arn:aws:apigateway:eu-west-1::/apis/*/routes"],
+    }
+    policy = {"Statement": [apis, routes]}
     assert covers(policy, key, "eu-west-1", "111122223333")
     assert not covers(policy, key, "us-east-1", "111122223333")
-    assert not covers({"Statement": policy["Statement"][:1]}, key, "eu-west-1", "111122223333")
-    denied = {"Statement": [{**policy["Statement"][1], "Effect": "Deny"}]}
+    assert not covers({"Statement": [apis]}, key, "eu-west-1", "111122223333")
+    denied = {"Statement": [{**routes, "Effect": "Deny"}]}
     assert not covers(denied, key, "eu-west-1", "111122223333")
     bare = KeyAction("sqs:CreateQueue", None, "w", "s")
     assert covers(
