@@ -74,8 +74,15 @@ def measure(name: str, scratch: Path, timeout: float = 3600) -> dict[str, Any]:
         "verified": summary.get("verified"),
         "unverified": len(summary.get("unverified", [])),
         "reason": summary.get("reason")
-        or next((s.get("reason") for s in steps if not s["ok"]), None),
+        or next((s.get("reason") for s in steps if not s["ok"]), None)
+        or _last_line(proc.stderr),
     }
+
+
+def _last_line(text: str) -> str | None:
+    """The last non-empty line of a run's output (its error when it wrote no summary)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else None
 
 
 def row(result: dict[str, Any]) -> str:
