@@ -3,11 +3,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
+CORPUS := playground/corpus
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test corpus lint bench bench-corpus clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
-	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules
+	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,11 +28,19 @@ $(UPGRADE)/v3/node_modules/.installed: $(UPGRADE)/v3/package-lock.json
 $(UPGRADE)/osls/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../../serverless-demo/node_modules $@
 
+# The corpus's services run the playground's osls too (playground/corpus/package.json).
+$(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
+	ln -sfn ../serverless-demo/node_modules $@
+
 demo: install
 	$(VENV)/bin/autofix run --config $(DEMO)/autofix.toml
 
 test: install
 	$(PY) -m pytest
+
+# Every corpus service, one after another (about a minute or more each).
+corpus: install
+	$(PY) -m pytest tests/corpus -m corpus
 
 lint: install
 	$(PY) -m ruff check autofix tests benchmarks
@@ -40,6 +49,10 @@ lint: install
 bench: install
 	$(PY) benchmarks/attempts.py
 
+bench-corpus: install
+	$(PY) benchmarks/corpus.py
+
 clean:
 	rm -rf $(VENV) $(DEMO)/node_modules $(DEMO)/.autofix $(DEMO)/.serverless
 	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless
+	rm -rf $(CORPUS)/node_modules $(CORPUS)/*/.autofix $(CORPUS)/*/.serverless

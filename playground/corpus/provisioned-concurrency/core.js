@@ -1,0 +1,4 @@
+// Stub handler: the corpus deploys the service; the function body is never run.
+'use strict';
+
+module.exports.handler = async (event) => ({ records: (event.Records || []).length });

@@ -1,0 +1,7 @@
+"""Stub handler: the corpus deploys the service; the function body is never run."""
+
+import json
+
+
+def get(event, context):
+    return {"statusCode": 200, "body": json.dumps({"handler": "get"})}

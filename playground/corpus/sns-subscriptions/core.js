@@ -1,0 +1,8 @@
+// Stub handlers: the corpus deploys the service; the function bodies are never run.
+'use strict';
+
+const count = async (event) => ({ records: (event.Records || []).length });
+
+module.exports.snsMinimal = count;
+module.exports.snsMultipleFilteredLeft = count;
+module.exports.snsMultipleFilteredRight = count;
