@@ -9,7 +9,8 @@ denial) and `enforcement` (wires them into moto's request path), and `cloudforma
 (stack resources created, updated and deleted with the caller's permissions,
 with real events and rollbacks), and `encoded` (EC2's encoded authorization failure
 messages and sts:DecodeAuthorizationMessage), and `names` (generated physical names
-truncated as CloudFormation does; a test-only knob for their random part).
+truncated as CloudFormation does; a test-only knob for their random part), and
+`stack_reads` (listing a stack's resources creates none).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def install(deny_log: Path | None = None) -> None:
         enforcement,
         names,
         signing,
+        stack_reads,
     )
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
 
@@ -39,3 +41,4 @@ def install(deny_log: Path | None = None) -> None:
     cloudformation.install()
     cloudformation_engine.install_change_sets_and_recovery()  # transforms, ContinueUpdateRollback
     names.install()  # generated names as CloudFormation builds them
+    stack_reads.install()  # reading a stack's resources creates none
