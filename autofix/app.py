@@ -22,13 +22,12 @@ from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
-from autofix.denials.model import Denial
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester
 from autofix.ledger import Events, Ledger
-from autofix.loop import Harvest, LoopSettings, OutputFiles, RepairLoop
+from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
 from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.guard import check_document, never_granted_in
@@ -36,7 +35,6 @@ from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode
 from autofix.project import service_names_of, stages_of
 from autofix.prune import PruneResult, prune
-from autofix.runner import StepResult
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox, SandboxStopped
 
@@ -177,18 +175,6 @@ def stack_recoverer(
     return recover_touched
 
 
-def recording_names(harvest: Harvest, names: StackNames, named: tuple[str, ...] = ()) -> Harvest:
-    """`harvest`, then the operator records the generated names of the stacks touched."""
-
-    def harvest_and_record(step: Step, result: StepResult, since: float) -> list[Denial]:
-        found = harvest(step, result, since)
-        stacks = tuple(dict.fromkeys((*named, *step.stacks)))
-        names.refresh(datetime.fromtimestamp(since, tz=UTC), stacks)
-        return found
-
-    return harvest_and_record
-
-
 def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     """Carry the configured steps from the start policy to success (or say why not).
 
@@ -267,7 +253,7 @@ def _run_claimed(
                 endpoint=operator.endpoint,
                 region=operator.region,
             )
-            names = StackNames(operator.client("cloudformation"))
+            names = StackNames(operator.client("cloudformation"))  # generated names seen
             loop = RepairLoop(
                 steps,
                 deployer,
@@ -276,20 +262,17 @@ def _run_claimed(
                 events,
                 files,
                 dict(os.environ),
-                harvest=recording_names(
-                    Harvester(
-                        operator,
-                        config.harvest.stacks,
-                        _account_log(
-                            operator,
-                            [deployer, *roles],
-                            deny_log,
-                            config.harvest.cloudtrail_wait_seconds,
-                            events,
-                        ),
-                    ),
-                    names,
+                harvest=Harvester(
+                    operator,
                     config.harvest.stacks,
+                    _account_log(
+                        operator,
+                        [deployer, *roles],
+                        deny_log,
+                        config.harvest.cloudtrail_wait_seconds,
+                        events,
+                    ),
+                    names=names,
                 ),
                 recover=stack_recoverer(operator, config.harvest.stacks),
                 on_line=console.line,

@@ -6,7 +6,6 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +106,8 @@ def check_policy(
     deployer.ensure()
     deployer.apply(policy)
     deployer.wait_until_effective(policy, 0.0 if operator.is_local else 10.0)
-    harvest = Harvester(operator, account_log=account_log)
     names = StackNames(operator.client("cloudformation"))
+    harvest = Harvester(operator, account_log=account_log, names=names)
     results: list[StepCheck] = []
     patch = PolicyDocument()
     env_base = dict(environ if environ is not None else os.environ)
@@ -128,7 +127,7 @@ def check_policy(
                 of=len(config.steps),
                 command=step.run,
             )
-            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx, names)
+            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx)
             patch = patch.with_grants(g for g in grants if not policy.has(g))
             results.append(checked)
             events.emit(
@@ -160,7 +159,6 @@ def _check_step(
     harvest: Harvester,
     env_base: dict[str, str],
     ctx: ScopeContext,
-    names: StackNames | None = None,
 ) -> tuple[StepCheck, list[Grant]]:
     creds = deployer.credentials().env()
     creds["AWS_REGION"] = creds["AWS_DEFAULT_REGION"] = operator.region
@@ -169,9 +167,8 @@ def _check_step(
     started = time.time()
     result = run_step(step, step_environment(env_base, creds, step))
     denials = [d for d in harvest(step, result, started) if deployer.matches(d.principal)]
-    if names is not None:  # the stacks say which parts of their names are generated
-        since = datetime.fromtimestamp(started, UTC)
-        ctx = replace(ctx, generated=names.refresh(since, step.stacks))
+    if harvest.names is not None:  # the stacks say which parts of their names are generated
+        ctx = replace(ctx, generated=harvest.names.snapshot())
     scoped = grants_for(denials, ctx)
     missing = tuple(_missing(d, scoped) for d in denials)
     grants = [g.grant for g in scoped]

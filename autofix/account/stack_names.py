@@ -59,7 +59,8 @@ class StackNames:
                 found = self._read_stack(stack)
             except (ClientError, BotoCoreError):
                 continue
-            self._read.add(key)
+            if not stack.status.endswith("_IN_PROGRESS"):  # settled: no need to read again
+                self._read.add(key)
             self._known = self._known.merged(found)
             for name in found.names:
                 if name.resource_type == NESTED_STACK:
@@ -82,12 +83,16 @@ class StackNames:
         )
 
     def _template(self, stack: StackRef) -> dict[str, tuple[str, bool | None]] | None:
-        try:
-            body = self._cfn.get_template(StackName=stack.stack_id)["TemplateBody"]
-        except (ClientError, BotoCoreError, KeyError):
-            return None
-        document = parse_template(body)
-        return dict(template_names(document)) if document is not None else None
+        """The template after transforms (SAM functions), else as submitted; None: unreadable."""
+        for stage in ("Processed", "Original"):
+            try:
+                body = self._cfn.get_template(StackName=stack.stack_id, TemplateStage=stage)
+            except (ClientError, BotoCoreError):
+                continue
+            document = parse_template(body.get("TemplateBody"))
+            if document is not None:
+                return dict(template_names(document))
+        return None
 
 
 class _TemplateLoader(yaml.SafeLoader):  # type: ignore[misc]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from autofix.account.session import Operator
+from autofix.account.stack_names import StackNames
 from autofix.account.stacks import stacks_touched
 from autofix.config import Step
 from autofix.denials.model import Denial
@@ -51,8 +52,10 @@ class Harvester:
         operator: Operator,
         stack_names: tuple[str, ...] = (),
         account_log: AccountLog | None = None,
+        names: StackNames | None = None,
     ) -> None:
         self.operator = operator
+        self.names = names  # records the generated names of the stacks each attempt touched
         self.stack_names = stack_names
         self.account_log = account_log
         self._cfn = operator.client("cloudformation")
@@ -63,6 +66,8 @@ class Harvester:
         output = from_output(result)
         names = tuple(dict.fromkeys((*self.stack_names, *step.stacks)))
         stacks = stacks_touched(self._cfn, since, names)
+        if self.names is not None:
+            self.names.record(stacks)
         events = from_stack_events(self._cfn, stacks, since, self._seen_events)
         decoded = decode_all(self.operator, [*output, *events])
         found = merge(

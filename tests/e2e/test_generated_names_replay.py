@@ -47,9 +47,7 @@ def test_letters_only_bucket_suffix_is_generalised_and_replays(tmp_path: Path) -
         timeout = 300
         """,
     )
-    result = run_autofix(
-        "run", "--config", str(config), timeout=900, env={SUFFIX_ENV: "letters"}
-    )
+    result = run_autofix("run", "--config", str(config), timeout=900, env={SUFFIX_ENV: "letters"})
     out = tmp_path / ".autofix"
     assert result.exit_code == 0, result.output[-3000:]
     # the run's own bucket had a letters-only suffix ...
@@ -74,9 +72,7 @@ def test_letters_only_bucket_suffix_is_generalised_and_replays(tmp_path: Path) -
         "arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*/serverless/svc/dev/artifact.zip"
         in resources
     )
-    grant = next(
-        e for e in events if e["event"] == "grant_added" and e["action"] == "s3:PutObject"
-    )
+    grant = next(e for e in events if e["event"] == "grant_added" and e["action"] == "s3:PutObject")
     assert "ServerlessDeploymentBucket (AWS::S3::Bucket) of stack svc-dev" in grant["note"]
     # and the policy replays in a fresh sandbox, whose bucket has another suffix
     assert read_json(out / "summary.json")["verified"] is True

@@ -9,8 +9,9 @@ denial) and `enforcement` (wires them into moto's request path), and `cloudforma
 (stack resources created, updated and deleted with the caller's permissions,
 with real events and rollbacks; `cloudformation.PATCHES` lists every patch),
 `encoded` (EC2's encoded authorization failure messages and
-sts:DecodeAuthorizationMessage), and `names` (generated physical names truncated as
-CloudFormation does; a test-only knob for their random part).
+sts:DecodeAuthorizationMessage), `names` (generated physical names truncated as
+CloudFormation does; a test-only knob for their random part), and `stack_reads`
+(listing a stack's resources creates none).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def install(deny_log: Path | None = None) -> None:
         enforcement,
         names,
         signing,
+        stack_reads,
         unverified_log,
     )
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
@@ -40,3 +42,4 @@ def install(deny_log: Path | None = None) -> None:
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
     names.install()  # generated names as CloudFormation builds them
+    stack_reads.install()  # reading a stack's resources creates none
