@@ -52,7 +52,7 @@ _ARN_GAP = re.compile(
     r"|(\barn:[\w-]{1,20}:[\w-]{1,40}:[\w-]{0,30}:[^\s:\"'`]{0,64}:) (?=[\w*<{])"
 )
 _CONTINUES_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/:._-*=@,)]}>")
-_OPENS_TOKEN = frozenset(":/-_=.@<[{(")
+_OPENS_TOKEN = frozenset(":/-_=@<[{(")
 WRAP_WIDTHS = frozenset({80, 120})
 BLOCK_CHARS = 1 << 18
 
