@@ -1,23 +1,41 @@
-"""Run one deploy step with `sh`: deployer environment, live output, capture, timeout."""
+"""Run one deploy step with `sh`: deployer environment, live output, capture, timeout.
+
+Output is not kept whole: each stream keeps a bounded tail (`TAIL_CHARS`) and feeds every
+line, as it is printed, to a reader (by default the streaming denial reader), so a step
+that prints hundreds of megabytes is read in bounded memory and within its timeout.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import sh
 
 from autofix import reaper
 from autofix.config import Step
+from autofix.denials.stream import DenialStream
 from autofix.endpoints import GLOBAL, endpoint_environment
 
 COMMAND_NOT_FOUND = 127
 LineSink = Callable[[str, str], None]
 """Receives (stream name, line) as the step prints it: `stdout` or `stderr`."""
+TAIL_CHARS = 2_000_000
+
+
+class OutputReader(Protocol):
+    """Reads one stream of a step's output, line by line, while the step runs."""
+
+    def feed(self, text: str) -> None: ...
+
+
+ReaderFactory = Callable[[], OutputReader]
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,9 @@ class StepResult:
     stderr: str
     duration: float
     timed_out: bool = False
+    readers: Mapping[str, OutputReader] = field(default_factory=dict, compare=False, repr=False)
+    dropped: int = 0
+    """Characters printed before the kept tails (`stdout`, `stderr` hold only the tails)."""
 
     @property
     def ok(self) -> bool:
@@ -72,18 +93,40 @@ def step_environment(
     return env
 
 
-def run_step(step: Step, env: Mapping[str, str], on_line: LineSink | None = None) -> StepResult:
-    """Run `step.run` in bash, streaming each line to `on_line` while capturing both streams."""
-    out: list[str] = []
-    err: list[str] = []
+class _Capture:
+    """One stream: a bounded tail of its lines, and a reader fed every line."""
 
-    def sink(name: str, store: list[str]) -> Callable[[str], None]:
-        def receive(line: str) -> None:
-            store.append(line)
-            if on_line is not None:
-                on_line(name, line.rstrip("\n"))
+    def __init__(self, name: str, reader: OutputReader, on_line: LineSink | None) -> None:
+        self.name, self.reader, self.on_line = name, reader, on_line
+        self.lines: deque[str] = deque()
+        self.size = 0
+        self.dropped = 0
 
-        return receive
+    def __call__(self, line: str) -> None:
+        self.reader.feed(line)
+        self.lines.append(line)
+        self.size += len(line)
+        while self.size > TAIL_CHARS and len(self.lines) > 1:
+            old = self.lines.popleft()
+            self.size -= len(old)
+            self.dropped += len(old)
+        if self.on_line is not None:
+            self.on_line(self.name, line.rstrip("\n"))
+
+    @property
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+def run_step(
+    step: Step,
+    env: Mapping[str, str],
+    on_line: LineSink | None = None,
+    reader: ReaderFactory = DenialStream,
+) -> StepResult:
+    """Run `step.run` in bash, streaming each line to `on_line` and to a `reader` per stream."""
+    out = _Capture("stdout", reader(), on_line)
+    err = _Capture("stderr", reader(), on_line)
 
     started = time.monotonic()
     bash = sh.Command("bash")
@@ -92,8 +135,8 @@ def run_step(step: Step, env: Mapping[str, str], on_line: LineSink | None = None
         step.run,
         _cwd=str(Path(step.cwd)),
         _env=dict(env),
-        _out=sink("stdout", out),
-        _err=sink("stderr", err),
+        _out=out,
+        _err=err,
         _in=os.devnull,
         _bg=True,
         _bg_exc=False,
@@ -118,10 +161,12 @@ def run_step(step: Step, env: Mapping[str, str], on_line: LineSink | None = None
     exit_code = _exit_code(process)
     return StepResult(
         exit_code=exit_code,
-        stdout="".join(out),
-        stderr="".join(err),
+        stdout=out.text,
+        stderr=err.text,
         duration=time.monotonic() - started,
         timed_out=timed_out,
+        readers={"stdout": out.reader, "stderr": err.reader},
+        dropped=out.dropped + err.dropped,
     )
 
 

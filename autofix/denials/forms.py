@@ -167,6 +167,9 @@ def reason_in(flat: str, start: int, limit: int = 400) -> DenyKind | None:
     control ... policy` still reads as an SCP. None when no reason is there.
     """
     window = flat[start : start + limit]
+    lowered = window.lower()
+    if "xpl" not in lowered and "ecau" not in lowered and "deny" not in lowered:
+        return None
     cut = _NEXT_SENTENCE.search(window)
     squeezed = _SQUEEZE.sub("", (window[: cut.start()] if cut else window).lower())
     if "explicitdeny" in squeezed:

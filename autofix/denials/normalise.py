@@ -22,8 +22,8 @@ _ANSI = re.compile(
     r"|\x1b[@-Z\\-_]"
 )
 _BARE_SGR = re.compile(r"\[(?:\d{1,3};){0,8}\d{1,3}m")
-_XML_TAG = re.compile(
-    r"<\?xml[^<>]{0,200}\?>|(?<![:/])</?[A-Za-z][\w:.-]{0,60}(?:\s[^<>\n]{0,300})?/?>"
+_XML_TAG = re.compile(  # literal first: a pattern that starts with `<` is searched fast
+    r"<(?:\?xml[^<>]{0,200}\?>|(?<![:/]<)/?[A-Za-z][\w:.-]{0,60}(?:\s[^<>\n]{0,300})?/?>)"
 )
 _ENTITIES = {"&quot;": '"', "&#34;": '"', "&apos;": "'", "&#39;": "'", "&lt;": "<", "&gt;": ">"}
 _ENTITY = re.compile("|".join(map(re.escape, [*_ENTITIES, "&amp;"])))
@@ -44,15 +44,14 @@ _LINE_PREFIX = re.compile(
     r")"
 )
 _SPACES = re.compile("  +")
-_BLANKS = str.maketrans("\t\f\v\u00a0", "    ")
+_BLANKS = ("\t", "\f", "\v", "\u00a0")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-# A stray space inside an ARN: before the `:` that starts its resource, or right after it.
+# A stray space inside an ARN, before the `:` that starts its resource.
 _ARN_GAP = re.compile(
-    r"(\barn:[\w-]{1,20}:[\w-]{0,40}:[\w-]{0,30}:[^\s:\"'`]{1,64}) (?=:[^\s:])"
-    r"|(\barn:[\w-]{1,20}:[\w-]{1,40}:[\w-]{0,30}:[^\s:\"'`]{0,64}:) (?=[\w*<{])"
+    r"(arn(?<![\w-]arn):[\w-]{1,20}:[\w-]{0,40}:[\w-]{0,30}:[^\s:\"'`]{1,64}) (?=:[^\s:])"
 )
 _CONTINUES_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/:._-*=@,)]}>")
-_OPENS_TOKEN = frozenset(":/-_=.@<[{(")
+_OPENS_TOKEN = frozenset(":/-_=@<[{(")
 WRAP_WIDTHS = frozenset({80, 120})
 BLOCK_CHARS = 1 << 18
 
@@ -105,9 +104,9 @@ def strip_prefix(line: str) -> str:
 
 def repair_arns(text: str) -> str:
     """`arn:aws:iam::1 :user/x` -> `arn:aws:iam::1:user/x` (a space no ARN can hold)."""
-    if "arn:" not in text:
+    if "arn:" not in text or " :" not in text:
         return text
-    return _ARN_GAP.sub(lambda m: m[1] or m[2], text)
+    return _ARN_GAP.sub(r"\1", text)
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,6 @@ def cut_mid_token(previous: Line, line: Line, width: int | None) -> bool:
     return _evidence(previous.text, line.text)
 
 
-_CONTROL = str.maketrans("", "", "\x01\x02")
 _GLUE, _EMPTY = "\x01", "\x02"
 # Prefixes are cut after each newline (a pattern that starts with a literal is fast).
 _BLOCK_PREFIX = re.compile(
@@ -259,7 +257,9 @@ class Normaliser:
         return self._block(joined, final=True)
 
     def _block(self, text: str, final: bool) -> str:
-        cleaned = _clean(text.translate(_CONTROL)).replace("\r\n", "\n").replace("\r", "\n")
+        if _GLUE in text or _EMPTY in text:
+            text = text.replace(_GLUE, "").replace(_EMPTY, "")
+        cleaned = _clean(text).replace("\r\n", "\n").replace("\r", "\n")
         raws = cleaned.split("\n")
         if text.endswith(("\n", "\r")):
             raws.pop()
@@ -351,4 +351,7 @@ def normalise(text: str) -> str:
 
 def squeeze_spaces(text: str) -> str:
     """Collapse runs of blanks to one space (the last step of `normalise`)."""
-    return _SPACES.sub(" ", text.translate(_BLANKS))
+    for blank in _BLANKS:  # str.replace: str.translate is slow on non-ASCII text
+        if blank in text:
+            text = text.replace(blank, " ")
+    return _SPACES.sub(" ", text)

@@ -26,7 +26,6 @@ from autofix.denials.model import Denial, DenyKind
 from autofix.denials.operations import Resolution, resolve_method, resolve_operation
 
 _WINDOW = 3000
-_IS = re.compile(r"[Ii]s $")
 _LOOK_BACK = 700
 
 _NOT_AUTHORIZED = re.compile(
@@ -339,8 +338,10 @@ def _sentence_action(
 def _sentence_denial(
     flat: str, match: re.Match[str], frame: _Frame | None, region: str | None
 ) -> Denial:
-    before = _IS.sub("", flat[max(0, match.start() - _LOOK_BACK) : match.start()])
-    principal_match = _PRINCIPAL_BEFORE.search(before)
+    before = flat[max(0, match.start() - _LOOK_BACK) : match.start()]
+    before = before[:-3] if before.endswith(("is ", "Is ")) else before
+    start = before.rfind("arn:")  # the principal is the last ARN before the sentence
+    principal_match = _PRINCIPAL_BEFORE.match(before, start) if start >= 0 else None
     principal = _clean_arn(principal_match["arn"]) if principal_match else None
     action, operation, mapped_resource = _sentence_action(match["svc"], match["name"], region)
     position = match.end()

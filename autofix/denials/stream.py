@@ -34,6 +34,7 @@ class DenialStream:
         self._credentials = False
         self._raw: list[str] = []
         self._raw_size = 0
+        self._closed = False
 
     def feed(self, text: str) -> None:
         """Take more of the output (a line, or any piece of it)."""
@@ -43,15 +44,28 @@ class DenialStream:
             raw, self._raw, self._raw_size = "".join(self._raw), [], 0
             self._push(self._normaliser.feed(raw))
 
-    def close(self) -> list[Denial]:
-        """Every denial read, in order of appearance (a bare `Access Denied` last resort)."""
-        raw, self._raw, self._raw_size = "".join(self._raw), [], 0
-        self._push(self._normaliser.feed(raw))
-        self._push(self._normaliser.close())
-        self._read(final=True)
-        if not self._unique and self._generic is not None and not self._credentials:
-            return [self._generic.denial]
+    def close(self, fallback: bool = True) -> list[Denial]:
+        """Every denial read, in order of appearance; the stream takes no more text.
+
+        With `fallback`, a bare `Access Denied` gives one denial without an action when
+        nothing better was read (see `fallback_denial` to decide that across streams).
+        """
+        if not self._closed:
+            raw, self._raw, self._raw_size = "".join(self._raw), [], 0
+            self._push(self._normaliser.feed(raw))
+            self._push(self._normaliser.close())
+            self._read(final=True)
+            self._closed = True
+        if fallback and not self._unique and self.fallback_denial is not None:
+            return [self.fallback_denial]
         return list(self._unique.values())
+
+    @property
+    def fallback_denial(self) -> Denial | None:
+        """The bare `Access Denied` seen, unless the text shows a credentials failure."""
+        if self._generic is None or self._credentials:
+            return None
+        return self._generic.denial
 
     def _push(self, flat: str) -> None:
         if not flat:

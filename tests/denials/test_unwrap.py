@@ -1,0 +1,67 @@
+"""Lines are joined without a space only where the evidence says a terminal cut a token."""
+
+from __future__ import annotations
+
+from autofix.denials.normalise import normalise
+from autofix.denials.parse import parse_denials
+
+DENIAL = (
+    "User: arn:aws:iam::123456789012:user/deployer is not authorized to perform: "
+    "s3:PutObject on resource: arn:aws:s3:::b/k"
+)
+
+
+def _same_width(lines: list[str], width: int) -> list[str]:
+    return [line.ljust(width, ".")[:width] for line in lines]
+
+
+def test_same_width_lines_do_not_glue_a_word_onto_a_resource() -> None:
+    width = len(DENIAL)
+    filler = [f"Checking Stack update progress {i}" for i in range(40)]
+    after = "An error occurred while uploading the artifacts to the deployment bucket"
+    lines = [*_same_width(filler, width), DENIAL, *_same_width([after], width), *filler[:3]]
+    assert all(len(line) == width for line in lines[:42])
+    found = parse_denials("\n".join(lines))
+    assert [(d.action, d.resource) for d in found] == [("s3:PutObject", "arn:aws:s3:::b/k")]
+
+
+def test_a_new_log_record_at_the_cut_width_is_not_joined() -> None:
+    width = len(DENIAL)
+    record = "2024-05-01T10:00:00Z starting the next upload of the service artifacts"
+    lines = _same_width([f"line {i} of the build log" for i in range(10)], width)
+    text = "\n".join([*lines, DENIAL, record.ljust(width, ".")])
+    assert "arn:aws:s3:::b/k 2024" not in normalise(text)
+    assert parse_denials(text)[0].resource == "arn:aws:s3:::b/k"
+
+
+def test_a_terminal_cut_inside_an_arn_is_joined() -> None:
+    # CDK's warning (aws-samples/aws-genai-llm-chatbot#454) cut by an 80-column terminal,
+    # once right before an upper-case letter inside the quoted role ARN.
+    message = (
+        "current credentials could not be used to assume 'arn:aws:iam::123456789012:role/"
+        "cdk-hnb659fds-deploy-role-123456789012-US-EAST-1', but are for the right account. "
+        "Proceeding anyway."
+    )
+    cut = message.index("US-EAST-1") + 1
+    width = cut - message.rfind("\n", 0, cut) - 1
+    pieces = [message[i : i + width] for i in range(0, len(message), width)]
+    text = "\n".join(pieces * 3)
+    assert any(p.endswith("-U") for p in pieces)
+    found = parse_denials(text)
+    assert [d.resource for d in found] == [
+        "arn:aws:iam::123456789012:role/cdk-hnb659fds-deploy-role-123456789012-US-EAST-1"
+    ]
+
+
+def test_a_word_cut_by_the_terminal_is_joined() -> None:
+    message = (
+        "An error occurred (AccessDenied) when calling the CreateRole operation: User: "
+        "arn:aws:iam::123456789012:user/deployer is not authorized to perform: iam:CreateRole "
+        "on resource: arn:aws:iam::123456789012:role/app-role with an explicit deny in a "
+        "service control policy"
+    )
+    text = "\n".join(message[i : i + 80] for i in range(0, len(message), 80))
+    (denial,) = parse_denials(text + "\n" + text)
+    assert denial.action == "iam:CreateRole"
+    assert denial.resource == "arn:aws:iam::123456789012:role/app-role"
+    assert denial.deny.value == "scp" and not denial.fixable
