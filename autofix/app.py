@@ -391,12 +391,14 @@ def check(
 ) -> CheckOutcome:
     """Replay the saved policy at `policy_path` against the steps; never widen it."""
     load_start_policy(policy_path, config.sandbox.account_id, config.sandbox.region)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger(out_dir / "check-ledger.jsonl", uuid.uuid4().hex[:12])
-    try:
-        return replay(config, policy_path, out_dir, Events(ledger, console), console, scope=scope)
-    finally:
-        ledger.close()
+    with lock.claim(out_dir):  # its sandbox records share the directory with a run's
+        ledger = Ledger(out_dir / "check-ledger.jsonl", uuid.uuid4().hex[:12])
+        try:
+            return replay(
+                config, policy_path, out_dir, Events(ledger, console), console, scope=scope
+            )
+        finally:
+            ledger.close()
 
 
 def replay(

@@ -142,7 +142,6 @@ def run(
         config,
         out,
     )
-    signals.install()
     try:
         outcome = app.run(config, run_options, Console(verbose=verbose))
     except KeyboardInterrupt as exc:
@@ -381,14 +380,17 @@ def _config_for(config_path: Path | None, command: tuple[str, ...], region: str 
 
 
 def main() -> None:
+    from autofix import signals
+
+    signals.install()
     try:
         cli.main(prog_name="autofix", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
         click.echo("interrupted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted: policy.json and the ledger are intact", err=True)
-        sys.exit(130)
+        sys.exit(signals.exit_code(exc.__cause__ or exc))
+    except KeyboardInterrupt as exc:
+        click.echo("interrupted", err=True)
+        sys.exit(signals.exit_code(exc))
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
@@ -399,7 +401,7 @@ def main() -> None:
         click.secho(f"autofix: error: {exc}", err=True, fg="red")
         sys.exit(getattr(exc, "exit_code", 1))
     except OSError as exc:  # the disk: read-only, full, gone (files are written atomically)
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{exc.filename}: " if exc.filename else "cannot write the run's files: "
         click.secho(f"autofix: error: {where}{describe(exc)}", err=True, fg="red")
         sys.exit(2)
     except SystemExit:
