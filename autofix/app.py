@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from autofix import unverified
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stacks import Recovery, recover, stacks_touched
@@ -17,7 +18,7 @@ from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
 from autofix.errors import ConfigError
-from autofix.files import write_atomic
+from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester
 from autofix.ledger import Events, Ledger
@@ -42,6 +43,7 @@ class RunOptions:
     allow_self_edit: bool = False
     portable: Style | None = None
     verify: bool = True
+    strict: bool = False  # exit 1 when the sandbox could not check a resource
 
 
 @contextlib.contextmanager
@@ -51,6 +53,7 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
         if deny_log is not None:  # each run starts with fresh sandbox records
             deny_log.unlink(missing_ok=True)
             deny_log.with_name("sandbox-access.jsonl").unlink(missing_ok=True)
+            deny_log.with_name(unverified.FILE_NAME).unlink(missing_ok=True)
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
         with EmbeddedSandbox(
             region=config.sandbox.region,
@@ -153,6 +156,8 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     run_id = uuid.uuid4().hex[:12]
     ledger = Ledger(files.ledger, run_id)
     events = Events(ledger, console)
+    clock = unverified.StepClock()
+    events.add(clock)
     deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
     try:
         with open_operator(config, deny_log) as operator:
@@ -219,6 +224,12 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 outcome = loop.run()
             finally:
                 deployer.close()
+        if deny_log is not None:
+            found = unverified.read_unverified(deny_log, clock)
+            for item in found:
+                events.emit("resource_unverified", **item.to_json(), stack=item.stack)
+            outcome = unverified.with_unverified(outcome, found, options.strict)
+            write_json_atomic(files.summary, outcome.to_summary())
         final_policy = loop.policy
     finally:
         ledger.close()

@@ -62,6 +62,11 @@ def cli() -> None:
     show_default=True,
     help="Embedded sandbox: replay the final policy in a fresh account and prune unused grants.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when the sandbox could not check a resource (listed as unverified).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(
@@ -74,6 +79,7 @@ def run(
     allow_self_edit: bool,
     portable: str | None,
     verify: bool,
+    strict: bool,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -97,6 +103,7 @@ def run(
             allow_self_edit,
             portable,  # type: ignore[arg-type]
             verify,
+            strict,
         ),
         config,
         out,
