@@ -17,6 +17,7 @@ from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
+from autofix.demand_marks import DemandMarks
 from autofix.errors import ConfigError
 from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
@@ -159,6 +160,8 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     clock = unverified.StepClock()
     events.add(clock)
     deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
+    if deny_log is not None:
+        events.add(DemandMarks(deny_log, events))
     try:
         with open_operator(config, deny_log) as operator:
             policy = load_start_policy(start_path, operator.account_id, operator.region)
