@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from autofix import lock, resume, signals
+from autofix import lock, resume, signals, unverified
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stack_names import StackNames
@@ -22,6 +22,7 @@ from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
+from autofix.demand_marks import DemandMarks
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.files import write_atomic, write_json_atomic
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
@@ -52,6 +53,7 @@ class RunOptions:
     resume: bool = False
     invocation: dict[str, Any] | None = None
     """What `run --resume` needs to run the same steps again (saved as run.json)."""
+    strict: bool = False  # exit 1 when the sandbox could not check a resource
 
 
 @contextlib.contextmanager
@@ -61,6 +63,7 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
         if deny_log is not None:  # each run starts with fresh sandbox records
             deny_log.unlink(missing_ok=True)
             deny_log.with_name("sandbox-access.jsonl").unlink(missing_ok=True)
+            deny_log.with_name(unverified.FILE_NAME).unlink(missing_ok=True)
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
         sandbox = EmbeddedSandbox(
             region=config.sandbox.region,
@@ -209,7 +212,11 @@ def _run_claimed(
     run_id = prior.run_id if prior else uuid.uuid4().hex[:12]
     ledger = Ledger(files.ledger, run_id, append=prior is not None)
     events = Events(ledger, console)
+    clock = unverified.StepClock()
+    events.add(clock)
     deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
+    if deny_log is not None:
+        events.add(DemandMarks(deny_log, events))
     steps = config.steps
     if prior is not None:
         keep = resume.to_resume([s.name for s in steps], prior, config.sandbox.kind == "local")
@@ -298,6 +305,12 @@ def _run_claimed(
                 outcome = loop.run()
             finally:
                 deployer.close()
+        if deny_log is not None:
+            found = unverified.read_unverified(deny_log, clock)
+            for item in found:
+                events.emit("resource_unverified", **item.to_json(), stack=item.stack)
+            outcome = unverified.with_unverified(outcome, found, options.strict)
+            write_json_atomic(files.summary, outcome.to_summary())
         final_policy = loop.policy
     except KeyboardInterrupt as exc:
         ledger.close()

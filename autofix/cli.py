@@ -71,6 +71,11 @@ def cli() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Continue the interrupted run in this output directory (its ledger and policy).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when the sandbox could not check a resource (listed as unverified).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(
@@ -84,6 +89,7 @@ def run(
     portable: str | None,
     verify: bool,
     resume_dir: Path | None,
+    strict: bool,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -118,6 +124,7 @@ def run(
         "allow_self_edit": allow_self_edit or bool(options.get("allow_self_edit")),
         "portable": portable or options.get("portable"),
         "verify": verify if resume_dir is None else bool(options.get("verify", verify)),
+        "strict": strict or bool(options.get("strict")),
     }
     invocation: dict[str, Any] = {
         "config": str(config.source.resolve()) if config.source else None,
@@ -138,6 +145,7 @@ def run(
             chosen["verify"],
             resume=resume_dir is not None,
             invocation=invocation,
+            strict=chosen["strict"],
         ),
         config,
         out,

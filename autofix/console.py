@@ -94,6 +94,16 @@ class Console:
             for action in rest:
                 self.say(f"{'':<{width}}  {'':<3} {'':>8}  {action}")
         self.say("")
+        if outcome.unverified:
+            self.say(
+                f"unverified: {len(outcome.unverified)} resource(s) the sandbox could not check "
+                "(their permissions may be missing; `run --strict` fails on them)",
+                fg="yellow",
+                bold=True,
+            )
+            for u in outcome.unverified:
+                self.say(f"  {u.step}: {u.logical_id} ({u.type}): {u.why}", fg="yellow")
+            self.say("")
         verdict = "every step succeeded" if outcome.ok else f"stopped: {outcome.reason}"
         self.say(
             f"{verdict} · {outcome.attempts_total} attempts in {outcome.seconds:.1f}s",

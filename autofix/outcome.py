@@ -19,6 +19,25 @@ class StepOutcome:
 
 
 @dataclass(frozen=True)
+class Unverified:
+    """A resource the sandbox could not check (no rule, no schema data, a custom resource)."""
+
+    type: str
+    logical_id: str
+    step: str
+    why: str
+    stack: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "type": self.type,
+            "logical_id": self.logical_id,
+            "step": self.step,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
 class RunOutcome:
     ok: bool
     exit_code: int
@@ -31,6 +50,7 @@ class RunOutcome:
     region: str | None = None
     verified: bool | None = None
     pruned: tuple[str, ...] = ()
+    unverified: tuple[Unverified, ...] = ()
 
     def to_summary(self) -> dict[str, Any]:
         """The `summary.json` shape."""
@@ -56,4 +76,5 @@ class RunOutcome:
             "flags": list(self.flags),
             "verified": self.verified,
             "pruned": list(self.pruned),
+            "unverified": [u.to_json() for u in self.unverified],
         }

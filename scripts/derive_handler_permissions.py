@@ -109,7 +109,9 @@ def derive_type(
             a: _about_tags(a) and (a.lower() in listed_tag or "tag_property" in entry)
             for a in listed
         }
-        fixed = dict(zip(listed, _replaced(resource_type, listed, overrides["replace"])))
+        fixed = dict(
+            zip(listed, _replaced(resource_type, listed, overrides["replace"]), strict=True)
+        )
         real = {a: canonical_action(iam, fixed[a]) for a in listed}
         bad = sorted({a for a, c in real.items() if c is None})
         if bad:

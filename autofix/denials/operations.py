@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,54 +26,11 @@ from autofix.denials.actions import ActionName, canonical, service_known
 
 # IAM prefix -> {operation: action(s)} where the action is not named like the operation.
 MISMATCHES: dict[str, dict[str, tuple[str, ...]]] = {
-    "s3": {
-        "HeadObject": ("GetObject",),
-        "HeadBucket": ("ListBucket",),
-        "ListObjects": ("ListBucket",),
-        "ListObjectsV2": ("ListBucket",),
-        "ListObjectVersions": ("ListBucketVersions",),
-        "ListBuckets": ("ListAllMyBuckets",),
-        "ListMultipartUploads": ("ListBucketMultipartUploads",),
-        "ListParts": ("ListMultipartUploadParts",),
-        "CopyObject": ("PutObject",),
-        "UploadPart": ("PutObject",),
-        "UploadPartCopy": ("PutObject",),
-        "CreateMultipartUpload": ("PutObject",),
-        "CompleteMultipartUpload": ("PutObject",),
-        "DeleteObjects": ("DeleteObject",),
-        "SelectObjectContent": ("GetObject",),
-        "GetBucketEncryption": ("GetEncryptionConfiguration",),
-        "PutBucketEncryption": ("PutEncryptionConfiguration",),
-        "DeleteBucketEncryption": ("PutEncryptionConfiguration",),
-        "GetBucketLifecycleConfiguration": ("GetLifecycleConfiguration",),
-        "PutBucketLifecycleConfiguration": ("PutLifecycleConfiguration",),
-        "GetBucketLifecycle": ("GetLifecycleConfiguration",),
-        "PutBucketLifecycle": ("PutLifecycleConfiguration",),
-        "DeleteBucketLifecycle": ("PutLifecycleConfiguration",),
-        "GetBucketAccelerateConfiguration": ("GetAccelerateConfiguration",),
-        "PutBucketAccelerateConfiguration": ("PutAccelerateConfiguration",),
-        "DeleteBucketCors": ("PutBucketCORS",),
-        "GetBucketReplication": ("GetReplicationConfiguration",),
-        "PutBucketReplication": ("PutReplicationConfiguration",),
-        "DeleteBucketReplication": ("PutReplicationConfiguration",),
-        "GetBucketNotificationConfiguration": ("GetBucketNotification",),
-        "PutBucketNotificationConfiguration": ("PutBucketNotification",),
-        "GetBucketAnalyticsConfiguration": ("GetAnalyticsConfiguration",),
-        "PutBucketAnalyticsConfiguration": ("PutAnalyticsConfiguration",),
-        "GetBucketInventoryConfiguration": ("GetInventoryConfiguration",),
-        "PutBucketInventoryConfiguration": ("PutInventoryConfiguration",),
-        "GetBucketMetricsConfiguration": ("GetMetricsConfiguration",),
-        "PutBucketMetricsConfiguration": ("PutMetricsConfiguration",),
-        "GetBucketIntelligentTieringConfiguration": ("GetIntelligentTieringConfiguration",),
-        "PutBucketIntelligentTieringConfiguration": ("PutIntelligentTieringConfiguration",),
-        "DeleteBucketTagging": ("PutBucketTagging",),
-        "DeleteBucketOwnershipControls": ("PutBucketOwnershipControls",),
-        "GetPublicAccessBlock": ("GetBucketPublicAccessBlock",),
-        "PutPublicAccessBlock": ("PutBucketPublicAccessBlock",),
-        "DeletePublicAccessBlock": ("PutBucketPublicAccessBlock",),
-        "GetObjectLockConfiguration": ("GetBucketObjectLockConfiguration",),
-        "PutObjectLockConfiguration": ("PutBucketObjectLockConfiguration",),
-        "GetObjectAttributes": ("GetObject", "GetObjectAttributes"),
+    "s3": {  # shared with the sandbox (autofix.sandbox.fidelity.actions)
+        operation: tuple(actions)
+        for operation, actions in json.loads(
+            (resources.files("autofix") / "data" / "s3_operation_actions.json").read_text()
+        )["operations"].items()
     },
     "lambda": {
         "Invoke": ("InvokeFunction",),

@@ -72,3 +72,11 @@ def test_s3_operation_from_botocore_model(
     operation: str,
 ) -> None:
     assert s3_operation(method, bucket, key, query, headers) == operation
+
+
+def test_the_s3_operation_table_is_one_source_for_the_sandbox_and_the_parser() -> None:
+    from autofix.denials.operations import MISMATCHES
+
+    assert set(MISMATCHES["s3"]) == set(S3_OPERATION_ACTIONS)
+    for operation, actions in MISMATCHES["s3"].items():
+        assert S3_OPERATION_ACTIONS[operation] == actions[-1]

@@ -118,9 +118,35 @@ def actions(*args: Any, **kwargs: Any) -> set[str]:
     return {r.action for r in requirements_for(call(*args, **kwargs))}
 
 
+BRIEF_TYPES = {
+    "AWS::ApiGateway::Deployment",
+    "AWS::ApiGateway::Method",
+    "AWS::ApiGateway::Resource",
+    "AWS::ApiGateway::RestApi",
+    "AWS::ApiGateway::Stage",
+    "AWS::DynamoDB::Table",
+    "AWS::Events::Rule",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::Policy",
+    "AWS::IAM::Role",
+    "AWS::Lambda::EventSourceMapping",
+    "AWS::Lambda::Function",
+    "AWS::Lambda::LayerVersion",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::Version",
+    "AWS::Logs::LogGroup",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::SNS::Topic",
+    "AWS::SQS::Queue",
+    "AWS::SSM::Parameter",
+}
+
+
 def test_the_brief_s_resource_types_are_all_covered() -> None:
     assert covered_types() == set(handler_permission_bounds())
-    assert len(covered_types()) == 21
+    assert covered_types() >= BRIEF_TYPES
+    assert len(BRIEF_TYPES) == 21
 
 
 @pytest.mark.parametrize("resource_type", sorted(covered_types()))

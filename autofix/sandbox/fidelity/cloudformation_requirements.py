@@ -9,50 +9,36 @@ action on its real ARN.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote
 
+from autofix.sandbox.fidelity.cloudformation_calls import (
+    HandlerCall,
+    Operation,
+    Props,
+    Requirement,
+    Tier,
+    tag_changes,
+)
+from autofix.sandbox.fidelity.cloudformation_rule_data import (
+    data_rule_types,
+    requirements_from_data,
+)
 from autofix.sandbox.fidelity.cloudformation_schema import bounds
 
-Operation = Literal["create", "update", "delete"]
-Props = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class HandlerCall:
-    """One resource handler invocation: what CloudFormation is about to do."""
-
-    resource_type: str
-    operation: Operation
-    logical_id: str
-    physical_name: str
-    properties: Props
-    account_id: str
-    region: str
-    partition: str = "aws"
-    physical_id: str | None = None  # known once the resource exists
-    old_properties: Props = field(default_factory=dict)
-
-
-Tier = Literal["rule", "schema"]
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """An action the handler calls, on the resource it calls it on.
-
-    `tier` says where the demand came from: a property-aware rule, or the provider
-    schema's whole handler list (an upper bound).
-    """
-
-    action: str
-    resource: str
-    after_create: bool = False  # the ARN holds an id the service assigns on creation
-    tier: Tier = "rule"
-
+__all__ = [
+    "HandlerCall",
+    "Operation",
+    "Props",
+    "Requirement",
+    "Tier",
+    "covered_types",
+    "handler_permission_bounds",
+    "requirements_for",
+    "tag_changes",
+]
 
 Rule = Callable[[HandlerCall], Iterable[Requirement]]
 
@@ -60,22 +46,31 @@ Rule = Callable[[HandlerCall], Iterable[Requirement]]
 @cache
 def handler_permission_bounds() -> dict[str, dict[str, frozenset[str]]]:
     """Resource type with a rule -> operation -> every action its provider schema lists."""
-    return {t: bounds(t) for t in _RULES}
+    return {t: bounds(t) for t in covered_types()}
 
 
 def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
-    """The actions (with resources) the handler needs for `call`, without duplicates."""
+    """The actions (with resources) the handler's rule names for `call`, without duplicates.
+
+    The rule is data (autofix/data/cfn_rules.json) unless the type is irregular
+    enough to be written in code below.
+    """
     rule = _RULES.get(call.resource_type)
-    if rule is None:
+    if rule is not None:
+        found: Iterable[Requirement] = rule(call)
+    elif call.resource_type in data_rule_types():
+        found = requirements_from_data(call)
+    else:
         return ()
     seen: dict[tuple[str, str], Requirement] = {}
-    for req in rule(call):
+    for req in found:
         seen.setdefault((req.action, req.resource), req)
     return tuple(seen.values())
 
 
 def covered_types() -> frozenset[str]:
-    return frozenset(_RULES)
+    """The types with a property-aware rule (as data, or in code)."""
+    return frozenset(_RULES) | data_rule_types()
 
 
 # ---------------------------------------------------------------- helpers
@@ -92,21 +87,6 @@ def _has(props: Props, *keys: str) -> bool:
 
 def _changed(call: HandlerCall, *keys: str) -> bool:
     return any(call.properties.get(k) != call.old_properties.get(k) for k in keys)
-
-
-def tag_changes(call: HandlerCall, key: str = "Tags") -> tuple[bool, bool]:
-    """(tags added or changed, tags removed) between old and new properties."""
-    new = _tag_dict(call.properties.get(key))
-    old = _tag_dict(call.old_properties.get(key))
-    return (any(old.get(k) != v for k, v in new.items()), any(k not in new for k in old))
-
-
-def _tag_dict(tags: Any) -> dict[str, Any]:
-    if isinstance(tags, dict):
-        return dict(tags)
-    if isinstance(tags, list):
-        return {str(t.get("Key")): t.get("Value") for t in tags if isinstance(t, dict)}
-    return {}
 
 
 def _tags(
@@ -350,14 +330,6 @@ def _lambda_version(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("lambda:DeleteFunction", version)
 
 
-def _lambda_permission(call: HandlerCall) -> Iterable[Requirement]:
-    function = _function_arn(call, call.properties.get("FunctionName", ""))
-    if call.operation == "create":
-        yield Requirement("lambda:AddPermission", function)
-    elif call.operation == "delete":
-        yield Requirement("lambda:RemovePermission", function)
-
-
 def _lambda_layer_version(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     name = str(p.get("LayerName") or call.physical_name)
@@ -396,36 +368,7 @@ def _lambda_event_source_mapping(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("lambda:GetEventSourceMapping", mapping)
 
 
-# ---------------------------------------------------------------- Logs, S3
-
-
-def _log_group(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    name = str(p.get("LogGroupName") or call.physical_name)
-    arn = _arn(call, "logs", f"log-group:{name}:*")
-    describe = _arn(call, "logs", "log-group::log-stream:")
-    if call.operation == "create":
-        yield Requirement("logs:CreateLogGroup", arn)
-        if _has(p, "RetentionInDays"):
-            yield Requirement("logs:PutRetentionPolicy", arn)
-        if _has(p, "DataProtectionPolicy"):
-            yield Requirement("logs:PutDataProtectionPolicy", arn)
-        yield from _tags(call, arn, "logs:TagResource", "logs:UntagResource")
-        yield Requirement("logs:DescribeLogGroups", describe)
-    elif call.operation == "update":
-        if _changed(call, "RetentionInDays"):
-            verb = "Put" if _has(p, "RetentionInDays") else "Delete"
-            yield Requirement(f"logs:{verb}RetentionPolicy", arn)
-        if _changed(call, "KmsKeyId"):
-            verb = "Associate" if _has(p, "KmsKeyId") else "Disassociate"
-            yield Requirement(f"logs:{verb}KmsKey", arn)
-        if _changed(call, "DataProtectionPolicy"):
-            yield Requirement("logs:PutDataProtectionPolicy", arn)
-        yield from _tags(call, arn, "logs:TagResource", "logs:UntagResource")
-        yield Requirement("logs:DescribeLogGroups", describe)
-    else:
-        yield Requirement("logs:DescribeLogGroups", describe)
-        yield Requirement("logs:DeleteLogGroup", arn)
+# ---------------------------------------------------------------- S3
 
 
 # property -> the action that writes it (real S3 actions; a removal is a Put* too)
@@ -474,16 +417,6 @@ def _s3_bucket(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("s3:DeleteBucket", arn)
 
 
-def _s3_bucket_policy(call: HandlerCall) -> Iterable[Requirement]:
-    arn = f"arn:{call.partition}:s3:::{call.properties.get('Bucket', '')}"
-    yield Requirement("s3:GetBucketPolicy", arn)
-    verb = "Delete" if call.operation == "delete" else "Put"
-    yield Requirement(f"s3:{verb}BucketPolicy", arn)
-
-
-# ---------------------------------------------------------------- API Gateway
-
-
 def _apigw(call: HandlerCall, verb: str, path: str, after_create: bool = False) -> Requirement:
     return Requirement(
         f"apigateway:{verb}",
@@ -529,18 +462,6 @@ def _rest_api(call: HandlerCall) -> Iterable[Requirement]:
         yield _apigw(call, "DELETE", api)
 
 
-def _api_resource(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    api = f"/restapis/{p.get('RestApiId', '')}"
-    if call.operation == "create":
-        yield _apigw(call, "POST", f"{api}/resources/{p.get('ParentId', '')}")
-    elif call.operation == "update":
-        yield _apigw(call, "GET", f"{api}/resources/{call.physical_id}")
-        yield _apigw(call, "PATCH", f"{api}/resources/{call.physical_id}")
-    else:
-        yield _apigw(call, "DELETE", f"{api}/resources/{call.physical_id}")
-
-
 def _api_method(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     path = (
@@ -558,24 +479,6 @@ def _api_method(call: HandlerCall) -> Iterable[Requirement]:
         yield _apigw(call, "GET", path)
     else:
         yield _apigw(call, "DELETE", path)
-
-
-def _api_deployment(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    api = f"/restapis/{p.get('RestApiId', '')}"
-    deployment = f"{api}/deployments/{call.physical_id or '*'}"
-    after = True  # checked once the service has assigned the id
-    if call.operation == "create":
-        yield _apigw(call, "POST", f"{api}/deployments")
-        if _has(p, "StageDescription"):
-            yield _apigw(call, "PATCH", f"{api}/stages/{p.get('StageName', '')}", after)
-        yield _apigw(call, "GET", deployment, after)
-    elif call.operation == "update":
-        yield _apigw(call, "GET", deployment)
-        yield _apigw(call, "PATCH", deployment)
-    else:
-        yield _apigw(call, "GET", deployment)
-        yield _apigw(call, "DELETE", deployment)
 
 
 def _api_stage(call: HandlerCall) -> Iterable[Requirement]:
@@ -605,7 +508,7 @@ def _api_stage(call: HandlerCall) -> Iterable[Requirement]:
         yield _apigw(call, "DELETE", stage)
 
 
-# ---------------------------------------------------------------- Events, SQS, SNS, DynamoDB, SSM
+# ---------------------------------------------------------------- Events, SQS, SNS, SSM
 
 
 def _events_rule(call: HandlerCall) -> Iterable[Requirement]:
@@ -695,57 +598,6 @@ def _sns_topic(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("sns:DeleteTopic", arn)
 
 
-def _dynamodb_table(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    arn = _arn(call, "dynamodb", f"table/{p.get('TableName') or call.physical_name}")
-    extras = {
-        "TimeToLiveSpecification": ("dynamodb:UpdateTimeToLive", "dynamodb:DescribeTimeToLive"),
-        "PointInTimeRecoverySpecification": (
-            "dynamodb:UpdateContinuousBackups",
-            "dynamodb:DescribeContinuousBackups",
-        ),
-        "ContributorInsightsSpecification": (
-            "dynamodb:UpdateContributorInsights",
-            "dynamodb:DescribeContributorInsights",
-        ),
-        "KinesisStreamSpecification": (
-            "dynamodb:EnableKinesisStreamingDestination",
-            "dynamodb:DescribeKinesisStreamingDestination",
-        ),
-        "ResourcePolicy": ("dynamodb:PutResourcePolicy", "dynamodb:GetResourcePolicy"),
-    }
-    if call.operation == "create":
-        yield Requirement("dynamodb:CreateTable", arn)
-        yield Requirement("dynamodb:DescribeTable", arn)
-        for prop, actions in extras.items():
-            if _has(p, prop):
-                yield from (Requirement(a, arn) for a in actions)
-        if _has(p, "ImportSourceSpecification"):
-            yield Requirement("dynamodb:ImportTable", arn)
-        yield from _tags(call, arn, "dynamodb:TagResource", "dynamodb:UntagResource")
-    elif call.operation == "update":
-        yield Requirement("dynamodb:DescribeTable", arn)
-        if _changed(
-            call,
-            "BillingMode",
-            "ProvisionedThroughput",
-            "GlobalSecondaryIndexes",
-            "StreamSpecification",
-            "SSESpecification",
-            "AttributeDefinitions",
-            "TableClass",
-            "DeletionProtectionEnabled",
-        ):
-            yield Requirement("dynamodb:UpdateTable", arn)
-        for prop, actions in extras.items():
-            if _changed(call, prop):
-                yield from (Requirement(a, arn) for a in actions)
-        yield from _tags(call, arn, "dynamodb:TagResource", "dynamodb:UntagResource")
-    else:
-        yield Requirement("dynamodb:DescribeTable", arn)
-        yield Requirement("dynamodb:DeleteTable", arn)
-
-
 def _ssm_parameter(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
     name = str(p.get("Name") or call.physical_name).lstrip("/")
@@ -759,12 +611,9 @@ def _ssm_parameter(call: HandlerCall) -> Iterable[Requirement]:
 
 
 _RULES: dict[str, Rule] = {
-    "AWS::ApiGateway::Deployment": _api_deployment,
     "AWS::ApiGateway::Method": _api_method,
-    "AWS::ApiGateway::Resource": _api_resource,
     "AWS::ApiGateway::RestApi": _rest_api,
     "AWS::ApiGateway::Stage": _api_stage,
-    "AWS::DynamoDB::Table": _dynamodb_table,
     "AWS::Events::Rule": _events_rule,
     "AWS::IAM::ManagedPolicy": _iam_managed_policy,
     "AWS::IAM::Policy": _iam_policy,
@@ -772,11 +621,8 @@ _RULES: dict[str, Rule] = {
     "AWS::Lambda::EventSourceMapping": _lambda_event_source_mapping,
     "AWS::Lambda::Function": _lambda_function,
     "AWS::Lambda::LayerVersion": _lambda_layer_version,
-    "AWS::Lambda::Permission": _lambda_permission,
     "AWS::Lambda::Version": _lambda_version,
-    "AWS::Logs::LogGroup": _log_group,
     "AWS::S3::Bucket": _s3_bucket,
-    "AWS::S3::BucketPolicy": _s3_bucket_policy,
     "AWS::SNS::Topic": _sns_topic,
     "AWS::SQS::Queue": _sqs_queue,
     "AWS::SSM::Parameter": _ssm_parameter,

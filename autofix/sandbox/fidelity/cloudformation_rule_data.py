@@ -25,7 +25,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from autofix.sandbox.fidelity.cloudformation_requirements import (
+from autofix.sandbox.fidelity.cloudformation_calls import (
     HandlerCall,
     Requirement,
     tag_changes,
@@ -58,8 +58,6 @@ def requirements_from_data(call: HandlerCall) -> Iterable[Requirement]:
         items = _path(call.properties, step["each"]) if "each" in step else [None]
         for item in items if isinstance(items, list) else [items]:
             resource = _render(template, call, item)
-            if resource is None:
-                continue
             service = step.get("if_arn_service")
             if service and not resource.startswith(f"arn:{call.partition}:{service}:"):
                 continue
@@ -102,21 +100,17 @@ def _path(props: Any, dotted: str) -> Any:
     return value
 
 
-def _render(template: str, call: HandlerCall, item: Any) -> str | None:
-    """`template` filled in, or None when a field has no value at all."""
-    missing = False
+def _render(template: str, call: HandlerCall, item: Any) -> str:
+    """`template` filled in (a field with no value at all is left empty, never skipped)."""
 
     def fill(match: re.Match[str]) -> str:
-        nonlocal missing
         for alternative in match.group(1).split("|"):
             value = _value(alternative.strip(), call, item)
             if value:
                 return value
-        missing = True
         return ""
 
-    text = _FIELD.sub(fill, template)
-    return None if missing else text
+    return _FIELD.sub(fill, template)
 
 
 def _value(name: str, call: HandlerCall, item: Any) -> str:
@@ -137,7 +131,7 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
         if kind == "queue" and text.startswith(("http://", "https://")):
             account, name = text.rstrip("/").split("/")[-2:]
             return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
-        if not text or text.startswith("arn:"):
+        if text.startswith("arn:"):
             return text
         if kind == "queue":
             return f"arn:{call.partition}:sqs:{call.region}:{call.account_id}:{text}"

@@ -61,6 +61,11 @@ def _parameter_name(facts: RequestFacts) -> str | None:
 
 
 def _custom_bus(facts: RequestFacts) -> str | None:
+    if facts.action == "events:PutEvents":  # authorised on the bus each entry names
+        entries = facts.params.get("Entries")
+        first = entries[0] if isinstance(entries, list) and entries else {}
+        named = first.get("EventBusName") if isinstance(first, dict) else None
+        return str(named).rsplit("/", 1)[-1] if named else "default"
     bus = _param(facts, "EventBusName")
     return None if bus in (None, "default") else bus
 
@@ -175,8 +180,10 @@ def _fill(template: str, facts: RequestFacts, prefix: str) -> _Filled:
 def resource_arn(facts: RequestFacts) -> str:
     """The ARN IAM authorises this request against (`*` if the action has no resource type)."""
     prefix, _, name = facts.action.partition(":")
-    if prefix == "apigateway":
-        return f"arn:{facts.partition}:apigateway:{facts.region}::{unquote(facts.path)}"
+    if prefix == "apigateway":  # v2 (HTTP/WebSocket APIs) is authorised without its /v2
+        path = unquote(facts.path)
+        path = path.removeprefix("/v2") if path.startswith("/v2/") else path
+        return f"arn:{facts.partition}:apigateway:{facts.region}::{path}"
     formats = _arn_formats(prefix, name)
     if not formats:
         return "*"

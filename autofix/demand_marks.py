@@ -1,0 +1,56 @@
+"""Mark each grant by where the sandbox's demand for it came from (rule or schema).
+
+A CloudFormation handler denial in the embedded sandbox is worded like AWS's, so the
+stack events cannot say whether a property-aware rule or a provider schema's whole
+handler list (an upper bound) demanded the action. The sandbox's deny log can
+(`"demand"`): this event sink follows each `grant_added` with a `grant_demand` ledger
+event naming the tier, so a reader knows which grants rest on an upper bound.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from autofix.ledger import Events
+
+
+class DemandMarks:
+    """An event sink: after a grant proven by stack events, emit its demand's tier."""
+
+    def __init__(self, deny_log: Path, events: Events) -> None:
+        self.deny_log = deny_log
+        self.events = events
+
+    def __call__(self, event: str, fields: dict[str, Any]) -> None:
+        if event != "grant_added" or fields.get("source") != "stack-events":
+            return
+        tier = self.tier_of(str(fields.get("action", "")), fields.get("principal"))
+        if tier:
+            self.events.emit(
+                "grant_demand",
+                step=fields.get("step"),
+                attempt=fields.get("attempt"),
+                action=fields.get("action"),
+                resource=fields.get("resource"),
+                demand=tier,
+            )
+
+    def tier_of(self, action: str, principal: Any) -> str | None:
+        """The tier of the latest handler demand for `action` the sandbox denied `principal`."""
+        if not self.deny_log.exists():
+            return None
+        found = None
+        for line in self.deny_log.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if (
+                record.get("demand")
+                and str(record.get("action", "")).lower() == action.lower()
+                and (principal is None or record.get("principal") == principal)
+            ):
+                found = str(record["demand"])
+        return found

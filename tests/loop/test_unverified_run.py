@@ -1,0 +1,62 @@
+"""A run that touches a resource the sandbox cannot check says so; `--strict` fails it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from autofix.outcome import RunOutcome, Unverified
+from autofix.unverified import with_unverified
+from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+
+DETECTOR = {
+    "Type": "AWS::CloudWatch::AnomalyDetector",  # its provider schema names no handlers
+    "Properties": {"MetricName": "Errors", "Namespace": "app", "Stat": "Sum"},
+}
+
+
+def test_an_uncovered_type_is_listed_and_strict_fails_the_run(tmp_path: Path) -> None:
+    template = tmp_path / "template.json"
+    template.write_text(json.dumps({"Resources": {"Detector": DETECTOR}}))
+    start = {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"}
+    (tmp_path / "start.json").write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [start]})
+    )
+    run = (
+        f"{AWS} cloudformation create-stack --stack-name watch --template-body file://{template}"
+        f" && {AWS} cloudformation wait stack-create-complete --stack-name watch"
+    )
+    config = write_config(
+        tmp_path,
+        f"""
+        [policy]
+        start = "start.json"
+        [[steps]]
+        name = "alarms"
+        run = "{run}"
+        """,
+    )
+    result = run_autofix("run", "--config", str(config), "--no-verify", "--strict")
+
+    assert result.exit_code == 1, result.output
+    assert "unverified: 1 resource(s) the sandbox could not check" in result.output
+    assert "alarms: Detector (AWS::CloudWatch::AnomalyDetector)" in result.output
+    out = tmp_path / ".autofix"
+    summary = read_json(out / "summary.json")
+    [entry] = summary["unverified"]
+    assert entry["type"] == "AWS::CloudWatch::AnomalyDetector"
+    assert (entry["logical_id"], entry["step"]) == ("Detector", "alarms")
+    assert "no permission rule" in entry["why"]
+    assert summary["ok"] is False and summary["exit_code"] == 1
+    logged = [e for e in ledger_events(out / "ledger.jsonl") if e["event"] == "resource_unverified"]
+    assert [(e["logical_id"], e["stack"]) for e in logged] == [("Detector", "watch")]
+
+
+def test_without_strict_the_list_is_kept_and_the_run_succeeds() -> None:
+    ok = RunOutcome(ok=True, exit_code=0, steps=(), attempts_total=1, seconds=1.0)
+    found = (Unverified("Custom::Hook", "Hook", "deploy", "custom resource"),)
+    assert with_unverified(ok, found, strict=False) == replace(ok, unverified=found)
+    failed = with_unverified(ok, found, strict=True)
+    assert (failed.ok, failed.exit_code) == (False, 1)
+    assert with_unverified(ok, (), strict=True) == ok
