@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +17,9 @@ from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
 from autofix.errors import ConfigError
+from autofix.executor import StepExecutor
 from autofix.files import write_atomic
+from autofix.grantor import Grantor, GrantRules
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester
 from autofix.ledger import Events, Ledger
@@ -25,11 +27,11 @@ from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
 from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.render import Style, fill_placeholders, portable
-from autofix.policy.scope import Mode
+from autofix.policy.scope import Mode, ScopeContext
 from autofix.project import service_names_of, stages_of
-from autofix.prune import PruneResult, prune
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox
+from autofix.verify import Account, VerifyPass
 
 
 @dataclass(frozen=True)
@@ -164,61 +166,41 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 f"{len(policy.actions)} actions to start",
                 bold=True,
             )
-            deployer = Deployer(operator, config.principal)
-            deployer.ensure()
-            roles = managed_roles(operator, config)
-            settle = config.sandbox.propagation_seconds
-            if settle is None:
-                settle = 0.0 if operator.is_local else 10.0
+            rules = GrantRules(
+                ScopeContext(
+                    account_id=operator.account_id,
+                    region=operator.region,
+                    mode=_mode(options.scope or config.policy.scope),
+                    service_names=config.policy.service_names or service_names_of(config.steps),
+                    stages=config.policy.stages or stages_of(config.steps),
+                ),
+                allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
+                settle_seconds=_settle_seconds(config, operator),
+            )
             settings = LoopSettings(
                 max_attempts=options.max_attempts or config.loop.max_attempts,
                 max_seconds=config.loop.max_minutes * 60,
-                scope=_mode(options.scope or config.policy.scope),
-                account_id=operator.account_id,
-                service_names=config.policy.service_names or service_names_of(config.steps),
-                stages=config.policy.stages or stages_of(config.steps),
-                allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
-                settle_seconds=settle,
                 propagation_retries=(
                     3 if not operator.is_local or config.sandbox.simulate_propagation_seconds else 0
                 ),
-                endpoint=operator.endpoint,
+                account_id=operator.account_id,
                 region=operator.region,
             )
-            loop = RepairLoop(
-                config.steps,
-                deployer,
-                policy,
-                settings,
-                events,
-                files,
-                dict(os.environ),
-                harvest=Harvester(
-                    operator,
-                    config.harvest.stacks,
-                    _account_log(
-                        operator,
-                        [deployer, *roles],
-                        deny_log,
-                        config.harvest.cloudtrail_wait_seconds,
-                        events,
-                    ),
-                ),
-                recover=stack_recoverer(operator, config.harvest.stacks),
-                on_line=console.line,
-                managed_roles=roles,
-                verify=(
-                    _verifier(config, files, events, console)
-                    if options.verify
-                    and config.sandbox.kind == "local"
-                    and not config.principal.also_manage
-                    else None
-                ),
-            )
-            try:
+            wiring = _Wiring(config, rules, events, console)
+            verifier, unverified = _verifier(config, options, wiring, settings, files)
+            with wiring.account(operator, policy, {}, files, deny_log) as account:
+                loop = RepairLoop(
+                    config.steps,
+                    account.executor,
+                    account.deployer,
+                    settings,
+                    events,
+                    files,
+                    roles=account.roles,
+                    verifier=verifier,
+                    unverified=unverified,
+                )
                 outcome = loop.run()
-            finally:
-                deployer.close()
         final_policy = loop.policy
     finally:
         ledger.close()
@@ -236,38 +218,152 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     return outcome
 
 
-def _verifier(
-    config: Config, files: OutputFiles, events: Events, console: Console
-) -> Callable[[PolicyDocument], PruneResult]:
-    """Replay the final policy in a fresh sandbox; drop the actions no step used."""
+def _settle_seconds(config: Config, operator: Operator) -> float:
+    settle = config.sandbox.propagation_seconds
+    if settle is None:
+        settle = 0.0 if operator.is_local else 10.0
+    return settle
 
-    def verify(policy: PolicyDocument) -> PruneResult:
-        console.say("verifying the policy in a fresh sandbox …", bold=True)
-        verify_dir = files.directory / "verify"
-        verify_dir.mkdir(parents=True, exist_ok=True)
-        verify_ledger = Ledger(verify_dir / "ledger.jsonl", uuid.uuid4().hex[:12])
-        try:
 
-            def run_once(doc: PolicyDocument, label: str) -> CheckOutcome:
-                (verify_dir / label).mkdir(parents=True, exist_ok=True)
-                return replay(config, doc, verify_dir / label, Events(verify_ledger), None)
+@dataclass(frozen=True)
+class _Wiring:
+    """Builds what the loop needs in one account: an executor and a grantor per principal."""
 
-            result = prune(policy, run_once, events)
-        finally:
-            verify_ledger.close()
-        if result.pruned:
-            console.say(
-                f"  pruned {len(result.pruned)} action(s) no step used in a clean replay: "
-                + ", ".join(result.pruned),
-                fg="yellow",
+    config: Config
+    rules: GrantRules
+    events: Events
+    console: Console
+
+    @contextlib.contextmanager
+    def account(
+        self,
+        operator: Operator,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        files: OutputFiles,
+        deny_log: Path | None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> Iterator[Account]:
+        config = self.config
+        deployer = Deployer(operator, config.principal)
+        deployer.ensure()
+        roles = managed_roles(operator, config)
+        executor = StepExecutor(
+            deployer.credentials,
+            operator.region,
+            operator.endpoint,
+            os.environ,
+            self.events,
+            harvest=Harvester(
+                operator,
+                config.harvest.stacks,
+                _account_log(
+                    operator,
+                    [deployer, *roles],
+                    deny_log,
+                    config.harvest.cloudtrail_wait_seconds,
+                    self.events,
+                ),
+            ),
+            recover=stack_recoverer(operator, config.harvest.stacks),
+            on_line=self.console.line,
+            extra_env=extra_env,
+        )
+        grantor = Grantor(deployer, policy, files.policy, self.rules, self.events)
+        role_grantors = {
+            role.config.name: Grantor(
+                role,
+                role_policies.get(role.config.name, PolicyDocument()),
+                files.role_policy(role.config.name),
+                self.rules,
+                self.events,
+                is_deployer=False,
             )
-        elif result.verified:
-            console.say("  every granted action was used", fg="green")
-        if result.reason:
-            console.say(f"  {result.reason}", fg="yellow")
-        return result
+            for role in roles
+        }
 
-    return verify
+        def unused() -> tuple[str, ...] | None:
+            if deny_log is None:
+                return None
+            access = deny_log.with_name("sandbox-access.jsonl")
+            used = [(r["principal"], r["action"]) for r in read_access_log(access)]
+            return unused_actions(grantor.policy, used, deployer)
+
+        try:
+            yield Account(executor, grantor, role_grantors, unused, self.events)
+        finally:
+            deployer.close()
+
+
+def _verifier(
+    config: Config,
+    options: RunOptions,
+    wiring: _Wiring,
+    settings: LoopSettings,
+    files: OutputFiles,
+) -> tuple[VerifyPass | None, str]:
+    """The verify pass of this run, or why there is none (the `verification` text)."""
+    why_not = unverified_reason(config, options.verify)
+    if why_not is not None:
+        return None, why_not
+    local = config.sandbox.kind == "local"
+
+    @contextlib.contextmanager
+    def fresh_account(
+        label: str,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        policy_files: OutputFiles,
+    ) -> Iterator[Account]:
+        records = files.directory / "verify" / label
+        records.mkdir(parents=True, exist_ok=True)
+        deny_log = records / "sandbox-denials.jsonl" if local else None
+        env = verify_environment(config.verify.env, uuid.uuid4().hex[:8])
+        ledger = Ledger(records / "ledger.jsonl", uuid.uuid4().hex[:12])
+        replay = replace(wiring, events=Events(ledger))
+        try:
+            with (
+                open_operator(config, deny_log) as operator,
+                replay.account(operator, policy, role_policies, policy_files, deny_log, env) as acc,
+            ):
+                yield acc
+        finally:
+            ledger.close()
+
+    where = "a fresh sandbox" if local else "the account, under fresh stack names"
+    verifier = VerifyPass(
+        config.steps,
+        settings,
+        wiring.events,
+        files,
+        fresh_account,
+        rounds=config.verify.rounds,
+        where=where,
+        echo=wiring.console,
+    )
+    return verifier, ""
+
+
+def unverified_reason(config: Config, verify: bool) -> str | None:
+    """Why this run's policy will not be replayed in a fresh account (None: it will be)."""
+    if not verify:
+        return "skipped (--no-verify)"
+    if config.principal.also_manage:
+        return (
+            "skipped (principal.also_manage: the managed roles are created by the steps, "
+            "so a fresh account cannot hold their policies before a step needs them)"
+        )
+    if config.sandbox.kind != "local" and not config.verify.env:
+        return (
+            "skipped (a real account has no fresh account to replay in: set [verify] env "
+            "to give the replay fresh stack names)"
+        )
+    return None
+
+
+def verify_environment(env: Mapping[str, str], replay_id: str) -> dict[str, str]:
+    """`[verify] env` for one replay: `{run}` becomes the replay's own id."""
+    return {key: value.replace("{run}", replay_id) for key, value in env.items()}
 
 
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:

@@ -30,7 +30,12 @@ class RunOutcome:
     account_id: str | None = None
     region: str | None = None
     verified: bool | None = None
+    verification: str = ""
+    """`replayed`, `skipped (...)`, `failed: ...` or `not reached (...)`."""
     pruned: tuple[str, ...] = ()
+    verify_replays: int = 0
+    """Runs of a step in the verify pass (those of replays that had to grant are also in
+    `attempts_total` and the steps' attempts)."""
 
     def to_summary(self) -> dict[str, Any]:
         """The `summary.json` shape."""
@@ -55,5 +60,7 @@ class RunOutcome:
             ],
             "flags": list(self.flags),
             "verified": self.verified,
+            "verification": self.verification,
+            "verify_replays": self.verify_replays,
             "pruned": list(self.pruned),
         }
