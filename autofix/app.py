@@ -16,12 +16,14 @@ from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
+from autofix.denials.model import Denial
 from autofix.errors import ConfigError
-from autofix.executor import StepExecutor
+from autofix.events import DISCOVER, OBSERVE
+from autofix.executor import Harvest, StepExecutor
 from autofix.files import write_atomic
 from autofix.grantor import Grantor, GrantRules
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
-from autofix.harvest.collect import AccountLog, Harvester
+from autofix.harvest.collect import AccountLog, Harvester, merge
 from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
@@ -29,9 +31,14 @@ from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode, ScopeContext
 from autofix.project import service_names_of, stages_of
+from autofix.runner import StepResult
+from autofix.sandbox.fidelity import SOFT_DENIALS
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox
 from autofix.verify import Account, VerifyPass
+
+SOFT_SOURCE = "soft-deny-log"
+"""The `source` of a denial the soft-mode sandbox recorded and allowed."""
 
 
 @dataclass(frozen=True)
@@ -44,15 +51,23 @@ class RunOptions:
     allow_self_edit: bool = False
     portable: Style | None = None
     verify: bool = True
+    strategy: str = "trial"
+    """`trial` (grant per denial under enforcement) or `observe` (one soft attempt per step)."""
 
 
 @contextlib.contextmanager
-def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Operator]:
-    """The operator of the configured sandbox: embedded (started here) or a real account."""
+def open_operator(
+    config: Config, deny_log: Path | None = None, soft: bool = False
+) -> Iterator[Operator]:
+    """The operator of the configured sandbox: embedded (started here) or a real account.
+
+    `soft`: the embedded sandbox records implicit denials (`SOFT_DENIALS`) and allows them.
+    """
     if config.sandbox.kind == "local":
         if deny_log is not None:  # each run starts with fresh sandbox records
             deny_log.unlink(missing_ok=True)
             deny_log.with_name("sandbox-access.jsonl").unlink(missing_ok=True)
+            deny_log.with_name(SOFT_DENIALS).unlink(missing_ok=True)
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
         with EmbeddedSandbox(
             region=config.sandbox.region,
@@ -60,6 +75,7 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
             deny_log=deny_log,
             server_log=server_log,
             propagation_delay=config.sandbox.simulate_propagation_seconds,
+            soft=soft,
         ) as info:
             yield local_operator(info)
     else:
@@ -147,6 +163,9 @@ def stack_recoverer(
 
 def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     """Carry the configured steps from the start policy to success (or say why not)."""
+    observe = options.strategy == "observe"
+    if observe and config.sandbox.kind != "local":
+        raise ConfigError('--strategy observe needs the embedded sandbox (sandbox.kind = "local")')
     start_path = options.start_policy or config.policy.start
     # validated before anything starts; filled in again with the real account below
     policy = load_start_policy(start_path, config.sandbox.account_id, config.sandbox.region)
@@ -157,7 +176,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     events = Events(ledger, console)
     deny_log = options.out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
     try:
-        with open_operator(config, deny_log) as operator:
+        with open_operator(config, deny_log, soft=observe) as operator:
             policy = load_start_policy(start_path, operator.account_id, operator.region)
             kind = "embedded sandbox" if config.sandbox.kind == "local" else "account"
             console.say(
@@ -188,7 +207,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
             )
             wiring = _Wiring(config, rules, events, console)
             verifier, unverified = _verifier(config, options, wiring, settings, files)
-            with wiring.account(operator, policy, {}, files, deny_log) as account:
+            with wiring.account(operator, policy, {}, files, deny_log, soft=observe) as account:
                 loop = RepairLoop(
                     config.steps,
                     account.executor,
@@ -199,6 +218,8 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                     roles=account.roles,
                     verifier=verifier,
                     unverified=unverified,
+                    phase=OBSERVE if observe else DISCOVER,
+                    strategy=options.strategy,
                 )
                 outcome = loop.run()
         final_policy = loop.policy
@@ -243,28 +264,34 @@ class _Wiring:
         files: OutputFiles,
         deny_log: Path | None,
         extra_env: Mapping[str, str] | None = None,
+        soft: bool = False,
     ) -> Iterator[Account]:
         config = self.config
         deployer = Deployer(operator, config.principal)
         deployer.ensure()
         roles = managed_roles(operator, config)
+        harvest: Harvest = Harvester(
+            operator,
+            config.harvest.stacks,
+            _account_log(
+                operator,
+                [deployer, *roles],
+                deny_log,
+                config.harvest.cloudtrail_wait_seconds,
+                self.events,
+            ),
+        )
+        if soft and deny_log is not None:
+            harvest = _with_soft_denials(
+                harvest, deny_log.with_name(SOFT_DENIALS), [deployer, *roles]
+            )
         executor = StepExecutor(
             deployer.credentials,
             operator.region,
             operator.endpoint,
             os.environ,
             self.events,
-            harvest=Harvester(
-                operator,
-                config.harvest.stacks,
-                _account_log(
-                    operator,
-                    [deployer, *roles],
-                    deny_log,
-                    config.harvest.cloudtrail_wait_seconds,
-                    self.events,
-                ),
-            ),
+            harvest=harvest,
             recover=stack_recoverer(operator, config.harvest.stacks),
             on_line=self.console.line,
             extra_env=extra_env,
@@ -293,6 +320,17 @@ class _Wiring:
             yield Account(executor, grantor, role_grantors, unused, self.events)
         finally:
             deployer.close()
+
+
+def _with_soft_denials(harvest: Harvest, soft_log: Path, principals: list[Deployer]) -> Harvest:
+    """`harvest`, plus what the soft-mode sandbox recorded as denied (and allowed) meanwhile."""
+    read = sandbox_deny_log(soft_log, lambda arn: any(p.matches_exactly(arn) for p in principals))
+
+    def with_soft(step: Step, result: StepResult, started: float) -> list[Denial]:
+        soft = [d.with_source(SOFT_SOURCE) for d in read(started)]
+        return merge(harvest(step, result, started), soft)
+
+    return with_soft
 
 
 def _verifier(

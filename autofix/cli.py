@@ -60,7 +60,16 @@ def cli() -> None:
     "--verify/--no-verify",
     default=True,
     show_default=True,
-    help="Embedded sandbox: replay the final policy in a fresh account and prune unused grants.",
+    help="Replay the final policy in a fresh account (grant what it still needs, prune what "
+    "it never used); without it the result is reported unverified.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["trial", "observe"]),
+    default="trial",
+    show_default=True,
+    help="trial: grant each denial and retry; observe (embedded sandbox): one soft attempt per "
+    "step records every would-be denial, then the verify pass proves the policy enforced.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
@@ -74,6 +83,7 @@ def run(
     allow_self_edit: bool,
     portable: str | None,
     verify: bool,
+    strategy: str,
     verbose: bool,
     command: tuple[str, ...],
 ) -> None:
@@ -97,6 +107,7 @@ def run(
             allow_self_edit,
             portable,  # type: ignore[arg-type]
             verify,
+            strategy,
         ),
         config,
         out,

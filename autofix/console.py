@@ -8,7 +8,7 @@ import click
 
 from autofix.check import CheckOutcome
 from autofix.events import (
-    VERIFY,
+    DISCOVER,
     AttemptStart,
     CommandExit,
     DenialFound,
@@ -47,7 +47,9 @@ class Console:
 
     def __call__(self, event: LedgerEvent) -> None:
         """Print what a person cares about; the verify pass's lines are marked as such."""
-        tag = "verify · " if isinstance(event, PhaseEvent) and event.phase == VERIFY else ""
+        tag = (
+            f"{event.phase} · " if isinstance(event, PhaseEvent) and event.phase != DISCOVER else ""
+        )
         match event:
             case StepStart():
                 self.say(

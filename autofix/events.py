@@ -16,6 +16,8 @@ SCHEMA_VERSION = 2
 """Version 1 ledgers carried no `schema` field; version 2 adds it and `phase`."""
 
 DISCOVER = "discover"
+OBSERVE = "observe"
+"""`--strategy observe`: the soft-mode attempt, whose would-be denials are granted."""
 VERIFY = "verify"
 
 
@@ -44,6 +46,7 @@ class RunStart(LedgerEvent):
     deployer: str
     start_actions: list[str]
     verify: bool = True
+    strategy: str = "trial"
 
 
 @dataclass(frozen=True, kw_only=True)

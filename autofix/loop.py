@@ -120,6 +120,7 @@ class RepairLoop:
         phase: str = DISCOVER,
         sleep: Sleep = time.sleep,
         may_grant: bool = True,
+        strategy: str = "trial",
     ) -> None:
         self.steps = tuple(steps)
         self.executor = executor
@@ -133,10 +134,13 @@ class RepairLoop:
         self.phase = phase
         self.sleep = sleep
         self.may_grant = may_grant
+        self.strategy = strategy
         """False: a replay that proves a policy as it is, never widening it."""
         self.attempts_total = 0
         self.granted = 0
         """Grants made by this loop, to any principal."""
+        self.outcomes: list[StepOutcome] = []
+        """The steps finished so far."""
         self._failure: tuple[int, str] = (1, "")
         self._last_repeated: list[str] = []
 
@@ -160,30 +164,35 @@ class RepairLoop:
                 deployer=self.deployer.arn,
                 start_actions=list(self.policy.actions),
                 verify=self.verifier is not None,
+                strategy=self.strategy,
             )
         )
-        outcomes: list[StepOutcome] = []
         try:
             self.deployer.apply(self.phase)
         except GrantFailed as failure:
-            return self._finish(outcomes, started, failure.exit_code, failure.reason, None)
+            return self._finish([], started, failure.exit_code, failure.reason, None)
+        verifying = False
         try:
             outcomes, exit_code, reason = self.run_steps(deadline)
             verification = None
             if exit_code == 0 and self.verifier is not None:
+                verifying = True
                 verification = self.verifier(self.policy, self.role_policies, deadline)
                 self._adopt(verification)
                 if not verification.verified:
                     exit_code, reason = verification.exit_code or 1, verification.status
         except KeyboardInterrupt:
             self.events.emit(RunInterrupted(attempts_total=self.attempts_total))
-            self._finish(outcomes, started, 130, "interrupted", None)
+            # a verify replay's grants are already in policy.json: keep them
+            self._finish(
+                self.outcomes, started, 130, "interrupted", None, write_policy=not verifying
+            )
             raise
         return self._finish(outcomes, started, exit_code, reason, verification)
 
     def run_steps(self, deadline: float) -> tuple[list[StepOutcome], int, str | None]:
         """Carry each step to success in turn; stops at the first that cannot be."""
-        outcomes: list[StepOutcome] = []
+        outcomes = self.outcomes
         for index, step in enumerate(self.steps, start=1):
             outcome = self._run_step(step, index, deadline)
             outcomes.append(outcome)
@@ -391,6 +400,8 @@ class RepairLoop:
     def _grant_after_success(self, execution: Execution, found: list[str]) -> list[str]:
         """A step can succeed while printing a denial (a warning): grant those too."""
         harvested = [d for d in execution.denials if d.fixable]
+        for denial in harvested:
+            self._record(execution, denial)
         before = set(self.policy.grants)
         if harvested and self.may_grant:
             self._grant_all(execution, harvested, found)
@@ -413,6 +424,7 @@ class RepairLoop:
         exit_code: int,
         reason: str | None,
         verification: Verification | None,
+        write_policy: bool = True,
     ) -> RunOutcome:
         steps = tuple(outcomes)
         verified, status, replays = False, self.unverified, 0
@@ -450,8 +462,10 @@ class RepairLoop:
             verification=status,
             pruned=pruned,
             verify_replays=replays,
+            strategy=self.strategy,
         )
-        write_atomic(self.files.policy, self.policy.dumps())
+        if write_policy:
+            write_atomic(self.files.policy, self.policy.dumps())
         write_json_atomic(self.files.summary, outcome.to_summary())
         self.events.emit(
             RunEnd(

@@ -34,6 +34,7 @@ class RunOutcome:
     """`replayed`, `skipped (...)`, `failed: ...` or `not reached (...)`."""
     pruned: tuple[str, ...] = ()
     verify_replays: int = 0
+    strategy: str = "trial"
     """Runs of a step in the verify pass (those of replays that had to grant are also in
     `attempts_total` and the steps' attempts)."""
 
@@ -60,6 +61,7 @@ class RunOutcome:
             ],
             "flags": list(self.flags),
             "verified": self.verified,
+            "strategy": self.strategy,
             "verification": self.verification,
             "verify_replays": self.verify_replays,
             "pruned": list(self.pruned),

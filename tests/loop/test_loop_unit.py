@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,8 +168,8 @@ def kinds(seen: list[LedgerEvent], kind: str) -> list[LedgerEvent]:
     return [e for e in seen if e.kind == kind]
 
 
-def summary(files: OutputFiles) -> dict[str, object]:
-    loaded: dict[str, object] = json.loads(files.summary.read_text())
+def summary(files: OutputFiles) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(files.summary.read_text())
     return loaded
 
 
@@ -301,6 +302,8 @@ def test_denials_printed_by_a_successful_step_are_granted(tmp_path: Path) -> Non
     assert outcome.ok and outcome.attempts_total == 1
     [ok] = [e for e in r.seen if isinstance(e, StepOk)]
     assert ok.granted_after_success == ["ssm:GetParameters"]
+    [found] = kinds(r.seen, "denial_found")
+    assert found.fields()["action"] == "ssm:GetParameters"
     assert "ssm:GetParameters" in r.loop.policy.actions
 
 
@@ -499,3 +502,41 @@ def test_legacy_emit_builds_the_typed_event_and_refuses_unknown_kinds() -> None:
     assert seen[0].kind == "wait" and seen[0].fields()["why"] == "because"
     with pytest.raises(KeyError):
         events.emit("no_such_event")
+
+
+def test_an_interrupt_keeps_the_finished_steps_and_the_policy(tmp_path: Path) -> None:
+    class Interrupted(FakeAccount):
+        def execute(self, step: Step, attempt: int, phase: str = "discover") -> Execution:
+            if step.name == "remove":
+                raise KeyboardInterrupt
+            return super().execute(step, attempt, phase)
+
+    account = Interrupted({"deploy": [Need("sns:CreateTopic", TOPIC)]})
+    r = rig(tmp_path, {}, names=("deploy", "remove"), account=account)
+    with pytest.raises(KeyboardInterrupt):
+        r.loop.run()
+    saved = summary(r.files)
+    assert saved["exit_code"] == 130 and saved["reason"] == "interrupted"
+    assert [s["name"] for s in saved["steps"]] == ["deploy"]
+    assert "sns:CreateTopic" in r.files.policy.read_text()
+    assert r.seen[-2].kind == "run_interrupted"
+
+
+def test_an_interrupt_in_the_verify_pass_keeps_its_grants(tmp_path: Path) -> None:
+    needs = {"deploy": [Need("sns:CreateTopic", TOPIC)]}
+
+    class InterruptedReplays(FreshAccounts):
+        @contextlib.contextmanager
+        def __call__(self, label, policy, role_policies, files):  # type: ignore[no-untyped-def]
+            if label == "verify-2":
+                raise KeyboardInterrupt
+            with super().__call__(label, policy, role_policies, files) as account:
+                yield account
+
+    fresh = InterruptedReplays(needs, {"deploy": [Need("s3:PutObject", "arn:aws:s3:::b/k")]})
+    verifier, _ = verify_pass(tmp_path, fresh)
+    r = rig(tmp_path, needs, verify=verifier)
+    with pytest.raises(KeyboardInterrupt):
+        r.loop.run()
+    assert "s3:PutObject" in r.files.policy.read_text()
+    assert summary(r.files)["exit_code"] == 130

@@ -17,7 +17,9 @@ from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_con
 
 STEP = (
     f"{AWS} sns create-topic --name orders"
-    ' && if [ -n \\"$REPLAY\\" ]; then {AWS} sqs create-queue --queue-name \\"jobs-$REPLAY\\"; fi'
+    ' && if [ -n \\"$REPLAY\\" ]; then'
+    " {AWS} ssm put-parameter --name /jobs/replayed --value x --type String"
+    ' && echo \\"$REPLAY_ID\\" >> replay-ids.txt; fi'
 ).replace("{AWS}", AWS)
 
 
@@ -34,25 +36,27 @@ def config_with(tmp_path: Path, verify: str) -> Path:
 
 
 def test_a_replay_that_fails_is_repaired_in_the_verify_pass(tmp_path: Path) -> None:
-    config = config_with(tmp_path, '[verify]\nenv = { REPLAY = "r{run}" }')
+    config = config_with(tmp_path, '[verify]\nenv = { REPLAY = "yes", REPLAY_ID = "r{run}" }')
     result = run_autofix("run", "--config", str(config))
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["verified"] is True and summary["verification"] == "replayed"
     # discovery: 2 attempts; the replay that had to grant: 2; the clean replay: 1
     assert summary["attempts_total"] == 4 and summary["verify_replays"] == 3
-    assert summary["steps"][0]["actions"] == ["sns:CreateTopic", "sqs:CreateQueue"]
+    assert summary["steps"][0]["actions"] == ["sns:CreateTopic", "ssm:PutParameter"]
     events = ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
     grants = [(e["action"], e["phase"]) for e in events if e["event"] == "grant_added"]
-    assert grants == [("sns:CreateTopic", "discover"), ("sqs:CreateQueue", "verify")]
+    assert grants == [("sns:CreateTopic", "discover"), ("ssm:PutParameter", "verify")]
     rounds = [(e["ok"], e["granted"]) for e in events if e["event"] == "verify_round"]
-    assert rounds == [(True, ["sqs:CreateQueue"]), (True, [])]
+    assert rounds == [(True, ["ssm:PutParameter"]), (True, [])]
     policy = read_json(tmp_path / ".autofix" / "policy.json")
-    assert "sqs:CreateQueue" in {a for s in policy["Statement"] for a in s["Action"]}
-    # the replay's own ledger shows the queue got the replay's fresh id
+    assert "ssm:PutParameter" in {a for s in policy["Statement"] for a in s["Action"]}
+    # [verify] env reached the steps of both replays (not discovery's), {run} a fresh id each
+    ids = (tmp_path / "replay-ids.txt").read_text().split()
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert all(i.startswith("r") and "{run}" not in i for i in ids)
     replay = ledger_events(tmp_path / ".autofix" / "verify" / "verify-1" / "ledger.jsonl")
-    resources = [e["resource"] for e in replay if e["event"] == "denial_found"]
-    assert resources and "jobs-r" in resources[0] and "{run}" not in resources[0]
+    assert [e["event"] for e in replay].count("attempt_start") == 2
     assert "verify · " in result.stderr and "replayed cleanly" in result.stderr
 
 
@@ -63,7 +67,7 @@ def test_replays_that_keep_needing_grants_fail_the_run(tmp_path: Path) -> None:
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["ok"] is False and summary["verified"] is False
     assert summary["verification"].startswith("failed: 1 replays")
-    assert "sqs:CreateQueue" in summary["reason"]
+    assert "ssm:PutParameter" in summary["reason"]
     assert "every step succeeded" not in result.stderr
     assert "stopped: failed: 1 replays" in result.stderr
 

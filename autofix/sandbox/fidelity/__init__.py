@@ -13,9 +13,12 @@ messages and sts:DecodeAuthorizationMessage).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PINNED_MOTO_VERSION = "5.2.5"
+SOFT_DENIALS = "sandbox-soft-denials.jsonl"
+"""Beside the deny log, in soft mode: what would have been denied, and was allowed."""
 
 
 def install(deny_log: Path | None = None) -> None:
@@ -32,7 +35,11 @@ def install(deny_log: Path | None = None) -> None:
 
     access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
     signing.install()
-    enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
+    soft = deny_log is not None and os.environ.get("AUTOFIX_SANDBOX_SOFT") == "1"
+    enforcement.install(
+        DenyLogWriter(deny_log) if deny_log else None,
+        DenyLogWriter(deny_log.with_name(SOFT_DENIALS)) if soft and deny_log else None,
+    )
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
     cloudformation_engine.install_change_sets_and_recovery()  # transforms, ContinueUpdateRollback
