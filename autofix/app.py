@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,21 +23,30 @@ from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
 from autofix.demand_marks import DemandMarks
+from autofix.denials.model import Denial
 from autofix.errors import ConfigError, SafetyRefusal
+from autofix.events import DISCOVER, OBSERVE, ResourceUnverified, RunEnd, Wait
+from autofix.executor import Harvest, StepExecutor
 from autofix.files import write_atomic, write_json_atomic
+from autofix.grantor import Grantor, GrantRules
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
-from autofix.harvest.collect import AccountLog, Harvester
+from autofix.harvest.collect import AccountLog, Harvester, merge
 from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.outcome import RunOutcome
 from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.guard import check_document, never_granted_in
 from autofix.policy.render import Style, fill_placeholders, portable
-from autofix.policy.scope import Mode
+from autofix.policy.scope import Mode, ScopeContext
 from autofix.project import service_names_of, stages_of
-from autofix.prune import PruneResult, prune
+from autofix.runner import StepResult
+from autofix.sandbox.fidelity import SOFT_DENIALS
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox, SandboxStopped
+from autofix.verify import Account, VerifyPass
+
+SOFT_SOURCE = "soft-deny-log"
+"""The `source` of a denial the soft-mode sandbox recorded and allowed."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class RunOptions:
     allow_self_edit: bool = False
     portable: Style | None = None
     verify: bool = True
+    strategy: str = "trial"
+    """`trial` (grant per denial under enforcement) or `observe` (one soft attempt per step)."""
     resume: bool = False
     invocation: dict[str, Any] | None = None
     """What `run --resume` needs to run the same steps again (saved as run.json)."""
@@ -57,12 +68,18 @@ class RunOptions:
 
 
 @contextlib.contextmanager
-def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Operator]:
-    """The operator of the configured sandbox: embedded (started here) or a real account."""
+def open_operator(
+    config: Config, deny_log: Path | None = None, soft: bool = False
+) -> Iterator[Operator]:
+    """The operator of the configured sandbox: embedded (started here) or a real account.
+
+    `soft`: the embedded sandbox records implicit denials (`SOFT_DENIALS`) and allows them.
+    """
     if config.sandbox.kind == "local":
         if deny_log is not None:  # each run starts with fresh sandbox records
             deny_log.unlink(missing_ok=True)
             deny_log.with_name("sandbox-access.jsonl").unlink(missing_ok=True)
+            deny_log.with_name(SOFT_DENIALS).unlink(missing_ok=True)
             deny_log.with_name(unverified.FILE_NAME).unlink(missing_ok=True)
         server_log = deny_log.with_name("sandbox.log") if deny_log else None
         sandbox = EmbeddedSandbox(
@@ -71,6 +88,7 @@ def open_operator(config: Config, deny_log: Path | None = None) -> Iterator[Oper
             deny_log=deny_log,
             server_log=server_log,
             propagation_delay=config.sandbox.simulate_propagation_seconds,
+            soft=soft,
         )
         with sandbox as info:
             try:
@@ -142,7 +160,7 @@ def _account_log(
 
     def notice(seconds: float, why: str) -> None:
         if events is not None:
-            events.emit("wait", seconds=seconds, why=why)
+            events.emit(Wait(seconds=seconds, why=why))
 
     return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
 
@@ -185,6 +203,8 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     `options.resume` the run continues the directory's last run: its saved policy, its
     ledger (appended to) and its attempt count.
     """
+    if options.strategy == "observe" and config.sandbox.kind != "local":
+        raise ConfigError('--strategy observe needs the embedded sandbox (sandbox.kind = "local")')
     start_path = options.start_policy or config.policy.start
     # validated before anything starts; filled in again with the real account below
     policy = load_start_policy(start_path, config.sandbox.account_id, config.sandbox.region)
@@ -209,6 +229,7 @@ def _run_claimed(
     policy: PolicyDocument,
     prior: resume.PriorRun | None,
 ) -> RunOutcome:
+    observe = options.strategy == "observe"
     run_id = prior.run_id if prior else uuid.uuid4().hex[:12]
     ledger = Ledger(files.ledger, run_id, append=prior is not None)
     events = Events(ledger, console)
@@ -222,7 +243,7 @@ def _run_claimed(
         keep = resume.to_resume([s.name for s in steps], prior, config.sandbox.kind == "local")
         steps = tuple(s for s in steps if s.name in keep)
     try:
-        with open_operator(config, deny_log) as operator:
+        with open_operator(config, deny_log, soft=observe) as operator:
             if prior is None:
                 policy = load_start_policy(start_path, operator.account_id, operator.region)
             else:
@@ -239,76 +260,61 @@ def _run_claimed(
                 f"{len(policy.actions)} actions to start",
                 bold=True,
             )
-            deployer = Deployer(operator, config.principal)
-            deployer.ensure()
-            roles = managed_roles(operator, config)
-            settle = config.sandbox.propagation_seconds
-            if settle is None:
-                settle = 0.0 if operator.is_local else 10.0
+            rules = GrantRules(
+                ScopeContext(
+                    account_id=operator.account_id,
+                    region=operator.region,
+                    mode=_mode(options.scope or config.policy.scope),
+                    service_names=config.policy.service_names or service_names_of(config.steps),
+                    stages=config.policy.stages or stages_of(config.steps),
+                ),
+                allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
+                settle_seconds=_settle_seconds(config, operator),
+            )
             settings = LoopSettings(
                 max_attempts=options.max_attempts or config.loop.max_attempts,
                 max_seconds=config.loop.max_minutes * 60,
-                scope=_mode(options.scope or config.policy.scope),
-                account_id=operator.account_id,
-                service_names=config.policy.service_names or service_names_of(config.steps),
-                stages=config.policy.stages or stages_of(config.steps),
-                allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
-                settle_seconds=settle,
                 propagation_retries=(
                     3 if not operator.is_local or config.sandbox.simulate_propagation_seconds else 0
                 ),
-                endpoint=operator.endpoint,
+                account_id=operator.account_id,
                 region=operator.region,
             )
-            names = StackNames(operator.client("cloudformation"))  # generated names seen
-            loop = RepairLoop(
-                steps,
-                deployer,
-                policy,
-                settings,
-                events,
-                files,
-                dict(os.environ),
-                harvest=Harvester(
-                    operator,
-                    config.harvest.stacks,
-                    _account_log(
-                        operator,
-                        [deployer, *roles],
-                        deny_log,
-                        config.harvest.cloudtrail_wait_seconds,
-                        events,
-                    ),
-                    names=names,
-                ),
-                recover=stack_recoverer(operator, config.harvest.stacks),
-                on_line=console.line,
-                managed_roles=roles,
-                verify=(
-                    _verifier(config, files, events, console)
-                    if options.verify
-                    and config.sandbox.kind == "local"
-                    and not config.principal.also_manage
-                    else None
-                ),
-                generated=names.snapshot,
-            )
-            if prior is not None:
-                loop.attempts_total = prior.attempts_total
-                for role in roles:
-                    saved = files.role_policy(role.config.name)
-                    if saved.is_file():
-                        loop.role_policies[role.config.name] = load_start_policy(
-                            saved, operator.account_id, operator.region
-                        )
-            try:
+            wiring = _Wiring(config, rules, events, console)
+            verifier, unverified_why = _verifier(config, options, wiring, settings, files)
+            role_policies = _saved_role_policies(config, files, operator) if prior else {}
+            with wiring.account(
+                operator, policy, role_policies, files, deny_log, soft=observe
+            ) as account:
+                loop = RepairLoop(
+                    steps,
+                    account.executor,
+                    account.deployer,
+                    settings,
+                    events,
+                    files,
+                    roles=account.roles,
+                    verifier=verifier,
+                    unverified=unverified_why,
+                    phase=OBSERVE if observe else DISCOVER,
+                    strategy=options.strategy,
+                    generated=account.generated,
+                )
+                if prior is not None:
+                    loop.attempts_total = prior.attempts_total
                 outcome = loop.run()
-            finally:
-                deployer.close()
         if deny_log is not None:
             found = unverified.read_unverified(deny_log, clock)
             for item in found:
-                events.emit("resource_unverified", **item.to_json(), stack=item.stack)
+                events.emit(
+                    ResourceUnverified(
+                        type=item.type,
+                        logical_id=item.logical_id,
+                        step=item.step,
+                        why=item.why,
+                        stack=item.stack,
+                    )
+                )
             outcome = unverified.with_unverified(outcome, found, options.strict)
             write_json_atomic(files.summary, outcome.to_summary())
         final_policy = loop.policy
@@ -317,7 +323,11 @@ def _run_claimed(
         _write_stopped(files, signals.exit_code(exc), "interrupted")
         raise
     except SandboxStopped as exc:
-        events.emit("run_end", ok=False, exit_code=exc.exit_code, reason=exc.headline)
+        events.emit(
+            RunEnd(
+                ok=False, exit_code=exc.exit_code, attempts_total=0, reason=exc.headline, actions=[]
+            )
+        )
         ledger.close()
         _write_stopped(files, exc.exit_code, exc.headline)
         raise
@@ -340,6 +350,18 @@ def _run_claimed(
     return outcome
 
 
+def _saved_role_policies(
+    config: Config, files: OutputFiles, operator: Operator
+) -> dict[str, PolicyDocument]:
+    """A resumed run's managed-role policies, as the interrupted run saved them."""
+    found = {}
+    for name in config.principal.also_manage:
+        saved = files.role_policy(name)
+        if saved.is_file():
+            found[name] = load_start_policy(saved, operator.account_id, operator.region)
+    return found
+
+
 def _write_stopped(files: OutputFiles, exit_code: int, reason: str) -> None:
     """summary.json for a run that stopped early: each step with the attempts that ran."""
     partial = None
@@ -360,38 +382,172 @@ def _write_stopped(files: OutputFiles, exit_code: int, reason: str) -> None:
     write_json_atomic(files.summary, outcome.to_summary())
 
 
-def _verifier(
-    config: Config, files: OutputFiles, events: Events, console: Console
-) -> Callable[[PolicyDocument], PruneResult]:
-    """Replay the final policy in a fresh sandbox; drop the actions no step used."""
+def _settle_seconds(config: Config, operator: Operator) -> float:
+    settle = config.sandbox.propagation_seconds
+    if settle is None:
+        settle = 0.0 if operator.is_local else 10.0
+    return settle
 
-    def verify(policy: PolicyDocument) -> PruneResult:
-        console.say("verifying the policy in a fresh sandbox …", bold=True)
-        verify_dir = files.directory / "verify"
-        verify_dir.mkdir(parents=True, exist_ok=True)
-        verify_ledger = Ledger(verify_dir / "ledger.jsonl", uuid.uuid4().hex[:12])
-        try:
 
-            def run_once(doc: PolicyDocument, label: str) -> CheckOutcome:
-                (verify_dir / label).mkdir(parents=True, exist_ok=True)
-                return replay(config, doc, verify_dir / label, Events(verify_ledger), None)
+@dataclass(frozen=True)
+class _Wiring:
+    """Builds what the loop needs in one account: an executor and a grantor per principal."""
 
-            result = prune(policy, run_once, events)
-        finally:
-            verify_ledger.close()
-        if result.pruned:
-            console.say(
-                f"  pruned {len(result.pruned)} action(s) no step used in a clean replay: "
-                + ", ".join(result.pruned),
-                fg="yellow",
+    config: Config
+    rules: GrantRules
+    events: Events
+    console: Console
+
+    @contextlib.contextmanager
+    def account(
+        self,
+        operator: Operator,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        files: OutputFiles,
+        deny_log: Path | None,
+        extra_env: Mapping[str, str] | None = None,
+        soft: bool = False,
+    ) -> Iterator[Account]:
+        config = self.config
+        deployer = Deployer(operator, config.principal)
+        deployer.ensure()
+        roles = managed_roles(operator, config)
+        names = StackNames(operator.client("cloudformation"))  # generated names seen
+        harvest: Harvest = Harvester(
+            operator,
+            config.harvest.stacks,
+            _account_log(
+                operator,
+                [deployer, *roles],
+                deny_log,
+                config.harvest.cloudtrail_wait_seconds,
+                self.events,
+            ),
+            names=names,
+        )
+        rules = replace(self.rules, generated=names.snapshot)
+        if soft and deny_log is not None:
+            harvest = _with_soft_denials(
+                harvest, deny_log.with_name(SOFT_DENIALS), [deployer, *roles]
             )
-        elif result.verified:
-            console.say("  every granted action was used", fg="green")
-        if result.reason:
-            console.say(f"  {result.reason}", fg="yellow")
-        return result
+        executor = StepExecutor(
+            deployer.credentials,
+            operator.region,
+            operator.endpoint,
+            os.environ,
+            self.events,
+            harvest=harvest,
+            recover=stack_recoverer(operator, config.harvest.stacks),
+            on_line=self.console.line,
+            extra_env=extra_env,
+        )
+        grantor = Grantor(deployer, policy, files.policy, rules, self.events)
+        role_grantors = {
+            role.config.name: Grantor(
+                role,
+                role_policies.get(role.config.name, PolicyDocument()),
+                files.role_policy(role.config.name),
+                rules,
+                self.events,
+                is_deployer=False,
+            )
+            for role in roles
+        }
 
-    return verify
+        def unused() -> tuple[str, ...] | None:
+            if deny_log is None:
+                return None
+            access = deny_log.with_name("sandbox-access.jsonl")
+            used = [(r["principal"], r["action"]) for r in read_access_log(access)]
+            return unused_actions(grantor.policy, used, deployer)
+
+        try:
+            yield Account(executor, grantor, role_grantors, unused, self.events, names.snapshot)
+        finally:
+            deployer.close()
+
+
+def _with_soft_denials(harvest: Harvest, soft_log: Path, principals: list[Deployer]) -> Harvest:
+    """`harvest`, plus what the soft-mode sandbox recorded as denied (and allowed) meanwhile."""
+    read = sandbox_deny_log(soft_log, lambda arn: any(p.matches_exactly(arn) for p in principals))
+
+    def with_soft(step: Step, result: StepResult, started: float) -> list[Denial]:
+        soft = [d.with_source(SOFT_SOURCE) for d in read(started)]
+        return merge(harvest(step, result, started), soft)
+
+    return with_soft
+
+
+def _verifier(
+    config: Config,
+    options: RunOptions,
+    wiring: _Wiring,
+    settings: LoopSettings,
+    files: OutputFiles,
+) -> tuple[VerifyPass | None, str]:
+    """The verify pass of this run, or why there is none (the `verification` text)."""
+    why_not = unverified_reason(config, options.verify)
+    if why_not is not None:
+        return None, why_not
+    local = config.sandbox.kind == "local"
+
+    @contextlib.contextmanager
+    def fresh_account(
+        label: str,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        policy_files: OutputFiles,
+    ) -> Iterator[Account]:
+        records = files.directory / "verify" / label
+        records.mkdir(parents=True, exist_ok=True)
+        deny_log = records / "sandbox-denials.jsonl" if local else None
+        env = verify_environment(config.verify.env, uuid.uuid4().hex[:8])
+        ledger = Ledger(records / "ledger.jsonl", uuid.uuid4().hex[:12])
+        replay = replace(wiring, events=Events(ledger))
+        try:
+            with (
+                open_operator(config, deny_log) as operator,
+                replay.account(operator, policy, role_policies, policy_files, deny_log, env) as acc,
+            ):
+                yield acc
+        finally:
+            ledger.close()
+
+    where = "a fresh sandbox" if local else "the account, under fresh stack names"
+    verifier = VerifyPass(
+        config.steps,
+        settings,
+        wiring.events,
+        files,
+        fresh_account,
+        rounds=config.verify.rounds,
+        where=where,
+        echo=wiring.console,
+    )
+    return verifier, ""
+
+
+def unverified_reason(config: Config, verify: bool) -> str | None:
+    """Why this run's policy will not be replayed in a fresh account (None: it will be)."""
+    if not verify:
+        return "skipped (--no-verify)"
+    if config.principal.also_manage:
+        return (
+            "skipped (principal.also_manage: the managed roles are created by the steps, "
+            "so a fresh account cannot hold their policies before a step needs them)"
+        )
+    if config.sandbox.kind != "local" and not config.verify.env:
+        return (
+            "skipped (a real account has no fresh account to replay in: set [verify] env "
+            "to give the replay fresh stack names)"
+        )
+    return None
+
+
+def verify_environment(env: Mapping[str, str], replay_id: str) -> dict[str, str]:
+    """`[verify] env` for one replay: `{run}` becomes the replay's own id."""
+    return {key: value.replace("{run}", replay_id) for key, value in env.items()}
 
 
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator
 from autofix.account.stack_names import StackNames
-from autofix.config import Config, Step
+from autofix.config import Config
 from autofix.denials.model import Denial
+from autofix.events import AttemptStart, StepFailedEvent, StepOk, StepStart
+from autofix.executor import Execution, StepExecutor
 from autofix.harvest.collect import Harvester
 from autofix.ledger import Events
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.project import service_names_of, stages_of
-from autofix.runner import COMMAND_NOT_FOUND, run_step, step_environment
+from autofix.runner import COMMAND_NOT_FOUND
 
 
 @dataclass(frozen=True)
@@ -107,10 +109,16 @@ def check_policy(
     deployer.apply(policy)
     deployer.wait_until_effective(policy, 0.0 if operator.is_local else 10.0)
     names = StackNames(operator.client("cloudformation"))
-    harvest = Harvester(operator, account_log=account_log, names=names)
+    executor = StepExecutor(
+        deployer.credentials,
+        operator.region,
+        operator.endpoint,
+        environ if environ is not None else os.environ,
+        events,
+        harvest=Harvester(operator, account_log=account_log, names=names),
+    )
     results: list[StepCheck] = []
     patch = PolicyDocument()
-    env_base = dict(environ if environ is not None else os.environ)
     ctx = ScopeContext(
         operator.account_id,
         operator.region,
@@ -119,26 +127,30 @@ def check_policy(
         stages=config.policy.stages or stages_of(config.steps),
     )
     try:
-        for step in config.steps:
+        for index, step in enumerate(config.steps, start=1):
             events.emit(
-                "step_start",
-                step=step.name,
-                index=len(results) + 1,
-                of=len(config.steps),
-                command=step.run,
+                StepStart(step=step.name, index=index, of=len(config.steps), command=step.run)
             )
-            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx)
+            events.emit(AttemptStart(step=step.name, attempt=1, total=index))
+            execution = executor.execute(step, 1)
+            # the stacks say which parts of their names are generated
+            step_ctx = replace(ctx, generated=names.snapshot())
+            checked, grants = _check_step(execution, deployer, step_ctx)
             patch = patch.with_grants(g for g in grants if not policy.has(g))
             results.append(checked)
-            events.emit(
-                "step_ok" if checked.ok else "step_failed",
-                step=step.name,
-                attempts=1,
-                actions=[m.action for m in checked.missing],
-                reason=checked.reason or "",
-                tail="",
-            )
-            if not checked.ok:
+            if checked.ok:
+                events.emit(
+                    StepOk(step=step.name, attempts=1, actions=[m.action for m in checked.missing])
+                )
+            else:
+                events.emit(
+                    StepFailedEvent(
+                        step=step.name,
+                        attempts=1,
+                        reason=checked.reason or "",
+                        exit_code=2 if checked.exit_code == COMMAND_NOT_FOUND else 1,
+                    )
+                )
                 break
     finally:
         deployer.close()
@@ -153,29 +165,18 @@ def check_policy(
 
 
 def _check_step(
-    step: Step,
-    deployer: Deployer,
-    operator: Operator,
-    harvest: Harvester,
-    env_base: dict[str, str],
-    ctx: ScopeContext,
+    execution: Execution, deployer: Deployer, ctx: ScopeContext
 ) -> tuple[StepCheck, list[Grant]]:
-    creds = deployer.credentials().env()
-    creds["AWS_REGION"] = creds["AWS_DEFAULT_REGION"] = operator.region
-    if operator.endpoint:
-        creds["AWS_ENDPOINT_URL"] = operator.endpoint
-    started = time.time()
-    result = run_step(step, step_environment(env_base, creds, step))
-    denials = [d for d in harvest(step, result, started) if deployer.matches(d.principal)]
-    if harvest.names is not None:  # the stacks say which parts of their names are generated
-        ctx = replace(ctx, generated=harvest.names.snapshot())
+    """What one run under the saved policy showed, and the grants that would fix it."""
+    step, result = execution.step, execution.result
+    denials = [d for d in execution.denials if deployer.matches(d.principal)]
     scoped = grants_for(denials, ctx)
     missing = tuple(_missing(d, scoped) for d in denials)
     grants = [g.grant for g in scoped]
     if result.ok:
         return StepCheck(step.name, True, 0, result.duration, missing), grants
-    if result.exit_code == COMMAND_NOT_FOUND and "command not found" in result.stderr:
-        reason = f"command not found: {step.run.split()[0]!r}"
+    if execution.problem is not None:
+        reason = execution.problem
     elif denials:
         reason = f"denied {len(denials)} action(s) the saved policy does not grant"
     else:
@@ -232,11 +233,14 @@ def github_annotations(
 def unused_actions(
     policy: PolicyDocument, used: Iterable[tuple[str, str]], deployer: Deployer
 ) -> tuple[str, ...]:
-    """Actions `policy` grants that no (principal, action) in `used` exercised."""
+    """Actions `policy` grants that no (principal, action) in `used` exercised.
+
+    A wildcard action (`s3:Get*`) counts as used when any action it matches was.
+    """
     exercised = {
         action.lower() for principal, action in used if deployer.matches_exactly(principal)
     }
-    return tuple(a for a in policy.actions if a.lower() not in exercised)
+    return tuple(a for a in policy.actions if not any(fnmatchcase(e, a.lower()) for e in exercised))
 
 
 def _annotation_place(

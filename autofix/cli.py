@@ -63,7 +63,16 @@ def cli() -> None:
     "--verify/--no-verify",
     default=True,
     show_default=True,
-    help="Embedded sandbox: replay the final policy in a fresh account and prune unused grants.",
+    help="Replay the final policy in a fresh account (grant what it still needs, prune what "
+    "it never used); without it the result is reported unverified.",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["trial", "observe"]),
+    default="trial",
+    show_default=True,
+    help="trial: grant each denial and retry; observe (embedded sandbox): one soft attempt per "
+    "step records every would-be denial, then the verify pass proves the policy enforced.",
 )
 @click.option(
     "--resume",
@@ -88,6 +97,7 @@ def run(
     allow_self_edit: bool,
     portable: str | None,
     verify: bool,
+    strategy: str,
     resume_dir: Path | None,
     strict: bool,
     verbose: bool,
@@ -125,6 +135,7 @@ def run(
         "portable": portable or options.get("portable"),
         "verify": verify if resume_dir is None else bool(options.get("verify", verify)),
         "strict": strict or bool(options.get("strict")),
+        "strategy": strategy if resume_dir is None else options.get("strategy", strategy),
     }
     invocation: dict[str, Any] = {
         "config": str(config.source.resolve()) if config.source else None,
@@ -143,6 +154,7 @@ def run(
             chosen["allow_self_edit"],
             chosen["portable"],
             chosen["verify"],
+            chosen["strategy"],
             resume=resume_dir is not None,
             invocation=invocation,
             strict=chosen["strict"],

@@ -71,6 +71,17 @@ class HarvestConfig:
 
 
 @dataclass(frozen=True)
+class VerifyConfig:
+    """The verify pass: replay the final policy in a fresh account before calling it done."""
+
+    rounds: int = 3
+    """Replays that may still need grants before the run gives up (exit 1)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Set for every step during a replay; `{run}` becomes a fresh id per replay. On a real
+    account (no fresh account to replay in) this names a fresh stack, and is required."""
+
+
+@dataclass(frozen=True)
 class Step:
     """One deploy step: a shell command run with the deployer's credentials."""
 
@@ -92,6 +103,7 @@ class Config:
     base_dir: Path = Path(".")
     source: Path | None = None
     harvest: HarvestConfig = HarvestConfig()
+    verify: VerifyConfig = VerifyConfig()
 
 
 def load_config(path: Path) -> Config:
@@ -113,12 +125,15 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = None) -> Config:
     where = str(source) if source else "config"
-    _only_keys(raw, {"sandbox", "principal", "policy", "loop", "harvest", "steps"}, where, "")
+    _only_keys(
+        raw, {"sandbox", "principal", "policy", "loop", "harvest", "verify", "steps"}, where, ""
+    )
     sandbox = _sandbox(_table(raw, "sandbox", where), where)
     principal = _principal(_table(raw, "principal", where), where)
     policy = _policy(_table(raw, "policy", where), where, base_dir)
     loop = _loop(_table(raw, "loop", where), where)
     harvest = _harvest(_table(raw, "harvest", where), where)
+    verify = _verify(_table(raw, "verify", where), where)
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise ConfigError(f"{where}: steps: at least one [[steps]] entry is required")
@@ -127,7 +142,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"{where}: steps: the step name {name!r} is used twice")
-    return Config(steps, sandbox, principal, policy, loop, base_dir, source, harvest)
+    return Config(steps, sandbox, principal, policy, loop, base_dir, source, harvest, verify)
 
 
 def steps_from_command(argv: list[str], base_dir: Path, name: str = "command") -> tuple[Step, ...]:
@@ -305,6 +320,28 @@ def _loop(t: Mapping[str, Any], where: str) -> LoopConfig:
     )
 
 
+def _verify(t: Mapping[str, Any], where: str) -> VerifyConfig:
+    p = "verify."
+    _only_keys(t, {"rounds", "env"}, where, p)
+    rounds = int(_number(t, "rounds", 3, where, p, integer=True))
+    return VerifyConfig(rounds, _env_table(t, where, p))
+
+
+def _env_table(t: Mapping[str, Any], where: str, p: str) -> dict[str, str]:
+    """`env = { NAME = "value" }`: strings, and no AWS_* variable (autofix sets those)."""
+    env = t.get("env", {})
+    if not isinstance(env, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
+    ):
+        raise ConfigError(f"{where}: {p}env: must be a table of strings")
+    for key in env:
+        if key.startswith("AWS_") and key not in ("AWS_SDK_LOAD_CONFIG",):
+            raise ConfigError(
+                f"{where}: {p}env: {key}: AWS credentials and endpoints are set by autofix"
+            )
+    return dict(env)
+
+
 def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
     p = f"steps[{index}]."
     if not isinstance(raw, Mapping):
@@ -319,16 +356,7 @@ def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
     cwd = base_dir / (_string(raw, "cwd", ".", where, p) or ".")
     if not cwd.is_dir():
         raise ConfigError(f"{where}: {p}cwd: {cwd} is not a directory")
-    env = raw.get("env", {})
-    if not isinstance(env, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in env.items()
-    ):
-        raise ConfigError(f"{where}: {p}env: must be a table of strings")
-    for key in env:
-        if key.startswith("AWS_") and key not in ("AWS_SDK_LOAD_CONFIG",):
-            raise ConfigError(
-                f"{where}: {p}env: {key}: AWS credentials and endpoints are set by autofix"
-            )
+    env = _env_table(raw, where, p)
     timeout = _number(raw, "timeout", 1800.0, where, p)
     stacks = _strings(raw, "stacks", where, p)
-    return Step(name, run, cwd.resolve(), dict(env), timeout, stacks)
+    return Step(name, run, cwd.resolve(), env, timeout, stacks)

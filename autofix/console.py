@@ -7,6 +7,26 @@ from typing import Any, TextIO
 import click
 
 from autofix.check import CheckOutcome
+from autofix.events import (
+    DISCOVER,
+    AttemptStart,
+    CommandExit,
+    DenialFound,
+    GrantAdded,
+    GrantGeneralised,
+    GrantPruned,
+    LedgerEvent,
+    PhaseEvent,
+    PruneReverted,
+    StepFailedEvent,
+    StepOk,
+    StepStart,
+    VerifyFailed,
+    VerifyOk,
+    VerifyRoundEnd,
+    VerifyStart,
+    Wait,
+)
 from autofix.outcome import RunOutcome
 
 
@@ -26,59 +46,77 @@ class Console:
         if self.verbose:
             self.say(f"    │ {line}", dim=True)
 
-    def __call__(self, event: str, fields: dict[str, Any]) -> None:
-        handler = getattr(self, f"_on_{event}", None)
-        if handler is not None:
-            handler(**fields)
-
-    def _on_step_start(self, step: str, index: int, of: int, command: str, **_: Any) -> None:
-        self.say(f"▶ step {step} ({index}/{of}): {command}", bold=True)
-
-    def _on_attempt_start(self, step: str, attempt: int, **_: Any) -> None:
-        self.say(f"  attempt {attempt} …")
-
-    def _on_command_exit(self, exit_code: int, seconds: float, **_: Any) -> None:
-        if exit_code != 0:
-            self.say(f"    exit {exit_code} after {seconds:.1f}s", fg="yellow")
-
-    def _on_denial_found(
-        self,
-        action: str | None,
-        resource: str | None,
-        source: str,
-        fixable: bool,
-        deny: str,
-        **_: Any,
-    ) -> None:
-        what = action or "(unnamed action)"
-        where = f" on {resource}" if resource else ""
-        note = "" if fixable else f" [{deny}, not fixable by a grant]"
-        self.say(f"    denied {what}{where} ({source}){note}", fg="red" if not fixable else None)
-
-    def _on_grant_added(self, action: str, resource: str, **_: Any) -> None:
-        self.say(f"    + granted {action} on {resource}", fg="green")
-
-    def _on_grant_generalised(self, action: str, resource: str, now: str, **_: Any) -> None:
-        self.say(f"    ~ {action} on {resource} is now on {now} (generated name)", fg="yellow")
-
-    def _on_step_ok(self, step: str, attempts: int, actions: list[str], **_: Any) -> None:
-        self.say(
-            f"✔ {step} succeeded after {attempts} attempt{'s' if attempts != 1 else ''}"
-            f" ({len(actions)} new action{'s' if len(actions) != 1 else ''})",
-            fg="green",
-            bold=True,
+    def __call__(self, event: LedgerEvent) -> None:
+        """Print what a person cares about; the verify pass's lines are marked as such."""
+        tag = (
+            f"{event.phase} · " if isinstance(event, PhaseEvent) and event.phase != DISCOVER else ""
         )
-
-    def _on_step_failed(self, step: str, reason: str, tail: str, **_: Any) -> None:
-        self.say(f"✘ {step} failed: {reason}", fg="red", bold=True)
-        if tail:
-            self.say("  last lines of its output:", dim=True)
-            for line in tail.splitlines():
-                self.say(f"    │ {line}", dim=True)
-
-    def _on_wait(self, seconds: float, why: str, **_: Any) -> None:
-        if seconds >= 1:
-            self.say(f"    waiting {seconds:.0f}s: {why}", dim=True)
+        match event:
+            case StepStart():
+                self.say(
+                    f"{tag}▶ step {event.step} ({event.index}/{event.of}): {event.command}",
+                    bold=True,
+                )
+            case AttemptStart():
+                self.say(f"  {tag}attempt {event.attempt} …")
+            case CommandExit() if event.exit_code != 0:
+                self.say(f"    exit {event.exit_code} after {event.seconds:.1f}s", fg="yellow")
+            case DenialFound():
+                what = event.action or "(unnamed action)"
+                where = f" on {event.resource}" if event.resource else ""
+                note = "" if event.fixable else f" [{event.deny}, not fixable by a grant]"
+                self.say(
+                    f"    denied {what}{where} ({event.source}){note}",
+                    fg="red" if not event.fixable else None,
+                )
+            case GrantAdded():
+                self.say(f"    + {tag}granted {event.action} on {event.resource}", fg="green")
+            case StepOk():
+                n, a = event.attempts, len(event.actions)
+                self.say(
+                    f"{tag}✔ {event.step} succeeded after {n} attempt{'s' if n != 1 else ''}"
+                    f" ({a} new action{'s' if a != 1 else ''})",
+                    fg="green",
+                    bold=True,
+                )
+            case StepFailedEvent():
+                self.say(f"{tag}✘ {event.step} failed: {event.reason}", fg="red", bold=True)
+                if event.tail:
+                    self.say("  last lines of its output:", dim=True)
+                    for line in event.tail.splitlines():
+                        self.say(f"    │ {line}", dim=True)
+            case Wait() if event.seconds >= 1:
+                self.say(f"    waiting {event.seconds:.0f}s: {event.why}", dim=True)
+            case VerifyStart():
+                again = "" if event.round == 1 else f" again (replay {event.round})"
+                self.say(
+                    f"verifying the policy{again} in {event.where or 'a fresh account'} …",
+                    bold=True,
+                )
+            case VerifyRoundEnd() if event.granted:
+                self.say(
+                    f"  the replay needed {len(event.granted)} more grant(s): "
+                    + ", ".join(event.granted),
+                    fg="yellow",
+                )
+            case GrantGeneralised():
+                self.say(
+                    f"    ~ {event.action} on {event.resource} is now on {event.now} "
+                    "(generated name)",
+                    fg="yellow",
+                )
+            case GrantPruned():
+                self.say(f"  pruned {event.action}: {event.why}", fg="yellow")
+            case PruneReverted():
+                self.say(f"  kept {', '.join(event.actions)}: {event.reason}", fg="yellow")
+            case VerifyOk() if not event.pruned:
+                self.say("  the policy replayed cleanly; every granted action was used", fg="green")
+            case VerifyOk():
+                self.say("  the pruned policy replayed cleanly", fg="green")
+            case VerifyFailed():
+                self.say(f"  verification {event.reason}", fg="red")
+            case _:
+                pass
 
     def summary(self, outcome: RunOutcome, files: dict[str, str]) -> None:
         """The per-step table of actions, and where the results are."""
@@ -104,9 +142,15 @@ class Console:
             for u in outcome.unverified:
                 self.say(f"  {u.step}: {u.logical_id} ({u.type}): {u.why}", fg="yellow")
             self.say("")
-        verdict = "every step succeeded" if outcome.ok else f"stopped: {outcome.reason}"
+        if not outcome.ok:
+            verdict = f"stopped: {outcome.reason}"
+        elif outcome.verified:
+            verdict = "every step succeeded, and the policy replayed cleanly in a fresh account"
+        else:
+            verdict = f"every step succeeded (unverified: {outcome.verification})"
+        replays = f" (+{outcome.verify_replays} in replays)" if outcome.verify_replays else ""
         self.say(
-            f"{verdict} · {outcome.attempts_total} attempts in {outcome.seconds:.1f}s",
+            f"{verdict} · {outcome.attempts_total} attempts{replays} in {outcome.seconds:.1f}s",
             fg="green" if outcome.ok else "red",
             bold=True,
         )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
+from autofix.events import GrantAdded, GrantDemand, LedgerEvent
 from autofix.ledger import Events
 
 
@@ -23,21 +23,22 @@ class DemandMarks:
         self.deny_log = deny_log
         self.events = events
 
-    def __call__(self, event: str, fields: dict[str, Any]) -> None:
-        if event != "grant_added" or fields.get("source") != "stack-events":
+    def __call__(self, event: LedgerEvent) -> None:
+        if not isinstance(event, GrantAdded) or event.source != "stack-events":
             return
-        tier = self.tier_of(str(fields.get("action", "")), fields.get("principal"))
+        tier = self.tier_of(event.action, event.principal)
         if tier:
             self.events.emit(
-                "grant_demand",
-                step=fields.get("step"),
-                attempt=fields.get("attempt"),
-                action=fields.get("action"),
-                resource=fields.get("resource"),
-                demand=tier,
+                GrantDemand(
+                    step=event.step,
+                    attempt=event.attempt,
+                    action=event.action,
+                    resource=event.resource,
+                    demand=tier,
+                )
             )
 
-    def tier_of(self, action: str, principal: Any) -> str | None:
+    def tier_of(self, action: str, principal: str | None) -> str | None:
         """The tier of the latest handler demand for `action` the sandbox denied `principal`."""
         if not self.deny_log.exists():
             return None

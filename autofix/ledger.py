@@ -1,4 +1,4 @@
-"""The ledger: one structlog JSON line per thing that happened, flushed as written.
+"""The ledger: one structlog JSON line per typed event, flushed as written.
 
 Every line is complete on its own, so an interrupted run leaves a readable ledger.
 """
@@ -12,11 +12,13 @@ from typing import Any, TextIO
 
 import structlog
 
-EventSink = Callable[[str, dict[str, Any]], None]
+from autofix.events import SCHEMA_VERSION, LedgerEvent, from_fields, from_record
+
+EventSink = Callable[[LedgerEvent], None]
 
 
 class Ledger:
-    """Append-only JSON lines: `{"event": ..., "ts": ..., "run": ..., ...}`."""
+    """Append-only JSON lines: `{"event": ..., "schema": ..., "ts": ..., "run": ..., ...}`."""
 
     def __init__(self, path: Path, run_id: str, append: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,8 +37,8 @@ class Ledger:
             cache_logger_on_first_use=True,
         ).bind(run=run_id)
 
-    def __call__(self, event: str, fields: dict[str, Any]) -> None:
-        self._log.msg(event, **fields)
+    def __call__(self, event: LedgerEvent) -> None:
+        self._log.msg(event.kind, schema=SCHEMA_VERSION, **event.fields())
 
     def close(self) -> None:
         self._file.close()
@@ -51,9 +53,19 @@ class Events:
     def add(self, sink: EventSink) -> None:
         self._sinks.append(sink)
 
-    def emit(self, event: str, **fields: Any) -> None:
+    def emit(self, event: LedgerEvent | str, **fields: Any) -> None:
+        """Send `event` to every sink; `emit("kind", **fields)` builds the typed event."""
+        typed = from_fields(event, fields) if isinstance(event, str) else event
         for sink in self._sinks:
-            sink(event, fields)
+            sink(typed)
+
+
+def read_events(path: Path) -> Iterator[LedgerEvent]:
+    """The typed events of a ledger file; lines of unknown kinds are skipped."""
+    for record in read_ledger(path):
+        event = from_record(record)
+        if event is not None:
+            yield event
 
 
 def _ends_with_newline(path: Path) -> bool:

@@ -1,55 +1,49 @@
 """The repair loop: run a step, harvest its denials, grant, apply, wait, retry.
 
-Bounds: attempts per step, overall time, and no progress (a denial that is
-still there after its grant is in force, or a failure with no denial at all).
+Bounds: attempts per step, overall time, and no progress (a denial that is still there
+after its grant is in force, or a failure with no denial at all). The loop knows the
+account only through an executor (runs a step) and one grantor per principal; after
+every step succeeded, a verifier replays the policy in a fresh account (`autofix.verify`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from botocore.exceptions import ClientError
-
-from autofix import diagnose
-from autofix.account.principal import Deployer
-from autofix.account.stacks import Recovery
 from autofix.config import Step
 from autofix.denials.model import Denial
-from autofix.errors import AutofixError
+from autofix.events import (
+    DISCOVER,
+    AttemptStart,
+    DenialFound,
+    DenialOtherPrincipal,
+    GrantGeneralised,
+    RunEnd,
+    RunInterrupted,
+    RunStart,
+    StepFailedEvent,
+    StepOk,
+    StepStart,
+    Wait,
+)
+from autofix.executor import Execution, Executor
 from autofix.files import write_atomic, write_json_atomic
-from autofix.harvest.output import from_output
+from autofix.grantor import GrantFailed, Grantor
 from autofix.ledger import Events
 from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
 from autofix.policy.generated import GeneratedNames, generalise_policy
-from autofix.policy.guard import Flag, GuardReport, check
-from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
-from autofix.prune import PruneResult
-from autofix.runner import COMMAND_NOT_FOUND, StepResult, run_step, step_environment
-
-Harvest = Callable[[Step, StepResult, float], list[Denial]]
-"""(step, result, attempt start time) -> every denial the attempt caused."""
-Verify = Callable[[PolicyDocument], PruneResult]
-"""After success: replay the final policy and prune the grants no step used."""
-Recover = Callable[[Step, float], list[Recovery]]
-"""(step, attempt start time) -> what was done to make the touched stacks usable again."""
 
 
 @dataclass(frozen=True)
 class LoopSettings:
     max_attempts: int = 40
     max_seconds: float = 3600.0
-    scope: Mode = "resource"
-    account_id: str = "123456789012"
-    service_names: tuple[str, ...] = ()
-    stages: tuple[str, ...] = ()
-    allow_self_edit: bool = False
-    settle_seconds: float = 0.0
     propagation_retries: int = 0
-    endpoint: str | None = None
+    account_id: str = "123456789012"
     region: str = "us-east-1"
 
 
@@ -74,6 +68,27 @@ class OutputFiles:
         return self.directory / f"policy-{role}.json"
 
 
+@dataclass(frozen=True)
+class Verification:
+    """What the verify pass found: whether the final policy replayed in a fresh account."""
+
+    verified: bool
+    status: str
+    """`replayed`, `skipped (...)` or `failed: ...`, as summary.json's `verification`."""
+    policy: PolicyDocument
+    role_policies: Mapping[str, PolicyDocument]
+    pruned: tuple[str, ...] = ()
+    replays: int = 0
+    """Every run of a step in the verify pass."""
+    steps: tuple[StepOutcome, ...] = ()
+    """Per step, the attempts and actions of replays that had to grant (they count)."""
+    exit_code: int = 0
+
+
+Verifier = Callable[[PolicyDocument, Mapping[str, PolicyDocument], float], Verification]
+"""(deployer policy, role policies, deadline) -> the verify pass's result."""
+
+
 class StepFailed(Exception):
     """A step cannot be made to succeed; `exit_code` 1, 2 (configuration) or 3 (guard)."""
 
@@ -87,75 +102,110 @@ class StepFailed(Exception):
         self.before_attempt = before_attempt  # raised by a bound, before the attempt ran
 
 
+Sleep = Callable[[float], None]
+
+
 class RepairLoop:
     """Carries every step from the start policy to success, or says why it cannot."""
 
     def __init__(
         self,
         steps: Sequence[Step],
-        deployer: Deployer,
-        policy: PolicyDocument,
+        executor: Executor,
+        deployer: Grantor,
         settings: LoopSettings,
         events: Events,
         files: OutputFiles,
-        environ: dict[str, str],
-        harvest: Harvest | None = None,
-        recover: Recover | None = None,
-        on_line: Callable[[str, str], None] | None = None,
-        managed_roles: Sequence[Deployer] = (),
-        verify: Verify | None = None,
-        generated: Callable[[], GeneratedNames] = GeneratedNames,
+        roles: Mapping[str, Grantor] | None = None,
+        verifier: Verifier | None = None,
+        unverified: str = "skipped (--no-verify)",
+        phase: str = DISCOVER,
+        sleep: Sleep = time.sleep,
+        may_grant: bool = True,
+        strategy: str = "trial",
+        generated: Callable[[], GeneratedNames] | None = None,
     ) -> None:
-        self.verify = verify
-        self.generated = generated  # the generated names known from the stacks so far
+        self.generated = generated
+        """The generated names the stacks showed so far, for the final check."""
         self.steps = tuple(steps)
+        self.executor = executor
         self.deployer = deployer
-        self.policy = policy
+        self.roles = dict(roles or {})
         self.settings = settings
         self.events = events
         self.files = files
-        self.environ = environ
-        self.harvest = harvest or (lambda _step, result, _t: from_output(result))
-        self.recover = recover
-        self.on_line = on_line
-        self.managed_roles = tuple(managed_roles)
-        self.role_policies = {role.config.name: PolicyDocument() for role in self.managed_roles}
+        self.verifier = verifier
+        self.unverified = unverified
+        self.phase = phase
+        self.sleep = sleep
+        self.may_grant = may_grant
+        self.strategy = strategy
+        """False: a replay that proves a policy as it is, never widening it."""
+        self.attempts_total = 0
+        self.granted = 0
+        """Grants made by this loop, to any principal."""
+        self.outcomes: list[StepOutcome] = []
+        """The steps finished so far."""
         self._failure: tuple[int, str] = (1, "")
         self._last_repeated: list[str] = []
-        self._attempt_started = 0.0
-        self._flags: dict[tuple[str, str], Flag] = {}
-        self.attempts_total = 0
-        self._known_actions: set[str] = {a.lower() for a in policy.actions}
+
+    @property
+    def policy(self) -> PolicyDocument:
+        return self.deployer.policy
+
+    @property
+    def role_policies(self) -> dict[str, PolicyDocument]:
+        return {name: g.policy for name, g in self.roles.items()}
 
     # -- public ------------------------------------------------------------------------
 
     def run(self) -> RunOutcome:
+        """Every step, then the verify pass; writes policy and summary.json."""
         started = time.monotonic()
         deadline = started + self.settings.max_seconds
-        outcomes: list[StepOutcome] = []
         self.events.emit(
-            "run_start",
-            steps=[s.name for s in self.steps],
-            deployer=self.deployer.arn,
-            start_actions=list(self.policy.actions),
+            RunStart(
+                steps=[s.name for s in self.steps],
+                deployer=self.deployer.arn,
+                start_actions=list(self.policy.actions),
+                verify=self.verifier is not None,
+                strategy=self.strategy,
+            )
         )
-        exit_code, reason = 0, None
         try:
-            self._apply()
-        except StepFailed as failure:
-            return self._finish(outcomes, started, failure.exit_code, failure.reason)
+            self.deployer.apply(self.phase)
+        except GrantFailed as failure:
+            return self._finish([], started, failure.exit_code, failure.reason, None)
+        verifying = False
         try:
-            for index, step in enumerate(self.steps, start=1):
-                outcome = self._run_step(step, index, deadline)
-                outcomes.append(outcome)
-                if not outcome.ok:
-                    exit_code, reason = self._failure
-                    break
+            outcomes, exit_code, reason = self.run_steps(deadline)
+            self._generalise_generated_names()
+            verification = None
+            if exit_code == 0 and self.verifier is not None:
+                verifying = True
+                verification = self.verifier(self.policy, self.role_policies, deadline)
+                self._adopt(verification)
+                if not verification.verified:
+                    exit_code, reason = verification.exit_code or 1, verification.status
         except KeyboardInterrupt:
-            self.events.emit("run_interrupted", attempts_total=self.attempts_total)
-            self._finish(outcomes, started, 130, "interrupted")
+            self.events.emit(RunInterrupted(attempts_total=self.attempts_total))
+            # a verify replay's grants are already in policy.json: keep them
+            self._finish(
+                self.outcomes, started, 130, "interrupted", None, write_policy=not verifying
+            )
             raise
-        return self._finish(outcomes, started, exit_code, reason)
+        return self._finish(outcomes, started, exit_code, reason, verification)
+
+    def run_steps(self, deadline: float) -> tuple[list[StepOutcome], int, str | None]:
+        """Carry each step to success in turn; stops at the first that cannot be."""
+        outcomes = self.outcomes
+        for index, step in enumerate(self.steps, start=1):
+            outcome = self._run_step(step, index, deadline)
+            outcomes.append(outcome)
+            if not outcome.ok:
+                exit_code, reason = self._failure
+                return outcomes, exit_code, reason
+        return outcomes, 0, None
 
     # -- one step ----------------------------------------------------------------------
 
@@ -165,38 +215,43 @@ class RepairLoop:
         attempts = 0
         repeated = 0
         self.events.emit(
-            "step_start", step=step.name, index=index, of=len(self.steps), command=step.run
+            StepStart(
+                step=step.name, index=index, of=len(self.steps), command=step.run, phase=self.phase
+            )
         )
         while True:
             attempts += 1
             try:
-                result = self._attempt(step, attempts, deadline)
-                if result.ok:
-                    late = self._grant_after_success(step, attempts, result, found)
+                execution = self._attempt(step, attempts, deadline)
+                if execution.ok:
+                    late = self._grant_after_success(execution, found)
                     self.events.emit(
-                        "step_ok",
-                        step=step.name,
-                        attempts=attempts,
-                        actions=found,
-                        granted_after_success=late,
+                        StepOk(
+                            step=step.name,
+                            attempts=attempts,
+                            actions=list(found),
+                            granted_after_success=late,
+                            phase=self.phase,
+                        )
                     )
                     return StepOutcome(
                         step.name, True, attempts, tuple(found), time.monotonic() - step_started
                     )
-                new = self._repair(step, attempts, result, found)
-                if new:
+                if self._repair(execution, found):
                     repeated = 0
                     continue
                 if repeated < self.settings.propagation_retries:
                     repeated += 1
                     wait = min(30.0, 2.0 * 2**repeated)
                     self.events.emit(
-                        "wait",
-                        step=step.name,
-                        seconds=wait,
-                        why="denied again after its grant: IAM may still be propagating",
+                        Wait(
+                            step=step.name,
+                            seconds=wait,
+                            why="denied again after its grant: IAM may still be propagating",
+                            phase=self.phase,
+                        )
                     )
-                    time.sleep(wait)
+                    self.sleep(wait)
                     continue
                 raise StepFailed(
                     "no progress: the step is still denied actions that are already granted "
@@ -204,18 +259,20 @@ class RepairLoop:
                     if self._last_repeated
                     else "no progress: the step is denied, but its output does not name the "
                     "action (see its last lines); there is nothing to grant",
-                    tail=result.tail(),
+                    tail=execution.result.tail(),
                 )
             except StepFailed as failure:
                 attempts -= 1 if failure.before_attempt else 0
                 self._failure = (failure.exit_code, failure.reason)
                 self.events.emit(
-                    "step_failed",
-                    step=step.name,
-                    attempts=attempts,
-                    reason=failure.reason,
-                    exit_code=failure.exit_code,
-                    tail=failure.tail,
+                    StepFailedEvent(
+                        step=step.name,
+                        attempts=attempts,
+                        reason=failure.reason,
+                        exit_code=failure.exit_code,
+                        tail=failure.tail,
+                        phase=self.phase,
+                    )
                 )
                 return StepOutcome(
                     step.name,
@@ -226,7 +283,7 @@ class RepairLoop:
                     failure.reason,
                 )
 
-    def _attempt(self, step: Step, attempt: int, deadline: float) -> StepResult:
+    def _attempt(self, step: Step, attempt: int, deadline: float) -> Execution:
         if attempt > self.settings.max_attempts:
             raise StepFailed(
                 f"attempt bound reached: {self.settings.max_attempts} attempts "
@@ -240,40 +297,45 @@ class RepairLoop:
                 before_attempt=True,
             )
         self.attempts_total += 1
-        env = step_environment(self.environ, self._credentials_env(), step)
         self.events.emit(
-            "attempt_start", step=step.name, attempt=attempt, total=self.attempts_total
-        )
-        started_wall = time.time()
-        result = run_step(step, env, self.on_line)
-        self.events.emit(
-            "command_exit",
-            step=step.name,
-            attempt=attempt,
-            exit_code=result.exit_code,
-            seconds=round(result.duration, 3),
-            timed_out=result.timed_out,
-        )
-        if result.timed_out:
-            raise StepFailed(f"timed out after {step.timeout:g} s", tail=result.tail())
-        if result.exit_code == COMMAND_NOT_FOUND and "command not found" in result.stderr:
-            raise StepFailed(
-                f"command not found: {step.run.split()[0]!r} (is it installed and on PATH?)",
-                exit_code=2,
-                tail=result.tail(),
+            AttemptStart(
+                step=step.name, attempt=attempt, total=self.attempts_total, phase=self.phase
             )
-        self._attempt_started = started_wall
-        return result
+        )
+        execution = self.executor.execute(step, attempt, self.phase)
+        if execution.problem is not None:
+            raise StepFailed(
+                execution.problem,
+                exit_code=execution.problem_exit_code,
+                tail=execution.result.tail(),
+            )
+        return execution
 
-    def _repair(self, step: Step, attempt: int, result: StepResult, found: list[str]) -> bool:
+    def _repair(self, execution: Execution, found: list[str]) -> bool:
         """Grant what the failed attempt was denied; False when nothing new can be granted."""
-        denials = self.harvest(step, result, self._attempt_started)
-        self._recover_stacks(step, attempt)
+        denials = list(execution.denials)
         for denial in denials:
-            self.events.emit(
-                "denial_found",
-                step=step.name,
-                attempt=attempt,
+            self._record(execution, denial)
+        if not denials:
+            raise StepFailed(
+                f"the step failed (exit {execution.result.exit_code}) and no permission error "
+                "was found in its output: not something a grant can fix",
+                tail=execution.result.tail(),
+            )
+        self._refuse_unfixable(denials, execution)
+        if not self.may_grant:
+            named = sorted({d.action or "an unnamed action" for d in denials})
+            raise StepFailed(f"denied {', '.join(named)}", tail=execution.result.tail())
+        self._last_repeated = sorted(
+            {d.action for d in denials if d.action and self.deployer.owns(d.principal)}
+        )
+        return self._grant_all(execution, denials, found) > 0
+
+    def _record(self, execution: Execution, denial: Denial) -> None:
+        self.events.emit(
+            DenialFound(
+                step=execution.step.name,
+                attempt=execution.attempt,
                 action=denial.action,
                 resource=denial.resource,
                 principal=denial.principal,
@@ -281,283 +343,138 @@ class RepairLoop:
                 fixable=denial.fixable,
                 source=denial.source,
                 evidence=denial.evidence[:500],
+                phase=self.phase,
             )
-        if not denials:
-            known = diagnose.failure(result.output, self.settings.endpoint is not None)
-            if known is not None:
-                raise StepFailed(known.reason, exit_code=known.exit_code, tail=result.tail())
-            raise StepFailed(
-                f"the step failed (exit {result.exit_code}) and no permission error was found "
-                "in its output: not something a grant can fix",
-                tail=result.tail(),
-            )
-        self._refuse_unfixable(denials, result)
-        granted = self._grant(step, attempt, self._denied_to(None, denials), found)
-        for role in self.managed_roles:
-            granted += self._grant_to_role(step, attempt, role, self._denied_to(role, denials))
-        return granted > 0
-
-    def _denied_to(self, role: Deployer | None, denials: list[Denial]) -> list[Denial]:
-        """The denials of the deployer (role None) or of one managed role."""
-        if role is None:
-            return [d for d in denials if self.deployer.matches(d.principal)]
-        return [d for d in denials if role.matches_exactly(d.principal)]
-
-    def _managed(self, principal: str | None) -> bool:
-        return self.deployer.matches(principal) or any(
-            role.matches_exactly(principal) for role in self.managed_roles
         )
 
-    def _refuse_unfixable(self, denials: list[Denial], result: StepResult) -> None:
+    def _grant_all(self, execution: Execution, denials: list[Denial], found: list[str]) -> int:
+        """Each grantor grants its principal's share of `denials`; the number of grants."""
+        added = 0
+        for grantor in (self.deployer, *self.roles.values()):
+            mine = [d for d in denials if grantor.owns(d.principal)]
+            if not mine:
+                continue
+            try:
+                grants = grantor.grant(mine, execution.step.name, execution.attempt, self.phase)
+            except GrantFailed as failure:
+                raise StepFailed(failure.reason, exit_code=failure.exit_code) from None
+            added += len(grants)
+            if grantor is self.deployer:
+                for a in grants:
+                    if a.new and a.grant.action not in found:
+                        found.append(a.grant.action)
+        self.granted += added
+        return added
+
+    def _owned(self, principal: str | None) -> bool:
+        return any(g.owns(principal) for g in (self.deployer, *self.roles.values()))
+
+    def _refuse_unfixable(self, denials: list[Denial], execution: Execution) -> None:
         """Stop on a denial no grant of ours may fix: another principal's, or an explicit deny."""
+        tail = execution.result.tail()
         for denial in denials:
-            if denial.fixable and self._managed(denial.principal):
+            if denial.fixable and self._owned(denial.principal):
                 continue
             if denial.fixable:
                 self.events.emit(
-                    "denial_other_principal",
-                    principal=denial.principal,
-                    action=denial.action,
-                    resource=denial.resource,
-                    source=denial.source,
+                    DenialOtherPrincipal(
+                        principal=denial.principal,
+                        action=denial.action,
+                        resource=denial.resource,
+                        source=denial.source,
+                        phase=self.phase,
+                    )
                 )
                 raise StepFailed(
                     f"{denial.action} on {denial.resource or '*'} was denied to "
                     f"{denial.principal}, which is not the deployer: that principal needs "
                     f"{denial.action}; grant it yourself, or name its role in "
                     "principal.also_manage to let autofix grant it",
-                    tail=result.tail(),
+                    tail=tail,
                 )
             if denial.action is None:
                 continue
             if not denial.action_known:
                 raise StepFailed(
                     f"{denial.action} was denied but is not a known IAM action; not granted",
-                    tail=result.tail(),
+                    tail=tail,
                 )
             raise StepFailed(
                 f"{denial.action} is denied by an explicit deny ({denial.deny.value}"
                 f"{': ' + denial.policy_arn if denial.policy_arn else ''}); "
                 "a grant cannot fix that",
-                tail=result.tail(),
+                tail=tail,
             )
 
-    def _grant(self, step: Step, attempt: int, denials: list[Denial], found: list[str]) -> int:
-        scoped = [g for g in self._scoped(denials) if not self.policy.has(g.grant)]
-        self._last_repeated = sorted({d.action for d in denials if d.action})
-        if not scoped:
-            return 0
-        self._guard(step, scoped)
-        self.policy = self.policy.with_grants(g.grant for g in scoped)
-        write_atomic(self.files.policy, self.policy.dumps())
-        for grant in scoped:
-            first = grant.action.lower() not in self._known_actions
-            self._known_actions.add(grant.action.lower())
-            if first and grant.action not in found:
-                found.append(grant.action)
-            self.events.emit(
-                "grant_added",
-                step=step.name,
-                attempt=attempt,
-                action=grant.action,
-                resource=grant.resource,
-                new=first,
-                note=grant.note,
-                flagged=(grant.action, grant.resource) in self._flags,
-                principal=self.deployer.arn,
-                source=grant.denial.source if grant.denial else None,
-            )
-        self._apply()
-        return len(scoped)
-
-    def _grant_to_role(
-        self, step: Step, attempt: int, role: Deployer, denials: list[Denial]
-    ) -> int:
-        """Grant a managed role (not the deployer) what it was denied, in its own policy."""
-        name = role.config.name
-        policy = self.role_policies[name]
-        scoped = [g for g in self._scoped(denials) if not policy.has(g.grant)]
-        if not scoped:
-            return 0
-        report = self._judge(role, policy, scoped)
-        if report.refusals:
-            raise StepFailed(
-                f"refused by the safety guard for {role.arn}: {_refusal_lines(report)}",
-                exit_code=3,
-            )
-        policy = policy.with_grants(g.grant for g in scoped)
-        self.role_policies[name] = policy
-        write_atomic(self.files.role_policy(name), policy.dumps())
-        for grant in scoped:
-            self.events.emit(
-                "grant_added",
-                step=step.name,
-                attempt=attempt,
-                action=grant.action,
-                resource=grant.resource,
-                new=True,
-                note=grant.note,
-                flagged=False,
-                principal=role.arn,
-                source=grant.denial.source if grant.denial else None,
-            )
-        self._apply_to(role, policy)
-        return len(scoped)
-
-    def _scoped(self, denials: list[Denial]) -> list[ScopedGrant]:
-        ctx = ScopeContext(
-            account_id=self.settings.account_id,
-            region=self.settings.region,
-            mode=self.settings.scope,
-            service_names=self.settings.service_names,
-            stages=self.settings.stages,
-            generated=self.generated(),
-        )
-        return grants_for(denials, ctx)
-
-    def _judge(
-        self, principal: Deployer, policy: PolicyDocument, scoped: list[ScopedGrant]
-    ) -> GuardReport:
-        """The guard's verdict on `principal` holding `policy` plus `scoped`."""
-        return check(
-            [*(ScopedGrant(g) for g in policy.grants), *scoped],
-            principal.arn,
-            self.settings.allow_self_edit,
-            deployer_attached=(principal.managed_arn,),
-        )
-
-    def _guard(self, step: Step, scoped: list[ScopedGrant]) -> None:
-        """Refuse (exit 3) what must never be granted; remember the flagged grants."""
-        report = self._judge(self.deployer, self.policy, scoped)
-        if report.refusals:
-            self.events.emit(
-                "guard_refused",
-                step=step.name,
-                refusals=[
-                    {"action": r.action, "resource": r.resource, "rule": r.rule}
-                    for r in report.refusals
-                ],
-            )
-            raise StepFailed(f"refused by the safety guard: {_refusal_lines(report)}", exit_code=3)
-        for flag in report.flags:
-            key = (flag.action, flag.resource)
-            if key not in self._flags:
-                needed = flag.needed_for or f"denied in step {step.name}"
-                self._flags[key] = Flag(flag.action, flag.resource, flag.risk, needed)
-                self.events.emit(
-                    "grant_flagged",
-                    step=step.name,
-                    action=flag.action,
-                    resource=flag.resource,
-                    risk=flag.risk,
-                    needed_for=needed,
-                )
-
-    def _grant_after_success(
-        self, step: Step, attempt: int, result: StepResult, found: list[str]
-    ) -> list[str]:
+    def _grant_after_success(self, execution: Execution, found: list[str]) -> list[str]:
         """A step can succeed while printing a denial (a warning): grant those too."""
-        harvested = [d for d in self.harvest(step, result, self._attempt_started) if d.fixable]
-        denials = self._denied_to(None, harvested)
+        harvested = [d for d in execution.denials if d.fixable]
+        for denial in harvested:
+            self._record(execution, denial)
         before = set(self.policy.grants)
-        if denials:
-            self._grant(step, attempt, denials, found)
-        for role in self.managed_roles:
-            self._grant_to_role(step, attempt, role, self._denied_to(role, harvested))
+        if harvested and self.may_grant:
+            self._grant_all(execution, harvested, found)
         return [g.action for g in self.policy.grants if g not in before]
 
-    def _recover_stacks(self, step: Step, attempt: int) -> None:
-        if self.recover is None:
-            return
-        for done in self.recover(step, self._attempt_started):
-            self.events.emit(
-                "stack_recovered",
-                step=step.name,
-                attempt=attempt,
-                stack=done.stack,
-                status=done.status,
-                action=done.action,
-                detail=done.detail,
-            )
+    # -- the end -----------------------------------------------------------------------
 
-    # -- policy ------------------------------------------------------------------------
-
-    def _apply(self) -> None:
-        write_atomic(self.files.policy, self.policy.dumps())
-        self._apply_to(self.deployer, self.policy)
-
-    def _apply_to(self, principal: Deployer, policy: PolicyDocument) -> None:
-        """The operator stores `principal`'s policy and waits until it is in force."""
-        try:
-            applied = principal.apply(policy)
-        except AutofixError as exc:
-            raise StepFailed(str(exc), exit_code=exc.exit_code) from None
-        except ClientError as exc:
-            raise StepFailed(f"cannot store the policy of {principal.arn}: {exc}") from None
-        other = principal is not self.deployer
-        self.events.emit(
-            "policy_applied",
-            **({"principal": principal.arn} if other else {}),
-            mode=applied.mode,
-            name=applied.name,
-            statements=applied.statements,
-            version=applied.version_id,
-            deleted_version=applied.deleted_version,
-            actions=len(policy.actions),
-        )
-        waited = principal.wait_until_effective(policy, self.settings.settle_seconds)
-        to = f" to {principal.arn}" if other else ""
-        self.events.emit("wait", seconds=round(waited, 3), why=f"until the grant{to} is in force")
-
-    def _credentials_env(self) -> dict[str, str]:
-        env = self.deployer.credentials().env()
-        env["AWS_REGION"] = self.settings.region
-        env["AWS_DEFAULT_REGION"] = self.settings.region
-        if self.settings.endpoint:
-            env["AWS_ENDPOINT_URL"] = self.settings.endpoint
-        return env
-
-    def _verified(self, outcome: RunOutcome) -> RunOutcome:
-        """The outcome after the verify pass, with pruned actions out of policy and steps."""
-        assert self.verify is not None
-        result = self.verify(self.policy)
-        self.policy = result.policy
-        gone = {a.lower() for a in result.pruned}
-        steps = tuple(
-            replace(s, actions=tuple(a for a in s.actions if a.lower() not in gone))
-            for s in outcome.steps
-        )
-        return replace(outcome, steps=steps, verified=result.verified, pruned=result.pruned)
+    def _adopt(self, verification: Verification) -> None:
+        """Take over the verified (grown or pruned) policies from the verify pass."""
+        self.deployer.policy = verification.policy
+        for name, policy in verification.role_policies.items():
+            if name in self.roles:
+                self.roles[name].policy = policy
+                write_atomic(self.roles[name].policy_file, policy.dumps())
 
     def _generalise_generated_names(self) -> None:
         """No grant keeps a physical name the next deploy regenerates (final check)."""
+        if self.generated is None:
+            return
         names = self.generated()
-        self.policy, changes = generalise_policy(self.policy, names)
-        for name, policy in self.role_policies.items():
-            self.role_policies[name], more = generalise_policy(policy, names)
-            if more:
-                write_atomic(self.files.role_policy(name), self.role_policies[name].dumps())
-            changes += more
-        for change in changes:
-            self.events.emit(
-                "grant_generalised",
-                action=change.before.action,
-                resource=change.before.resource,
-                now=change.after.resource,
-                why="generated name(s) of "
-                + ", ".join(n.describe() for n in change.names)
-                + ": the next deploy makes a new random part",
-            )
+        for grantor in (self.deployer, *self.roles.values()):
+            grantor.policy, changes = generalise_policy(grantor.policy, names)
+            if changes and grantor is not self.deployer:
+                write_atomic(grantor.policy_file, grantor.policy.dumps())
+            for change in changes:
+                self.events.emit(
+                    GrantGeneralised(
+                        action=change.before.action,
+                        resource=change.before.resource,
+                        now=change.after.resource,
+                        why="generated name(s) of "
+                        + ", ".join(n.describe() for n in change.names)
+                        + ": the next deploy makes a new random part",
+                    )
+                )
 
     def _finish(
-        self, outcomes: list[StepOutcome], started: float, exit_code: int, reason: str | None
+        self,
+        outcomes: list[StepOutcome],
+        started: float,
+        exit_code: int,
+        reason: str | None,
+        verification: Verification | None,
+        write_policy: bool = True,
     ) -> RunOutcome:
+        steps = tuple(outcomes)
+        verified, status, replays = False, self.unverified, 0
+        pruned: tuple[str, ...] = ()
+        if verification is not None:
+            verified, status = verification.verified, verification.status
+            pruned, replays = verification.pruned, verification.replays
+            steps = _merge_verify_steps(steps, verification.steps, pruned)
+        elif exit_code != 0:
+            status = "not reached (a step failed)"
+        attempts_total = self.attempts_total + sum(
+            s.attempts for s in (verification.steps if verification else ())
+        )
         ok = exit_code == 0 and len(outcomes) == len(self.steps)
+        flags = [f for g in (self.deployer, *self.roles.values()) for f in g.flags.values()]
         outcome = RunOutcome(
             ok=ok,
             exit_code=exit_code,
-            steps=tuple(outcomes),
-            attempts_total=self.attempts_total,
+            steps=steps,
+            attempts_total=attempts_total,
             seconds=time.monotonic() - started,
             reason=reason,
             account_id=self.settings.account_id,
@@ -569,25 +486,45 @@ class RepairLoop:
                     "risk": f.risk,
                     "needed_for": f.needed_for,
                 }
-                for f in self._flags.values()
+                for f in flags
             ),
+            verified=verified,
+            verification=status,
+            pruned=pruned,
+            verify_replays=replays,
+            strategy=self.strategy,
         )
-        self._generalise_generated_names()
-        if ok and self.verify is not None:
-            outcome = self._verified(outcome)
-        write_atomic(self.files.policy, self.policy.dumps())
+        if write_policy:
+            write_atomic(self.files.policy, self.policy.dumps())
         write_json_atomic(self.files.summary, outcome.to_summary())
         self.events.emit(
-            "run_end",
-            ok=ok,
-            exit_code=exit_code,
-            attempts_total=self.attempts_total,
-            reason=reason,
-            actions=list(self.policy.actions),
-            role_actions={name: list(p.actions) for name, p in self.role_policies.items()},
+            RunEnd(
+                ok=ok,
+                exit_code=exit_code,
+                attempts_total=attempts_total,
+                reason=reason,
+                actions=list(self.policy.actions),
+                role_actions={name: list(p.actions) for name, p in self.role_policies.items()},
+                verified=verified,
+                verification=status,
+            )
         )
         return outcome
 
 
-def _refusal_lines(report: GuardReport) -> str:
-    return "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
+def _merge_verify_steps(
+    steps: tuple[StepOutcome, ...], verify: tuple[StepOutcome, ...], pruned: tuple[str, ...]
+) -> tuple[StepOutcome, ...]:
+    """Discovery's steps plus the attempts and actions of verify replays that had to grant."""
+    extra = {s.name: s for s in verify}
+    gone = {a.lower() for a in pruned}
+    merged = []
+    for s in steps:
+        more = extra.get(s.name)
+        actions = [a for a in s.actions if a.lower() not in gone]
+        attempts = s.attempts
+        if more is not None:
+            attempts += more.attempts
+            actions += [a for a in more.actions if a not in actions and a.lower() not in gone]
+        merged.append(replace(s, attempts=attempts, actions=tuple(actions)))
+    return tuple(merged)

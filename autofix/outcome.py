@@ -49,8 +49,14 @@ class RunOutcome:
     account_id: str | None = None
     region: str | None = None
     verified: bool | None = None
+    verification: str = ""
+    """`replayed`, `skipped (...)`, `failed: ...` or `not reached (...)`."""
     pruned: tuple[str, ...] = ()
     unverified: tuple[Unverified, ...] = ()
+    verify_replays: int = 0
+    """Runs of a step in the verify pass (those of replays that had to grant are also in
+    `attempts_total` and the steps' attempts)."""
+    strategy: str = "trial"
 
     def to_summary(self) -> dict[str, Any]:
         """The `summary.json` shape."""
@@ -75,6 +81,9 @@ class RunOutcome:
             ],
             "flags": list(self.flags),
             "verified": self.verified,
+            "strategy": self.strategy,
+            "verification": self.verification,
+            "verify_replays": self.verify_replays,
             "pruned": list(self.pruned),
             "unverified": [u.to_json() for u in self.unverified],
         }

@@ -123,9 +123,7 @@ def merged(prior: PriorRun, outcome: RunOutcome) -> RunOutcome:
             continue
         actions = [a for a in before.actions if a.lower() not in pruned]
         actions += [a for a in now.actions if a not in actions]
-        steps.append(
-            replace(now, attempts=before.attempts + now.attempts, actions=tuple(actions))
-        )
+        steps.append(replace(now, attempts=before.attempts + now.attempts, actions=tuple(actions)))
     steps.extend(ran.values())
     return replace(outcome, steps=tuple(steps))
 

@@ -12,8 +12,8 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from autofix.events import LedgerEvent, StepStart
 from autofix.outcome import RunOutcome, Unverified
 from autofix.sandbox.fidelity.unverified_log import FILE_NAME
 
@@ -26,9 +26,9 @@ class StepClock:
     def __init__(self) -> None:
         self._starts: list[tuple[float, str]] = []
 
-    def __call__(self, event: str, fields: dict[str, Any]) -> None:
-        if event == "step_start":
-            self._starts.append((time.time(), str(fields.get("step", ""))))
+    def __call__(self, event: LedgerEvent) -> None:
+        if isinstance(event, StepStart):
+            self._starts.append((time.time(), event.step))
 
     def step_at(self, when: float) -> str:
         started = [name for at, name in self._starts if at <= when]

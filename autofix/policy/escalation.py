@@ -78,9 +78,7 @@ ESCALATIONS: tuple[Escalation, ...] = (
     Escalation("glue:CreateDevEndpoint", "runs code as a passed role (with iam:PassRole)", _PASS),
     Escalation("ssm:SendCommand", "runs commands on instances and their roles"),
     Escalation("ssm:StartSession", "opens a shell on instances, with their roles"),
-    Escalation(
-        "ec2-instance-connect:SendSSHPublicKey", "logs in to instances, with their roles"
-    ),
+    Escalation("ec2-instance-connect:SendSSHPublicKey", "logs in to instances, with their roles"),
     Escalation("glue:UpdateDevEndpoint", "logs in to a Glue endpoint and its role"),
     Escalation(
         "datapipeline:CreatePipeline", "runs commands as a passed role (with iam:PassRole)", _PASS

@@ -198,7 +198,7 @@ def _step_logs(events: list[Event], run_id: str | None) -> dict[str, _StepLog]:
     logs: dict[str, _StepLog] = {}
     for event in events:
         name = _str(event.get("step"))
-        if not name:
+        if not name or event.get("phase") == "verify":  # the verify pass's replays
             continue
         log = logs.setdefault(name, _StepLog())
         kind = event["event"]

@@ -176,8 +176,11 @@ class EmbeddedSandbox:
         startup_timeout: float = 60.0,
         server_log: Path | None = None,
         propagation_delay: float = 0.0,
+        soft: bool = False,
     ) -> None:
         self.region = region
+        self.soft = soft
+        """Soft mode: implicit denials are recorded (sandbox-soft-denials.jsonl), not enforced."""
         self.account_id = account_id
         self.deny_log = deny_log
         self.server_log = server_log
@@ -213,6 +216,9 @@ class EmbeddedSandbox:
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             if self.propagation_delay > 0:
                 env["AUTOFIX_SANDBOX_PROPAGATION_DELAY"] = str(self.propagation_delay)
+            env.pop("AUTOFIX_SANDBOX_SOFT", None)
+            if self.soft:
+                env["AUTOFIX_SANDBOX_SOFT"] = "1"
             self._proc = subprocess.Popen(
                 cmd,
                 env=env,

@@ -138,7 +138,13 @@ def _service_role_step(tmp_path: Path) -> str:
 def _deployer_can_pass_the_role(tmp_path: Path) -> None:
     start_policy(
         tmp_path,
-        {"Effect": "Allow", "Action": ["cloudformation:*", "iam:CreateRole"], "Resource": "*"},
+        # the guard refuses CreateChangeSet beside PassRole on "*": scoped to the stack
+        {
+            "Effect": "Allow",
+            "Action": "cloudformation:*",
+            "Resource": f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/by-role/*",
+        },
+        {"Effect": "Allow", "Action": "iam:CreateRole", "Resource": "*"},
         {
             "Effect": "Allow",
             "Action": "iam:PassRole",

@@ -56,6 +56,11 @@ def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) 
     assert events.count("grant_added") == 4
     assert events.count("denial_found") == 4
     assert "step_ok" in events
+    # then one clean replay in a fresh sandbox, recorded in its own ledger
+    assert summary["verified"] is True and summary["verification"] == "replayed"
+    assert summary["verify_replays"] == 1
+    replay = [e["event"] for e in ledger_events(tmp_path / ".autofix/verify/verify-1/ledger.jsonl")]
+    assert replay.count("attempt_start") == 1 and "grant_added" not in replay
     assert "+ granted sns:CreateTopic" in result.stderr
     assert "publish" in result.stderr and "every step succeeded" in result.stderr
 

@@ -16,9 +16,12 @@ CloudFormation does; a test-only knob for their random part), and `stack_reads`
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 PINNED_MOTO_VERSION = "5.2.5"
+SOFT_DENIALS = "sandbox-soft-denials.jsonl"
+"""Beside the deny log, in soft mode: what would have been denied, and was allowed."""
 
 
 def install(deny_log: Path | None = None) -> None:
@@ -38,7 +41,11 @@ def install(deny_log: Path | None = None) -> None:
     access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
     unverified_log.configure(deny_log.with_name(unverified_log.FILE_NAME) if deny_log else None)
     signing.install()
-    enforcement.install(DenyLogWriter(deny_log) if deny_log else None)
+    soft = deny_log is not None and os.environ.get("AUTOFIX_SANDBOX_SOFT") == "1"
+    enforcement.install(
+        DenyLogWriter(deny_log) if deny_log else None,
+        DenyLogWriter(deny_log.with_name(SOFT_DENIALS)) if soft and deny_log else None,
+    )
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
     names.install()  # generated names as CloudFormation builds them

@@ -22,7 +22,7 @@ from moto.iam.access_control import (
 from moto.iam.models import iam_backends
 from moto.utilities.utils import get_partition
 
-from autofix.sandbox.fidelity import access_log, authz, propagation
+from autofix.sandbox.fidelity import access_log, authz, enforcement, propagation
 
 SERVICE_ROLE_SESSION = "AWSCloudFormation"
 
@@ -91,6 +91,8 @@ def evaluate(caller: Caller, action: str, resource: str) -> Verdict:
         caller.arn, [d if isinstance(d, dict) else json.loads(d) for d in documents]
     )
     outcome = authz.evaluate(parsed, action, resource)
+    if outcome == "implicit" and enforcement.soft_allowed(caller.arn, action, resource):
+        return Verdict.ALLOWED  # soft mode (`--strategy observe`): recorded, allowed
     if outcome == "allowed":
         access_log.record(caller.arn, action, resource)
         return Verdict.ALLOWED

@@ -31,6 +31,8 @@ from autofix.sandbox.fidelity.s3_operations import s3_operation
 
 _DENIAL_ATTR = "_autofix_denial"
 _writer: DenyLogWriter | None = None
+_soft_writer: DenyLogWriter | None = None
+"""Soft mode (`--strategy observe`): where implicit denials are recorded instead."""
 _installed = False
 
 
@@ -136,22 +138,49 @@ def _enforce(
         access_log.record(decision.principal_arn, action, resource)
         return
     request_id = str(uuid.uuid4())
+    record = DenyRecord(
+        time=datetime.now(UTC).isoformat(),
+        principal=decision.principal_arn,
+        access_key_id=access_key_id,
+        action=action,
+        resource=resource,
+        deny=decision.outcome,
+        message=decision.message,
+        service=prefix,
+        operation=operation or "",
+        request_id=request_id,
+    )
+    if _soft_writer is not None and decision.outcome == "implicit":
+        # soft mode: record what would be denied, and allow it (explicit denies stay)
+        _soft_writer.write(record)
+        access_log.record(decision.principal_arn, action, resource)
+        return
     if _writer is not None:
-        _writer.write(
-            DenyRecord(
-                time=datetime.now(UTC).isoformat(),
-                principal=decision.principal_arn,
-                access_key_id=access_key_id,
-                action=action,
-                resource=resource,
-                deny=decision.outcome,
-                message=decision.message,
-                service=prefix,
-                operation=operation or "",
-                request_id=request_id,
-            )
-        )
+        _writer.write(record)
     raise_denied(decision, request_id)
+
+
+def soft_allowed(principal: str, action: str, resource: str, operation: str = "") -> bool:
+    """In soft mode, record an implicit denial met outside the request path (CloudFormation's
+    resource handlers) and allow it; False when not in soft mode."""
+    if _soft_writer is None:
+        return False
+    _soft_writer.write(
+        DenyRecord(
+            time=datetime.now(UTC).isoformat(),
+            principal=principal,
+            access_key_id="",
+            action=action,
+            resource=resource,
+            deny="implicit",
+            message=f"soft mode: {action} on {resource} would be denied",
+            service=action.partition(":")[0],
+            operation=operation,
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    access_log.record(principal, action, resource)
+    return True
 
 
 def _authorize_normal_action(self: Any, resource: str = "*") -> None:
@@ -249,10 +278,14 @@ def write_denial(record: DenyRecord) -> None:
         _writer.write(record)
 
 
-def install(writer: DenyLogWriter | None = None) -> None:
-    """Patch moto's authorisation hooks; later calls only replace the deny-log writer."""
-    global _installed, _writer
+def install(writer: DenyLogWriter | None = None, soft_writer: DenyLogWriter | None = None) -> None:
+    """Patch moto's authorisation hooks; later calls only replace the deny-log writers.
+
+    With `soft_writer`, an implicit denial is written there and the request allowed.
+    """
+    global _installed, _writer, _soft_writer
     _writer = writer
+    _soft_writer = soft_writer
     if _installed:
         return
     ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = (  # type: ignore[method-assign]
