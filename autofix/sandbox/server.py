@@ -230,9 +230,15 @@ class EmbeddedSandbox:
         self.info = SandboxInfo.from_json(json.loads(line))
         return self.info
 
-    def stopped(self) -> bool:
-        """The server process has exited (while it should be serving)."""
-        return self._proc is not None and self._proc.poll() is not None
+    def stopped(self, grace: float = 5.0) -> bool:
+        """The server process has exited, or exits within `grace` seconds (it is stopping)."""
+        if self._proc is None:
+            return False
+        try:
+            self._proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def log_tail(self, lines: int = 10) -> str:
         try:
