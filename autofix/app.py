@@ -213,6 +213,8 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
         prior = resume.read_prior(files.ledger) if options.resume else None
         if options.resume and prior is None:
             raise ConfigError(f"--resume {options.out_dir}: its ledger records no run to resume")
+        if prior is not None and prior.ok:
+            raise ConfigError(f"--resume {options.out_dir}: that run succeeded; nothing to resume")
         if not options.resume:
             resume.refuse_unfinished(options.out_dir, files.ledger)
         if options.invocation is not None and not options.resume:

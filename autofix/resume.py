@@ -107,7 +107,7 @@ def stopped_outcome(
         exit_code=exit_code,
         reason=reason,
         steps=steps,
-        attempts_total=prior.attempts_total if prior else base.attempts_total,
+        attempts_total=prior.attempts_total if prior else 0,
     )
 
 

@@ -203,6 +203,7 @@ class EmbeddedSandbox:
             "--account-id",
             self.account_id,
             "--json",
+            "--die-with-stdin",
         ]
         if self.deny_log:
             cmd += ["--deny-log", str(self.deny_log)]
@@ -236,9 +237,15 @@ class EmbeddedSandbox:
         self.info = SandboxInfo.from_json(json.loads(line))
         return self.info
 
-    def stopped(self) -> bool:
-        """The server process has exited (while it should be serving)."""
-        return self._proc is not None and self._proc.poll() is not None
+    def stopped(self, grace: float = 5.0) -> bool:
+        """The server process has exited, or exits within `grace` seconds (it is stopping)."""
+        if self._proc is None:
+            return False
+        try:
+            self._proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
     def log_tail(self, lines: int = 10) -> str:
         try:
@@ -305,11 +312,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--account-id", default=DEFAULT_ACCOUNT_ID)
     parser.add_argument("--deny-log", type=Path)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--die-with-stdin", action="store_true", help="stop when stdin (the parent's pipe) ends"
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
+    if args.die_with_stdin:
+        threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
 
     def ready(info: SandboxInfo) -> None:
         print(json.dumps(info.to_json()), flush=True)

@@ -17,10 +17,10 @@ from tests.conftest import AWS, write_config
 STEP = (
     "{aws} sns create-topic --name t >/dev/null && "
     "{aws} ssm put-parameter --name /p --value v --type String --overwrite >/dev/null && "
-    "{{ [ -e {gate} ] || {{ touch {ready}; sleep 300; }}; }} && "
+    "{{ [ -e {gate} ] || {{ touch {ready}; tail -f {ready}; }}; }} && "
     "{aws} dynamodb list-tables >/dev/null && {aws} s3api list-buckets >/dev/null"
 )
-"""Four actions; until `gate` exists the step stops half-way, at `ready`, and sleeps."""
+"""Four actions; until `gate` exists the step stops half-way, at `ready`, and blocks."""
 
 
 def gated_config(directory: Path) -> tuple[Path, Path, Path]:

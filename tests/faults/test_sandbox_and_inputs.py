@@ -111,3 +111,14 @@ def test_report_of_a_run_with_non_utf8_files_is_an_error(tmp_path: Path, non_utf
         assert result.exit_code == 2, result.output
         [line] = result.stderr.strip().splitlines()
         assert "summary.json: the run summary is not UTF-8 text" in line
+
+
+def test_a_denial_that_names_no_action_says_so(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path,
+        '[[steps]]\nname = "opaque"\nrun = "echo \'AccessDenied: Access Denied\' >&2; exit 1"\n',
+    )
+    result = run_autofix("run", "--config", str(config), "--no-verify", timeout=300)
+    assert result.exit_code == 1, result.output[-2000:]
+    assert "already granted ()" not in result.output
+    assert "its output does not name the action" in result.output
