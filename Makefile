@@ -11,7 +11,7 @@ install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[sandbox,dev]'
 	touch $@
 
 $(DEMO)/node_modules/.installed: $(DEMO)/package-lock.json
