@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-slow lint bench clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules
@@ -32,6 +32,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+# Deselected by default: installs the distribution into a fresh venv (about three minutes).
+test-slow: install
+	$(PY) -m pytest -m slow
 
 lint: install
 	$(PY) -m ruff check autofix tests benchmarks
