@@ -7,6 +7,7 @@ default, run by `make test-slow`.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -43,8 +44,14 @@ def test_a_fresh_project_uses_iam_sandbox(tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
+    source = tmp_path / "autofix-iam"  # only what the distribution is built from: no stale build/
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    skip = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(REPO / "autofix", source / "autofix", ignore=skip)
     installed = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", f"{REPO}[sandbox]", "pytest"],
+        [python, "-m", "pip", "install", "--quiet", f"{source}[sandbox]", "pytest"],
         env=env,
         capture_output=True,
         text=True,
