@@ -123,3 +123,21 @@ def test_modules_a_real_account_user_loads_import_without_moto(module: str) -> N
         timeout=60,
     )
     assert probe.returncode == 0, probe.stderr
+
+
+def test_a_user_test_asking_for_iam_sandbox_without_the_extra_fails_in_one_line(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "test_user.py").write_text("def test_it(iam_sandbox):\n    pass\n")
+    runner = (
+        f"import sys\nsys.modules.update(dict.fromkeys({BLOCKED!r}))\n"
+        "import pytest\nsys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', 'test_user.py']))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", runner], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert "1 error" in ran.stdout
+    assert "iam_sandbox: the embedded sandbox" in ran.stdout
+    assert "pip install 'autofix-iam[sandbox]'" in ran.stdout
+    assert "Traceback" not in ran.stdout
