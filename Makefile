@@ -9,8 +9,10 @@ UPGRADE := playground/serverless-upgrade
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules
 
+# The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
+	$(PY) -m pip uninstall --quiet --yes autofix 2>/dev/null || true
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[sandbox,dev]'
 	touch $@
 
