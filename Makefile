@@ -5,14 +5,16 @@ DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 CORPUS := playground/corpus
 
-.PHONY: install demo test corpus lint bench bench-corpus clean
+.PHONY: install demo test test-slow corpus lint bench bench-corpus clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules
 
+# The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip uninstall --quiet --yes autofix 2>/dev/null || true
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[sandbox,dev]'
 	touch $@
 
 $(DEMO)/node_modules/.installed: $(DEMO)/package-lock.json
@@ -41,6 +43,10 @@ test: install
 # Every corpus service, one after another (about a minute or more each).
 corpus: install
 	$(PY) -m pytest tests/corpus -m corpus
+
+# Deselected by default: installs the distribution into a fresh venv (about three minutes).
+test-slow: install
+	$(PY) -m pytest -m slow
 
 lint: install
 	$(PY) -m ruff check autofix tests benchmarks

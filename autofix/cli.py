@@ -296,8 +296,10 @@ def sandbox(region: str, deny_log: Path | None) -> None:
     """Run the embedded sandbox account in the foreground and print its export lines."""
     import threading
 
+    from autofix.sandbox import require_sandbox_extra
     from autofix.sandbox.server import serve
 
+    require_sandbox_extra()
     stop = threading.Event()
 
     def ready(info: object) -> None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from autofix.testing import SandboxOptions
+
 REPO = Path(__file__).resolve().parents[1]
 AWS = f"{sys.executable} -m awscli"
 
@@ -64,3 +66,9 @@ def ledger_events(path: Path) -> list[dict[str, Any]]:
 def aws_cli() -> str:
     """The real AWS CLI (from PyPI), run with this interpreter."""
     return AWS
+
+
+@pytest.fixture(scope="session")
+def iam_sandbox_options() -> SandboxOptions:
+    """The shared `iam_sandbox` (autofix's pytest plugin), with the test-only stack hook on."""
+    return SandboxOptions(test_hooks=True)

@@ -21,6 +21,7 @@ from autofix.report.model import (
     Recovery,
     RunRecord,
     StepRecord,
+    VerifyRecord,
 )
 
 SUMMARY = "summary.json"
@@ -124,6 +125,7 @@ class _StepLog:
     ended: str | None = None
     last_ts: str | None = None
     attempts: dict[int, AttemptRecord] = field(default_factory=dict)
+    attempt_ts: dict[int, str] = field(default_factory=dict)
     denials: list[tuple[int | None, str | None, Proof]] = field(default_factory=list)
     grants: list[tuple[int | None, str, str | None, bool]] = field(default_factory=list)
     outcome: Event | None = None
@@ -140,6 +142,7 @@ def _assemble(
     first = _first(events, "run_start")
     run_id = _str(first.get("run")) if first else None
     logs = _step_logs(events, run_id)
+    origin = _str(events[0].get("ts")) if events else None
     end = _first(events, "run_end")
     interrupted = _first(events, "run_interrupted") is not None
     summary_steps = {
@@ -151,7 +154,9 @@ def _assemble(
     names += [n for n in summary_steps if n and n not in names]
     verdict = _verdict(summary, end, interrupted)
     steps = tuple(
-        _step(name, summary_steps.get(name), logs.get(name), verdict) for name in names if name
+        _step(name, summary_steps.get(name), logs.get(name), verdict, origin)
+        for name in names
+        if name
     )
     source: dict[str, Any] = summary or end or {}
     attempts_total = _int(source.get("attempts_total"))
@@ -180,6 +185,20 @@ def _assemble(
         started_at=_str(events[0].get("ts")) if events else None,
         ended_at=_str(events[-1].get("ts")) if events else None,
         notes=notes,
+        verify=_verify(events, origin),
+    )
+
+
+def _verify(events: list[Event], origin: str | None) -> VerifyRecord | None:
+    start = _first(events, "verify_start")
+    if start is None:
+        return None
+    end = next((e for e in events if e["event"] in ("verify_ok", "verify_failed")), None)
+    return VerifyRecord(
+        ok=None if end is None else end["event"] == "verify_ok",
+        started_at=_elapsed(origin, start.get("ts")),
+        seconds=_elapsed(start.get("ts"), end.get("ts")) if end else None,
+        pruned=tuple(_strs(end.get("pruned"))) if end else (),
     )
 
 
@@ -212,6 +231,7 @@ def _step_logs(events: list[Event], run_id: str | None) -> dict[str, _StepLog]:
             log.command = _str(command)
         elif kind == "attempt_start" and attempt is not None:
             log.attempts.setdefault(attempt, AttemptRecord(attempt, None, None))
+            log.attempt_ts[attempt] = _str(event.get("ts")) or ""
         elif kind == "command_exit" and attempt is not None:
             log.attempts[attempt] = AttemptRecord(
                 attempt,
@@ -250,7 +270,11 @@ def _step_logs(events: list[Event], run_id: str | None) -> dict[str, _StepLog]:
 
 
 def _step(
-    name: str, summary: dict[str, Any] | None, log: _StepLog | None, verdict: str
+    name: str,
+    summary: dict[str, Any] | None,
+    log: _StepLog | None,
+    verdict: str,
+    origin: str | None,
 ) -> StepRecord:
     log = log or _StepLog()
     outcome = log.outcome or {}
@@ -270,6 +294,7 @@ def _step(
             record.exit_code,
             record.timed_out,
             tuple(a.action for a in actions if a.attempt == record.number),
+            _elapsed(origin, log.attempt_ts.get(record.number)),
         )
         for _, record in sorted(log.attempts.items())
     )

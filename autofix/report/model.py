@@ -48,6 +48,8 @@ class AttemptRecord:
     timed_out: bool = False
     found: tuple[str, ...] = ()
     """Actions first required because of this attempt's denials."""
+    started_at: float | None = None
+    """Seconds from the start of the run (from the ledger's timestamps)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,18 @@ class Recovery:
     status: str | None
     action: str | None
     detail: str | None
+
+
+@dataclass(frozen=True)
+class VerifyRecord:
+    """The replay of the final policy in a fresh sandbox after success."""
+
+    ok: bool | None
+    """None when it never finished."""
+    started_at: float | None
+    """Seconds from the start of the run."""
+    seconds: float | None
+    pruned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class RunRecord:
     ended_at: str | None = None
     notes: tuple[str, ...] = field(default=())
     """What was missing or unreadable in the directory (shown in the report)."""
+    verify: VerifyRecord | None = None
 
     @property
     def ok(self) -> bool:

@@ -23,6 +23,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from autofix.sandbox import require_sandbox_extra, test_hooks
+
 OPERATOR_USER = "autofix-operator"
 DEFAULT_ACCOUNT_ID = "123456789012"
 _ADMIN_POLICY = {
@@ -119,7 +121,7 @@ def serve(
     from moto import settings
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-    from autofix.sandbox import fidelity, test_hooks
+    from autofix.sandbox import fidelity
 
     fidelity.install(deny_log=deny_log)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request; errors stay
@@ -177,6 +179,7 @@ class EmbeddedSandbox:
         server_log: Path | None = None,
         propagation_delay: float = 0.0,
         soft: bool = False,
+        test_hooks: bool = False,
     ) -> None:
         self.region = region
         self.soft = soft
@@ -185,6 +188,7 @@ class EmbeddedSandbox:
         self.deny_log = deny_log
         self.server_log = server_log
         self.propagation_delay = propagation_delay
+        self.test_hooks = test_hooks
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._temp_log = False
@@ -192,6 +196,7 @@ class EmbeddedSandbox:
         self.info: SandboxInfo | None = None
 
     def __enter__(self) -> SandboxInfo:
+        require_sandbox_extra()
         cmd = [
             sys.executable,
             "-m",
@@ -220,6 +225,8 @@ class EmbeddedSandbox:
             env.pop("AUTOFIX_SANDBOX_SOFT", None)
             if self.soft:
                 env["AUTOFIX_SANDBOX_SOFT"] = "1"
+            if self.test_hooks:
+                env[test_hooks.ENV] = "1"
             self._proc = subprocess.Popen(
                 cmd,
                 env=env,

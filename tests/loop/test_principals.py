@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import boto3
-
-from autofix.sandbox.server import EmbeddedSandbox
+from autofix.testing import IamSandbox
 from tests.conftest import AWS, read_json, run_autofix, write_config
 
 STEP = f"{AWS} sns create-topic --name t && {AWS} sns list-topics && {AWS} ssm describe-parameters"
@@ -95,7 +93,8 @@ def _profile(tmp_path: Path, endpoint: str, key: str, secret: str) -> Path:
 
 
 def test_real_account_must_be_allow_listed(tmp_path: Path) -> None:
-    with EmbeddedSandbox() as info:
+    with IamSandbox.start(tmp_path / "account") as account:  # a fresh one: the test owns it
+        info = account.info
         aws_config = _profile(
             tmp_path, info.endpoint, info.operator.access_key_id, info.operator.secret_access_key
         )
@@ -117,11 +116,7 @@ def test_real_account_must_be_allow_listed(tmp_path: Path) -> None:
         allowed = write_config(tmp_path, body.format(account="123456789012", aws=AWS))
         result = run_autofix("run", "--config", str(allowed), env=env)
         assert result.exit_code == 0, result.output
-        operator = boto3.Session(
-            aws_access_key_id=info.operator.access_key_id,
-            aws_secret_access_key=info.operator.secret_access_key,
-            region_name="us-east-1",
-        ).client("iam", endpoint_url=info.endpoint)
+        operator = account.admin_session().client("iam")
         arn = "arn:aws:iam::123456789012:policy/autofix-discovered"
         attached = operator.list_attached_user_policies(UserName="autofix-deployer")
         assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [arn]

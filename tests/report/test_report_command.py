@@ -341,3 +341,32 @@ def test_empty_run_and_a_lone_policy_still_report(tmp_path: Path) -> None:
     assert report["verdict"] == "unfinished" and report["steps"] == []
     assert report["policy"] == allow("sns:Publish")
     assert any("ledger.jsonl is missing" in n for n in report["notes"])
+
+
+def test_attempt_start_times_and_the_verify_pass_are_read_from_the_ledger(
+    tmp_path: Path,
+) -> None:
+    ledger = (
+        LedgerWriter()  # one line per second
+        .add("run_start", steps=["deploy"], deployer=DEPLOYER, start_actions=[])
+        .add("step_start", step="deploy", index=1, of=1, command="sls deploy")
+        .attempt("deploy", 1, 1, 1, 0.5)
+        .denied("deploy", 1, "sns:CreateTopic")
+        .add("grant_added", step="deploy", attempt=1, action="sns:CreateTopic", resource="*")
+        .attempt("deploy", 2, 2, 0, 0.5)
+        .add("step_ok", step="deploy", attempts=2, actions=["sns:CreateTopic"])
+        .add("verify_start", actions=1)
+        .add("verify_ok", pruned=["sns:ListTopics"])
+    )
+    out = write_out_dir(tmp_path / "out", ledger, None, allow("sns:CreateTopic"))
+    report = json_report(out)
+    attempts = report["steps"][0]["attempt_log"]
+    assert [a["started_at"] for a in attempts] == [2.0, 6.0]
+    assert report["verify"] == {
+        "ok": True,
+        "started_at": 9.0,
+        "seconds": 1.0,
+        "pruned": ["sns:ListTopics"],
+    }
+    html = run_autofix("report", str(out), "--format", "html", "-o", "-").stdout
+    assert 'class="verify-ok"' in html and "pruned sns:ListTopics" in html

@@ -1,68 +1,46 @@
-"""One embedded sandbox (with a deny log) shared by the sandbox tests."""
+"""The sandbox tests share the session's `iam_sandbox` (autofix's own pytest plugin)."""
 
 from __future__ import annotations
 
-import itertools
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 
-from autofix.sandbox.server import Credentials, EmbeddedSandbox, SandboxInfo
+from autofix.sandbox.server import SandboxInfo
+from autofix.testing import IamSandbox
 
-_names = itertools.count()
-
-
-@pytest.fixture(scope="session")
-def deny_log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("sandbox") / "deny.jsonl"
+ONE_TRY = Config(read_timeout=20, retries={"max_attempts": 1})
 
 
 @pytest.fixture(scope="session")
-def sandbox(deny_log_path: Path) -> Iterator[SandboxInfo]:
-    with EmbeddedSandbox(deny_log=deny_log_path) as info:
-        yield info
-
-
-def client(info: SandboxInfo, service: str, creds: Credentials) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=info.endpoint,
-        region_name=info.region,
-        aws_access_key_id=creds.access_key_id,
-        aws_secret_access_key=creds.secret_access_key,
-        aws_session_token=creds.session_token,
-        config=Config(read_timeout=20, retries={"max_attempts": 1}),
-    )
+def sandbox(iam_sandbox: IamSandbox) -> SandboxInfo:
+    return iam_sandbox.info
 
 
 @pytest.fixture(scope="session")
-def operator_client(sandbox: SandboxInfo) -> Callable[[str], Any]:
-    return lambda service: client(sandbox, service, sandbox.operator)
+def deny_log_path(iam_sandbox: IamSandbox) -> Path:
+    assert iam_sandbox.deny_log is not None
+    return iam_sandbox.deny_log
+
+
+@pytest.fixture(scope="session")
+def operator_client(iam_sandbox: IamSandbox) -> Callable[[str], Any]:
+    admin = iam_sandbox.admin_session()
+    return lambda service: admin.client(service, config=ONE_TRY)
 
 
 @pytest.fixture(scope="session")
 def make_user(
-    sandbox: SandboxInfo, operator_client: Callable[[str], Any]
+    iam_sandbox: IamSandbox,
 ) -> Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]:
-    """A fresh IAM user with the given statements: (user ARN, client factory)."""
+    """A fresh IAM user with the given statements (None: no policy): (user ARN, client factory)."""
 
     def make(statements: list[dict[str, Any]] | None) -> tuple[str, Callable[[str], Any]]:
-        iam = operator_client("iam")
-        name = f"deployer-{next(_names)}"
-        arn = iam.create_user(UserName=name)["User"]["Arn"]
-        if statements is not None:
-            iam.put_user_policy(
-                UserName=name,
-                PolicyName="p",
-                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
-            )
-        key = iam.create_access_key(UserName=name)["AccessKey"]
-        creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
-        return arn, lambda service: client(sandbox, service, creds)
+        document = {"Version": "2012-10-17", "Statement": statements}
+        user = iam_sandbox.principal(None if statements is None else document)
+        return user.arn, lambda service: user.client(service, config=ONE_TRY)
 
     return make

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ import boto3
 import pytest
 
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo
+from autofix.testing import IamSandbox
 
 SERVICE = Path(__file__).resolve().parents[2] / "playground" / "serverless-demo"
 SLS = SERVICE / "node_modules" / ".bin" / "sls"
@@ -24,22 +23,12 @@ pytestmark = [
 
 
 def deployer_key(info: SandboxInfo, actions: list[str]) -> dict[str, str]:
-    iam = boto3.client(
-        "iam",
-        endpoint_url=info.endpoint,
-        region_name=info.region,
-        aws_access_key_id=info.operator.access_key_id,
-        aws_secret_access_key=info.operator.secret_access_key,
-    )
-    name = f"deployer-{uuid.uuid4().hex[:8]}"
-    iam.create_user(UserName=name)
     policy = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
     }
-    iam.put_user_policy(UserName=name, PolicyName="deploy", PolicyDocument=json.dumps(policy))
-    key: dict[str, str] = iam.create_access_key(UserName=name)["AccessKey"]
-    return key
+    creds = IamSandbox(info).principal(policy).credentials
+    return {"AccessKeyId": creds.access_key_id, "SecretAccessKey": creds.secret_access_key}
 
 
 def sls(info: SandboxInfo, key: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
-from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo
+from autofix.sandbox.server import SandboxInfo
+from autofix.testing import IamSandbox
 
 TRUST = {
     "Version": "2012-10-17",
@@ -43,9 +43,10 @@ REASON = re.compile(
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxInfo]:
-    with EmbeddedSandbox() as info:
-        yield info
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxInfo]:
+    """A fresh account of this module's own: its tests name stacks and roles plainly."""
+    with IamSandbox.start(tmp_path_factory.mktemp("cfn-stacks")) as account:
+        yield account.info
 
 
 def client(info: SandboxInfo, service: str, key: dict[str, str] | None = None) -> Any:
@@ -64,16 +65,17 @@ def client(info: SandboxInfo, service: str, key: dict[str, str] | None = None) -
 
 def deployer(info: SandboxInfo, actions: list[str]) -> dict[str, str]:
     """A fresh user allowed `actions` on everything; returns its access key."""
-    iam = client(info, "iam")
-    name = f"deployer-{uuid.uuid4().hex[:8]}"
-    iam.create_user(UserName=name)
     policy = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
     }
-    iam.put_user_policy(UserName=name, PolicyName="deploy", PolicyDocument=json.dumps(policy))
-    key: dict[str, str] = iam.create_access_key(UserName=name)["AccessKey"]
-    return key
+    user = IamSandbox(info).principal(policy)
+    creds = user.credentials
+    return {
+        "UserName": user.user_name,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+    }
 
 
 def role_and_function(suffix: str, tags: bool = False) -> dict[str, Any]:
