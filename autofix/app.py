@@ -18,7 +18,7 @@ from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
 from autofix.denials.model import Denial
 from autofix.errors import ConfigError
-from autofix.events import DISCOVER, OBSERVE
+from autofix.events import DISCOVER, OBSERVE, Wait
 from autofix.executor import Harvest, StepExecutor
 from autofix.files import write_atomic
 from autofix.grantor import Grantor, GrantRules
@@ -125,7 +125,7 @@ def _account_log(
 
     def notice(seconds: float, why: str) -> None:
         if events is not None:
-            events.emit("wait", seconds=seconds, why=why)
+            events.emit(Wait(seconds=seconds, why=why))
 
     return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
 
