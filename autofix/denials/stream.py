@@ -58,7 +58,7 @@ class DenialStream:
             self._closed = True
         if fallback and not self._unique and self.fallback_denial is not None:
             return [self.fallback_denial]
-        return list(self._unique.values())
+        return _without_shadows(list(self._unique.values()))
 
     @property
     def fallback_denial(self) -> Denial | None:
@@ -95,3 +95,17 @@ class DenialStream:
         self._size = len(text) - keep_from
         self._offset += keep_from
         self._accepted = self._offset + (end - keep_from)
+
+
+def _without_shadows(denials: list[Denial]) -> list[Denial]:
+    """Drop a sighting that names neither resource nor principal beside one that does.
+
+    A call frame (`deserializeAws_queryDescribeStacksCommandError`) and the IAM sentence it
+    carries describe one denial; the sentence names the resource.
+    """
+    named = {d.key[0] for d in denials if d.resource is not None or d.principal is not None}
+    return [
+        d
+        for d in denials
+        if d.resource is not None or d.principal is not None or d.key[0] not in named
+    ]
