@@ -68,12 +68,12 @@ class DenialStream:
         return self._generic.denial
 
     def _push(self, flat: str) -> None:
-        if not flat:
-            return
-        self._buffer.append(flat)
-        self._size += len(flat)
-        if self._size >= CHUNK + 2 * MARGIN:
-            self._read(final=False)
+        for start in range(0, len(flat), CHUNK):  # one read per chunk, however much arrives
+            piece = flat[start : start + CHUNK]
+            self._buffer.append(piece)
+            self._size += len(piece)
+            if self._size >= CHUNK + 2 * MARGIN:
+                self._read(final=False)
 
     def _read(self, final: bool) -> None:
         text = squeeze_spaces("".join(self._buffer))
