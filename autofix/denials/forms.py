@@ -74,6 +74,7 @@ _KINDS = (
 )
 _SQUEEZE = re.compile(r"[\s\-_*`'\"|.,:;]+")
 _NEXT_SENTENCE = re.compile(r"not authorized to perform|\n")
+_PARAGRAPH_END = re.compile(r"\n")
 
 
 def _denials(
@@ -160,7 +161,9 @@ def other_forms(flat: str, region: str | None) -> list[Found]:
     return [*_sdk_log(flat, region), *_java(flat, region), *_sentences(flat, region)]
 
 
-def reason_in(flat: str, start: int, limit: int = 400) -> DenyKind | None:
+def reason_in(
+    flat: str, start: int, limit: int = 400, stop: re.Pattern[str] = _NEXT_SENTENCE
+) -> DenyKind | None:
     """The deny kind a wrapped, split or elided reason names after `start`, if any.
 
     Spaces, hyphens, quotes and punctuation are ignored, so `explicit de-\\nny in a service
@@ -170,7 +173,7 @@ def reason_in(flat: str, start: int, limit: int = 400) -> DenyKind | None:
     lowered = window.lower()
     if "xpl" not in lowered and "ecau" not in lowered and "deny" not in lowered:
         return None
-    cut = _NEXT_SENTENCE.search(window)
+    cut = stop.search(window)
     squeezed = _SQUEEZE.sub("", (window[: cut.start()] if cut else window).lower())
     if "explicitdeny" in squeezed:
         after = squeezed[squeezed.index("explicitdeny") :]
@@ -192,10 +195,13 @@ def reason_in(flat: str, start: int, limit: int = 400) -> DenyKind | None:
 
 
 def repair_kind(denial: Denial, flat: str, start: int, limit: int = 400) -> Denial:
-    """`denial` with the deny kind a loosely written reason after `start` gives, if any."""
+    """`denial` with the deny kind a loosely written reason after `start` gives, if any.
+
+    For a call frame: the window runs to the end of its paragraph, past an elided sentence.
+    """
     if denial.deny is not DenyKind.IMPLICIT:
         return denial
-    kind = reason_in(flat, start, limit)
+    kind = reason_in(flat, start, limit, _PARAGRAPH_END)
     if kind is None or kind is DenyKind.IMPLICIT:
         return denial
     return replace(denial, deny=kind)

@@ -242,14 +242,16 @@ class Normaliser:
         self._size += len(text)
         if self._size < self._block_chars:
             return ""
-        joined = "".join(self._raw)
-        end = joined.rfind("\n") + 1
-        if end == 0 and len(joined) < 4 * self._block_chars:
-            self._raw = [joined]
-            return ""
-        end = end or len(joined)
-        self._raw, self._size = [joined[end:]], len(joined) - end
-        return self._block(joined[:end], final=False)
+        joined, position, out = "".join(self._raw), 0, []
+        while len(joined) - position >= self._block_chars:
+            limit = position + self._block_chars
+            end = joined.rfind("\n", position, limit) + 1
+            if end <= position:  # a line longer than a block is cut (memory stays bounded)
+                end = limit
+            out.append(self._block(joined[position:end], final=False))
+            position = end
+        self._raw, self._size = [joined[position:]], len(joined) - position
+        return "".join(out)
 
     def close(self) -> str:
         """The parseable text of whatever is still held."""

@@ -18,6 +18,7 @@ no action, and only when nothing better was found in the whole text (`DenialStre
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from autofix.denials.actions import ActionName, canonical
@@ -139,10 +140,11 @@ class _Frame:
 def scan(flat: str, region: str | None) -> list[Found]:
     """Every denial in normalised text, with its position (not yet de-duplicated)."""
     frames = _frames(flat)
+    starts = [frame.start for frame in frames]
     found: list[Found] = []
     sentence_spans: list[tuple[int, int]] = []
     for match in _NOT_AUTHORIZED.finditer(flat):
-        frame = _enclosing(frames, match.start())
+        frame = _enclosing(frames, starts, match.start())
         if frame is not None:
             frame.claimed = True
         found.append(Found(match.start(), _sentence_denial(flat, match, frame, region)))
@@ -260,10 +262,14 @@ def _frames(flat: str) -> list[_Frame]:
     return frames
 
 
-def _enclosing(frames: list[_Frame], position: int) -> _Frame | None:
-    for frame in frames:
-        if frame.body <= position < frame.end and frame.body != frame.start:
-            return frame
+def _enclosing(frames: list[_Frame], starts: list[int], position: int) -> _Frame | None:
+    """The frame whose message holds `position` (frames are sorted and do not overlap)."""
+    index = bisect_right(starts, position) - 1
+    if index < 0:
+        return None
+    frame = frames[index]
+    if frame.body <= position < frame.end and frame.body != frame.start:
+        return frame
     return None
 
 

@@ -58,7 +58,7 @@ class DenialStream:
             self._closed = True
         if fallback and not self._unique and self.fallback_denial is not None:
             return [self.fallback_denial]
-        return list(self._unique.values())
+        return _without_shadows(list(self._unique.values()))
 
     @property
     def fallback_denial(self) -> Denial | None:
@@ -68,12 +68,12 @@ class DenialStream:
         return self._generic.denial
 
     def _push(self, flat: str) -> None:
-        if not flat:
-            return
-        self._buffer.append(flat)
-        self._size += len(flat)
-        if self._size >= CHUNK + 2 * MARGIN:
-            self._read(final=False)
+        for start in range(0, len(flat), CHUNK):  # one read per chunk, however much arrives
+            piece = flat[start : start + CHUNK]
+            self._buffer.append(piece)
+            self._size += len(piece)
+            if self._size >= CHUNK + 2 * MARGIN:
+                self._read(final=False)
 
     def _read(self, final: bool) -> None:
         text = squeeze_spaces("".join(self._buffer))
@@ -95,3 +95,17 @@ class DenialStream:
         self._size = len(text) - keep_from
         self._offset += keep_from
         self._accepted = self._offset + (end - keep_from)
+
+
+def _without_shadows(denials: list[Denial]) -> list[Denial]:
+    """Drop a sighting that names neither resource nor principal beside one that does.
+
+    A call frame (`deserializeAws_queryDescribeStacksCommandError`) and the IAM sentence it
+    carries describe one denial; the sentence names the resource.
+    """
+    named = {d.key[0] for d in denials if d.resource is not None or d.principal is not None}
+    return [
+        d
+        for d in denials
+        if d.resource is not None or d.principal is not None or d.key[0] not in named
+    ]

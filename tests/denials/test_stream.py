@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,28 @@ def test_fifty_megabytes_in_seconds_and_bounded_memory() -> None:
     ]
     assert result["seconds"] < 60, result
     assert result["grew_mb"] < 40, result
+
+
+def _hard_wrapped_messages(size: int) -> str:
+    """A CLI error printed again and again, cut by an 80-column terminal: one long line of
+    call frames and sentences once unwrapped (the input that was quadratic)."""
+    message = (
+        "An error occurred (AccessDenied) when calling the PutObject operation: User: "
+        "arn:aws:iam::123456789012:user/d is not authorized to perform: s3:PutObject on "
+        "resource: arn:aws:s3:::b/k "
+    )
+    flat = message * (size // len(message))
+    return "\n".join(flat[i : i + 80] for i in range(0, len(flat), 80))
+
+
+def _seconds(text: str) -> float:
+    started = time.perf_counter()
+    parse_denials(text)
+    return time.perf_counter() - started
+
+
+def test_time_is_linear_in_hard_wrapped_repeated_messages() -> None:
+    small, large = _hard_wrapped_messages(250_000), _hard_wrapped_messages(1_000_000)
+    t_small = min(_seconds(small) for _ in range(2))
+    t_large = _seconds(large)
+    assert t_large < 4 * 2.0 * t_small + 0.5, (t_small, t_large)

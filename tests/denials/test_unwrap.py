@@ -65,3 +65,26 @@ def test_a_word_cut_by_the_terminal_is_joined() -> None:
     assert denial.action == "iam:CreateRole"
     assert denial.resource == "arn:aws:iam::123456789012:role/app-role"
     assert denial.deny.value == "scp" and not denial.fixable
+
+
+def test_a_reason_cut_in_two_without_width_evidence_still_names_the_boundary() -> None:
+    # The IAM guide's boundary example, cut once by a tool, mid-word, at no terminal width.
+    text = (
+        "User: arn:aws:iam::123456789012:user/JohnDoe is not authorized to perform: "
+        "codedeploy:ListDeployments on resource: arn:aws:codedeploy:us-east-1:123456789012:"
+        "deploymentgroup:* because no permissions boun\n"
+        "dary allows the codedeploy:ListDeployments action"
+    )
+    (denial,) = parse_denials(text)
+    assert denial.deny.value == "boundary" and not denial.fixable
+
+
+def test_an_elided_sentence_keeps_the_explicit_deny_of_its_frame() -> None:
+    text = (
+        "An error occurred (AccessDenied) when calling the CreateRole operation: User: ... "
+        "is not authorized to perform: ... on resource: ... with an explicit deny in a "
+        "service control policy"
+    )
+    (denial,) = parse_denials(text)
+    assert denial.action == "iam:CreateRole"
+    assert denial.deny.value == "scp" and not denial.fixable
