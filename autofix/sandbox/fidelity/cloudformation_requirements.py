@@ -348,73 +348,7 @@ def _lambda_layer_version(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("lambda:DeleteLayerVersion", version)
 
 
-def _lambda_event_source_mapping(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    mapping = _arn(call, "lambda", f"event-source-mapping:{call.physical_id or '*'}")
-    after = True  # checked once the service has assigned the id
-    if call.operation == "create":
-        yield Requirement("lambda:CreateEventSourceMapping", "*")
-        if _has(p, "KmsKeyArn"):
-            yield Requirement("kms:DescribeKey", str(p["KmsKeyArn"]))
-        if _has(p, "Tags"):
-            yield Requirement("lambda:TagResource", mapping, after_create=after)
-        yield Requirement("lambda:GetEventSourceMapping", mapping, after_create=after)
-    elif call.operation == "update":
-        yield Requirement("lambda:UpdateEventSourceMapping", mapping)
-        yield from _tags(call, mapping, "lambda:TagResource", "lambda:UntagResource")
-        yield Requirement("lambda:GetEventSourceMapping", mapping)
-    else:
-        yield Requirement("lambda:DeleteEventSourceMapping", mapping)
-        yield Requirement("lambda:GetEventSourceMapping", mapping)
-
-
-# ---------------------------------------------------------------- S3
-
-
-# property -> the action that writes it (real S3 actions; a removal is a Put* too)
-_BUCKET_CONFIG_ACTIONS = {
-    "AccelerateConfiguration": "s3:PutAccelerateConfiguration",
-    "AnalyticsConfigurations": "s3:PutAnalyticsConfiguration",
-    "BucketEncryption": "s3:PutEncryptionConfiguration",
-    "CorsConfiguration": "s3:PutBucketCORS",
-    "IntelligentTieringConfigurations": "s3:PutIntelligentTieringConfiguration",
-    "InventoryConfigurations": "s3:PutInventoryConfiguration",
-    "LifecycleConfiguration": "s3:PutLifecycleConfiguration",
-    "LoggingConfiguration": "s3:PutBucketLogging",
-    "MetricsConfigurations": "s3:PutMetricsConfiguration",
-    "NotificationConfiguration": "s3:PutBucketNotification",
-    "ObjectLockConfiguration": "s3:PutBucketObjectLockConfiguration",
-    "OwnershipControls": "s3:PutBucketOwnershipControls",
-    "PublicAccessBlockConfiguration": "s3:PutBucketPublicAccessBlock",
-    "ReplicationConfiguration": "s3:PutReplicationConfiguration",
-    "VersioningConfiguration": "s3:PutBucketVersioning",
-    "WebsiteConfiguration": "s3:PutBucketWebsite",
-}
-
-
-def _s3_bucket(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    arn = f"arn:{call.partition}:s3:::{p.get('BucketName') or call.physical_name}"
-    if call.operation == "create":
-        yield Requirement("s3:CreateBucket", arn)
-        for prop, action in _BUCKET_CONFIG_ACTIONS.items():
-            if _has(p, prop):
-                yield Requirement(action, arn)
-        if _has(p, "ReplicationConfiguration"):
-            role = (p.get("ReplicationConfiguration") or {}).get("Role")
-            if role:
-                yield Requirement("iam:PassRole", _role_arn(call, str(role)))
-        yield from _tags(call, arn, "s3:PutBucketTagging", "s3:PutBucketTagging")
-    elif call.operation == "update":
-        for prop, action in _BUCKET_CONFIG_ACTIONS.items():
-            if _changed(call, prop):
-                yield Requirement(action, arn)
-        if _changed(call, "AccessControl"):
-            yield Requirement("s3:PutBucketAcl", arn)
-        yield from _tags(call, arn, "s3:PutBucketTagging", "s3:PutBucketTagging")
-    else:
-        yield Requirement("s3:ListBucket", arn)
-        yield Requirement("s3:DeleteBucket", arn)
+# ---------------------------------------------------------------- API Gateway (REST)
 
 
 def _apigw(call: HandlerCall, verb: str, path: str, after_create: bool = False) -> Requirement:
@@ -508,7 +442,7 @@ def _api_stage(call: HandlerCall) -> Iterable[Requirement]:
         yield _apigw(call, "DELETE", stage)
 
 
-# ---------------------------------------------------------------- Events, SQS, SNS, SSM
+# ---------------------------------------------------------------- Events, SQS, SNS
 
 
 def _events_rule(call: HandlerCall) -> Iterable[Requirement]:
@@ -598,18 +532,6 @@ def _sns_topic(call: HandlerCall) -> Iterable[Requirement]:
         yield Requirement("sns:DeleteTopic", arn)
 
 
-def _ssm_parameter(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    name = str(p.get("Name") or call.physical_name).lstrip("/")
-    arn = _arn(call, "ssm", f"parameter/{name}")
-    if call.operation == "create" or call.operation == "update":
-        yield Requirement("ssm:PutParameter", arn)
-        yield from _tags(call, arn, "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource")
-        yield Requirement("ssm:GetParameters", arn)
-    else:
-        yield Requirement("ssm:DeleteParameter", arn)
-
-
 _RULES: dict[str, Rule] = {
     "AWS::ApiGateway::Method": _api_method,
     "AWS::ApiGateway::RestApi": _rest_api,
@@ -618,12 +540,9 @@ _RULES: dict[str, Rule] = {
     "AWS::IAM::ManagedPolicy": _iam_managed_policy,
     "AWS::IAM::Policy": _iam_policy,
     "AWS::IAM::Role": _iam_role,
-    "AWS::Lambda::EventSourceMapping": _lambda_event_source_mapping,
     "AWS::Lambda::Function": _lambda_function,
     "AWS::Lambda::LayerVersion": _lambda_layer_version,
     "AWS::Lambda::Version": _lambda_version,
-    "AWS::S3::Bucket": _s3_bucket,
     "AWS::SNS::Topic": _sns_topic,
     "AWS::SQS::Queue": _sqs_queue,
-    "AWS::SSM::Parameter": _ssm_parameter,
 }
