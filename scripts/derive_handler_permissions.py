@@ -22,6 +22,7 @@ Run: python scripts/derive_handler_permissions.py   (a test fails when the file 
 from __future__ import annotations
 
 import json
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ def _schemas_dir() -> Any:
     return resources.files("cfnlint") / "data" / "schemas"
 
 
+@cache
 def provider_index(region: str = "us-east-1") -> dict[str, str]:
     """Resource type -> schema file stem, as cfn-lint ships it for `region`."""
     return dict(json.loads((_schemas_dir() / "providers" / f"{region}.json").read_text()))
