@@ -186,6 +186,11 @@ def test_stand_ins_answer_ref_and_getatt_in_the_real_formats() -> None:
         "AWS::Lambda::Alias", {"FunctionName": "fn", "Name": "live", "FunctionVersion": "1"}
     )
     assert alias.physical_resource_id == f"{function}:live"
+    socket = made("AWS::ApiGatewayV2::Api", {"Name": "ws", "ProtocolType": "WEBSOCKET"})
+    assert re.fullmatch(
+        r"wss://[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com",
+        socket.get_cfn_attribute("ApiEndpoint"),
+    )
     stage = made("AWS::ApiGatewayV2::Stage", {"ApiId": "a1", "StageName": "$default"})
     assert stage.physical_resource_id == "$default"
     schedule = made("AWS::Scheduler::Schedule", {"Name": "nightly"})
