@@ -22,6 +22,8 @@ Run: python scripts/derive_handler_permissions.py   (a test fails when the file 
 from __future__ import annotations
 
 import json
+import re
+from functools import cache
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ def _schemas_dir() -> Any:
     return resources.files("cfnlint") / "data" / "schemas"
 
 
+@cache
 def provider_index(region: str = "us-east-1") -> dict[str, str]:
     """Resource type -> schema file stem, as cfn-lint ships it for `region`."""
     return dict(json.loads((_schemas_dir() / "providers" / f"{region}.json").read_text()))
@@ -71,8 +74,16 @@ def _prop(pointer: str) -> str:
     return pointer.removeprefix("/properties/").split("/", 1)[0]
 
 
+_TAG_ACTION = re.compile(r"^(Tag|Untag|AddTags|RemoveTags|ListTags|CreateTags|DeleteTags)|Tagging$")
+
+
 def _about_tags(action: str) -> bool:
     return "tag" in action.partition(":")[2].lower()
+
+
+def _names_tags(action: str) -> bool:
+    """A resource-tagging action by its name (TagResource, AddTagsToStream, PutBucketTagging)."""
+    return bool(_TAG_ACTION.search(action.partition(":")[2]))
 
 
 def _replaced(resource_type: str, actions: list[str], replace: list[dict[str, str]]) -> list[str]:
@@ -105,8 +116,10 @@ def derive_type(
     tag_actions: set[str] = set()
     for op in OPERATIONS:
         listed = handlers.get(op, {}).get("permissions", [])
-        is_tag = {
-            a: _about_tags(a) and (a.lower() in listed_tag or "tag_property" in entry)
+        is_tag = {  # demanded only with tags: so only when the type has a tag property
+            a: "tag_property" in entry
+            and _about_tags(a)
+            and (a.lower() in listed_tag or _names_tags(a))
             for a in listed
         }
         fixed = dict(

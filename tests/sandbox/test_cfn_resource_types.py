@@ -200,7 +200,10 @@ def test_a_denied_demand_is_in_the_deny_log_with_its_tier(
                     "Target": {"Arn": FUNCTION, "RoleArn": role},
                 },
             },
-            "Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 1}},
+            "Query": {  # no rule: the provider schema's handler list
+                "Type": "AWS::Logs::QueryDefinition",
+                "Properties": {"Name": "errors", "QueryString": "fields @message"},
+            },
         }
     }
     arn, clients = make_user(allow("cloudformation:*", "iam:PassRole"))
@@ -211,5 +214,5 @@ def test_a_denied_demand_is_in_the_deny_log_with_its_tier(
     schedule = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/nightly"
     assert mine["scheduler:CreateSchedule"]["resource"] == schedule
     assert mine["scheduler:CreateSchedule"]["demand"] == "rule"
-    assert mine["kinesis:CreateStream"]["resource"] == "*"
-    assert mine["kinesis:CreateStream"]["demand"] == "schema"
+    assert mine["logs:PutQueryDefinition"]["resource"] == "*"
+    assert mine["logs:PutQueryDefinition"]["demand"] == "schema"

@@ -83,18 +83,25 @@ def test_the_override_list_corrects_a_known_schema_error() -> None:
 
 
 def test_tag_actions_are_demanded_only_when_the_resource_has_tags() -> None:
-    stream = "AWS::Kinesis::Stream"
-    assert coverage(stream) == "schema"
-    plain = {a for a, _, _ in demanded(stream, "create", {"ShardCount": 1})}
-    tagged = {a for a, _, _ in demanded(stream, "create", {"ShardCount": 1, "Tags": TAGS})}
-    assert "kinesis:CreateStream" in plain
-    assert "kinesis:AddTagsToStream" not in plain
-    assert "kinesis:AddTagsToStream" in tagged
-    assert "kinesis:RemoveTagsFromStream" not in tagged
-    removed = {a for a, _, _ in demanded(stream, "update", {}, old={"Tags": TAGS})}
-    assert "kinesis:RemoveTagsFromStream" in removed
-    assert "kinesis:AddTagsToStream" not in removed
-    assert all(tier == "schema" for _, _, tier in demanded(stream, "create", {}))
+    alarm = "AWS::CloudWatch::Alarm"
+    assert coverage(alarm) == "schema"
+    props = {"MetricName": "Errors", "Namespace": "app"}
+    plain = {a for a, _, _ in demanded(alarm, "create", props)}
+    tagged = {a for a, _, _ in demanded(alarm, "create", {**props, "Tags": TAGS})}
+    assert "cloudwatch:PutMetricAlarm" in plain
+    assert "cloudwatch:TagResource" not in plain
+    assert "cloudwatch:TagResource" in tagged
+    assert "cloudwatch:UntagResource" not in tagged
+    removed = {a for a, _, _ in demanded(alarm, "update", props, old={**props, "Tags": TAGS})}
+    assert "cloudwatch:UntagResource" in removed
+    assert "cloudwatch:TagResource" not in removed
+    assert all(tier == "schema" for _, _, tier in demanded(alarm, "create", props))
+
+
+def test_a_tag_named_action_stays_demanded_when_the_type_has_no_tag_property() -> None:
+    domain = type_schema("AWS::Amplify::Domain")  # lists amplify:TagResource, has no Tags
+    assert domain is not None and domain.tag_property is None
+    assert "amplify:TagResource" in domain.actions["create"]
 
 
 def test_types_that_do_not_exist_are_not_resource_types() -> None:
@@ -186,6 +193,11 @@ def test_stand_ins_answer_ref_and_getatt_in_the_real_formats() -> None:
         "AWS::Lambda::Alias", {"FunctionName": "fn", "Name": "live", "FunctionVersion": "1"}
     )
     assert alias.physical_resource_id == f"{function}:live"
+    socket = made("AWS::ApiGatewayV2::Api", {"Name": "ws", "ProtocolType": "WEBSOCKET"})
+    assert re.fullmatch(
+        r"wss://[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com",
+        socket.get_cfn_attribute("ApiEndpoint"),
+    )
     stage = made("AWS::ApiGatewayV2::Stage", {"ApiId": "a1", "StageName": "$default"})
     assert stage.physical_resource_id == "$default"
     schedule = made("AWS::Scheduler::Schedule", {"Name": "nightly"})

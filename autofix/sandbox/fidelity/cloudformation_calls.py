@@ -1,4 +1,4 @@
-"""The records of a CloudFormation handler call and what it demands (shared by the tiers)."""
+"""The records of a CloudFormation handler call and what it demands, and rule helpers."""
 
 from __future__ import annotations
 
@@ -56,3 +56,46 @@ def _tag_dict(tags: Any) -> dict[str, Any]:
     if isinstance(tags, list):
         return {str(t.get("Key")): t.get("Value") for t in tags if isinstance(t, dict)}
     return {}
+
+
+# ---------------------------------------------------------------- helpers of the rules in code
+
+
+def build_arn(call: HandlerCall, service: str, resource: str, region: bool = True) -> str:
+    reg = call.region if region else ""
+    return f"arn:{call.partition}:{service}:{reg}:{call.account_id}:{resource}"
+
+
+def has_any(props: Props, *keys: str) -> bool:
+    return any(props.get(k) not in (None, "", [], {}) for k in keys)
+
+
+def changed_any(call: HandlerCall, *keys: str) -> bool:
+    return any(call.properties.get(k) != call.old_properties.get(k) for k in keys)
+
+
+def tag_demands(
+    call: HandlerCall, arn: str, tag: str, untag: str, key: str = "Tags"
+) -> list[Requirement]:
+    if call.operation == "create":
+        return [Requirement(tag, arn)] if has_any(call.properties, key) else []
+    if call.operation == "update":
+        added, removed = tag_changes(call, key)
+        return [Requirement(a, arn) for a, on in ((tag, added), (untag, removed)) if on]
+    return []
+
+
+def role_arn_of(call: HandlerCall, name_or_arn: str) -> str:
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn
+    return f"arn:{call.partition}:iam::{call.account_id}:role/{name_or_arn}"
+
+
+def name_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v) for v in value if v]
+    return [str(value)] if value else []
+
+
+def s3_object_arn(call: HandlerCall, bucket: Any, key: Any) -> str:
+    return f"arn:{call.partition}:s3:::{bucket}/{key}"

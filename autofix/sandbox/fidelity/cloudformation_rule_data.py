@@ -6,7 +6,7 @@ conditions on the properties. Templates hold `{...}` alternatives separated by `
 the first that has a value wins: a property path (`BodyS3Location.Bucket`), a
 context value (`partition`, `region`, `account`, `physical_id`, `physical_name`),
 `'literal'`, or a converter `function:P` / `role:P` / `queue:P` (an ARN from a name,
-an ARN or a queue URL).
+an ARN or a queue URL) or `path:P` (without its leading slashes).
 
 Conditions (all must hold): `if_has` (any of the properties set), `if_lacks` (none
 of them set), `if_changed` (an
@@ -126,6 +126,8 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
         }
         return context[name]
     kind, _, rest = name.partition(":")
+    if rest and kind == "path":
+        return _value(rest, call, item).lstrip("/")
     if rest and kind in ("function", "role", "queue"):
         text = _value(rest, call, item)
         if kind == "queue" and text.startswith(("http://", "https://")):

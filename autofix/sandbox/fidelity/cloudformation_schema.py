@@ -67,16 +67,6 @@ def is_resource_type(resource_type: str) -> bool:
     )
 
 
-def schema_types() -> frozenset[str]:
-    """The types whose schema names handler permissions."""
-    return frozenset(t for t in _data()["types"] if type_schema(t) and _handled(t))
-
-
-def _handled(resource_type: str) -> bool:
-    schema = type_schema(resource_type)
-    return schema is not None and schema.has_handlers
-
-
 def bounds(resource_type: str) -> dict[str, frozenset[str]]:
     """Operation -> every action the schema lists for it, tag actions included."""
     schema = type_schema(resource_type)

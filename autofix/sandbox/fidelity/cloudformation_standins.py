@@ -84,7 +84,9 @@ class StandIn(CloudFormationModel):
         given = [i for i in ids if i not in read_only and props.get(i) not in (None, "")]
         name = str(props[given[-1]]) if given and len(ids) == 1 else resource_name
         attributes: dict[str, str] = {}
-        later = [a for a in read_only if "{attr:" in _formats().get(f"{cls.resource_type}.{a}", "")]
+        later = [
+            a for a in read_only if "{attr:" in (_format_of(cls.resource_type, a, props) or "")
+        ]
         for attr in [*(a for a in read_only if a not in later), *later]:
             attributes[attr] = _render(cls.resource_type, attr, name, props, attributes, place)
         generated = [i for i in ids if i in attributes]
@@ -120,6 +122,17 @@ def _partition(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
+def _format_of(resource_type: str, attr: str, props: dict[str, Any]) -> str | None:
+    """The format of `attr`: one qualified by a property value (`@Prop=Value`) first."""
+    key = f"{resource_type}.{attr}"
+    for name, template in _formats().items():
+        qualifier = name.removeprefix(f"{key}@")
+        prop, _, value = qualifier.partition("=")
+        if name.startswith(f"{key}@") and str(props.get(prop)) == value:
+            return template
+    return _formats().get(key)
+
+
 def _arn_prefix(place: dict[str, str], service: str) -> str:
     return f"arn:{place['partition']}:{service}:{place['region']}:{place['account']}"
 
@@ -132,7 +145,7 @@ def _render(
     attributes: dict[str, str],
     place: dict[str, str],
 ) -> str:
-    template = _formats().get(f"{resource_type}.{attr}")
+    template = _format_of(resource_type, attr, props)
     if template is None:
         if attr.endswith("Arn"):
             service, kind = resource_type.split("::")[1:3]
