@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from autofix.account.principal import Deployer
+from autofix.account.rehearsal import StepHook, rehearsal_switch
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stacks import Recovery, recover, stacks_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
@@ -207,6 +208,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
                 recover=stack_recoverer(operator, config.harvest.stacks),
                 on_line=console.line,
                 managed_roles=roles,
+                around_attempt=_rehearsal_switch(config, operator),
                 verify=(
                     _verifier(config, files, events, console)
                     if options.verify
@@ -234,6 +236,11 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
         shown["portable"] = str(path)
     console.summary(outcome, shown)
     return outcome
+
+
+def _rehearsal_switch(config: Config, operator: Operator) -> StepHook:
+    """Rehearsal steps switch the embedded sandbox's rehearsal on; a real account has none."""
+    return rehearsal_switch(operator.endpoint if config.sandbox.kind == "local" else None)
 
 
 def _verifier(
@@ -327,6 +334,7 @@ def replay(
             events,
             scope=_mode(scope or config.policy.scope),
             account_log=account_log,
+            around_step=_rehearsal_switch(config, operator),
         )
         if deny_log is not None and outcome.ok:
             access = deny_log.with_name("sandbox-access.jsonl")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autofix.account.principal import Deployer
+from autofix.account.rehearsal import StepHook
 from autofix.account.session import Operator
 from autofix.config import Config, Step
 from autofix.denials.model import Denial
@@ -94,6 +96,7 @@ def check_policy(
     environ: Mapping[str, str] | None = None,
     scope: Mode = "resource",
     account_log: Any = None,
+    around_step: StepHook | None = None,
 ) -> CheckOutcome:
     """Apply exactly `policy`, run each step once, and report what each step was denied.
 
@@ -125,7 +128,8 @@ def check_policy(
                 of=len(config.steps),
                 command=step.run,
             )
-            checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx)
+            with around_step(step) if around_step else nullcontext():  # rehearsal switch
+                checked, grants = _check_step(step, deployer, operator, harvest, env_base, ctx)
             patch = patch.with_grants(g for g in grants if not policy.has(g))
             results.append(checked)
             events.emit(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from botocore.exceptions import ClientError
 
 from autofix.account.principal import Deployer
+from autofix.account.rehearsal import StepHook
 from autofix.account.stacks import Recovery
 from autofix.config import Step
 from autofix.denials.model import Denial
@@ -102,8 +104,10 @@ class RepairLoop:
         on_line: Callable[[str, str], None] | None = None,
         managed_roles: Sequence[Deployer] = (),
         verify: Verify | None = None,
+        around_attempt: StepHook | None = None,
     ) -> None:
         self.verify = verify
+        self.around_attempt = around_attempt  # e.g. the sandbox's rehearsal switch
         self.steps = tuple(steps)
         self.deployer = deployer
         self.policy = policy
@@ -238,7 +242,8 @@ class RepairLoop:
             "attempt_start", step=step.name, attempt=attempt, total=self.attempts_total
         )
         started_wall = time.time()
-        result = run_step(step, env, self.on_line)
+        with self.around_attempt(step) if self.around_attempt else nullcontext():
+            result = run_step(step, env, self.on_line)
         self.events.emit(
             "command_exit",
             step=step.name,

@@ -26,6 +26,7 @@ def install(deny_log: Path | None = None) -> None:
         cloudformation_engine,
         encoded,
         enforcement,
+        rehearsal,
         signing,
     )
     from autofix.sandbox.fidelity.deny_log import DenyLogWriter
@@ -36,3 +37,4 @@ def install(deny_log: Path | None = None) -> None:
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
     cloudformation_engine.install_change_sets_and_recovery()  # transforms, ContinueUpdateRollback
+    rehearsal.install()  # an unchanged template still updates while a rehearsal runs

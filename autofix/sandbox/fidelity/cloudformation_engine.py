@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import json
 import re
 import warnings
@@ -35,6 +36,7 @@ from moto.core.utils import utcnow
 from moto.ec2.models import ec2_backends
 from moto.ec2.models.core import TaggedEC2Resource
 
+from autofix.sandbox.fidelity import rehearsal
 from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
     Verdict,
@@ -242,6 +244,7 @@ def create_resource(
         return None
     resource_class, cleaned, physical_name = parsed
     props = cleaned.get("Properties") or {}
+    as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
     call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
     check(op, call, after_create=False)
@@ -289,7 +292,7 @@ def create_resource(
     except ResourceFailed:
         _quiet_delete(resources_map, resource, cleaned)  # the handler cleans up after itself
         raise
-    _props_store(resources_map)[logical_id] = props
+    _props_store(resources_map)[logical_id] = as_written
     _creation_order(resources_map).append(logical_id)
     op.created.append(logical_id)
     add_event(op.stack, logical_id, resource_type, "CREATE_COMPLETE", None, physical_id, props)
@@ -313,12 +316,14 @@ def update_resource(
     if not parsed:
         return None
     resource_class, cleaned, new_name = parsed
-    if hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__"):
+    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
+    if cannot_update and not rehearsal.active():  # rehearsal: checked all the same
         return None
     original = resources_map[logical_id]
     resource_type = resource_json["Type"]
     props = cleaned.get("Properties") or {}
-    old_props = _props_store(resources_map).get(logical_id, {})
+    stored = _props_store(resources_map).get(logical_id, {})
+    old_props = rehearsal.old_properties(resource_type, props, stored)  # rehearsal hook
     physical_id = _physical_id(original)
     add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
     call = _call(
@@ -333,6 +338,9 @@ def update_resource(
     )
     check(op, call, after_create=False)
     check(op, call, after_create=True)
+    if cannot_update or rehearsal.unchanged(props, stored):  # rehearsal: checked, kept as is
+        add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None, physical_id, props)
+        return None
     try:
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=original,
@@ -700,7 +708,7 @@ def run_update(
     rm = stack.resource_map
     new_dict = Stack.parse_template(template)
     saved = _RollbackState.capture(stack)
-    diff = rm.build_resource_diff(new_dict, parameters)
+    diff = rehearsal.widen(rm.build_resource_diff(new_dict, parameters), new_dict)  # rehearsal hook
     stack_event(stack, "UPDATE_IN_PROGRESS", status_reason)
     with acting(StackOperation(stack, caller)) as op:
 

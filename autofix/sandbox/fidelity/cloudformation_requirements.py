@@ -61,8 +61,10 @@ def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
     rule = _RULES.get(call.resource_type)
     if rule is None:
         return ()
+    from autofix.sandbox.fidelity import update_requirements  # update rules of their own
+
     seen: dict[tuple[str, str], Requirement] = {}
-    for req in rule(call):
+    for req in (*rule(call), *update_requirements.extra(call)):
         seen.setdefault((req.action, req.resource), req)
     return tuple(seen.values())
 
