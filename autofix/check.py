@@ -20,6 +20,7 @@ from autofix.ledger import Events
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.project import service_names_of, stages_of
+from autofix.rehearse import UPDATE_SUFFIX
 from autofix.runner import COMMAND_NOT_FOUND, run_step, step_environment
 
 
@@ -248,7 +249,10 @@ def _annotation_place(
     if workspace and config_path.resolve().is_relative_to(Path(workspace).resolve()):
         shown = config_path.resolve().relative_to(Path(workspace).resolve())
     place = {"file": shown.as_posix()}
-    line = _step_line(config_path, step_name)
+    # a rehearsal is placed on the step it rehearses
+    line = _step_line(config_path, step_name) or _step_line(
+        config_path, step_name.removesuffix(UPDATE_SUFFIX)
+    )
     if line is not None:
         place["line"] = str(line)
     return place

@@ -42,7 +42,9 @@ def derive(region: str = "us-east-1") -> dict[str, Any]:
 def main() -> None:
     data = derive()
     lines = [f"  {json.dumps(t)}: {json.dumps(props)}" for t, props in data["types"].items()]
-    text = f'{{"source": {json.dumps(data["source"])},\n"types": {{\n' + ",\n".join(lines) + "\n}}\n"
+    text = (
+        f'{{"source": {json.dumps(data["source"])},\n"types": {{\n' + ",\n".join(lines) + "\n}}\n"
+    )
     json.loads(text)  # one type per line, still JSON
     OUTPUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUTPUT}")
