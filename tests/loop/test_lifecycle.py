@@ -122,3 +122,15 @@ def test_a_step_named_like_a_rehearsal_is_refused(tmp_path: Path) -> None:
     result = run_autofix("run", "--config", str(write_config(tmp_path, body)))
     assert result.exit_code == 2
     assert "the step name 'd (update)' is used twice" in result.stderr
+
+
+def test_a_rehearsal_s_annotation_is_placed_on_the_step_it_rehearses(tmp_path: Path) -> None:
+    from autofix.check import CheckOutcome, Missing, StepCheck, github_annotations
+
+    config = write_config(
+        tmp_path, '[[steps]]\nname = "other"\nrun = "true"\n\n[[steps]]\nname = "d"\nrun = "x"\n'
+    )
+    missing = Missing("lambda:UpdateFunctionCode", None, None, True, "implicit", "output", "")
+    outcome = CheckOutcome(False, 1, (StepCheck("d (update)", False, 1, 1.0, (missing,)),))
+    [line] = github_annotations(outcome, config, workspace=str(tmp_path))
+    assert line.startswith("::error file=autofix.toml,line=6,title=autofix check%3A d (update)::")

@@ -248,3 +248,16 @@ def test_a_real_code_change_needs_the_code_update_only(sandbox: SandboxInfo) -> 
     assert redeploy(cfn, stack, template(suffix, code="v2.zip")) == "UPDATE_COMPLETE"
     assert redeploy(cfn, stack, template(suffix, "hi", "v2.zip")) == "UPDATE_ROLLBACK_COMPLETE"
     assert "lambda:UpdateFunctionConfiguration" in failures(sandbox, stack)["Fn"]
+
+
+def test_the_switch_refuses_a_bad_request(sandbox: SandboxInfo) -> None:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        sandbox.endpoint + "/_autofix/rehearsal", data=b'{"active": "yes"}', method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    assert "expected" in json.loads(refused.value.read())["error"]
