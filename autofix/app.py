@@ -16,6 +16,7 @@ from botocore.exceptions import BotoCoreError
 
 from autofix import lock, resume, signals, unverified
 from autofix.account.principal import Deployer
+from autofix.account.rehearsal import RehearsalSwitch
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover, stacks_touched
@@ -443,6 +444,7 @@ class _Wiring:
             recover=stack_recoverer(operator, config.harvest.stacks),
             on_line=self.console.line,
             extra_env=extra_env,
+            hooks=[RehearsalSwitch(operator.endpoint if operator.is_local else None)],
         )
         grantor = Grantor(deployer, policy, files.policy, rules, self.events)
         role_grantors = {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from autofix.account.principal import Deployer
+from autofix.account.rehearsal import RehearsalSwitch
 from autofix.account.session import Operator
 from autofix.account.stack_names import StackNames
 from autofix.config import Config
@@ -21,6 +22,7 @@ from autofix.ledger import Events
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.project import service_names_of, stages_of
+from autofix.rehearse import UPDATE_SUFFIX
 from autofix.runner import COMMAND_NOT_FOUND
 
 
@@ -116,6 +118,7 @@ def check_policy(
         environ if environ is not None else os.environ,
         events,
         harvest=Harvester(operator, account_log=account_log, names=names),
+        hooks=[RehearsalSwitch(operator.endpoint if operator.is_local else None)],
     )
     results: list[StepCheck] = []
     patch = PolicyDocument()
@@ -252,7 +255,10 @@ def _annotation_place(
     if workspace and config_path.resolve().is_relative_to(Path(workspace).resolve()):
         shown = config_path.resolve().relative_to(Path(workspace).resolve())
     place = {"file": shown.as_posix()}
-    line = _step_line(config_path, step_name)
+    # a rehearsal is placed on the step it rehearses
+    line = _step_line(config_path, step_name) or _step_line(
+        config_path, step_name.removesuffix(UPDATE_SUFFIX)
+    )
     if line is not None:
         place["line"] = str(line)
     return place

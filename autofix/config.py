@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from autofix.errors import ConfigError
+from autofix.rehearse import deploys, rehearsal_command, rehearsal_name
 
 SANDBOX_KINDS = ("local", "aws")
 PRINCIPAL_TYPES = ("user", "role")
@@ -91,6 +92,16 @@ class Step:
     env: Mapping[str, str] = field(default_factory=dict)
     timeout: float = 1800.0
     stacks: tuple[str, ...] = ()
+    rehearse: bool | None = None
+    """Run the step again as an update after it succeeds; None: when its command deploys."""
+    rehearse_run: str | None = None
+    """The rehearsal's own command (default: `run`, forced to redeploy for known tools)."""
+    rehearsal_of: str | None = None
+    """Set on a rehearsal step: the name of the step it runs again as an update."""
+
+    @property
+    def rehearsal(self) -> bool:
+        return self.rehearsal_of is not None
 
 
 @dataclass(frozen=True)
@@ -137,7 +148,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
     steps_raw = raw.get("steps")
     if not isinstance(steps_raw, list) or not steps_raw:
         raise ConfigError(f"{where}: steps: at least one [[steps]] entry is required")
-    steps = tuple(_step(s, i, where, base_dir) for i, s in enumerate(steps_raw))
+    steps = lifecycle(_step(s, i, where, base_dir) for i, s in enumerate(steps_raw))
     names = [s.name for s in steps]
     for name in names:
         if names.count(name) > 1:
@@ -151,7 +162,26 @@ def steps_from_command(argv: list[str], base_dir: Path, name: str = "command") -
 
     if not argv:
         raise ConfigError("no command given after --")
-    return (Step(name=name, run=shlex.join(argv), cwd=base_dir),)
+    return lifecycle([Step(name=name, run=shlex.join(argv), cwd=base_dir)])
+
+
+def lifecycle(steps: Iterable[Step]) -> tuple[Step, ...]:
+    """Each step, followed by its update rehearsal when it has one (see autofix.rehearse)."""
+    out: list[Step] = []
+    for step in steps:
+        out.append(step)
+        wanted = step.rehearse if step.rehearse is not None else deploys(step.run)
+        if wanted and not step.rehearsal:
+            out.append(
+                replace(
+                    step,
+                    name=rehearsal_name(step.name),
+                    run=rehearsal_command(step.run, step.rehearse_run),
+                    rehearse=False,
+                    rehearsal_of=step.name,
+                )
+            )
+    return tuple(out)
 
 
 def _table(raw: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -346,7 +376,12 @@ def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
     p = f"steps[{index}]."
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: steps[{index}]: must be a table")
-    _only_keys(raw, {"name", "run", "cwd", "env", "timeout", "stacks"}, where, p)
+    _only_keys(
+        raw,
+        {"name", "run", "cwd", "env", "timeout", "stacks", "rehearse", "rehearse_run"},
+        where,
+        p,
+    )
     name = _string(raw, "name", None, where, p)
     run = _string(raw, "run", None, where, p)
     if name is None:
@@ -359,4 +394,12 @@ def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
     env = _env_table(raw, where, p)
     timeout = _number(raw, "timeout", 1800.0, where, p)
     stacks = _strings(raw, "stacks", where, p)
-    return Step(name, run, cwd.resolve(), env, timeout, stacks)
+    rehearse = raw.get("rehearse")
+    if rehearse is not None and not isinstance(rehearse, bool):
+        raise ConfigError(f"{where}: {p}rehearse: must be true or false")
+    rehearse_run = _string(raw, "rehearse_run", None, where, p)
+    if rehearse is False and rehearse_run is not None:
+        raise ConfigError(f"{where}: {p}rehearse_run: given, but rehearse = false")
+    if rehearse_run is not None:
+        rehearse = True
+    return Step(name, run, cwd.resolve(), env, timeout, stacks, rehearse, rehearse_run)

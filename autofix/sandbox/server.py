@@ -122,12 +122,16 @@ def serve(
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     from autofix.sandbox import fidelity
+    from autofix.sandbox.fidelity import rehearsal
 
     fidelity.install(deny_log=deny_log)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request; errors stay
     settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    wsgi_server = server._server
+    assert wsgi_server is not None
+    wsgi_server.app = rehearsal.wrap(wsgi_server.app)  # the operator's rehearsal switch
     if test_hooks.enabled():  # test-only state hook (see autofix/sandbox/test_hooks.py)
         wsgi = server._server
         assert wsgi is not None

@@ -1,4 +1,4 @@
-"""The README's first command: the playground from an empty policy to three green steps.
+"""The README's first command: the playground from an empty policy to four green steps.
 
 Drives the real Serverless Framework CLI (osls) against the embedded sandbox.
 """
@@ -48,6 +48,7 @@ def test_every_step_succeeds_from_an_empty_policy(playground_run: PlaygroundRun)
     assert summary["ok"] is True
     assert [s["name"] for s in summary["steps"]] == [
         "deploy-dev",
+        "deploy-dev (update)",
         "deploy-production",
         "remove-dev",
     ]
@@ -151,7 +152,7 @@ def test_check_names_exactly_the_missing_action(
     failed = [s for s in report["steps"] if not s["ok"]]
     assert [s["name"] for s in failed] == ["deploy-dev"]
     assert [m["action"] for m in failed[0]["missing"]] == ["iam:PassRole"]
-    assert report["not_run"] == ["deploy-production", "remove-dev"]
+    assert report["not_run"] == ["deploy-dev (update)", "deploy-production", "remove-dev"]
     patch_actions = [a for s in read_json(patch)["Statement"] for a in s["Action"]]
     assert patch_actions == ["iam:PassRole"]
     assert "missing iam:PassRole" in result.stderr

@@ -32,6 +32,7 @@ def install(deny_log: Path | None = None) -> None:
         encoded,
         enforcement,
         names,
+        rehearsal,
         signing,
         stack_reads,
         unverified_log,
@@ -50,3 +51,4 @@ def install(deny_log: Path | None = None) -> None:
     cloudformation.install()
     names.install()  # generated names as CloudFormation builds them
     stack_reads.install()  # reading a stack's resources creates none
+    rehearsal.install()  # an unchanged template still updates while a rehearsal runs

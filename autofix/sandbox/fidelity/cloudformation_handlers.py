@@ -9,13 +9,14 @@ needs (cloudformation_requirements); a denial raises ResourceFailed.
 from __future__ import annotations
 
 import contextlib
+import copy
 from datetime import UTC, datetime
 from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
-from autofix.sandbox.fidelity import unverified_log
+from autofix.sandbox.fidelity import rehearsal, unverified_log
 from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
     Verdict,
@@ -131,6 +132,7 @@ def create_resource(
         return None
     resource_class, cleaned, physical_name = parsed
     props = cleaned.get("Properties") or {}
+    as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
     call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
     check(op, call, after_create=False)
@@ -178,7 +180,7 @@ def create_resource(
     except ResourceFailed:
         _quiet_delete(resources_map, resource, cleaned)  # the handler cleans up after itself
         raise
-    props_store(resources_map)[logical_id] = props
+    props_store(resources_map)[logical_id] = as_written
     creation_order(resources_map).append(logical_id)
     op.created.append(logical_id)
     add_event(op.stack, logical_id, resource_type, "CREATE_COMPLETE", None, physical_id, props)
@@ -202,12 +204,14 @@ def update_resource(
     if not parsed:
         return None
     resource_class, cleaned, new_name = parsed
-    if hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__"):
+    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
+    if cannot_update and not rehearsal.active():  # a rehearsal checks it all the same
         return None
     current = resources_map[logical_id]
     resource_type = resource_json["Type"]
     props = cleaned.get("Properties") or {}
-    old_props = props_store(resources_map).get(logical_id, {})
+    stored = props_store(resources_map).get(logical_id, {})
+    old_props = rehearsal.old_properties(resource_type, props, stored)  # rehearsal hook
     physical_id = resource_physical_id(current)
     add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
     call = _call(
@@ -222,6 +226,9 @@ def update_resource(
     )
     check(op, call, after_create=False)
     check(op, call, after_create=True)
+    if cannot_update or rehearsal.unchanged(props, stored):  # rehearsal: checked, kept as is
+        add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None, physical_id, props)
+        return None
     try:
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,

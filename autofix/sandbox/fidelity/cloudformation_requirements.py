@@ -74,8 +74,10 @@ def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
         found = requirements_from_data(call)
     else:
         return ()
+    from autofix.sandbox.fidelity import update_requirements  # update rules of their own
+
     seen: dict[tuple[str, str], Requirement] = {}
-    for req in found:
+    for req in (*found, *update_requirements.extra(call)):
         seen.setdefault((req.action, req.resource), req)
     return tuple(seen.values())
 

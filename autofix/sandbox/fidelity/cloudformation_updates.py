@@ -13,6 +13,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
+from autofix.sandbox.fidelity import rehearsal
 from autofix.sandbox.fidelity.cloudformation_caller import Caller
 from autofix.sandbox.fidelity.cloudformation_stacks import (
     DEPENDENCY_ORDER,
@@ -73,7 +74,7 @@ def run_update(
     rm = stack.resource_map
     new_dict = Stack.parse_template(template)
     saved = _RollbackState.capture(stack)
-    diff = rm.build_resource_diff(new_dict, parameters)
+    diff = rehearsal.widen(rm.build_resource_diff(new_dict, parameters), new_dict)  # rehearsal
     stack_event(stack, "UPDATE_IN_PROGRESS", status_reason)
     with acting(StackOperation(stack, caller)) as op:
 

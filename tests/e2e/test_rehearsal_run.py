@@ -1,0 +1,118 @@
+"""`autofix run` rehearses each deploy as an update, and the verify pass keeps what it needed.
+
+Drives the real AWS CLI (`aws cloudformation deploy`) against the embedded sandbox: the
+rehearsal reruns it with `--force-upload` while the sandbox treats every mutable property
+as changed, so the update handlers' permissions are discovered and survive the replay.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+
+pytestmark = pytest.mark.e2e
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: orders-fn-role
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: { Service: lambda.amazonaws.com }
+            Action: sts:AssumeRole
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      FunctionName: orders-fn
+      Runtime: python3.12
+      Handler: index.handler
+      Environment: { Variables: { GREETING: hello } }
+      Code: { ZipFile: "def handler(event, context):\\n    return 1\\n" }
+      Role: !GetAtt Role.Arn
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: { Name: orders-api }
+  Method:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: GET
+      AuthorizationType: NONE
+      Integration: { Type: MOCK, IntegrationHttpMethod: POST, Uri: "http://example.com" }
+  Deployment:
+    Type: AWS::ApiGateway::Deployment
+    DependsOn: Method
+    Properties: { RestApiId: !Ref Api }
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties: { RestApiId: !Ref Api, DeploymentId: !Ref Deployment, StageName: live }
+"""
+UPDATE_ACTIONS = {"lambda:UpdateFunctionConfiguration", "apigateway:PATCH"}
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `autofix run` of deploy + its rehearsal, from an empty policy."""
+    directory = tmp_path_factory.mktemp("rehearsal")
+    (directory / "template.yaml").write_text(textwrap.dedent(TEMPLATE))
+    deploy = f"{AWS} cloudformation deploy --stack-name orders --template-file template.yaml"
+    config = write_config(
+        directory,
+        f"""
+        [[steps]]
+        name = "deploy"
+        run = "{deploy} --capabilities CAPABILITY_NAMED_IAM"
+        timeout = 300
+        """,
+    )
+    result = run_autofix("run", "--config", str(config), timeout=1200)
+    assert result.exit_code == 0, result.output[-3000:]
+    return directory
+
+
+def summary_step(directory: Path, name: str) -> dict[str, Any]:
+    steps = read_json(directory / ".autofix" / "summary.json")["steps"]
+    return next(s for s in steps if s["name"] == name)
+
+
+def test_the_rehearsal_is_its_own_step_with_the_update_actions(run_dir: Path) -> None:
+    summary = read_json(run_dir / ".autofix" / "summary.json")
+    assert [s["name"] for s in summary["steps"]] == ["deploy", "deploy (update)"]
+    update = summary_step(run_dir, "deploy (update)")
+    assert update["ok"] and update["attempts"] > 1
+    assert set(update["actions"]) >= UPDATE_ACTIONS
+    starts = [e for e in ledger_events(run_dir / ".autofix" / "ledger.jsonl")]
+    commands = {e["step"]: e["command"] for e in starts if e["event"] == "step_start"}
+    assert "--force-upload" in commands["deploy (update)"]
+    assert "--force-upload" not in commands["deploy"]
+
+
+def test_the_verify_pass_keeps_what_the_update_path_used(run_dir: Path) -> None:
+    summary = read_json(run_dir / ".autofix" / "summary.json")
+    assert summary["verified"] is True
+    assert not UPDATE_ACTIONS & set(summary["pruned"])
+    policy = read_json(run_dir / ".autofix" / "policy.json")
+    granted = {
+        a
+        for s in policy["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert granted >= UPDATE_ACTIONS
+    # the replay ran the rehearsal too
+    replayed = [
+        json.loads(line)
+        for line in (run_dir / ".autofix" / "verify" / "ledger.jsonl").read_text().splitlines()
+    ]
+    assert {"deploy", "deploy (update)"} <= {e["step"] for e in replayed if e["event"] == "step_ok"}
