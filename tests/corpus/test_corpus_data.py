@@ -31,7 +31,7 @@ def test_service_is_complete_and_cited(service: str) -> None:
     directory = CORPUS / service
     assert (directory / "serverless.yml").is_file()
     config = load_config(directory / "autofix.toml")
-    assert [s.name for s in config.steps] == ["deploy-dev", "remove-dev"]
+    assert [s.name for s in config.steps] == ["deploy-dev", "deploy-dev (update)", "remove-dev"]
     expected = load_expected(service)
     assert expected.actions
     for key in expected.actions:
