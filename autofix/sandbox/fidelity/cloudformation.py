@@ -122,6 +122,13 @@ PATCHES: tuple[Patch, ...] = (
         "a template naming a resource type that does not exist was accepted",
     ),
     Patch(
+        CloudFormationBackend,
+        "validate_template",
+        cloudformation_validation.validate_template,
+        "ValidateTemplate failed on any cfn-lint finding, warnings included (W3005 on "
+        "every Serverless httpApi route), where AWS checks format and references only",
+    ),
+    Patch(
         parsing,
         "resource_class_from_type",
         cloudformation_standins.resource_class_from_type,
