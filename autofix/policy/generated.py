@@ -167,6 +167,30 @@ class Unnamed:
             name, self.stack, self.logical_id, self.resource_type, self.stack_random
         )
 
+    def certain_prefix(self) -> str:
+        """What every name CloudFormation may give it starts with, whatever the truncation.
+
+        Where the name must be cut, the stack name keeps at least what is left beside the
+        whole logical id and the longest random part (a conservative reading of how
+        CloudFormation shares the room), and never less than the rule's own cut.
+        """
+        rule = name_rule(self.resource_type)
+        limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
+        keep = len(self.stack)
+        if limit is not None:
+            for length in TAIL_LENGTHS:
+                if len(self.stack) + len(self.logical_id) + length + 2 > limit:
+                    room = limit - length - 2
+                    keep = min(keep, max(1, room - len(self.logical_id)), (room + 1) // 2)
+        prefix = self.stack[:keep]
+        return prefix.lower() if lower else prefix
+
+    @property
+    def service(self) -> str:
+        """The IAM service prefix of its type (`s3` for `AWS::S3::Bucket`)."""
+        parts = self.resource_type.split("::")
+        return parts[1].lower() if len(parts) == 3 else ""
+
 
 @dataclass(frozen=True)
 class GeneratedNames:
@@ -224,6 +248,12 @@ class GeneratedNames:
             return found.pattern if found is not None else match.group(0)
 
         return self._regex.sub(pattern, text)
+
+    def unnamed_prefixes(self, service: str) -> tuple[str, ...]:
+        """The certain prefixes of the names the templates leave to CloudFormation, per service."""
+        return tuple(
+            dict.fromkeys(u.certain_prefix() for u in self.unnamed if u.service == service.lower())
+        )
 
     def is_explicit(self, name: str) -> bool:
         """True when a template named this resource itself (nothing in it is random)."""

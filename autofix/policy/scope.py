@@ -137,6 +137,16 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
             scoped(p, "no resource named; scoped from resources seen in this step")
             for p in patterns
         ]
+    from_template = _from_format(info, ctx, ctx.generated.unnamed_prefixes(action.split(":", 1)[0]))
+    if from_template:
+        return [
+            scoped(
+                generalise(p, ctx, mode=mode, action=action),
+                "no resource named; scoped from the names the stack's template leaves to "
+                "CloudFormation",
+            )
+            for p in from_template
+        ]
     from_format = _from_format(info, ctx)
     if from_format:
         return [
@@ -293,9 +303,15 @@ def _replace_token(name: str, token: str, replacement: str) -> str:
     return re.sub(rf"(?<![^{seps}]){re.escape(token)}(?![^{seps}])", replacement, name)
 
 
-def _from_format(info: ActionInfo, ctx: ScopeContext) -> list[str]:
-    """Patterns for an action whose denial named no resource, built from its ARN format."""
-    if not ctx.service_names:
+def _from_format(
+    info: ActionInfo, ctx: ScopeContext, prefixes: tuple[str, ...] | None = None
+) -> list[str]:
+    """Patterns for an action whose denial named no resource, built from its ARN format.
+
+    The name is `{service name}*`, or `{prefix}*` for each of `prefixes` when given.
+    """
+    names = ctx.service_names if prefixes is None else prefixes
+    if not names:
         return []
     types = [rt for rt in info.resource_types if rt.arn_formats]
     action_name = info.name.split(":", 1)[1].lower()
@@ -313,7 +329,7 @@ def _from_format(info: ActionInfo, ctx: ScopeContext) -> list[str]:
             name_vars = [v for v in variables if not _GENERATED_VARIABLE.search(v)]
             if not name_vars:
                 continue
-            patterns.extend(_fill(fmt, ctx, name_vars[0], service) for service in ctx.service_names)
+            patterns.extend(_fill(fmt, ctx, name_vars[0], name) for name in names)
     return list(dict.fromkeys(patterns))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 
 from autofix.denials.model import Denial, DenyKind
@@ -257,3 +259,35 @@ def test_the_template_alone_recognises_names_never_seen() -> None:
     # not a generated name of this stack: a longer tail, another logical id
     other = f"arn:aws:s3:::{_bucket(stack, 'OtherBucket', LETTERS)}"
     assert names.found_in(other) == [] and names.found_in(f"{stack}-Bucket-{LETTERS}xyz") == []
+
+
+def test_a_denial_naming_no_bucket_is_scoped_to_what_every_generated_name_keeps() -> None:
+    # "Could not access the deployment bucket": the bucket is unnamed in the template and
+    # CloudFormation cuts a long stack name to fit 63 characters
+    from autofix.denials.parse import parse_denials
+    from autofix.policy.generated import GeneratedNames as Names
+    from autofix.policy.generated import Unnamed as Left
+    from autofix.policy.scope import ScopeContext as Context
+    from autofix.policy.scope import grants_for as scope
+
+    bucket = Left("aws-python-scheduled-cron-dev", "ServerlessDeploymentBucket", "AWS::S3::Bucket")
+    ctx = Context(
+        "123456789012",
+        "us-east-1",
+        service_names=("aws-python-scheduled-cron",),
+        stages=("dev",),
+        generated=Names(unnamed=(bucket,)),
+    )
+    text = (
+        "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied"
+    )
+    [grant] = scope(parse_denials(text), ctx)
+    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*"
+    real = "aws-python-scheduled-cr-serverlessdeploymentbucket-dhodwgejfuua"  # seen in the corpus
+    assert fnmatch.fnmatchcase(f"arn:aws:s3:::{real}", grant.grant.resource)
+    # without the template, the service name (which the real name does not start with)
+    [fallback] = scope(
+        parse_denials(text),
+        Context("123456789012", "us-east-1", service_names=("aws-python-scheduled-cron",)),
+    )
+    assert not fnmatch.fnmatchcase(f"arn:aws:s3:::{real}", fallback.grant.resource)
