@@ -1,0 +1,133 @@
+"""`--strategy predict`: before a step's first attempt, grant what it will need.
+
+What the step deploys (its packaged template) gives each resource's handler demands,
+from the same knowledge the embedded sandbox checks with; the framework profile gives
+what the tool calls itself. Both are granted through the deployer's grantor, scoped
+like any grant (ledger source `predicted-template` / `predicted-profile`, phase
+`predict`). During the enforced loop, a denial on a resource of a predicted group
+(same resource, same handler) grants the rest of the group at once. The verify pass
+prunes whatever no clean replay used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from autofix.config import Step
+from autofix.denials.model import Denial
+from autofix.events import PREDICT
+from autofix.grantor import GrantFailed, Grantor
+from autofix.policy.arns import matches
+from autofix.predict import profile as profiles
+from autofix.predict.serverless import Packaged, Run, framework, package
+from autofix.predict.template import Place, Predicted, predict
+from autofix.sandbox.fidelity.cloudformation_calls import Operation
+
+FROM_TEMPLATE = "predicted-template"
+FROM_PROFILE = "predicted-profile"
+FROM_GROUP = "predicted-group"
+
+_OPERATIONS: dict[str, tuple[Operation, ...]] = {"deploy": ("create",), "remove": ("delete",)}
+_GROUP_OPERATIONS: tuple[Operation, ...] = ("create", "update", "delete")
+
+
+@dataclass
+class Predictor:
+    """Pre-grants each step's predicted needs; widens a denial to its predicted group."""
+
+    run: Run
+    account_id: str
+    region: str
+    partition: str = "aws"
+    profile_name: str | None = None
+    """A bundled profile to use; None: the one named after the step's framework."""
+    groups: list[Predicted] = field(default_factory=list)
+
+    def before_step(self, step: Step, grantor: Grantor) -> int:
+        """Grant what `step` is predicted to need; the number of grants made."""
+        packaged = package(step, self.run)
+        if packaged is None:
+            return 0
+        region = packaged.region or self.region
+        place = Place(packaged.stack, self.account_id, region, self.partition)
+        self.groups = predict(packaged.template, place, _GROUP_OPERATIONS)
+        wanted = set(_OPERATIONS.get(packaged.verb, ()))
+        denials = [
+            _denial(req.action, req.resource, FROM_TEMPLATE, g)
+            for g in self.groups
+            if g.operation in wanted
+            for req in g.requirements
+        ]
+        denials += self._profile_denials(step, packaged, region)
+        return self._grant(grantor, denials, step)
+
+    def related(self, denials: Sequence[Denial]) -> list[Denial]:
+        """For each denial on a predicted group's resource, the rest of that group."""
+        found: list[Denial] = []
+        for group in self.groups:
+            if any(_in_group(d, group) for d in denials):
+                found += [
+                    _denial(r.action, r.resource, FROM_GROUP, group) for r in group.requirements
+                ]
+        return found
+
+    def _profile_denials(self, step: Step, packaged: Packaged, region: str) -> list[Denial]:
+        name = self.profile_name
+        if name is None:
+            installed = framework(step.cwd)
+            name = f"{installed[0]}-{installed[1]}" if installed else None
+        loaded = profiles.bundled(name) if name else None
+        if loaded is None:
+            return []
+        calls = loaded.calls(
+            packaged.verb,
+            packaged.service,
+            packaged.stage,
+            region,
+            self.account_id,
+            self.partition,
+        )
+        return [
+            Denial(c.action, c.resource, source=FROM_PROFILE, evidence=f"profile {loaded.name}")
+            for c in calls
+        ]
+
+    def _grant(self, grantor: Grantor, denials: list[Denial], step: Step) -> int:
+        admissible = grantor.admissible(denials)
+        if not admissible:
+            return 0
+        try:
+            return len(grantor.grant(admissible, step.name, 0, PREDICT))
+        except GrantFailed:
+            return 0  # the policy could not be stored: the enforced loop will say so
+
+
+def _denial(action: str, resource: str, source: str, group: Predicted) -> Denial:
+    return Denial(
+        action,
+        resource,
+        source=source,
+        evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
+    )
+
+
+def _in_group(denial: Denial, group: Predicted) -> bool:
+    """Whether `denial` is one of `group`'s demands: same handler, a matching resource.
+
+    The handler is known from the sandbox's record (`<type> <operation>`); without it,
+    only update groups are considered (a step's creates and deletes were pre-granted).
+    """
+    if not denial.fixable or denial.source.startswith("predicted") or not denial.resource:
+        return False
+    handler = (denial.operation or "").split()
+    if len(handler) == 2 and "::" in handler[0]:
+        if (group.resource_type, group.operation) != (handler[0], handler[1]):
+            return False
+    elif group.operation != "update":  # create and delete are pre-granted by their step
+        return False
+    action = (denial.action or "").lower()
+    return any(
+        r.action.lower() == action and r.resource != "*" and matches(r.resource, denial.resource)
+        for r in group.requirements
+    )

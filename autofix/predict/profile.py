@@ -1,0 +1,183 @@
+"""Framework profiles: what a deploy tool calls itself, per command, as data.
+
+A profile (autofix/data/profiles/<name>.json) lists per command (`deploy`, `remove`) the
+actions the tool calls directly, with resource patterns using `{service}`, `{stage}`,
+`{region}`, `{account}` and `{partition}`. `autofix profile` regenerates one from run
+directories: the grants their ledgers show for denials on the tool's own channels
+(`output`, `account-log`, soft denials), less the handler demands the sandbox's deny
+log attributes to CloudFormation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from autofix.config import load_config
+from autofix.errors import ConfigError
+from autofix.predict.serverless import parse_command
+from autofix.project import service_names_of
+
+TOOL_CHANNELS = frozenset({"output", "account-log", "decoded", "soft-deny-log"})
+"""Denial channels of the tool's own calls (stack events are CloudFormation's)."""
+DENY_LOGS = ("sandbox-denials.jsonl", "sandbox-soft-denials.jsonl")
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    commands: Mapping[str, tuple[Call, ...]]
+
+    def calls(
+        self, command: str, service: str, stage: str, region: str, account: str, partition: str
+    ) -> list[Call]:
+        """The command's calls with the placeholders filled in."""
+        values = {
+            "service": service,
+            "stage": stage,
+            "region": region,
+            "account": account,
+            "partition": partition,
+        }
+        return [
+            Call(c.action, re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), c.resource))
+            for c in self.commands.get(command, ())
+        ]
+
+
+def parse(data: Any, origin: str) -> Profile:
+    """A profile from its JSON form; ConfigError naming `origin` when malformed."""
+    try:
+        commands = {
+            str(cmd): tuple(Call(str(c["action"]), str(c["resource"])) for c in calls)
+            for cmd, calls in data["commands"].items()
+        }
+        return Profile(str(data["name"]), commands)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{origin}: not a framework profile ({exc})") from None
+
+
+def bundled(name: str) -> Profile | None:
+    """The profile shipped as autofix/data/profiles/<name>.json, if any."""
+    path = resources.files("autofix") / "data" / "profiles" / f"{name}.json"
+    if not path.is_file():
+        return None
+    return parse(json.loads(path.read_text(encoding="utf-8")), f"profiles/{name}.json")
+
+
+# ---------------------------------------------------------------- regeneration
+
+
+def _events(ledger: Path) -> list[dict[str, Any]]:
+    found = []
+    for line in ledger.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            found.append(event)
+    return found
+
+
+def _handler_actions(directory: Path) -> set[str]:
+    """Actions the sandbox's deny logs attribute to a CloudFormation handler."""
+    actions: set[str] = set()
+    for path in (*(directory / n for n in DENY_LOGS), *directory.glob("verify/*/*.jsonl")):
+        if path.name not in DENY_LOGS or not path.is_file():
+            continue
+        for record in _events(path):
+            if record.get("demand") or "::" in str(record.get("operation") or ""):
+                actions.add(str(record.get("action", "")).lower())
+    return actions
+
+
+def _generalise(resource: str, names: Mapping[str, str]) -> str:
+    for value, placeholder in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if value:
+            resource = re.sub(
+                rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", placeholder, resource
+            )
+    return resource
+
+
+def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) -> dict[str, Any]:
+    """The profile `name` from the run directories' ledgers (JSON-ready)."""
+    commands: dict[str, dict[tuple[str, str], None]] = {}
+    service_names = set(services)
+    for directory in directories:
+        ledger = directory / "ledger.jsonl"
+        if not ledger.is_file():
+            raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
+        events = _events(ledger)
+        handler = _handler_actions(directory)
+        verbs: dict[str, tuple[str, str]] = {}
+        places: dict[str, str] = {}
+        for event in events:
+            if event.get("event") == "step_start":
+                command = parse_command(str(event.get("command", "")))
+                if command is not None:
+                    verbs[str(event["step"])] = (command.verb, _stage(command.words))
+        for key in ("account_id", "region"):
+            places[key] = _summary(directory).get(key) or ""
+        for event in events:
+            if event.get("event") != "grant_added" or event.get("source") not in TOOL_CHANNELS:
+                continue
+            if str(event.get("action", "")).lower() in handler:
+                continue
+            verb, stage = verbs.get(str(event.get("step")), ("", ""))
+            if not verb:
+                continue
+            names = {places["account_id"]: "{account}", places["region"]: "{region}"}
+            names.update({s: "{service}" for s in service_names})
+            if stage:
+                names[stage] = "{stage}"
+            resource = _generalise(str(event["resource"]), names)
+            commands.setdefault(verb, {})[(str(event["action"]), resource)] = None
+    return {
+        "name": name,
+        "about": "Actions the deploy tool calls itself, per command; regenerate with "
+        "`autofix profile OUT_DIR... --name NAME`.",
+        "commands": {
+            verb: [{"action": a, "resource": r} for a, r in sorted(calls)]
+            for verb, calls in sorted(commands.items())
+        },
+    }
+
+
+def _stage(words: Sequence[str]) -> str:
+    for i, word in enumerate(words):
+        if word.startswith("--stage="):
+            return word.split("=", 1)[1]
+        if word in ("--stage", "-s") and i + 1 < len(words):
+            return words[i + 1]
+    return ""
+
+
+def services_of_run(directory: Path) -> tuple[str, ...]:
+    """The service names of the run's config (from its run.json), if it can be read."""
+    try:
+        saved = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        config = load_config(Path(saved["config"]))
+    except (OSError, ValueError, KeyError, TypeError, ConfigError):
+        return ()
+    return service_names_of(config.steps)
+
+
+def _summary(directory: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
