@@ -4,8 +4,8 @@ A profile (autofix/data/profiles/<name>.json) lists per command (`deploy`, `remo
 actions the tool calls directly, with resource patterns using `{service}`, `{stage}`,
 `{region}`, `{account}` and `{partition}`. `autofix profile` regenerates one from run
 directories: the grants their ledgers show for denials on the tool's own channels
-(`output`, `account-log`, soft denials), less the handler demands the sandbox's deny
-log attributes to CloudFormation.
+(`output`, `account-log`, soft denials) whose action the sandbox's deny log shows the
+tool calling directly (a CloudFormation handler's demand is the template's part).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from autofix.predict.serverless import parse_command
 from autofix.project import service_names_of
 
 TOOL_CHANNELS = frozenset({"output", "account-log", "decoded", "soft-deny-log"})
-"""Denial channels of the tool's own calls (stack events are CloudFormation's)."""
+"""Denial channels that can carry the tool's own calls (stack events are CloudFormation's;
+the tool also prints a handler's failure, so the deny log decides when there is one)."""
 DENY_LOGS = ("sandbox-denials.jsonl", "sandbox-soft-denials.jsonl")
 
 
@@ -91,14 +92,17 @@ def _events(ledger: Path) -> list[dict[str, Any]]:
     return found
 
 
-def _handler_actions(directory: Path) -> set[str]:
-    """Actions the sandbox's deny logs attribute to a CloudFormation handler."""
+def _direct_actions(directory: Path) -> set[str] | None:
+    """Actions the sandbox's deny logs show the tool calling itself (not a handler's
+    demand); None when the run has no sandbox records (a real account)."""
+    logs = [p for p in (*directory.glob("*.jsonl"), *directory.glob("verify/*/*.jsonl"))]
+    logs = [p for p in logs if p.name in DENY_LOGS]
+    if not logs:
+        return None
     actions: set[str] = set()
-    for path in (*(directory / n for n in DENY_LOGS), *directory.glob("verify/*/*.jsonl")):
-        if path.name not in DENY_LOGS or not path.is_file():
-            continue
+    for path in logs:
         for record in _events(path):
-            if record.get("demand") or "::" in str(record.get("operation") or ""):
+            if not record.get("demand") and "::" not in str(record.get("operation") or ""):
                 actions.add(str(record.get("action", "")).lower())
     return actions
 
@@ -121,7 +125,7 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
         if not ledger.is_file():
             raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
         events = _events(ledger)
-        handler = _handler_actions(directory)
+        direct = _direct_actions(directory)
         verbs: dict[str, tuple[str, str]] = {}
         places: dict[str, str] = {}
         for event in events:
@@ -134,7 +138,7 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
         for event in events:
             if event.get("event") != "grant_added" or event.get("source") not in TOOL_CHANNELS:
                 continue
-            if str(event.get("action", "")).lower() in handler:
+            if direct is not None and str(event.get("action", "")).lower() not in direct:
                 continue
             verb, stage = verbs.get(str(event.get("step")), ("", ""))
             if not verb:
