@@ -19,6 +19,7 @@ from autofix.denials.model import Denial
 from autofix.events import PREDICT
 from autofix.grantor import GrantFailed, Grantor
 from autofix.policy.arns import matches
+from autofix.policy.escalation import is_escalation
 from autofix.predict import profile as profiles
 from autofix.predict.serverless import Packaged, Run, framework, package
 from autofix.predict.template import Place, Predicted, predict
@@ -58,6 +59,7 @@ class Predictor:
             for g in self.groups
             if g.operation in wanted
             for req in g.requirements
+            if _safe(req.action, req.resource)
         ]
         denials += self._profile_denials(step, packaged, region)
         return self._grant(grantor, denials, step)
@@ -68,7 +70,9 @@ class Predictor:
         for group in self.groups:
             if any(_in_group(d, group) for d in denials):
                 found += [
-                    _denial(r.action, r.resource, FROM_GROUP, group) for r in group.requirements
+                    _denial(r.action, r.resource, FROM_GROUP, group)
+                    for r in group.requirements
+                    if _safe(r.action, r.resource)
                 ]
         return found
 
@@ -101,6 +105,12 @@ class Predictor:
             return len(grantor.grant(admissible, step.name, 0, PREDICT))
         except GrantFailed:
             return 0  # the policy could not be stored: the enforced loop will say so
+
+
+def _safe(action: str, resource: str) -> bool:
+    """A privilege-escalation action is predicted only on a resource known exactly
+    (a wildcard would outlive pruning, which removes unused actions, not wide resources)."""
+    return "*" not in resource or not is_escalation(action)
 
 
 def _denial(action: str, resource: str, source: str, group: Predicted) -> Denial:
