@@ -10,10 +10,12 @@ tool calling directly (a CloudFormation handler's demand is the template's part)
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -117,38 +119,44 @@ def _generalise(resource: str, names: Mapping[str, str]) -> str:
 
 
 def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) -> dict[str, Any]:
-    """The profile `name` from the run directories' ledgers (JSON-ready)."""
+    """The profile `name` from the run directories' ledgers (JSON-ready).
+
+    A tool call granted in one step belongs to that step's command, and to every other
+    command whose step the sandbox's access record shows making the same call (a grant
+    is recorded once, where it was first denied).
+    """
     commands: dict[str, dict[tuple[str, str], None]] = {}
-    service_names = set(services)
     for directory in directories:
         ledger = directory / "ledger.jsonl"
         if not ledger.is_file():
             raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
         events = _events(ledger)
         direct = _direct_actions(directory)
-        verbs: dict[str, tuple[str, str]] = {}
-        places: dict[str, str] = {}
-        for event in events:
-            if event.get("event") == "step_start":
-                command = parse_command(str(event.get("command", "")))
-                if command is not None:
-                    verbs[str(event["step"])] = (command.verb, _stage(command.words))
-        for key in ("account_id", "region"):
-            places[key] = _summary(directory).get(key) or ""
+        verbs = _step_commands(events)
+        used = _used_per_step(directory, events)
+        summary = _summary(directory)
         for event in events:
             if event.get("event") != "grant_added" or event.get("source") not in TOOL_CHANNELS:
                 continue
-            if direct is not None and str(event.get("action", "")).lower() not in direct:
+            action = str(event.get("action", ""))
+            if direct is not None and action.lower() not in direct:
                 continue
             verb, stage = verbs.get(str(event.get("step")), ("", ""))
             if not verb:
                 continue
-            names = {places["account_id"]: "{account}", places["region"]: "{region}"}
-            names.update({s: "{service}" for s in service_names})
+            names = {
+                str(summary.get("account_id") or ""): "{account}",
+                str(summary.get("region") or ""): "{region}",
+                **{s: "{service}" for s in services},
+            }
             if stage:
                 names[stage] = "{stage}"
             resource = _generalise(str(event["resource"]), names)
-            commands.setdefault(verb, {})[(str(event["action"]), resource)] = None
+            also = {
+                verbs[s][0] for s, acts in used.items() if action.lower() in acts and s in verbs
+            }
+            for each in {verb, *also}:
+                commands.setdefault(each, {})[(action, resource)] = None
     return {
         "name": name,
         "about": "Actions the deploy tool calls itself, per command; regenerate with "
@@ -158,6 +166,48 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
             for verb, calls in sorted(commands.items())
         },
     }
+
+
+def _step_commands(events: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Step name -> (its Serverless verb, its stage)."""
+    verbs: dict[str, tuple[str, str]] = {}
+    for event in events:
+        if event.get("event") == "step_start" and event.get("phase", "discover") != "verify":
+            command = parse_command(str(event.get("command", "")))
+            if command is not None:
+                verbs[str(event["step"])] = (command.verb, _stage(command.words))
+    return verbs
+
+
+def _time(text: Any) -> float:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _used_per_step(directory: Path, events: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Step name -> the actions the deployer was allowed while it ran (access record)."""
+    access = directory / "sandbox-access.jsonl"
+    deployer = next((e.get("deployer") for e in events if e.get("event") == "run_start"), None)
+    if not access.is_file() or not deployer:
+        return {}
+    windows: list[tuple[float, str]] = [
+        (_time(e.get("ts")), str(e["step"]))
+        for e in events
+        if e.get("event") == "step_start" and e.get("phase", "discover") != "verify"
+    ]
+    ends = [_time(e.get("ts")) for e in events if e.get("event") in ("verify_start", "run_end")]
+    windows.append((min(ends) if ends else float("inf"), ""))
+    used: dict[str, set[str]] = {}
+    for record in _events(access):
+        if record.get("principal") != deployer:
+            continue
+        when = _time(record.get("time"))
+        for (start, step), (end, _) in itertools.pairwise(windows):
+            if start <= when < end:
+                used.setdefault(step, set()).add(str(record.get("action", "")).lower())
+    return used
 
 
 def _stage(words: Sequence[str]) -> str:
