@@ -16,12 +16,11 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from autofix.policy.generated import generated_name, name_rule
+from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
 from autofix.sandbox.fidelity.cloudformation_calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.fidelity.cloudformation_demands import demands_for
 
 UNKNOWN = "*"
-_RANDOM = "\x00" * 13  # stands for CloudFormation's 13-character random suffix
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 _NO_VALUE = object()
 
@@ -77,10 +76,15 @@ class _Resolver:
             value = self.resolve(props[rule.property])
             name = value if isinstance(value, str) else UNKNOWN
         elif rule is not None:
-            made = generated_name(
-                self.place.stack, logical_id, _RANDOM, rule.max_length, rule.lowercase
-            )
-            name = made.replace(_RANDOM.lower() if rule.lowercase else _RANDOM, UNKNOWN)
+            # the random tail is 12 or 13 characters; where the name is truncated to fit,
+            # the two lengths cut the head differently: keep what both share
+            heads = [
+                generated_name(
+                    self.place.stack, logical_id, "\x00" * n, rule.max_length, rule.lowercase
+                ).rstrip("\x00")
+                for n in TAIL_LENGTHS
+            ]
+            name = _shared_start(heads) + UNKNOWN
         self._names[logical_id] = name
         return name
 
@@ -165,6 +169,15 @@ class _Resolver:
             return _text(self.ref(name))
 
         return _SUB.sub(fill, text).replace("${!", "${")
+
+
+def _shared_start(texts: list[str]) -> str:
+    """The longest start every text shares."""
+    first = texts[0]
+    for i, char in enumerate(first):
+        if any(i >= len(t) or t[i] != char for t in texts[1:]):
+            return first[:i]
+    return first
 
 
 def _text(value: Any) -> str:
