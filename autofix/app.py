@@ -39,6 +39,7 @@ from autofix.policy.guard import check_document, never_granted_in
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode, ScopeContext
 from autofix.predict.predictor import Predictor
+from autofix.predict.stack_templates import reader
 from autofix.project import service_names_of, stages_of
 from autofix.runner import StepResult, run_step
 from autofix.sandbox.fidelity import SOFT_DENIALS
@@ -361,7 +362,8 @@ def _planner(strategy: str, executor: Executor, operator: Operator) -> Predictor
     def run_like(step: Step) -> StepResult:
         return run_step(step, executor.environment(step), None)
 
-    return Predictor(run_like, operator.account_id, operator.region)
+    cfn = operator.client("cloudformation")
+    return Predictor(run_like, operator.account_id, operator.region, templates=reader(cfn))
 
 
 def _saved_role_policies(

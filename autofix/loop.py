@@ -111,7 +111,7 @@ class Planner(Protocol):
 
     def before_step(self, step: Step, grantor: Grantor) -> int: ...
 
-    def related(self, denials: Sequence[Denial]) -> list[Denial]: ...
+    def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]: ...
 
 
 class RepairLoop:
@@ -343,7 +343,7 @@ class RepairLoop:
             {d.action for d in denials if d.action and self.deployer.owns(d.principal)}
         )
         if self.planner is not None:
-            denials += self.deployer.admissible(self.planner.related(denials))
+            denials += self.deployer.admissible(self.planner.widen(execution, denials))
         return self._grant_all(execution, denials, found) > 0
 
     def _record(self, execution: Execution, denial: Denial) -> None:

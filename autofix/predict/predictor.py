@@ -1,12 +1,13 @@
 """`--strategy predict`: before a step's first attempt, grant what it will need.
 
-What the step deploys (its packaged template) gives each resource's handler demands,
-from the same knowledge the embedded sandbox checks with; the framework profile gives
-what the tool calls itself. Both are granted through the deployer's grantor, scoped
-like any grant (ledger source `predicted-template` / `predicted-profile`, phase
-`predict`). During the enforced loop, a denial on a resource of a predicted group
-(same resource, same handler) grants the rest of the group at once. The verify pass
-prunes whatever no clean replay used.
+What the step deploys (its packaged template; for a step that cannot be packaged ahead,
+the templates of the stacks its first failing attempt touched) gives each resource's
+handler demands, from the same knowledge the embedded sandbox checks with; the
+framework profile gives what the tool calls itself. Both are granted through the
+deployer's grantor, scoped like any grant (ledger source `predicted-template` or
+`predicted-profile`; before attempt 1, phase `predict`). A denial on a resource of a
+predicted group (same resource, same handler) grants the rest of the group at once
+(`predicted-group`). The verify pass prunes whatever no clean replay used.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from dataclasses import dataclass, field
 from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.events import PREDICT
+from autofix.executor import Execution
 from autofix.grantor import GrantFailed, Grantor
 from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
 from autofix.predict import profile as profiles
 from autofix.predict.serverless import Packaged, Run, framework, package
+from autofix.predict.stack_templates import Templates
 from autofix.predict.template import Place, Predicted, predict
 from autofix.sandbox.fidelity.cloudformation_calls import Operation
 
@@ -43,11 +46,17 @@ class Predictor:
     partition: str = "aws"
     profile_name: str | None = None
     """A bundled profile to use; None: the one named after the step's framework."""
+    templates: Templates | None = None
+    """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     groups: list[Predicted] = field(default_factory=list)
+    _from_stacks: bool = False
+    """The step's prediction is still to be read from the stacks it touches."""
 
     def before_step(self, step: Step, grantor: Grantor) -> int:
         """Grant what `step` is predicted to need; the number of grants made."""
+        self.groups = []
         packaged = package(step, self.run)
+        self._from_stacks = packaged is None and self.templates is not None
         if packaged is None:
             return 0
         region = packaged.region or self.region
@@ -64,9 +73,25 @@ class Predictor:
         denials += self._profile_denials(step, packaged, region)
         return self._grant(grantor, denials, step)
 
-    def related(self, denials: Sequence[Denial]) -> list[Denial]:
-        """For each denial on a predicted group's resource, the rest of that group."""
+    def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]:
+        """What to grant with `denials`: a step not packaged ahead gets its prediction from
+        the templates of the stacks its attempt touched (once one shows); a denial on a
+        predicted group's resource brings the rest of that group."""
         found: list[Denial] = []
+        if self._from_stacks and self.templates is not None:
+            read = self.templates(execution.started, execution.step.stacks)
+            for stack, template in read:
+                place = Place(stack, self.account_id, self.region, self.partition)
+                groups = predict(template, place, _GROUP_OPERATIONS)
+                self.groups += groups
+                found += [
+                    _denial(r.action, r.resource, FROM_TEMPLATE, g)
+                    for g in groups
+                    if g.operation == "create"
+                    for r in g.requirements
+                    if _safe(r.action, r.resource)
+                ]
+            self._from_stacks = not read
         for group in self.groups:
             if any(_in_group(d, group) for d in denials):
                 found += [

@@ -10,11 +10,13 @@ import json
 import shlex
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.events import GrantAdded
 from autofix.predict.predictor import FROM_GROUP, FROM_TEMPLATE, Predictor
+from autofix.predict.stack_templates import parse
 from autofix.runner import StepResult
 from tests.loop.test_loop_unit import ACCOUNT, FakeAccount, Need, rig
 
@@ -98,3 +100,53 @@ def test_a_denial_in_a_predicted_group_grants_the_rest_of_it(tmp_path: Path) -> 
     assert outcome.attempts_total == 2  # one denial, then the whole update group
     grouped = {g.action for g in r.seen if isinstance(g, GrantAdded) and g.source == FROM_GROUP}
     assert "lambda:UpdateFunctionCode" in grouped
+
+
+def test_a_step_not_packaged_ahead_is_predicted_from_the_stacks_it_touched(
+    tmp_path: Path,
+) -> None:
+    reads: list[tuple[float, tuple[str, ...]]] = []
+
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        reads.append((started, names))
+        return [("shop", TEMPLATE)]
+
+    needs = {
+        "deploy": [
+            Need(
+                "cloudformation:CreateStack",
+                f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/shop/*",
+            ),
+            Need("lambda:CreateFunction", FUNCTION),
+            Need("lambda:GetFunction", FUNCTION),
+            Need("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/shop-dev-role"),
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("deploy", "./deploy.sh", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok
+    # attempt 1 is denied CreateStack; its stack's template brings the handler's demands
+    assert outcome.attempts_total == 2
+    assert len(reads) == 1
+    from_template = {
+        g.action for g in r.seen if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE
+    }
+    assert {"lambda:CreateFunction", "lambda:GetFunction", "iam:PassRole"} <= from_template
+
+
+def test_yaml_short_forms_read_as_long_forms() -> None:
+    body = (
+        "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Role: !GetAtt R.Arn\n      FunctionName: !Sub '${AWS::StackName}-f'\n"
+        "      Code: {S3Bucket: !Ref B}\n"
+    )
+    template = parse(body)
+    assert template is not None
+    props = template["Resources"]["F"]["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": ["R", "Arn"]}
+    assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-f"}
+    assert props["Code"] == {"S3Bucket": {"Ref": "B"}}
