@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
-from autofix.account.stacks import stacks_touched
+from autofix.account.stacks import CLOCK_SKEW
 
 Templates = Callable[[float, tuple[str, ...]], list[tuple[str, dict[str, Any]]]]
 """(wall-clock start of the attempt, stack names the step names) -> (stack, template)."""
@@ -63,21 +63,33 @@ def reader(cfn: Any) -> Templates:
     """Reads the templates of the stacks touched since an attempt started."""
 
     def read(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
-        since = datetime.fromtimestamp(started, tz=UTC)
+        since = datetime.fromtimestamp(started, tz=UTC) - CLOCK_SKEW
         found: list[tuple[str, dict[str, Any]]] = []
         try:
-            stacks = stacks_touched(cfn, since, names)
+            stacks = _touched(cfn, since, names)
         except (ClientError, BotoCoreError):
             return []
-        for stack in stacks:
-            for request in _requests(cfn, stack.stack_id):
+        for name, stack_id in stacks:
+            for request in _requests(cfn, stack_id):
                 template = _get(cfn, request)
                 if template is not None:
-                    found.append((stack.name, template))
+                    found.append((name, template))
                     break
         return found
 
     return read
+
+
+def _touched(cfn: Any, since: datetime, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, id) of the stacks changed since `since`, deleted ones too: the attempt's
+    failed stack may already have been cleaned up (its template stays readable by id)."""
+    found: dict[str, tuple[str, str]] = {}
+    for page in cfn.get_paginator("list_stacks").paginate():
+        for summary in page["StackSummaries"]:
+            stamps = [summary.get(k) for k in ("CreationTime", "LastUpdatedTime", "DeletionTime")]
+            if max(t for t in stamps if t) >= since or summary["StackName"] in names:
+                found.setdefault(summary["StackId"], (summary["StackName"], summary["StackId"]))
+    return list(found.values())
 
 
 def _requests(cfn: Any, stack_id: str) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CliResult, ledger_events, read_json, run_autofix, write_config
+from tests.conftest import AWS, CliResult, ledger_events, read_json, run_autofix, write_config
 from tests.e2e.conftest import PLAYGROUND
 
 SERVICE = """\
@@ -134,3 +134,33 @@ def test_unused_predicted_grants_are_pruned(predicted: PredictRun) -> None:
     assert not {"sns:CreateTopic", "sns:DeleteTopic"} & predicted.actions
     assert not (pruned & predicted.actions)
     assert pre - pruned <= predicted.actions
+
+
+def test_any_cloudformation_tool_is_predicted_from_the_stack_it_touched(tmp_path: Path) -> None:
+    """A step autofix cannot package (the AWS CLI): the failed stack's template is read."""
+    template = tmp_path / "template.json"
+    template.write_text(
+        '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": '
+        '{"TopicName": "orders"}}, "Queue": {"Type": "AWS::SQS::Queue", "Properties": '
+        '{"QueueName": "jobs"}}}}'
+    )
+    run = (
+        f"{AWS} cloudformation create-stack --stack-name shop"
+        f" --template-body file://{template}"
+        f" && {AWS} cloudformation wait stack-create-complete --stack-name shop"
+    )
+    config = write_config(tmp_path, f'[[steps]]\nname = "deploy"\nrun = "{run}"\n')
+    out = tmp_path / "out"
+    result = run_autofix("run", "--config", str(config), "--strategy", "predict", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert read_json(out / "summary.json")["verified"] is True
+    events = ledger_events(out / "ledger.jsonl")
+    from_template = {
+        e["action"]
+        for e in events
+        if e["event"] == "grant_added" and e["source"] == "predicted-template"
+    }
+    # the first handler denials brought the rest of the handlers' demands (the reads
+    # after creation), which trial would find one attempt later
+    assert {"sns:GetTopicAttributes", "sqs:GetQueueAttributes"} <= from_template
+    assert read_json(out / "summary.json")["attempts_total"] <= 3
