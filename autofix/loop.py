@@ -32,7 +32,7 @@ from autofix.events import (
 )
 from autofix.executor import Execution, Executor
 from autofix.files import write_atomic, write_json_atomic
-from autofix.grantor import GrantFailed, Grantor
+from autofix.grantor import Added, GrantFailed, Grantor
 from autofix.ledger import Events
 from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
@@ -109,7 +109,7 @@ Sleep = Callable[[float], None]
 class Planner(Protocol):
     """A strategy's hooks (`--strategy predict`): grant ahead, widen a denial to its group."""
 
-    def before_step(self, step: Step, grantor: Grantor) -> int: ...
+    def before_step(self, step: Step, grantor: Grantor) -> list[Added]: ...
 
     def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]: ...
 
@@ -231,7 +231,9 @@ class RepairLoop:
             )
         )
         if self.planner is not None and self.may_grant:
-            self.planner.before_step(step, self.deployer)
+            for added in self.planner.before_step(step, self.deployer):  # the step's, if used
+                if added.new and added.grant.action not in found:
+                    found.append(added.grant.action)
         while True:
             attempts += 1
             try:

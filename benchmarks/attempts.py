@@ -74,7 +74,7 @@ def measure(config: Path, out: Path, strategy: str = "trial") -> dict[str, objec
         "exit_code": proc.returncode,
         "attempts_total": summary["attempts_total"],
         "attempts_per_step": {s["name"]: s["attempts"] for s in summary["steps"]},
-        "actions": len({a for s in summary["steps"] for a in s["actions"]}),
+        "actions": len(_actions(out)),
         "wall_seconds": round(wall, 1),
         "command_seconds_total": round(sum(command_seconds), 1),
         "command_seconds_median": round(statistics.median(command_seconds), 2),

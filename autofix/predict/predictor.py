@@ -19,7 +19,7 @@ from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.events import PREDICT
 from autofix.executor import Execution
-from autofix.grantor import GrantFailed, Grantor
+from autofix.grantor import Added, GrantFailed, Grantor
 from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
 from autofix.predict import profile as profiles
@@ -52,13 +52,13 @@ class Predictor:
     _from_stacks: bool = False
     """The step's prediction is still to be read from the stacks it touches."""
 
-    def before_step(self, step: Step, grantor: Grantor) -> int:
-        """Grant what `step` is predicted to need; the number of grants made."""
+    def before_step(self, step: Step, grantor: Grantor) -> list[Added]:
+        """Grant what `step` is predicted to need; the grants made."""
         self.groups = []
         packaged = package(step, self.run)
         self._from_stacks = packaged is None and self.templates is not None
         if packaged is None:
-            return 0
+            return []
         region = packaged.region or self.region
         place = Place(packaged.stack, self.account_id, region, self.partition)
         self.groups = predict(packaged.template, place, _GROUP_OPERATIONS)
@@ -122,14 +122,14 @@ class Predictor:
             for c in calls
         ]
 
-    def _grant(self, grantor: Grantor, denials: list[Denial], step: Step) -> int:
+    def _grant(self, grantor: Grantor, denials: list[Denial], step: Step) -> list[Added]:
         admissible = grantor.admissible(denials)
         if not admissible:
-            return 0
+            return []
         try:
-            return len(grantor.grant(admissible, step.name, 0, PREDICT))
+            return grantor.grant(admissible, step.name, 0, PREDICT)
         except GrantFailed:
-            return 0  # the policy could not be stored: the enforced loop will say so
+            return []  # the policy could not be stored: the enforced loop will say so
 
 
 def _safe(action: str, resource: str) -> bool:
