@@ -27,7 +27,7 @@ from autofix.demand_marks import DemandMarks
 from autofix.denials.model import Denial
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.events import DISCOVER, OBSERVE, ResourceUnverified, RunEnd, Wait
-from autofix.executor import Harvest, StepExecutor
+from autofix.executor import Executor, Harvest, StepExecutor
 from autofix.files import write_atomic, write_json_atomic
 from autofix.grantor import Grantor, GrantRules
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
@@ -39,8 +39,10 @@ from autofix.policy.document import PolicyDocument, PolicyError
 from autofix.policy.guard import check_document, never_granted_in
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode, ScopeContext
+from autofix.predict.predictor import Predictor
+from autofix.predict.stack_templates import reader
 from autofix.project import service_names_of, stages_of
-from autofix.runner import StepResult
+from autofix.runner import StepResult, run_step
 from autofix.sandbox.fidelity import SOFT_DENIALS
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox, SandboxStopped
@@ -61,7 +63,8 @@ class RunOptions:
     portable: Style | None = None
     verify: bool = True
     strategy: str = "trial"
-    """`trial` (grant per denial under enforcement) or `observe` (one soft attempt per step)."""
+    """`trial` (grant per denial under enforcement), `observe` (one soft attempt per step)
+    or `predict` (grant what each step's template and tool profile need, then trial)."""
     resume: bool = False
     invocation: dict[str, Any] | None = None
     """What `run --resume` needs to run the same steps again (saved as run.json)."""
@@ -302,6 +305,7 @@ def _run_claimed(
                     phase=OBSERVE if observe else DISCOVER,
                     strategy=options.strategy,
                     generated=account.generated,
+                    planner=_planner(options.strategy, account.executor, operator),
                 )
                 if prior is not None:
                     loop.attempts_total = prior.attempts_total
@@ -351,6 +355,18 @@ def _run_claimed(
         shown["portable"] = str(path)
     console.summary(outcome, shown)
     return outcome
+
+
+def _planner(strategy: str, executor: Executor, operator: Operator) -> Predictor | None:
+    """`--strategy predict`'s hooks: its package runs use the steps' own environment."""
+    if strategy != "predict" or not isinstance(executor, StepExecutor):
+        return None
+
+    def run_like(step: Step) -> StepResult:
+        return run_step(step, executor.environment(step), None)
+
+    cfn = operator.client("cloudformation")
+    return Predictor(run_like, operator.account_id, operator.region, templates=reader(cfn))
 
 
 def _saved_role_policies(

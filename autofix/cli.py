@@ -68,11 +68,13 @@ def cli() -> None:
 )
 @click.option(
     "--strategy",
-    type=click.Choice(["trial", "observe"]),
+    type=click.Choice(["trial", "observe", "predict"]),
     default="trial",
     show_default=True,
     help="trial: grant each denial and retry; observe (embedded sandbox): one soft attempt per "
-    "step records every would-be denial, then the verify pass proves the policy enforced.",
+    "step records every would-be denial, then the verify pass proves the policy enforced; "
+    "predict: before each step, grant what its packaged template and the tool's profile "
+    "need, then trial (the verify pass prunes what no replay used).",
 )
 @click.option(
     "--resume",
@@ -375,6 +377,45 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     else:
         click.echo(render_text(comparison), nl=False)
     sys.exit(0 if comparison.equal else 1)
+
+
+@cli.command()
+@click.argument("out_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="The profile's name (e.g. osls-4).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the profile to FILE (default: print it).",
+)
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    help="A service name to generalise to {service} (default: read from each run's config).",
+)
+def profile(
+    out_dirs: tuple[Path, ...], name: str, output: Path | None, services: tuple[str, ...]
+) -> None:
+    """Derive a framework profile from run directories: what the tool called itself.
+
+    \b
+    autofix profile playground/serverless-demo/.autofix --name osls-4 -o osls-4.json
+    """
+    import json
+
+    from autofix.files import write_atomic
+    from autofix.predict import profile as profiles
+
+    found = set(services)
+    for where in out_dirs:
+        found.update(profiles.services_of_run(where))
+    text = json.dumps(profiles.build(list(out_dirs), name, sorted(found)), indent=1) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        click.echo(str(output))
 
 
 def _config_for(config_path: Path | None, command: tuple[str, ...], region: str | None):  # type: ignore[no-untyped-def]

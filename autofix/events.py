@@ -19,6 +19,8 @@ DISCOVER = "discover"
 OBSERVE = "observe"
 """`--strategy observe`: the soft-mode attempt, whose would-be denials are granted."""
 VERIFY = "verify"
+PREDICT = "predict"
+"""`--strategy predict`: grants made before a step's first attempt, from its template."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -148,6 +148,18 @@ class Grantor:
         self.apply(phase)
         return added
 
+    def admissible(self, denials: Sequence[Denial]) -> list[Denial]:
+        """The `denials` whose grants the safety guard would not refuse (for predictions:
+        a refused prediction is dropped quietly; a real denial of it still meets the guard)."""
+        ctx = self.rules.scope_now()
+        return [
+            d
+            for d in denials
+            if not self._judge(
+                [g for g in grants_for([d], ctx) if not self.policy.has(g.grant)]
+            ).refusals
+        ]
+
     def apply(self, phase: str = DISCOVER) -> None:
         """Store the policy in the account and wait until it is in force."""
         write_atomic(self.policy_file, self.policy.dumps())

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from autofix.config import Step
 from autofix.denials.model import Denial
@@ -31,7 +32,7 @@ from autofix.events import (
 )
 from autofix.executor import Execution, Executor
 from autofix.files import write_atomic, write_json_atomic
-from autofix.grantor import GrantFailed, Grantor
+from autofix.grantor import Added, GrantFailed, Grantor
 from autofix.ledger import Events
 from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
@@ -105,6 +106,14 @@ class StepFailed(Exception):
 Sleep = Callable[[float], None]
 
 
+class Planner(Protocol):
+    """A strategy's hooks (`--strategy predict`): grant ahead, widen a denial to its group."""
+
+    def before_step(self, step: Step, grantor: Grantor) -> list[Added]: ...
+
+    def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]: ...
+
+
 class RepairLoop:
     """Carries every step from the start policy to success, or says why it cannot."""
 
@@ -124,7 +133,9 @@ class RepairLoop:
         may_grant: bool = True,
         strategy: str = "trial",
         generated: Callable[[], GeneratedNames] | None = None,
+        planner: Planner | None = None,
     ) -> None:
+        self.planner = planner
         self.generated = generated
         """The generated names the stacks showed so far, for the final check."""
         self.steps = tuple(steps)
@@ -219,6 +230,10 @@ class RepairLoop:
                 step=step.name, index=index, of=len(self.steps), command=step.run, phase=self.phase
             )
         )
+        if self.planner is not None and self.may_grant:
+            for added in self.planner.before_step(step, self.deployer):  # the step's, if used
+                if added.new and added.grant.action not in found:
+                    found.append(added.grant.action)
         while True:
             attempts += 1
             try:
@@ -329,6 +344,8 @@ class RepairLoop:
         self._last_repeated = sorted(
             {d.action for d in denials if d.action and self.deployer.owns(d.principal)}
         )
+        if self.planner is not None:
+            denials += self.deployer.admissible(self.planner.widen(execution, denials))
         return self._grant_all(execution, denials, found) > 0
 
     def _record(self, execution: Execution, denial: Denial) -> None:

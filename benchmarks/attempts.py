@@ -1,11 +1,13 @@
-"""Attempts and per-attempt overhead of the repair loop on the playground.
+"""Attempts, wall time and per-attempt overhead of the repair loop, per strategy.
 
 Every deploy attempt on a real account costs minutes, so the number of attempts is
 the main performance figure; the second is what autofix adds to each attempt
-(harvesting, stack recovery, applying and awaiting the policy). Runs the real
-playground on the embedded sandbox and reads the ledger.
+(harvesting, stack recovery, applying and awaiting the policy). Runs each config on
+the embedded sandbox once per strategy (trial, observe, predict), reads the ledger,
+and prints a table: attempts per step, `attempts_total` (verify replays that had to
+grant included), wall time, and whether the final policy's actions equal trial's.
 
-    python benchmarks/attempts.py [--config playground/serverless-demo/autofix.toml]
+    python benchmarks/attempts.py [--config FILE]... [--strategy S]... [--json]
 """
 
 from __future__ import annotations
@@ -27,10 +29,26 @@ def _ts(event: dict[str, object]) -> float:
     return datetime.fromisoformat(str(event["ts"]).replace("Z", "+00:00")).timestamp()
 
 
-def measure(config: Path, out: Path) -> dict[str, object]:
+_RUN = (sys.executable, "-m", "autofix", "run")
+STRATEGIES = ("trial", "observe", "predict")
+CONFIGS = (
+    REPO / "playground" / "serverless-demo" / "autofix.toml",
+    REPO / "playground" / "serverless-upgrade" / "osls" / "autofix.toml",
+)
+
+
+def _actions(out: Path) -> set[str]:
+    try:
+        policy = json.loads((out / "policy.json").read_text())
+    except (OSError, ValueError):
+        return set()
+    return {a.lower() for s in policy.get("Statement", []) for a in s.get("Action", [])}
+
+
+def measure(config: Path, out: Path, strategy: str = "trial") -> dict[str, object]:
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "autofix", "run", "--config", str(config), "--out", str(out)],
+        [*_RUN, "--config", str(config), "--out", str(out), "--strategy", strategy],
         capture_output=True,
         text=True,
     )
@@ -51,10 +69,12 @@ def measure(config: Path, out: Path) -> dict[str, object]:
         if event["event"] == "denial_found":
             channels[str(event["source"])] = channels.get(str(event["source"]), 0) + 1
     return {
+        "strategy": strategy,
+        "verified": summary.get("verified"),
         "exit_code": proc.returncode,
         "attempts_total": summary["attempts_total"],
         "attempts_per_step": {s["name"]: s["attempts"] for s in summary["steps"]},
-        "actions": len({a for s in summary["steps"] for a in s["actions"]}),
+        "actions": len(_actions(out)),
         "wall_seconds": round(wall, 1),
         "command_seconds_total": round(sum(command_seconds), 1),
         "command_seconds_median": round(statistics.median(command_seconds), 2),
@@ -65,15 +85,52 @@ def measure(config: Path, out: Path) -> dict[str, object]:
     }
 
 
+def table(rows: list[dict[str, object]]) -> str:
+    """A Markdown table, one row per config and strategy."""
+    lines = [
+        "| service | strategy | attempts per step | attempts_total | wall (s) | "
+        "same actions as trial | verified |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        per_step = r["attempts_per_step"]
+        assert isinstance(per_step, dict)
+        steps = " + ".join(str(v) for v in per_step.values())
+        lines.append(
+            f"| {r['service']} | {r['strategy']} | {steps} | {r['attempts_total']} | "
+            f"{r['wall_seconds']} | {r['same_actions_as_trial']} | {r['verified']} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--config", type=Path, default=REPO / "playground" / "serverless-demo" / "autofix.toml"
-    )
+    parser.add_argument("--config", type=Path, action="append", help="(repeatable)")
+    parser.add_argument("--strategy", action="append", choices=STRATEGIES, help="(repeatable)")
+    parser.add_argument("--json", action="store_true", help="print every measure as JSON")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        result = measure(args.config, Path(tmp))
-    print(json.dumps(result, indent=2))
+    strategies = args.strategy or list(STRATEGIES)
+    if "trial" in strategies:  # the reference comes first
+        strategies = ["trial", *(s for s in strategies if s != "trial")]
+    rows: list[dict[str, object]] = []
+    for config in args.config or CONFIGS:
+        reference: set[str] | None = None
+        for strategy in strategies:
+            with tempfile.TemporaryDirectory() as tmp:
+                result = measure(config, Path(tmp), strategy)
+                actions = _actions(Path(tmp))
+            if strategy == "trial":
+                reference = actions
+            result["service"] = str(config.parent.relative_to(REPO))
+            result["same_actions_as_trial"] = (
+                "-" if reference is None or strategy == "trial" else actions == reference
+            )
+            if reference is not None and strategy != "trial" and actions != reference:
+                result["actions_not_in_trial"] = sorted(actions - reference)
+                result["trial_actions_missing"] = sorted(reference - actions)
+            rows.append(result)
+            print(json.dumps(result), file=sys.stderr, flush=True)
+    print(json.dumps(rows, indent=2) if args.json else table(rows))
 
 
 if __name__ == "__main__":

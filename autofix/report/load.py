@@ -253,6 +253,10 @@ def _step_logs(events: list[Event], run_id: str | None) -> dict[str, _StepLog]:
             log.grants.append(
                 (attempt, action, _str(event.get("resource")), event.get("new") is not False)
             )
+            source = _str(event.get("source")) or ""
+            if source.startswith("predicted"):  # --strategy predict: no denial, a prediction
+                why = "predicted, not denied (the verify replay prunes what goes unused)"
+                log.denials.append((attempt, action, Proof(source=source, evidence=why)))
         elif kind in ("step_ok", "step_failed"):
             log.outcome = event
             log.ended = _str(event.get("ts"))

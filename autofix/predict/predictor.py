@@ -1,0 +1,168 @@
+"""`--strategy predict`: before a step's first attempt, grant what it will need.
+
+What the step deploys (its packaged template; for a step that cannot be packaged ahead,
+the templates of the stacks its first failing attempt touched) gives each resource's
+handler demands, from the same knowledge the embedded sandbox checks with; the
+framework profile gives what the tool calls itself. Both are granted through the
+deployer's grantor, scoped like any grant (ledger source `predicted-template` or
+`predicted-profile`; before attempt 1, phase `predict`). A denial on a resource of a
+predicted group (same resource, same handler) grants the rest of the group at once
+(`predicted-group`). The verify pass prunes whatever no clean replay used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from autofix.config import Step
+from autofix.denials.model import Denial
+from autofix.events import PREDICT
+from autofix.executor import Execution
+from autofix.grantor import Added, GrantFailed, Grantor
+from autofix.policy.arns import matches
+from autofix.policy.escalation import is_escalation
+from autofix.predict import profile as profiles
+from autofix.predict.serverless import Packaged, Run, framework, package
+from autofix.predict.stack_templates import Templates
+from autofix.predict.template import Place, Predicted, predict
+from autofix.sandbox.fidelity.cloudformation_calls import Operation
+
+FROM_TEMPLATE = "predicted-template"
+FROM_PROFILE = "predicted-profile"
+FROM_GROUP = "predicted-group"
+
+_OPERATIONS: dict[str, tuple[Operation, ...]] = {"deploy": ("create",), "remove": ("delete",)}
+_GROUP_OPERATIONS: tuple[Operation, ...] = ("create", "update", "delete")
+
+
+@dataclass
+class Predictor:
+    """Pre-grants each step's predicted needs; widens a denial to its predicted group."""
+
+    run: Run
+    account_id: str
+    region: str
+    partition: str = "aws"
+    profile_name: str | None = None
+    """A bundled profile to use; None: the one named after the step's framework."""
+    templates: Templates | None = None
+    """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
+    groups: list[Predicted] = field(default_factory=list)
+    _from_stacks: bool = False
+    """The step's prediction is still to be read from the stacks it touches."""
+
+    def before_step(self, step: Step, grantor: Grantor) -> list[Added]:
+        """Grant what `step` is predicted to need; the grants made."""
+        self.groups = []
+        packaged = package(step, self.run)
+        self._from_stacks = packaged is None and self.templates is not None
+        if packaged is None:
+            return []
+        region = packaged.region or self.region
+        place = Place(packaged.stack, self.account_id, region, self.partition)
+        self.groups = predict(packaged.template, place, _GROUP_OPERATIONS)
+        wanted = set(_OPERATIONS.get(packaged.verb, ()))
+        denials = [
+            _denial(req.action, req.resource, FROM_TEMPLATE, g)
+            for g in self.groups
+            if g.operation in wanted
+            for req in g.requirements
+            if _safe(req.action, req.resource)
+        ]
+        denials += self._profile_denials(step, packaged, region)
+        return self._grant(grantor, denials, step)
+
+    def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]:
+        """What to grant with `denials`: a step not packaged ahead gets its prediction from
+        the templates of the stacks its attempt touched (once one shows); a denial on a
+        predicted group's resource brings the rest of that group."""
+        found: list[Denial] = []
+        if self._from_stacks and self.templates is not None:
+            read = self.templates(execution.started, execution.step.stacks)
+            for stack, template in read:
+                place = Place(stack, self.account_id, self.region, self.partition)
+                groups = predict(template, place, _GROUP_OPERATIONS)
+                self.groups += groups
+                found += [
+                    _denial(r.action, r.resource, FROM_TEMPLATE, g)
+                    for g in groups
+                    if g.operation == "create"
+                    for r in g.requirements
+                    if _safe(r.action, r.resource)
+                ]
+            self._from_stacks = not read
+        for group in self.groups:
+            if any(_in_group(d, group) for d in denials):
+                found += [
+                    _denial(r.action, r.resource, FROM_GROUP, group)
+                    for r in group.requirements
+                    if _safe(r.action, r.resource)
+                ]
+        return found
+
+    def _profile_denials(self, step: Step, packaged: Packaged, region: str) -> list[Denial]:
+        name = self.profile_name
+        if name is None:
+            installed = framework(step.cwd)
+            name = f"{installed[0]}-{installed[1]}" if installed else None
+        loaded = profiles.bundled(name) if name else None
+        if loaded is None:
+            return []
+        calls = loaded.calls(
+            packaged.verb,
+            packaged.service,
+            packaged.stage,
+            region,
+            self.account_id,
+            self.partition,
+        )
+        return [
+            Denial(c.action, c.resource, source=FROM_PROFILE, evidence=f"profile {loaded.name}")
+            for c in calls
+        ]
+
+    def _grant(self, grantor: Grantor, denials: list[Denial], step: Step) -> list[Added]:
+        admissible = grantor.admissible(denials)
+        if not admissible:
+            return []
+        try:
+            return grantor.grant(admissible, step.name, 0, PREDICT)
+        except GrantFailed:
+            return []  # the policy could not be stored: the enforced loop will say so
+
+
+def _safe(action: str, resource: str) -> bool:
+    """A privilege-escalation action is predicted only on a resource known exactly
+    (a wildcard would outlive pruning, which removes unused actions, not wide resources)."""
+    return "*" not in resource or not is_escalation(action)
+
+
+def _denial(action: str, resource: str, source: str, group: Predicted) -> Denial:
+    return Denial(
+        action,
+        resource,
+        source=source,
+        evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
+    )
+
+
+def _in_group(denial: Denial, group: Predicted) -> bool:
+    """Whether `denial` is one of `group`'s demands: same handler, a matching resource.
+
+    The handler is known from the sandbox's record (`<type> <operation>`); without it,
+    only update groups are considered (a step's creates and deletes were pre-granted).
+    """
+    if not denial.fixable or denial.source.startswith("predicted") or not denial.resource:
+        return False
+    handler = (denial.operation or "").split()
+    if len(handler) == 2 and "::" in handler[0]:
+        if (group.resource_type, group.operation) != (handler[0], handler[1]):
+            return False
+    elif group.operation != "update":  # create and delete are pre-granted by their step
+        return False
+    action = (denial.action or "").lower()
+    return any(
+        r.action.lower() == action and r.resource != "*" and matches(r.resource, denial.resource)
+        for r in group.requirements
+    )

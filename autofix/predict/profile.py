@@ -1,0 +1,237 @@
+"""Framework profiles: what a deploy tool calls itself, per command, as data.
+
+A profile (autofix/data/profiles/<name>.json) lists per command (`deploy`, `remove`) the
+actions the tool calls directly, with resource patterns using `{service}`, `{stage}`,
+`{region}`, `{account}` and `{partition}`. `autofix profile` regenerates one from run
+directories: the grants their ledgers show for denials on the tool's own channels
+(`output`, `account-log`, soft denials) whose action the sandbox's deny log shows the
+tool calling directly (a CloudFormation handler's demand is the template's part).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from autofix.config import load_config
+from autofix.errors import ConfigError
+from autofix.predict.serverless import parse_command
+from autofix.project import service_names_of
+
+TOOL_CHANNELS = frozenset({"output", "account-log", "decoded", "soft-deny-log"})
+"""Denial channels that can carry the tool's own calls (stack events are CloudFormation's;
+the tool also prints a handler's failure, so the deny log decides when there is one)."""
+DENY_LOGS = ("sandbox-denials.jsonl", "sandbox-soft-denials.jsonl")
+
+
+@dataclass(frozen=True)
+class Call:
+    action: str
+    resource: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    commands: Mapping[str, tuple[Call, ...]]
+
+    def calls(
+        self, command: str, service: str, stage: str, region: str, account: str, partition: str
+    ) -> list[Call]:
+        """The command's calls with the placeholders filled in."""
+        values = {
+            "service": service,
+            "stage": stage,
+            "region": region,
+            "account": account,
+            "partition": partition,
+        }
+        return [
+            Call(c.action, re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), c.resource))
+            for c in self.commands.get(command, ())
+        ]
+
+
+def parse(data: Any, origin: str) -> Profile:
+    """A profile from its JSON form; ConfigError naming `origin` when malformed."""
+    try:
+        commands = {
+            str(cmd): tuple(Call(str(c["action"]), str(c["resource"])) for c in calls)
+            for cmd, calls in data["commands"].items()
+        }
+        return Profile(str(data["name"]), commands)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ConfigError(f"{origin}: not a framework profile ({exc})") from None
+
+
+def bundled(name: str) -> Profile | None:
+    """The profile shipped as autofix/data/profiles/<name>.json, if any."""
+    path = resources.files("autofix") / "data" / "profiles" / f"{name}.json"
+    if not path.is_file():
+        return None
+    return parse(json.loads(path.read_text(encoding="utf-8")), f"profiles/{name}.json")
+
+
+# ---------------------------------------------------------------- regeneration
+
+
+def _events(ledger: Path) -> list[dict[str, Any]]:
+    found = []
+    for line in ledger.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            found.append(event)
+    return found
+
+
+def _direct_actions(directory: Path) -> set[str] | None:
+    """Actions the sandbox's deny logs show the tool calling itself (not a handler's
+    demand); None when the run has no sandbox records (a real account)."""
+    logs = [p for p in (*directory.glob("*.jsonl"), *directory.glob("verify/*/*.jsonl"))]
+    logs = [p for p in logs if p.name in DENY_LOGS]
+    if not logs:
+        return None
+    actions: set[str] = set()
+    for path in logs:
+        for record in _events(path):
+            if not record.get("demand") and "::" not in str(record.get("operation") or ""):
+                actions.add(str(record.get("action", "")).lower())
+    return actions
+
+
+def _generalise(resource: str, names: Mapping[str, str]) -> str:
+    for value, placeholder in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if value:
+            resource = re.sub(
+                rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", placeholder, resource
+            )
+    return resource
+
+
+def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) -> dict[str, Any]:
+    """The profile `name` from the run directories' ledgers (JSON-ready).
+
+    A tool call granted in one step belongs to that step's command, and to every other
+    command whose step the sandbox's access record shows making the same call (a grant
+    is recorded once, where it was first denied).
+    """
+    commands: dict[str, dict[tuple[str, str], None]] = {}
+    for directory in directories:
+        ledger = directory / "ledger.jsonl"
+        if not ledger.is_file():
+            raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
+        events = _events(ledger)
+        direct = _direct_actions(directory)
+        verbs = _step_commands(events)
+        used = _used_per_step(directory, events)
+        summary = _summary(directory)
+        for event in events:
+            if event.get("event") != "grant_added" or event.get("source") not in TOOL_CHANNELS:
+                continue
+            action = str(event.get("action", ""))
+            if direct is not None and action.lower() not in direct:
+                continue
+            verb, stage = verbs.get(str(event.get("step")), ("", ""))
+            if not verb:
+                continue
+            names = {
+                str(summary.get("account_id") or ""): "{account}",
+                str(summary.get("region") or ""): "{region}",
+                **{s: "{service}" for s in services},
+            }
+            if stage:
+                names[stage] = "{stage}"
+            resource = _generalise(str(event["resource"]), names)
+            also = {
+                verbs[s][0] for s, acts in used.items() if action.lower() in acts and s in verbs
+            }
+            for each in {verb, *also}:
+                commands.setdefault(each, {})[(action, resource)] = None
+    return {
+        "name": name,
+        "about": "Actions the deploy tool calls itself, per command; regenerate with "
+        "`autofix profile OUT_DIR... --name NAME`.",
+        "commands": {
+            verb: [{"action": a, "resource": r} for a, r in sorted(calls)]
+            for verb, calls in sorted(commands.items())
+        },
+    }
+
+
+def _step_commands(events: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+    """Step name -> (its Serverless verb, its stage)."""
+    verbs: dict[str, tuple[str, str]] = {}
+    for event in events:
+        if event.get("event") == "step_start" and event.get("phase", "discover") != "verify":
+            command = parse_command(str(event.get("command", "")))
+            if command is not None:
+                verbs[str(event["step"])] = (command.verb, _stage(command.words))
+    return verbs
+
+
+def _time(text: Any) -> float:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _used_per_step(directory: Path, events: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Step name -> the actions the deployer was allowed while it ran (access record)."""
+    access = directory / "sandbox-access.jsonl"
+    deployer = next((e.get("deployer") for e in events if e.get("event") == "run_start"), None)
+    if not access.is_file() or not deployer:
+        return {}
+    windows: list[tuple[float, str]] = [
+        (_time(e.get("ts")), str(e["step"]))
+        for e in events
+        if e.get("event") == "step_start" and e.get("phase", "discover") != "verify"
+    ]
+    ends = [_time(e.get("ts")) for e in events if e.get("event") in ("verify_start", "run_end")]
+    windows.append((min(ends) if ends else float("inf"), ""))
+    used: dict[str, set[str]] = {}
+    for record in _events(access):
+        if record.get("principal") != deployer:
+            continue
+        when = _time(record.get("time"))
+        for (start, step), (end, _) in itertools.pairwise(windows):
+            if start <= when < end:
+                used.setdefault(step, set()).add(str(record.get("action", "")).lower())
+    return used
+
+
+def _stage(words: Sequence[str]) -> str:
+    for i, word in enumerate(words):
+        if word.startswith("--stage="):
+            return word.split("=", 1)[1]
+        if word in ("--stage", "-s") and i + 1 < len(words):
+            return words[i + 1]
+    return ""
+
+
+def services_of_run(directory: Path) -> tuple[str, ...]:
+    """The service names of the run's config (from its run.json), if it can be read."""
+    try:
+        saved = json.loads((directory / "run.json").read_text(encoding="utf-8"))
+        config = load_config(Path(saved["config"]))
+    except (OSError, ValueError, KeyError, TypeError, ConfigError):
+        return ()
+    return service_names_of(config.steps)
+
+
+def _summary(directory: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

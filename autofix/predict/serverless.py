@@ -1,0 +1,118 @@
+"""What a Serverless Framework step will deploy: `sls package` into a temporary directory.
+
+`package` makes no AWS call and, with `--package DIR`, writes only into DIR, so the
+user's files are untouched. The step's command line gives the verb (deploy, remove)
+and every option (`--stage`, `--region`, `--config`) the package run must share.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from autofix.config import Step
+from autofix.runner import StepResult
+
+CLIS = frozenset({"sls", "serverless", "osls"})
+VERBS = frozenset({"deploy", "remove"})
+FRAMEWORK_PACKAGES = ("osls", "serverless")
+UPDATE_TEMPLATE = "cloudformation-template-update-stack.json"
+
+Run = Callable[[Step], StepResult]
+"""Runs a command as the step would (its directory, environment, PATH)."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A Serverless command line split at its verb."""
+
+    words: tuple[str, ...]
+    verb_at: int
+
+    @property
+    def verb(self) -> str:
+        return self.words[self.verb_at]
+
+    def as_package(self, directory: Path) -> str:
+        rest = self.words[self.verb_at + 1 :]
+        words = [*self.words[: self.verb_at], "package", *rest, "--package", str(directory)]
+        return shlex.join(words)
+
+
+@dataclass(frozen=True)
+class Packaged:
+    """The template a step will deploy and where: service, stage, region, stack name."""
+
+    verb: str
+    template: dict[str, Any]
+    service: str
+    stage: str
+    region: str | None
+    stack: str
+
+
+def parse_command(run: str) -> Command | None:
+    """The Serverless command in `run` (`npx sls deploy --stage dev`), or None."""
+    try:
+        words = tuple(shlex.split(run))
+    except ValueError:
+        return None
+    for i, word in enumerate(words[:-1]):
+        if Path(word).name in CLIS and words[i + 1] in VERBS:
+            following = words[i + 2] if i + 2 < len(words) else ""
+            if following in ("function", "list"):  # `deploy function -f`: no stack deploy
+                return None
+            return Command(words, i + 1)
+    return None
+
+
+def package(step: Step, run: Run) -> Packaged | None:
+    """Package the step's service; None when the step is not a Serverless deploy or remove,
+    or packaging fails (the enforced loop then finds everything by trial)."""
+    command = parse_command(step.run)
+    if command is None:
+        return None
+    with tempfile.TemporaryDirectory(prefix="autofix-package-") as tmp:
+        out = Path(tmp) / "package"
+        result = run(replace(step, run=command.as_package(out)))
+        template_file = out / UPDATE_TEMPLATE
+        if not result.ok or not template_file.is_file():
+            return None
+        try:
+            template = json.loads(template_file.read_text(encoding="utf-8"))
+            state = _state(out / "serverless-state.json")
+        except (OSError, ValueError):
+            return None
+    service = state.get("service") or {}
+    provider = service.get("provider") or {}
+    name = str(service.get("service") or "")
+    stage = str(provider.get("stage") or "dev")
+    if not name or not isinstance(template, dict):
+        return None
+    stack = str(provider.get("stackName") or f"{name}-{stage}")
+    region = provider.get("region")
+    return Packaged(command.verb, template, name, stage, str(region) if region else None, stack)
+
+
+def _state(path: Path) -> dict[str, Any]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def framework(cwd: Path) -> tuple[str, str] | None:
+    """(package, major version) of the Serverless Framework the step's directory installs."""
+    for directory in (cwd, *cwd.resolve().parents):
+        for name in FRAMEWORK_PACKAGES:
+            manifest = directory / "node_modules" / name / "package.json"
+            if manifest.is_file():
+                try:
+                    version = str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
+                except (OSError, ValueError, KeyError):
+                    continue
+                return name, version.split(".", 1)[0]
+    return None

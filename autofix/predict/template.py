@@ -1,0 +1,220 @@
+"""A template's handler calls before it is deployed: names and intrinsics resolved.
+
+What the template cannot tell before deployment (ids the service assigns, generated
+random parts, conditions) becomes `*`, which scoping treats like any wildcard. The
+calls are fed to the same demand knowledge the sandbox checks with
+(`cloudformation_demands.demands_for`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
+from autofix.sandbox.fidelity.cloudformation_calls import HandlerCall, Operation, Requirement
+from autofix.sandbox.fidelity.cloudformation_demands import demands_for
+
+UNKNOWN = "*"
+_SUB = re.compile(r"\$\{([^}!][^}]*)\}")
+_NO_VALUE = object()
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the template will be deployed."""
+
+    stack: str
+    account_id: str
+    region: str
+    partition: str = "aws"
+
+
+@dataclass(frozen=True)
+class Predicted:
+    """The demands of one resource's handler for one operation (a predicted group)."""
+
+    logical_id: str
+    resource_type: str
+    operation: Operation
+    requirements: tuple[Requirement, ...]
+
+
+@cache
+def _return_values() -> dict[str, dict[str, str]]:
+    text = (resources.files("autofix") / "data" / "cfn_return_values.json").read_text()
+    data = json.loads(text)
+    return {"ref": data["ref"], "getatt": data["getatt"]}
+
+
+class _Resolver:
+    def __init__(self, template: Mapping[str, Any], place: Place) -> None:
+        self.place = place
+        self.resources: Mapping[str, Any] = template.get("Resources") or {}
+        params = template.get("Parameters") or {}
+        self.params = {
+            k: v.get("Default", UNKNOWN) for k, v in params.items() if isinstance(v, dict)
+        }
+        self._names: dict[str, str] = {}
+
+    def physical_name(self, logical_id: str) -> str:
+        """The name the resource will have: its name property, or the generated form."""
+        if logical_id in self._names:
+            return self._names[logical_id]
+        self._names[logical_id] = UNKNOWN  # a cycle resolves to unknown
+        body = self.resources.get(logical_id) or {}
+        rtype = str(body.get("Type", ""))
+        rule = name_rule(rtype)
+        props = body.get("Properties") or {}
+        name: str = UNKNOWN
+        if rule is not None and props.get(rule.property) is not None:
+            value = self.resolve(props[rule.property])
+            name = value if isinstance(value, str) else UNKNOWN
+        elif rule is not None:
+            # the random tail is 12 or 13 characters; where the name is truncated to fit,
+            # the two lengths cut the head differently: keep what both share
+            heads = [
+                generated_name(
+                    self.place.stack, logical_id, "\x00" * n, rule.max_length, rule.lowercase
+                ).rstrip("\x00")
+                for n in TAIL_LENGTHS
+            ]
+            name = _shared_start(heads) + UNKNOWN
+        self._names[logical_id] = name
+        return name
+
+    def _format(self, fmt: str | None, logical_id: str) -> str:
+        if fmt is None:
+            return UNKNOWN
+        p = self.place
+        return fmt.format(
+            partition=p.partition,
+            region=p.region,
+            account=p.account_id,
+            name=self.physical_name(logical_id),
+        )
+
+    def ref(self, name: str) -> Any:
+        pseudo = {
+            "AWS::AccountId": self.place.account_id,
+            "AWS::Region": self.place.region,
+            "AWS::Partition": self.place.partition,
+            "AWS::StackName": self.place.stack,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": _NO_VALUE,
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.params:
+            return self.params[name]
+        body = self.resources.get(name)
+        if not isinstance(body, dict):
+            return UNKNOWN
+        return self._format(_return_values()["ref"].get(str(body.get("Type"))), name)
+
+    def getatt(self, logical_id: str, attribute: str) -> str:
+        body = self.resources.get(logical_id)
+        if not isinstance(body, dict):
+            return UNKNOWN
+        fmt = _return_values()["getatt"].get(f"{body.get('Type')}.{attribute}")
+        return self._format(fmt, logical_id)
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            items = [self.resolve(v) for v in value]
+            return [v for v in items if v is not _NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self.ref(str(arg))
+            if key.startswith("Fn::") or key == "Condition":
+                return self._function(key, arg)
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+
+    def _function(self, key: str, arg: Any) -> Any:
+        if key == "Fn::GetAtt":
+            parts = arg.split(".", 1) if isinstance(arg, str) else list(arg)
+            return self.getatt(str(parts[0]), str(parts[1])) if len(parts) == 2 else UNKNOWN
+        if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            items = self.resolve(arg[1])
+            if isinstance(items, list):
+                return str(arg[0]).join(_text(i) for i in items)
+        if key == "Fn::Sub":
+            text, local = (arg[0], arg[1]) if isinstance(arg, list) else (arg, {})
+            return self._sub(str(text), local if isinstance(local, dict) else {})
+        if key == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
+            items = self.resolve(arg[1])
+            try:
+                return items[int(self.resolve(arg[0]))]
+            except (TypeError, ValueError, IndexError, KeyError):
+                return UNKNOWN
+        return UNKNOWN  # Fn::If, Fn::ImportValue, Fn::FindInMap...: not known before deploy
+
+    def _sub(self, text: str, local: Mapping[str, Any]) -> str:
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in local:
+                return _text(self.resolve(local[name]))
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return self.getatt(logical_id, attribute)
+            return _text(self.ref(name))
+
+        return _SUB.sub(fill, text).replace("${!", "${")
+
+
+def _shared_start(texts: list[str]) -> str:
+    """The longest start every text shares."""
+    first = texts[0]
+    for i, char in enumerate(first):
+        if any(i >= len(t) or t[i] != char for t in texts[1:]):
+            return first[:i]
+    return first
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else UNKNOWN if value is not None else ""
+
+
+def predict(
+    template: Mapping[str, Any], place: Place, operations: tuple[Operation, ...]
+) -> list[Predicted]:
+    """Per resource and operation, the requirements its handler will have."""
+    resolver = _Resolver(template, place)
+    found = []
+    for logical_id, body in resolver.resources.items():
+        if not isinstance(body, dict) or "Type" not in body:
+            continue
+        rtype = str(body["Type"])
+        props = resolver.resolve(body.get("Properties") or {})
+        name = resolver.physical_name(logical_id)
+        for operation in operations:
+            call = HandlerCall(
+                resource_type=rtype,
+                operation=operation,
+                logical_id=logical_id,
+                physical_name=name,
+                properties=props if isinstance(props, dict) else {},
+                account_id=place.account_id,
+                region=place.region,
+                partition=place.partition,
+                physical_id=UNKNOWN,
+                old_properties={},
+            )
+            reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
+            if reqs:
+                found.append(Predicted(logical_id, rtype, operation, reqs))
+    return found
+
+
+def _plausible(resource: str) -> bool:
+    """A resource pattern worth granting: `*`, or one that names something."""
+    return resource == UNKNOWN or resource.strip("*:/") != ""

@@ -1,0 +1,152 @@
+"""The predict strategy inside the repair loop, with the unit fakes (no sandbox, no npm).
+
+The package run is faked: it writes the template a `sls package` would into the
+`--package` directory it is given. The predictor, the grantor and scoping are real.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from autofix.config import Step
+from autofix.denials.model import Denial
+from autofix.events import GrantAdded
+from autofix.predict.predictor import FROM_GROUP, FROM_TEMPLATE, Predictor
+from autofix.predict.stack_templates import parse
+from autofix.runner import StepResult
+from tests.loop.test_loop_unit import ACCOUNT, FakeAccount, Need, rig
+
+FUNCTION = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:shop-dev-f"
+TEMPLATE = {
+    "Resources": {
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": "shop-dev-f",
+                "Role": f"arn:aws:iam::{ACCOUNT}:role/shop-dev-role",
+                "Code": {"ZipFile": "x"},
+            },
+        }
+    }
+}
+
+
+def fake_package(packaged: list[str]) -> object:
+    def run(step: Step) -> StepResult:
+        words = shlex.split(step.run)
+        packaged.append(step.run)
+        out = Path(words[words.index("--package") + 1])
+        out.mkdir(parents=True)
+        (out / "cloudformation-template-update-stack.json").write_text(json.dumps(TEMPLATE))
+        state = {"service": {"service": "shop", "provider": {"stage": "dev"}}}
+        (out / "serverless-state.json").write_text(json.dumps(state))
+        return StepResult(0, "", "", 0.01)
+
+    return run
+
+
+class WithOperation(FakeAccount):
+    """A fake account whose denials name the handler, as the sandbox's record does."""
+
+    def execute(self, step: Step, attempt: int, phase: str = "discover"):  # type: ignore[no-untyped-def]
+        execution = super().execute(step, attempt, phase)
+        denials = tuple(
+            Denial(d.action, d.resource, d.principal, operation="AWS::Lambda::Function update")
+            for d in execution.denials
+        )
+        return replace(execution, denials=denials)
+
+
+def test_predicted_needs_are_granted_before_the_first_attempt(tmp_path: Path) -> None:
+    packaged: list[str] = []
+    needs = {
+        "deploy": [
+            Need("lambda:CreateFunction", FUNCTION),
+            Need("lambda:GetFunction", FUNCTION),
+            Need("sns:ListTopics", "*"),  # not in the template: found by trial
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(fake_package(packaged), ACCOUNT, "us-east-1")  # type: ignore[arg-type]
+    r.loop.steps = (Step("deploy", "sls deploy --stage dev", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 2
+    assert packaged and shlex.split(packaged[0])[:2] == ["sls", "package"]
+    grants = [e for e in r.seen if isinstance(e, GrantAdded)]
+    predicted = {g.action for g in grants if g.phase == "predict"}
+    assert {"lambda:CreateFunction", "lambda:GetFunction", "iam:PassRole"} <= predicted
+    assert {g.source for g in grants if g.phase == "predict"} == {FROM_TEMPLATE}
+    assert [g.action for g in grants if g.phase != "predict"] == ["sns:ListTopics"]
+
+
+def test_a_denial_in_a_predicted_group_grants_the_rest_of_it(tmp_path: Path) -> None:
+    # the step updates the function: no create/delete group covers it, the update group does
+    needs = {
+        "deploy": [
+            Need("lambda:UpdateFunctionConfiguration", FUNCTION),
+            Need("lambda:UpdateFunctionCode", FUNCTION),
+        ]
+    }
+    account = WithOperation(needs)
+    r = rig(tmp_path, needs, account=account)
+    r.loop.planner = Predictor(fake_package([]), ACCOUNT, "us-east-1")  # type: ignore[arg-type]
+    r.loop.steps = (Step("deploy", "sls deploy --stage dev", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok
+    assert outcome.attempts_total == 2  # one denial, then the whole update group
+    grouped = {g.action for g in r.seen if isinstance(g, GrantAdded) and g.source == FROM_GROUP}
+    assert "lambda:UpdateFunctionCode" in grouped
+
+
+def test_a_step_not_packaged_ahead_is_predicted_from_the_stacks_it_touched(
+    tmp_path: Path,
+) -> None:
+    reads: list[tuple[float, tuple[str, ...]]] = []
+
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        reads.append((started, names))
+        return [("shop", TEMPLATE)]
+
+    needs = {
+        "deploy": [
+            Need(
+                "cloudformation:CreateStack",
+                f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/shop/*",
+            ),
+            Need("lambda:CreateFunction", FUNCTION),
+            Need("lambda:GetFunction", FUNCTION),
+            Need("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/shop-dev-role"),
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("deploy", "./deploy.sh", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok
+    # attempt 1 is denied CreateStack; its stack's template brings the handler's demands
+    assert outcome.attempts_total == 2
+    assert len(reads) == 1
+    from_template = {
+        g.action for g in r.seen if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE
+    }
+    assert {"lambda:CreateFunction", "lambda:GetFunction", "iam:PassRole"} <= from_template
+
+
+def test_yaml_short_forms_read_as_long_forms() -> None:
+    body = (
+        "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Role: !GetAtt R.Arn\n      FunctionName: !Sub '${AWS::StackName}-f'\n"
+        "      Code: {S3Bucket: !Ref B}\n"
+    )
+    template = parse(body)
+    assert template is not None
+    props = template["Resources"]["F"]["Properties"]
+    assert props["Role"] == {"Fn::GetAtt": ["R", "Arn"]}
+    assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-f"}
+    assert props["Code"] == {"S3Bucket": {"Ref": "B"}}

@@ -1,0 +1,115 @@
+"""`autofix profile`: a framework profile from run directories' ledgers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import read_json, run_autofix
+
+ACCOUNT, REGION = "123456789012", "eu-west-1"
+STACK = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/shop-*/*"
+
+
+def _lines(path: Path, records: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def _grant(step: str, action: str, resource: str, source: str) -> dict[str, Any]:
+    return {
+        "event": "grant_added",
+        "step": step,
+        "attempt": 1,
+        "action": action,
+        "resource": resource,
+        "source": source,
+        "phase": "discover",
+    }
+
+
+def _deny(action: str, operation: str, demand: str = "") -> dict[str, Any]:
+    return {"action": action, "operation": operation, "demand": demand}
+
+
+def run_dir(tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    out.mkdir()
+    _lines(
+        out / "ledger.jsonl",
+        [
+            {"event": "step_start", "step": "up", "command": "npx sls deploy --stage dev"},
+            {"event": "step_start", "step": "down", "command": "sls remove -s dev"},
+            _grant("up", "cloudformation:CreateChangeSet", STACK, "output"),
+            _grant(
+                "up",
+                "s3:PutObject",
+                "arn:aws:s3:::shop-dev-deploymentbucket-*/serverless/shop/dev/*",
+                "account-log",
+            ),
+            # a handler's demand, printed by the tool too: the template's part
+            _grant(
+                "up", "lambda:CreateFunction", "arn:aws:lambda:*:*:function:shop-dev-f", "output"
+            ),
+            _grant("up", "iam:CreateRole", "arn:aws:iam::1:role/r", "stack-events"),
+            _grant("down", "cloudformation:DeleteStack", STACK, "output"),
+        ],
+    )
+    _lines(
+        out / "sandbox-denials.jsonl",
+        [
+            _deny("cloudformation:CreateChangeSet", "CreateChangeSet"),
+            _deny("s3:PutObject", "PutObject"),
+            _deny("lambda:CreateFunction", "AWS::Lambda::Function create", "rule"),
+            _deny("iam:CreateRole", "AWS::IAM::Role create", "rule"),
+            _deny("cloudformation:DeleteStack", "DeleteStack"),
+        ],
+    )
+    (out / "summary.json").write_text(json.dumps({"account_id": ACCOUNT, "region": REGION}))
+    return out
+
+
+def test_profile_keeps_the_tools_own_calls_per_command_generalised(tmp_path: Path) -> None:
+    out = run_dir(tmp_path)
+    target = tmp_path / "osls-4.json"
+    result = run_autofix(
+        "profile", str(out), "--name", "osls-4", "--service", "shop", "-o", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    profile = read_json(target)
+    assert profile["name"] == "osls-4"
+    assert profile["commands"] == {
+        "deploy": [
+            {
+                "action": "cloudformation:CreateChangeSet",
+                "resource": "arn:aws:cloudformation:{region}:{account}:stack/{service}-*/*",
+            },
+            {
+                "action": "s3:PutObject",
+                "resource": "arn:aws:s3:::{service}-{stage}-deploymentbucket-*"
+                "/serverless/{service}/{stage}/*",
+            },
+        ],
+        "remove": [
+            {
+                "action": "cloudformation:DeleteStack",
+                "resource": "arn:aws:cloudformation:{region}:{account}:stack/{service}-*/*",
+            }
+        ],
+    }
+
+
+def test_profile_prints_to_stdout_without_output(tmp_path: Path) -> None:
+    out = run_dir(tmp_path)
+    result = run_autofix("profile", str(out), "--name", "x", "--service", "shop")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["commands"]["remove"][0]["action"] == (
+        "cloudformation:DeleteStack"
+    )
+
+
+def test_profile_of_a_directory_without_a_ledger_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_autofix("profile", str(tmp_path), "--name", "x")
+    assert result.exit_code == 2
+    assert "no ledger.jsonl" in result.stderr
+    assert "Traceback" not in result.output

@@ -1,0 +1,75 @@
+"""Predicting a template's handler demands before deployment (names, intrinsics)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autofix.predict.template import Place, predict
+
+PLACE = Place("shop-dev", "123456789012", "eu-west-1")
+
+TEMPLATE: dict[str, Any] = {
+    "Parameters": {"Stage": {"Type": "String", "Default": "dev"}},
+    "Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}},
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": {"Fn::Sub": "shop-${Stage}-${AWS::Region}-role"},
+                "AssumeRolePolicyDocument": {},
+            },
+        },
+        "Fn": {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {
+                "FunctionName": {"Fn::Join": ["-", ["shop", {"Ref": "Stage"}, "f"]]},
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Code": {"S3Bucket": {"Ref": "Bucket"}, "S3Key": "code.zip"},
+                "Handler": "h.f",
+                "Runtime": "python3.12",
+            },
+        },
+    },
+}
+
+
+def _demands(operation: str) -> set[tuple[str, str]]:
+    groups = predict(TEMPLATE, PLACE, (operation,))  # type: ignore[arg-type]
+    return {(r.action, r.resource) for g in groups for r in g.requirements}
+
+
+def test_create_demands_on_resolved_names() -> None:
+    found = _demands("create")
+    role = "arn:aws:iam::123456789012:role/shop-dev-eu-west-1-role"
+    function = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-f"
+    assert ("iam:CreateRole", role) in found
+    assert ("iam:PassRole", role) in found  # Fn::GetAtt Role.Arn, resolved
+    assert ("lambda:CreateFunction", function) in found
+    # an unnamed bucket: CloudFormation's generated name, its random part a wildcard
+    assert ("s3:CreateBucket", "arn:aws:s3:::shop-dev-bucket-*") in found
+    assert ("s3:GetObject", "arn:aws:s3:::shop-dev-bucket-*/code.zip") in found
+
+
+def test_delete_demands_are_the_delete_handlers() -> None:
+    found = {action for action, _ in _demands("delete")}
+    assert {"lambda:DeleteFunction", "iam:DeleteRole", "s3:DeleteBucket"} <= found
+    assert "lambda:CreateFunction" not in found
+
+
+def test_what_cannot_be_known_before_deploy_is_a_wildcard() -> None:
+    template = {
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "FunctionName": {"Fn::ImportValue": "elsewhere"},
+                    "Role": {"Fn::GetAtt": ["Missing", "Arn"]},
+                    "Code": {"ZipFile": "x"},
+                },
+            }
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    resources = {r.resource for g in groups for r in g.requirements}
+    assert "arn:aws:lambda:eu-west-1:123456789012:function:*" in resources
+    assert all("None" not in r for r in resources)
