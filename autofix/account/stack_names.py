@@ -96,18 +96,24 @@ class StackNames:
 
 
 class _TemplateLoader(yaml.SafeLoader):  # type: ignore[misc]
-    """YAML with CloudFormation's short forms (`!Ref`, `!Sub`, ...) read as plain values."""
+    """YAML with CloudFormation's short forms (`!Ref`, `!Sub`, ...) read as their long forms."""
 
 
-def _any_tag(loader: _TemplateLoader, _suffix: str, node: yaml.Node) -> Any:
+def _short_form(loader: _TemplateLoader, suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_scalar(node)
+        value: Any = loader.construct_mapping(node, deep=True)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_scalar(node)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        return {"Fn::GetAtt": value.split(".", 1)}
+    return {f"Fn::{suffix}": value}
 
 
-_TemplateLoader.add_multi_constructor("!", _any_tag)
+_TemplateLoader.add_multi_constructor("!", _short_form)
 
 
 def parse_template(body: Any) -> dict[str, Any] | None:

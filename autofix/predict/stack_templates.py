@@ -8,55 +8,22 @@ YAML short forms (`!Ref`, `!GetAtt`, `!Sub`...) are read as the long forms they 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
+from autofix.account.stack_names import parse_template
 from autofix.account.stacks import CLOCK_SKEW
 
 Templates = Callable[[float, tuple[str, ...]], list[tuple[str, dict[str, Any]]]]
 """(wall-clock start of the attempt, stack names the step names) -> (stack, template)."""
 
 
-class _Loader(yaml.SafeLoader):  # type: ignore[misc]
-    """YAML with CloudFormation's short forms turned into their long forms."""
-
-
-def _short_form(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        value: Any = loader.construct_mapping(node, deep=True)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_scalar(node)
-    if suffix == "Ref":
-        return {"Ref": value}
-    if suffix == "GetAtt" and isinstance(value, str):
-        return {"Fn::GetAtt": value.split(".", 1)}
-    return {f"Fn::{suffix}": value}
-
-
-_Loader.add_multi_constructor("!", _short_form)
-
-
 def parse(body: Any) -> dict[str, Any] | None:
     """A template as GetTemplate returns it (a document, JSON or YAML text)."""
-    if isinstance(body, dict):
-        return body
-    if not isinstance(body, str):
-        return None
-    try:
-        document = json.loads(body)
-    except ValueError:
-        try:
-            document = yaml.load(body, Loader=_Loader)
-        except yaml.YAMLError:
-            return None
-    return document if isinstance(document, dict) else None
+    return parse_template(body)
 
 
 def reader(cfn: Any) -> Templates:
