@@ -96,9 +96,13 @@ def flag_text(flag: dict[str, Any]) -> tuple[str, str, str]:
     action = str(flag.get("action", DASH))
     resource = str(flag.get("resource", DASH))
     rest = {k: v for k, v in flag.items() if k not in ("action", "resource")}
-    why = str(rest.pop("why", "")) if "why" in rest else ""
-    extra = "; ".join(f"{k}: {_plain(v)}" for k, v in rest.items())
-    return action, resource, "; ".join(p for p in (why, extra) if p) or DASH
+    main = str(rest.pop("risk", "") or rest.pop("why", "") or "")
+    needed = rest.pop("needed_for", None)
+    parts = [main.rstrip(".") + "." if main else ""]
+    if needed:
+        parts.append(f"Needed for: {_plain(needed)}.")
+    parts += [f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in rest.items()]
+    return action, resource, " ".join(p for p in parts if p) or DASH
 
 
 def policy_text(policy: dict[str, Any] | None) -> str:

@@ -256,6 +256,22 @@ def test_failed_step_shows_the_denial_a_grant_cannot_fix(tmp_path: Path) -> None
     assert "can pass any role &lt;x&gt;" in html
 
 
+def test_a_flag_reads_as_its_risk_and_what_needed_it(tmp_path: Path) -> None:
+    flag = {
+        "action": "iam:PassRole",
+        "resource": "arn:aws:iam::123456789012:role/svc-*",
+        "risk": "passes a role to a service",
+        "needed_for": "denied in step deploy",
+    }
+    ledger = LedgerWriter().add("run_start", steps=["deploy"], deployer=DEPLOYER, start_actions=[])
+    summary = {"ok": True, "exit_code": 0, "attempts_total": 1, "steps": [], "flags": [flag]}
+    out = write_out_dir(tmp_path / "out", ledger, summary, allow())
+    assert run_autofix("report", str(out)).exit_code == 0
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "passes a role to a service. Needed for: denied in step deploy." in markdown
+    assert "risk:" not in markdown and "needed_for" not in markdown
+
+
 def test_unknown_events_and_fields_are_ignored(tmp_path: Path) -> None:
     ledger = (
         LedgerWriter()
