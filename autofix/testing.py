@@ -86,9 +86,7 @@ class IamSandbox:
 
     @classmethod
     @contextlib.contextmanager
-    def start(
-        cls, directory: Path, options: SandboxOptions | None = None
-    ) -> Iterator[IamSandbox]:
+    def start(cls, directory: Path, options: SandboxOptions | None = None) -> Iterator[IamSandbox]:
         """Start a fresh account (its logs in `directory`); stop it on exit."""
         options = options or SandboxOptions()
         directory.mkdir(parents=True, exist_ok=True)

@@ -85,9 +85,7 @@ def _flags(run: RunRecord) -> list[str]:
     for flag in run.flags:
         action, resource = str(flag.get("action", DASH)), str(flag.get("resource", DASH))
         main = flag.get("risk", flag.get("why"))
-        rest = {
-            k: v for k, v in flag.items() if k not in ("action", "resource", "risk", "why")
-        }
+        rest = {k: v for k, v in flag.items() if k not in ("action", "resource", "risk", "why")}
         out.append(
             f'<div class="flag"><code>{_e(action)}</code> '
             f'<span class="source">on</span> <code>{_e(resource)}</code>'
@@ -163,9 +161,7 @@ def _step(number: int, step: StepRecord, longest: float, policy: tuple[Statement
     return "\n".join(out)
 
 
-def _action_row(
-    step: int, number: int, action: ActionRecord, statement: Statement | None
-) -> str:
+def _action_row(step: int, number: int, action: ActionRecord, statement: Statement | None) -> str:
     late = ' <span class="source">(warning after success)</span>' if action.after_success else ""
     resources = ", ".join(r for r in action.resources if r != "*")
     scoped = f'<div class="source">on {_e(resources)}</div>' if resources else ""

@@ -53,8 +53,7 @@ def run_chart(run: RunRecord) -> str:
     out = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="chart-title">Attempts over time per step, and the actions each found'
-        "</title>",
+        '<title id="chart-title">Attempts over time per step, and the actions each found</title>',
     ]
     for lane, step in enumerate(run.steps):
         base = TOP + lane * LANE + LANE - 14
@@ -62,8 +61,10 @@ def run_chart(run: RunRecord) -> str:
             f'<text class="lane" x="{LABEL - 10}" y="{base + BAR - 2}" text-anchor="end">'
             f"{_e(_short(step.name))}</text>"
         )
-        out.append(f'<line class="grid" x1="{LABEL}" x2="{LABEL + plot}" y1="{base + BAR}" '
-                   f'y2="{base + BAR}"/>')
+        out.append(
+            f'<line class="grid" x1="{LABEL}" x2="{LABEL + plot}" y1="{base + BAR}" '
+            f'y2="{base + BAR}"/>'
+        )
         for attempt in step.attempt_log:
             span = spans.get((lane, attempt.number))
             if span is None:
@@ -128,8 +129,9 @@ def _axis(total: float, x: Callable[[float], float], y: float) -> list[str]:
         at = x(tick)
         label = f"{tick:.0f} s" if step < 60 else f"{tick / 60:.0f} min"
         out.append(f'<line class="tick" x1="{at:.1f}" x2="{at:.1f}" y1="{y}" y2="{y + 5}"/>')
-        out.append(f'<text class="axis" x="{at:.1f}" y="{y + 18}" text-anchor="middle">'
-                   f"{label}</text>")
+        out.append(
+            f'<text class="axis" x="{at:.1f}" y="{y + 18}" text-anchor="middle">{label}</text>'
+        )
         tick += step
     return out
 

@@ -19,7 +19,7 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
-USER_TEST = '''
+USER_TEST = """
 import pytest
 from botocore.exceptions import ClientError
 
@@ -36,7 +36,7 @@ def test_my_deploy_policy(iam_sandbox):
         s3.create_bucket(Bucket="not-allowed")
     [denial] = iam_sandbox.denials()
     assert denial.action == "s3:CreateBucket"
-'''
+"""
 
 
 def test_a_fresh_project_uses_iam_sandbox(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ NO_EXTRA = (
     "main()\n"
 )
 EXTRA_MISSING = (
-    "autofix: error: the embedded sandbox (sandbox.kind = \"local\") needs the sandbox extra"
+    'autofix: error: the embedded sandbox (sandbox.kind = "local") needs the sandbox extra'
 )
 
 
@@ -46,8 +46,11 @@ def autofix_without_extra(*args: str, cwd: Path, env: dict[str, str] | None = No
 
 def test_the_blocker_really_hides_moto(tmp_path: Path) -> None:
     probe = subprocess.run(
-        [sys.executable, "-c", NO_EXTRA.replace("from autofix.cli import main\nmain()\n", "")
-         + "import moto"],
+        [
+            sys.executable,
+            "-c",
+            NO_EXTRA.replace("from autofix.cli import main\nmain()\n", "") + "import moto",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -116,8 +119,11 @@ def test_a_real_account_run_check_and_render_need_no_moto(
 @pytest.mark.parametrize("module", ["autofix.pytest_plugin", "autofix.testing", "autofix.app"])
 def test_modules_a_real_account_user_loads_import_without_moto(module: str) -> None:
     probe = subprocess.run(
-        [sys.executable, "-c", f"import sys\nsys.modules.update(dict.fromkeys({BLOCKED!r}))\n"
-         f"import {module}"],
+        [
+            sys.executable,
+            "-c",
+            f"import sys\nsys.modules.update(dict.fromkeys({BLOCKED!r}))\nimport {module}",
+        ],
         capture_output=True,
         text=True,
         timeout=60,

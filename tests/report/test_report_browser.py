@@ -139,7 +139,7 @@ def wide_run(directory: Path) -> Path:
                 "CREATE_FAILED: HelloLambdaFunction (AWS::Lambda::Function) Resource handler "
                 f'returned message: "User: {DEPLOYER} is not authorized to perform: {action} '
                 f"on resource: {function} because no identity-based policy allows the {action} "
-                'action (Service: Lambda, Status Code: 403, Request ID: '
+                "action (Service: Lambda, Status Code: 403, Request ID: "
                 '0f6a4f2e-9a5b-4a57-8d0f-4b1d7b8c2e11)" (RequestToken: '
                 "5c1c6a0e-4d8e-4c1d-9b7e-2a9d8f3b7c55, HandlerErrorCode: AccessDenied)"
             )
