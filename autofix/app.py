@@ -62,7 +62,7 @@ class RunOptions:
     allow_self_edit: bool = False
     portable: Style | None = None
     verify: bool = True
-    strategy: str = "trial"
+    strategy: str = "predict"
     """`trial` (grant per denial under enforcement), `observe` (one soft attempt per step)
     or `predict` (grant what each step's template and tool profile need, then trial)."""
     resume: bool = False

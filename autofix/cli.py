@@ -69,7 +69,7 @@ def cli() -> None:
 @click.option(
     "--strategy",
     type=click.Choice(["trial", "observe", "predict"]),
-    default="trial",
+    default="predict",
     show_default=True,
     help="trial: grant each denial and retry; observe (embedded sandbox): one soft attempt per "
     "step records every would-be denial, then the verify pass proves the policy enforced; "

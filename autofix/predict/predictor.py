@@ -36,6 +36,14 @@ _OPERATIONS: dict[str, tuple[Operation, ...]] = {"deploy": ("create",), "remove"
 _GROUP_OPERATIONS: tuple[Operation, ...] = ("create", "update", "delete")
 
 
+def _wanted(verb: str, step: Step) -> set[Operation]:
+    """The handler operations a step's run calls: an update rehearsal updates what exists."""
+    wanted = set(_OPERATIONS.get(verb, ()))
+    if step.rehearsal and verb == "deploy":
+        wanted = {"update"}
+    return wanted
+
+
 @dataclass
 class Predictor:
     """Pre-grants each step's predicted needs; widens a denial to its predicted group."""
@@ -62,7 +70,7 @@ class Predictor:
         region = packaged.region or self.region
         place = Place(packaged.stack, self.account_id, region, self.partition)
         self.groups = predict(packaged.template, place, _GROUP_OPERATIONS)
-        wanted = set(_OPERATIONS.get(packaged.verb, ()))
+        wanted = _wanted(packaged.verb, step)
         denials = [
             _denial(req.action, req.resource, FROM_TEMPLATE, g)
             for g in self.groups
@@ -84,10 +92,11 @@ class Predictor:
                 place = Place(stack, self.account_id, self.region, self.partition)
                 groups = predict(template, place, _GROUP_OPERATIONS)
                 self.groups += groups
+                wanted = _wanted("deploy", execution.step)
                 found += [
                     _denial(r.action, r.resource, FROM_TEMPLATE, g)
                     for g in groups
-                    if g.operation == "create"
+                    if g.operation in wanted
                     for r in g.requirements
                     if _safe(r.action, r.resource)
                 ]

@@ -49,5 +49,7 @@ def copy_playground(target: Path) -> Path:
 def playground_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaygroundRun]:
     """`autofix run` on the playground, from an empty policy (about three minutes)."""
     directory = copy_playground(tmp_path_factory.mktemp("run") / "serverless-demo")
-    result = run_autofix("run", "--config", str(directory / "autofix.toml"), timeout=1500)
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(directory / "autofix.toml"), timeout=1500
+    )
     yield PlaygroundRun(directory, result)

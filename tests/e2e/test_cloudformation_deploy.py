@@ -50,7 +50,7 @@ def test_aws_cloudformation_deploy_converges(tmp_path: Path) -> None:
         timeout = 300
         """,
     )
-    result = run_autofix("run", "--config", str(config), timeout=900)
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), timeout=900)
     assert result.exit_code == 0, result.output[-3000:]
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     actions = set(summary["steps"][0]["actions"])

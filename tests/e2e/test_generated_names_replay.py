@@ -47,7 +47,15 @@ def test_letters_only_bucket_suffix_is_generalised_and_replays(tmp_path: Path) -
         timeout = 300
         """,
     )
-    result = run_autofix("run", "--config", str(config), timeout=900, env={SUFFIX_ENV: "letters"})
+    result = run_autofix(
+        "run",
+        "--strategy",
+        "trial",
+        "--config",
+        str(config),
+        timeout=900,
+        env={SUFFIX_ENV: "letters"},
+    )
     out = tmp_path / ".autofix"
     assert result.exit_code == 0, result.output[-3000:]
     # the run's own bucket had a letters-only suffix ...

@@ -77,7 +77,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         timeout = 300
         """,
     )
-    result = run_autofix("run", "--config", str(config), timeout=1200)
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), timeout=1200)
     assert result.exit_code == 0, result.output[-3000:]
     return directory
 

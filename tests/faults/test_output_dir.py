@@ -17,11 +17,13 @@ from tests.faults.conftest import gated_config, start_autofix, wait_for, wait_go
 
 def test_a_second_run_on_the_same_directory_is_refused(tmp_path: Path, no_orphans: str) -> None:
     config, _, ready = gated_config(tmp_path)
-    first = start_autofix("run", "--config", str(config), "--no-verify")
+    first = start_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     try:
         wait_for(ready, first)
         ledger_before = (tmp_path / ".autofix" / "ledger.jsonl").read_text()
-        second = run_autofix("run", "--config", str(config), "--no-verify", timeout=120)
+        second = run_autofix(
+            "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=120
+        )
         assert second.exit_code == 2, second.output
         [line] = second.stderr.strip().splitlines()
         assert "in use by another autofix run" in line and str(first.pid) in line
@@ -42,7 +44,9 @@ def _one_line_error(result_stderr: str) -> str:
 
 def test_output_directory_under_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
-    result = run_autofix("run", "--out", str(tmp_path / "afile" / "out"), "--", "true")
+    result = run_autofix(
+        "run", "--strategy", "trial", "--out", str(tmp_path / "afile" / "out"), "--", "true"
+    )
     assert result.exit_code == 2
     assert "not a directory" in _one_line_error(result.stderr)
 
@@ -72,7 +76,7 @@ def mount_tmpfs(tmp_path: Path) -> Iterator[object]:
 def test_read_only_output_directory_is_one_line(tmp_path: Path, mount_tmpfs) -> None:  # type: ignore[no-untyped-def]
     read_only = mount_tmpfs("ro", "1m", read_only=True)
     for out in (read_only, read_only / "out"):
-        result = run_autofix("run", "--out", str(out), "--", "true")
+        result = run_autofix("run", "--strategy", "trial", "--out", str(out), "--", "true")
         assert result.exit_code == 2, result.output
         assert "read-only file system" in _one_line_error(result.stderr)
 
@@ -80,7 +84,7 @@ def test_read_only_output_directory_is_one_line(tmp_path: Path, mount_tmpfs) -> 
 def test_full_output_directory_is_one_line(tmp_path: Path, mount_tmpfs) -> None:  # type: ignore[no-untyped-def]
     full = mount_tmpfs("full", "256k")
     subprocess.run(["dd", "if=/dev/zero", f"of={full / 'filler'}", "bs=4k"], capture_output=True)
-    result = run_autofix("run", "--out", str(full), "--", "true")
+    result = run_autofix("run", "--strategy", "trial", "--out", str(full), "--", "true")
     assert result.exit_code == 2, result.output
     assert "no space left on device" in _one_line_error(result.stderr)
     assert sorted(p.name for p in full.iterdir()) == ["filler"], "nothing half-written"
@@ -92,7 +96,16 @@ def test_disk_filling_up_mid_step_is_named(tmp_path: Path, mount_tmpfs, no_orpha
     config = write_config(
         tmp_path, f'[[steps]]\nname = "build"\nrun = "dd if=/dev/zero of={disk}/artefact bs=64k"\n'
     )
-    result = run_autofix("run", "--config", str(config), "--out", str(disk / "out"), "--no-verify")
+    result = run_autofix(
+        "run",
+        "--strategy",
+        "trial",
+        "--config",
+        str(config),
+        "--out",
+        str(disk / "out"),
+        "--no-verify",
+    )
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.stderr
     assert "not a permission error" not in result.output

@@ -16,7 +16,9 @@ def test_sandbox_that_dies_mid_run_is_named_with_its_log(tmp_path: Path, no_orph
     # the step kills this run's own sandbox server (found by its deny log's path)
     killer = f"pkill -f -- '--deny-log {out}/sandbox-denials.jsonl'; sleep 1; {AWS} sns list-topics"
     config = write_config(tmp_path, f'[[steps]]\nname = "deploy"\nrun = "{killer}"\n')
-    result = run_autofix("run", "--config", str(config), "--no-verify", timeout=300)
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=300
+    )
     assert result.exit_code == 4, result.output[-2000:]
     assert "Traceback" not in result.stderr
     assert "the sandbox account stopped" in result.stderr
@@ -37,6 +39,8 @@ def test_a_client_that_reaches_for_public_aws_is_named(tmp_path: Path, no_orphan
     )
     result = run_autofix(
         "run",
+        "--strategy",
+        "trial",
         "--config",
         str(config),
         "--no-verify",
@@ -64,7 +68,17 @@ def test_start_policy_granting_everything_is_refused(tmp_path: Path, action: str
     start = tmp_path / "start.json"
     statement = {"Effect": "Allow", "Action": action, "Resource": "*"}
     start.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
-    result = run_autofix("run", "--from", str(start), "--out", str(tmp_path / "o"), "--", "true")
+    result = run_autofix(
+        "run",
+        "--strategy",
+        "trial",
+        "--from",
+        str(start),
+        "--out",
+        str(tmp_path / "o"),
+        "--",
+        "true",
+    )
     assert result.exit_code == 3, result.output
     [line] = result.stderr.strip().splitlines()
     assert f"{action} is never granted" in line
@@ -75,7 +89,9 @@ def test_create_user_is_flagged(tmp_path: Path) -> None:
         tmp_path,
         f'[[steps]]\nname = "users"\nrun = "{AWS} iam create-user --user-name ci-bot"\n',
     )
-    result = run_autofix("run", "--config", str(config), "--no-verify", timeout=300)
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=300
+    )
     assert result.exit_code == 0, result.output[-2000:]
     flags = {f["action"]: f for f in read_json(tmp_path / ".autofix" / "summary.json")["flags"]}
     assert "principal" in flags["iam:CreateUser"]["risk"]
@@ -118,7 +134,9 @@ def test_a_denial_that_names_no_action_says_so(tmp_path: Path) -> None:
         tmp_path,
         '[[steps]]\nname = "opaque"\nrun = "echo \'AccessDenied: Access Denied\' >&2; exit 1"\n',
     )
-    result = run_autofix("run", "--config", str(config), "--no-verify", timeout=300)
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=300
+    )
     assert result.exit_code == 1, result.output[-2000:]
     assert "already granted ()" not in result.output
     assert "its output does not name the action" in result.output

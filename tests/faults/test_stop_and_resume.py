@@ -33,7 +33,9 @@ def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     directory = tmp_path_factory.mktemp("fresh")
     config, gate, _ = gated_config(directory)
     gate.touch()
-    result = run_autofix("run", "--config", str(config), "--no-verify", timeout=300)
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=300
+    )
     assert result.exit_code == 0, result.output[-2000:]
     summary = read_json(directory / ".autofix" / "summary.json")
     return {
@@ -56,7 +58,7 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
 ) -> None:
     config, gate, ready = gated_config(tmp_path)
     out = tmp_path / ".autofix"
-    proc = start_autofix("run", "--config", str(config), "--no-verify")
+    proc = start_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     wait_for(ready, proc)
     if signum == signal.SIGINT:
         os.killpg(proc.pid, signum)  # a terminal's Ctrl-C goes to the whole group
@@ -79,13 +81,13 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
     )
 
     # a plain rerun must not overwrite the unfinished run
-    refused = run_autofix("run", "--config", str(config), "--no-verify")
+    refused = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     assert refused.exit_code == 2, refused.output
     assert "--resume" in refused.stderr and "Traceback" not in refused.stderr
     assert (out / "policy.json").is_file()
 
     gate.touch()
-    resumed = run_autofix("run", "--resume", str(out), timeout=300)
+    resumed = run_autofix("run", "--strategy", "trial", "--resume", str(out), timeout=300)
     assert resumed.exit_code == 0, resumed.output[-2000:]
     events = ledger_events(out / "ledger.jsonl")
     assert len({e["run"] for e in events}) == 1, "the ledger is appended to, as one run"

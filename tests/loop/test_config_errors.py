@@ -61,7 +61,7 @@ CASES = [
 @pytest.mark.parametrize(("body", "message"), CASES)
 def test_config_error_is_one_line_and_exit_2(tmp_path: Path, body: str, message: str) -> None:
     config = write_config(tmp_path, body)
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert "Traceback" not in result.output
@@ -69,13 +69,13 @@ def test_config_error_is_one_line_and_exit_2(tmp_path: Path, body: str, message:
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    result = run_autofix("run", "--config", str(tmp_path / "nope.toml"))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2
     assert "no such config file" in result.stderr
 
 
 def test_no_config_and_no_command(tmp_path: Path) -> None:
-    result = run_autofix("run", cwd=tmp_path)
+    result = run_autofix("run", "--strategy", "trial", cwd=tmp_path)
     assert result.exit_code == 2
     assert "no config" in result.stderr
 
@@ -85,7 +85,7 @@ def test_pyproject_tool_table_is_read(tmp_path: Path) -> None:
         "[project]\nname = 'x'\n[tool.autofix.loop]\nmax_attempts = -1\n"
         "[[tool.autofix.steps]]\nname = 'a'\nrun = 'true'\n"
     )
-    result = run_autofix("run", cwd=tmp_path)
+    result = run_autofix("run", "--strategy", "trial", cwd=tmp_path)
     assert result.exit_code == 2
     assert "loop.max_attempts: must be a positive integer" in result.stderr
 
@@ -96,6 +96,6 @@ def test_start_policy_errors_name_file_and_line(tmp_path: Path) -> None:
     config = write_config(
         tmp_path, "[policy]\nstart = 'start.json'\n[[steps]]\nname='a'\nrun='true'\n"
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 2
     assert f"{start}:4: invalid JSON" in result.stderr

@@ -41,7 +41,7 @@ def test_grants_are_marked_by_the_tier_of_their_demand(tmp_path: Path) -> None:
         run = "{run}"
         """,
     )
-    result = run_autofix("run", "--config", str(config), "--no-verify")
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     assert result.exit_code == 0, result.output
     events = ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
     marks = {e["action"]: e for e in events if e["event"] == "grant_demand"}

@@ -41,7 +41,7 @@ def test_a_start_policy_literal_of_a_generated_name_is_generalised(tmp_path: Pat
         timeout = 300
         """,
     )
-    result = run_autofix("run", "--config", str(config), "--no-verify")
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     assert result.exit_code == 0, result.output[-3000:]
     out = tmp_path / ".autofix"
     policy = read_json(out / "policy.json")

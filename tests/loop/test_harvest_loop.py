@@ -63,7 +63,7 @@ def test_several_resources_failing_together_are_granted_in_one_attempt(tmp_path:
         run = "{run}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     first = [e for e in events(tmp_path, "grant_added") if e["attempt"] == 1]
     first_actions = {e["action"] for e in first}
@@ -86,7 +86,7 @@ def test_an_encoded_message_is_decoded_and_granted(tmp_path: Path) -> None:
         run = "{AWS} ec2 create-security-group --group-name web --description web"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     found = events(tmp_path, "denial_found")
     assert [(e["action"], e["source"]) for e in found] == [("ec2:CreateSecurityGroup", "decoded")]
@@ -111,7 +111,7 @@ def test_an_explicit_deny_in_the_start_policy_stops_the_step(tmp_path: Path) -> 
         run = "{AWS} sns create-topic --name denied"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["reason"] == (
@@ -165,7 +165,7 @@ def test_a_service_role_denial_is_not_granted_to_the_deployer(tmp_path: Path) ->
         run = "{_service_role_step(tmp_path)}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1, result.output
     reason = read_json(tmp_path / ".autofix" / "summary.json")["reason"]
     role_session = f"arn:aws:sts::{ACCOUNT}:assumed-role/cfn-exec/AWSCloudFormation"
@@ -190,7 +190,7 @@ def test_a_managed_service_role_gets_its_own_policy(tmp_path: Path) -> None:
         run = "{_service_role_step(tmp_path)}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/cfn-exec"
     grants = events(tmp_path, "grant_added")

@@ -25,7 +25,7 @@ def test_interrupt_keeps_policy_and_ledger(tmp_path: Path) -> None:
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "autofix", "run", "--config", str(config)],
+        [sys.executable, "-m", "autofix", "run", "--strategy", "trial", "--config", str(config)],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

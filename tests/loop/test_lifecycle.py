@@ -111,7 +111,7 @@ def test_a_single_command_run_is_rehearsed_too(tmp_path: Path) -> None:
 )
 def test_bad_rehearsal_keys_are_one_line_errors(tmp_path: Path, extra: str, message: str) -> None:
     config = write_config(tmp_path, f"[[steps]]\nname = 'a'\nrun = 'sls deploy'\n{extra}\n")
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -119,7 +119,9 @@ def test_bad_rehearsal_keys_are_one_line_errors(tmp_path: Path, extra: str, mess
 
 def test_a_step_named_like_a_rehearsal_is_refused(tmp_path: Path) -> None:
     body = "[[steps]]\nname = 'd'\nrun = 'sls deploy'\n[[steps]]\nname = 'd (update)'\nrun = 'x'\n"
-    result = run_autofix("run", "--config", str(write_config(tmp_path, body)))
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(write_config(tmp_path, body))
+    )
     assert result.exit_code == 2
     assert "the step name 'd (update)' is used twice" in result.stderr
 

@@ -61,7 +61,9 @@ def test_observe_grants_in_one_attempt_what_trial_finds_one_by_one(tmp_path: Pat
     assert [(r["ok"], r["granted"]) for r in rounds] == [(True, [])]
     assert "observe · " in observed.stderr
 
-    trial = run_autofix("run", "--config", str(config), "--out", str(tmp_path / "trial"))
+    trial = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--out", str(tmp_path / "trial")
+    )
     assert trial.exit_code == 0, trial.output
     trial_summary = read_json(tmp_path / "trial" / "summary.json")
     assert trial_summary["strategy"] == "trial"

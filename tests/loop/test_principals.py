@@ -24,7 +24,7 @@ def test_role_with_managed_policy_rotates_versions(tmp_path: Path) -> None:
         run = "{STEP}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["steps"][0]["actions"] == [
@@ -68,7 +68,7 @@ def test_many_grants_never_exceed_five_managed_versions(tmp_path: Path) -> None:
         run = "{step}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     from tests.conftest import ledger_events
 
@@ -109,12 +109,12 @@ def test_real_account_must_be_allow_listed(tmp_path: Path) -> None:
             run = "{aws} sns create-topic --name guarded"
         """
         refused = write_config(tmp_path, body.format(account="111122223333", aws=AWS))
-        result = run_autofix("run", "--config", str(refused), env=env)
+        result = run_autofix("run", "--strategy", "trial", "--config", str(refused), env=env)
         assert result.exit_code == 3, result.output
         assert "account 123456789012 is not in sandbox.allowed_accounts" in result.stderr
 
         allowed = write_config(tmp_path, body.format(account="123456789012", aws=AWS))
-        result = run_autofix("run", "--config", str(allowed), env=env)
+        result = run_autofix("run", "--strategy", "trial", "--config", str(allowed), env=env)
         assert result.exit_code == 0, result.output
         operator = account.admin_session().client("iam")
         arn = "arn:aws:iam::123456789012:policy/autofix-discovered"
@@ -140,6 +140,6 @@ def test_deployer_that_is_the_operator_is_refused(tmp_path: Path) -> None:
         run = "true"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 3
     assert "is the operator itself" in result.stderr

@@ -18,7 +18,7 @@ def test_loop_waits_for_a_grant_to_propagate(tmp_path: Path) -> None:
         run = "{AWS} sns create-topic --name slow"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["steps"][0]["actions"] == ["sns:CreateTopic"]
@@ -51,7 +51,7 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         run = "{create}; {assume}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["steps"][0]["actions"] == ["iam:CreateRole", "sts:AssumeRole"]

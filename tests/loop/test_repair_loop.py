@@ -27,7 +27,7 @@ def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) 
         run = "{FOUR_ACTIONS}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["ok"] is True
@@ -74,11 +74,19 @@ def test_saved_policy_is_enough_the_second_time(tmp_path: Path) -> None:
         run = "{FOUR_ACTIONS}"
         """,
     )
-    assert run_autofix("run", "--config", str(config)).exit_code == 0
+    assert run_autofix("run", "--strategy", "trial", "--config", str(config)).exit_code == 0
     saved = tmp_path / "saved.json"
     saved.write_text((tmp_path / ".autofix" / "policy.json").read_text())
     again = run_autofix(
-        "run", "--config", str(config), "--from", str(saved), "--out", str(tmp_path / "again")
+        "run",
+        "--strategy",
+        "trial",
+        "--config",
+        str(config),
+        "--from",
+        str(saved),
+        "--out",
+        str(tmp_path / "again"),
     )
     assert again.exit_code == 0, again.output
     summary = read_json(tmp_path / "again" / "summary.json")
@@ -98,7 +106,7 @@ def test_a_failure_that_is_not_a_permission_error_stops_without_a_grant(tmp_path
         run = "true"
         """,
     )
-    first = run_autofix("run", "--config", str(config))
+    first = run_autofix("run", "--strategy", "trial", "--config", str(config))
     # The first attempt is denied sns:CreateTopic; after the grant the real error shows.
     assert first.exit_code == 1, first.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
@@ -118,7 +126,7 @@ def test_plain_failure_gets_no_grant_at_all(tmp_path: Path) -> None:
         run = "echo 'Error: something unrelated broke' && exit 4"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1
     policy = read_json(tmp_path / ".autofix" / "policy.json")
     assert policy["Statement"] == []
@@ -136,7 +144,7 @@ def test_command_not_found_is_a_configuration_error(tmp_path: Path) -> None:
         run = "slss deploy"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 2
     assert "command not found: 'slss'" in result.stderr
 
@@ -152,7 +160,7 @@ def test_attempt_bound_stops_the_step(tmp_path: Path) -> None:
         run = "{FOUR_ACTIONS}"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["attempts_total"] == 2
@@ -164,6 +172,8 @@ def test_attempt_bound_stops_the_step(tmp_path: Path) -> None:
 def test_run_without_a_config_file(tmp_path: Path) -> None:
     result = run_autofix(
         "run",
+        "--strategy",
+        "trial",
         "--out",
         str(tmp_path / "out"),
         "--",
@@ -188,7 +198,7 @@ def test_step_sees_only_the_deployer_credentials(tmp_path: Path) -> None:
         run = "{AWS} sts get-caller-identity > who.json && env | grep ^AWS_ | sort > env.txt"
         """,
     )
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     who = json.loads((tmp_path / "who.json").read_text())
     assert who["Arn"] == "arn:aws:iam::123456789012:user/autofix-deployer"

@@ -37,7 +37,9 @@ def test_an_uncovered_type_is_listed_and_strict_fails_the_run(tmp_path: Path) ->
         run = "{run}"
         """,
     )
-    result = run_autofix("run", "--config", str(config), "--no-verify", "--strict")
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--no-verify", "--strict"
+    )
 
     assert result.exit_code == 1, result.output
     assert "unverified: 1 resource(s) the sandbox could not check" in result.output

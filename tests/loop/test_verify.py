@@ -37,7 +37,7 @@ def config_with(tmp_path: Path, verify: str) -> Path:
 
 def test_a_replay_that_fails_is_repaired_in_the_verify_pass(tmp_path: Path) -> None:
     config = config_with(tmp_path, '[verify]\nenv = { REPLAY = "yes", REPLAY_ID = "r{run}" }')
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["verified"] is True and summary["verification"] == "replayed"
@@ -62,7 +62,7 @@ def test_a_replay_that_fails_is_repaired_in_the_verify_pass(tmp_path: Path) -> N
 
 def test_replays_that_keep_needing_grants_fail_the_run(tmp_path: Path) -> None:
     config = config_with(tmp_path, '[verify]\nrounds = 1\nenv = { REPLAY = "x" }')
-    result = run_autofix("run", "--config", str(config))
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["ok"] is False and summary["verified"] is False
@@ -74,7 +74,7 @@ def test_replays_that_keep_needing_grants_fail_the_run(tmp_path: Path) -> None:
 
 def test_no_verify_says_the_result_is_unverified(tmp_path: Path) -> None:
     config = config_with(tmp_path, "")
-    result = run_autofix("run", "--config", str(config), "--no-verify")
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["verified"] is False

@@ -100,7 +100,9 @@ def test_a_real_account_run_check_and_render_need_no_moto(
         run = "{AWS} sns create-topic --name no-extra"
         """,
     )
-    ran = autofix_without_extra("run", "--config", str(config), cwd=tmp_path, env=env)
+    ran = autofix_without_extra(
+        "run", "--strategy", "trial", "--config", str(config), cwd=tmp_path, env=env
+    )
     assert ran.exit_code == 0, ran.output
     policy = tmp_path / ".autofix" / "policy.json"
     [statement] = json.loads(policy.read_text(encoding="utf-8"))["Statement"]

@@ -44,11 +44,13 @@ def _config(directory: Path, params: str) -> Path:
 @pytest.fixture(scope="session")
 def real_runs(tmp_path_factory: pytest.TempPathFactory) -> RealRuns:
     base = tmp_path_factory.mktemp("real-runs")
-    first = run_autofix("run", "--config", str(_config(base / "v1", PARAMS)))
+    first = run_autofix("run", "--strategy", "trial", "--config", str(_config(base / "v1", PARAMS)))
     assert first.exit_code == 0, first.output
     out = base / "v1" / ".autofix"
     upgraded = run_autofix(
         "run",
+        "--strategy",
+        "trial",
         "--config",
         str(_config(base / "v2", PARAMS_UPGRADED)),
         "--from",

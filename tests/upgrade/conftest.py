@@ -94,6 +94,8 @@ def v3_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[V3Run]:
     start_path.write_text(json.dumps(start, indent=2))
     result = run_autofix(
         "run",
+        "--strategy",
+        "trial",
         "--config",
         str(root / "v3" / "autofix.toml"),
         "--from",
@@ -156,6 +158,8 @@ def upgrade_run(v3_run: V3Run) -> UpgradeRun:
     out = v3_run.root / "osls-out"
     result = run_autofix(
         "run",
+        "--strategy",
+        "trial",
         "--config",
         str(v3_run.root / "osls" / "autofix.toml"),
         "--from",

@@ -38,7 +38,9 @@ def test_patch_is_what_run_from_adds(tmp_path: Path) -> None:
         env=QUIET,
     )
     assert checked.exit_code == 1, checked.output
-    widened = run_autofix("run", "--config", str(config), "--from", str(start))
+    widened = run_autofix(
+        "run", "--strategy", "trial", "--config", str(config), "--from", str(start)
+    )
     assert widened.exit_code == 0, widened.output
     after = read_json(tmp_path / ".autofix" / "policy.json")
     added = [s for s in after["Statement"] if s["Action"] != ["sns:ListTopics"]]
