@@ -22,7 +22,11 @@ def test_every_step_succeeds(corpus_run: CorpusRun) -> None:
     assert corpus_run.result.exit_code == 0, corpus_run.result.output[-4000:]
     summary = corpus_run.summary
     assert summary["ok"] is True
-    assert [s["name"] for s in summary["steps"]] == ["deploy-dev", "deploy-dev (update)", "remove-dev"]
+    assert [s["name"] for s in summary["steps"]] == [
+        "deploy-dev",
+        "deploy-dev (update)",
+        "remove-dev",
+    ]
     assert all(s["ok"] for s in summary["steps"])
 
 
