@@ -113,6 +113,7 @@ def test_the_verify_pass_keeps_what_the_update_path_used(run_dir: Path) -> None:
     # the replay ran the rehearsal too
     replayed = [
         json.loads(line)
-        for line in (run_dir / ".autofix" / "verify" / "ledger.jsonl").read_text().splitlines()
+        for ledger in (run_dir / ".autofix" / "verify").glob("verify-*/ledger.jsonl")
+        for line in ledger.read_text().splitlines()
     ]
     assert {"deploy", "deploy (update)"} <= {e["step"] for e in replayed if e["event"] == "step_ok"}
