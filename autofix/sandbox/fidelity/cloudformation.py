@@ -24,6 +24,7 @@ from moto.s3.models import FakeBucket
 from autofix.sandbox.fidelity import (
     cloudformation_change_sets,
     cloudformation_handlers,
+    cloudformation_intrinsics,
     cloudformation_models,
     cloudformation_patches,
     cloudformation_stacks,
@@ -134,6 +135,14 @@ PATCHES: tuple[Patch, ...] = (
         cloudformation_standins.resource_class_from_type,
         "types without a moto model (AWS::ApiGatewayV2::*, ...) were dropped silently, "
         "and custom resources ran their provider function in Docker",
+    ),
+    Patch(
+        parsing,
+        "clean_json",
+        cloudformation_intrinsics.clean_json,
+        "Fn::GetAZs kept an intrinsic argument ({Ref: AWS::Region}) as text, giving zones "
+        "like \"{'Ref': 'AWS::Region'}a\"; an empty argument named us-east-1, "
+        "not the stack's region",
     ),
     Patch(
         FakeBucket,
