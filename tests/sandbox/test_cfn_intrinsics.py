@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import time
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -35,3 +37,35 @@ def test_get_azs_of_the_region_reference_names_the_stacks_zones(
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
     assert outputs == {"ByRef": f"{region}b", "Empty": f"{region}a"}
+
+
+def test_ref_of_a_layer_version_is_its_version_arn(
+    operator_client: Callable[[str], Any],
+) -> None:
+    s3 = operator_client("s3")
+    s3.create_bucket(Bucket="layer-ref-code")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bin/tool", "#!/bin/sh\n")
+    s3.put_object(Bucket="layer-ref-code", Key="layer.zip", Body=buffer.getvalue())
+    cfn = operator_client("cloudformation")
+    template = {
+        "Resources": {
+            "Tool": {
+                "Type": "AWS::Lambda::LayerVersion",
+                "Properties": {
+                    "LayerName": "layer-ref-tool",
+                    "Content": {"S3Bucket": "layer-ref-code", "S3Key": "layer.zip"},
+                },
+            }
+        },
+        "Outputs": {"Layer": {"Value": {"Ref": "Tool"}}},
+    }
+    cfn.create_stack(StackName="layer-ref", TemplateBody=json.dumps(template))
+    stack = _settled(cfn, "layer-ref")
+    cfn.delete_stack(StackName="layer-ref")
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    [output] = stack["Outputs"]
+    region = cfn.meta.region_name
+    account = operator_client("sts").get_caller_identity()["Account"]
+    assert output["OutputValue"] == f"arn:aws:lambda:{region}:{account}:layer:layer-ref-tool:1"

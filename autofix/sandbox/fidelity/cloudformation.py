@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from moto import settings
+from moto.awslambda.models import LayerVersion
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
@@ -143,6 +144,18 @@ PATCHES: tuple[Patch, ...] = (
         "Fn::GetAZs kept an intrinsic argument ({Ref: AWS::Region}) as text, giving zones "
         "like \"{'Ref': 'AWS::Region'}a\"; an empty argument named us-east-1, "
         "not the stack's region",
+    ),
+    Patch(
+        LayerVersion,
+        "physical_resource_id",
+        property(cloudformation_models.layer_version_ref),
+        "Ref of an AWS::Lambda::LayerVersion gave moto's Python object, not the version ARN",
+    ),
+    Patch(
+        LayerVersion,
+        "cloudformation_name_type",
+        staticmethod(cloudformation_models.layer_version_name_property),
+        "a stack's layer took a generated name, not its LayerName",
     ),
     Patch(
         FakeBucket,

@@ -179,3 +179,13 @@ def install() -> None:
     """Make moto's CloudFormation see the models above (its type lists are cached)."""
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
+
+
+def layer_version_ref(layer_version: Any) -> str:
+    """Ref of an AWS::Lambda::LayerVersion: its version ARN (`...:layer:NAME:VERSION`)."""
+    return str(layer_version.arn)
+
+
+def layer_version_name_property() -> str:
+    """The property naming an AWS::Lambda::LayerVersion (moto says `LayerVersion`)."""
+    return "LayerName"
