@@ -106,6 +106,13 @@ PATCHES: tuple[Patch, ...] = (
         "the signer of a stack request was not known to the resource handlers",
     ),
     Patch(
+        CloudFormationBackend,
+        "delete_change_set",
+        cloudformation_change_sets.delete_change_set,
+        "deleting a change set that does not exist failed with a 500 (UnboundLocalError); "
+        "AWS accepts it (the Serverless Framework deletes the last change set before each update)",
+    ),
+    Patch(
         CloudFormationResponse,
         "create_change_set",
         cloudformation_change_sets.create_change_set_response,
