@@ -32,6 +32,7 @@ from autofix.sandbox.fidelity import (
     cloudformation_standins,
     cloudformation_updates,
     cloudformation_validation,
+    stack_outputs,
 )
 from autofix.sandbox.fidelity.cloudformation_caller import caller_from_headers
 from autofix.sandbox.fidelity.cloudformation_patches import Patch
@@ -163,6 +164,13 @@ PATCHES: tuple[Patch, ...] = (
         "cloudformation_name_type",
         staticmethod(cloudformation_models.layer_version_name_property),
         "a stack's layer took a generated name, not its LayerName",
+    ),
+    Patch(
+        parsing,
+        "parse_output",
+        stack_outputs.parse_output,
+        "describing a stack created the resources its Outputs name when they did not exist "
+        "(deleted by a failed delete), unchecked and without their properties",
     ),
     Patch(
         FakeBucket,
