@@ -69,3 +69,30 @@ def test_ref_of_a_layer_version_is_its_version_arn(
     region = cfn.meta.region_name
     account = operator_client("sts").get_caller_identity()["Account"]
     assert output["OutputValue"] == f"arn:aws:lambda:{region}:{account}:layer:layer-ref-tool:1"
+
+
+def test_a_mock_method_without_integration_method_is_created(
+    operator_client: Callable[[str], Any],
+) -> None:
+    cfn = operator_client("cloudformation")
+    template = {
+        "Resources": {
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "mock-method"}},
+            "Options": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "RestApiId": {"Ref": "Api"},
+                    "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                    "HttpMethod": "OPTIONS",
+                    "AuthorizationType": "NONE",
+                    "Integration": {"Type": "MOCK", "RequestTemplates": {"application/json": "{}"}},
+                },
+            },
+        }
+    }
+    cfn.create_stack(StackName="mock-method", TemplateBody=json.dumps(template))
+    stack = _settled(cfn, "mock-method")
+    events = cfn.describe_stack_events(StackName="mock-method")["StackEvents"]
+    reasons = [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
+    cfn.delete_stack(StackName="mock-method")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from moto import settings
+from moto.apigateway.models import Method
 from moto.awslambda.models import LayerVersion
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
@@ -171,6 +172,13 @@ PATCHES: tuple[Patch, ...] = (
         stack_outputs.parse_output,
         "describing a stack created the resources its Outputs name when they did not exist "
         "(deleted by a failed delete), unchecked and without their properties",
+    ),
+    Patch(
+        Method,
+        "create_from_cloudformation_json",
+        classmethod(cloudformation_models.create_method),
+        "a method without Integration.IntegrationHttpMethod or Uri (a MOCK CORS OPTIONS "
+        "method) failed with KeyError",
     ),
     Patch(
         FakeBucket,
