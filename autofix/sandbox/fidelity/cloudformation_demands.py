@@ -111,7 +111,8 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     """
     info = actions_catalog.lookup(action)
     kind = call.resource_type.rsplit("::", 1)[-1].lower()
-    own = [rt for rt in (info.resource_types if info else ()) if rt.name.lower() == kind]
+    types = info.resource_types if info else ()
+    own = [rt for rt in types if rt.name.split("/")[0].lower() == kind]  # `loadbalancer/app/`
     if not own or not own[0].arn_formats:
         return "*"
     service = action.partition(":")[0]
