@@ -19,7 +19,7 @@ from autofix.account.principal import Deployer
 from autofix.account.rehearsal import RehearsalSwitch
 from autofix.account.session import Operator, aws_operator, local_operator
 from autofix.account.stack_names import StackNames
-from autofix.account.stacks import Recovery, recover, stacks_touched
+from autofix.account.stacks import Recovery, recover_touched
 from autofix.check import CheckOutcome, check_policy, unused_actions
 from autofix.config import Config, PrincipalConfig, Step
 from autofix.console import Console
@@ -191,13 +191,11 @@ def stack_recoverer(
     """Between attempts, the operator repairs the stacks the attempt touched."""
     cfn = operator.client("cloudformation")
 
-    def recover_touched(step: Step, since: float) -> list[Recovery]:
+    def recover_step(step: Step, since: float) -> list[Recovery]:
         start = datetime.fromtimestamp(since, tz=UTC)
-        names = tuple(dict.fromkeys((*named, *step.stacks)))
-        done = [recover(cfn, stack, start) for stack in stacks_touched(cfn, start, names)]
-        return [d for d in done if d is not None]
+        return recover_touched(cfn, start, tuple(dict.fromkeys((*named, *step.stacks))))
 
-    return recover_touched
+    return recover_step
 
 
 def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:

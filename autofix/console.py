@@ -6,6 +6,7 @@ from typing import Any, TextIO
 
 import click
 
+from autofix.account.stacks import NOT_RECOVERED
 from autofix.check import CheckOutcome
 from autofix.events import (
     DISCOVER,
@@ -18,6 +19,7 @@ from autofix.events import (
     LedgerEvent,
     PhaseEvent,
     PruneReverted,
+    StackRecovered,
     StepFailedEvent,
     StepOk,
     StepStart,
@@ -69,6 +71,8 @@ class Console:
                     f"    denied {what}{where} ({event.source}){note}",
                     fg="red" if not event.fixable else None,
                 )
+            case StackRecovered() if event.action == NOT_RECOVERED:
+                self.say(f"    {tag}stack {event.stack} not recovered: {event.detail}", fg="yellow")
             case GrantAdded():
                 self.say(f"    + {tag}granted {event.action} on {event.resource}", fg="green")
             case StepOk():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from autofix import diagnose
-from autofix.account.stacks import Recovery
+from autofix.account.stacks import SERVICE_ERRORS, Recovery, service_error_line
 from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.events import DISCOVER, CommandExit, StackRecovered
@@ -149,7 +149,16 @@ class StepExecutor:
                 ),
                 problem_exit_code=2,
             )
-        denials = tuple(self.harvest(step, result, started))
+        try:
+            denials = tuple(self.harvest(step, result, started))
+        except SERVICE_ERRORS as exc:  # the operator's reads of the account failed
+            return Execution(
+                step,
+                attempt,
+                result,
+                started,
+                problem=f"reading the attempt's denials failed: {service_error_line(exc)}",
+            )
         if not result.ok and not denials:
             known = diagnose.failure(result.output, self.endpoint is not None)
             if known is not None:  # a full disk, a client that left the sandbox

@@ -10,11 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential
 
 DELETE_TO_RETRY = ("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "REVIEW_IN_PROGRESS")
 CLOCK_SKEW = timedelta(seconds=5)
+SERVICE_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError, ResponseParserError)
+"""What a CloudFormation call can raise when the service (or the sandbox) fails it."""
+NOT_RECOVERED = "not recovered"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,36 @@ def stacks_touched(cfn: Any, since: datetime, names: tuple[str, ...] = ()) -> li
                     )
                 )
     return touched
+
+
+def service_error_line(exc: Exception) -> str:
+    """The first line of a service error, short enough for one ledger or console line."""
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+def recover_touched(
+    cfn: Any, since: datetime, names: tuple[str, ...] = (), timeout: float = 600
+) -> list[Recovery]:
+    """Recover every stack touched since `since`; a service error is reported, not raised.
+
+    A stack whose recovery fails gets a `not recovered` Recovery naming the error, and the
+    others are still recovered; a failed listing gives one such Recovery for all.
+    """
+    try:
+        touched = stacks_touched(cfn, since, names)
+    except SERVICE_ERRORS as exc:
+        return [Recovery("(stacks)", "", NOT_RECOVERED, f"ListStacks: {service_error_line(exc)}")]
+    done: list[Recovery] = []
+    for stack in touched:
+        try:
+            recovery = recover(cfn, stack, since, timeout)
+        except SERVICE_ERRORS as exc:
+            recovery = Recovery(stack.name, stack.status, NOT_RECOVERED, service_error_line(exc))
+        if recovery is not None:
+            done.append(recovery)
+    return done
 
 
 def recover(cfn: Any, stack: StackRef, since: datetime, timeout: float = 600) -> Recovery | None:

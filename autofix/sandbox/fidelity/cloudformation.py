@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from moto import settings
+from moto.apigateway.models import Method
+from moto.awslambda.models import LayerVersion
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
@@ -24,12 +26,14 @@ from moto.s3.models import FakeBucket
 from autofix.sandbox.fidelity import (
     cloudformation_change_sets,
     cloudformation_handlers,
+    cloudformation_intrinsics,
     cloudformation_models,
     cloudformation_patches,
     cloudformation_stacks,
     cloudformation_standins,
     cloudformation_updates,
     cloudformation_validation,
+    stack_outputs,
 )
 from autofix.sandbox.fidelity.cloudformation_caller import caller_from_headers
 from autofix.sandbox.fidelity.cloudformation_patches import Patch
@@ -104,6 +108,13 @@ PATCHES: tuple[Patch, ...] = (
         "the signer of a stack request was not known to the resource handlers",
     ),
     Patch(
+        CloudFormationBackend,
+        "delete_change_set",
+        cloudformation_change_sets.delete_change_set,
+        "deleting a change set that does not exist failed with a 500 (UnboundLocalError); "
+        "AWS accepts it (the Serverless Framework deletes the last change set before each update)",
+    ),
+    Patch(
         CloudFormationResponse,
         "create_change_set",
         cloudformation_change_sets.create_change_set_response,
@@ -134,6 +145,40 @@ PATCHES: tuple[Patch, ...] = (
         cloudformation_standins.resource_class_from_type,
         "types without a moto model (AWS::ApiGatewayV2::*, ...) were dropped silently, "
         "and custom resources ran their provider function in Docker",
+    ),
+    Patch(
+        parsing,
+        "clean_json",
+        cloudformation_intrinsics.clean_json,
+        "Fn::GetAZs kept an intrinsic argument ({Ref: AWS::Region}) as text, giving zones "
+        "like \"{'Ref': 'AWS::Region'}a\"; an empty argument named us-east-1, "
+        "not the stack's region",
+    ),
+    Patch(
+        LayerVersion,
+        "physical_resource_id",
+        property(cloudformation_models.layer_version_ref),
+        "Ref of an AWS::Lambda::LayerVersion gave moto's Python object, not the version ARN",
+    ),
+    Patch(
+        LayerVersion,
+        "cloudformation_name_type",
+        staticmethod(cloudformation_models.layer_version_name_property),
+        "a stack's layer took a generated name, not its LayerName",
+    ),
+    Patch(
+        parsing,
+        "parse_output",
+        stack_outputs.parse_output,
+        "describing a stack created the resources its Outputs name when they did not exist "
+        "(deleted by a failed delete), unchecked and without their properties",
+    ),
+    Patch(
+        Method,
+        "create_from_cloudformation_json",
+        classmethod(cloudformation_models.create_method),
+        "a method without Integration.IntegrationHttpMethod or Uri (a MOCK CORS OPTIONS "
+        "method) failed with KeyError",
     ),
     Patch(
         FakeBucket,

@@ -164,3 +164,10 @@ def continue_update_rollback_response(self: CloudFormationResponse) -> Any:
     stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     stack_event(stack, "UPDATE_ROLLBACK_COMPLETE")
     return EmptyResult()
+
+
+def delete_change_set(self: CloudFormationBackend, change_set_name: str) -> None:
+    """Delete the change set by ARN or name; one that does not exist is no error, as in AWS."""
+    change_set = _find_change_set(self, change_set_name)
+    if change_set is not None:
+        self.change_sets.pop(change_set.change_set_id, None)

