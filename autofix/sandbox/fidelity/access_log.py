@@ -7,41 +7,21 @@ granted actions a run never used.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
-_lock = threading.Lock()
-_seen: set[tuple[str, str, str]] = set()
-_path: Path | None = None
+from autofix.sandbox.fidelity.once_log import OnceLog
 
-
-def configure(path: Path | None) -> None:
-    """Where to write (None: keep no log)."""
-    global _path
-    _path = path
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+_log = OnceLog()
+configure = _log.configure
 
 
 def record(principal: str, action: str, resource: str) -> None:
     """Note that `principal` was allowed `action` on `resource` (first time only)."""
-    if _path is None:
-        return
-    key = (principal, action.lower(), resource)
-    with _lock:
-        if key in _seen:
-            return
-        _seen.add(key)
-        line = {
-            "time": datetime.now(UTC).isoformat(),
-            "principal": principal,
-            "action": action,
-            "resource": resource,
-        }
-        with _path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(line, sort_keys=True) + "\n")
+    _log.record(
+        (principal, action.lower(), resource),
+        {"principal": principal, "action": action, "resource": resource},
+    )
 
 
 def read_access_log(path: Path) -> Iterator[dict[str, str]]:
