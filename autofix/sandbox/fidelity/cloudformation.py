@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto import settings
 from moto.apigateway.models import Method
 from moto.awslambda.models import LayerVersion
+from moto.cloudformation import models as cloudformation_backend_module
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
-from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.responses import BaseResponse
 from moto.s3.models import FakeBucket
 
@@ -33,7 +32,9 @@ from autofix.sandbox.fidelity import (
     cloudformation_standins,
     cloudformation_updates,
     cloudformation_validation,
+    enforcement,
     stack_outputs,
+    template_url,
 )
 from autofix.sandbox.fidelity.cloudformation_caller import caller_from_headers
 from autofix.sandbox.fidelity.cloudformation_patches import Patch
@@ -45,15 +46,11 @@ _STACK_ACTIONS = frozenset({"CreateStack", "UpdateStack", "ExecuteChangeSet", "D
 def _call_action(self: CloudFormationResponse) -> Any:
     """Bind the signer of a stack-changing request while moto handles it."""
     action = self._get_action()
-    if action not in _STACK_ACTIONS or not _iam_enforced():
+    if action not in _STACK_ACTIONS or not enforcement.enforced():
         return BaseResponse.call_action(self)
     caller = caller_from_headers(self.current_account, self.headers)
     with request_caller(caller, self._get_param("RoleARN")):
         return BaseResponse.call_action(self)
-
-
-def _iam_enforced() -> bool:
-    return bool(ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT)
 
 
 PATCHES: tuple[Patch, ...] = (
@@ -185,6 +182,19 @@ PATCHES: tuple[Patch, ...] = (
         "get_permission",
         cloudformation_models.bucket_permission,
         "a bucket policy statement with a Condition was read as an explicit deny",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "_get_stack_from_s3_url",
+        template_url.get_stack_from_s3_url,
+        "a TemplateURL on the sandbox's endpoint (http://127.0.0.1:PORT/BUCKET/KEY, as SAM "
+        "and CDK upload) was read as bucket '127'; the caller's s3:GetObject was not checked",
+    ),
+    Patch(
+        cloudformation_backend_module,
+        "get_stack_from_s3_url",
+        template_url.get_nested_stack_from_s3_url,
+        "a nested stack's TemplateURL on the sandbox's endpoint was read as bucket '127'",
     ),
 )
 

@@ -160,27 +160,54 @@ def _enforce(
     raise_denied(decision, request_id)
 
 
+def enforced() -> bool:
+    """Is IAM enforced yet? (moto lets its first INITIAL_NO_AUTH_ACTION_COUNT requests pass.)"""
+    return bool(ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT)
+
+
 def soft_allowed(principal: str, action: str, resource: str, operation: str = "") -> bool:
     """In soft mode, record an implicit denial met outside the request path (CloudFormation's
     resource handlers) and allow it; False when not in soft mode."""
     if _soft_writer is None:
         return False
     _soft_writer.write(
-        DenyRecord(
-            time=datetime.now(UTC).isoformat(),
-            principal=principal,
-            access_key_id="",
-            action=action,
-            resource=resource,
-            deny="implicit",
-            message=f"soft mode: {action} on {resource} would be denied",
-            service=action.partition(":")[0],
-            operation=operation,
-            request_id=str(uuid.uuid4()),
+        _outside_record(
+            principal,
+            action,
+            resource,
+            "implicit",
+            operation,
+            f"soft mode: {action} on {resource} would be denied",
         )
     )
     access_log.record(principal, action, resource)
     return True
+
+
+def record_outside_request(
+    principal: str, action: str, resource: str, *, deny: str, operation: str, message: str
+) -> None:
+    """Log a denial met outside the request path whose error names no action (the local
+    counterpart of CloudTrail's record of it)."""
+    if _writer is not None:
+        _writer.write(_outside_record(principal, action, resource, deny, operation, message))
+
+
+def _outside_record(
+    principal: str, action: str, resource: str, deny: str, operation: str, message: str
+) -> DenyRecord:
+    return DenyRecord(
+        time=datetime.now(UTC).isoformat(),
+        principal=principal,
+        access_key_id="",
+        action=action,
+        resource=resource,
+        deny=deny,
+        message=message,
+        service=action.partition(":")[0],
+        operation=operation,
+        request_id=str(uuid.uuid4()),
+    )
 
 
 def _authorize_normal_action(self: Any, resource: str = "*") -> None:
