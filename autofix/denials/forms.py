@@ -7,7 +7,9 @@
 - handler messages `An additional permission "svc:Action" is required`;
 - `does not have permission(s) to call svc:Action` and Lambda's `... to call OP on EC2`
   (also the older `access has been denied by EC2 ... permission to OP`);
-- CloudTrail rows: `ec2.amazonaws.com  CreateNetworkInterface  Client.UnauthorizedOperation`.
+- CloudTrail rows: `ec2.amazonaws.com  CreateNetworkInterface  Client.UnauthorizedOperation`;
+- CloudFormation's `TemplateURL must reference a valid S3 object to which you have access`
+  (it reads the template with the caller's access: s3:GetObject on it).
 Every pattern starts with a literal and looks around only in bounded windows.
 """
 
@@ -59,6 +61,9 @@ _DENIED_BY = re.compile(
 _TRAIL_ROW = re.compile(
     r"\.amazonaws\.com\s{1,40}(?P<op>[A-Z]\w{2,100})\s{1,40}"
     r"(?:Client\.)?(?:UnauthorizedOperation|AccessDenied(?:Exception)?)\b"
+)
+_TEMPLATE_URL = re.compile(
+    r"TemplateURL must reference a valid S3 object to which you have access"
 )
 _HOST_BEFORE = re.compile(r"\b(?P<svc>[a-z0-9-]{2,40})$")
 _CREDENTIALS = re.compile(
@@ -147,6 +152,8 @@ def _sentences(flat: str, region: str | None) -> Iterator[Found]:
         resolution = resolve_operation(match["op"], (match["host"],), region)
         for denial in _denials(resolution, match["op"], match[0]):
             yield Found(match.start(), denial)
+    for match in _TEMPLATE_URL.finditer(flat):
+        yield Found(match.start(), _named("s3", "GetObject", match[0]))
     for match in _TRAIL_ROW.finditer(flat):
         host = _HOST_BEFORE.search(flat, max(0, match.start() - 40), match.start())
         if host is None:
