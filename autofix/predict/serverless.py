@@ -22,6 +22,10 @@ CLIS = frozenset({"sls", "serverless", "osls"})
 VERBS = frozenset({"deploy", "remove"})
 FRAMEWORK_PACKAGES = ("osls", "serverless")
 UPDATE_TEMPLATE = "cloudformation-template-update-stack.json"
+DEPLOY_ONLY_OPTIONS = frozenset({"force", "conceal", "aws-s3-accelerate", "no-aws-s3-accelerate"})
+"""`sls deploy` options `sls package` rejects ("Detected unrecognized CLI options"): deploy's
+options less package's in osls 4's lib/cli/commands-schema/aws-service.js (`--package`,
+which package takes as its output, is replaced)."""
 
 Run = Callable[[Step], StepResult]
 """Runs a command as the step would (its directory, environment, PATH)."""
@@ -39,7 +43,17 @@ class Command:
         return self.words[self.verb_at]
 
     def as_package(self, directory: Path) -> str:
-        rest = self.words[self.verb_at + 1 :]
+        """The command packaging what this one deploys into `directory`."""
+        rest: list[str] = []
+        skip_value = False
+        for word in self.words[self.verb_at + 1 :]:
+            name = word[2:].split("=", 1)[0] if word.startswith("--") else ""
+            if skip_value:
+                skip_value = False
+            elif name == "package":
+                skip_value = "=" not in word
+            elif name not in DEPLOY_ONLY_OPTIONS:
+                rest.append(word)
         words = [*self.words[: self.verb_at], "package", *rest, "--package", str(directory)]
         return shlex.join(words)
 
