@@ -109,12 +109,15 @@ def _direct_actions(directory: Path) -> set[str] | None:
     return actions
 
 
-def _generalise(resource: str, names: Mapping[str, str]) -> str:
+def _generalise(resource: str, names: Mapping[str, str], stage: str = "") -> str:
     for value, placeholder in sorted(names.items(), key=lambda kv: -len(kv[0])):
         if value:
             resource = re.sub(
                 rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", placeholder, resource
             )
+    # a stage that CloudFormation's name rule truncated (`shop-productio*`) holds for any stage
+    for end in range(len(stage) - 1, 0, -1):
+        resource = re.sub(rf"(?<=-){re.escape(stage[:end])}\*", "*", resource)
     return resource
 
 
@@ -151,7 +154,7 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
             }
             if stage:
                 names[stage] = "{stage}"
-            resource = _generalise(str(event["resource"]), names)
+            resource = _generalise(str(event["resource"]), names, stage)
             also = {
                 verbs[s][0] for s, acts in used.items() if action.lower() in acts and s in verbs
             }

@@ -113,3 +113,23 @@ def test_profile_of_a_directory_without_a_ledger_is_a_usage_error(tmp_path: Path
     assert result.exit_code == 2
     assert "no ledger.jsonl" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_stage_truncated_in_a_generated_name_generalises_to_any_stage(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    _lines(
+        out / "ledger.jsonl",
+        [
+            {"event": "step_start", "step": "prod", "command": "sls deploy --stage production"},
+            _grant("prod", "s3:ListBucket", "arn:aws:s3:::shop-productio*", "output"),
+        ],
+    )
+    _lines(out / "sandbox-denials.jsonl", [_deny("s3:ListBucket", "ListObjectsV2")])
+    (out / "summary.json").write_text(json.dumps({"account_id": ACCOUNT, "region": REGION}))
+    result = run_autofix("profile", str(out), "--name", "p", "--service", "shop")
+    assert result.exit_code == 0, result.output
+    profile = json.loads(result.output)
+    assert profile["commands"]["deploy"] == [
+        {"action": "s3:ListBucket", "resource": "arn:aws:s3:::{service}-*"}
+    ]
