@@ -12,8 +12,10 @@ predicted group (same resource, same handler) grants the rest of the group at on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from autofix.config import Step
 from autofix.denials.model import Denial
@@ -78,6 +80,8 @@ class Predictor:
             for req in g.requirements
             if _safe(req.action, req.resource)
         ]
+        if packaged.verb == "deploy":
+            denials += self._removed(packaged, place)
         denials += self._profile_denials(step, packaged, region)
         return self._grant(grantor, denials, step)
 
@@ -110,6 +114,26 @@ class Predictor:
                 ]
         return found
 
+    def _removed(self, packaged: Packaged, place: Place) -> list[Denial]:
+        """An update deletes what the deployed stack has and the new template lacks (an API
+        Gateway deployment's logical id changes with each code change, for one)."""
+        if self.templates is None:
+            return []
+        found: list[Denial] = []
+        for stack, deployed in self.templates(time.time(), (packaged.stack,)):
+            if stack != packaged.stack:
+                continue
+            gone = _resources(deployed).keys() - _resources(packaged.template).keys()
+            for group in predict(deployed, place, ("delete",)):
+                if group.logical_id in gone:
+                    self.groups.append(group)
+                    found += [
+                        _denial(r.action, r.resource, FROM_TEMPLATE, group)
+                        for r in group.requirements
+                        if _safe(r.action, r.resource)
+                    ]
+        return found
+
     def _profile_denials(self, step: Step, packaged: Packaged, region: str) -> list[Denial]:
         name = self.profile_name
         if name is None:
@@ -139,6 +163,11 @@ class Predictor:
             return grantor.grant(admissible, step.name, 0, PREDICT)
         except GrantFailed:
             return []  # the policy could not be stored: the enforced loop will say so
+
+
+def _resources(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    resources = template.get("Resources")
+    return resources if isinstance(resources, dict) else {}
 
 
 def _safe(action: str, resource: str) -> bool:

@@ -150,3 +150,26 @@ def test_yaml_short_forms_read_as_long_forms() -> None:
     assert props["Role"] == {"Fn::GetAtt": ["R", "Arn"]}
     assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-f"}
     assert props["Code"] == {"S3Bucket": {"Ref": "B"}}
+
+
+def test_an_update_predicts_deleting_what_the_new_template_drops(tmp_path: Path) -> None:
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "shop-dev-old"}}
+    deployed = {"Resources": {**TEMPLATE["Resources"], "Old": queue}}
+    reads: list[tuple[str, ...]] = []
+
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        reads.append(names)
+        return [("shop-dev", deployed)] if "shop-dev" in names else []
+
+    needs = {"deploy": [Need("sqs:DeleteQueue", f"arn:aws:sqs:us-east-1:{ACCOUNT}:shop-dev-old")]}
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("deploy", "sls deploy --stage dev", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 1
+    assert reads == [("shop-dev",)]
+    predicted = {g.action for g in r.seen if isinstance(g, GrantAdded) and g.phase == "predict"}
+    assert "sqs:DeleteQueue" in predicted
+    assert "lambda:DeleteFunction" not in predicted  # the function stays: not deleted
