@@ -188,7 +188,20 @@ def _completes_token(before: str, after: str) -> bool:
     return _known_word(word) and not (_known_word(left[0]) or _known_word(right[0]))
 
 
+def _spoils_action(before: str, after: str) -> bool:
+    """Whether `before` ends with a whole known action that the join would spoil (a word
+    that exactly fills a table cell, `dynamodb:DescribeTable` + `on resource:`)."""
+    head = before.rsplit(" ", 1)[-1]
+    alone = parse_action(head)
+    if alone is None or not alone.known:
+        return False
+    joined = parse_action(head + after.split(" ", 1)[0])
+    return joined is None or not joined.known
+
+
 def _evidence(before: str, after: str) -> bool:
+    if _spoils_action(before, after):
+        return False
     return (
         after[0] in _CONTINUES_TOKEN
         or before[-1] in _OPENS_TOKEN

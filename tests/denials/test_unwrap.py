@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from autofix.denials.normalise import normalise
 from autofix.denials.parse import parse_denials
 
@@ -88,3 +90,18 @@ def test_an_elided_sentence_keeps_the_explicit_deny_of_its_frame() -> None:
     (denial,) = parse_denials(text)
     assert denial.action == "iam:CreateRole"
     assert denial.deny.value == "scp" and not denial.fixable
+
+
+def test_an_action_that_exactly_fills_a_table_cell_is_not_glued_to_the_next_word() -> None:
+    # SAM CLI 1.170.0's event table (captured on the sandbox): `dynamodb:DescribeTable` is
+    # exactly the reason column's 22 characters, and the next line starts with `on`.
+    fixture = Path(__file__).parents[1] / "fixtures" / "denials" / "sam_events_table.txt"
+    text = fixture.read_text()
+    assert "dynamodb:DescribeTable \n" in text
+    found = parse_denials(text)
+    assert [(d.action, d.resource) for d in found] == [
+        (
+            "dynamodb:DescribeTable",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/autofix-sam-demo-VisitsTable-rdJcU1QbUvpG",
+        )
+    ]

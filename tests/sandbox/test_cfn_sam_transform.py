@@ -102,8 +102,11 @@ def test_get_template_answers_the_original_and_processed_stages(
     _code(operator_client)
     cfn = operator_client("cloudformation")
     _change_set(cfn, "sam-stages", SAM)
-    pending = cfn.get_template(StackName="sam-stages", ChangeSetName="c1", TemplateStage="Processed")
-    assert "Transform" not in pending["TemplateBody"]
+    pending = cfn.get_template(
+        StackName="sam-stages", ChangeSetName="c1", TemplateStage="Processed"
+    )["TemplateBody"]
+    assert "Transform" not in pending
+    assert {(k, v["Type"]) for k, v in pending["Resources"].items()} == EXPANDED
     cfn.execute_change_set(StackName="sam-stages", ChangeSetName="c1")
     stack = cfn.describe_stacks(StackName="sam-stages")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
