@@ -58,11 +58,13 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     groups: list[Predicted] = field(default_factory=list)
     _from_stacks: bool = False
-    """The step's prediction is still to be read from the stacks it touches."""
+    """The step's prediction is read from the stacks it touches (each one once)."""
+    _stacks_read: set[str] = field(default_factory=set)
 
     def before_step(self, step: Step, grantor: Grantor) -> list[Added]:
         """Grant what `step` is predicted to need; the grants made."""
         self.groups = []
+        self._stacks_read = set()
         packaged = package(step, self.run)
         self._from_stacks = packaged is None and self.templates is not None
         if packaged is None:
@@ -83,12 +85,16 @@ class Predictor:
 
     def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]:
         """What to grant with `denials`: a step not packaged ahead gets its prediction from
-        the templates of the stacks its attempt touched (once one shows); a denial on a
-        predicted group's resource brings the rest of that group."""
+        the templates of the stacks its attempt touched (each stack once its template
+        shows: SAM touches its managed bucket's stack first, then the app's); a denial on
+        a predicted group's resource brings the rest of that group."""
         found: list[Denial] = []
         if self._from_stacks and self.templates is not None:
             read = self.templates(execution.started, execution.step.stacks)
             for stack, template in read:
+                if stack in self._stacks_read:
+                    continue
+                self._stacks_read.add(stack)
                 place = Place(stack, self.account_id, self.region, self.partition)
                 groups = predict(template, place, _GROUP_OPERATIONS)
                 self.groups += groups
@@ -100,7 +106,6 @@ class Predictor:
                     for r in g.requirements
                     if _safe(r.action, r.resource)
                 ]
-            self._from_stacks = not read
         for group in self.groups:
             if any(_in_group(d, group) for d in denials):
                 found += [

@@ -150,3 +150,43 @@ def test_yaml_short_forms_read_as_long_forms() -> None:
     assert props["Role"] == {"Fn::GetAtt": ["R", "Arn"]}
     assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-f"}
     assert props["Code"] == {"S3Bucket": {"Ref": "B"}}
+
+
+def test_each_stack_the_step_touches_is_predicted_once_its_template_shows(
+    tmp_path: Path,
+) -> None:
+    """SAM's way: the first attempts touch its managed bucket's stack, later ones the app's."""
+    managed = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
+    reads: list[int] = []
+
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        reads.append(1)
+        shown = [("managed", managed)]
+        return shown if len(reads) == 1 else [*shown, ("shop", TEMPLATE)]
+
+    stack = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{{}}/*"
+    needs = {
+        "deploy": [
+            Need("cloudformation:CreateChangeSet", stack.format("managed")),
+            Need("cloudformation:CreateChangeSet", stack.format("shop")),
+            Need("lambda:CreateFunction", FUNCTION),
+            Need("lambda:GetFunction", FUNCTION),
+            Need("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/shop-dev-role"),
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("deploy", "./deploy.sh", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok
+    assert outcome.attempts_total == 3  # the app's stack showed at attempt 2: predicted then
+    from_template = [
+        (g.action, g.attempt)
+        for g in r.seen
+        if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE
+    ]
+    assert ("s3:CreateBucket", 1) in from_template
+    assert {a for a, n in from_template if n == 2} >= {"lambda:GetFunction", "iam:PassRole"}
+    assert [a for a, _ in from_template].count("s3:CreateBucket") == 1  # each stack once

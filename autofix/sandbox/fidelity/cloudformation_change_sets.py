@@ -144,6 +144,7 @@ def create_change_set_response(self: CloudFormationResponse) -> Any:
         change_set.status = "FAILED"
         change_set.execution_status = "UNAVAILABLE"
         change_set.changes = []
+        change_set.template = body  # the transform never ran: nothing was processed
         change_set.status_reason = (
             f"User: {caller.arn} is not authorized to perform: {TRANSFORM_ACTION} "
             f"on resource: {arn} {why}"
