@@ -190,3 +190,30 @@ def test_each_stack_the_step_touches_is_predicted_once_its_template_shows(
     assert ("s3:CreateBucket", 1) in from_template
     assert {a for a, n in from_template if n == 2} >= {"lambda:GetFunction", "iam:PassRole"}
     assert [a for a, _ in from_template].count("s3:CreateBucket") == 1  # each stack once
+
+
+def test_a_teardown_step_is_predicted_its_deletes(tmp_path: Path) -> None:
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        return [("shop", TEMPLATE)]
+
+    needs = {
+        "delete": [
+            Need(
+                "cloudformation:DeleteStack",
+                f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/shop/*",
+            ),
+            Need("lambda:DeleteFunction", FUNCTION),
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("delete", "sam delete --no-prompts", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 2
+    from_template = {
+        g.action for g in r.seen if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE
+    }
+    assert "lambda:DeleteFunction" in from_template
+    assert "lambda:CreateFunction" not in from_template
