@@ -354,8 +354,38 @@ class Normaliser:
                 continue
             if not table and _prefixed(next_raw, following):
                 continue
+            if table:
+                verdict = _cell_join(_glued_head(texts, index), following)
+                if verdict is not None:
+                    if verdict:
+                        texts[index] = text + _GLUE
+                    continue
             if _evidence(text, following):
                 texts[index] = text + _GLUE
+
+
+def _glued_head(texts: list[str], index: int) -> str:
+    """The last token of line `index` together with the lines already glued before it."""
+    parts = [texts[index]]
+    while index > 0 and texts[index - 1].endswith(_GLUE) and " " not in parts[0]:
+        index -= 1
+        parts.insert(0, texts[index][: -len(_GLUE)])
+    return "".join(parts).rsplit(" ", 1)[-1]
+
+
+_AFTER_RESOURCE = re.compile(r"^(?:because|with)\b")
+
+
+def _cell_join(head: str, following: str) -> bool | None:
+    """Whether a full table cell line inside an ARN joins the next (None: not an ARN).
+
+    A word longer than the cell is cut at the cell's width, so an ARN goes on, whatever
+    its next letter's case (`...-demo-Hello` + `FunctionRole-`), unless the ARN ended
+    exactly at the width and the message's next word follows (`because`, `with`).
+    """
+    if not head.startswith("arn:") or head.count(":") < 5 or not following[:1].isalnum():
+        return None
+    return _AFTER_RESOURCE.match(following) is None
 
 
 def normalise(text: str) -> str:
