@@ -240,3 +240,18 @@ def test_a_rest_api_from_sam_has_its_methods_and_deploys(
     stages = {s["stageName"] for s in apigateway.get_stages(restApiId=api_id)["item"]}
     assert stages == {"Prod", "Stage"}  # SAM's Deployment names a "Stage" stage too, as in AWS
     cfn.delete_stack(StackName="sam-rest")
+
+
+def test_create_stack_expands_the_transform_too(operator_client: Callable[[str], Any]) -> None:
+    _code(operator_client)
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(
+        StackName="sam-direct", TemplateBody=SAM, Capabilities=["CAPABILITY_AUTO_EXPAND"]
+    )
+    assert cfn.describe_stacks(StackName="sam-direct")["Stacks"][0]["StackStatus"] == (
+        "CREATE_COMPLETE"
+    )
+    listed = cfn.list_stack_resources(StackName="sam-direct")["StackResourceSummaries"]
+    assert {(r["LogicalResourceId"], r["ResourceType"]) for r in listed} == EXPANDED
+    assert cfn.get_template(StackName="sam-direct")["TemplateBody"] == SAM
+    cfn.delete_stack(StackName="sam-direct")
