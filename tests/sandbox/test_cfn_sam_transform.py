@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import botocore.exceptions
+import pytest
 import yaml
 
 from autofix.testing import IamSandbox
@@ -255,3 +257,20 @@ def test_create_stack_expands_the_transform_too(operator_client: Callable[[str],
     assert {(r["LogicalResourceId"], r["ResourceType"]) for r in listed} == EXPANDED
     assert cfn.get_template(StackName="sam-direct")["TemplateBody"] == SAM
     cfn.delete_stack(StackName="sam-direct")
+
+
+def test_a_stacks_change_sets_are_its_own(operator_client: Callable[[str], Any]) -> None:
+    """What the predict strategy reads of a stack under review: its own change set only."""
+    cfn = operator_client("cloudformation")
+    queue = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})
+    _change_set(cfn, "sam-review-a", queue)
+    other = _change_set(cfn, "sam-review-b", SAM)
+    listed = cfn.list_change_sets(StackName="sam-review-b")["Summaries"]
+    assert [c["ChangeSetId"] for c in listed] == [other["ChangeSetId"]]
+    with pytest.raises(botocore.exceptions.ClientError) as wrong_stack:
+        cfn.get_template(StackName="sam-review-a", ChangeSetName=other["ChangeSetId"])
+    assert wrong_stack.value.response["Error"]["Code"] == "ValidationError"
+    mine = cfn.get_template(StackName="sam-review-b", ChangeSetName="c1", TemplateStage="Original")
+    assert mine["TemplateBody"] == SAM
+    for stack in ("sam-review-a", "sam-review-b"):
+        cfn.delete_stack(StackName=stack)

@@ -207,6 +207,12 @@ PATCHES: tuple[Patch, ...] = (
         "Original and Processed templates; a stack under review's change set)",
     ),
     Patch(
+        CloudFormationResponse,
+        "list_change_sets",
+        cloudformation_change_sets.list_change_sets_response,
+        "ListChangeSets listed every stack's change sets, not the named stack's",
+    ),
+    Patch(
         RestAPI,
         "create_from_cloudformation_json",
         classmethod(rest_api_body.create_rest_api),

@@ -9,7 +9,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 
 from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
@@ -176,3 +176,15 @@ def delete_change_set(self: CloudFormationBackend, change_set_name: str) -> None
     change_set = _find_change_set(self, change_set_name)
     if change_set is not None:
         self.change_sets.pop(change_set.change_set_id, None)
+
+
+def list_change_sets_response(self: CloudFormationResponse) -> ActionResult:
+    """ListChangeSets: the change sets of the stack named (StackName, a name or an id)."""
+    name = self._get_param("StackName")
+    stack = self.cloudformation_backend.get_stack(name)
+    listed = [
+        cs
+        for cs in self.cloudformation_backend.change_sets.values()
+        if cs.stack_id == stack.stack_id
+    ]
+    return ActionResult({"Summaries": listed})

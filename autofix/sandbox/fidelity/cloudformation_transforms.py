@@ -212,13 +212,11 @@ def get_template_response(self: CloudFormationResponse) -> ActionResult:
 
 
 def _change_set(backend: CloudFormationBackend, name: str, stack_name: str | None) -> ChangeSet:
-    if name in backend.change_sets:
-        found: ChangeSet = backend.change_sets[name]
-        return found
+    """The change set named (by ARN, or by name within the stack); another stack's is none."""
     for change_set in backend.change_sets.values():
-        if change_set.change_set_name == name and stack_name in (
-            change_set.stack_name,
-            change_set.stack_id,
-        ):
-            return change_set
+        if name not in (change_set.change_set_id, change_set.change_set_name):
+            continue
+        if stack_name in (None, "", change_set.stack_name, change_set.stack_id):
+            found: ChangeSet = change_set
+            return found
     raise ValidationError(message=f"ChangeSet [{name}] does not exist")
