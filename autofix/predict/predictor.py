@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from autofix.config import Step
 from autofix.denials.model import Denial
@@ -61,6 +62,8 @@ class Predictor:
     _from_stacks: bool = False
     """The step's prediction is read from the stacks it touches (each one once)."""
     _stacks_read: set[str] = field(default_factory=set)
+    _observed: tuple[float, list[tuple[str, dict[str, Any]]]] | None = None
+    """The templates read for the attempt that started then, before its stacks' cleanup."""
 
     def before_step(self, step: Step, grantor: Grantor) -> list[Added]:
         """Grant what `step` is predicted to need; the grants made."""
@@ -84,6 +87,13 @@ class Predictor:
         denials += self._profile_denials(step, packaged, region)
         return self._grant(grantor, denials, step)
 
+    def observe(self, step: Step, started: float) -> None:
+        """Read the templates of the stacks the failed attempt started at `started`
+        touched, before they are cleaned up (a stack left under review is deleted with
+        its change sets, the only place its template is)."""
+        if self._from_stacks and self.templates is not None:
+            self._observed = (started, self.templates(started, step.stacks))
+
     def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]:
         """What to grant with `denials`: a step not packaged ahead gets its prediction from
         the templates of the stacks its attempt touched (each stack once its template
@@ -91,7 +101,11 @@ class Predictor:
         a predicted group's resource brings the rest of that group."""
         found: list[Denial] = []
         if self._from_stacks and self.templates is not None:
-            read = self.templates(execution.started, execution.step.stacks)
+            observed, self._observed = self._observed, None
+            if observed is not None and observed[0] == execution.started:
+                read = observed[1]
+            else:
+                read = self.templates(execution.started, execution.step.stacks)
             for stack, template in read:
                 if stack in self._stacks_read:
                     continue

@@ -15,6 +15,7 @@ from typing import Any
 from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.events import GrantAdded
+from autofix.executor import Execution
 from autofix.predict.predictor import FROM_GROUP, FROM_TEMPLATE, Predictor
 from autofix.predict.stack_templates import parse
 from autofix.runner import StepResult
@@ -217,3 +218,21 @@ def test_a_teardown_step_is_predicted_its_deletes(tmp_path: Path) -> None:
     }
     assert "lambda:DeleteFunction" in from_template
     assert "lambda:CreateFunction" not in from_template
+
+
+def test_templates_are_read_before_the_attempts_stacks_are_cleaned_up(tmp_path: Path) -> None:
+    """A stack left under review is deleted between attempts, its change set with it: the
+    template is read before that (observe), and the prediction made from it (widen)."""
+    shown: list[tuple[str, dict[str, Any]]] = [("shop", TEMPLATE)]
+    predictor = Predictor(
+        fake_package([]), ACCOUNT, "us-east-1", templates=lambda started, names: list(shown)
+    )
+    step = Step("deploy", "./deploy.sh", tmp_path)
+    predictor.before_step(step, grantor=None)  # type: ignore[arg-type]
+    predictor.observe(step, 100.0)
+    shown.clear()  # the cleanup: nothing is left to read
+    denied = Denial("cloudformation:DescribeChangeSet", "arn:aws:cloudformation:*", "me")
+    execution = Execution(step, 1, StepResult(1, "", "", 0.1), 100.0, (denied,))
+    widened = predictor.widen(execution, [denied])
+    assert {d.action for d in widened} >= {"lambda:GetFunction", "lambda:CreateFunction"}
+    assert all(d.source == FROM_TEMPLATE for d in widened)
