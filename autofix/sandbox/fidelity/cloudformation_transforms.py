@@ -78,6 +78,7 @@ def expand(
 def _translate(
     template: dict[str, Any], parameters: dict[str, str], account_id: str, region: str
 ) -> dict[str, Any]:
+    # imported here: the translator takes half a second to import; most sandboxes never use it
     import boto3
     from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
     from samtranslator.model.exceptions import InvalidDocumentException
