@@ -66,3 +66,22 @@ clean:
 	rm -rf $(VENV) $(DEMO)/node_modules $(DEMO)/.autofix $(DEMO)/.serverless
 	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless
 	rm -rf $(CORPUS)/node_modules $(CORPUS)/*/.autofix $(CORPUS)/*/.serverless
+
+# The SAM demo: the SAM CLI, pinned with its dependencies, in a venv of its own (its pins are
+# not ours); the demo's steps run .venv-sam/bin/sam.
+SAM_DEMO := playground/sam-demo
+.PHONY: sam-demo
+install: $(SAM_DEMO)/.venv-sam/.installed
+
+$(SAM_DEMO)/.venv-sam/.installed: $(SAM_DEMO)/requirements.lock
+	python3 -m venv $(SAM_DEMO)/.venv-sam
+	$(SAM_DEMO)/.venv-sam/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+sam-demo: install
+	$(VENV)/bin/autofix run --config $(SAM_DEMO)/autofix.toml
+
+clean: clean-sam-demo
+.PHONY: clean-sam-demo
+clean-sam-demo:
+	rm -rf $(SAM_DEMO)/.venv-sam $(SAM_DEMO)/.autofix $(SAM_DEMO)/.aws-sam

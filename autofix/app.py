@@ -364,7 +364,16 @@ def _planner(strategy: str, executor: Executor, operator: Operator) -> Predictor
         return run_step(step, executor.environment(step), None)
 
     cfn = operator.client("cloudformation")
-    return Predictor(run_like, operator.account_id, operator.region, templates=reader(cfn))
+    predictor = Predictor(run_like, operator.account_id, operator.region, templates=reader(cfn))
+    recover = executor.recover
+    if recover is not None:
+
+        def observe_then_recover(step: Step, since: float) -> list[Recovery]:
+            predictor.observe(step, since)  # the templates, before the cleanup deletes some
+            return recover(step, since)
+
+        executor.recover = observe_then_recover
+    return predictor
 
 
 def _saved_role_policies(

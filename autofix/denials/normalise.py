@@ -188,7 +188,20 @@ def _completes_token(before: str, after: str) -> bool:
     return _known_word(word) and not (_known_word(left[0]) or _known_word(right[0]))
 
 
+def _spoils_action(before: str, after: str) -> bool:
+    """Whether `before` ends with a whole known action that the join would spoil (a word
+    that exactly fills a table cell, `dynamodb:DescribeTable` + `on resource:`)."""
+    head = before.rsplit(" ", 1)[-1]
+    alone = parse_action(head)
+    if alone is None or not alone.known:
+        return False
+    joined = parse_action(head + after.split(" ", 1)[0])
+    return joined is None or not joined.known
+
+
 def _evidence(before: str, after: str) -> bool:
+    if _spoils_action(before, after):
+        return False
     return (
         after[0] in _CONTINUES_TOKEN
         or before[-1] in _OPENS_TOKEN
@@ -341,8 +354,38 @@ class Normaliser:
                 continue
             if not table and _prefixed(next_raw, following):
                 continue
+            if table:
+                verdict = _cell_join(_glued_head(texts, index), following)
+                if verdict is not None:
+                    if verdict:
+                        texts[index] = text + _GLUE
+                    continue
             if _evidence(text, following):
                 texts[index] = text + _GLUE
+
+
+def _glued_head(texts: list[str], index: int) -> str:
+    """The last token of line `index` together with the lines already glued before it."""
+    parts = [texts[index]]
+    while index > 0 and texts[index - 1].endswith(_GLUE) and " " not in parts[0]:
+        index -= 1
+        parts.insert(0, texts[index][: -len(_GLUE)])
+    return "".join(parts).rsplit(" ", 1)[-1]
+
+
+_AFTER_RESOURCE = re.compile(r"^(?:because|with)\b")
+
+
+def _cell_join(head: str, following: str) -> bool | None:
+    """Whether a full table cell line inside an ARN joins the next (None: not an ARN).
+
+    A word longer than the cell is cut at the cell's width, so an ARN goes on, whatever
+    its next letter's case (`...-demo-Hello` + `FunctionRole-`), unless the ARN ended
+    exactly at the width and the message's next word follows (`because`, `with`).
+    """
+    if not head.startswith("arn:") or head.count(":") < 5 or not following[:1].isalnum():
+        return None
+    return _AFTER_RESOURCE.match(following) is None
 
 
 def normalise(text: str) -> str:

@@ -28,6 +28,7 @@ from autofix.predict import profile as profiles
 from autofix.predict.serverless import Packaged, Run, framework, package
 from autofix.predict.stack_templates import Templates
 from autofix.predict.template import Place, Predicted, predict
+from autofix.rehearse import tears_down
 from autofix.sandbox.fidelity.cloudformation_calls import Operation
 
 FROM_TEMPLATE = "predicted-template"
@@ -60,11 +61,15 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     groups: list[Predicted] = field(default_factory=list)
     _from_stacks: bool = False
-    """The step's prediction is still to be read from the stacks it touches."""
+    """The step's prediction is read from the stacks it touches (each one once)."""
+    _stacks_read: set[str] = field(default_factory=set)
+    _observed: tuple[float, list[tuple[str, dict[str, Any]]]] | None = None
+    """The templates read for the attempt that started then, before its stacks' cleanup."""
 
     def before_step(self, step: Step, grantor: Grantor) -> list[Added]:
         """Grant what `step` is predicted to need; the grants made."""
         self.groups = []
+        self._stacks_read = set()
         packaged = package(step, self.run)
         self._from_stacks = packaged is None and self.templates is not None
         if packaged is None:
@@ -85,18 +90,34 @@ class Predictor:
         denials += self._profile_denials(step, packaged, region)
         return self._grant(grantor, denials, step)
 
+    def observe(self, step: Step, started: float) -> None:
+        """Read the templates of the stacks the failed attempt started at `started`
+        touched, before they are cleaned up (a stack left under review is deleted with
+        its change sets, the only place its template is)."""
+        if self._from_stacks and self.templates is not None:
+            self._observed = (started, self.templates(started, step.stacks))
+
     def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]:
         """What to grant with `denials`: a step not packaged ahead gets its prediction from
-        the templates of the stacks its attempt touched (once one shows); a denial on a
-        predicted group's resource brings the rest of that group."""
+        the templates of the stacks its attempt touched (each stack once its template
+        shows: SAM touches its managed bucket's stack first, then the app's); a denial on
+        a predicted group's resource brings the rest of that group."""
         found: list[Denial] = []
         if self._from_stacks and self.templates is not None:
-            read = self.templates(execution.started, execution.step.stacks)
+            observed, self._observed = self._observed, None
+            if observed is not None and observed[0] == execution.started:
+                read = observed[1]
+            else:
+                read = self.templates(execution.started, execution.step.stacks)
             for stack, template in read:
+                if stack in self._stacks_read:
+                    continue
+                self._stacks_read.add(stack)
                 place = Place(stack, self.account_id, self.region, self.partition)
                 groups = predict(template, place, _GROUP_OPERATIONS)
                 self.groups += groups
-                wanted = _wanted("deploy", execution.step)
+                verb = "remove" if tears_down(execution.step.run) else "deploy"
+                wanted = _wanted(verb, execution.step)
                 found += [
                     _denial(r.action, r.resource, FROM_TEMPLATE, g)
                     for g in groups
@@ -104,7 +125,6 @@ class Predictor:
                     for r in g.requirements
                     if _safe(r.action, r.resource)
                 ]
-            self._from_stacks = not read
         for group in self.groups:
             if any(_in_group(d, group) for d in denials):
                 found += [

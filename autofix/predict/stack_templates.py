@@ -2,7 +2,9 @@
 
 For a step autofix cannot package ahead (not a Serverless deploy), the first attempt
 that fails shows the stacks it created or changed; their templates (after transforms
-when CloudFormation has them, and those of pending change sets) give the prediction.
+when CloudFormation has them, and those of pending change sets) give the prediction. A
+template not processed yet (a SAM template whose transform has not run) is not read: a
+later attempt's processed one is.
 YAML short forms (`!Ref`, `!GetAtt`, `!Sub`...) are read as the long forms they stand for.
 """
 
@@ -69,7 +71,14 @@ def _requests(cfn: Any, stack_id: str) -> list[dict[str, str]]:
     except (ClientError, BotoCoreError):
         sets = []
     for change_set in sets:  # a stack under review has its template only in a change set
-        requests.append({"StackName": stack_id, "ChangeSetName": change_set["ChangeSetId"]})
+        for stage in ("Processed", "Original"):
+            requests.append(
+                {
+                    "StackName": stack_id,
+                    "ChangeSetName": change_set["ChangeSetId"],
+                    "TemplateStage": stage,
+                }
+            )
     return requests
 
 
@@ -79,4 +88,6 @@ def _get(cfn: Any, request: dict[str, str]) -> dict[str, Any] | None:
     except (ClientError, BotoCoreError):
         return None
     template = parse(body)
-    return template if template and template.get("Resources") else None
+    if not template or not template.get("Resources") or template.get("Transform"):
+        return None  # nothing to read, or not processed yet (a transform's own types)
+    return template

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import string
+import textwrap
+from pathlib import Path
+
+import pytest
+
 from autofix.denials.normalise import normalise
 from autofix.denials.parse import parse_denials
 
@@ -88,3 +95,74 @@ def test_an_elided_sentence_keeps_the_explicit_deny_of_its_frame() -> None:
     (denial,) = parse_denials(text)
     assert denial.action == "iam:CreateRole"
     assert denial.deny.value == "scp" and not denial.fixable
+
+
+def test_an_action_that_exactly_fills_a_table_cell_is_not_glued_to_the_next_word() -> None:
+    # SAM CLI 1.170.0's event table (captured on the sandbox): `dynamodb:DescribeTable` is
+    # exactly the reason column's 22 characters, and the next line starts with `on`.
+    fixture = Path(__file__).parents[1] / "fixtures" / "denials" / "sam_events_table.txt"
+    text = fixture.read_text()
+    assert "dynamodb:DescribeTable \n" in text
+    found = parse_denials(text)
+    assert [(d.action, d.resource) for d in found] == [
+        (
+            "dynamodb:DescribeTable",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/autofix-sam-demo-VisitsTable-rdJcU1QbUvpG",
+        )
+    ]
+
+
+def _sam_table(reason: str) -> str:
+    """A failed resource in SAM CLI's event table: the reason wrapped to its 22-column cell
+    with textwrap, as samcli/commands/_utils/table_print.py wraps it."""
+    rule = "-" * 97
+    header = "".join(c.ljust(25) for c in ("ResourceStatus", "ResourceType", "LogicalResourceId"))
+    lines = [rule, (header + "ResourceStatusReason").ljust(97), rule]
+    for i, piece in enumerate(textwrap.wrap(reason, 22)):
+        left = "".join(c.ljust(25) for c in ("CREATE_FAILED", "AWS::IAM::Role", "Role"))
+        lines.append(((left if i == 0 else " " * 75) + piece).ljust(97))
+    return "\n".join([*lines, rule]) + "\n"
+
+
+ACTIONS = (
+    "iam:GetRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PassRole",
+    "iam:TagRole",
+    "dynamodb:DescribeTable",
+    "lambda:AddPermission",
+)
+
+
+@pytest.mark.parametrize("explicit", [False, True])
+@pytest.mark.parametrize("stack", ["autofix-sam-demo", "my-service-prod"])
+def test_every_reason_in_a_sam_table_cell_reads_back_exactly(stack: str, explicit: bool) -> None:
+    # generated names: some make the ARN end exactly at the cell's edge (then `because`
+    # or `with` follows), some cut it right before an upper-case letter
+    rng = random.Random(stack)
+    for action in ACTIONS:
+        for logical in ("HelloFunctionRole", "VisitsTable", "Fn"):
+            # a letter then a digit: textwrap does not break at the hyphen before it
+            tail = rng.choice(string.ascii_letters) + rng.choice(string.digits)
+            tail += "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(10))
+            name = f"{stack}-{logical}-{tail}"
+            resource = {
+                "iam": f"arn:aws:iam::123456789012:role/{name}",
+                "dynamodb": f"arn:aws:dynamodb:us-east-1:123456789012:table/{name}",
+                "lambda": f"arn:aws:lambda:us-east-1:123456789012:function:{name}",
+            }[action.split(":")[0]]
+            why = (
+                "with an explicit deny in an identity-based policy"
+                if explicit
+                else f"because no identity-based policy allows the {action} action"
+            )
+            reason = (
+                'Resource handler returned message: "User: arn:aws:iam::123456789012:user/'
+                f"autofix-sam-deployer is not authorized to perform: {action} on resource: "
+                f"{resource} {why}"
+                " (Service: Iam, Status Code: 403, Request ID: 5596eec3-97f8-4dd5-a43a-"
+                '644463c626d8)" (RequestToken: 0f0a1da3-d5ec-4009-ac92-51cd22275d86, '
+                "HandlerErrorCode: AccessDenied)"
+            )
+            found = parse_denials(_sam_table(reason))
+            assert [(d.action, d.resource) for d in found] == [(action, resource)]

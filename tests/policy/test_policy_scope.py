@@ -215,3 +215,19 @@ def test_unfixable_denials_are_skipped_and_duplicates_merged() -> None:
 def test_action_is_written_in_canonical_case() -> None:
     [grant] = grants_for([denial("lambda:getfunction", FUNCTION.format(stage="dev"))], ctx())
     assert grant.action == "lambda:GetFunction"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "autofix-sam-demo/f0c8aa65d7268458611e6a78a2a50aa5",  # SAM: the code's md5
+        "autofix-sam-demo/5700b0525d9c99d9bae0d9b13616ed64.template",
+        "autofix-sam-demo/" + "3f" * 32 + ".zip",  # a sha256 (CDK's asset names)
+    ],
+)
+def test_an_artifact_named_by_its_content_digest_is_any_artifact(key: str) -> None:
+    bucket = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-jtneas8pijoc"
+    scoped = generalise(f"{bucket}/{key}", ScopeContext(ACCOUNT, "us-east-1"))
+    assert scoped == (
+        "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-*/autofix-sam-demo/*"
+    )

@@ -15,6 +15,7 @@ from typing import Any
 from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.events import GrantAdded
+from autofix.executor import Execution
 from autofix.predict.predictor import FROM_GROUP, FROM_TEMPLATE, Predictor
 from autofix.predict.stack_templates import parse
 from autofix.runner import StepResult
@@ -150,6 +151,91 @@ def test_yaml_short_forms_read_as_long_forms() -> None:
     assert props["Role"] == {"Fn::GetAtt": ["R", "Arn"]}
     assert props["FunctionName"] == {"Fn::Sub": "${AWS::StackName}-f"}
     assert props["Code"] == {"S3Bucket": {"Ref": "B"}}
+
+
+def test_each_stack_the_step_touches_is_predicted_once_its_template_shows(
+    tmp_path: Path,
+) -> None:
+    """SAM's way: the first attempts touch its managed bucket's stack, later ones the app's."""
+    managed = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
+    reads: list[int] = []
+
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        reads.append(1)
+        shown = [("managed", managed)]
+        return shown if len(reads) == 1 else [*shown, ("shop", TEMPLATE)]
+
+    stack = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/{{}}/*"
+    needs = {
+        "deploy": [
+            Need("cloudformation:CreateChangeSet", stack.format("managed")),
+            Need("cloudformation:CreateChangeSet", stack.format("shop")),
+            Need("lambda:CreateFunction", FUNCTION),
+            Need("lambda:GetFunction", FUNCTION),
+            Need("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/shop-dev-role"),
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("deploy", "./deploy.sh", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok
+    assert outcome.attempts_total == 3  # the app's stack showed at attempt 2: predicted then
+    from_template = [
+        (g.action, g.attempt)
+        for g in r.seen
+        if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE
+    ]
+    assert ("s3:CreateBucket", 1) in from_template
+    assert {a for a, n in from_template if n == 2} >= {"lambda:GetFunction", "iam:PassRole"}
+    assert [a for a, _ in from_template].count("s3:CreateBucket") == 1  # each stack once
+
+
+def test_a_teardown_step_is_predicted_its_deletes(tmp_path: Path) -> None:
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        return [("shop", TEMPLATE)]
+
+    needs = {
+        "delete": [
+            Need(
+                "cloudformation:DeleteStack",
+                f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/shop/*",
+            ),
+            Need("lambda:DeleteFunction", FUNCTION),
+        ]
+    }
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([]), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("delete", "sam delete --no-prompts", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 2
+    from_template = {
+        g.action for g in r.seen if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE
+    }
+    assert "lambda:DeleteFunction" in from_template
+    assert "lambda:CreateFunction" not in from_template
+
+
+def test_templates_are_read_before_the_attempts_stacks_are_cleaned_up(tmp_path: Path) -> None:
+    """A stack left under review is deleted between attempts, its change set with it: the
+    template is read before that (observe), and the prediction made from it (widen)."""
+    shown: list[tuple[str, dict[str, Any]]] = [("shop", TEMPLATE)]
+    predictor = Predictor(
+        fake_package([]), ACCOUNT, "us-east-1", templates=lambda started, names: list(shown)
+    )
+    step = Step("deploy", "./deploy.sh", tmp_path)
+    predictor.before_step(step, grantor=None)  # type: ignore[arg-type]
+    predictor.observe(step, 100.0)
+    shown.clear()  # the cleanup: nothing is left to read
+    denied = Denial("cloudformation:DescribeChangeSet", "arn:aws:cloudformation:*", "me")
+    execution = Execution(step, 1, StepResult(1, "", "", 0.1), 100.0, (denied,))
+    widened = predictor.widen(execution, [denied])
+    assert {d.action for d in widened} >= {"lambda:GetFunction", "lambda:CreateFunction"}
+    assert all(d.source == FROM_TEMPLATE for d in widened)
 
 
 def test_an_update_predicts_deleting_what_the_new_template_drops(tmp_path: Path) -> None:

@@ -6,14 +6,15 @@ through cloudformation_patches.original). Concerns live in their own modules:
 cloudformation_state (the operation, who acts, events), cloudformation_handlers
 (one resource), cloudformation_waves (ordering), cloudformation_stacks (create,
 delete), cloudformation_updates (update), cloudformation_change_sets,
-cloudformation_validation (template checks), cloudformation_standins (types moto lacks).
+cloudformation_validation (template checks), cloudformation_standins (types moto lacks),
+cloudformation_transforms (the SAM transform, GetTemplate's stages), rest_api_body.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from moto.apigateway.models import Method
+from moto.apigateway.models import Method, RestAPI
 from moto.awslambda.models import LayerVersion
 from moto.cloudformation import models as cloudformation_backend_module
 from moto.cloudformation import parsing
@@ -30,9 +31,10 @@ from autofix.sandbox.fidelity import (
     cloudformation_patches,
     cloudformation_stacks,
     cloudformation_standins,
-    cloudformation_updates,
+    cloudformation_transforms,
     cloudformation_validation,
     enforcement,
+    rest_api_body,
     stack_outputs,
     template_url,
 )
@@ -75,9 +77,9 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         CloudFormationBackend,
         "create_stack",
-        cloudformation_stacks.create_stack,
+        cloudformation_transforms.create_stack,  # -> cloudformation_stacks.create_stack
         "a failed resource did not roll the new stack back (ROLLBACK_COMPLETE); "
-        "unknown resource types were accepted",
+        "unknown resource types were accepted; the SAM transform was not expanded",
     ),
     Patch(
         CloudFormationBackend,
@@ -88,9 +90,9 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         Stack,
         "update",
-        cloudformation_updates.update_stack,
+        cloudformation_transforms.update_stack,  # -> cloudformation_updates.update_stack
         "a failed update did not roll back; removed resources were not cleaned up; "
-        "unknown resource types were accepted",
+        "unknown resource types were accepted; the SAM transform was not expanded",
     ),
     Patch(
         CloudFormationBackend,
@@ -126,8 +128,9 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         CloudFormationBackend,
         "create_change_set",
-        cloudformation_validation.create_change_set,
-        "a template naming a resource type that does not exist was accepted",
+        cloudformation_transforms.create_change_set,  # -> cloudformation_validation's
+        "a template naming a resource type that does not exist was accepted; "
+        "AWS::Serverless-2016-10-31 was not expanded (a SAM stack held no resources)",
     ),
     Patch(
         CloudFormationBackend,
@@ -195,6 +198,26 @@ PATCHES: tuple[Patch, ...] = (
         "get_stack_from_s3_url",
         template_url.get_nested_stack_from_s3_url,
         "a nested stack's TemplateURL on the sandbox's endpoint was read as bucket '127'",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "get_template",
+        cloudformation_transforms.get_template_response,
+        "GetTemplate ignored TemplateStage and ChangeSetName (a transformed stack's "
+        "Original and Processed templates; a stack under review's change set)",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "list_change_sets",
+        cloudformation_change_sets.list_change_sets_response,
+        "ListChangeSets listed every stack's change sets, not the named stack's",
+    ),
+    Patch(
+        RestAPI,
+        "create_from_cloudformation_json",
+        classmethod(rest_api_body.create_rest_api),
+        "an AWS::ApiGateway::RestApi required Name and ignored Body (SAM's swagger 2.0): "
+        "its methods did not exist and its Deployment failed",
     ),
 )
 

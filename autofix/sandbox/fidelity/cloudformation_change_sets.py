@@ -9,7 +9,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import ChangeSet, CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.core.responses import EmptyResult
+from moto.core.responses import ActionResult, EmptyResult
 
 from autofix.sandbox.fidelity.cloudformation_caller import (
     Caller,
@@ -26,6 +26,7 @@ from autofix.sandbox.fidelity.cloudformation_state import (
     acting_caller,
     stack_event,
 )
+from autofix.sandbox.fidelity.cloudformation_transforms import original_template, transform_failed
 from autofix.sandbox.fidelity.cloudformation_updates import run_update
 
 
@@ -116,7 +117,6 @@ def create_change_set_response(self: CloudFormationResponse) -> Any:
     if caller is None:
         return result
     backend = self.cloudformation_backend
-    body = self._get_param("TemplateBody") or ""
     name = self._get_param("ChangeSetName")
     stack_name = self._get_param("StackName")
     change_set = next(
@@ -127,8 +127,11 @@ def create_change_set_response(self: CloudFormationResponse) -> Any:
         ),
         None,
     )
-    if change_set is None or change_set.status != "CREATE_COMPLETE":
+    if change_set is None:
         return result
+    if change_set.status != "CREATE_COMPLETE" and not transform_failed(change_set):
+        return result  # the permission is checked before the transform runs
+    body = original_template(change_set.stack_id, change_set.template)  # also a TemplateURL's
     for arn in transform_arns(body, self.partition, self.region):
         verdict = evaluate(caller, TRANSFORM_ACTION, arn)
         if verdict is Verdict.ALLOWED:
@@ -140,6 +143,8 @@ def create_change_set_response(self: CloudFormationResponse) -> Any:
         )
         change_set.status = "FAILED"
         change_set.execution_status = "UNAVAILABLE"
+        change_set.changes = []
+        change_set.template = body  # the transform never ran: nothing was processed
         change_set.status_reason = (
             f"User: {caller.arn} is not authorized to perform: {TRANSFORM_ACTION} "
             f"on resource: {arn} {why}"
@@ -171,3 +176,15 @@ def delete_change_set(self: CloudFormationBackend, change_set_name: str) -> None
     change_set = _find_change_set(self, change_set_name)
     if change_set is not None:
         self.change_sets.pop(change_set.change_set_id, None)
+
+
+def list_change_sets_response(self: CloudFormationResponse) -> ActionResult:
+    """ListChangeSets: the change sets of the stack named (StackName, a name or an id)."""
+    name = self._get_param("StackName")
+    stack = self.cloudformation_backend.get_stack(name)
+    listed = [
+        cs
+        for cs in self.cloudformation_backend.change_sets.values()
+        if cs.stack_id == stack.stack_id
+    ]
+    return ActionResult({"Summaries": listed})

@@ -1,0 +1,95 @@
+"""`make sam-demo`: the SAM CLI (playground/sam-demo/.venv-sam) on the embedded sandbox.
+
+One `autofix run --strategy trial` from an empty policy (deploy, its update rehearsal,
+delete), read by every test here. Trial, so the denials inside the SAM transform's
+expansion are found one by one, as a deployer without the tool would meet them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, CliResult, ledger_events, read_json, run_autofix
+
+pytestmark = pytest.mark.e2e
+
+SAM_DEMO = REPO / "playground" / "sam-demo"
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:autofix-sam-demo-HelloFunction-"
+
+
+@dataclass(frozen=True)
+class SamRun:
+    directory: Path
+    result: CliResult
+
+    @property
+    def out(self) -> Path:
+        return self.directory / ".autofix"
+
+
+@pytest.fixture(scope="module")
+def sam_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamRun]:
+    if not (SAM_DEMO / ".venv-sam" / "bin" / "sam").exists():
+        pytest.fail("the SAM demo's SAM CLI is not installed: run `make install`")
+    directory = tmp_path_factory.mktemp("sam") / "sam-demo"
+    shutil.copytree(
+        SAM_DEMO, directory, ignore=shutil.ignore_patterns(".venv-sam", ".autofix", ".aws-sam")
+    )
+    (directory / ".venv-sam").symlink_to(SAM_DEMO / ".venv-sam")
+    result = run_autofix(
+        "run", "--strategy", "trial", "--config", str(directory / "autofix.toml"), timeout=1200
+    )
+    yield SamRun(directory, result)
+
+
+def _listed(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def test_sam_converges_from_an_empty_policy_and_replays_cleanly(sam_run: SamRun) -> None:
+    assert sam_run.result.exit_code == 0, sam_run.result.output[-3000:]
+    summary = read_json(sam_run.out / "summary.json")
+    assert summary["ok"] is True and summary["verified"] is True
+    assert [s["name"] for s in summary["steps"]] == ["deploy", "deploy (update)", "delete"]
+    assert "the policy replayed cleanly" in sam_run.result.stderr
+
+
+def test_a_function_made_by_the_transform_was_denied_and_granted(sam_run: SamRun) -> None:
+    """lambda:CreateFunction exists only in the expanded template: the sandbox's
+    CloudFormation checked the expanded function with the deployer's permissions."""
+    denied = [
+        e
+        for e in ledger_events(sam_run.out / "ledger.jsonl")
+        if e["event"] == "denial_found" and e["action"] == "lambda:CreateFunction"
+    ]
+    assert denied and all(e["resource"].startswith(FUNCTION) for e in denied)
+    records = [
+        r
+        for r in (sam_run.out / "sandbox-denials.jsonl").read_text().splitlines()
+        if '"lambda:CreateFunction"' in r
+    ]
+    assert records and all('"operation": "AWS::Lambda::Function create"' in r for r in records)
+
+
+def test_the_final_policy_is_scoped_without_wildcard_actions(sam_run: SamRun) -> None:
+    policy = read_json(sam_run.out / "policy.json")
+    actions = {a for s in policy["Statement"] for a in _listed(s["Action"])}
+    resources = {r for s in policy["Statement"] for r in _listed(s["Resource"])}
+    assert not any("*" in a for a in actions), sorted(a for a in actions if "*" in a)
+    assert "*" not in resources
+    transform = "arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31"
+    assert transform in resources
+    assert {
+        "lambda:CreateFunction",
+        "lambda:UpdateFunctionConfiguration",  # the rehearsal's changed parameters
+        "dynamodb:CreateTable",
+        "iam:PassRole",
+        "apigateway:POST",
+        "lambda:DeleteFunction",
+    } <= actions
