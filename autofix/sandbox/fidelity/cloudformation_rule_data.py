@@ -5,8 +5,11 @@ resource (`on`: a named ARN of the type's `arns`, or a template), with optional
 conditions on the properties. Templates hold `{...}` alternatives separated by `|`,
 the first that has a value wins: a property path (`BodyS3Location.Bucket`), a
 context value (`partition`, `region`, `account`, `physical_id`, `physical_name`),
-`'literal'`, or a converter `function:P` / `role:P` / `queue:P` (an ARN from a name,
-an ARN or a queue URL) or `path:P` (without its leading slashes).
+`'literal'`, a converter `function:P` / `role:P` / `queue:P` (an ARN from a name,
+an ARN or a queue URL), `path:P` (without its leading slashes) or `retype:KIND:P` (the
+ARN P with its resource type, the part before the first `/`, replaced by KIND: a
+listener's ARN prefix from its load balancer's), or a name of the rule's `values`: a
+property's value looked up in a `map` (`default` when absent or not listed).
 
 Conditions (all must hold): `if_has` (any of the properties set), `if_lacks` (none
 of them set), `if_changed` (an
@@ -51,13 +54,14 @@ def requirements_from_data(call: HandlerCall) -> Iterable[Requirement]:
     """The requirements the data rule of `call.resource_type` gives for `call`."""
     rule = rule_data()[call.resource_type]
     arns: Mapping[str, str] = rule.get("arns", {})
+    values = {name: _mapped(call.properties, spec) for name, spec in rule.get("values", {}).items()}
     for step in rule.get(call.operation, []):
         if not _holds(call, step, rule.get("tag_property", "Tags")):
             continue
         template = arns.get(step["on"], step["on"])
         items = _path(call.properties, step["each"]) if "each" in step else [None]
         for item in items if isinstance(items, list) else [items]:
-            resource = _render(template, call, item)
+            resource = _render(template, call, item, values)
             service = step.get("if_arn_service")
             if service and not resource.startswith(f"arn:{call.partition}:{service}:"):
                 continue
@@ -100,12 +104,20 @@ def _path(props: Any, dotted: str) -> Any:
     return value
 
 
-def _render(template: str, call: HandlerCall, item: Any) -> str:
+def _mapped(props: Any, spec: Mapping[str, Any]) -> str:
+    """A `values` entry: the property `from` looked up in `map`, else `default`."""
+    found = _path(props, spec["from"])
+    mapped = spec.get("map", {}).get(str(found)) if _set(found) else None
+    return str(mapped if mapped is not None else spec.get("default", ""))
+
+
+def _render(template: str, call: HandlerCall, item: Any, values: Mapping[str, str]) -> str:
     """`template` filled in (a field with no value at all is left empty, never skipped)."""
 
     def fill(match: re.Match[str]) -> str:
         for alternative in match.group(1).split("|"):
-            value = _value(alternative.strip(), call, item)
+            name = alternative.strip()
+            value = values[name] if name in values else _value(name, call, item)
             if value:
                 return value
         return ""
@@ -128,6 +140,13 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
     kind, _, rest = name.partition(":")
     if rest and kind == "path":
         return _value(rest, call, item).lstrip("/")
+    if rest and kind == "retype":
+        new_kind, _, source = rest.partition(":")
+        arn = _value(source, call, item)
+        head, sep, path = arn.partition("/")
+        if not arn.startswith("arn:") or not sep:
+            return ""
+        return f"{head.rsplit(':', 1)[0]}:{new_kind}/{path}"
     if rest and kind in ("function", "role", "queue"):
         text = _value(rest, call, item)
         if kind == "queue" and text.startswith(("http://", "https://")):
