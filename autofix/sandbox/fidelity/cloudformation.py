@@ -15,7 +15,7 @@ from typing import Any
 
 from moto import settings
 from moto.apigateway.models import Method
-from moto.awslambda.models import LayerVersion
+from moto.awslambda.models import LambdaVersion, LayerVersion
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
@@ -165,6 +165,30 @@ PATCHES: tuple[Patch, ...] = (
         "cloudformation_name_type",
         staticmethod(cloudformation_models.layer_version_name_property),
         "a stack's layer took a generated name, not its LayerName",
+    ),
+    Patch(
+        LambdaVersion,
+        "create_from_cloudformation_json",
+        classmethod(cloudformation_models.create_version),
+        "an AWS::Lambda::Version did not keep its ARN",
+    ),
+    Patch(
+        LambdaVersion,
+        "physical_resource_id",
+        property(cloudformation_models.version_ref),
+        "Ref of an AWS::Lambda::Version gave moto's Python object, not the version ARN",
+    ),
+    Patch(
+        LambdaVersion,
+        "has_cfn_attr",
+        classmethod(cloudformation_models.version_has_attr),
+        "an AWS::Lambda::Version claimed every attribute",
+    ),
+    Patch(
+        LambdaVersion,
+        "get_cfn_attribute",
+        cloudformation_models.version_attribute,
+        "Fn::GetAtt of an AWS::Lambda::Version (Version, FunctionArn) failed with a 500",
     ),
     Patch(
         parsing,
