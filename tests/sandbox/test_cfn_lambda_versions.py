@@ -1,6 +1,6 @@
-"""Lambda versions and function URLs in a stack, as `provisionedConcurrency` and `url: true`
-deploy them: a version's Ref and attributes, an alias on it updated, and a URL removed
-again after a denied delete."""
+"""Lambda versions, aliases and function URLs in a stack, as `provisionedConcurrency` and
+`url: true` deploy them: a version's Ref and attributes, an alias on it that an event
+source mapping can use, updated, and a URL that stays deleted after a denied delete."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def _function(suffix: str, extra: dict[str, Any], outputs: dict[str, Any]) -> di
     }
 
 
-def _versioned(suffix: str, alias_description: str) -> dict[str, Any]:
+def _versioned(suffix: str, alias_description: str, queue: str = "") -> dict[str, Any]:
+    """A version, an alias on it (and, on `queue`, an event source mapping on the alias)."""
     version = {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Fn"}}}
     alias = {
         "Type": "AWS::Lambda::Alias",
@@ -85,15 +86,30 @@ def _versioned(suffix: str, alias_description: str) -> dict[str, Any]:
         "Arn": {"Value": {"Fn::GetAtt": ["Version", "FunctionArn"]}},
         "Number": {"Value": {"Fn::GetAtt": ["Version", "Version"]}},
     }
-    return _function(suffix, {"Version": version, "Alias": alias}, outputs)
+    resources = {"Version": version, "Alias": alias}
+    if queue:
+        resources["Mapping"] = {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "DependsOn": "Alias",
+            "Properties": {
+                "EventSourceArn": queue,
+                "FunctionName": {"Fn::Join": [":", [{"Fn::GetAtt": ["Fn", "Arn"]}, "live"]]},
+            },
+        }
+    return _function(suffix, resources, outputs)
 
 
-def test_a_version_gives_its_arn_and_number_and_the_alias_on_it_updates(
+def test_a_version_gives_its_arn_and_number_and_the_alias_on_it_exists_and_updates(
     operator_client: Callable[[str], Any],
 ) -> None:
+    sqs = operator_client("sqs")
+    url = sqs.create_queue(QueueName="version-attrs-q")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     cfn = operator_client("cloudformation")
     name = "version-attrs"
-    cfn.create_stack(StackName=name, TemplateBody=json.dumps(_versioned("va", "first")))
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps(_versioned("va", "first", queue)))
     created = _settled(cfn, name)
     assert created["StackStatus"] == "CREATE_COMPLETE", _failures(cfn, name)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in created["Outputs"]}
@@ -102,15 +118,15 @@ def test_a_version_gives_its_arn_and_number_and_the_alias_on_it_updates(
     arn = f"arn:aws:lambda:{region}:{account}:function:fn-va:1"
     assert outputs == {"Ref": arn, "Arn": arn, "Number": "1"}
 
-    cfn.update_stack(StackName=name, TemplateBody=json.dumps(_versioned("va", "second")))
+    template = _versioned("va", "second", queue)
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps(template))
     updated = _settled(cfn, name)
     reasons = _failures(cfn, name)
-    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    alias = operator_client("lambda").get_alias(FunctionName="fn-va", Name="live")
     cfn.delete_stack(StackName=name)
     assert updated["StackStatus"] == "UPDATE_COMPLETE", reasons
-    assert ("Alias", "UPDATE_COMPLETE") in {
-        (e["LogicalResourceId"], e["ResourceStatus"]) for e in events
-    }
+    assert (alias["FunctionVersion"], alias["Description"]) == ("1", "second")
+    assert alias["AliasArn"] == f"arn:aws:lambda:{region}:{account}:function:fn-va:live"
 
 
 def test_a_version_has_no_attribute_its_schema_does_not_list(

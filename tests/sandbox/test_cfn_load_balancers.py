@@ -148,7 +148,7 @@ def test_the_classic_load_balancer_arn_does_not_create_an_application_one(
     ), reasons
 
 
-def test_a_listener_is_created_on_its_load_balancer_and_tagged_on_its_own_arn(
+def test_a_listener_is_tagged_on_its_own_arn_and_a_rollback_removes_the_target_group(
     make_user: MakeUser, operator_client: Callable[[str], Any]
 ) -> None:
     name = "elb-nolistener"
@@ -169,3 +169,6 @@ def test_a_listener_is_created_on_its_load_balancer_and_tagged_on_its_own_arn(
         "elasticloadbalancing:AddTags on resource: arn:" in r and f":listener/app/{name}/" in r
         for r in denied
     ), denied
+    elbv2 = operator_client("elbv2")
+    left = [g["TargetGroupName"] for g in elbv2.describe_target_groups()["TargetGroups"]]
+    assert f"{name}-tg" not in left  # a retried deploy would find it: DuplicateTargetGroupName

@@ -1,5 +1,4 @@
-"""Stack resource types moto's CloudFormation skips (S3 bucket policy, API Gateway stage),
-and what moto's own models lack (a Lambda version's Ref and attributes)."""
+"""Stack resource types moto's CloudFormation skips: S3 bucket policy, API Gateway stage."""
 
 from __future__ import annotations
 
@@ -7,15 +6,11 @@ import json
 from typing import Any
 
 from moto.apigateway.models import apigateway_backends
-from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
-
-from autofix.sandbox.fidelity.cloudformation_schema import type_schema
 
 
 class StackBucketPolicy(CloudFormationModel):
@@ -229,48 +224,3 @@ def create_method(
             integration_method=integration.get("IntegrationHttpMethod"),
         )
     return method
-
-
-# ---------------------------------------------------------------- AWS::Lambda::Version
-
-VERSION_TYPE = "AWS::Lambda::Version"
-
-
-def create_version(
-    cls: type[Any],
-    /,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
-) -> Any:
-    """AWS::Lambda::Version: moto's, keeping the version's ARN (`...:function:NAME:N`)."""
-    props = cloudformation_json["Properties"]
-    published = get_lambda_backend(account_id, region_name).publish_version(
-        str(props["FunctionName"]), str(props.get("Description") or "")
-    )
-    if published is None:
-        raise ValueError(f"Function not found: {props['FunctionName']}")
-    version = cls({"Version": published.version})
-    version.function_arn = str(published.function_arn)
-    return version
-
-
-def version_ref(version: Any) -> str:
-    """Ref of an AWS::Lambda::Version: the version's ARN (moto gave its Python object)."""
-    return str(getattr(version, "function_arn", ""))
-
-
-def version_has_attr(cls: type[Any], attr: str) -> bool:
-    """The attributes the provider schema lists as read-only (`FunctionArn`, `Version`)."""
-    schema = type_schema(VERSION_TYPE)
-    return schema is not None and attr in schema.read_only
-
-
-def version_attribute(version: Any, attribute_name: str) -> str:
-    """Fn::GetAtt of an AWS::Lambda::Version (moto had none: a 500)."""
-    values = {"FunctionArn": version_ref(version), "Version": str(version.version)}
-    if attribute_name not in values:
-        raise UnformattedGetAttTemplateException()
-    return values[attribute_name]
