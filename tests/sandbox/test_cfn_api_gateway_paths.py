@@ -98,3 +98,47 @@ def test_an_api_key_is_created_on_its_collection(
     denied = [r for r in reasons if "not authorized" in r]
     assert denied and all("apigateway:POST on resource: arn:aws:apigateway:" in r for r in denied)
     assert all("::/apikeys " in r for r in denied), denied
+
+
+def test_an_aws_integration_takes_its_role(operator_client: Callable[[str], Any]) -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "apigateway.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"RoleName": "paths-s3-role", "AssumeRolePolicyDocument": trust},
+            },
+            "Api": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "paths-s3"}},
+            "Put": {
+                "Type": "AWS::ApiGateway::Method",
+                "Properties": {
+                    "RestApiId": {"Ref": "Api"},
+                    "ResourceId": {"Fn::GetAtt": ["Api", "RootResourceId"]},
+                    "HttpMethod": "PUT",
+                    "AuthorizationType": "NONE",
+                    "Integration": {
+                        "Type": "AWS",
+                        "IntegrationHttpMethod": "PUT",
+                        "Uri": "arn:aws:apigateway:us-east-1:s3:path/bucket/key",
+                        "Credentials": {"Fn::GetAtt": ["Role", "Arn"]},
+                        "PassthroughBehavior": "WHEN_NO_TEMPLATES",
+                    },
+                },
+            },
+        }
+    }
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="api-aws-integration", TemplateBody=json.dumps(template))
+    status = _settled(cfn, "api-aws-integration")["StackStatus"]
+    reasons = _failures(cfn, "api-aws-integration")
+    cfn.delete_stack(StackName="api-aws-integration")
+    assert status == "CREATE_COMPLETE", reasons
