@@ -4,8 +4,10 @@ source mapping can use, updated, and a URL that stays deleted after a denied del
 
 from __future__ import annotations
 
+import io
 import json
 import time
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -185,3 +187,38 @@ def test_a_function_url_stays_deleted_when_the_stack_s_delete_is_retried(
     final = _settled(cfn, stack_id)
     reasons = [r[:400] for r in _failures(cfn, stack_id)]
     assert final["StackStatus"] == "DELETE_COMPLETE", reasons
+
+
+def test_a_function_may_take_another_account_s_public_layer_but_not_a_missing_own_one(
+    operator_client: Callable[[str], Any],
+) -> None:
+    s3 = operator_client("s3")
+    s3.create_bucket(Bucket="public-layer-code")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    s3.put_object(Bucket="public-layer-code", Key="fn.zip", Body=buffer.getvalue())
+    cfn = operator_client("cloudformation")
+    account = operator_client("sts").get_caller_identity()["Account"]
+    name = "public-layer"
+
+    def template(layers: list[str]) -> str:
+        body = _function("pl", {}, {})
+        function = body["Resources"]["Fn"]["Properties"]
+        function["Code"] = {"S3Bucket": "public-layer-code", "S3Key": "fn.zip"}
+        if layers:
+            function["Layers"] = layers
+        return json.dumps(body)
+
+    cfn.create_stack(StackName=name, TemplateBody=template([]))
+    assert _settled(cfn, name)["StackStatus"] == "CREATE_COMPLETE", _failures(cfn, name)
+    public = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:61"
+    cfn.update_stack(StackName=name, TemplateBody=template([public]))
+    updated = _settled(cfn, name)["StackStatus"]
+    reasons = _failures(cfn, name)
+    missing = f"arn:aws:lambda:us-east-1:{account}:layer:never-published:1"
+    cfn.update_stack(StackName=name, TemplateBody=template([missing]))
+    refused = _settled(cfn, name)["StackStatus"]
+    cfn.delete_stack(StackName=name)
+    assert updated == "UPDATE_COMPLETE", reasons
+    assert refused == "UPDATE_ROLLBACK_COMPLETE"

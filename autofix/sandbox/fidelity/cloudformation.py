@@ -16,7 +16,7 @@ from typing import Any
 
 from moto import settings
 from moto.apigateway.models import Method
-from moto.awslambda.models import LambdaVersion, LayerVersion
+from moto.awslambda.models import LambdaFunction, LambdaVersion, LayerVersion
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
@@ -212,6 +212,13 @@ PATCHES: tuple[Patch, ...] = (
         "delete",
         cloudformation_elbv2.delete_listener_rule,
         "a stack's deletion or rollback left its listener rules",
+    ),
+    Patch(
+        LambdaFunction,
+        "_get_layers_data",
+        cloudformation_lambda.layers_data,
+        "a function updated to use another account's public layer failed: moto knows only "
+        "the account's own layers (s3-existing's update rehearsal)",
     ),
     Patch(
         parsing,

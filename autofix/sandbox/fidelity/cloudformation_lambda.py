@@ -4,6 +4,7 @@ moto 5.2.5's AWS::Lambda::Version has no Ref (its Python object) and no Fn::GetA
 500), and moto has no AWS::Lambda::Alias model: the sandbox's stand-in made none, so an
 event source mapping on the alias (`function:NAME:ALIAS`) found no function. The
 version is patched (cloudformation.PATCHES); the alias is a model of moto's own alias.
+A function may use another account's (public) layer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.exceptions import UnknownFunctionException, UnknownLayerVersionException
 from moto.awslambda.utils import get_backend
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
@@ -149,3 +150,26 @@ class StackLambdaAlias(CloudFormationModel):
 
     def is_created(self) -> bool:
         return True
+
+
+# ---------------------------------------------------------------- layers of other accounts
+
+
+def layers_data(function: Any, layer_version_arns: list[str]) -> list[dict[str, Any]]:
+    """LambdaFunction._get_layers_data, accepting the layer versions of other accounts.
+
+    moto knows only the sandbox account's layers, so an update naming a public layer
+    (`arn:aws:lambda:REGION:017000801446:layer:AWSLambdaPowertoolsPythonV2:61`) failed
+    with "LayerVersion does not exist"; a missing layer of the account itself still does.
+    """
+    backend = get_backend(function.account_id, function.region)
+    found: list[dict[str, Any]] = []
+    for arn in layer_version_arns:
+        version = backend.layers_versions_by_arn(arn)
+        if version is not None:
+            found.append({"Arn": version.arn, "CodeSize": version.code_size})
+        elif arn.split(":")[4:5] != [function.account_id]:
+            found.append({"Arn": arn, "CodeSize": 0})
+        else:
+            raise UnknownLayerVersionException(layer_version_arns)
+    return found
