@@ -47,6 +47,7 @@ class Deployer:
         self._key_id: str | None = None
         self._credentials: Credentials | None = None
         self._role_expiry = 0.0
+        self._managed_parts = 1  # managed policies the last apply stored
         kind = "user" if config.type == "user" else "role"
         self.arn = f"arn:aws:iam::{operator.account_id}:{kind}/{config.name}"
         self.managed_arn = f"arn:aws:iam::{operator.account_id}:policy/{config.policy_name}"
@@ -135,19 +136,16 @@ class Deployer:
         An inline policy must fit whole; a managed one is split across several
         managed policies (`NAME`, `NAME-2`, ...) when it outgrows 6,144 characters.
         """
-        target: Target = "managed"
-        if self.config.policy == "inline":
-            target = "user-inline" if self.config.type == "user" else "role-inline"
-        try:
-            parts = fit(policy, target) if policy.grants or policy.verbatim else [policy]
-        except PolicySizeError as exc:
-            raise AutofixError(f"the discovered policy does not fit: {exc}") from None
+        parts = self._parts(policy)
         if self.config.policy == "inline":
             return self._apply_inline(parts[0].to_json())
         applied = [
             self._apply_managed(self._managed_arn(i), part.to_json())
             for i, part in enumerate(parts)
         ]
+        for stale in range(len(parts), self._managed_parts):  # the policy shrank
+            self._detach(self._managed_arn(stale))
+        self._managed_parts = len(parts)
         first = applied[0]
         return AppliedPolicy(
             first.mode,
@@ -157,6 +155,16 @@ class Deployer:
             first.deleted_version,
             parts=len(parts),
         )
+
+    def _parts(self, policy: PolicyDocument) -> list[PolicyDocument]:
+        """`policy` as the documents `apply` stores (several managed ones when it is large)."""
+        target: Target = "managed"
+        if self.config.policy == "inline":
+            target = "user-inline" if self.config.type == "user" else "role-inline"
+        try:
+            return fit(policy, target) if policy.grants or policy.verbatim else [policy]
+        except PolicySizeError as exc:
+            raise AutofixError(f"the discovered policy does not fit: {exc}") from None
 
     def _managed_arn(self, index: int) -> str:
         return self.managed_arn if index == 0 else f"{self.managed_arn}-{index + 1}"
@@ -240,8 +248,11 @@ class Deployer:
         else:
             self._iam.attach_role_policy(RoleName=self.config.name, PolicyArn=arn)
 
-    def stored_policy(self) -> dict[str, Any] | None:
-        """The policy document IAM holds for the deployer now (None when none)."""
+    def stored_policy(self, part: int = 0) -> dict[str, Any] | None:
+        """The policy document IAM holds for the deployer now (None when none).
+
+        `part` names one of the managed policies a large policy is split across.
+        """
         try:
             if self.config.policy == "inline":
                 if self.config.type == "user":
@@ -254,9 +265,10 @@ class Deployer:
                     )
                 doc = got["PolicyDocument"]
             else:
-                policy = self._iam.get_policy(PolicyArn=self.managed_arn)["Policy"]
+                arn = self._managed_arn(part)
+                policy = self._iam.get_policy(PolicyArn=arn)["Policy"]
                 version = self._iam.get_policy_version(
-                    PolicyArn=self.managed_arn, VersionId=policy["DefaultVersionId"]
+                    PolicyArn=arn, VersionId=policy["DefaultVersionId"]
                 )
                 doc = version["PolicyVersion"]["Document"]
         except ClientError as exc:
@@ -274,7 +286,7 @@ class Deployer:
         already granted before calling it a lack of progress. Returns seconds waited.
         """
         started = time.monotonic()
-        expected = policy.to_json()["Statement"]
+        expected = [part.to_json()["Statement"] for part in self._parts(policy)]
         for attempt in Retrying(
             retry=retry_if_exception_type(NotYetInForce),
             wait=wait_exponential(multiplier=0.2, max=5),
@@ -282,12 +294,13 @@ class Deployer:
             reraise=True,
         ):
             with attempt:
-                stored = self.stored_policy()
-                statements = stored["Statement"] if stored else []
-                if isinstance(statements, dict):
-                    statements = [statements]
-                if expected and statements != expected:
-                    raise NotYetInForce()
+                for index, statements_expected in enumerate(expected):
+                    stored = self.stored_policy(index)
+                    statements = stored["Statement"] if stored else []
+                    if isinstance(statements, dict):
+                        statements = [statements]
+                    if statements_expected and statements != statements_expected:
+                        raise NotYetInForce()
         if settle_seconds > 0:
             time.sleep(settle_seconds)
         return time.monotonic() - started

@@ -25,18 +25,21 @@ RICH_PROPERTIES: dict[str, Any] = {
     "AccelerateConfiguration": {"AccelerationStatus": "Enabled"},
     "AccessLogSetting": {"DestinationArn": "arn:aws:logs:us-east-1:123456789012:log-group:x"},
     "AnalyticsConfigurations": [{"Id": "a"}],
+    "ApiStages": [{"ApiId": "api123", "Stage": "dev"}],
     "AssumeRolePolicyDocument": {"Statement": []},
     "BinaryMediaTypes": ["image/png"],
     "Body": {"openapi": "3.0.0"},
     "BodyS3Location": {"Bucket": "specs", "Key": "api.yaml"},
     "Bucket": "bucket-one",
     "BucketEncryption": {"ServerSideEncryptionConfiguration": []},
+    "CloudWatchRoleArn": ROLE,
     "Code": {"S3Bucket": "code", "S3Key": "f.zip", "S3ObjectVersion": "1"},
     "CodeSigningConfigArn": "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-1",
     "Content": {"S3Bucket": "code", "S3Key": "layer.zip", "S3ObjectVersion": "2"},
     "ContributorInsightsSpecification": {"Enabled": True},
     "CorsConfiguration": {"CorsRules": []},
     "DataProtectionPolicy": {"Name": "p"},
+    "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic": "on",
     "Description": "d",
     "FileSystemConfigs": [
         {"Arn": "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-1"}
@@ -47,17 +50,24 @@ RICH_PROPERTIES: dict[str, Any] = {
     "ImportSourceSpecification": {"S3BucketSource": {"S3Bucket": "imp"}},
     "Integration": {"Credentials": ROLE},
     "IntelligentTieringConfigurations": [{"Id": "i"}],
+    "Ipv4IpamPoolId": "ipam-pool-1",
     "InventoryConfigurations": [{"Id": "i"}],
+    "KeyId": "key123",
     "KinesisStreamSpecification": {"StreamArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s"},
     "KmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k",
     "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
     "Layers": ["arn:aws:lambda:us-east-1:123456789012:layer:l:1"],
     "LifecycleConfiguration": {"Rules": []},
+    "ListenerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/lb/1/2",
+    "ListenerAttributes": [{"Key": "k", "Value": "v"}],
+    "LoadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/lb/1",
+    "LoadBalancerAttributes": [{"Key": "k", "Value": "v"}],
     "LoggingConfiguration": {"DestinationBucketName": "logs"},
     "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
     "MaxSessionDuration": 7200,
     "MethodSettings": [{"HttpMethod": "*"}],
     "MetricsConfigurations": [{"Id": "m"}],
+    "MinimumLoadBalancerCapacity": {"CapacityUnits": 100},
     "NotificationConfiguration": {"TopicConfigurations": []},
     "ObjectLockConfiguration": {"ObjectLockEnabled": "Enabled"},
     "OwnershipControls": {"Rules": []},
@@ -82,12 +92,15 @@ RICH_PROPERTIES: dict[str, Any] = {
     "StageDescription": {"TracingEnabled": True},
     "StageName": "dev",
     "Subscription": [{"Endpoint": "a@b.c", "Protocol": "email"}],
+    "TargetGroupAttributes": [{"Key": "k", "Value": "v"}],
     "Tags": [{"Key": "team", "Value": "a"}],
     "Targets": [{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": ROLE}],
     "TimeToLiveSpecification": {"Enabled": True},
     "TracingEnabled": True,
+    "UsagePlanId": "plan123",
     "Users": ["alice"],
     "VersioningConfiguration": {"Status": "Enabled"},
+    "VpcId": "vpc-1",
     "VpcConfig": {"SubnetIds": ["s"]},
     "WebsiteConfiguration": {"IndexDocument": "index.html"},
 }
@@ -259,3 +272,78 @@ def test_updates_demand_only_what_changed() -> None:
         "lambda:UpdateFunctionCode",
         "s3:GetObject",
     }
+
+
+def pairs(*args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+    return [(r.action, r.resource) for r in requirements_for(call(*args, **kwargs))]
+
+
+ELB = "arn:aws:elasticloadbalancing:us-east-1:123456789012"
+
+
+def test_elbv2_calls_are_demanded_on_the_v2_arns() -> None:
+    tags = {"Tags": [{"Key": "k", "Value": "v"}]}
+    assert pairs("AWS::ElasticLoadBalancingV2::LoadBalancer", "create", {"Name": "web", **tags})[
+        :2
+    ] == [
+        ("elasticloadbalancing:CreateLoadBalancer", f"{ELB}:loadbalancer/app/web/*"),
+        ("elasticloadbalancing:AddTags", f"{ELB}:loadbalancer/app/web/*"),
+    ]
+    network = pairs("AWS::ElasticLoadBalancingV2::LoadBalancer", "create", {"Type": "network"},
+                    "stack-Balancer-ABCDEF123456")  # fmt: skip
+    assert network[0][1] == f"{ELB}:loadbalancer/net/stack-Balancer-ABCDEF123456/*"
+    balancer = f"{ELB}:loadbalancer/app/web/50dc6c495c0c9188"
+    listener = pairs(
+        "AWS::ElasticLoadBalancingV2::Listener", "create", {"LoadBalancerArn": balancer, **tags}
+    )
+    assert listener[:2] == [
+        ("elasticloadbalancing:CreateListener", balancer),
+        ("elasticloadbalancing:AddTags", f"{ELB}:listener/app/web/50dc6c495c0c9188/*"),
+    ]
+    on = f"{ELB}:listener/app/web/50dc6c495c0c9188/f1"
+    rule = pairs("AWS::ElasticLoadBalancingV2::ListenerRule", "create", {"ListenerArn": on, **tags})
+    assert rule[:2] == [
+        ("elasticloadbalancing:CreateRule", on),
+        ("elasticloadbalancing:AddTags", f"{ELB}:listener-rule/app/web/50dc6c495c0c9188/f1/*"),
+    ]
+    group = f"{ELB}:targetgroup/tg/73e2d6bc24d8a067"
+    assert ("elasticloadbalancing:RegisterTargets", group) in pairs(
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "create",
+        {"Name": "tg", "Targets": [{"Id": "fn"}]},
+        physical_id=group,
+    )
+
+
+def test_rule_data_maps_values_and_reads_old_properties() -> None:
+    on_bus = pairs("AWS::Events::Rule", "create", {"EventBusName": "orders"}, "r")
+    assert ("events:PutRule", "arn:aws:events:us-east-1:123456789012:rule/orders/r") in on_bus
+    default = pairs("AWS::Events::Rule", "create", {"EventBusName": "default"}, "r")
+    assert ("events:PutRule", "arn:aws:events:us-east-1:123456789012:rule/r") in default
+    targets = [{"Id": "a", "Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": ROLE}]
+    dropped = actions("AWS::Events::Rule", "update", {}, "r", old_properties={"Targets": targets})
+    assert "events:RemoveTargets" in dropped and "iam:PassRole" not in dropped
+    method = {"RestApiId": "a1", "ResourceId": "r1", "HttpMethod": "get"}
+    caller = {**method, "Integration": {"Credentials": "arn:aws:iam::*:user/*"}}
+    assert pairs("AWS::ApiGateway::Method", "create", caller) == [
+        ("apigateway:PUT", "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET"),
+        ("apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis/a1/resources/r1/methods/GET"),
+    ]
+    role = {**method, "Integration": {"Credentials": ROLE}}
+    assert ("iam:PassRole", ROLE) in pairs("AWS::ApiGateway::Method", "create", role)
+
+
+def test_a_topic_and_a_queue_that_exist_are_known_by_their_physical_ids() -> None:
+    topic = "arn:aws:sns:us-east-1:123456789012:stack-Topic-ABCDEF123456"
+    assert pairs("AWS::SNS::Topic", "delete", {}, topic, physical_id=topic) == [
+        ("sns:GetTopicAttributes", topic),
+        ("sns:DeleteTopic", topic),
+    ]
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/stack-Queue-ABCDEF123456.fifo"
+    queue = "arn:aws:sqs:us-east-1:123456789012:stack-Queue-ABCDEF123456.fifo"
+    assert pairs("AWS::SQS::Queue", "delete", {"FifoQueue": True}, url, physical_id=url) == [
+        ("sqs:GetQueueAttributes", queue),
+        ("sqs:DeleteQueue", queue),
+    ]
+    generated = pairs("AWS::SQS::Queue", "create", {"FifoQueue": True}, "stack-Queue-ABCDEF123456")
+    assert generated[0] == ("sqs:CreateQueue", queue)

@@ -7,7 +7,8 @@ cloudformation_state (the operation, who acts, events), cloudformation_handlers
 (one resource), cloudformation_waves (ordering), cloudformation_stacks (create,
 delete), cloudformation_updates (update), cloudformation_change_sets,
 cloudformation_validation (template checks), cloudformation_standins (types moto lacks),
-cloudformation_transforms (the SAM transform, GetTemplate's stages), rest_api_body.
+cloudformation_transforms (the SAM transform, GetTemplate's stages), rest_api_body,
+cloudformation_models and cloudformation_lambda (models moto lacks or gets wrong).
 """
 
 from __future__ import annotations
@@ -15,18 +16,21 @@ from __future__ import annotations
 from typing import Any
 
 from moto.apigateway.models import Method, RestAPI
-from moto.awslambda.models import LayerVersion
+from moto.awslambda.models import LambdaFunction, LambdaVersion, LayerVersion
 from moto.cloudformation import models as cloudformation_backend_module
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import BaseResponse
+from moto.elbv2.models import FakeListener, FakeListenerRule, FakeTargetGroup
 from moto.s3.models import FakeBucket
 
 from autofix.sandbox.fidelity import (
     cloudformation_change_sets,
+    cloudformation_elbv2,
     cloudformation_handlers,
     cloudformation_intrinsics,
+    cloudformation_lambda,
     cloudformation_models,
     cloudformation_patches,
     cloudformation_stacks,
@@ -165,6 +169,56 @@ PATCHES: tuple[Patch, ...] = (
         "cloudformation_name_type",
         staticmethod(cloudformation_models.layer_version_name_property),
         "a stack's layer took a generated name, not its LayerName",
+    ),
+    Patch(
+        LambdaVersion,
+        "create_from_cloudformation_json",
+        classmethod(cloudformation_lambda.create_version),
+        "an AWS::Lambda::Version did not keep its ARN",
+    ),
+    Patch(
+        LambdaVersion,
+        "physical_resource_id",
+        property(cloudformation_lambda.version_ref),
+        "Ref of an AWS::Lambda::Version gave moto's Python object, not the version ARN",
+    ),
+    Patch(
+        LambdaVersion,
+        "has_cfn_attr",
+        classmethod(cloudformation_lambda.version_has_attr),
+        "an AWS::Lambda::Version claimed every attribute",
+    ),
+    Patch(
+        LambdaVersion,
+        "get_cfn_attribute",
+        cloudformation_lambda.version_attribute,
+        "Fn::GetAtt of an AWS::Lambda::Version (Version, FunctionArn) failed with a 500",
+    ),
+    Patch(
+        FakeTargetGroup,
+        "delete",
+        cloudformation_elbv2.delete_target_group,
+        "a stack's deletion or rollback left its target groups (a retried deploy failed "
+        "with DuplicateTargetGroupName)",
+    ),
+    Patch(
+        FakeListener,
+        "delete",
+        cloudformation_elbv2.delete_listener,
+        "a stack's deletion or rollback left its listeners",
+    ),
+    Patch(
+        FakeListenerRule,
+        "delete",
+        cloudformation_elbv2.delete_listener_rule,
+        "a stack's deletion or rollback left its listener rules",
+    ),
+    Patch(
+        LambdaFunction,
+        "_get_layers_data",
+        cloudformation_lambda.layers_data,
+        "a function updated to use another account's public layer failed: moto knows only "
+        "the account's own layers (s3-existing's update rehearsal)",
     ),
     Patch(
         parsing,

@@ -202,7 +202,9 @@ def create_method(
 ) -> Any:
     """AWS::ApiGateway::Method: its Integration, and the integration's method and URI, optional.
 
-    A MOCK integration (a CORS OPTIONS method) has no IntegrationHttpMethod nor Uri.
+    A MOCK integration (a CORS OPTIONS method) has no IntegrationHttpMethod nor Uri. The
+    integration's role (Credentials) and request settings are passed on: an AWS
+    integration without its role failed ("Role ARN must be specified").
     """
     props = cloudformation_json["Properties"]
     backend = apigateway_backends[account_id][region_name]
@@ -222,5 +224,12 @@ def create_method(
             integration_type=integration["Type"],
             uri=integration.get("Uri"),
             integration_method=integration.get("IntegrationHttpMethod"),
+            credentials=integration.get("Credentials"),
+            request_templates=integration.get("RequestTemplates"),
+            passthrough_behavior=integration.get("PassthroughBehavior"),
+            timeout_in_millis=integration.get("TimeoutInMillis"),
+            request_parameters=integration.get("RequestParameters"),
+            content_handling=integration.get("ContentHandling"),
+            connection_type=integration.get("ConnectionType"),
         )
     return method
