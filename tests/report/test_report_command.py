@@ -137,7 +137,14 @@ def test_interrupted_run_shows_what_was_done_and_what_was_not(tmp_path: Path) ->
         .add("step_start", step="deploy", index=2, of=3, command="make deploy")
         .attempt("deploy", 1, 3, 255, 2.0)
         .denied("deploy", 1, "sns:CreateTopic")
-        .add("grant_added", step="deploy", attempt=1, action="sns:CreateTopic", resource="*")
+        .add(
+            "grant_added",
+            step="deploy",
+            attempt=1,
+            action="sns:CreateTopic",
+            resource="*",
+            new=True,
+        )
         .add("attempt_start", step="deploy", attempt=2, total=4)
         .add("run_interrupted", attempts_total=4)
     )
@@ -368,7 +375,14 @@ def test_attempt_start_times_and_the_verify_pass_are_read_from_the_ledger(
         .add("step_start", step="deploy", index=1, of=1, command="sls deploy")
         .attempt("deploy", 1, 1, 1, 0.5)
         .denied("deploy", 1, "sns:CreateTopic")
-        .add("grant_added", step="deploy", attempt=1, action="sns:CreateTopic", resource="*")
+        .add(
+            "grant_added",
+            step="deploy",
+            attempt=1,
+            action="sns:CreateTopic",
+            resource="*",
+            new=True,
+        )
         .attempt("deploy", 2, 2, 0, 0.5)
         .add("step_ok", step="deploy", attempts=2, actions=["sns:CreateTopic"])
         .add("verify_start", actions=1)
