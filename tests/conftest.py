@@ -9,11 +9,15 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+from autofix.event_lines import LedgerLine, read_lines
+from autofix.events import LedgerEvent
 from autofix.testing import SandboxOptions
+
+E = TypeVar("E", bound=LedgerEvent)
 
 REPO = Path(__file__).resolve().parents[1]
 AWS = f"{sys.executable} -m awscli"
@@ -58,8 +62,20 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def ledger_events(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def ledger_lines(path: Path) -> list[LedgerLine]:
+    """A ledger the CLI wrote, read as typed events; every line of it must be readable."""
+    lines, unreadable = read_lines(path)
+    assert unreadable == 0, f"{path}: {unreadable} unreadable ledger line(s)"
+    return lines
+
+
+def ledger_events(path: Path) -> list[LedgerEvent]:
+    return [line.event for line in ledger_lines(path)]
+
+
+def events_of(path: Path, kind: type[E]) -> list[E]:
+    """The ledger's events of one kind, in order."""
+    return [e for e in ledger_events(path) if isinstance(e, kind)]
 
 
 @pytest.fixture

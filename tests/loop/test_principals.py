@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autofix.events import PolicyApplied
 from autofix.testing import IamSandbox
-from tests.conftest import AWS, read_json, run_autofix, write_config
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 STEP = f"{AWS} sns create-topic --name t && {AWS} sns list-topics && {AWS} ssm describe-parameters"
 
@@ -32,17 +33,11 @@ def test_role_with_managed_policy_rotates_versions(tmp_path: Path) -> None:
         "sns:ListTopics",
         "ssm:DescribeParameters",
     ]
-    from tests.conftest import ledger_events
-
-    applied = [
-        e
-        for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-        if e["event"] == "policy_applied"
-    ]
-    assert [e["mode"] for e in applied] == ["managed"] * 4
+    applied = events_of(tmp_path / ".autofix" / "ledger.jsonl", PolicyApplied)
+    assert [e.mode for e in applied] == ["managed"] * 4
     # an empty policy is no policy attached; the first grant creates v1
-    assert (applied[0]["version"], applied[0]["statements"]) == (None, 0)
-    assert [e["version"] for e in applied[1:]] == ["v1", "v2", "v3"]
+    assert (applied[0].version, applied[0].statements) == (None, 0)
+    assert [e.version for e in applied[1:]] == ["v1", "v2", "v3"]
 
 
 def test_many_grants_never_exceed_five_managed_versions(tmp_path: Path) -> None:
@@ -70,16 +65,10 @@ def test_many_grants_never_exceed_five_managed_versions(tmp_path: Path) -> None:
     )
     result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
-    from tests.conftest import ledger_events
-
-    applied = [
-        e
-        for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-        if e["event"] == "policy_applied"
-    ]
+    applied = events_of(tmp_path / ".autofix" / "ledger.jsonl", PolicyApplied)
     assert len(applied) == 8
-    assert [e["version"] for e in applied[1:]] == [f"v{n}" for n in range(1, 8)]
-    assert [e["deleted_version"] for e in applied[6:]] == ["v1", "v2"]
+    assert [e.version for e in applied[1:]] == [f"v{n}" for n in range(1, 8)]
+    assert [e.deleted_version for e in applied[6:]] == ["v1", "v2"]
 
 
 def _profile(tmp_path: Path, endpoint: str, key: str, secret: str) -> Path:

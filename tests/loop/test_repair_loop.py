@@ -50,7 +50,7 @@ def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) 
     assert policy["Version"] == "2012-10-17"
     granted = sorted(a for s in policy["Statement"] for a in s["Action"])
     assert granted == ["sns:CreateTopic", "sns:ListTopics", "ssm:GetParameter", "ssm:PutParameter"]
-    events = [e["event"] for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
+    events = [e.kind for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
     assert events[0] == "run_start" and events[-1] == "run_end"
     assert events.count("attempt_start") == 5
     assert events.count("grant_added") == 4
@@ -59,7 +59,7 @@ def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) 
     # then one clean replay in a fresh sandbox, recorded in its own ledger
     assert summary["verified"] is True and summary["verification"] == "replayed"
     assert summary["verify_replays"] == 1
-    replay = [e["event"] for e in ledger_events(tmp_path / ".autofix/verify/verify-1/ledger.jsonl")]
+    replay = [e.kind for e in ledger_events(tmp_path / ".autofix/verify/verify-1/ledger.jsonl")]
     assert replay.count("attempt_start") == 1 and "grant_added" not in replay
     assert "+ granted sns:CreateTopic" in result.stderr
     assert "publish" in result.stderr and "every step succeeded" in result.stderr
@@ -131,7 +131,7 @@ def test_plain_failure_gets_no_grant_at_all(tmp_path: Path) -> None:
     policy = read_json(tmp_path / ".autofix" / "policy.json")
     assert policy["Statement"] == []
     assert "something unrelated broke" in result.stderr
-    events = [e["event"] for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
+    events = [e.kind for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
     assert "grant_added" not in events and "step_failed" in events
 
 

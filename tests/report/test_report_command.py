@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from autofix.events import CommandExit, DenialFound, GrantAdded
 from tests.conftest import ledger_events, read_json, run_autofix
 
 from .conftest import RealRuns
@@ -66,23 +67,23 @@ def test_each_action_carries_the_denial_that_proved_it(real_runs: RealRuns) -> N
             grant = next(
                 e
                 for e in events
-                if e["event"] == "grant_added"
-                and e["step"] == step["name"]
-                and e["action"] == action["action"]
+                if isinstance(e, GrantAdded)
+                and e.step == step["name"]
+                and e.action == action["action"]
             )
             denial = next(
                 e
                 for e in events
-                if e["event"] == "denial_found"
-                and e["step"] == step["name"]
-                and e["action"] == action["action"]
+                if isinstance(e, DenialFound)
+                and e.step == step["name"]
+                and e.action == action["action"]
             )
-            assert action["attempt"] == grant["attempt"] == denial["attempt"]
-            assert action["evidence"] == denial["evidence"]
-            assert action["source"] == denial["source"] == "output"
+            assert action["attempt"] == grant.attempt == denial.attempt
+            assert action["evidence"] == denial.evidence
+            assert action["source"] == denial.source == "output"
             assert action["action"] in action["evidence"]
-        exits = [e for e in events if e["event"] == "command_exit" and e["step"] == step["name"]]
-        assert [a["seconds"] for a in step["attempt_log"]] == [e["seconds"] for e in exits]
+        exits = [e for e in events if isinstance(e, CommandExit) and e.step == step["name"]]
+        assert [a["seconds"] for a in step["attempt_log"]] == [e.seconds for e in exits]
         assert len(step["attempt_log"]) == expected["attempts"]
         # the last attempt succeeded and found nothing; every earlier one found an action
         assert step["attempt_log"][-1]["exit_code"] == 0
