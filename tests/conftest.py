@@ -22,6 +22,24 @@ E = TypeVar("E", bound=LedgerEvent)
 REPO = Path(__file__).resolve().parents[1]
 AWS = f"{sys.executable} -m awscli"
 
+SHARED_RUN_DIRS = ("tests/e2e/", "tests/report/", "tests/upgrade/")
+"""Directories whose test files read session-scoped `autofix run`s they share (the
+playground's, the report's two real runs, the upgrade demo's): a few minutes each."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under pytest-xdist (`make test`), a test file runs on one worker, so its module-scoped
+    runs happen once, and so does a directory of SHARED_RUN_DIRS, so its shared runs do."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((d for d in SHARED_RUN_DIRS if path.startswith(d)), path)
+
+    return SharedRunScheduling(config, log)
+
 
 @dataclass(frozen=True)
 class CliResult:
