@@ -37,8 +37,10 @@ $(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
 demo: install
 	$(VENV)/bin/autofix run --config $(DEMO)/autofix.toml
 
+# Two workers or more (pytest-xdist): a test file stays on one worker, and so does a directory
+# whose files share a session's run (tests/conftest.py: pytest_xdist_make_scheduler).
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --maxprocesses=4 --dist loadscope
 
 # Every corpus service, one after another (about a minute or more each).
 corpus: install

@@ -2,8 +2,8 @@
 
 A ledger line is `{"event": KIND, "schema": SCHEMA_VERSION, "ts": ..., "run": ..., **fields}`;
 the field names are those the ledger has always had, so older readers keep working.
-`from_record` turns a ledger line back into its event (None for an unknown kind or a
-line that lacks a required field, as written by an older or newer autofix).
+`autofix.event_lines` turns a ledger line back into its event (one place, with the rules
+for older, newer and damaged lines).
 """
 
 from __future__ import annotations
@@ -330,22 +330,9 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
     )
 }
 
-_ENVELOPE = frozenset({"event", "schema", "ts", "run", "level"})
-
 
 def from_fields(kind: str, fields: dict[str, Any]) -> LedgerEvent:
     """The typed event of `kind`; KeyError for an unknown kind, TypeError for bad fields."""
     cls = EVENT_TYPES[kind]
     known = {f.name for f in dataclasses.fields(cls)}
     return cls(**{k: v for k, v in fields.items() if k in known})
-
-
-def from_record(record: dict[str, Any]) -> LedgerEvent | None:
-    """A ledger line (parsed JSON) as its typed event; None when it cannot be one."""
-    kind = record.get("event")
-    if not isinstance(kind, str) or kind not in EVENT_TYPES:
-        return None
-    try:
-        return from_fields(kind, {k: v for k, v in record.items() if k not in _ENVELOPE})
-    except TypeError:
-        return None

@@ -1,18 +1,18 @@
 """The ledger: one structlog JSON line per typed event, flushed as written.
 
-Every line is complete on its own, so an interrupted run leaves a readable ledger.
+Every line is complete on its own, so an interrupted run leaves a readable ledger;
+`autofix.event_lines` reads it back as typed events.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
 
-from autofix.events import SCHEMA_VERSION, LedgerEvent, from_fields, from_record
+from autofix.events import SCHEMA_VERSION, LedgerEvent, from_fields
 
 EventSink = Callable[[LedgerEvent], None]
 
@@ -60,25 +60,7 @@ class Events:
             sink(typed)
 
 
-def read_events(path: Path) -> Iterator[LedgerEvent]:
-    """The typed events of a ledger file; lines of unknown kinds are skipped."""
-    for record in read_ledger(path):
-        event = from_record(record)
-        if event is not None:
-            yield event
-
-
 def _ends_with_newline(path: Path) -> bool:
     with path.open("rb") as handle:
         handle.seek(-1, 2)
         return handle.read(1) == b"\n"
-
-
-def read_ledger(path: Path) -> Iterator[dict[str, Any]]:
-    """The events of a ledger file; a torn last line (a killed process) is skipped."""
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue

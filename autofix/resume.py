@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from autofix.errors import ConfigError
-from autofix.ledger import read_ledger
+from autofix.event_lines import read_lines
+from autofix.events import (
+    AttemptStart,
+    GrantAdded,
+    LedgerEvent,
+    RunEnd,
+    RunStart,
+    StepFailedEvent,
+    StepOk,
+)
 from autofix.outcome import RunOutcome, StepOutcome
 
 INVOCATION = "run.json"
@@ -46,46 +55,47 @@ def read_prior(ledger: Path) -> PriorRun | None:
     """The last run in `ledger`, or None when there is none."""
     if not ledger.is_file():
         return None
-    events = [e for e in read_ledger(ledger) if isinstance(e, dict)]
-    starts = [e for e in events if e.get("event") == "run_start"]
+    lines, _ = read_lines(ledger)
+    starts = [line for line in lines if isinstance(line.event, RunStart)]
     if not starts:
         return None
-    run_id = str(starts[-1].get("run"))
-    mine = [e for e in events if e.get("run") == run_id]
+    run_id = str(starts[-1].run)
+    mine = [line.event for line in lines if line.run == run_id]
     return PriorRun(
         run_id=run_id,
-        attempts_total=sum(1 for e in mine if e.get("event") == "attempt_start"),
+        attempts_total=sum(1 for e in mine if isinstance(e, AttemptStart)),
         steps=_steps(mine),
         finished=_finished(mine),
-        ok=any(e.get("event") == "run_end" and e.get("ok") is True for e in mine),
+        ok=any(isinstance(e, RunEnd) and e.ok is True for e in mine),
     )
 
 
-def _finished(events: list[dict[str, Any]]) -> bool:
-    ends = [e for e in events if e.get("event") == "run_end"]
-    return bool(ends) and ends[-1].get("exit_code") not in UNFINISHED_EXIT_CODES
+def _finished(events: list[LedgerEvent]) -> bool:
+    ends = [e for e in events if isinstance(e, RunEnd)]
+    return bool(ends) and ends[-1].exit_code not in UNFINISHED_EXIT_CODES
 
 
-def _steps(events: list[dict[str, Any]]) -> tuple[StepOutcome, ...]:
+def _steps(events: list[LedgerEvent]) -> tuple[StepOutcome, ...]:
     attempts: dict[str, int] = {}
     actions: dict[str, list[str]] = {}
     ok: dict[str, bool] = {}
     reasons: dict[str, str | None] = {}
     for event in events:
-        name, kind = event.get("step"), event.get("event")
+        name = getattr(event, "step", None)
         if not isinstance(name, str):
             continue
         attempts.setdefault(name, 0)
         actions.setdefault(name, [])
-        if kind == "attempt_start":
-            attempts[name] += 1
-        elif kind == "grant_added" and event.get("new") and event.get("action"):
-            if event["action"] not in actions[name]:
-                actions[name].append(str(event["action"]))
-        elif kind == "step_ok":
-            ok[name], reasons[name] = True, None
-        elif kind == "step_failed":
-            ok[name], reasons[name] = False, event.get("reason")
+        match event:
+            case AttemptStart():
+                attempts[name] += 1
+            case GrantAdded() if event.new and event.action:
+                if event.action not in actions[name]:
+                    actions[name].append(event.action)
+            case StepOk():
+                ok[name], reasons[name] = True, None
+            case StepFailedEvent():
+                ok[name], reasons[name] = False, event.reason
     return tuple(
         StepOutcome(
             name, ok.get(name, False), attempts[name], tuple(actions[name]), 0.0, reasons.get(name)

@@ -9,14 +9,36 @@ import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+from autofix.event_lines import LedgerLine, read_lines
+from autofix.events import LedgerEvent
 from autofix.testing import SandboxOptions
+
+E = TypeVar("E", bound=LedgerEvent)
 
 REPO = Path(__file__).resolve().parents[1]
 AWS = f"{sys.executable} -m awscli"
+
+SHARED_RUN_DIRS = ("tests/e2e/", "tests/report/", "tests/upgrade/")
+"""Directories whose test files read session-scoped `autofix run`s they share (the
+playground's, the report's two real runs, the upgrade demo's): a few minutes each."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under pytest-xdist (`make test`), a test file runs on one worker, so its module-scoped
+    runs happen once, and so does a directory of SHARED_RUN_DIRS, so its shared runs do."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((d for d in SHARED_RUN_DIRS if path.startswith(d)), path)
+
+    return SharedRunScheduling(config, log)
 
 
 @dataclass(frozen=True)
@@ -58,8 +80,20 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def ledger_events(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def ledger_lines(path: Path) -> list[LedgerLine]:
+    """A ledger the CLI wrote, read as typed events; every line of it must be readable."""
+    lines, unreadable = read_lines(path)
+    assert unreadable == 0, f"{path}: {unreadable} unreadable ledger line(s)"
+    return lines
+
+
+def ledger_events(path: Path) -> list[LedgerEvent]:
+    return [line.event for line in ledger_lines(path)]
+
+
+def events_of(path: Path, kind: type[E]) -> list[E]:
+    """The ledger's events of one kind, in order."""
+    return [e for e in ledger_events(path) if isinstance(e, kind)]
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from typing import Any
 
 from autofix.config import load_config
 from autofix.errors import ConfigError
+from autofix.event_lines import LedgerLine, read_lines
+from autofix.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
 from autofix.predict.serverless import parse_command
 from autofix.project import service_names_of
 
@@ -82,9 +84,10 @@ def bundled(name: str) -> Profile | None:
 # ---------------------------------------------------------------- regeneration
 
 
-def _events(ledger: Path) -> list[dict[str, Any]]:
+def _records(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a sandbox record (a deny or access log), one a line."""
     found = []
-    for line in ledger.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         try:
             event = json.loads(line)
         except ValueError:
@@ -103,7 +106,7 @@ def _direct_actions(directory: Path) -> set[str] | None:
         return None
     actions: set[str] = set()
     for path in logs:
-        for record in _events(path):
+        for record in _records(path):
             if not record.get("demand") and "::" not in str(record.get("operation") or ""):
                 actions.add(str(record.get("action", "")).lower())
     return actions
@@ -133,18 +136,19 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
         ledger = directory / "ledger.jsonl"
         if not ledger.is_file():
             raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
-        events = _events(ledger)
+        lines, _ = read_lines(ledger)
         direct = _direct_actions(directory)
-        verbs = _step_commands(events)
-        used = _used_per_step(directory, events)
+        verbs = _step_commands(lines)
+        used = _used_per_step(directory, lines)
         summary = _summary(directory)
-        for event in events:
-            if event.get("event") != "grant_added" or event.get("source") not in TOOL_CHANNELS:
+        for line in lines:
+            event = line.event
+            if not isinstance(event, GrantAdded) or event.source not in TOOL_CHANNELS:
                 continue
-            action = str(event.get("action", ""))
+            action = event.action
             if direct is not None and action.lower() not in direct:
                 continue
-            verb, stage = verbs.get(str(event.get("step")), ("", ""))
+            verb, stage = verbs.get(event.step, ("", ""))
             if not verb:
                 continue
             names = {
@@ -154,7 +158,7 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
             }
             if stage:
                 names[stage] = "{stage}"
-            resource = _generalise(str(event["resource"]), names, stage)
+            resource = _generalise(event.resource, names, stage)
             also = {
                 verbs[s][0] for s, acts in used.items() if action.lower() in acts and s in verbs
             }
@@ -171,14 +175,14 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
     }
 
 
-def _step_commands(events: Sequence[Mapping[str, Any]]) -> dict[str, tuple[str, str]]:
+def _step_commands(lines: Sequence[LedgerLine]) -> dict[str, tuple[str, str]]:
     """Step name -> (its Serverless verb, its stage)."""
     verbs: dict[str, tuple[str, str]] = {}
-    for event in events:
-        if event.get("event") == "step_start" and event.get("phase", "discover") != "verify":
-            command = parse_command(str(event.get("command", "")))
+    for event in (line.event for line in lines):
+        if isinstance(event, StepStart) and event.phase != VERIFY:
+            command = parse_command(event.command)
             if command is not None:
-                verbs[str(event["step"])] = (command.verb, _stage(command.words))
+                verbs[event.step] = (command.verb, _stage(command.words))
     return verbs
 
 
@@ -189,21 +193,23 @@ def _time(text: Any) -> float:
         return 0.0
 
 
-def _used_per_step(directory: Path, events: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
+def _used_per_step(directory: Path, lines: Sequence[LedgerLine]) -> dict[str, set[str]]:
     """Step name -> the actions the deployer was allowed while it ran (access record)."""
     access = directory / "sandbox-access.jsonl"
-    deployer = next((e.get("deployer") for e in events if e.get("event") == "run_start"), None)
+    deployer = next(
+        (e.deployer for e in (ln.event for ln in lines) if isinstance(e, RunStart)), None
+    )
     if not access.is_file() or not deployer:
         return {}
     windows: list[tuple[float, str]] = [
-        (_time(e.get("ts")), str(e["step"]))
-        for e in events
-        if e.get("event") == "step_start" and e.get("phase", "discover") != "verify"
+        (_time(line.ts), line.event.step)
+        for line in lines
+        if isinstance(line.event, StepStart) and line.event.phase != VERIFY
     ]
-    ends = [_time(e.get("ts")) for e in events if e.get("event") in ("verify_start", "run_end")]
+    ends = [_time(line.ts) for line in lines if isinstance(line.event, VerifyStart | RunEnd)]
     windows.append((min(ends) if ends else float("inf"), ""))
     used: dict[str, set[str]] = {}
-    for record in _events(access):
+    for record in _records(access):
         if record.get("principal") != deployer:
             continue
         when = _time(record.get("time"))

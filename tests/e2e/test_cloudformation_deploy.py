@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from autofix.events import DenialFound
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -63,9 +64,7 @@ def test_aws_cloudformation_deploy_converges(tmp_path: Path) -> None:
     } <= actions
     # the resources' own actions were only visible in the stack events
     sources = {
-        e["action"]: e["source"]
-        for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-        if e["event"] == "denial_found"
+        e.action: e.source for e in events_of(tmp_path / ".autofix" / "ledger.jsonl", DenialFound)
     }
     assert sources["sqs:CreateQueue"] == "stack-events"
     assert sources["ssm:PutParameter"] == "stack-events"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autofix.events import DenialFound, GrantAdded
 from autofix.sandbox.fidelity.names import SUFFIX_ENV
 from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
 
@@ -61,12 +62,10 @@ def test_letters_only_bucket_suffix_is_generalised_and_replays(tmp_path: Path) -
     # the run's own bucket had a letters-only suffix ...
     events = ledger_events(out / "ledger.jsonl")
     denied = [
-        e["resource"]
-        for e in events
-        if e["event"] == "denial_found" and e["action"] == "s3:PutObject"
+        e.resource for e in events if isinstance(e, DenialFound) and e.action == "s3:PutObject"
     ]
     assert denied, "the upload was never denied s3:PutObject"
-    suffix = re.search(r"serverlessdeploymentbucket-([a-z]+)/", denied[0])
+    suffix = re.search(r"serverlessdeploymentbucket-([a-z]+)/", denied[0] or "")
     assert suffix is not None and len(suffix.group(1)) == 12, denied[0]
     # ... which no grant holds: the generated part is a wildcard, the rest literal
     policy_text = (out / "policy.json").read_text()
@@ -80,7 +79,7 @@ def test_letters_only_bucket_suffix_is_generalised_and_replays(tmp_path: Path) -
         "arn:aws:s3:::svc-dev-serverlessdeploymentbucket-*/serverless/svc/dev/artifact.zip"
         in resources
     )
-    grant = next(e for e in events if e["event"] == "grant_added" and e["action"] == "s3:PutObject")
-    assert "ServerlessDeploymentBucket (AWS::S3::Bucket) of stack svc-dev" in grant["note"]
+    grant = next(e for e in events if isinstance(e, GrantAdded) and e.action == "s3:PutObject")
+    assert "ServerlessDeploymentBucket (AWS::S3::Bucket) of stack svc-dev" in (grant.note or "")
     # and the policy replays in a fresh sandbox, whose bucket has another suffix
     assert read_json(out / "summary.json")["verified"] is True

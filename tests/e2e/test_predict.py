@@ -11,11 +11,25 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import AWS, CliResult, ledger_events, read_json, run_autofix, write_config
+from autofix.events import (
+    PREDICT,
+    AttemptStart,
+    GrantAdded,
+    GrantPruned,
+    LedgerEvent,
+)
+from tests.conftest import (
+    AWS,
+    CliResult,
+    events_of,
+    ledger_events,
+    read_json,
+    run_autofix,
+    write_config,
+)
 from tests.e2e.conftest import PLAYGROUND
 
 SERVICE = """\
@@ -69,8 +83,12 @@ class PredictRun:
         return self.directory / ".autofix"
 
     @property
-    def events(self) -> list[dict[str, Any]]:
+    def events(self) -> list[LedgerEvent]:
         return ledger_events(self.out / "ledger.jsonl")
+
+    @property
+    def predicted_grants(self) -> list[GrantAdded]:
+        return [e for e in self.events if isinstance(e, GrantAdded) and e.phase == PREDICT]
 
     @property
     def actions(self) -> set[str]:
@@ -101,11 +119,11 @@ def test_predict_replays_cleanly_in_few_attempts(predicted: PredictRun) -> None:
 
 
 def test_pre_grants_come_from_the_template_and_the_profile(predicted: PredictRun) -> None:
-    pre = [e for e in predicted.events if e["event"] == "grant_added" and e["phase"] == "predict"]
+    pre = predicted.predicted_grants
     by_source: dict[str, set[str]] = {}
     for event in pre:
-        by_source.setdefault(event["source"], set()).add(event["action"])
-        assert event["attempt"] == 0
+        by_source.setdefault(event.source or "", set()).add(event.action)
+        assert event.attempt == 0
     # a handler's demands, from the packaged template (function, its role)
     assert {"lambda:CreateFunction", "iam:CreateRole", "iam:PassRole"} <= by_source[
         "predicted-template"
@@ -113,22 +131,16 @@ def test_pre_grants_come_from_the_template_and_the_profile(predicted: PredictRun
     # the tool's own calls, from the osls-4 profile
     assert {"cloudformation:CreateChangeSet", "s3:PutObject"} <= by_source["predicted-profile"]
     # the remove step was predicted its handlers' deletes before its first attempt
-    removing = {e["action"] for e in pre if e["step"] == "remove"}
+    removing = {e.action for e in pre if e.step == "remove"}
     assert "lambda:DeleteFunction" in removing
-    first_attempt = min(i for i, e in enumerate(predicted.events) if e["event"] == "attempt_start")
-    assert any(
-        e["event"] == "grant_added" and e["phase"] == "predict"
-        for e in predicted.events[:first_attempt]
-    )
+    events = predicted.events
+    first_attempt = min(i for i, e in enumerate(events) if isinstance(e, AttemptStart))
+    assert any(isinstance(e, GrantAdded) and e.phase == PREDICT for e in events[:first_attempt])
 
 
 def test_unused_predicted_grants_are_pruned(predicted: PredictRun) -> None:
-    pre = {
-        e["action"]
-        for e in predicted.events
-        if e["event"] == "grant_added" and e["phase"] == "predict"
-    }
-    pruned = {e["action"] for e in predicted.events if e["event"] == "grant_pruned"}
+    pre = {e.action for e in predicted.predicted_grants}
+    pruned = {e.action for e in predicted.events if isinstance(e, GrantPruned)}
     # the conditional topic's handlers were predicted, and no step used them
     assert {"sns:CreateTopic", "sns:DeleteTopic"} <= pre & pruned
     assert not {"sns:CreateTopic", "sns:DeleteTopic"} & predicted.actions
@@ -154,11 +166,10 @@ def test_any_cloudformation_tool_is_predicted_from_the_stack_it_touched(tmp_path
     result = run_autofix("run", "--config", str(config), "--strategy", "predict", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert read_json(out / "summary.json")["verified"] is True
-    events = ledger_events(out / "ledger.jsonl")
     from_template = {
-        e["action"]
-        for e in events
-        if e["event"] == "grant_added" and e["source"] == "predicted-template"
+        e.action
+        for e in events_of(out / "ledger.jsonl", GrantAdded)
+        if e.source == "predicted-template"
     }
     # the first handler denials brought the rest of the handlers' demands (the reads
     # after creation), which trial would find one attempt later

@@ -7,14 +7,14 @@ as changed, so the update handlers' permissions are discovered and survive the r
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from autofix.events import StepOk, StepStart
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 pytestmark = pytest.mark.e2e
 
@@ -93,8 +93,8 @@ def test_the_rehearsal_is_its_own_step_with_the_update_actions(run_dir: Path) ->
     update = summary_step(run_dir, "deploy (update)")
     assert update["ok"] and update["attempts"] > 1
     assert set(update["actions"]) >= UPDATE_ACTIONS
-    starts = [e for e in ledger_events(run_dir / ".autofix" / "ledger.jsonl")]
-    commands = {e["step"]: e["command"] for e in starts if e["event"] == "step_start"}
+    starts = events_of(run_dir / ".autofix" / "ledger.jsonl", StepStart)
+    commands = {e.step: e.command for e in starts}
     assert "--force-upload" in commands["deploy (update)"]
     assert "--force-upload" not in commands["deploy"]
 
@@ -112,8 +112,8 @@ def test_the_verify_pass_keeps_what_the_update_path_used(run_dir: Path) -> None:
     assert granted >= UPDATE_ACTIONS
     # the replay ran the rehearsal too
     replayed = [
-        json.loads(line)
+        e
         for ledger in (run_dir / ".autofix" / "verify").glob("verify-*/ledger.jsonl")
-        for line in ledger.read_text().splitlines()
+        for e in events_of(ledger, StepOk)
     ]
-    assert {"deploy", "deploy (update)"} <= {e["step"] for e in replayed if e["event"] == "step_ok"}
+    assert {"deploy", "deploy (update)"} <= {e.step for e in replayed}

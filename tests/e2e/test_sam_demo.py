@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO, CliResult, ledger_events, read_json, run_autofix
+from autofix.events import DenialFound
+from tests.conftest import REPO, CliResult, events_of, read_json, run_autofix
 
 pytestmark = pytest.mark.e2e
 
@@ -65,10 +66,10 @@ def test_a_function_made_by_the_transform_was_denied_and_granted(sam_run: SamRun
     CloudFormation checked the expanded function with the deployer's permissions."""
     denied = [
         e
-        for e in ledger_events(sam_run.out / "ledger.jsonl")
-        if e["event"] == "denial_found" and e["action"] == "lambda:CreateFunction"
+        for e in events_of(sam_run.out / "ledger.jsonl", DenialFound)
+        if e.action == "lambda:CreateFunction"
     ]
-    assert denied and all(e["resource"].startswith(FUNCTION) for e in denied)
+    assert denied and all((e.resource or "").startswith(FUNCTION) for e in denied)
     records = [
         r
         for r in (sam_run.out / "sandbox-denials.jsonl").read_text().splitlines()

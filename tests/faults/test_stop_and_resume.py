@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ledger_events, read_json, run_autofix
+from autofix.events import AttemptStart, GrantAdded
+from tests.conftest import events_of, ledger_lines, read_json, run_autofix
 from tests.faults.conftest import gated_config, start_autofix, wait_for, wait_gone
 
 
@@ -76,9 +77,7 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
         [step] = summary["steps"]
         assert step["name"] == "deploy" and step["attempts"] == summary["attempts_total"] == 3
         assert step["actions"] == ["sns:CreateTopic", "ssm:PutParameter"]
-    interrupted_attempts = sum(
-        1 for e in ledger_events(out / "ledger.jsonl") if e["event"] == "attempt_start"
-    )
+    interrupted_attempts = len(events_of(out / "ledger.jsonl", AttemptStart))
 
     # a plain rerun must not overwrite the unfinished run
     refused = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
@@ -89,12 +88,13 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
     gate.touch()
     resumed = run_autofix("run", "--strategy", "trial", "--resume", str(out), timeout=300)
     assert resumed.exit_code == 0, resumed.output[-2000:]
-    events = ledger_events(out / "ledger.jsonl")
-    assert len({e["run"] for e in events}) == 1, "the ledger is appended to, as one run"
-    attempts = [e for e in events if e["event"] == "attempt_start"]
+    lines = ledger_lines(out / "ledger.jsonl")
+    assert len({line.run for line in lines}) == 1, "the ledger is appended to, as one run"
+    events = [line.event for line in lines]
+    attempts = [e for e in events if isinstance(e, AttemptStart)]
     resumed_attempts = len(attempts) - interrupted_attempts
     assert resumed_attempts < fresh_run["attempts"]
-    assert [e["total"] for e in attempts] == list(range(1, len(attempts) + 1)), "counting goes on"
+    assert [e.total for e in attempts] == list(range(1, len(attempts) + 1)), "counting goes on"
     assert actions_of(read_json(out / "policy.json")) == actions_of(fresh_run["policy"])
     summary = read_json(out / "summary.json")
     assert summary["ok"] is True and summary["attempts_total"] == len(attempts)
@@ -105,6 +105,6 @@ def test_stopped_run_leaves_nothing_running_and_resumes(
         "s3:ListAllMyBuckets",
     ]
     # the granted actions were not discovered again
-    granted = [e["action"] for e in events if e["event"] == "grant_added"]
+    granted = [e.action for e in events if isinstance(e, GrantAdded)]
     assert len(granted) == len(set(granted))
     shutil.rmtree(out)

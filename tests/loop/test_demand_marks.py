@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import AWS, ledger_events, run_autofix, write_config
+from autofix.events import GrantDemand
+from tests.conftest import AWS, events_of, run_autofix, write_config
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:orders"
 
@@ -43,9 +44,8 @@ def test_grants_are_marked_by_the_tier_of_their_demand(tmp_path: Path) -> None:
     )
     result = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     assert result.exit_code == 0, result.output
-    events = ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-    marks = {e["action"]: e for e in events if e["event"] == "grant_demand"}
-    assert marks["logs:PutQueryDefinition"]["demand"] == "schema"
-    assert marks["logs:PutQueryDefinition"]["resource"] == "*"
-    assert marks["sns:SetTopicAttributes"]["demand"] == "rule"
-    assert marks["sns:SetTopicAttributes"]["resource"] == TOPIC
+    marks = {e.action: e for e in events_of(tmp_path / ".autofix" / "ledger.jsonl", GrantDemand)}
+    assert marks["logs:PutQueryDefinition"].demand == "schema"
+    assert marks["logs:PutQueryDefinition"].resource == "*"
+    assert marks["sns:SetTopicAttributes"].demand == "rule"
+    assert marks["sns:SetTopicAttributes"].resource == TOPIC

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from autofix.events import GrantGeneralised
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 ACCOUNT = "123456789012"
 TEMPLATE = """\
@@ -48,10 +49,10 @@ def test_a_start_policy_literal_of_a_generated_name_is_generalised(tmp_path: Pat
     send = [s for s in policy["Statement"] if "sqs:SendMessage" in s["Action"]]
     assert [s["Resource"] for s in send] == [f"arn:aws:sqs:us-east-1:{ACCOUNT}:svc-dev-Jobs-*"]
     assert "dhodwgejfuua" not in (out / "policy.json").read_text()
-    [event] = [e for e in ledger_events(out / "ledger.jsonl") if e["event"] == "grant_generalised"]
-    assert event["resource"] == earlier
-    assert event["now"] == f"arn:aws:sqs:us-east-1:{ACCOUNT}:svc-dev-Jobs-*"
-    assert "Jobs (AWS::SQS::Queue) of stack svc-dev" in event["why"]
+    [event] = events_of(out / "ledger.jsonl", GrantGeneralised)
+    assert event.resource == earlier
+    assert event.now == f"arn:aws:sqs:us-east-1:{ACCOUNT}:svc-dev-Jobs-*"
+    assert "Jobs (AWS::SQS::Queue) of stack svc-dev" in event.why
     assert "(generated name)" in result.stderr
     # the queue's own grants were scoped by structure as they were found
     create = [s for s in policy["Statement"] if "sqs:CreateQueue" in s["Action"]]

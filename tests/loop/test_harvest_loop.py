@@ -5,9 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from autofix.events import (
+    DenialFound,
+    DenialOtherPrincipal,
+    GrantAdded,
+    LedgerEvent,
+    PolicyApplied,
+    StackRecovered,
+)
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+
+E = TypeVar("E", bound=LedgerEvent)
 
 ACCOUNT = "123456789012"
 CFN_TRUST = json.dumps(
@@ -35,8 +45,8 @@ def template(directory: Path, resources: dict[str, Any]) -> str:
     return f"file://{path}"
 
 
-def events(directory: Path, kind: str) -> list[dict[str, Any]]:
-    return [e for e in ledger_events(directory / ".autofix" / "ledger.jsonl") if e["event"] == kind]
+def events(directory: Path, kind: type[E]) -> list[E]:
+    return events_of(directory / ".autofix" / "ledger.jsonl", kind)
 
 
 def test_several_resources_failing_together_are_granted_in_one_attempt(tmp_path: Path) -> None:
@@ -65,16 +75,16 @@ def test_several_resources_failing_together_are_granted_in_one_attempt(tmp_path:
     )
     result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
-    first = [e for e in events(tmp_path, "grant_added") if e["attempt"] == 1]
-    first_actions = {e["action"] for e in first}
+    first = [e for e in events(tmp_path, GrantAdded) if e.attempt == 1]
+    first_actions = {e.action for e in first}
     assert {"sns:CreateTopic", "logs:CreateLogGroup", "sqs:CreateQueue"} <= first_actions
-    assert {e["source"] for e in first} == {"stack-events"}
-    found = [e for e in events(tmp_path, "denial_found") if e["attempt"] == 1]
-    assert {e["source"] for e in found} == {"stack-events"}
+    assert {e.source for e in first} == {"stack-events"}
+    found = [e for e in events(tmp_path, DenialFound) if e.attempt == 1]
+    assert {e.source for e in found} == {"stack-events"}
     # the failed stack was deleted by the operator before the next attempt
-    recovered = events(tmp_path, "stack_recovered")
-    assert recovered[0]["stack"] == "together" and recovered[0]["action"] == "deleted"
-    assert recovered[0]["status"] == "ROLLBACK_COMPLETE"
+    recovered = events(tmp_path, StackRecovered)
+    assert recovered[0].stack == "together" and recovered[0].action == "deleted"
+    assert recovered[0].status == "ROLLBACK_COMPLETE"
 
 
 def test_an_encoded_message_is_decoded_and_granted(tmp_path: Path) -> None:
@@ -88,8 +98,8 @@ def test_an_encoded_message_is_decoded_and_granted(tmp_path: Path) -> None:
     )
     result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
-    found = events(tmp_path, "denial_found")
-    assert [(e["action"], e["source"]) for e in found] == [("ec2:CreateSecurityGroup", "decoded")]
+    found = events(tmp_path, DenialFound)
+    assert [(e.action, e.source) for e in found] == [("ec2:CreateSecurityGroup", "decoded")]
     assert read_json(tmp_path / ".autofix" / "summary.json")["steps"][0]["actions"] == [
         "ec2:CreateSecurityGroup"
     ]
@@ -118,7 +128,7 @@ def test_an_explicit_deny_in_the_start_policy_stops_the_step(tmp_path: Path) -> 
         "sns:CreateTopic is denied by an explicit deny (explicit-identity); a grant cannot fix that"
     )
     assert summary["attempts_total"] == 1
-    assert not events(tmp_path, "grant_added")
+    assert not events(tmp_path, GrantAdded)
 
 
 def _service_role_step(tmp_path: Path) -> str:
@@ -171,9 +181,9 @@ def test_a_service_role_denial_is_not_granted_to_the_deployer(tmp_path: Path) ->
     role_session = f"arn:aws:sts::{ACCOUNT}:assumed-role/cfn-exec/AWSCloudFormation"
     assert f"was denied to {role_session}, which is not the deployer" in reason
     assert "principal.also_manage" in reason
-    assert not events(tmp_path, "grant_added")
-    [other] = events(tmp_path, "denial_other_principal")
-    assert other["principal"] == role_session and other["source"] == "stack-events"
+    assert not events(tmp_path, GrantAdded)
+    [other] = events(tmp_path, DenialOtherPrincipal)
+    assert other.principal == role_session and other.source == "stack-events"
 
 
 def test_a_managed_service_role_gets_its_own_policy(tmp_path: Path) -> None:
@@ -193,13 +203,13 @@ def test_a_managed_service_role_gets_its_own_policy(tmp_path: Path) -> None:
     result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/cfn-exec"
-    grants = events(tmp_path, "grant_added")
-    assert grants and {g["principal"] for g in grants} == {role_arn}
-    assert "sqs:CreateQueue" in {g["action"] for g in grants}
+    grants = events(tmp_path, GrantAdded)
+    assert grants and {g.principal for g in grants} == {role_arn}
+    assert "sqs:CreateQueue" in {g.action for g in grants}
     role_policy = read_json(tmp_path / ".autofix" / "policy-cfn-exec.json")
     role_actions = {a for s in role_policy["Statement"] for a in s["Action"]}
     assert "sqs:CreateQueue" in role_actions
     deployer_policy = read_json(tmp_path / ".autofix" / "policy.json")
     assert not any(a.startswith("sqs:") for s in deployer_policy["Statement"] for a in s["Action"])
-    applied = [e for e in events(tmp_path, "policy_applied") if e.get("principal") == role_arn]
-    assert applied and applied[0]["name"].endswith(":policy/autofix-discovered-cfn-exec")
+    applied = [e for e in events(tmp_path, PolicyApplied) if e.principal == role_arn]
+    assert applied and applied[0].name.endswith(":policy/autofix-discovered-cfn-exec")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -10,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import AWS, read_json, write_config
+from tests.conftest import AWS, ledger_events, read_json, write_config
 
 
 def test_interrupt_keeps_policy_and_ledger(tmp_path: Path) -> None:
@@ -46,8 +45,7 @@ def test_interrupt_keeps_policy_and_ledger(tmp_path: Path) -> None:
     out = tmp_path / ".autofix"
     policy = read_json(out / "policy.json")
     assert [s["Action"] for s in policy["Statement"]] == [["sns:CreateTopic"]]
-    events = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
-    names = [e["event"] for e in events]
+    names = [e.kind for e in ledger_events(out / "ledger.jsonl")]
     assert names[-2:] == ["run_interrupted", "run_end"]
     assert read_json(out / "summary.json")["ok"] is False
     assert not list(out.glob(".*.tmp")), "no half-written temporary files are left"

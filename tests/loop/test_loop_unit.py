@@ -20,17 +20,17 @@ import pytest
 from autofix.account.principal import AppliedPolicy
 from autofix.config import Step
 from autofix.denials.model import Denial, DenyKind
+from autofix.event_lines import iter_events, parse_record
 from autofix.events import (
     SCHEMA_VERSION,
     VERIFY,
     GrantAdded,
     LedgerEvent,
     StepOk,
-    from_record,
 )
 from autofix.executor import Execution
 from autofix.grantor import Grantor, GrantRules
-from autofix.ledger import Events, Ledger, read_events
+from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.policy.document import PolicyDocument
 from autofix.policy.scope import ScopeContext
@@ -490,9 +490,9 @@ def test_every_event_round_trips_through_a_ledger_line(tmp_path: Path) -> None:
     lines = [json.loads(x) for x in (tmp_path / "ledger.jsonl").read_text().splitlines()]
     assert {x["schema"] for x in lines} == {SCHEMA_VERSION}
     assert [x["event"] for x in lines] == [e.kind for e in r.seen]
-    assert list(read_events(tmp_path / "ledger.jsonl")) == r.seen
-    assert from_record({"event": "grant_added", "action": "x"}) is None  # fields missing
-    assert from_record({"event": "no_such_event"}) is None
+    assert list(iter_events(tmp_path / "ledger.jsonl")) == r.seen
+    assert parse_record({"event": "grant_added", "action": "x"}) is None  # fields missing
+    assert parse_record({"event": "no_such_event"}) is None
 
 
 def test_legacy_emit_builds_the_typed_event_and_refuses_unknown_kinds() -> None:

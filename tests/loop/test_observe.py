@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from autofix.events import DenialFound, RunStart, VerifyRoundEnd
 from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
 
 
@@ -50,15 +51,15 @@ def test_observe_grants_in_one_attempt_what_trial_finds_one_by_one(tmp_path: Pat
     assert summary["verified"] is True and summary["verification"] == "replayed"
     assert summary["attempts_total"] == 1 and summary["steps"][0]["attempts"] == 1
     events = ledger_events(tmp_path / "obs" / "ledger.jsonl")
-    assert events[0]["strategy"] == "observe"
-    soft = [e for e in events if e["event"] == "denial_found" and e["source"] == "soft-deny-log"]
-    assert {e["phase"] for e in soft} == {"observe"}
+    assert isinstance(events[0], RunStart) and events[0].strategy == "observe"
+    soft = [e for e in events if isinstance(e, DenialFound) and e.source == "soft-deny-log"]
+    assert {e.phase for e in soft} == {"observe"}
     assert {"sns:ListTopics", "cloudformation:CreateStack", "sqs:CreateQueue"} <= {
-        e["action"] for e in soft
+        e.action for e in soft
     }
     # the enforced replay in a fresh sandbox needed nothing more
-    rounds = [e for e in events if e["event"] == "verify_round"]
-    assert [(r["ok"], r["granted"]) for r in rounds] == [(True, [])]
+    rounds = [e for e in events if isinstance(e, VerifyRoundEnd)]
+    assert [(r.ok, r.granted) for r in rounds] == [(True, [])]
     assert "observe · " in observed.stderr
 
     trial = run_autofix(

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autofix.events import PolicyApplied
 from autofix.testing import IamSandbox
-from tests.conftest import AWS, read_json, run_autofix, write_config
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
-STEP = f"{AWS} sns create-topic --name t && {AWS} sns list-topics && {AWS} ssm describe-parameters"
+ACTIONS = (
+    ("sns list-topics", "sns:ListTopics"),
+    ("sns create-topic --name a", "sns:CreateTopic"),
+    ("ssm describe-parameters", "ssm:DescribeParameters"),
+    ("ssm put-parameter --name /p --value v --type String --overwrite", "ssm:PutParameter"),
+    ("ssm get-parameter --name /p", "ssm:GetParameter"),
+    ("sns list-subscriptions", "sns:ListSubscriptions"),
+    (
+        "sns get-topic-attributes --topic-arn arn:aws:sns:us-east-1:123456789012:a",
+        "sns:GetTopicAttributes",
+    ),
+)
 
 
-def test_role_with_managed_policy_rotates_versions(tmp_path: Path) -> None:
+def test_role_with_managed_policy_rotates_versions_never_more_than_five(tmp_path: Path) -> None:
+    step = " && ".join(f"{AWS} {command}" for command, _ in ACTIONS)
     config = write_config(
         tmp_path,
         f"""
@@ -20,66 +33,23 @@ def test_role_with_managed_policy_rotates_versions(tmp_path: Path) -> None:
         policy = "managed"
         policy_name = "ci-deploy-discovered"
         [[steps]]
-        name = "three"
-        run = "{STEP}"
-        """,
-    )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
-    assert result.exit_code == 0, result.output
-    summary = read_json(tmp_path / ".autofix" / "summary.json")
-    assert summary["steps"][0]["actions"] == [
-        "sns:CreateTopic",
-        "sns:ListTopics",
-        "ssm:DescribeParameters",
-    ]
-    from tests.conftest import ledger_events
-
-    applied = [
-        e
-        for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-        if e["event"] == "policy_applied"
-    ]
-    assert [e["mode"] for e in applied] == ["managed"] * 4
-    # an empty policy is no policy attached; the first grant creates v1
-    assert (applied[0]["version"], applied[0]["statements"]) == (None, 0)
-    assert [e["version"] for e in applied[1:]] == ["v1", "v2", "v3"]
-
-
-def test_many_grants_never_exceed_five_managed_versions(tmp_path: Path) -> None:
-    step = " && ".join(
-        f"{AWS} {c}"
-        for c in (
-            "sns list-topics",
-            "sns create-topic --name a",
-            "ssm describe-parameters",
-            "ssm put-parameter --name /p --value v --type String --overwrite",
-            "ssm get-parameter --name /p",
-            "sns list-subscriptions",
-            "sns get-topic-attributes --topic-arn arn:aws:sns:us-east-1:123456789012:a",
-        )
-    )
-    config = write_config(
-        tmp_path,
-        f"""
-        [principal]
-        policy = "managed"
-        [[steps]]
-        name = "six"
+        name = "seven"
         run = "{step}"
         """,
     )
     result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
-    from tests.conftest import ledger_events
-
-    applied = [
-        e
-        for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-        if e["event"] == "policy_applied"
-    ]
-    assert len(applied) == 8
-    assert [e["version"] for e in applied[1:]] == [f"v{n}" for n in range(1, 8)]
-    assert [e["deleted_version"] for e in applied[6:]] == ["v1", "v2"]
+    summary = read_json(tmp_path / ".autofix" / "summary.json")
+    assert summary["steps"][0]["actions"] == [action for _, action in ACTIONS]
+    applied = events_of(tmp_path / ".autofix" / "ledger.jsonl", PolicyApplied)
+    assert [e.mode for e in applied] == ["managed"] * 8
+    assert all(e.name.endswith(":policy/ci-deploy-discovered") for e in applied), applied[0]
+    # an empty policy is no policy attached; the first grant creates v1
+    assert (applied[0].version, applied[0].statements) == (None, 0)
+    assert [e.version for e in applied[1:]] == [f"v{n}" for n in range(1, 8)]
+    # IAM keeps five versions: the oldest goes before the sixth and the seventh
+    assert [e.deleted_version for e in applied[:6]] == [None] * 6
+    assert [e.deleted_version for e in applied[6:]] == ["v1", "v2"]
 
 
 def _profile(tmp_path: Path, endpoint: str, key: str, secret: str) -> Path:

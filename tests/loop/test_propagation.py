@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from autofix.events import Wait
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 
 def test_loop_waits_for_a_grant_to_propagate(tmp_path: Path) -> None:
@@ -22,8 +23,9 @@ def test_loop_waits_for_a_grant_to_propagate(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["steps"][0]["actions"] == ["sns:CreateTopic"]
-    events = ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-    waits = [e for e in events if e["event"] == "wait" and "propagating" in e["why"]]
+    waits = [
+        e for e in events_of(tmp_path / ".autofix" / "ledger.jsonl", Wait) if "propagating" in e.why
+    ]
     assert waits, "the loop waited for propagation at least once"
     assert summary["attempts_total"] >= 3  # denied, denied again while propagating, ok
     assert "IAM may still be propagating" in result.stderr

@@ -6,9 +6,12 @@ The steps are real AWS CLI calls made with the deployer's credentials.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+import pytest
+
+from tests.conftest import AWS, CliResult, ledger_events, read_json, run_autofix, write_config
 
 FOUR_ACTIONS = (
     f"{AWS} sns create-topic --name orders"
@@ -18,16 +21,32 @@ FOUR_ACTIONS = (
 )
 
 
-def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class FirstRun:
+    directory: Path
+    config: Path
+    result: CliResult
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> FirstRun:
+    """`autofix run` of the four-action step from an empty policy (read by two tests)."""
+    directory = tmp_path_factory.mktemp("four-actions")
     config = write_config(
-        tmp_path,
+        directory,
         f"""
         [[steps]]
         name = "publish"
         run = "{FOUR_ACTIONS}"
         """,
     )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
+    return FirstRun(
+        directory, config, run_autofix("run", "--strategy", "trial", "--config", str(config))
+    )
+
+
+def test_loop_grants_each_denied_action_until_the_step_succeeds(first_run: FirstRun) -> None:
+    tmp_path, result = first_run.directory, first_run.result
     assert result.exit_code == 0, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["ok"] is True
@@ -50,7 +69,7 @@ def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) 
     assert policy["Version"] == "2012-10-17"
     granted = sorted(a for s in policy["Statement"] for a in s["Action"])
     assert granted == ["sns:CreateTopic", "sns:ListTopics", "ssm:GetParameter", "ssm:PutParameter"]
-    events = [e["event"] for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
+    events = [e.kind for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
     assert events[0] == "run_start" and events[-1] == "run_end"
     assert events.count("attempt_start") == 5
     assert events.count("grant_added") == 4
@@ -59,34 +78,27 @@ def test_loop_grants_each_denied_action_until_the_step_succeeds(tmp_path: Path) 
     # then one clean replay in a fresh sandbox, recorded in its own ledger
     assert summary["verified"] is True and summary["verification"] == "replayed"
     assert summary["verify_replays"] == 1
-    replay = [e["event"] for e in ledger_events(tmp_path / ".autofix/verify/verify-1/ledger.jsonl")]
+    replay = [e.kind for e in ledger_events(tmp_path / ".autofix/verify/verify-1/ledger.jsonl")]
     assert replay.count("attempt_start") == 1 and "grant_added" not in replay
     assert "+ granted sns:CreateTopic" in result.stderr
     assert "publish" in result.stderr and "every step succeeded" in result.stderr
 
 
-def test_saved_policy_is_enough_the_second_time(tmp_path: Path) -> None:
-    config = write_config(
-        tmp_path,
-        f"""
-        [[steps]]
-        name = "publish"
-        run = "{FOUR_ACTIONS}"
-        """,
-    )
-    assert run_autofix("run", "--strategy", "trial", "--config", str(config)).exit_code == 0
+def test_saved_policy_is_enough_the_second_time(first_run: FirstRun, tmp_path: Path) -> None:
+    assert first_run.result.exit_code == 0, first_run.result.output
     saved = tmp_path / "saved.json"
-    saved.write_text((tmp_path / ".autofix" / "policy.json").read_text())
+    saved.write_text((first_run.directory / ".autofix" / "policy.json").read_text())
     again = run_autofix(
         "run",
         "--strategy",
         "trial",
         "--config",
-        str(config),
+        str(first_run.config),
         "--from",
         str(saved),
         "--out",
         str(tmp_path / "again"),
+        "--no-verify",  # the replay is the first run's test
     )
     assert again.exit_code == 0, again.output
     summary = read_json(tmp_path / "again" / "summary.json")
@@ -131,7 +143,7 @@ def test_plain_failure_gets_no_grant_at_all(tmp_path: Path) -> None:
     policy = read_json(tmp_path / ".autofix" / "policy.json")
     assert policy["Statement"] == []
     assert "something unrelated broke" in result.stderr
-    events = [e["event"] for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
+    events = [e.kind for e in ledger_events(tmp_path / ".autofix" / "ledger.jsonl")]
     assert "grant_added" not in events and "step_failed" in events
 
 
@@ -174,6 +186,7 @@ def test_run_without_a_config_file(tmp_path: Path) -> None:
         "run",
         "--strategy",
         "trial",
+        "--no-verify",
         "--out",
         str(tmp_path / "out"),
         "--",

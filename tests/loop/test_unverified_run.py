@@ -6,9 +6,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+from autofix.events import ResourceUnverified
 from autofix.outcome import RunOutcome, Unverified
 from autofix.unverified import with_unverified
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 DETECTOR = {
     "Type": "AWS::CloudWatch::AnomalyDetector",  # its provider schema names no handlers
@@ -51,8 +52,8 @@ def test_an_uncovered_type_is_listed_and_strict_fails_the_run(tmp_path: Path) ->
     assert (entry["logical_id"], entry["step"]) == ("Detector", "alarms")
     assert "no permission rule" in entry["why"]
     assert summary["ok"] is False and summary["exit_code"] == 1
-    logged = [e for e in ledger_events(out / "ledger.jsonl") if e["event"] == "resource_unverified"]
-    assert [(e["logical_id"], e["stack"]) for e in logged] == [("Detector", "watch")]
+    logged = events_of(out / "ledger.jsonl", ResourceUnverified)
+    assert [(e.logical_id, e.stack) for e in logged] == [("Detector", "watch")]
 
 
 def test_without_strict_the_list_is_kept_and_the_run_succeeds() -> None:

@@ -13,7 +13,8 @@ import pytest
 from autofix.app import unverified_reason, verify_environment
 from autofix.config import parse_config
 from autofix.errors import ConfigError
-from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from autofix.events import AttemptStart, GrantAdded, VerifyRoundEnd
+from tests.conftest import AWS, events_of, ledger_events, read_json, run_autofix, write_config
 
 STEP = (
     f"{AWS} sns create-topic --name orders"
@@ -45,9 +46,9 @@ def test_a_replay_that_fails_is_repaired_in_the_verify_pass(tmp_path: Path) -> N
     assert summary["attempts_total"] == 4 and summary["verify_replays"] == 3
     assert summary["steps"][0]["actions"] == ["sns:CreateTopic", "ssm:PutParameter"]
     events = ledger_events(tmp_path / ".autofix" / "ledger.jsonl")
-    grants = [(e["action"], e["phase"]) for e in events if e["event"] == "grant_added"]
+    grants = [(e.action, e.phase) for e in events if isinstance(e, GrantAdded)]
     assert grants == [("sns:CreateTopic", "discover"), ("ssm:PutParameter", "verify")]
-    rounds = [(e["ok"], e["granted"]) for e in events if e["event"] == "verify_round"]
+    rounds = [(e.ok, e.granted) for e in events if isinstance(e, VerifyRoundEnd)]
     assert rounds == [(True, ["ssm:PutParameter"]), (True, [])]
     policy = read_json(tmp_path / ".autofix" / "policy.json")
     assert "ssm:PutParameter" in {a for s in policy["Statement"] for a in s["Action"]}
@@ -55,8 +56,8 @@ def test_a_replay_that_fails_is_repaired_in_the_verify_pass(tmp_path: Path) -> N
     ids = (tmp_path / "replay-ids.txt").read_text().split()
     assert len(ids) == 2 and len(set(ids)) == 2
     assert all(i.startswith("r") and "{run}" not in i for i in ids)
-    replay = ledger_events(tmp_path / ".autofix" / "verify" / "verify-1" / "ledger.jsonl")
-    assert [e["event"] for e in replay].count("attempt_start") == 2
+    replay = tmp_path / ".autofix" / "verify" / "verify-1" / "ledger.jsonl"
+    assert len(events_of(replay, AttemptStart)) == 2
     assert "verify · " in result.stderr and "replayed cleanly" in result.stderr
 
 

@@ -23,9 +23,14 @@ def _grant(step: str, action: str, resource: str, source: str) -> dict[str, Any]
         "attempt": 1,
         "action": action,
         "resource": resource,
+        "new": True,
         "source": source,
         "phase": "discover",
     }
+
+
+def _start(step: str, index: int, command: str) -> dict[str, Any]:
+    return {"event": "step_start", "step": step, "index": index, "of": 2, "command": command}
 
 
 def _deny(action: str, operation: str, demand: str = "") -> dict[str, Any]:
@@ -38,8 +43,8 @@ def run_dir(tmp_path: Path) -> Path:
     _lines(
         out / "ledger.jsonl",
         [
-            {"event": "step_start", "step": "up", "command": "npx sls deploy --stage dev"},
-            {"event": "step_start", "step": "down", "command": "sls remove -s dev"},
+            _start("up", 1, "npx sls deploy --stage dev"),
+            _start("down", 2, "sls remove -s dev"),
             _grant("up", "cloudformation:CreateChangeSet", STACK, "output"),
             _grant(
                 "up",

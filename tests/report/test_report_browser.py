@@ -132,7 +132,14 @@ def wide_run(directory: Path) -> Path:
         ("deploy-dev", ["cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration"]),
         ("remove-dev", ["cloudformation:DeleteStack", "lambda:DeleteFunction"]),
     ):
-        ledger.add("step_start", step=step, command=f"sls {step.split('-')[0]} --stage dev")
+        index = len(found) + 1
+        ledger.add(
+            "step_start",
+            step=step,
+            index=index,
+            of=2,
+            command=f"sls {step.split('-')[0]} --stage dev",
+        )
         for attempt, action in enumerate(actions, start=1):
             ledger.attempt(step, attempt, attempt, 1, 3.5 * attempt)
             evidence = (
@@ -146,7 +153,12 @@ def wide_run(directory: Path) -> Path:
             ledger.denied(step, attempt, action, resource=function, evidence=evidence * 2)
             for resource in (function, f"{function}:*", f"{function}-alias"):
                 ledger.add(
-                    "grant_added", step=step, attempt=attempt, action=action, resource=resource
+                    "grant_added",
+                    step=step,
+                    attempt=attempt,
+                    action=action,
+                    resource=resource,
+                    new=resource == function,
                 )
         ledger.attempt(step, len(actions) + 1, len(actions) + 1, 0, 9.0)
         ledger.add("step_ok", step=step, attempts=len(actions) + 1, actions=actions)

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from autofix.events import CommandExit, DenialFound, GrantAdded
 from tests.conftest import ledger_events, read_json, run_autofix
 
 from .conftest import RealRuns
@@ -66,23 +67,23 @@ def test_each_action_carries_the_denial_that_proved_it(real_runs: RealRuns) -> N
             grant = next(
                 e
                 for e in events
-                if e["event"] == "grant_added"
-                and e["step"] == step["name"]
-                and e["action"] == action["action"]
+                if isinstance(e, GrantAdded)
+                and e.step == step["name"]
+                and e.action == action["action"]
             )
             denial = next(
                 e
                 for e in events
-                if e["event"] == "denial_found"
-                and e["step"] == step["name"]
-                and e["action"] == action["action"]
+                if isinstance(e, DenialFound)
+                and e.step == step["name"]
+                and e.action == action["action"]
             )
-            assert action["attempt"] == grant["attempt"] == denial["attempt"]
-            assert action["evidence"] == denial["evidence"]
-            assert action["source"] == denial["source"] == "output"
+            assert action["attempt"] == grant.attempt == denial.attempt
+            assert action["evidence"] == denial.evidence
+            assert action["source"] == denial.source == "output"
             assert action["action"] in action["evidence"]
-        exits = [e for e in events if e["event"] == "command_exit" and e["step"] == step["name"]]
-        assert [a["seconds"] for a in step["attempt_log"]] == [e["seconds"] for e in exits]
+        exits = [e for e in events if isinstance(e, CommandExit) and e.step == step["name"]]
+        assert [a["seconds"] for a in step["attempt_log"]] == [e.seconds for e in exits]
         assert len(step["attempt_log"]) == expected["attempts"]
         # the last attempt succeeded and found nothing; every earlier one found an action
         assert step["attempt_log"][-1]["exit_code"] == 0
@@ -137,7 +138,14 @@ def test_interrupted_run_shows_what_was_done_and_what_was_not(tmp_path: Path) ->
         .add("step_start", step="deploy", index=2, of=3, command="make deploy")
         .attempt("deploy", 1, 3, 255, 2.0)
         .denied("deploy", 1, "sns:CreateTopic")
-        .add("grant_added", step="deploy", attempt=1, action="sns:CreateTopic", resource="*")
+        .add(
+            "grant_added",
+            step="deploy",
+            attempt=1,
+            action="sns:CreateTopic",
+            resource="*",
+            new=True,
+        )
         .add("attempt_start", step="deploy", attempt=2, total=4)
         .add("run_interrupted", attempts_total=4)
     )
@@ -368,7 +376,14 @@ def test_attempt_start_times_and_the_verify_pass_are_read_from_the_ledger(
         .add("step_start", step="deploy", index=1, of=1, command="sls deploy")
         .attempt("deploy", 1, 1, 1, 0.5)
         .denied("deploy", 1, "sns:CreateTopic")
-        .add("grant_added", step="deploy", attempt=1, action="sns:CreateTopic", resource="*")
+        .add(
+            "grant_added",
+            step="deploy",
+            attempt=1,
+            action="sns:CreateTopic",
+            resource="*",
+            new=True,
+        )
         .attempt("deploy", 2, 2, 0, 0.5)
         .add("step_ok", step="deploy", attempts=2, actions=["sns:CreateTopic"])
         .add("verify_start", actions=1)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ledger_events, read_json, run_autofix
+from autofix.events import GrantAdded
+from tests.conftest import events_of, read_json, run_autofix
 from tests.upgrade.conftest import UpgradeCheck, UpgradeRun, V3Run, granted_actions
 
 pytestmark = pytest.mark.e2e
@@ -75,10 +76,8 @@ def test_run_from_widens_only_what_is_newly_missing(v3_run: V3Run, upgrade_run: 
     after = granted_actions(read_json(upgrade_run.out / "policy.json"))
     assert after - before == {VALIDATION}
     assert before <= after
-    granted = [
-        e for e in ledger_events(upgrade_run.out / "ledger.jsonl") if e["event"] == "grant_added"
-    ]
-    assert [(e["action"], e["new"]) for e in granted] == [(VALIDATION, True)]
+    granted = events_of(upgrade_run.out / "ledger.jsonl", GrantAdded)
+    assert [(e.action, e.new) for e in granted] == [(VALIDATION, True)]
     assert "1 new action" in upgrade_run.result.stderr
 
 

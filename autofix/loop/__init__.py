@@ -1,0 +1,32 @@
+"""The repair loop: run a step, harvest its denials, grant, apply, wait, retry.
+
+Bounds: attempts per step, overall time, and no progress (a denial that is still there
+after its grant is in force, or a failure with no denial at all). The loop knows the
+account only through an executor (runs a step) and one grantor per principal; after
+every step succeeded, a verifier replays the policy in a fresh account (`autofix.verify`).
+
+Modules: `contracts` (settings, files, the verify result, a strategy's hooks),
+`repair_loop` (steps and attempts), `repair` (denials to grants), `finish` (the outcome).
+"""
+
+from autofix.loop.contracts import (
+    LoopSettings,
+    OutputFiles,
+    Planner,
+    Sleep,
+    StepFailed,
+    Verification,
+    Verifier,
+)
+from autofix.loop.repair_loop import RepairLoop
+
+__all__ = [
+    "LoopSettings",
+    "OutputFiles",
+    "Planner",
+    "RepairLoop",
+    "Sleep",
+    "StepFailed",
+    "Verification",
+    "Verifier",
+]

@@ -1,0 +1,151 @@
+"""From a failed attempt's denials to grants: record them, refuse what no grant may fix,
+and let each principal's grantor grant its share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from autofix.denials.model import Denial
+from autofix.events import DenialFound, DenialOtherPrincipal
+from autofix.executor import Execution
+from autofix.grantor import GrantFailed, Grantor
+from autofix.ledger import Events
+from autofix.loop.contracts import Planner, StepFailed
+
+
+class DenialRepair:
+    """Grants what an attempt was denied, for the deployer and every managed role.
+
+    `found` lists (in order) the deployer actions a step first required; the methods add
+    to it. `granted` counts the grants made to any principal.
+    """
+
+    def __init__(
+        self,
+        deployer: Grantor,
+        roles: Mapping[str, Grantor],
+        events: Events,
+        phase: str,
+        may_grant: bool,
+        planner: Planner | None,
+    ) -> None:
+        self.deployer = deployer
+        self.roles = roles
+        self.events = events
+        self.phase = phase
+        self.may_grant = may_grant
+        self.planner = planner
+        self.granted = 0
+        self.last_repeated: list[str] = []
+        """The deployer actions the last failed attempt was denied (for `no progress`)."""
+
+    @property
+    def grantors(self) -> tuple[Grantor, ...]:
+        return (self.deployer, *self.roles.values())
+
+    def repair(self, execution: Execution, found: list[str]) -> bool:
+        """Grant what the failed attempt was denied; False when nothing new can be granted."""
+        denials = list(execution.denials)
+        for denial in denials:
+            self.record(execution, denial)
+        if not denials:
+            raise StepFailed(
+                f"the step failed (exit {execution.result.exit_code}) and no permission error "
+                "was found in its output: not something a grant can fix",
+                tail=execution.result.tail(),
+            )
+        self._refuse_unfixable(denials, execution)
+        if not self.may_grant:
+            named = sorted({d.action or "an unnamed action" for d in denials})
+            raise StepFailed(f"denied {', '.join(named)}", tail=execution.result.tail())
+        self.last_repeated = sorted(
+            {d.action for d in denials if d.action and self.deployer.owns(d.principal)}
+        )
+        if self.planner is not None:
+            denials += self.deployer.admissible(self.planner.widen(execution, denials))
+        return self._grant_all(execution, denials, found) > 0
+
+    def after_success(self, execution: Execution, found: list[str]) -> list[str]:
+        """A step can succeed while printing a denial (a warning): grant those too."""
+        harvested = [d for d in execution.denials if d.fixable]
+        for denial in harvested:
+            self.record(execution, denial)
+        before = set(self.deployer.policy.grants)
+        if harvested and self.may_grant:
+            self._grant_all(execution, harvested, found)
+        return [g.action for g in self.deployer.policy.grants if g not in before]
+
+    def record(self, execution: Execution, denial: Denial) -> None:
+        self.events.emit(
+            DenialFound(
+                step=execution.step.name,
+                attempt=execution.attempt,
+                action=denial.action,
+                resource=denial.resource,
+                principal=denial.principal,
+                deny=denial.deny.value,
+                fixable=denial.fixable,
+                source=denial.source,
+                evidence=denial.evidence[:500],
+                phase=self.phase,
+            )
+        )
+
+    def _grant_all(self, execution: Execution, denials: list[Denial], found: list[str]) -> int:
+        """Each grantor grants its principal's share of `denials`; the number of grants."""
+        added = 0
+        for grantor in self.grantors:
+            mine = [d for d in denials if grantor.owns(d.principal)]
+            if not mine:
+                continue
+            try:
+                grants = grantor.grant(mine, execution.step.name, execution.attempt, self.phase)
+            except GrantFailed as failure:
+                raise StepFailed(failure.reason, exit_code=failure.exit_code) from None
+            added += len(grants)
+            if grantor is self.deployer:
+                for a in grants:
+                    if a.new and a.grant.action not in found:
+                        found.append(a.grant.action)
+        self.granted += added
+        return added
+
+    def _owned(self, principal: str | None) -> bool:
+        return any(g.owns(principal) for g in self.grantors)
+
+    def _refuse_unfixable(self, denials: list[Denial], execution: Execution) -> None:
+        """Stop on a denial no grant of ours may fix: another principal's, or an explicit deny."""
+        tail = execution.result.tail()
+        for denial in denials:
+            if denial.fixable and self._owned(denial.principal):
+                continue
+            if denial.fixable:
+                self.events.emit(
+                    DenialOtherPrincipal(
+                        principal=denial.principal,
+                        action=denial.action,
+                        resource=denial.resource,
+                        source=denial.source,
+                        phase=self.phase,
+                    )
+                )
+                raise StepFailed(
+                    f"{denial.action} on {denial.resource or '*'} was denied to "
+                    f"{denial.principal}, which is not the deployer: that principal needs "
+                    f"{denial.action}; grant it yourself, or name its role in "
+                    "principal.also_manage to let autofix grant it",
+                    tail=tail,
+                )
+            if denial.action is None:
+                continue
+            if not denial.action_known:
+                raise StepFailed(
+                    f"{denial.action} was denied but is not a known IAM action; not granted",
+                    tail=tail,
+                )
+            raise StepFailed(
+                f"{denial.action} is denied by an explicit deny ({denial.deny.value}"
+                f"{': ' + denial.policy_arn if denial.policy_arn else ''}); "
+                "a grant cannot fix that",
+                tail=tail,
+            )
