@@ -126,7 +126,7 @@ def test_a_stage_truncated_in_a_generated_name_generalises_to_any_stage(tmp_path
     _lines(
         out / "ledger.jsonl",
         [
-            {"event": "step_start", "step": "prod", "command": "sls deploy --stage production"},
+            _start("prod", 1, "sls deploy --stage production"),
             _grant("prod", "s3:ListBucket", "arn:aws:s3:::shop-productio*", "output"),
         ],
     )
