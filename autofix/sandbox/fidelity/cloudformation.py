@@ -20,11 +20,13 @@ from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import BaseResponse
+from moto.iam.models import IAMBackend, Role
 from moto.s3.models import FakeBucket
 
 from autofix.sandbox.fidelity import (
     cloudformation_change_sets,
     cloudformation_handlers,
+    cloudformation_iam,
     cloudformation_intrinsics,
     cloudformation_models,
     cloudformation_patches,
@@ -195,6 +197,34 @@ PATCHES: tuple[Patch, ...] = (
         "get_stack_from_s3_url",
         template_url.get_nested_stack_from_s3_url,
         "a nested stack's TemplateURL on the sandbox's endpoint was read as bucket '127'",
+    ),
+    Patch(
+        Role,
+        "create_from_cloudformation_json",
+        classmethod(cloudformation_iam.create_role),
+        "a stack's role ignored ManagedPolicyArns and kept inline Policies as dicts, which "
+        "moto's access control cannot read (KeyError 'policy_document' for its sessions)",
+    ),
+    Patch(
+        Role,
+        "update_from_cloudformation_json",
+        classmethod(cloudformation_iam.update_role),
+        "updating a stack's role changed only its description",
+    ),
+    *(
+        Patch(
+            IAMBackend,
+            name,
+            getattr(cloudformation_iam, name),
+            "AWS managed policies (arn:aws:iam::aws:policy/...) did not exist unless all were "
+            "loaded at start (MOTO_IAM_LOAD_MANAGED_POLICIES, about a second per account)",
+        )
+        for name in (
+            "attach_role_policy",
+            "attach_user_policy",
+            "attach_group_policy",
+            "get_policy",
+        )
     ),
 )
 
