@@ -19,6 +19,7 @@ from autofix.events import (
     LedgerEvent,
     PhaseEvent,
     PruneReverted,
+    SetupRan,
     StackRecovered,
     StepFailedEvent,
     StepOk,
@@ -54,6 +55,12 @@ class Console:
             f"{event.phase} · " if isinstance(event, PhaseEvent) and event.phase != DISCOVER else ""
         )
         match event:
+            case SetupRan():
+                self.say(
+                    f"setup {event.step} as the operator ({event.principal}): {event.command} "
+                    f"· exit {event.exit_code} after {event.seconds:.1f}s",
+                    dim=True,
+                )
             case StepStart():
                 self.say(
                     f"{tag}▶ step {event.step} ({event.index}/{event.of}): {event.command}",

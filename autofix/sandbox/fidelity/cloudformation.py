@@ -24,6 +24,7 @@ from moto.iam.models import IAMBackend, Role
 from moto.s3.models import FakeBucket
 
 from autofix.sandbox.fidelity import (
+    cloudformation_change_set_reads,
     cloudformation_change_sets,
     cloudformation_handlers,
     cloudformation_iam,
@@ -197,6 +198,14 @@ PATCHES: tuple[Patch, ...] = (
         "get_stack_from_s3_url",
         template_url.get_nested_stack_from_s3_url,
         "a nested stack's TemplateURL on the sandbox's endpoint was read as bucket '127'",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "describe_change_set",
+        cloudformation_change_set_reads.describe_change_set_response,
+        "a change set not there was 'Stack with id NAME does not exist' (ValidationError), not "
+        "ChangeSetNotFound, which the CDK CLI waits for after deleting its change set; a name "
+        "was looked up across every stack",
     ),
     Patch(
         Role,
