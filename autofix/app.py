@@ -559,11 +559,6 @@ def unverified_reason(config: Config, verify: bool) -> str | None:
     """Why this run's policy will not be replayed in a fresh account (None: it will be)."""
     if not verify:
         return "skipped (--no-verify)"
-    if config.principal.also_manage:
-        return (
-            "skipped (principal.also_manage: the managed roles are created by the steps, "
-            "so a fresh account cannot hold their policies before a step needs them)"
-        )
     if config.sandbox.kind != "local" and not config.verify.env:
         return (
             "skipped (a real account has no fresh account to replay in: set [verify] env "
