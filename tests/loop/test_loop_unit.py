@@ -568,7 +568,6 @@ def test_a_managed_role_a_step_makes_gets_its_policy_in_the_replay_once_it_exist
     roles_seen: list[FakePrincipal] = []
 
     class Fresh(FreshAccounts):
-
         @contextlib.contextmanager
         def __call__(  # type: ignore[override]
             self,
