@@ -57,6 +57,11 @@ def deploy_tool(command: str) -> Tool | None:
     return next((tool for tool in TOOLS if tool.pattern.search(command)), None)
 
 
+def tears_down(command: str) -> bool:
+    """Whether `command` removes what was deployed (`cdk destroy`, `sls remove`, ...)."""
+    return _TEARDOWN.search(command) is not None
+
+
 def deploys(command: str) -> bool:
     """Whether a step running `command` deploys (and is rehearsed by default)."""
     return deploy_tool(command) is not None

@@ -26,6 +26,7 @@ from autofix.predict import profile as profiles
 from autofix.predict.serverless import Packaged, Run, framework, package
 from autofix.predict.stack_templates import Templates
 from autofix.predict.template import Place, Predicted, predict
+from autofix.rehearse import tears_down
 from autofix.sandbox.fidelity.cloudformation_calls import Operation
 
 FROM_TEMPLATE = "predicted-template"
@@ -94,7 +95,8 @@ class Predictor:
                 place = Place(stack, self.account_id, self.region, self.partition)
                 groups = predict(template, place, _GROUP_OPERATIONS)
                 self.groups += groups
-                wanted = _wanted("deploy", execution.step)
+                verb = "remove" if tears_down(execution.step.run) else "deploy"
+                wanted = _wanted(verb, execution.step)
                 principal = self.acting(stack) if self.acting else None
                 found += [
                     _denial(r.action, r.resource, FROM_TEMPLATE, g, principal)

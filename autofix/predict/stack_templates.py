@@ -84,8 +84,16 @@ def acting(cfn: Any) -> Callable[[str], str | None]:
     """Whom CloudFormation acts as on a stack: its service role's session, None: the caller."""
 
     def principal(stack: str) -> str | None:
-        try:
-            stacks = cfn.describe_stacks(StackName=stack).get("Stacks", [])
+        try:  # by id: the attempt's stack may be deleted already (rolled back, cleaned up)
+            ids = [
+                summary["StackId"]
+                for page in cfn.get_paginator("list_stacks").paginate()
+                for summary in sorted(
+                    page["StackSummaries"], key=lambda x: x["CreationTime"], reverse=True
+                )
+                if summary["StackName"] == stack
+            ]
+            stacks = cfn.describe_stacks(StackName=ids[0]).get("Stacks", []) if ids else []
         except (ClientError, BotoCoreError):
             return None
         role = next((str(s["RoleARN"]) for s in stacks if s.get("RoleARN")), None)

@@ -259,3 +259,12 @@ def test_updates_demand_only_what_changed() -> None:
         "lambda:UpdateFunctionCode",
         "s3:GetObject",
     }
+
+
+def test_a_queue_deleted_by_its_url_is_demanded_on_its_arn() -> None:
+    """A queue's physical id is its URL (what CloudFormation deletes it by); IAM wants its ARN."""
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/svc-dev-Orders-AbC123"
+    arn = "arn:aws:sqs:us-east-1:123456789012:svc-dev-Orders-AbC123"
+    for operation in ("update", "delete"):
+        reqs = requirements_for(call("AWS::SQS::Queue", operation, {}, url))
+        assert {r.resource for r in reqs} == {arn}

@@ -338,7 +338,7 @@ def _events_rule(call: HandlerCall) -> Iterable[Requirement]:
 
 def _sqs_queue(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
-    name = str(p.get("QueueName") or call.physical_name)
+    name = str(p.get("QueueName") or call.physical_name).rsplit("/", 1)[-1]  # a queue's id: its URL
     if p.get("FifoQueue") and not name.endswith(".fifo"):
         name += ".fifo"
     arn = build_arn(call, "sqs", name)
