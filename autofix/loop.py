@@ -348,7 +348,9 @@ class RepairLoop:
         )
         if self.planner is not None:
             denials += self.deployer.admissible(self.planner.widen(execution, denials))
-        return self._grant_all(execution, denials, found) > 0
+        # a managed role the attempt itself made (a verify replay) has its policy only now
+        applied = [g for g in self.roles.values() if g.apply_when_present(self.phase)]
+        return self._grant_all(execution, denials, found) > 0 or bool(applied)
 
     def _record(self, execution: Execution, denial: Denial) -> None:
         self.events.emit(
