@@ -33,6 +33,8 @@ _GENERATED_VARIABLE = re.compile(
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?")
 _LONG_NUMBER = re.compile(r"\d{10,}")
+# A content digest (SHA-1, SHA-256 in hex): CDK asset keys, image digests; new with each change.
+_CONTENT_HASH = re.compile(r"(?<![0-9a-f])(?:[0-9a-f]{64}|[0-9a-f]{40})(?![0-9a-f])")
 # CloudFormation's physical-id suffix: 12-13 letters and digits, at least one of each.
 _RANDOM_SUFFIX = re.compile(
     r"(?<=-)(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{12,13}(?=$|/)"
@@ -270,7 +272,7 @@ def _generalise_name(value: str, ctx: ScopeContext, mode: Mode) -> str:
         if position is not None:
             return name[:position] + "*"
     name = ctx.generated.substitute(name)
-    fallbacks: tuple[re.Pattern[str], ...] = (_UUID, _TIMESTAMP, _LONG_NUMBER)
+    fallbacks: tuple[re.Pattern[str], ...] = (_UUID, _TIMESTAMP, _CONTENT_HASH, _LONG_NUMBER)
     if not ctx.generated.is_explicit(value):
         fallbacks += (_RANDOM_SUFFIX,)
     for pattern in fallbacks:

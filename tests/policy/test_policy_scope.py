@@ -215,3 +215,14 @@ def test_unfixable_denials_are_skipped_and_duplicates_merged() -> None:
 def test_action_is_written_in_canonical_case() -> None:
     [grant] = grants_for([denial("lambda:getfunction", FUNCTION.format(stage="dev"))], ctx())
     assert grant.action == "lambda:GetFunction"
+
+
+def test_a_content_addressed_asset_key_is_generalised() -> None:
+    """CDK names each asset by its SHA-256: the next code change uploads a new key."""
+    digest = "472900ae0d11d37d0ebaf8ff46678666bceb4474dd7b0087a426fb5e88f4d199"
+    asset = f"arn:aws:s3:::cdk-hnb659fds-assets-{ACCOUNT}-us-east-1/{digest}.zip"
+    ctx = ScopeContext(ACCOUNT, "us-east-1", "resource", ("autofix-cdk-demo",), ("dev",))
+    [grant] = grants_for([Denial("s3:GetObject", asset)], ctx)
+    assert digest not in grant.resource and grant.resource.endswith("/*.zip")
+    assert matches(grant.resource, asset)
+    assert matches(grant.resource, asset.replace(digest, "0" * 64))
