@@ -87,3 +87,26 @@ def test_a_run_whose_setup_fails_exits_1_before_any_step(tmp_path: Path) -> None
     assert "setup step bootstrap failed (exit 3)" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "deployed").exists()
+
+
+def test_the_console_says_which_grants_go_to_a_managed_role() -> None:
+    import io
+
+    from autofix.console import Console
+    from autofix.events import GrantAdded, RunStart
+
+    out = io.StringIO()
+    console = Console(out)
+    deployer = "arn:aws:iam::123456789012:user/ci"
+    role = "arn:aws:iam::123456789012:role/cdk-hnb659fds-cfn-exec-role-123456789012-us-east-1"
+    console(RunStart(steps=["deploy"], deployer=deployer, start_actions=[]))
+    for principal, action in ((deployer, "sts:AssumeRole"), (role, "sqs:CreateQueue")):
+        console(
+            GrantAdded(
+                step="deploy", attempt=1, action=action, resource="r", new=True, principal=principal
+            )
+        )
+    assert out.getvalue().splitlines() == [
+        "    + granted sts:AssumeRole on r",
+        f"    + granted sqs:CreateQueue on r · to {role.rsplit('/', 1)[1]}",
+    ]
