@@ -4,11 +4,13 @@ PY := $(VENV)/bin/python
 DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 CORPUS := playground/corpus
+CDK_DEMO := playground/cdk-demo
 
-.PHONY: install demo test test-slow corpus lint bench bench-corpus data clean
+.PHONY: install demo cdk-demo test test-slow test-cdk corpus lint bench bench-corpus data clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
-	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules
+	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
+	$(CDK_DEMO)/node_modules/.installed
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
@@ -34,8 +36,22 @@ $(UPGRADE)/osls/node_modules: | $(DEMO)/node_modules/.installed
 $(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
 
+# The CDK demo's pinned aws-cdk CLI and aws-cdk-lib (playground/cdk-demo/package-lock.json).
+$(CDK_DEMO)/node_modules/.installed: $(CDK_DEMO)/package-lock.json
+	cd $(CDK_DEMO) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 demo: install
 	$(VENV)/bin/autofix run --config $(DEMO)/autofix.toml
+
+# Its setup step runs `aws` (awscli, in the venv) and `cdk bootstrap` as the sandbox's operator.
+cdk-demo: install
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/autofix run --config $(CDK_DEMO)/autofix.toml
+
+# Deselected by default: the CDK demo from empty policies, verified, then re-bootstrapped with
+# the discovered execution policy (about 20 minutes on 2 busy cores).
+test-cdk: install
+	$(PY) -m pytest tests/e2e/test_cdk_demo.py -m cdk
 
 # Two workers or more (pytest-xdist): a test file stays on one worker, and so does a directory
 # whose files share a session's run (tests/conftest.py: pytest_xdist_make_scheduler).
@@ -68,6 +84,7 @@ clean:
 	rm -rf $(VENV) $(DEMO)/node_modules $(DEMO)/.autofix $(DEMO)/.serverless
 	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless
 	rm -rf $(CORPUS)/node_modules $(CORPUS)/*/.autofix $(CORPUS)/*/.serverless
+	rm -rf $(CDK_DEMO)/node_modules $(CDK_DEMO)/.autofix $(CDK_DEMO)/cdk.out
 
 # The SAM demo: the SAM CLI, pinned with its dependencies, in a venv of its own (its pins are
 # not ours); the demo's steps run .venv-sam/bin/sam.

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError
 
 from autofix import lock, resume, signals, unverified
+from autofix.account.delete_retry import DeleteRetry
 from autofix.account.principal import Deployer
 from autofix.account.rehearsal import RehearsalSwitch
 from autofix.account.session import Operator, aws_operator, local_operator
@@ -40,12 +41,13 @@ from autofix.policy.guard import check_document, never_granted_in
 from autofix.policy.render import Style, fill_placeholders, portable
 from autofix.policy.scope import Mode, ScopeContext
 from autofix.predict.predictor import Predictor
-from autofix.predict.stack_templates import reader
+from autofix.predict.stack_templates import acting, existing_stacks, reader
 from autofix.project import service_names_of, stages_of
 from autofix.runner import StepResult, run_step
 from autofix.sandbox.fidelity import SOFT_DENIALS
 from autofix.sandbox.fidelity.access_log import read_access_log
 from autofix.sandbox.server import EmbeddedSandbox, SandboxStopped
+from autofix.setup import run_setup
 from autofix.verify import Account, VerifyPass
 
 SOFT_SOURCE = "soft-deny-log"
@@ -364,7 +366,10 @@ def _planner(strategy: str, executor: Executor, operator: Operator) -> Predictor
         return run_step(step, executor.environment(step), None)
 
     cfn = operator.client("cloudformation")
-    predictor = Predictor(run_like, operator.account_id, operator.region, templates=reader(cfn))
+    templates = reader(cfn, existing_stacks(cfn))  # a setup step's stacks are not the steps'
+    predictor = Predictor(
+        run_like, operator.account_id, operator.region, templates=templates, acting=acting(cfn)
+    )
     recover = executor.recover
     if recover is not None:
 
@@ -438,6 +443,7 @@ class _Wiring:
         config = self.config
         deployer = Deployer(operator, config.principal)
         deployer.ensure()
+        run_setup(config.setup, operator, self.events)
         roles = managed_roles(operator, config)
         names = StackNames(operator.client("cloudformation"))  # generated names seen
         harvest: Harvest = Harvester(
@@ -467,7 +473,10 @@ class _Wiring:
             recover=stack_recoverer(operator, config.harvest.stacks),
             on_line=self.console.line,
             extra_env=extra_env,
-            hooks=[RehearsalSwitch(operator.endpoint if operator.is_local else None)],
+            hooks=[
+                RehearsalSwitch(operator.endpoint if operator.is_local else None),
+                DeleteRetry(operator.client("cloudformation"), self.events),
+            ],
         )
         grantor = Grantor(deployer, policy, files.policy, rules, self.events)
         role_grantors = {
@@ -559,11 +568,6 @@ def unverified_reason(config: Config, verify: bool) -> str | None:
     """Why this run's policy will not be replayed in a fresh account (None: it will be)."""
     if not verify:
         return "skipped (--no-verify)"
-    if config.principal.also_manage:
-        return (
-            "skipped (principal.also_manage: the managed roles are created by the steps, "
-            "so a fresh account cannot hold their policies before a step needs them)"
-        )
     if config.sandbox.kind != "local" and not config.verify.env:
         return (
             "skipped (a real account has no fresh account to replay in: set [verify] env "
@@ -611,6 +615,7 @@ def replay(
     """
     deny_log = out_dir / "sandbox-denials.jsonl" if config.sandbox.kind == "local" else None
     with open_operator(config, deny_log) as operator:
+        run_setup(config.setup, operator, events)
         if isinstance(policy, Path):
             shown = str(policy)
             policy = load_start_policy(policy, operator.account_id, operator.region)

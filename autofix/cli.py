@@ -12,6 +12,7 @@ import click
 from autofix import __version__
 from autofix.errors import AutofixError, ConfigError
 from autofix.lock import describe
+from autofix.policy.render import FORMATS as RENDER_FORMATS
 from autofix.sandbox.server import SandboxError, SandboxStopped
 
 CONFIG_NAMES = ("autofix.toml", "pyproject.toml")
@@ -238,10 +239,11 @@ def check(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "cloudformation", "cloudformation-json", "terraform", "serverless"]),
+    type=click.Choice(list(RENDER_FORMATS)),
     default="json",
     show_default=True,
-    help="What to render the policy as.",
+    help="What to render the policy as (cdk-bootstrap: a CDK execution role's policy, as a "
+    "script that creates it and runs `cdk bootstrap --cloudformation-execution-policies`).",
 )
 @click.option(
     "--portable",
@@ -259,7 +261,8 @@ def render(
     region: str | None,
     collapse: bool,
 ) -> None:
-    """Render a discovered policy, ready to paste (JSON, CloudFormation, Terraform, Serverless)."""
+    """Render a discovered policy, ready to paste (JSON, CloudFormation, Terraform, Serverless,
+    CDK bootstrap)."""
     import json
 
     from autofix.policy.collapse import collapse_actions

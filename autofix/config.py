@@ -115,6 +115,8 @@ class Config:
     source: Path | None = None
     harvest: HarvestConfig = HarvestConfig()
     verify: VerifyConfig = VerifyConfig()
+    setup: tuple[Step, ...] = ()
+    """`[[setup]]`: run as the sandbox's operator before the steps, in every account opened."""
 
 
 def load_config(path: Path) -> Config:
@@ -137,7 +139,10 @@ def load_config(path: Path) -> Config:
 def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = None) -> Config:
     where = str(source) if source else "config"
     _only_keys(
-        raw, {"sandbox", "principal", "policy", "loop", "harvest", "verify", "steps"}, where, ""
+        raw,
+        {"sandbox", "principal", "policy", "loop", "harvest", "verify", "steps", "setup"},
+        where,
+        "",
     )
     sandbox = _sandbox(_table(raw, "sandbox", where), where)
     principal = _principal(_table(raw, "principal", where), where)
@@ -153,7 +158,31 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"{where}: steps: the step name {name!r} is used twice")
-    return Config(steps, sandbox, principal, policy, loop, base_dir, source, harvest, verify)
+    setup = _setup(raw.get("setup", []), sandbox, where, base_dir)
+    return Config(steps, sandbox, principal, policy, loop, base_dir, source, harvest, verify, setup)
+
+
+def _setup(raw: Any, sandbox: SandboxConfig, where: str, base_dir: Path) -> tuple[Step, ...]:
+    """`[[setup]]` steps: name, run, cwd, env, timeout; the embedded sandbox only."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: setup: must be a list of [[setup]] tables")
+    if raw and sandbox.kind != "local":
+        raise ConfigError(
+            f"{where}: setup: runs as the sandbox's operator, so only on the embedded sandbox "
+            "(sandbox.kind = 'local'); on a real account an administrator runs it before autofix"
+        )
+    steps = []
+    for index, table in enumerate(raw):
+        if isinstance(table, Mapping):
+            for key in ("stacks", "rehearse", "rehearse_run"):
+                if key in table:
+                    raise ConfigError(
+                        f"{where}: setup[{index}].{key}: unknown key (expected one of: "
+                        "cwd, env, name, run, timeout)"
+                    )
+        step = _step(table, index, where, base_dir, "setup")
+        steps.append(replace(step, rehearse=False))
+    return tuple(steps)
 
 
 def steps_from_command(argv: list[str], base_dir: Path, name: str = "command") -> tuple[Step, ...]:
@@ -372,10 +401,10 @@ def _env_table(t: Mapping[str, Any], where: str, p: str) -> dict[str, str]:
     return dict(env)
 
 
-def _step(raw: Any, index: int, where: str, base_dir: Path) -> Step:
-    p = f"steps[{index}]."
+def _step(raw: Any, index: int, where: str, base_dir: Path, table: str = "steps") -> Step:
+    p = f"{table}[{index}]."
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: steps[{index}]: must be a table")
+        raise ConfigError(f"{where}: {table}[{index}]: must be a table")
     _only_keys(
         raw,
         {"name", "run", "cwd", "env", "timeout", "stacks", "rehearse", "rehearse_run"},

@@ -19,6 +19,8 @@ from autofix.events import (
     LedgerEvent,
     PhaseEvent,
     PruneReverted,
+    RunStart,
+    SetupRan,
     StackRecovered,
     StepFailedEvent,
     StepOk,
@@ -39,6 +41,7 @@ class Console:
         self.stream = stream
         self.verbose = verbose
         self._color = stream.isatty() if stream is not None and hasattr(stream, "isatty") else False
+        self._deployer: str | None = None
 
     def say(self, text: str, **style: Any) -> None:
         click.secho(text, file=self.stream, err=self.stream is None, color=self._color, **style)
@@ -54,6 +57,12 @@ class Console:
             f"{event.phase} · " if isinstance(event, PhaseEvent) and event.phase != DISCOVER else ""
         )
         match event:
+            case SetupRan():
+                self.say(
+                    f"setup {event.step} as the operator ({event.principal}): {event.command} "
+                    f"· exit {event.exit_code} after {event.seconds:.1f}s",
+                    dim=True,
+                )
             case StepStart():
                 self.say(
                     f"{tag}▶ step {event.step} ({event.index}/{event.of}): {event.command}",
@@ -73,8 +82,13 @@ class Console:
                 )
             case StackRecovered() if event.action == NOT_RECOVERED:
                 self.say(f"    {tag}stack {event.stack} not recovered: {event.detail}", fg="yellow")
+            case RunStart():
+                self._deployer = event.deployer
             case GrantAdded():
-                self.say(f"    + {tag}granted {event.action} on {event.resource}", fg="green")
+                to = ""  # a managed role's grant (principal.also_manage) says whose it is
+                if event.principal and self._deployer and event.principal != self._deployer:
+                    to = f" · to {event.principal.rsplit('/', 1)[-1]}"
+                self.say(f"    + {tag}granted {event.action} on {event.resource}{to}", fg="green")
             case StepOk():
                 n, a = event.attempts, len(event.actions)
                 self.say(

@@ -61,6 +61,18 @@ class StepStart(PhaseEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetupRan(LedgerEvent):
+    """A `[[setup]]` step ran as the operator (not the deployer) before the deploy steps."""
+
+    kind: ClassVar[str] = "setup_ran"
+    step: str
+    command: str
+    principal: str
+    exit_code: int
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
 class AttemptStart(PhaseEvent):
     kind: ClassVar[str] = "attempt_start"
     step: str
@@ -303,6 +315,7 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
     for cls in (
         RunStart,
         StepStart,
+        SetupRan,
         AttemptStart,
         CommandExit,
         DenialFound,

@@ -48,6 +48,8 @@ class Principal(Protocol):
 
     def wait_until_effective(self, policy: PolicyDocument, settle_seconds: float) -> float: ...
 
+    def exists(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Added:
@@ -94,6 +96,8 @@ class Grantor:
         self.is_deployer = is_deployer
         self.flags: dict[tuple[str, str], Flag] = {}
         self._known_actions = {a.lower() for a in policy.actions}
+        self.applied = False
+        """The policy is stored on the principal (see `apply_when_present`)."""
 
     @property
     def arn(self) -> str:
@@ -160,9 +164,19 @@ class Grantor:
             ).refusals
         ]
 
+    def apply_when_present(self, phase: str = DISCOVER) -> bool:
+        """Apply the policy once the principal exists: a managed role a step creates (CDK's
+        execution role, made by a bootstrap) has no policy to hold before. True when applied now.
+        """
+        if self.applied or not self.policy.actions or not self.principal.exists():
+            return False
+        self.apply(phase)
+        return True
+
     def apply(self, phase: str = DISCOVER) -> None:
         """Store the policy in the account and wait until it is in force."""
         write_atomic(self.policy_file, self.policy.dumps())
+        self.applied = True
         try:
             applied = self.principal.apply(self.policy)
         except AutofixError as exc:

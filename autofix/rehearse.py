@@ -58,7 +58,7 @@ def deploy_tool(command: str) -> Tool | None:
 
 
 def tears_down(command: str) -> bool:
-    """Whether `command` removes what a deploy made (`sls remove`, `sam delete`, ...)."""
+    """Whether `command` removes what a deploy made (`sls remove`, `sam delete`, `cdk destroy`)."""
     return _TEARDOWN.search(command) is not None
 
 

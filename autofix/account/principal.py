@@ -88,6 +88,19 @@ class Deployer:
                 if _code(exc) != "EntityAlreadyExists":
                     raise
 
+    def exists(self) -> bool:
+        """Does the principal exist in the account (a managed role may not, yet)?"""
+        try:
+            if self.config.type == "user":
+                self._iam.get_user(UserName=self.config.name)
+            else:
+                self._iam.get_role(RoleName=self.config.name)
+        except ClientError as exc:
+            if _code(exc) == "NoSuchEntity":
+                return False
+            raise
+        return True
+
     def credentials(self) -> Credentials:
         """The deployer's credentials: an access key for a user, a fresh session for a role."""
         if self.config.type == "user":

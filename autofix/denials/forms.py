@@ -62,9 +62,7 @@ _TRAIL_ROW = re.compile(
     r"\.amazonaws\.com\s{1,40}(?P<op>[A-Z]\w{2,100})\s{1,40}"
     r"(?:Client\.)?(?:UnauthorizedOperation|AccessDenied(?:Exception)?)\b"
 )
-_TEMPLATE_URL = re.compile(
-    r"TemplateURL must reference a valid S3 object to which you have access"
-)
+_TEMPLATE_URL = re.compile(r"TemplateURL must reference a valid S3 object to which you have access")
 _HOST_BEFORE = re.compile(r"\b(?P<svc>[a-z0-9-]{2,40})$")
 _CREDENTIALS = re.compile(
     r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidAccessKeyId|"

@@ -63,7 +63,9 @@ class DenialRepair:
         )
         if self.planner is not None:
             denials += self.deployer.admissible(self.planner.widen(execution, denials))
-        return self._grant_all(execution, denials, found) > 0
+        # a managed role the attempt itself made (a verify replay) has its policy only now
+        applied = [g for g in self.roles.values() if g.apply_when_present(self.phase)]
+        return self._grant_all(execution, denials, found) > 0 or bool(applied)
 
     def after_success(self, execution: Execution, found: list[str]) -> list[str]:
         """A step can succeed while printing a denial (a warning): grant those too."""

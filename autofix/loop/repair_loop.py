@@ -251,6 +251,8 @@ class RepairLoop:
                 "(raise loop.max_minutes)",
                 before_attempt=True,
             )
+        for role in self.roles.values():  # a managed role a step made: its policy, now
+            role.apply_when_present(self.phase)
         self.attempts_total += 1
         self.events.emit(
             AttemptStart(

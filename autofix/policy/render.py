@@ -12,13 +12,16 @@ from autofix.policy.document import Grant, PolicyDocument
 
 Style = Literal["cloudformation", "terraform", "plain"]
 STYLES: tuple[Style, ...] = ("cloudformation", "terraform", "plain")
-Format = Literal["json", "cloudformation", "cloudformation-json", "terraform", "serverless"]
+Format = Literal[
+    "json", "cloudformation", "cloudformation-json", "terraform", "serverless", "cdk-bootstrap"
+]
 FORMATS: tuple[Format, ...] = (
     "json",
     "cloudformation",
     "cloudformation-json",
     "terraform",
     "serverless",
+    "cdk-bootstrap",
 )
 PLACEHOLDERS: dict[Style, tuple[str, str]] = {
     "cloudformation": ("${AWS::AccountId}", "${AWS::Region}"),
@@ -78,6 +81,7 @@ def render(doc: PolicyDocument, fmt: Format) -> str:
         "cloudformation-json": lambda d: render_cloudformation(d, as_json=True),
         "terraform": render_terraform,
         "serverless": render_serverless,
+        "cdk-bootstrap": render_cdk_bootstrap,
     }
     if fmt not in renderers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -249,6 +253,36 @@ def render_serverless(
         "--policy-document file://policy.json",
     ]
     return "\n".join(lines) + "\n"
+
+
+# -- AWS CDK --------------------------------------------------------------------------
+
+
+def render_cdk_bootstrap(doc: PolicyDocument, policy_name: str = "autofix-cdk-exec") -> str:
+    """A shell script: the policy as a customer managed policy, then `cdk bootstrap` giving
+    the CloudFormation execution role that policy instead of AdministratorAccess."""
+    statements = doc.to_json()["Statement"]
+    account = "$(aws sts get-caller-identity --query Account --output text)"
+    return (
+        "\n".join(
+            [
+                "#!/bin/sh",
+                "# The CDK CloudFormation execution role's policy, as autofix found it "
+                f"({len(statements)} statements):",
+                "# created once as a managed policy, then given to `cdk bootstrap` in place of",
+                "# AdministratorAccess. Run it as an administrator of the target account.",
+                "set -e",
+                "cat > cdk-exec-policy.json <<'POLICY'",
+                doc.dumps().rstrip("\n"),
+                "POLICY",
+                f"aws iam create-policy --policy-name {policy_name} "
+                "--policy-document file://cdk-exec-policy.json",
+                'cdk bootstrap --cloudformation-execution-policies "arn:aws:iam::'
+                f'{account}:policy/{policy_name}"',
+            ]
+        )
+        + "\n"
+    )
 
 
 def fill_placeholders(text: str, account_id: str, region: str) -> str:

@@ -33,8 +33,11 @@ _GENERATED_VARIABLE = re.compile(
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?")
 _LONG_NUMBER = re.compile(r"\d{10,}")
-# An artifact named by its content's digest (md5 or sha256, as SAM and CDK upload them).
-_CONTENT_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{32})(?![0-9A-Za-z])")
+# A content digest (MD5, SHA-1, SHA-256 in hex: SAM and CDK artifacts, image digests): new
+# with each change.
+_CONTENT_DIGEST = re.compile(
+    r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
+)
 # CloudFormation's physical-id suffix: 12-13 letters and digits, at least one of each.
 _RANDOM_SUFFIX = re.compile(
     r"(?<=-)(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{12,13}(?=$|/)"

@@ -13,7 +13,7 @@ predicted group (same resource, same handler) grants the rest of the group at on
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,8 @@ class Predictor:
     """A bundled profile to use; None: the one named after the step's framework."""
     templates: Templates | None = None
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
+    acting: Callable[[str], str | None] | None = None
+    """Whom CloudFormation acts as on a stack (its service role), None: the deployer."""
     groups: list[Predicted] = field(default_factory=list)
     _from_stacks: bool = False
     """The step's prediction is read from the stacks it touches (each one once)."""
@@ -118,17 +120,19 @@ class Predictor:
                 self.groups += groups
                 verb = "remove" if tears_down(execution.step.run) else "deploy"
                 wanted = _wanted(verb, execution.step)
+                principal = self.acting(stack) if self.acting else None
                 found += [
-                    _denial(r.action, r.resource, FROM_TEMPLATE, g)
+                    _denial(r.action, r.resource, FROM_TEMPLATE, g, principal)
                     for g in groups
                     if g.operation in wanted
                     for r in g.requirements
                     if _safe(r.action, r.resource)
                 ]
         for group in self.groups:
-            if any(_in_group(d, group) for d in denials):
+            matched = next((d for d in denials if _in_group(d, group)), None)
+            if matched is not None:  # the rest of the group, for the same principal
                 found += [
-                    _denial(r.action, r.resource, FROM_GROUP, group)
+                    _denial(r.action, r.resource, FROM_GROUP, group, matched.principal)
                     for r in group.requirements
                     if _safe(r.action, r.resource)
                 ]
@@ -196,10 +200,13 @@ def _safe(action: str, resource: str) -> bool:
     return "*" not in resource or not is_escalation(action)
 
 
-def _denial(action: str, resource: str, source: str, group: Predicted) -> Denial:
+def _denial(
+    action: str, resource: str, source: str, group: Predicted, principal: str | None = None
+) -> Denial:
     return Denial(
         action,
         resource,
+        principal,
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
     )

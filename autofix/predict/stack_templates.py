@@ -6,6 +6,10 @@ when CloudFormation has them, and those of pending change sets) give the predict
 template not processed yet (a SAM template whose transform has not run) is not read: a
 later attempt's processed one is.
 YAML short forms (`!Ref`, `!GetAtt`, `!Sub`...) are read as the long forms they stand for.
+A stack that existed before the steps ran (`existing`: made by a setup step, such as CDK's
+bootstrap stack) predicts nothing. On a stack CloudFormation deploys with a service role
+(RoleARN, as CDK's execution role), the resources' demands are the role's (`acting`):
+granted to it when it is in `principal.also_manage`, never to the deployer.
 """
 
 from __future__ import annotations
@@ -28,7 +32,19 @@ def parse(body: Any) -> dict[str, Any] | None:
     return parse_template(body)
 
 
-def reader(cfn: Any) -> Templates:
+def existing_stacks(cfn: Any) -> frozenset[str]:
+    """The ids of the stacks there now (before the steps run)."""
+    try:
+        return frozenset(
+            summary["StackId"]
+            for page in cfn.get_paginator("list_stacks").paginate()
+            for summary in page["StackSummaries"]
+        )
+    except (ClientError, BotoCoreError):
+        return frozenset()
+
+
+def reader(cfn: Any, existing: frozenset[str] = frozenset()) -> Templates:
     """Reads the templates of the stacks touched since an attempt started."""
 
     def read(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
@@ -39,6 +55,8 @@ def reader(cfn: Any) -> Templates:
         except (ClientError, BotoCoreError):
             return []
         for name, stack_id in stacks:
+            if stack_id in existing:
+                continue
             for request in _requests(cfn, stack_id):
                 template = _get(cfn, request)
                 if template is not None:
@@ -59,6 +77,34 @@ def _touched(cfn: Any, since: datetime, names: tuple[str, ...]) -> list[tuple[st
             if max(t for t in stamps if t) >= since or summary["StackName"] in names:
                 found.setdefault(summary["StackId"], (summary["StackName"], summary["StackId"]))
     return list(found.values())
+
+
+SERVICE_ROLE_SESSION = "AWSCloudFormation"
+
+
+def acting(cfn: Any) -> Callable[[str], str | None]:
+    """Whom CloudFormation acts as on a stack: its service role's session, None: the caller."""
+
+    def principal(stack: str) -> str | None:
+        try:  # by id: the attempt's stack may be deleted already (rolled back, cleaned up)
+            ids = [
+                summary["StackId"]
+                for page in cfn.get_paginator("list_stacks").paginate()
+                for summary in sorted(
+                    page["StackSummaries"], key=lambda x: x["CreationTime"], reverse=True
+                )
+                if summary["StackName"] == stack
+            ]
+            stacks = cfn.describe_stacks(StackName=ids[0]).get("Stacks", []) if ids else []
+        except (ClientError, BotoCoreError):
+            return None
+        role = next((str(s["RoleARN"]) for s in stacks if s.get("RoleARN")), None)
+        if role is None or ":role/" not in role:
+            return None
+        account, name = role.split(":")[4], role.rsplit("/", 1)[1]
+        return f"arn:aws:sts::{account}:assumed-role/{name}/{SERVICE_ROLE_SESSION}"
+
+    return principal
 
 
 def _requests(cfn: Any, stack_id: str) -> list[dict[str, str]]:

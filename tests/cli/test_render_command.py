@@ -87,3 +87,23 @@ def test_bad_policy_file_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cdk_bootstrap_rendering_is_a_script_that_bootstraps_with_the_policy(saved: Path) -> None:
+    result = run_autofix("render", str(saved), "--format", "cdk-bootstrap")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = lines.index("cat > cdk-exec-policy.json <<'POLICY'")
+    end = lines.index("POLICY")
+    rendered = json.loads("\n".join(lines[start + 1 : end]))["Statement"]
+
+    def pairs(statements: list[dict[str, object]]) -> set[tuple[str, str]]:
+        return {(json.dumps(s["Action"]).strip('[]"'), str(s["Resource"])) for s in statements}
+
+    assert pairs(rendered) == pairs(POLICY["Statement"])  # type: ignore[arg-type]
+    assert lines[end + 1] == (
+        "aws iam create-policy --policy-name autofix-cdk-exec "
+        "--policy-document file://cdk-exec-policy.json"
+    )
+    assert lines[end + 2].startswith("cdk bootstrap --cloudformation-execution-policies ")
+    assert lines[end + 2].endswith(':policy/autofix-cdk-exec"')

@@ -55,6 +55,16 @@ CASES = [
         "policy.scope: 'tight' is not one of resource, service, any",
     ),
     ("deploy = true\n[[steps]]\nname='a'\nrun='true'\n", "deploy: unknown key"),
+    (
+        "[sandbox]\nkind = 'aws'\nallowed_accounts = ['111122223333']\n"
+        "[[setup]]\nname = 'bootstrap'\nrun = 'true'\n[[steps]]\nname='a'\nrun='true'\n",
+        "setup: runs as the sandbox's operator, so only on the embedded sandbox",
+    ),
+    (
+        "[[setup]]\nname = 'b'\nrun = 'true'\nrehearse = true\n[[steps]]\nname='a'\nrun='true'\n",
+        "setup[0].rehearse: unknown key",
+    ),
+    ("[[setup]]\nrun = 'true'\n[[steps]]\nname='a'\nrun='true'\n", "setup[0].name: required"),
 ]
 
 

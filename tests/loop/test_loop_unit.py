@@ -61,6 +61,8 @@ class FakePrincipal:
         self.managed_arn = f"arn:aws:iam::{ACCOUNT}:policy/autofix-discovered"
         self.in_force = PolicyDocument()
         self.applied = 0
+        self.present = True
+        """False: a role no step has made yet (apply would fail on a real account)."""
 
     def matches(self, principal_arn: str | None) -> bool:
         return principal_arn is None or principal_arn == self.arn
@@ -75,6 +77,9 @@ class FakePrincipal:
 
     def wait_until_effective(self, policy: PolicyDocument, settle_seconds: float) -> float:
         return 0.0
+
+    def exists(self) -> bool:
+        return self.present
 
 
 @dataclass
@@ -540,3 +545,69 @@ def test_an_interrupt_in_the_verify_pass_keeps_its_grants(tmp_path: Path) -> Non
         r.loop.run()
     assert "s3:PutObject" in r.files.policy.read_text()
     assert summary(r.files)["exit_code"] == 130
+
+
+def test_a_managed_role_a_step_makes_gets_its_policy_in_the_replay_once_it_exists(
+    tmp_path: Path,
+) -> None:
+    """principal.also_manage with a role the steps create (CDK's execution role, made by the
+    bootstrap): the fresh account has no role to hold its policy at the start of the replay;
+    it is applied before the first attempt after the role exists, and the replay is clean."""
+
+    class RoleMadeByAStep(FakeAccount):
+        def execute(self, step: Step, attempt: int, phase: str = "discover") -> Execution:
+            if step.name == "make-role":
+                self.principal(ROLE).present = True
+            return super().execute(step, attempt, phase)
+
+    class NoRoleYet(FakePrincipal):
+        def apply(self, policy: PolicyDocument) -> AppliedPolicy:
+            assert self.present, "a policy applied to a role that does not exist yet"
+            return super().apply(policy)
+
+    roles_seen: list[FakePrincipal] = []
+
+    class Fresh(FreshAccounts):
+        @contextlib.contextmanager
+        def __call__(  # type: ignore[override]
+            self,
+            label: str,
+            policy: PolicyDocument,
+            role_policies: Mapping[str, PolicyDocument],
+            files: OutputFiles,
+        ) -> Iterator[Account]:
+            self.opened.append(label)
+            account = RoleMadeByAStep(self.needs)
+            role = account.principals.setdefault(ROLE, NoRoleYet(ROLE))
+            role.present = False
+            roles_seen.append(role)
+            events = Events()
+            deployer = Grantor(account.principal(DEPLOYER), policy, files.policy, rules(), events)
+            roles = {
+                "cfn-exec": Grantor(
+                    role,
+                    role_policies["cfn-exec"],
+                    files.role_policy("cfn-exec"),
+                    rules(),
+                    events,
+                    is_deployer=False,
+                )
+            }
+            yield Account(account, deployer, roles, lambda: (), events)
+
+    needs = {"deploy": [Need("sqs:CreateQueue", QUEUE, principal=ROLE)]}
+    fresh = Fresh(needs, {})
+    verifier, _ = verify_pass(tmp_path, fresh, names=("make-role", "deploy"))
+    r = rig(
+        tmp_path,
+        needs,
+        names=("make-role", "deploy"),
+        roles=(ROLE,),
+        verify=verifier,
+        account=RoleMadeByAStep(needs),
+    )
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.verified is True and outcome.verification == "replayed"
+    assert fresh.opened == ["verify-1"]  # clean at once: no grant was needed again
+    (role,) = roles_seen
+    assert role.applied == 1 and "sqs:CreateQueue" in role.in_force.actions

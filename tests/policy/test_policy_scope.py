@@ -231,3 +231,14 @@ def test_an_artifact_named_by_its_content_digest_is_any_artifact(key: str) -> No
     assert scoped == (
         "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-*/autofix-sam-demo/*"
     )
+
+
+def test_a_content_addressed_asset_key_is_generalised() -> None:
+    """CDK names each asset by its SHA-256: the next code change uploads a new key."""
+    digest = "472900ae0d11d37d0ebaf8ff46678666bceb4474dd7b0087a426fb5e88f4d199"
+    asset = f"arn:aws:s3:::cdk-hnb659fds-assets-{ACCOUNT}-us-east-1/{digest}.zip"
+    ctx = ScopeContext(ACCOUNT, "us-east-1", "resource", ("autofix-cdk-demo",), ("dev",))
+    [grant] = grants_for([Denial("s3:GetObject", asset)], ctx)
+    assert digest not in grant.resource and grant.resource.endswith("/*.zip")
+    assert matches(grant.resource, asset)
+    assert matches(grant.resource, asset.replace(digest, "0" * 64))

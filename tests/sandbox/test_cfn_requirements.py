@@ -347,3 +347,12 @@ def test_a_topic_and_a_queue_that_exist_are_known_by_their_physical_ids() -> Non
     ]
     generated = pairs("AWS::SQS::Queue", "create", {"FifoQueue": True}, "stack-Queue-ABCDEF123456")
     assert generated[0] == ("sqs:CreateQueue", queue)
+
+
+def test_a_queue_deleted_by_its_url_is_demanded_on_its_arn() -> None:
+    """A queue's physical id is its URL (what CloudFormation deletes it by); IAM wants its ARN."""
+    url = "https://sqs.us-east-1.amazonaws.com/123456789012/svc-dev-Orders-AbC123"
+    arn = "arn:aws:sqs:us-east-1:123456789012:svc-dev-Orders-AbC123"
+    for operation in ("update", "delete"):
+        reqs = requirements_for(call("AWS::SQS::Queue", operation, {}, url))
+        assert {r.resource for r in reqs} == {arn}

@@ -23,12 +23,15 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import BaseResponse
 from moto.elbv2.models import FakeListener, FakeListenerRule, FakeTargetGroup
+from moto.iam.models import IAMBackend, Role
 from moto.s3.models import FakeBucket
 
 from autofix.sandbox.fidelity import (
+    cloudformation_change_set_reads,
     cloudformation_change_sets,
     cloudformation_elbv2,
     cloudformation_handlers,
+    cloudformation_iam,
     cloudformation_intrinsics,
     cloudformation_lambda,
     cloudformation_models,
@@ -272,6 +275,42 @@ PATCHES: tuple[Patch, ...] = (
         classmethod(rest_api_body.create_rest_api),
         "an AWS::ApiGateway::RestApi required Name and ignored Body (SAM's swagger 2.0): "
         "its methods did not exist and its Deployment failed",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "describe_change_set",
+        cloudformation_change_set_reads.describe_change_set_response,
+        "a change set not there was 'Stack with id NAME does not exist' (ValidationError), not "
+        "ChangeSetNotFound, which the CDK CLI waits for after deleting its change set; a name "
+        "was looked up across every stack",
+    ),
+    Patch(
+        Role,
+        "create_from_cloudformation_json",
+        classmethod(cloudformation_iam.create_role),
+        "a stack's role ignored ManagedPolicyArns and kept inline Policies as dicts, which "
+        "moto's access control cannot read (KeyError 'policy_document' for its sessions)",
+    ),
+    Patch(
+        Role,
+        "update_from_cloudformation_json",
+        classmethod(cloudformation_iam.update_role),
+        "updating a stack's role changed only its description",
+    ),
+    *(
+        Patch(
+            IAMBackend,
+            name,
+            getattr(cloudformation_iam, name),
+            "AWS managed policies (arn:aws:iam::aws:policy/...) did not exist unless all were "
+            "loaded at start (MOTO_IAM_LOAD_MANAGED_POLICIES, about a second per account)",
+        )
+        for name in (
+            "attach_role_policy",
+            "attach_user_policy",
+            "attach_group_policy",
+            "get_policy",
+        )
     ),
 )
 

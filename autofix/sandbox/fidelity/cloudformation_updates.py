@@ -12,6 +12,7 @@ from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.ssm.models import ssm_backends
 
 from autofix.sandbox.fidelity import rehearsal
 from autofix.sandbox.fidelity.cloudformation_caller import Caller
@@ -114,11 +115,29 @@ def _point_at_template(
 ) -> None:
     rm._template = template
     if parameters:
-        rm.input_parameters = parameters
+        rm.input_parameters = _ssm_paths_kept(rm, template, parameters)
     rm.load_mapping()
     rm.load_parameters()
     rm.load_conditions()
     rm._resource_json_map = template.get("Resources", {})
+
+
+def _ssm_paths_kept(
+    rm: Any, template: dict[str, Any], parameters: dict[str, Any]
+) -> dict[str, Any]:
+    """`parameters` without an SSM-typed value that is no parameter's name: moto keeps the
+    resolved value of an `AWS::SSM::Parameter::Value<...>` parameter (CDK's BootstrapVersion,
+    "33") as the previous value, and reading it as a name failed the update with a 500; AWS
+    resolves the parameter's path again."""
+    ssm = ssm_backends[rm._account_id][rm._region_name]
+    slots = template.get("Parameters") or {}
+    kept = {}
+    for key, value in parameters.items():
+        kind = str((slots.get(key) or {}).get("Type", ""))
+        if kind.startswith("AWS::SSM::Parameter::") and ssm.get_parameter(str(value)) is None:
+            continue
+        kept[key] = value
+    return kept
 
 
 @dataclass
