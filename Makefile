@@ -48,8 +48,8 @@ demo: install
 cdk-demo: install
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/autofix run --config $(CDK_DEMO)/autofix.toml
 
-# Deselected by default: the CDK demo from empty policies, verified, then re-bootstrapped with
-# the discovered execution policy (about 20 minutes on 2 busy cores).
+# The CDK demo's test alone (make test runs it too): from empty policies, verified, then
+# re-bootstrapped with the discovered execution policy (about 6 minutes on 2 idle cores).
 test-cdk: install
 	$(PY) -m pytest tests/e2e/test_cdk_demo.py -m cdk
 

@@ -100,8 +100,10 @@ def _fifo_name(call: HandlerCall, name_property: str, fifo_property: str) -> str
 
 def _sqs_queue(call: HandlerCall) -> Iterable[Requirement]:
     p = call.properties
-    url = call.physical_id or ""
-    if url.startswith(("https://", "http://")):  # the queue's Ref
+    # the queue's Ref, its URL, is its physical id (and the name a delete knows it by)
+    ids = (call.physical_id or "", call.physical_name or "")
+    url = next((i for i in ids if i.startswith(("https://", "http://"))), "")
+    if url:
         account, name = url.rstrip("/").split("/")[-2:]
         arn = f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
     else:
