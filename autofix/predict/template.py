@@ -197,6 +197,8 @@ def predict(
         props = resolver.resolve(body.get("Properties") or {})
         name = resolver.physical_name(logical_id)
         for operation in operations:
+            if operation == "delete" and body.get("DeletionPolicy") in _RETAINED:
+                continue  # CloudFormation leaves it: no delete handler runs
             call = HandlerCall(
                 resource_type=rtype,
                 operation=operation,
@@ -213,6 +215,10 @@ def predict(
             if reqs:
                 found.append(Predicted(logical_id, rtype, operation, reqs))
     return found
+
+
+_RETAINED = frozenset({"Retain", "RetainExceptOnCreate"})
+"""DeletionPolicy values that keep a resource when its stack deletes or drops it."""
 
 
 def _plausible(resource: str) -> bool:

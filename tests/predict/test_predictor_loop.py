@@ -259,3 +259,13 @@ def test_an_update_predicts_deleting_what_the_new_template_drops(tmp_path: Path)
     predicted = {g.action for g in r.seen if isinstance(g, GrantAdded) and g.phase == "predict"}
     assert "sqs:DeleteQueue" in predicted
     assert "lambda:DeleteFunction" not in predicted  # the function stays: not deleted
+
+
+def test_a_retained_resource_is_not_predicted_a_delete() -> None:
+    from autofix.predict.template import Place, predict
+
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "kept"}}
+    template = {"Resources": {"Kept": {**queue, "DeletionPolicy": "Retain"}, "Gone": queue}}
+    place = Place("shop-dev", ACCOUNT, "us-east-1", "aws")
+    deleted = {g.logical_id for g in predict(template, place, ("delete",))}
+    assert deleted == {"Gone"}
