@@ -9,25 +9,12 @@ key, usage plan and key, and the schema-checked model and request validator too.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
+from tests.sandbox.stacks import failures, settled
+
 MakeUser = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
-
-
-def _settled(cfn: Any, name: str) -> dict[str, Any]:
-    for _ in range(200):
-        stack: dict[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if not stack["StackStatus"].endswith("IN_PROGRESS"):
-            return stack
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not settle")
-
-
-def _failures(cfn: Any, name: str) -> list[str]:
-    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-    return [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
 
 
 TEMPLATE = {
@@ -75,8 +62,8 @@ def _run(make_user: MakeUser, operator_client: Callable[[str], Any], name: str, 
     )
     cfn = as_deployer("cloudformation")
     cfn.create_stack(StackName=name, TemplateBody=json.dumps(TEMPLATE))
-    status = _settled(cfn, name)["StackStatus"]
-    reasons = _failures(cfn, name)
+    status = settled(cfn, name)["StackStatus"]
+    reasons = failures(cfn, name)
     operator_client("cloudformation").delete_stack(StackName=name)
     return status, reasons
 
@@ -138,7 +125,7 @@ def test_an_aws_integration_takes_its_role(operator_client: Callable[[str], Any]
     }
     cfn = operator_client("cloudformation")
     cfn.create_stack(StackName="api-aws-integration", TemplateBody=json.dumps(template))
-    status = _settled(cfn, "api-aws-integration")["StackStatus"]
-    reasons = _failures(cfn, "api-aws-integration")
+    status = settled(cfn, "api-aws-integration")["StackStatus"]
+    reasons = failures(cfn, "api-aws-integration")
     cfn.delete_stack(StackName="api-aws-integration")
     assert status == "CREATE_COMPLETE", reasons

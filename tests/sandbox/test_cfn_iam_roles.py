@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ import botocore.exceptions
 import pytest
 
 from autofix.testing import IamSandbox
+from tests.sandbox.stacks import settled
 
 READ_ONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 LAMBDA_BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -88,15 +88,6 @@ def _template(account: str, managed: list[Any], queue_actions: list[str]) -> dic
     }
 
 
-def _settled(cfn: Any, name: str) -> dict[str, Any]:
-    for _ in range(100):
-        stack: dict[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if not stack["StackStatus"].endswith("IN_PROGRESS"):
-            return stack
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not settle")
-
-
 @pytest.fixture(scope="module")
 def role_stack(iam_sandbox: IamSandbox) -> Iterator[str]:
     cfn = iam_sandbox.admin_session().client("cloudformation")
@@ -104,7 +95,7 @@ def role_stack(iam_sandbox: IamSandbox) -> Iterator[str]:
     cfn.create_stack(
         StackName="stack-roles", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"]
     )
-    assert _settled(cfn, "stack-roles")["StackStatus"] == "CREATE_COMPLETE"
+    assert settled(cfn, "stack-roles", tries=100)["StackStatus"] == "CREATE_COMPLETE"
     yield f"arn:aws:iam::{iam_sandbox.account_id}:role/stack-roles-deploy"
     cfn.delete_stack(StackName="stack-roles")
     _settled_or_gone(cfn, "stack-roles")
@@ -112,7 +103,7 @@ def role_stack(iam_sandbox: IamSandbox) -> Iterator[str]:
 
 def _settled_or_gone(cfn: Any, name: str) -> None:
     with contextlib.suppress(botocore.exceptions.ClientError):
-        _settled(cfn, name)
+        settled(cfn, name, tries=100)
 
 
 def test_a_trust_policy_keeps_no_statement_for_a_no_value(
@@ -229,7 +220,7 @@ def test_a_stack_update_reattaches_and_rewrites_the_roles_policies(
     cfn.update_stack(
         StackName="stack-roles", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"]
     )
-    assert _settled(cfn, "stack-roles")["StackStatus"] == "UPDATE_COMPLETE"
+    assert settled(cfn, "stack-roles", tries=100)["StackStatus"] == "UPDATE_COMPLETE"
     attached = iam.list_attached_role_policies(RoleName="stack-roles-deploy")["AttachedPolicies"]
     assert sorted(p["PolicyArn"] for p in attached) == [
         f"arn:aws:iam::{iam_sandbox.account_id}:policy/stack-roles-extra",

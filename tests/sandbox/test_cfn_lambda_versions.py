@@ -11,6 +11,8 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
+from tests.sandbox.stacks import failures, settled
+
 MakeUser = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
 TRUST = {
     "Version": "2012-10-17",
@@ -24,15 +26,6 @@ TRUST = {
 }
 
 
-def _settled(cfn: Any, name: str) -> dict[str, Any]:
-    for _ in range(200):
-        stack: dict[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if not stack["StackStatus"].endswith("IN_PROGRESS"):
-            return stack
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not settle")
-
-
 def _status_unread(cfn: Any, stack_id: str) -> str:
     """The stack's settled status, read without describing it (which evaluates its Outputs)."""
     for _ in range(200):
@@ -41,11 +34,6 @@ def _status_unread(cfn: Any, stack_id: str) -> str:
             return str(found[0]["StackStatus"])
         time.sleep(0.1)
     raise AssertionError(f"{stack_id} did not settle")
-
-
-def _failures(cfn: Any, name: str) -> list[str]:
-    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-    return [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
 
 
 def _function(suffix: str, extra: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
@@ -112,8 +100,8 @@ def test_a_version_gives_its_arn_and_number_and_the_alias_on_it_exists_and_updat
     cfn = operator_client("cloudformation")
     name = "version-attrs"
     cfn.create_stack(StackName=name, TemplateBody=json.dumps(_versioned("va", "first", queue)))
-    created = _settled(cfn, name)
-    assert created["StackStatus"] == "CREATE_COMPLETE", _failures(cfn, name)
+    created = settled(cfn, name)
+    assert created["StackStatus"] == "CREATE_COMPLETE", failures(cfn, name)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in created["Outputs"]}
     region = cfn.meta.region_name
     account = operator_client("sts").get_caller_identity()["Account"]
@@ -122,8 +110,8 @@ def test_a_version_gives_its_arn_and_number_and_the_alias_on_it_exists_and_updat
 
     template = _versioned("va", "second", queue)
     cfn.update_stack(StackName=name, TemplateBody=json.dumps(template))
-    updated = _settled(cfn, name)
-    reasons = _failures(cfn, name)
+    updated = settled(cfn, name)
+    reasons = failures(cfn, name)
     alias = operator_client("lambda").get_alias(FunctionName="fn-va", Name="live")
     cfn.delete_stack(StackName=name)
     assert updated["StackStatus"] == "UPDATE_COMPLETE", reasons
@@ -142,7 +130,7 @@ def test_a_version_has_no_attribute_its_schema_does_not_list(
     except cfn.exceptions.ClientError as error:
         assert error.response["Error"]["Code"] == "ValidationError"
         return
-    stack = _settled(cfn, "version-bogus")
+    stack = settled(cfn, "version-bogus")
     cfn.delete_stack(StackName="version-bogus")
     raise AssertionError(f"an unknown attribute was accepted: {stack['StackStatus']}")
 
@@ -184,8 +172,8 @@ def test_a_function_url_stays_deleted_when_the_stack_s_delete_is_retried(
     _, second = make_user([*granted, {**url_delete, "Action": "lambda:DeleteFunction"}])
     cfn = second("cloudformation")
     cfn.delete_stack(StackName=stack_id)
-    final = _settled(cfn, stack_id)
-    reasons = [r[:400] for r in _failures(cfn, stack_id)]
+    final = settled(cfn, stack_id)
+    reasons = [r[:400] for r in failures(cfn, stack_id)]
     assert final["StackStatus"] == "DELETE_COMPLETE", reasons
 
 
@@ -211,14 +199,14 @@ def test_a_function_may_take_another_account_s_public_layer_but_not_a_missing_ow
         return json.dumps(body)
 
     cfn.create_stack(StackName=name, TemplateBody=template([]))
-    assert _settled(cfn, name)["StackStatus"] == "CREATE_COMPLETE", _failures(cfn, name)
+    assert settled(cfn, name)["StackStatus"] == "CREATE_COMPLETE", failures(cfn, name)
     public = "arn:aws:lambda:us-east-1:017000801446:layer:AWSLambdaPowertoolsPythonV2:61"
     cfn.update_stack(StackName=name, TemplateBody=template([public]))
-    updated = _settled(cfn, name)["StackStatus"]
-    reasons = _failures(cfn, name)
+    updated = settled(cfn, name)["StackStatus"]
+    reasons = failures(cfn, name)
     missing = f"arn:aws:lambda:us-east-1:{account}:layer:never-published:1"
     cfn.update_stack(StackName=name, TemplateBody=template([missing]))
-    refused = _settled(cfn, name)["StackStatus"]
+    refused = settled(cfn, name)["StackStatus"]
     cfn.delete_stack(StackName=name)
     assert updated == "UPDATE_COMPLETE", reasons
     assert refused == "UPDATE_ROLLBACK_COMPLETE"

@@ -9,26 +9,13 @@ CreateLoadBalancer are the classic `loadbalancer/NAME`. An application load bala
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
+from tests.sandbox.stacks import failures, settled
+
 MakeUser = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
 TAGS = [{"Key": "team", "Value": "web"}]
-
-
-def _settled(cfn: Any, name: str) -> dict[str, Any]:
-    for _ in range(200):
-        stack: dict[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if not stack["StackStatus"].endswith("IN_PROGRESS"):
-            return stack
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not settle")
-
-
-def _failures(cfn: Any, name: str) -> list[str]:
-    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
-    return [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
 
 
 def _subnets(operator_client: Callable[[str], Any], cidr: str) -> list[str]:
@@ -99,8 +86,8 @@ def _deploy(
     )
     cfn = as_deployer("cloudformation")
     cfn.create_stack(StackName=name, TemplateBody=json.dumps(_template(name, subnets)))
-    stack = _settled(cfn, name)
-    reasons = _failures(cfn, name)
+    stack = settled(cfn, name)
+    reasons = failures(cfn, name)
     operator_client("cloudformation").delete_stack(StackName=name)
     return stack, reasons
 

@@ -4,20 +4,12 @@ the resource itself is demanded on that resource, so a grant scoped to it is eno
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
+from tests.sandbox.stacks import settled
+
 GROUP = "scoped-tg"
-
-
-def _settled(cfn: Any, name: str) -> dict[str, Any]:
-    for _ in range(100):
-        stack: dict[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if not stack["StackStatus"].endswith("IN_PROGRESS"):
-            return stack
-        time.sleep(0.1)
-    raise AssertionError(f"{name} did not settle")
 
 
 def test_a_grant_scoped_to_the_named_resource_creates_it(
@@ -44,7 +36,7 @@ def test_a_grant_scoped_to_the_named_resource_creates_it(
     }
     cfn = as_deployer("cloudformation")
     cfn.create_stack(StackName="schema-scoped", TemplateBody=json.dumps(template))
-    stack = _settled(cfn, "schema-scoped")
+    stack = settled(cfn, "schema-scoped", tries=100)
     events = cfn.describe_stack_events(StackName="schema-scoped")["StackEvents"]
     reasons = [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
     operator_client("cloudformation").delete_stack(StackName="schema-scoped")
@@ -88,7 +80,7 @@ def test_a_load_balancer_needs_only_grants_on_itself(
     }
     cfn = as_deployer("cloudformation")
     cfn.create_stack(StackName="schema-scoped-lb", TemplateBody=json.dumps(template))
-    stack = _settled(cfn, "schema-scoped-lb")
+    stack = settled(cfn, "schema-scoped-lb", tries=100)
     events = cfn.describe_stack_events(StackName="schema-scoped-lb")["StackEvents"]
     reasons = [e.get("ResourceStatusReason", "") for e in events if "FAILED" in e["ResourceStatus"]]
     operator_client("cloudformation").delete_stack(StackName="schema-scoped-lb")
