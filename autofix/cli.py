@@ -11,8 +11,8 @@ import click
 
 from autofix import __version__
 from autofix.errors import AutofixError, ConfigError
-from autofix.lock import describe
 from autofix.policy.render import FORMATS as RENDER_FORMATS
+from autofix.records.lock import describe
 from autofix.sandbox.server import SandboxError, SandboxStopped
 
 CONFIG_NAMES = ("autofix.toml", "pyproject.toml")
@@ -112,8 +112,10 @@ def run(
     autofix run --config playground/serverless-demo/autofix.toml
     autofix run -- sls deploy --stage dev
     """
-    from autofix import app, resume, signals
+    from autofix.commands import run as app
     from autofix.console import Console
+    from autofix.records import resume
+    from autofix.step import signals
 
     saved: dict[str, Any] = {}
     if resume_dir is not None:
@@ -213,10 +215,10 @@ def check(
     import json
     import os
 
-    from autofix import app
-    from autofix.check import github_annotations
+    from autofix.commands import run as app
+    from autofix.commands.check import github_annotations
     from autofix.console import Console
-    from autofix.files import write_atomic
+    from autofix.records.files import write_atomic
 
     config = _config_for(config_path, (), None)
     out_dir = out or (config.base_dir / ".autofix")
@@ -330,7 +332,7 @@ def sandbox(region: str, deny_log: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable contract.")
 def explain(source: TextIO, as_json: bool) -> None:
     """Explain the permission errors in error text (FILE, or - for stdin)."""
-    from autofix.explain import explain_human, explain_json
+    from autofix.commands.explain import explain_human, explain_json
 
     text = source.read()
     click.echo(explain_json(text) if as_json else explain_human(text))
@@ -407,8 +409,8 @@ def profile(
     """
     import json
 
-    from autofix.files import write_atomic
     from autofix.predict import profile as profiles
+    from autofix.records.files import write_atomic
 
     found = set(services)
     for where in out_dirs:
@@ -446,7 +448,7 @@ def _config_for(config_path: Path | None, command: tuple[str, ...], region: str 
 
 
 def main() -> None:
-    from autofix import signals
+    from autofix.step import signals
 
     signals.install()
     try:

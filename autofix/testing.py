@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from autofix.sandbox.fidelity.deny_log import DenyRecord, read_deny_log
+from autofix.sandbox.records.deny_log import DenyRecord, read_deny_log
 from autofix.sandbox.server import (
     DEFAULT_ACCOUNT_ID,
     OPERATOR_USER,

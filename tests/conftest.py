@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from autofix.event_lines import LedgerLine, read_lines
-from autofix.events import LedgerEvent
+from autofix.records.event_lines import LedgerLine, read_lines
+from autofix.records.events import LedgerEvent
 from autofix.testing import SandboxOptions
 
 E = TypeVar("E", bound=LedgerEvent)

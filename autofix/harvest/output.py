@@ -5,7 +5,7 @@ from __future__ import annotations
 from autofix.denials.model import Denial
 from autofix.denials.parse import parse_denials
 from autofix.denials.stream import DenialStream
-from autofix.runner import StepResult
+from autofix.step.runner import StepResult
 
 
 def from_output(result: StepResult) -> list[Denial]:

@@ -10,10 +10,10 @@ from typing import Protocol
 
 from autofix.config import Step
 from autofix.denials.model import Denial
-from autofix.executor import Execution
-from autofix.grantor import Added, Grantor
-from autofix.outcome import StepOutcome
+from autofix.loop.grantor import Added, Grantor
 from autofix.policy.document import PolicyDocument
+from autofix.records.outcome import StepOutcome
+from autofix.step.executor import Execution
 
 
 @dataclass(frozen=True)

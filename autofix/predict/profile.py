@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from autofix.config import load_config
+from autofix.config.project import service_names_of
 from autofix.errors import ConfigError
-from autofix.event_lines import LedgerLine, read_lines
-from autofix.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
 from autofix.predict.serverless import parse_command
-from autofix.project import service_names_of
+from autofix.records.event_lines import LedgerLine, read_lines
+from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
 
 TOOL_CHANNELS = frozenset({"output", "account-log", "decoded", "soft-deny-log"})
 """Denial channels that can carry the tool's own calls (stack events are CloudFormation's;

@@ -17,8 +17,8 @@ from importlib import resources
 from typing import Any
 
 from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
-from autofix.sandbox.fidelity.cloudformation_calls import HandlerCall, Operation, Requirement
-from autofix.sandbox.fidelity.cloudformation_demands import demands_for
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
+from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
 UNKNOWN = "*"
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")

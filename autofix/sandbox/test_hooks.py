@@ -32,7 +32,7 @@ def enabled() -> bool:
 def set_stack_status(account_id: str, region: str, request: dict[str, Any]) -> dict[str, str]:
     from moto.cloudformation.models import cloudformation_backends
 
-    from autofix.sandbox.fidelity.cloudformation_state import stack_event
+    from autofix.sandbox.cloudformation.state import stack_event
 
     stack = cloudformation_backends[account_id][region].get_stack(request["stack"])
     stack_event(stack, request["status"], request.get("reason"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import DenialFound, GrantAdded
+from autofix.records.events import DenialFound, GrantAdded
 from autofix.sandbox.fidelity.names import SUFFIX_ENV
 from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
 

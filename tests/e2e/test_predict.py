@@ -14,13 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import (
-    PREDICT,
-    AttemptStart,
-    GrantAdded,
-    GrantPruned,
-    LedgerEvent,
-)
+from autofix.records.events import PREDICT, AttemptStart, GrantAdded, GrantPruned, LedgerEvent
 from tests.conftest import (
     AWS,
     CliResult,

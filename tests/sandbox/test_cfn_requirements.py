@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from autofix.sandbox.fidelity.cloudformation_requirements import (
+from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Operation,
     covered_types,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from autofix.sandbox.fidelity.unverified_log import FILE_NAME
+from autofix.sandbox.records.unverified_log import FILE_NAME
 
 User = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:handler"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autofix.check import CheckOutcome, Missing, StepCheck, github_annotations
+from autofix.commands.check import CheckOutcome, Missing, StepCheck, github_annotations
 from tests.conftest import AWS, run_autofix, write_config
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from autofix.check import CheckOutcome, Missing, StepCheck
+from autofix.commands.check import CheckOutcome, Missing, StepCheck
 from autofix.console import Console
 
 

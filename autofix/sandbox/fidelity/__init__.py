@@ -26,18 +26,11 @@ SOFT_DENIALS = "sandbox-soft-denials.jsonl"
 
 def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
-    from autofix.sandbox.fidelity import (
-        access_log,
-        cloudformation,
-        encoded,
-        enforcement,
-        names,
-        rehearsal,
-        signing,
-        stack_reads,
-        unverified_log,
-    )
-    from autofix.sandbox.fidelity.deny_log import DenyLogWriter
+    from autofix.sandbox.cloudformation import registry as cloudformation
+    from autofix.sandbox.cloudformation import stack_reads
+    from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing
+    from autofix.sandbox.records import access_log, unverified_log
+    from autofix.sandbox.records.deny_log import DenyLogWriter
 
     access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
     unverified_log.configure(deny_log.with_name(unverified_log.FILE_NAME) if deny_log else None)
