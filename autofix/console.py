@@ -7,7 +7,7 @@ from typing import Any, TextIO
 import click
 
 from autofix.account.stacks import NOT_RECOVERED
-from autofix.commands.check import CheckOutcome
+from autofix.loop.check import CheckOutcome
 from autofix.records.events import (
     DISCOVER,
     AttemptStart,

@@ -14,6 +14,7 @@ from typing import Any
 
 from autofix.config.lifecycle import deploys, rehearsal_command, rehearsal_name
 from autofix.errors import ConfigError
+from autofix.sandbox import DEFAULT_ACCOUNT_ID
 
 SANDBOX_KINDS = ("local", "aws")
 PRINCIPAL_TYPES = ("user", "role")
@@ -32,8 +33,10 @@ class SandboxConfig:
     profile: str | None = None
     allowed_accounts: tuple[str, ...] = ()
     propagation_seconds: float | None = None
-    account_id: str = "123456789012"
+    account_id: str = DEFAULT_ACCOUNT_ID
     simulate_propagation_seconds: float = 0.0
+    plugins: tuple[str, ...] = ()
+    """Modules the embedded sandbox's server loads (`autofix.sandbox.server.serve`)."""
 
 
 @dataclass(frozen=True)
@@ -278,6 +281,7 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
             "propagation_seconds",
             "account_id",
             "simulate_propagation_seconds",
+            "plugins",
         },
         where,
         p,
@@ -299,7 +303,7 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
     propagation = t.get("propagation_seconds")
     if propagation is not None:
         propagation = _number(t, "propagation_seconds", 0, where, p)
-    account_id = t.get("account_id", "123456789012")
+    account_id = t.get("account_id", DEFAULT_ACCOUNT_ID)
     if not isinstance(account_id, str) or not _ACCOUNT.match(account_id):
         raise ConfigError(f"{where}: {p}account_id: must be a 12-digit account id")
     if kind == "aws" and "account_id" in t:
@@ -313,8 +317,11 @@ def _sandbox(t: Mapping[str, Any], where: str) -> SandboxConfig:
         raise ConfigError(
             f"{where}: {p}simulate_propagation_seconds: only for the embedded sandbox"
         )
+    plugins = _strings(t, "plugins", where, p)
+    if kind == "aws" and plugins:
+        raise ConfigError(f"{where}: {p}plugins: only for the embedded sandbox")
     return SandboxConfig(
-        kind, region, profile, tuple(accounts), propagation, account_id, float(simulate)
+        kind, region, profile, tuple(accounts), propagation, account_id, float(simulate), plugins
     )
 
 

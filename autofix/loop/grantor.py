@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from autofix.account.principal import AppliedPolicy
 from autofix.denials.model import Denial
-from autofix.errors import AutofixError
+from autofix.errors import AutofixError, ExitCode
 from autofix.policy.document import PolicyDocument
 from autofix.policy.generated import GeneratedNames
 from autofix.policy.guard import Flag, GuardReport, check
@@ -233,7 +233,9 @@ class Grantor:
             )
             lines = "; ".join(f"{r.action} on {r.resource}: {r.message}" for r in report.refusals)
             whose = "" if self.is_deployer else f" for {self.arn}"
-            raise GrantFailed(f"refused by the safety guard{whose}: {lines}", exit_code=3)
+            raise GrantFailed(
+                f"refused by the safety guard{whose}: {lines}", exit_code=ExitCode.REFUSED
+            )
         for flag in report.flags:
             key = (flag.action, flag.resource)
             if key not in self.flags:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autofix.config import Step
-from autofix.loop import LoopSettings, OutputFiles, RepairLoop, Verification
+from autofix.loop import LoopSettings, OutputFiles, Planner, RepairLoop, Verification
 from autofix.loop.grantor import GrantFailed, Grantor
 from autofix.policy.document import PolicyDocument
 from autofix.policy.generated import GeneratedNames
@@ -48,6 +48,8 @@ class Account:
     """The replay's own record (its ledger); the run's ledger gets what it must know."""
     generated: Callable[[], GeneratedNames] | None = None
     """The generated physical names its stacks showed so far."""
+    planner: Planner | None = None
+    """The strategy's hooks (`predict`), for the run's own account."""
 
 
 FORWARDED = frozenset(

@@ -22,15 +22,17 @@ from typing import Any
 
 from autofix.config import load_config
 from autofix.config.project import service_names_of
+from autofix.denials.model import Source
 from autofix.errors import ConfigError
 from autofix.predict.serverless import parse_command
 from autofix.records.event_lines import LedgerLine, read_lines
 from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
+from autofix.sandbox.records import SandboxRecords
 
-TOOL_CHANNELS = frozenset({"output", "account-log", "decoded", "soft-deny-log"})
+TOOL_CHANNELS = frozenset({Source.OUTPUT, Source.ACCOUNT_LOG, Source.DECODED, Source.SOFT_DENY_LOG})
 """Denial channels that can carry the tool's own calls (stack events are CloudFormation's;
 the tool also prints a handler's failure, so the deny log decides when there is one)."""
-DENY_LOGS = ("sandbox-denials.jsonl", "sandbox-soft-denials.jsonl")
+DENY_LOGS = (SandboxRecords(Path()).denials.name, SandboxRecords(Path()).soft_denials.name)
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ def _time(text: Any) -> float:
 
 def _used_per_step(directory: Path, lines: Sequence[LedgerLine]) -> dict[str, set[str]]:
     """Step name -> the actions the deployer was allowed while it ran (access record)."""
-    access = directory / "sandbox-access.jsonl"
+    access = SandboxRecords(directory).access
     deployer = next(
         (e.deployer for e in (ln.event for ln in lines) if isinstance(e, RunStart)), None
     )

@@ -3,7 +3,7 @@
 What the template cannot tell before deployment (ids the service assigns, generated
 random parts, conditions) becomes `*`, which scoping treats like any wildcard. The
 calls are fed to the same demand knowledge the sandbox checks with
-(`cloudformation_demands.demands_for`).
+(`cloudformation.demands.tiers.demands_for`).
 """
 
 from __future__ import annotations

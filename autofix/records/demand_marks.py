@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from autofix.denials.model import Source
 from autofix.records.events import GrantAdded, GrantDemand, LedgerEvent
 from autofix.records.ledger import Events
 
@@ -24,7 +25,7 @@ class DemandMarks:
         self.events = events
 
     def __call__(self, event: LedgerEvent) -> None:
-        if not isinstance(event, GrantAdded) or event.source != "stack-events":
+        if not isinstance(event, GrantAdded) or event.source != Source.STACK_EVENTS:
             return
         tier = self.tier_of(event.action, event.principal)
         if tier:

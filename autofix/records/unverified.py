@@ -13,11 +13,12 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from autofix.errors import ExitCode
 from autofix.records.events import LedgerEvent, StepStart
 from autofix.records.outcome import RunOutcome, Unverified
-from autofix.sandbox.records.unverified_log import FILE_NAME
+from autofix.sandbox.records import SandboxRecords
 
-__all__ = ["FILE_NAME", "StepClock", "read_unverified", "with_unverified"]
+__all__ = ["StepClock", "read_unverified", "with_unverified"]
 
 
 class StepClock:
@@ -37,7 +38,7 @@ class StepClock:
 
 def read_unverified(deny_log: Path, clock: StepClock) -> tuple[Unverified, ...]:
     """The sandbox's unverified records beside `deny_log`, each with the step that ran then."""
-    path = deny_log.with_name(FILE_NAME)
+    path = SandboxRecords.beside(deny_log).unverified
     if not path.exists():
         return ()
     found: list[Unverified] = []
@@ -67,5 +68,5 @@ def with_unverified(outcome: RunOutcome, found: tuple[Unverified, ...], strict: 
             f"--strict: {len(found)} resource(s) the sandbox could not check "
             "(see `unverified` in summary.json)"
         )
-        outcome = replace(outcome, ok=False, exit_code=1, reason=reason)
+        outcome = replace(outcome, ok=False, exit_code=ExitCode.FAILED, reason=reason)
     return outcome

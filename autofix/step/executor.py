@@ -15,7 +15,7 @@ from typing import Protocol
 from autofix.account.stacks import SERVICE_ERRORS, Recovery, service_error_line
 from autofix.config import Step
 from autofix.denials.model import Denial
-from autofix.harvest.output import from_output
+from autofix.errors import ExitCode
 from autofix.records.events import DISCOVER, CommandExit, StackRecovered
 from autofix.records.ledger import Events
 from autofix.sandbox.server import Credentials
@@ -84,7 +84,7 @@ class StepExecutor:
         endpoint: str | None,
         environ: Mapping[str, str],
         events: Events,
-        harvest: Harvest | None = None,
+        harvest: Harvest,
         recover: Recover | None = None,
         on_line: LineSink | None = None,
         hooks: Sequence[StepHook] = (),
@@ -96,7 +96,7 @@ class StepExecutor:
         self.endpoint = endpoint
         self.environ = dict(environ)
         self.events = events
-        self.harvest = harvest or (lambda _step, result, _t: from_output(result))
+        self.harvest = harvest
         self.recover = recover
         self.on_line = on_line
         self.hooks = tuple(hooks)
@@ -147,7 +147,7 @@ class StepExecutor:
                 problem=(
                     f"command not found: {step.run.split()[0]!r} (is it installed and on PATH?)"
                 ),
-                problem_exit_code=2,
+                problem_exit_code=ExitCode.USAGE,
             )
         try:
             denials = tuple(self.harvest(step, result, started))

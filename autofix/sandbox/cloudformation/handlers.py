@@ -2,8 +2,8 @@
 
 Patched over moto's `parsing.parse_and_create_resource`, `parse_and_update_resource`
 and `ResourceMap._delete_resource` (see cloudformation.PATCHES). Every handler call
-is checked against the acting principal (cloudformation_caller) using the handler's
-needs (cloudformation_requirements); a denial raises ResourceFailed.
+is checked against the acting principal (cloudformation.caller) using the handler's
+needs (cloudformation.demands.requirements); a denial raises ResourceFailed.
 """
 
 from __future__ import annotations

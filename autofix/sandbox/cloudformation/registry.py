@@ -2,13 +2,13 @@
 
 PATCHES lists every replacement the sandbox makes in moto 5.2.5's CloudFormation,
 each with what it mends; `install` applies them (moto's originals stay reachable
-through cloudformation_patches.original). Concerns live in their own modules:
-cloudformation_state (the operation, who acts, events), cloudformation_handlers
-(one resource), cloudformation_waves (ordering), cloudformation_stacks (create,
-delete), cloudformation_updates (update), cloudformation_change_sets,
-cloudformation_validation (template checks), cloudformation_standins (types moto lacks),
-cloudformation_transforms (the SAM transform, GetTemplate's stages), rest_api_body,
-cloudformation_models and cloudformation_lambda (models moto lacks or gets wrong).
+through patches.original). Concerns live in their own modules:
+state (the operation, who acts, events), handlers
+(one resource), waves (ordering), stacks (create,
+delete), updates (update), change_sets,
+validation (template checks), standins (types moto lacks),
+transforms (the SAM transform, GetTemplate's stages), rest_api_body,
+models and lambda_versions (models moto lacks or gets wrong).
 """
 
 from __future__ import annotations
@@ -27,53 +27,27 @@ from moto.iam.models import IAMBackend, Role
 from moto.s3.models import FakeBucket
 
 from autofix.sandbox.cloudformation import (
-    change_set_reads as cloudformation_change_set_reads,
-)
-from autofix.sandbox.cloudformation import (
-    change_sets as cloudformation_change_sets,
-)
-from autofix.sandbox.cloudformation import (
-    handlers as cloudformation_handlers,
-)
-from autofix.sandbox.cloudformation import (
-    intrinsics as cloudformation_intrinsics,
-)
-from autofix.sandbox.cloudformation import (
-    patches as cloudformation_patches,
-)
-from autofix.sandbox.cloudformation import (
+    change_set_reads,
+    change_sets,
+    handlers,
+    intrinsics,
+    patches,
     stack_outputs,
+    stacks,
     template_url,
-)
-from autofix.sandbox.cloudformation import (
-    stacks as cloudformation_stacks,
-)
-from autofix.sandbox.cloudformation import (
-    transforms as cloudformation_transforms,
-)
-from autofix.sandbox.cloudformation import (
-    validation as cloudformation_validation,
+    transforms,
+    validation,
 )
 from autofix.sandbox.cloudformation.caller import caller_from_headers
 from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.state import request_caller
 from autofix.sandbox.cloudformation.types import (
-    elbv2 as cloudformation_elbv2,
-)
-from autofix.sandbox.cloudformation.types import (
-    iam_role as cloudformation_iam,
-)
-from autofix.sandbox.cloudformation.types import (
-    lambda_versions as cloudformation_lambda,
-)
-from autofix.sandbox.cloudformation.types import (
-    models as cloudformation_models,
-)
-from autofix.sandbox.cloudformation.types import (
+    elbv2,
+    iam_role,
+    lambda_versions,
+    models,
     rest_api_body,
-)
-from autofix.sandbox.cloudformation.types import (
-    standins as cloudformation_standins,
+    standins,
 )
 from autofix.sandbox.fidelity import enforcement
 
@@ -94,45 +68,45 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         parsing,
         "parse_and_create_resource",
-        cloudformation_handlers.create_resource,
+        handlers.create_resource,
         "resources were created without checking the caller, and without resource events",
     ),
     Patch(
         parsing,
         "parse_and_update_resource",
-        cloudformation_handlers.update_resource,
+        handlers.update_resource,
         "resources were updated without checking the caller, and without resource events",
     ),
     Patch(
         parsing.ResourceMap,
         "_delete_resource",
-        cloudformation_handlers.delete_resource,
+        handlers.delete_resource,
         "resources were deleted without checking the caller, and without resource events",
     ),
     Patch(
         CloudFormationBackend,
         "create_stack",
-        cloudformation_transforms.create_stack,  # -> cloudformation_stacks.create_stack
+        transforms.create_stack,  # -> stacks.create_stack
         "a failed resource did not roll the new stack back (ROLLBACK_COMPLETE); "
         "unknown resource types were accepted; the SAM transform was not expanded",
     ),
     Patch(
         CloudFormationBackend,
         "delete_stack",
-        cloudformation_stacks.delete_stack,
+        stacks.delete_stack,
         "deletion was not checked (DELETE_FAILED), and kept the stack's change sets",
     ),
     Patch(
         Stack,
         "update",
-        cloudformation_transforms.update_stack,  # -> cloudformation_updates.update_stack
+        transforms.update_stack,  # -> updates.update_stack
         "a failed update did not roll back; removed resources were not cleaned up; "
         "unknown resource types were accepted; the SAM transform was not expanded",
     ),
     Patch(
         CloudFormationBackend,
         "execute_change_set",
-        cloudformation_change_sets.execute_change_set,
+        change_sets.execute_change_set,
         "change sets ran moto's unchecked flows and set no Outputs",
     ),
     Patch(
@@ -144,47 +118,47 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         CloudFormationBackend,
         "delete_change_set",
-        cloudformation_change_sets.delete_change_set,
+        change_sets.delete_change_set,
         "deleting a change set that does not exist failed with a 500 (UnboundLocalError); "
         "AWS accepts it (the Serverless Framework deletes the last change set before each update)",
     ),
     Patch(
         CloudFormationResponse,
         "create_change_set",
-        cloudformation_change_sets.create_change_set_response,
+        change_sets.create_change_set_response,
         "a transform (AWS::Serverless-2016-10-31) was usable without permission to use it",
     ),
     Patch(
         CloudFormationResponse,
         "continue_update_rollback",
-        cloudformation_change_sets.continue_update_rollback_response,
+        change_sets.continue_update_rollback_response,
         "moto has no ContinueUpdateRollback",
     ),
     Patch(
         CloudFormationBackend,
         "create_change_set",
-        cloudformation_transforms.create_change_set,  # -> cloudformation_validation's
+        transforms.create_change_set,  # -> validation's
         "a template naming a resource type that does not exist was accepted; "
         "AWS::Serverless-2016-10-31 was not expanded (a SAM stack held no resources)",
     ),
     Patch(
         CloudFormationBackend,
         "validate_template",
-        cloudformation_validation.validate_template,
+        validation.validate_template,
         "ValidateTemplate failed on any cfn-lint finding, warnings included (W3005 on "
         "every Serverless httpApi route), where AWS checks format and references only",
     ),
     Patch(
         parsing,
         "resource_class_from_type",
-        cloudformation_standins.resource_class_from_type,
+        standins.resource_class_from_type,
         "types without a moto model (AWS::ApiGatewayV2::*, ...) were dropped silently, "
         "and custom resources ran their provider function in Docker",
     ),
     Patch(
         parsing,
         "clean_json",
-        cloudformation_intrinsics.clean_json,
+        intrinsics.clean_json,
         "Fn::GetAZs kept an intrinsic argument ({Ref: AWS::Region}) as text, giving zones "
         "like \"{'Ref': 'AWS::Region'}a\"; an empty argument named us-east-1, "
         "not the stack's region",
@@ -192,62 +166,62 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         LayerVersion,
         "physical_resource_id",
-        property(cloudformation_models.layer_version_ref),
+        property(models.layer_version_ref),
         "Ref of an AWS::Lambda::LayerVersion gave moto's Python object, not the version ARN",
     ),
     Patch(
         LayerVersion,
         "cloudformation_name_type",
-        staticmethod(cloudformation_models.layer_version_name_property),
+        staticmethod(models.layer_version_name_property),
         "a stack's layer took a generated name, not its LayerName",
     ),
     Patch(
         LambdaVersion,
         "create_from_cloudformation_json",
-        classmethod(cloudformation_lambda.create_version),
+        classmethod(lambda_versions.create_version),
         "an AWS::Lambda::Version did not keep its ARN",
     ),
     Patch(
         LambdaVersion,
         "physical_resource_id",
-        property(cloudformation_lambda.version_ref),
+        property(lambda_versions.version_ref),
         "Ref of an AWS::Lambda::Version gave moto's Python object, not the version ARN",
     ),
     Patch(
         LambdaVersion,
         "has_cfn_attr",
-        classmethod(cloudformation_lambda.version_has_attr),
+        classmethod(lambda_versions.version_has_attr),
         "an AWS::Lambda::Version claimed every attribute",
     ),
     Patch(
         LambdaVersion,
         "get_cfn_attribute",
-        cloudformation_lambda.version_attribute,
+        lambda_versions.version_attribute,
         "Fn::GetAtt of an AWS::Lambda::Version (Version, FunctionArn) failed with a 500",
     ),
     Patch(
         FakeTargetGroup,
         "delete",
-        cloudformation_elbv2.delete_target_group,
+        elbv2.delete_target_group,
         "a stack's deletion or rollback left its target groups (a retried deploy failed "
         "with DuplicateTargetGroupName)",
     ),
     Patch(
         FakeListener,
         "delete",
-        cloudformation_elbv2.delete_listener,
+        elbv2.delete_listener,
         "a stack's deletion or rollback left its listeners",
     ),
     Patch(
         FakeListenerRule,
         "delete",
-        cloudformation_elbv2.delete_listener_rule,
+        elbv2.delete_listener_rule,
         "a stack's deletion or rollback left its listener rules",
     ),
     Patch(
         LambdaFunction,
         "_get_layers_data",
-        cloudformation_lambda.layers_data,
+        lambda_versions.layers_data,
         "a function updated to use another account's public layer failed: moto knows only "
         "the account's own layers (s3-existing's update rehearsal)",
     ),
@@ -261,14 +235,14 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         Method,
         "create_from_cloudformation_json",
-        classmethod(cloudformation_models.create_method),
+        classmethod(models.create_method),
         "a method without Integration.IntegrationHttpMethod or Uri (a MOCK CORS OPTIONS "
         "method) failed with KeyError",
     ),
     Patch(
         FakeBucket,
         "get_permission",
-        cloudformation_models.bucket_permission,
+        models.bucket_permission,
         "a bucket policy statement with a Condition was read as an explicit deny",
     ),
     Patch(
@@ -287,14 +261,14 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         CloudFormationResponse,
         "get_template",
-        cloudformation_transforms.get_template_response,
+        transforms.get_template_response,
         "GetTemplate ignored TemplateStage and ChangeSetName (a transformed stack's "
         "Original and Processed templates; a stack under review's change set)",
     ),
     Patch(
         CloudFormationResponse,
         "list_change_sets",
-        cloudformation_change_sets.list_change_sets_response,
+        change_sets.list_change_sets_response,
         "ListChangeSets listed every stack's change sets, not the named stack's",
     ),
     Patch(
@@ -307,7 +281,7 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         CloudFormationResponse,
         "describe_change_set",
-        cloudformation_change_set_reads.describe_change_set_response,
+        change_set_reads.describe_change_set_response,
         "a change set not there was 'Stack with id NAME does not exist' (ValidationError), not "
         "ChangeSetNotFound, which the CDK CLI waits for after deleting its change set; a name "
         "was looked up across every stack",
@@ -315,21 +289,21 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         Role,
         "create_from_cloudformation_json",
-        classmethod(cloudformation_iam.create_role),
+        classmethod(iam_role.create_role),
         "a stack's role ignored ManagedPolicyArns and kept inline Policies as dicts, which "
         "moto's access control cannot read (KeyError 'policy_document' for its sessions)",
     ),
     Patch(
         Role,
         "update_from_cloudformation_json",
-        classmethod(cloudformation_iam.update_role),
+        classmethod(iam_role.update_role),
         "updating a stack's role changed only its description",
     ),
     *(
         Patch(
             IAMBackend,
             name,
-            getattr(cloudformation_iam, name),
+            getattr(iam_role, name),
             "AWS managed policies (arn:aws:iam::aws:policy/...) did not exist unless all were "
             "loaded at start (MOTO_IAM_LOAD_MANAGED_POLICIES, about a second per account)",
         )
@@ -345,7 +319,7 @@ PATCHES: tuple[Patch, ...] = (
 
 def install() -> None:
     """Install every CloudFormation patch and the models moto lacks. Idempotent."""
-    if cloudformation_patches.installed():
+    if patches.installed():
         return
-    cloudformation_patches.apply(PATCHES)
-    cloudformation_models.install()
+    patches.apply(PATCHES)
+    models.install()

@@ -1,7 +1,7 @@
 """The stack operation in progress: who acts, its failures, its events and resource state.
 
-Shared by the resource handlers (cloudformation_handlers) and the stack flows
-(cloudformation_stacks, cloudformation_updates, cloudformation_change_sets).
+Shared by the resource handlers (cloudformation.handlers) and the stack flows
+(cloudformation.stacks, cloudformation.updates, cloudformation.change_sets).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ as CloudFormation does, and everything after sees only the processed template: t
 type checks, the change set's changes, each expanded resource's handler check and its
 events. A template the transform rejects gives a FAILED change set with CloudFormation's
 `Transform AWS::Serverless-2016-10-31 failed with: ...`. The caller's permission to use
-the transform is checked by cloudformation_change_sets.create_change_set_response.
+the transform is checked by change_sets.create_change_set_response.
 
 GetTemplate answers `TemplateStage=Original` with the template as submitted and
 `Processed` with the expansion (a stack's or a change set's, with ChangeSetName).
@@ -27,13 +27,9 @@ from moto.iam.models import iam_backends
 from moto.utilities.utils import get_partition
 
 from autofix.sandbox.cloudformation import (
-    stacks as cloudformation_stacks,
-)
-from autofix.sandbox.cloudformation import (
-    updates as cloudformation_updates,
-)
-from autofix.sandbox.cloudformation import (
-    validation as cloudformation_validation,
+    stacks,
+    updates,
+    validation,
 )
 
 SERVERLESS = "AWS::Serverless-2016-10-31"
@@ -136,7 +132,7 @@ def transform_failed(change_set: ChangeSet) -> bool:
 def create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> Any:
     """CloudFormationBackend.create_change_set on the processed template.
 
-    The expanded template goes on to cloudformation_validation.create_change_set (the
+    The expanded template goes on to validation.create_change_set (the
     type checks, then moto's). A failed transform leaves a FAILED change set, and a
     new stack in REVIEW_IN_PROGRESS, as in CloudFormation.
     """
@@ -146,7 +142,7 @@ def create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) ->
     try:
         processed = expand(original, parameters, self.account_id, self.region_name)
     except TransformFailed as failed:
-        change_set_id, stack_id = cloudformation_validation.create_change_set(self, **call)
+        change_set_id, stack_id = validation.create_change_set(self, **call)
         change_set = self.change_sets[change_set_id]
         change_set.status, change_set.execution_status = "FAILED", "UNAVAILABLE"
         change_set.status_reason = failed.reason
@@ -154,10 +150,8 @@ def create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) ->
         _failed.add(change_set_id)
         return change_set_id, stack_id
     if processed is None:
-        return cloudformation_validation.create_change_set(self, **call)
-    change_set_id, stack_id = cloudformation_validation.create_change_set(
-        self, **(call | {"template": processed})
-    )
+        return validation.create_change_set(self, **call)
+    change_set_id, stack_id = validation.create_change_set(self, **(call | {"template": processed}))
     remember(stack_id, processed, original)
     return change_set_id, stack_id
 
@@ -167,7 +161,7 @@ def create_stack(
 ) -> Stack:
     """CreateStack: the SAM transform expanded first (a failure is a ValidationError)."""
     processed = _expand_or_raise(template, parameters, self.account_id, self.region_name)
-    stack = cloudformation_stacks.create_stack(self, name, processed or template, parameters, **kw)
+    stack = stacks.create_stack(self, name, processed or template, parameters, **kw)
     if processed is not None:
         remember(stack.stack_id, processed, template)
     return stack
@@ -185,7 +179,7 @@ def update_stack(
     processed = _expand_or_raise(template, params, self.account_id, self.region_name)
     if processed is not None:
         remember(self.stack_id, processed, template)
-    cloudformation_updates.update_stack(self, processed or template, role_arn, parameters, tags)
+    updates.update_stack(self, processed or template, role_arn, parameters, tags)
 
 
 def _expand_or_raise(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from autofix.sandbox.records.once_log import OnceLog
 
-FILE_NAME = "sandbox-unverified.jsonl"
-
 _log = OnceLog()
 configure = _log.configure
 

@@ -1,1 +1,1 @@
-"""TODO"""
+"""Step hooks: what happens around each attempt of a step (`executor.StepHook`)."""

@@ -2,11 +2,11 @@
 
 The upper bound per resource type and operation is the provider schema's
 `handlers.<op>.permissions` list (derived into autofix/data/cfn_types.json by
-scripts/derive_handler_permissions.py; see cloudformation_schema). A rule narrows
+scripts/derive_handler_permissions.py; see cloudformation.demands.schema). A rule narrows
 it to the calls a handler makes for the properties present, and puts each action on
-its real ARN. Rules are data (autofix/data/cfn_rules.json, cloudformation_rule_data);
+its real ARN. Rules are data (autofix/data/cfn_rules.json, cloudformation.demands.rule_data);
 the few in code are irregular: IAM's (one action per kind of principal a policy names,
-and what an update adds or removes from lists: cloudformation_rules_iam), SNS topics
+and what an update adds or removes from lists: cloudformation.demands.rules_iam), SNS topics
 and SQS queues (the `.fifo` CloudFormation appends to a generated FIFO name).
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import cache
 
+from autofix.sandbox.cloudformation.demands import update_rules
 from autofix.sandbox.cloudformation.demands.calls import (
     HandlerCall,
     Operation,
@@ -69,10 +70,9 @@ def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
         found = requirements_from_data(call)
     else:
         return ()
-    from autofix.sandbox.cloudformation.demands import update_rules as update_requirements
 
     seen: dict[tuple[str, str], Requirement] = {}
-    for req in (*found, *update_requirements.extra(call)):
+    for req in (*found, *update_rules.extra(call)):
         seen.setdefault((req.action, req.resource), req)
     return tuple(seen.values())
 

@@ -1,9 +1,9 @@
 """What a handler call demands of the acting principal, by tier, and what cannot be checked.
 
-Tiers, first that applies: a property-aware rule (as data, cloudformation_rule_data;
-in code for irregular types, cloudformation_requirements);
+Tiers, first that applies: a property-aware rule (as data, cloudformation.demands.rule_data;
+in code for irregular types, cloudformation.demands.requirements);
 a custom resource (CloudFormation invokes its ServiceToken as the acting principal);
-the provider schema's handler list (cloudformation_schema). A type with none of
+the provider schema's handler list (cloudformation.demands.schema). A type with none of
 them is unverified: the sandbox records it instead of passing it silently.
 """
 

@@ -1,4 +1,4 @@
-"""Update-handler needs the per-type rules in cloudformation_requirements do not list yet.
+"""Update-handler needs the per-type rules in cloudformation.demands.requirements do not list yet.
 
 Reached by real stack updates and, above all, by update rehearsals (rehearsal.py),
 which change every mutable property of every resource. Each entry names the handler

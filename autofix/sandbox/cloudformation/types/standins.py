@@ -1,7 +1,7 @@
 """Stand-ins for resource types moto's CloudFormation cannot create (ApiGatewayV2, ...).
 
 moto 5.2.5 drops such a resource with a warning, and a Ref to it resolves to
-nothing. After the handler's permission check (cloudformation_handlers) a stand-in
+nothing. After the handler's permission check (cloudformation.handlers) a stand-in
 "creates" it: a physical id and the attributes Ref/Fn::GetAtt need, taken from the
 provider schema's primaryIdentifier and readOnlyProperties in the real formats
 (autofix/data/cfn_standin_formats.json). It holds no service state: deleting it

@@ -1,7 +1,6 @@
-"""Test-only hook: put a sandbox stack in a state the API cannot reach.
+"""A sandbox plugin for tests: put a stack in a state the API cannot reach.
 
-Switched on only when the sandbox process starts with AUTOFIX_SANDBOX_TEST_HOOKS=1
-(tests set it; `autofix run` never does). Then
+Loaded with `plugins=("tests.support.stack_status",)`; then
 
     POST /_autofix/test/stack-status
     {"stack": NAME_OR_ID, "status": "ROLLBACK_FAILED",
@@ -15,18 +14,13 @@ settles). It acts on moto's backend inside the sandbox process only.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-ENV = "AUTOFIX_SANDBOX_TEST_HOOKS"
+PLUGIN = __name__
 PATH = "/_autofix/test/stack-status"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-def enabled() -> bool:
-    return os.environ.get(ENV) == "1"
 
 
 def set_stack_status(account_id: str, region: str, request: dict[str, Any]) -> dict[str, str]:
@@ -46,7 +40,7 @@ def set_stack_status(account_id: str, region: str, request: dict[str, Any]) -> d
     return {"stack": stack.stack_id, "status": stack.status}
 
 
-def wrap(app: WsgiApp, account_id: str, region: str) -> WsgiApp:
+def install(app: WsgiApp, account_id: str, region: str) -> WsgiApp:
     """`app` with the hook's path answered before moto sees the request."""
 
     def hooked(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
