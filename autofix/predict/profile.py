@@ -1,6 +1,6 @@
 """Framework profiles: what a deploy tool calls itself, per command, as data.
 
-A profile (autofix/data/profiles/<name>.json) lists per command (`deploy`, `remove`) the
+A profile (autofix/data/derived/profiles/<name>.json) lists per command (`deploy`, `remove`) the
 actions the tool calls directly, with resource patterns using `{service}`, `{stage}`,
 `{region}`, `{account}` and `{partition}`. `autofix profile` regenerates one from run
 directories: the grants their ledgers show for denials on the tool's own channels
@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from autofix import data
 from autofix.config import load_config
 from autofix.config.project import service_names_of
 from autofix.denials.model import Source
@@ -76,8 +76,8 @@ def parse(data: Any, origin: str) -> Profile:
 
 
 def bundled(name: str) -> Profile | None:
-    """The profile shipped as autofix/data/profiles/<name>.json, if any."""
-    path = resources.files("autofix") / "data" / "profiles" / f"{name}.json"
+    """The profile shipped as autofix/data/derived/profiles/<name>.json, if any."""
+    path = data.location("derived", f"profiles/{name}.json")
     if not path.is_file():
         return None
     return parse(json.loads(path.read_text(encoding="utf-8")), f"profiles/{name}.json")

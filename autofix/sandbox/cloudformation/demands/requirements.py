@@ -1,10 +1,10 @@
 """What each CloudFormation resource handler demands of its caller, by properties used.
 
 The upper bound per resource type and operation is the provider schema's
-`handlers.<op>.permissions` list (derived into autofix/data/cfn_types.json by
+`handlers.<op>.permissions` list (derived into autofix/data/derived/cfn_types.json by
 scripts/derive_handler_permissions.py; see cloudformation.demands.schema). A rule narrows
 it to the calls a handler makes for the properties present, and puts each action on
-its real ARN. Rules are data (autofix/data/cfn_rules.json, cloudformation.demands.rule_data);
+its real ARN. Rules are data (autofix/data/curated/cfn_rules.json, read by `rule_data`);
 the few in code are irregular: IAM's (one action per kind of principal a policy names,
 and what an update adds or removes from lists: cloudformation.demands.rules_iam), SNS topics
 and SQS queues (the `.fifo` CloudFormation appends to a generated FIFO name).
@@ -60,7 +60,7 @@ def handler_permission_bounds() -> dict[str, dict[str, frozenset[str]]]:
 def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
     """The actions (with resources) the handler's rule names for `call`, without duplicates.
 
-    The rule is data (autofix/data/cfn_rules.json) unless the type is irregular
+    The rule is data (autofix/data/curated/cfn_rules.json) unless the type is irregular
     enough to be written in code below.
     """
     rule = _RULES.get(call.resource_type)

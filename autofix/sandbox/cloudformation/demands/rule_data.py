@@ -1,4 +1,4 @@
-"""Property-aware rules kept as data (autofix/data/cfn_rules.json), and their interpreter.
+"""Property-aware rules kept as data (autofix/data/curated/cfn_rules.json), and their interpreter.
 
 A rule lists, per operation, the calls a handler makes: each an `action` on a
 resource (`on`: a named ARN of the type's `arns`, or a template), with optional
@@ -23,13 +23,12 @@ rendered resource is an ARN of that service).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from autofix import data
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement, tag_changes
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
@@ -46,8 +45,7 @@ _CONVERTERS = {  # converter -> (service, resource prefix) of the ARN a name bec
 @cache
 def rule_data() -> dict[str, Any]:
     """Resource type -> its rule (the `types` of cfn_rules.json)."""
-    text = (resources.files("autofix") / "data" / "cfn_rules.json").read_text()
-    types: dict[str, Any] = json.loads(text)["types"]
+    types: dict[str, Any] = data.load("curated", "cfn_rules.json")["types"]
     return types
 
 

@@ -4,25 +4,24 @@ moto 5.2.5 drops such a resource with a warning, and a Ref to it resolves to
 nothing. After the handler's permission check (cloudformation.handlers) a stand-in
 "creates" it: a physical id and the attributes Ref/Fn::GetAtt need, taken from the
 provider schema's primaryIdentifier and readOnlyProperties in the real formats
-(autofix/data/cfn_standin_formats.json). It holds no service state: deleting it
+(autofix/data/curated/cfn_standin_formats.json). It holds no service state: deleting it
 (rollback, stack deletion) only forgets it. Custom resources get one too: their
 provider function is not run.
 """
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import string
 import uuid
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
+from autofix import data
 from autofix.sandbox.cloudformation.demands.schema import is_resource_type, type_schema
 from autofix.sandbox.cloudformation.demands.tiers import is_custom
 from autofix.sandbox.cloudformation.patches import original
@@ -33,8 +32,7 @@ _ALPHABET = string.ascii_lowercase + string.digits
 
 @cache
 def _formats() -> dict[str, str]:
-    text = (resources.files("autofix") / "data" / "cfn_standin_formats.json").read_text()
-    formats: dict[str, str] = json.loads(text)["formats"]
+    formats: dict[str, str] = data.load("curated", "cfn_standin_formats.json")["formats"]
     return formats
 
 
