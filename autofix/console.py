@@ -7,8 +7,8 @@ from typing import Any, TextIO
 import click
 
 from autofix.account.stacks import NOT_RECOVERED
-from autofix.check import CheckOutcome
-from autofix.events import (
+from autofix.loop.check import CheckOutcome
+from autofix.records.events import (
     DISCOVER,
     AttemptStart,
     CommandExit,
@@ -31,7 +31,7 @@ from autofix.events import (
     VerifyStart,
     Wait,
 )
-from autofix.outcome import RunOutcome
+from autofix.records.outcome import RunOutcome
 
 
 class Console:

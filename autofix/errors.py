@@ -1,21 +1,38 @@
-"""Errors the CLI turns into one-line messages and the documented exit codes."""
+"""Errors the CLI turns into one-line messages, and the documented exit codes."""
 
 from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["AutofixError", "ConfigError", "ExitCode", "SafetyRefusal"]
+
+
+class ExitCode(IntEnum):
+    """What `run`, `check` and the other commands exit with."""
+
+    OK = 0
+    """Every step succeeded."""
+    FAILED = 1
+    """A step could not be made to succeed (the reason is printed)."""
+    USAGE = 2
+    """A usage or configuration error."""
+    REFUSED = 3
+    """Refused by a safety guard."""
 
 
 class AutofixError(Exception):
     """Base: a problem the user can act on; `exit_code` is what the CLI returns."""
 
-    exit_code = 1
+    exit_code: int = ExitCode.FAILED
 
 
 class ConfigError(AutofixError):
     """Usage or configuration error (exit 2)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 class SafetyRefusal(AutofixError):
     """Refused by a safety guard (exit 3)."""
 
-    exit_code = 3
+    exit_code = ExitCode.REFUSED

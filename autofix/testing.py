@@ -21,9 +21,10 @@ from typing import Any
 
 import boto3
 
-from autofix.sandbox.fidelity.deny_log import DenyRecord, read_deny_log
+from autofix.sandbox import DEFAULT_ACCOUNT_ID
+from autofix.sandbox.records import SandboxRecords
+from autofix.sandbox.records.deny_log import DenyRecord, read_deny_log
 from autofix.sandbox.server import (
-    DEFAULT_ACCOUNT_ID,
     OPERATOR_USER,
     Credentials,
     EmbeddedSandbox,
@@ -39,8 +40,9 @@ class SandboxOptions:
 
     region: str = "us-east-1"
     account_id: str = DEFAULT_ACCOUNT_ID
-    test_hooks: bool = False
-    """autofix's own test-only stack-status hook (autofix/sandbox/test_hooks.py)."""
+    plugins: tuple[str, ...] = ()
+    """Modules the sandbox's server process loads, to extend or mend it (see
+    `autofix.sandbox.server.serve`)."""
 
 
 class SandboxSession(boto3.Session):  # type: ignore[misc]
@@ -90,13 +92,13 @@ class IamSandbox:
         """Start a fresh account (its logs in `directory`); stop it on exit."""
         options = options or SandboxOptions()
         directory.mkdir(parents=True, exist_ok=True)
-        deny_log = directory / "sandbox-denials.jsonl"
+        records = SandboxRecords(directory)
         with EmbeddedSandbox(
             region=options.region,
             account_id=options.account_id,
-            deny_log=deny_log,
-            server_log=directory / "sandbox.log",
-            test_hooks=options.test_hooks,
+            deny_log=records.denials,
+            server_log=records.server_log,
+            plugins=options.plugins,
         ) as info:
             yield cls(info)
 

@@ -1,4 +1,4 @@
-"""Derive autofix/data/cfn_create_only_properties.json from cfn-lint's provider schemas.
+"""Derive autofix/data/derived/cfn_create_only_properties.json from cfn-lint's provider schemas.
 
 For every us-east-1 resource type, the top-level properties its provider schema lists in
 `createOnlyProperties`: changing one replaces the resource instead of updating it. The
@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 OUTPUT = (
-    Path(__file__).resolve().parent.parent / "autofix" / "data" / "cfn_create_only_properties.json"
+    Path(__file__).resolve().parent.parent
+    / "autofix"
+    / "data"
+    / "derived"
+    / "cfn_create_only_properties.json"
 )
 
 

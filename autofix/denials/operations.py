@@ -15,28 +15,20 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import botocore
 import botocore.session
 
+from autofix import data
 from autofix.denials.actions import ActionName, canonical, service_known
 
 # IAM prefix -> {operation: action(s)} where the action is not named like the operation.
+# (shared with the sandbox: autofix.sandbox.fidelity.actions)
 MISMATCHES: dict[str, dict[str, tuple[str, ...]]] = {
-    "s3": {  # shared with the sandbox (autofix.sandbox.fidelity.actions)
-        operation: tuple(actions)
-        for operation, actions in json.loads(
-            (resources.files("autofix") / "data" / "s3_operation_actions.json").read_text()
-        )["operations"].items()
-    },
-    "lambda": {
-        "Invoke": ("InvokeFunction",),
-        "InvokeAsync": ("InvokeFunction",),
-        "InvokeWithResponseStream": ("InvokeFunction",),
-    },
+    prefix: {operation: tuple(actions) for operation, actions in table.items()}
+    for prefix, table in data.load("curated", "operation_actions.json")["operations"].items()
 }
 
 # When an operation name exists in several services and the text gives no hint.

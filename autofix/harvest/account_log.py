@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autofix.denials.model import Denial, DenyKind
+from autofix.denials.model import Denial, DenyKind, Source
 from autofix.denials.parse import parse_denials
 
 Matcher = Callable[[str | None], bool]
@@ -99,7 +99,7 @@ def _lookup(trail: Any, since: float, matches: Matcher) -> list[Denial]:
                 continue
             parsed = parse_denials(record.get("errorMessage", ""))
             if parsed:
-                found.extend(d.with_source("account-log") for d in parsed)
+                found.extend(d.with_source(Source.ACCOUNT_LOG) for d in parsed)
             else:
                 service = record.get("eventSource", "").split(".")[0]
                 found.append(
@@ -107,7 +107,7 @@ def _lookup(trail: Any, since: float, matches: Matcher) -> list[Denial]:
                         action=f"{service}:{record.get('eventName')}",
                         principal=principal,
                         operation=record.get("eventName"),
-                        source="account-log",
+                        source=Source.ACCOUNT_LOG,
                         evidence=record.get("errorMessage", ""),
                     )
                 )
@@ -126,7 +126,7 @@ def _from_record(record: dict[str, Any]) -> Denial:
         principal=record.get("principal"),
         deny=kind,
         operation=record.get("operation"),
-        source="account-log",
+        source=Source.ACCOUNT_LOG,
         evidence=record.get("message", ""),
     )
 

@@ -18,7 +18,7 @@ from autofix.denials.model import Denial
 from autofix.harvest.decode import decode_all
 from autofix.harvest.output import from_output
 from autofix.harvest.stack_events import from_stack_events
-from autofix.runner import StepResult
+from autofix.step.runner import StepResult
 
 AccountLog = Callable[[float], list[Denial]]
 """(attempt start, epoch seconds) -> denials the account recorded for the deployer since."""

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autofix.account.session import Operator
-from autofix.denials.model import Denial, DenyKind
+from autofix.denials.model import Denial, DenyKind, Source
 
 
 def decode_all(operator: Operator, denials: Sequence[Denial]) -> list[Denial]:
@@ -45,6 +45,6 @@ def from_decoded(message: dict[str, Any], original: Denial) -> Denial:
         principal=principal,
         deny=deny,
         operation=original.operation,
-        source="decoded",
+        source=Source.DECODED,
         evidence=json.dumps(message)[:2000],
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from autofix.denials.model import Denial
+from autofix.denials.model import Denial, Source
 from autofix.denials.parse import parse_denials
 from autofix.denials.stream import DenialStream
-from autofix.runner import StepResult
+from autofix.step.runner import StepResult
 
 
 def from_output(result: StepResult) -> list[Denial]:
@@ -17,12 +17,12 @@ def from_output(result: StepResult) -> list[Denial]:
     """
     streams = [r for r in result.readers.values() if isinstance(r, DenialStream)]
     if not streams:
-        return [d.with_source("output") for d in parse_denials(result.output)]
+        return [d.with_source(Source.OUTPUT) for d in parse_denials(result.output)]
     unique: dict[tuple[str | None, str | None, str | None], Denial] = {}
     for stream in streams:
         for denial in stream.close(fallback=False):
             unique.setdefault(denial.key, denial)
     if not unique:
         fallback = next((s.fallback_denial for s in streams if s.fallback_denial), None)
-        return [fallback.with_source("output")] if fallback is not None else []
-    return [d.with_source("output") for d in unique.values()]
+        return [fallback.with_source(Source.OUTPUT)] if fallback is not None else []
+    return [d.with_source(Source.OUTPUT) for d in unique.values()]

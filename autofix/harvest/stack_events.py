@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from autofix.account.stacks import CLOCK_SKEW, StackRef
-from autofix.denials.model import Denial
+from autofix.denials.model import Denial, Source
 from autofix.denials.parse import parse_denials
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
@@ -50,7 +50,7 @@ def from_stack_events(
                         policy_arn=denial.policy_arn,
                         encoded_message=denial.encoded_message,
                         action_known=denial.action_known,
-                        source="stack-events",
+                        source=Source.STACK_EVENTS,
                         evidence=f"{where}: {reason}",
                     )
                 )

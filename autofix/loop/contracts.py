@@ -10,10 +10,11 @@ from typing import Protocol
 
 from autofix.config import Step
 from autofix.denials.model import Denial
-from autofix.executor import Execution
-from autofix.grantor import Added, Grantor
-from autofix.outcome import StepOutcome
+from autofix.loop.grantor import Added, Grantor
 from autofix.policy.document import PolicyDocument
+from autofix.records.outcome import StepOutcome
+from autofix.sandbox import DEFAULT_ACCOUNT_ID
+from autofix.step.executor import Execution
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class LoopSettings:
     max_attempts: int = 40
     max_seconds: float = 3600.0
     propagation_retries: int = 0
-    account_id: str = "123456789012"
+    account_id: str = DEFAULT_ACCOUNT_ID
     region: str = "us-east-1"
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from autofix.events import GrantGeneralised
-from autofix.files import write_atomic
-from autofix.grantor import Grantor
-from autofix.ledger import Events
 from autofix.loop.contracts import LoopSettings, Verification
-from autofix.outcome import RunOutcome, StepOutcome
+from autofix.loop.grantor import Grantor
 from autofix.policy.generated import GeneratedNames, generalise_policy
+from autofix.records.events import GrantGeneralised
+from autofix.records.files import write_atomic
+from autofix.records.ledger import Events
+from autofix.records.outcome import RunOutcome, StepOutcome
 
 
 def adopt(verification: Verification, deployer: Grantor, roles: Mapping[str, Grantor]) -> None:

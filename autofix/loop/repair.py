@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from autofix.denials.model import Denial
-from autofix.events import DenialFound, DenialOtherPrincipal
-from autofix.executor import Execution
-from autofix.grantor import GrantFailed, Grantor
-from autofix.ledger import Events
 from autofix.loop.contracts import Planner, StepFailed
+from autofix.loop.grantor import GrantFailed, Grantor
+from autofix.records.events import DenialFound, DenialOtherPrincipal
+from autofix.records.ledger import Events
+from autofix.step.executor import Execution
 
 
 class DenialRepair:

@@ -7,21 +7,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from autofix.config import Step
-from autofix.events import (
-    DISCOVER,
-    AttemptStart,
-    RunEnd,
-    RunInterrupted,
-    RunStart,
-    StepFailedEvent,
-    StepOk,
-    StepStart,
-    Wait,
-)
-from autofix.executor import Execution, Executor
-from autofix.files import write_atomic, write_json_atomic
-from autofix.grantor import GrantFailed, Grantor
-from autofix.ledger import Events
 from autofix.loop.contracts import (
     LoopSettings,
     OutputFiles,
@@ -32,10 +17,25 @@ from autofix.loop.contracts import (
     Verifier,
 )
 from autofix.loop.finish import adopt, generalise_generated_names, run_outcome
+from autofix.loop.grantor import GrantFailed, Grantor
 from autofix.loop.repair import DenialRepair
-from autofix.outcome import RunOutcome, StepOutcome
 from autofix.policy.document import PolicyDocument
 from autofix.policy.generated import GeneratedNames
+from autofix.records.events import (
+    DISCOVER,
+    AttemptStart,
+    RunEnd,
+    RunInterrupted,
+    RunStart,
+    StepFailedEvent,
+    StepOk,
+    StepStart,
+    Wait,
+)
+from autofix.records.files import write_atomic, write_json_atomic
+from autofix.records.ledger import Events
+from autofix.records.outcome import RunOutcome, StepOutcome
+from autofix.step.executor import Execution, Executor
 
 
 class RepairLoop:

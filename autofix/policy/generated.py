@@ -6,7 +6,7 @@ truncated to fit the type's length limit (13 characters are kept for the random 
 and its hyphen, the rest is shared around one more hyphen, the stack name rounding up
 and each part taking what the other leaves), and the whole is lower-cased where the
 type wants it (S3 buckets). Limits and name properties come from
-autofix/data/cfn_generated_names.json (scripts/derive_name_rules.py).
+autofix/data/derived/cfn_generated_names.json (scripts/derive_name_rules.py).
 
 Knowing the stack name and logical id, the random part of a physical id is found by
 structure, whatever it looks like (letters only, digits only).
@@ -14,14 +14,13 @@ structure, whatever it looks like (letters only, digits only).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 from typing import Any
 
+from autofix import data
 from autofix.policy.document import Grant, PolicyDocument
 
 TAIL_LENGTHS = (12, 13)
@@ -43,10 +42,9 @@ class NameRule:
 
 @cache
 def _rules() -> dict[str, NameRule]:
-    text = (resources.files("autofix") / "data" / "cfn_generated_names.json").read_text()
     return {
         rtype: NameRule(rule["property"], rule.get("max_length"), bool(rule.get("lowercase")))
-        for rtype, rule in json.loads(text)["types"].items()
+        for rtype, rule in data.load("derived", "cfn_generated_names.json")["types"].items()
     }
 
 

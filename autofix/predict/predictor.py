@@ -18,18 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autofix.config import Step
+from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
-from autofix.events import PREDICT
-from autofix.executor import Execution
-from autofix.grantor import Added, GrantFailed, Grantor
+from autofix.loop.grantor import Added, GrantFailed, Grantor
 from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
 from autofix.predict import profile as profiles
 from autofix.predict.serverless import Packaged, Run, framework, package
 from autofix.predict.stack_templates import Templates
 from autofix.predict.template import Place, Predicted, predict
-from autofix.rehearse import tears_down
-from autofix.sandbox.fidelity.cloudformation_calls import Operation
+from autofix.records.events import PREDICT
+from autofix.sandbox.cloudformation.demands.calls import Operation
+from autofix.step.executor import Execution
 
 FROM_TEMPLATE = "predicted-template"
 FROM_PROFILE = "predicted-profile"

@@ -1,6 +1,6 @@
 """Framework profiles: what a deploy tool calls itself, per command, as data.
 
-A profile (autofix/data/profiles/<name>.json) lists per command (`deploy`, `remove`) the
+A profile (autofix/data/derived/profiles/<name>.json) lists per command (`deploy`, `remove`) the
 actions the tool calls directly, with resource patterns using `{service}`, `{stage}`,
 `{region}`, `{account}` and `{partition}`. `autofix profile` regenerates one from run
 directories: the grants their ledgers show for denials on the tool's own channels
@@ -16,21 +16,23 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from autofix import data
 from autofix.config import load_config
+from autofix.config.project import service_names_of
+from autofix.denials.model import Source
 from autofix.errors import ConfigError
-from autofix.event_lines import LedgerLine, read_lines
-from autofix.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
 from autofix.predict.serverless import parse_command
-from autofix.project import service_names_of
+from autofix.records.event_lines import LedgerLine, read_lines
+from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
+from autofix.sandbox.records import SandboxRecords
 
-TOOL_CHANNELS = frozenset({"output", "account-log", "decoded", "soft-deny-log"})
+TOOL_CHANNELS = frozenset({Source.OUTPUT, Source.ACCOUNT_LOG, Source.DECODED, Source.SOFT_DENY_LOG})
 """Denial channels that can carry the tool's own calls (stack events are CloudFormation's;
 the tool also prints a handler's failure, so the deny log decides when there is one)."""
-DENY_LOGS = ("sandbox-denials.jsonl", "sandbox-soft-denials.jsonl")
+DENY_LOGS = (SandboxRecords(Path()).denials.name, SandboxRecords(Path()).soft_denials.name)
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,8 @@ def parse(data: Any, origin: str) -> Profile:
 
 
 def bundled(name: str) -> Profile | None:
-    """The profile shipped as autofix/data/profiles/<name>.json, if any."""
-    path = resources.files("autofix") / "data" / "profiles" / f"{name}.json"
+    """The profile shipped as autofix/data/derived/profiles/<name>.json, if any."""
+    path = data.location("derived", f"profiles/{name}.json")
     if not path.is_file():
         return None
     return parse(json.loads(path.read_text(encoding="utf-8")), f"profiles/{name}.json")
@@ -195,7 +197,7 @@ def _time(text: Any) -> float:
 
 def _used_per_step(directory: Path, lines: Sequence[LedgerLine]) -> dict[str, set[str]]:
     """Step name -> the actions the deployer was allowed while it ran (access record)."""
-    access = directory / "sandbox-access.jsonl"
+    access = SandboxRecords(directory).access
     deployer = next(
         (e.deployer for e in (ln.event for ln in lines) if isinstance(e, RunStart)), None
     )

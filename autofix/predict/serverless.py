@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from autofix.config import Step
-from autofix.runner import StepResult
+from autofix.step.runner import StepResult
 
 CLIS = frozenset({"sls", "serverless", "osls"})
 VERBS = frozenset({"deploy", "remove"})

@@ -3,22 +3,21 @@
 What the template cannot tell before deployment (ids the service assigns, generated
 random parts, conditions) becomes `*`, which scoping treats like any wildcard. The
 calls are fed to the same demand knowledge the sandbox checks with
-(`cloudformation_demands.demands_for`).
+(`cloudformation.demands.tiers.demands_for`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from autofix import data
 from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
-from autofix.sandbox.fidelity.cloudformation_calls import HandlerCall, Operation, Requirement
-from autofix.sandbox.fidelity.cloudformation_demands import demands_for
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
+from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
 UNKNOWN = "*"
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
@@ -47,9 +46,8 @@ class Predicted:
 
 @cache
 def _return_values() -> dict[str, dict[str, str]]:
-    text = (resources.files("autofix") / "data" / "cfn_return_values.json").read_text()
-    data = json.loads(text)
-    return {"ref": data["ref"], "getatt": data["getatt"]}
+    values = data.load("curated", "cfn_return_values.json")
+    return {"ref": values["ref"], "getatt": values["getatt"]}
 
 
 class _Resolver:

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autofix.event_lines import LedgerLine
-from autofix.events import (
+from autofix.records.event_lines import LedgerLine
+from autofix.records.events import (
     VERIFY,
     AttemptStart,
     CommandExit,

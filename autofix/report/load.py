@@ -2,7 +2,7 @@
 
 summary.json is the authority for verdicts and each step's actions; the ledger adds the
 evidence, attempts and timings. A run killed before it wrote its summary is rebuilt from the
-ledger alone. The ledger is read as typed events (`autofix.event_lines`): a torn or
+ledger alone. The ledger is read as typed events (`autofix.records.event_lines`): a torn or
 malformed line is skipped and noted, unknown events and fields are ignored.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from autofix.errors import ConfigError
-from autofix.event_lines import LedgerLine, last_run, read_lines
+from autofix.records.event_lines import LedgerLine, last_run, read_lines
 from autofix.report.assemble import assemble
 from autofix.report.model import RunRecord
 
@@ -45,7 +45,7 @@ def read_json_file(path: Path, what: str) -> Any:
 
 def read_events(path: Path) -> tuple[list[LedgerLine], int]:
     """The typed lines of the last run in a ledger, and how many unreadable lines were skipped
-    (the reading rules, schema 1 included, are `autofix.event_lines`)."""
+    (the reading rules, schema 1 included, are `autofix.records.event_lines`)."""
     try:
         lines, skipped = read_lines(path)
     except OSError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from autofix.denials.model import Source
 from autofix.report.model import RunRecord, StepRecord
 
 DASH = "\u2013"
@@ -18,11 +19,11 @@ VERDICT_LABELS = {
 }
 
 
-SOURCE_LABELS = {
-    "output": "command output",
-    "stack-events": "CloudFormation stack events",
-    "decoded": "decoded authorization message",
-    "account-log": "account deny log",
+SOURCE_LABELS: dict[str, str] = {
+    Source.OUTPUT: "command output",
+    Source.STACK_EVENTS: "CloudFormation stack events",
+    Source.DECODED: "decoded authorization message",
+    Source.ACCOUNT_LOG: "account deny log",
 }
 
 

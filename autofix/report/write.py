@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autofix.errors import ConfigError
-from autofix.files import write_atomic
+from autofix.records.files import write_atomic
 from autofix.report.as_json import render_json
 from autofix.report.html import render_html
 from autofix.report.load import load_run

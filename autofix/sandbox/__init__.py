@@ -10,6 +10,8 @@ import importlib.util
 
 from autofix.errors import ConfigError
 
+DEFAULT_ACCOUNT_ID = "123456789012"
+"""The embedded sandbox's account id (AWS's documentation example id), unless configured."""
 DISTRIBUTION = "autofix-iam"
 EXTRA = "sandbox"
 _NEEDED = ("moto", "flask", "werkzeug")  # moto[server], as the extra pins it

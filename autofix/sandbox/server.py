@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -18,15 +19,15 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from autofix.sandbox import require_sandbox_extra, test_hooks
+from autofix.sandbox import DEFAULT_ACCOUNT_ID, require_sandbox_extra
 
 OPERATOR_USER = "autofix-operator"
-DEFAULT_ACCOUNT_ID = "123456789012"
 _ADMIN_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
@@ -113,8 +114,15 @@ def serve(
     deny_log: Path | None,
     on_ready: Any,
     stop: threading.Event,
+    plugins: Sequence[str] = (),
 ) -> None:
-    """Start moto in this process, bootstrap the operator, enforce IAM, block until `stop`."""
+    """Start moto in this process, bootstrap the operator, enforce IAM, block until `stop`.
+
+    Each of `plugins` names a module whose `install(app, account_id, region)` returns the
+    server's WSGI app, wrapped (after every fidelity patch is in place): a way to extend or
+    mend the sandbox from outside the package (autofix's own tests put stacks in states the
+    API cannot reach this way).
+    """
     os.environ["MOTO_ACCOUNT_ID"] = account_id
     os.environ.setdefault("AWS_DEFAULT_REGION", region)
     import boto3
@@ -132,10 +140,10 @@ def serve(
     wsgi_server = server._server
     assert wsgi_server is not None
     wsgi_server.app = rehearsal.wrap(wsgi_server.app)  # the operator's rehearsal switch
-    if test_hooks.enabled():  # test-only state hook (see autofix/sandbox/test_hooks.py)
-        wsgi = server._server
-        assert wsgi is not None
-        wsgi.app = test_hooks.wrap(wsgi.app, account_id, region)
+    for plugin in plugins:
+        wsgi_server.app = importlib.import_module(plugin).install(
+            wsgi_server.app, account_id, region
+        )
     host, real_port = server.get_host_and_port()
     endpoint = f"http://{host}:{real_port}"
     iam = boto3.client(
@@ -183,7 +191,7 @@ class EmbeddedSandbox:
         server_log: Path | None = None,
         propagation_delay: float = 0.0,
         soft: bool = False,
-        test_hooks: bool = False,
+        plugins: Sequence[str] = (),
     ) -> None:
         self.region = region
         self.soft = soft
@@ -192,7 +200,8 @@ class EmbeddedSandbox:
         self.deny_log = deny_log
         self.server_log = server_log
         self.propagation_delay = propagation_delay
-        self.test_hooks = test_hooks
+        self.plugins = tuple(plugins)
+        """Modules the server process loads (see `serve`)."""
         self.startup_timeout = startup_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._temp_log = False
@@ -216,6 +225,8 @@ class EmbeddedSandbox:
         ]
         if self.deny_log:
             cmd += ["--deny-log", str(self.deny_log)]
+        for plugin in self.plugins:
+            cmd += ["--plugin", plugin]
         # The server's own log goes to a file (never a pipe nobody reads: it would block).
         self._temp_log = self.server_log is None
         self._log_path = self.server_log or Path(
@@ -229,8 +240,6 @@ class EmbeddedSandbox:
             env.pop("AUTOFIX_SANDBOX_SOFT", None)
             if self.soft:
                 env["AUTOFIX_SANDBOX_SOFT"] = "1"
-            if self.test_hooks:
-                env[test_hooks.ENV] = "1"
             self._proc = subprocess.Popen(
                 cmd,
                 env=env,
@@ -324,6 +333,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--deny-log", type=Path)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
+        "--plugin", action="append", default=[], help="a module to load (see serve); repeatable"
+    )
+    parser.add_argument(
         "--die-with-stdin", action="store_true", help="stop when stdin (the parent's pipe) ends"
     )
     args = parser.parse_args(argv)
@@ -336,7 +348,7 @@ def main(argv: list[str] | None = None) -> None:
     def ready(info: SandboxInfo) -> None:
         print(json.dumps(info.to_json()), flush=True)
 
-    serve(args.port, args.region, args.account_id, args.deny_log, ready, stop)
+    serve(args.port, args.region, args.account_id, args.deny_log, ready, stop, args.plugin)
 
 
 if __name__ == "__main__":

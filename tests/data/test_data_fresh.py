@@ -20,7 +20,7 @@ def test_every_derived_data_file_is_fresh() -> None:
 
 
 def test_the_check_names_a_stale_file(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "autofix" / "data", tmp_path / "data")
+    shutil.copytree(ROOT / "autofix" / "data" / "derived", tmp_path / "data")
     target = tmp_path / "data" / "cfn_generated_names.json"
     data = json.loads(target.read_bytes())
     data[next(iter(data))] = "tampered"

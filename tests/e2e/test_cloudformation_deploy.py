@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import DenialFound
+from autofix.records.events import DenialFound
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 pytestmark = pytest.mark.e2e

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import DenialFound, GrantAdded
-from autofix.sandbox.fidelity.names import SUFFIX_ENV
+from autofix.records.events import DenialFound, GrantAdded
 from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
+from tests.support.name_knobs import PLUGIN, SUFFIX_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +38,8 @@ def test_letters_only_bucket_suffix_is_generalised_and_replays(tmp_path: Path) -
     config = write_config(
         tmp_path,
         f"""
+        [sandbox]
+        plugins = ["{PLUGIN}"]
         [[steps]]
         name = "deploy"
         run = "{AWS} cloudformation deploy --stack-name svc-dev --template-file template.yaml"

@@ -2,7 +2,7 @@
 
 One run (module-scoped): a service with one function, deployed and removed. Before
 each step the predictor packages it and grants what the template's resources and the
-framework profile (autofix/data/profiles/osls-4.json) say it will need.
+framework profile (autofix/data/derived/profiles/osls-4.json) say it will need.
 """
 
 from __future__ import annotations
@@ -14,13 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import (
-    PREDICT,
-    AttemptStart,
-    GrantAdded,
-    GrantPruned,
-    LedgerEvent,
-)
+from autofix.records.events import PREDICT, AttemptStart, GrantAdded, GrantPruned, LedgerEvent
 from tests.conftest import (
     AWS,
     CliResult,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autofix.events import StepOk, StepStart
+from autofix.records.events import StepOk, StepStart
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 pytestmark = pytest.mark.e2e

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from autofix.events import DenialFound
+from autofix.records.events import DenialFound
 from tests.conftest import REPO, CliResult, events_of, read_json, run_autofix
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import AttemptStart, GrantAdded
+from autofix.records.events import AttemptStart, GrantAdded
 from tests.conftest import events_of, ledger_lines, read_json, run_autofix
 from tests.faults.conftest import gated_config, start_autofix, wait_for, wait_gone
 

@@ -21,8 +21,8 @@ from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import Harvester
 from autofix.harvest.decode import decode_all
 from autofix.harvest.stack_events import from_stack_events
-from autofix.runner import StepResult
 from autofix.sandbox.server import SandboxInfo
+from autofix.step.runner import StepResult
 from tests.harvest.conftest import User, deny_log_of, unique
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autofix.account.delete_retry import AGAIN, DeleteRetry
 from autofix.account.stacks import Recovery
 from autofix.config import Step
-from autofix.events import LedgerEvent, StackRecovered
-from autofix.executor import Execution
-from autofix.ledger import Events
-from autofix.runner import StepResult
+from autofix.records.events import LedgerEvent, StackRecovered
+from autofix.records.ledger import Events
+from autofix.step.executor import Execution
+from autofix.step.hooks.delete_retry import AGAIN, DeleteRetry
+from autofix.step.runner import StepResult
 
 
 class FakeCfn:

@@ -7,10 +7,10 @@ from typing import Any
 
 from autofix.account.session import Operator
 from autofix.config import Step
-from autofix.executor import StepExecutor
 from autofix.harvest.collect import Harvester
-from autofix.ledger import Events
+from autofix.records.ledger import Events
 from autofix.sandbox.server import Credentials, SandboxInfo
+from autofix.step.executor import StepExecutor
 from tests.harvest.test_recovery_errors import _html_500
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from autofix.config import Step
 from autofix.harvest.output import from_output
-from autofix.runner import TAIL_CHARS, run_step
+from autofix.step.runner import TAIL_CHARS, run_step
 
 EARLY = (
     "An error occurred (AccessDenied) when calling the GetObject operation: User: "

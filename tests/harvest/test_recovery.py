@@ -2,7 +2,7 @@
 
 States the sandbox API cannot reach (ROLLBACK_FAILED, UPDATE_ROLLBACK_FAILED, an
 in-progress stack) are set through the sandbox's test-only hook
-(autofix/sandbox/test_hooks.py); everything else is reached with real API calls.
+(tests/support/stack_status.py, a sandbox plugin); everything else is reached with real API calls.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import pytest
 from autofix.account.session import Operator
 from autofix.account.stacks import CLOCK_SKEW, Recovery, StackRef, recover, stacks_touched
 from autofix.sandbox.server import SandboxInfo
-from autofix.sandbox.test_hooks import PATH
 from tests.harvest.conftest import User, unique
+from tests.support.stack_status import PATH
 
 
 def queue(name: str) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from autofix.account.session import Operator
 from autofix.account.stacks import stacks_touched
 from autofix.harvest.stack_events import from_stack_events
-from autofix.sandbox.fidelity.cloudformation_waves import creation_waves
+from autofix.sandbox.cloudformation.waves import creation_waves
 from tests.harvest.conftest import User, unique
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autofix.events import GrantDemand
+from autofix.records.events import GrantDemand
 from tests.conftest import AWS, events_of, run_autofix, write_config
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:orders"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autofix.events import GrantGeneralised
+from autofix.records.events import GrantGeneralised
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 ACCOUNT = "123456789012"

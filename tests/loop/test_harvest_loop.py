@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
-from autofix.events import (
+from autofix.records.events import (
     DenialFound,
     DenialOtherPrincipal,
     GrantAdded,

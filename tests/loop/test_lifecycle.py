@@ -127,7 +127,8 @@ def test_a_step_named_like_a_rehearsal_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_rehearsal_s_annotation_is_placed_on_the_step_it_rehearses(tmp_path: Path) -> None:
-    from autofix.check import CheckOutcome, Missing, StepCheck, github_annotations
+    from autofix.loop.check import CheckOutcome, Missing, StepCheck
+    from autofix.report.github import github_annotations
 
     config = write_config(
         tmp_path, '[[steps]]\nname = "other"\nrun = "true"\n\n[[steps]]\nname = "d"\nrun = "x"\n'

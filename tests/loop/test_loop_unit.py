@@ -20,22 +20,16 @@ import pytest
 from autofix.account.principal import AppliedPolicy
 from autofix.config import Step
 from autofix.denials.model import Denial, DenyKind
-from autofix.event_lines import iter_events, parse_record
-from autofix.events import (
-    SCHEMA_VERSION,
-    VERIFY,
-    GrantAdded,
-    LedgerEvent,
-    StepOk,
-)
-from autofix.executor import Execution
-from autofix.grantor import Grantor, GrantRules
-from autofix.ledger import Events, Ledger
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
+from autofix.loop.grantor import Grantor, GrantRules
+from autofix.loop.verify import Account, VerifyPass
 from autofix.policy.document import PolicyDocument
 from autofix.policy.scope import ScopeContext
-from autofix.runner import StepResult
-from autofix.verify import Account, VerifyPass
+from autofix.records.event_lines import iter_events, parse_record
+from autofix.records.events import SCHEMA_VERSION, VERIFY, GrantAdded, LedgerEvent, StepOk
+from autofix.records.ledger import Events, Ledger
+from autofix.step.executor import Execution
+from autofix.step.runner import StepResult
 
 ACCOUNT = "123456789012"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:user/deployer"

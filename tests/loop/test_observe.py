@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autofix.events import DenialFound, RunStart, VerifyRoundEnd
+from autofix.records.events import DenialFound, RunStart, VerifyRoundEnd
 from tests.conftest import AWS, ledger_events, read_json, run_autofix, write_config
 
 

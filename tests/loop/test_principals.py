@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autofix.events import PolicyApplied
+from autofix.records.events import PolicyApplied
 from autofix.testing import IamSandbox
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autofix.events import Wait
+from autofix.records.events import Wait
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from autofix.account.session import Operator
 from autofix.config import Step
-from autofix.events import LedgerEvent, SetupRan
-from autofix.ledger import Events
-from autofix.runner import StepResult
-from autofix.setup import SetupFailed, run_setup
+from autofix.records.events import LedgerEvent, SetupRan
+from autofix.records.ledger import Events
+from autofix.step.runner import StepResult
+from autofix.step.setup import SetupFailed, run_setup
 from tests.conftest import run_autofix, write_config
 
 OPERATOR = "arn:aws:iam::123456789012:user/autofix-operator"
@@ -93,7 +93,7 @@ def test_the_console_says_which_grants_go_to_a_managed_role() -> None:
     import io
 
     from autofix.console import Console
-    from autofix.events import GrantAdded, RunStart
+    from autofix.records.events import GrantAdded, RunStart
 
     out = io.StringIO()
     console = Console(out)

@@ -6,9 +6,9 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from autofix.events import ResourceUnverified
-from autofix.outcome import RunOutcome, Unverified
-from autofix.unverified import with_unverified
+from autofix.records.events import ResourceUnverified
+from autofix.records.outcome import RunOutcome, Unverified
+from autofix.records.unverified import with_unverified
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 DETECTOR = {

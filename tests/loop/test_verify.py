@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from autofix.app import unverified_reason, verify_environment
 from autofix.config import parse_config
 from autofix.errors import ConfigError
-from autofix.events import AttemptStart, GrantAdded, VerifyRoundEnd
+from autofix.records.events import AttemptStart, GrantAdded, VerifyRoundEnd
+from autofix.wiring import unverified_reason, verify_environment
 from tests.conftest import AWS, events_of, ledger_events, read_json, run_autofix, write_config
 
 STEP = (

@@ -118,7 +118,9 @@ def test_a_real_account_run_check_and_render_need_no_moto(
     assert "sns:CreateTopic" in rendered.stdout
 
 
-@pytest.mark.parametrize("module", ["autofix.pytest_plugin", "autofix.testing", "autofix.app"])
+@pytest.mark.parametrize(
+    "module", ["autofix.pytest_plugin", "autofix.testing", "autofix.commands.run"]
+)
 def test_modules_a_real_account_user_loads_import_without_moto(module: str) -> None:
     probe = subprocess.run(
         [

@@ -14,11 +14,11 @@ from typing import Any
 
 from autofix.config import Step
 from autofix.denials.model import Denial
-from autofix.events import GrantAdded
-from autofix.executor import Execution
 from autofix.predict.predictor import FROM_GROUP, FROM_TEMPLATE, Predictor
 from autofix.predict.stack_templates import parse
-from autofix.runner import StepResult
+from autofix.records.events import GrantAdded
+from autofix.step.executor import Execution
+from autofix.step.runner import StepResult
 from tests.loop.test_loop_unit import ACCOUNT, FakeAccount, Need, rig
 
 FUNCTION = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:shop-dev-f"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autofix.event_lines import last_run, parse_line, parse_record, read_lines
-from autofix.events import DISCOVER, VERIFY, GrantAdded, RunStart, StepStart, Wait
+from autofix.records.event_lines import last_run, parse_line, parse_record, read_lines
+from autofix.records.events import DISCOVER, VERIFY, GrantAdded, RunStart, StepStart, Wait
 from autofix.report.load import load_run
 from tests.report.outdirs import DEPLOYER, LedgerWriter, allow, write_out_dir
 

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from autofix.events import CommandExit, DenialFound, GrantAdded
+from autofix.records.events import CommandExit, DenialFound, GrantAdded
 from tests.conftest import ledger_events, read_json, run_autofix
 
 from .conftest import RealRuns

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from autofix.sandbox.fidelity.cloudformation_requirements import (
+from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Operation,
     covered_types,
@@ -191,7 +191,7 @@ def test_derived_table_is_what_the_installed_cfn_lint_gives() -> None:
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    text = (ROOT / "autofix" / "data" / "cfn_types.json").read_text()
+    text = (ROOT / "autofix" / "data" / "derived" / "cfn_types.json").read_text()
     assert text == module.render(module.derive()), (
         "stale: run scripts/derive_handler_permissions.py"
     )

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from autofix.sandbox.fidelity.unverified_log import FILE_NAME
+from autofix.sandbox.records import SandboxRecords
 
 User = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
 FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:handler"
@@ -135,7 +135,7 @@ def test_a_type_that_does_not_exist_is_rejected(make_user: User, operation: str)
 
 
 def unverified(deny_log_path: Path, stack: str) -> list[dict[str, str]]:
-    path = deny_log_path.with_name(FILE_NAME)
+    path = SandboxRecords.beside(deny_log_path).unverified
     lines = path.read_text().splitlines() if path.exists() else []
     return [r for r in map(json.loads, lines) if r["stack"] == stack]
 

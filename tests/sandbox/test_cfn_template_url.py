@@ -10,7 +10,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from autofix.sandbox.fidelity.template_url import bucket_and_key
+from autofix.sandbox.cloudformation.template_url import bucket_and_key
 from autofix.testing import IamSandbox
 
 TEMPLATE = json.dumps({"Resources": {"Queue": {"Type": "AWS::SQS::Queue"}}})

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from autofix.sandbox.fidelity.cloudformation_demands import coverage, demands_for
-from autofix.sandbox.fidelity.cloudformation_requirements import HandlerCall, Operation
-from autofix.sandbox.fidelity.cloudformation_rule_data import data_rule_types
-from autofix.sandbox.fidelity.cloudformation_schema import bounds, is_resource_type, type_schema
+from autofix.sandbox.cloudformation.demands.requirements import HandlerCall, Operation
+from autofix.sandbox.cloudformation.demands.rule_data import data_rule_types
+from autofix.sandbox.cloudformation.demands.schema import bounds, is_resource_type, type_schema
+from autofix.sandbox.cloudformation.demands.tiers import coverage, demands_for
 
 ROOT = Path(__file__).resolve().parents[2]
 TAGS = [{"Key": "team", "Value": "a"}]
@@ -171,7 +171,7 @@ def test_a_function_in_a_vpc_needs_the_ec2_describe_calls() -> None:
 
 
 def test_stand_ins_answer_ref_and_getatt_in_the_real_formats() -> None:
-    from autofix.sandbox.fidelity.cloudformation_standins import standin_class
+    from autofix.sandbox.cloudformation.types.standins import standin_class
 
     def made(resource_type: str, props: dict[str, Any]) -> Any:
         cls = standin_class(resource_type)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from autofix.sandbox.fidelity.deny_log import read_deny_log
+from autofix.sandbox.records.deny_log import read_deny_log
 from autofix.sandbox.server import SandboxInfo
 
 MakeUser = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]

@@ -1,6 +1,6 @@
 """An update rehearsal on the embedded sandbox checks each resource type's update handler.
 
-The operator's switch (autofix.account.rehearsal) is on while a rehearsal step runs;
+The operator's switch (autofix.step.hooks.rehearsal_switch) is on while a rehearsal step runs;
 then a stack update treats every present, mutable property as changed, so the caller
 needs the update permissions a real change to the code or the configuration takes.
 """
@@ -18,9 +18,9 @@ from typing import Any
 import boto3
 import pytest
 
-from autofix.account.rehearsal import rehearsal_switch
 from autofix.config import Step
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo
+from autofix.step.hooks.rehearsal_switch import rehearsal_switch
 
 TRUST = {
     "Version": "2012-10-17",

@@ -14,8 +14,8 @@ import pytest
 from autofix.account.stack_names import StackNames
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.generated import generalise_policy
-from autofix.sandbox.fidelity.names import SEED_ENV, SUFFIX_ENV, Tails
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo
+from tests.support.name_knobs import PLUGIN, SEED_ENV, SUFFIX_ENV, tails_from
 
 STACK = "a-rather-long-service-name-for-the-orders-team-dev"
 LONG_LOGICAL = "OrdersHandlerExecutionRoleWithAVeryLongLogicalId"
@@ -56,7 +56,7 @@ def _deploy(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     """Deploy the template in a fresh sandbox with `env`; logical id -> physical id."""
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    with EmbeddedSandbox() as info:
+    with EmbeddedSandbox(plugins=(PLUGIN,)) as info:
         cfn = _cfn(info)
         cfn.create_stack(StackName=STACK, TemplateBody=TEMPLATE, Capabilities=["CAPABILITY_IAM"])
         for _ in range(100):
@@ -73,7 +73,7 @@ def _deploy(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, s
 def letters() -> Iterator[tuple[SandboxInfo, Any]]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(SUFFIX_ENV, "letters")
-        with EmbeddedSandbox() as info:
+        with EmbeddedSandbox(plugins=(PLUGIN,)) as info:
             cfn = _cfn(info)
             cfn.create_stack(
                 StackName=STACK, TemplateBody=TEMPLATE, Capabilities=["CAPABILITY_IAM"]
@@ -133,9 +133,9 @@ def test_digits_only_suffix(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_seed_repeats_the_random_parts() -> None:
     env = {SUFFIX_ENV: "letters", SEED_ENV: "7"}
-    first, second = Tails(env), Tails(env)
+    first, second = tails_from(env), tails_from(env)
     drawn = [first() for _ in range(3)]
     assert drawn == [second() for _ in range(3)] and len(set(drawn)) == 3
-    assert Tails({SUFFIX_ENV: "letters"})() != Tails({SUFFIX_ENV: "letters"})()
+    assert tails_from({SUFFIX_ENV: "letters"})() != tails_from({SUFFIX_ENV: "letters"})()
     with pytest.raises(ValueError, match=SUFFIX_ENV):
-        Tails({SUFFIX_ENV: "emoji"})
+        tails_from({SUFFIX_ENV: "emoji"})

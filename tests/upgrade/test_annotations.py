@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autofix.check import CheckOutcome, Missing, StepCheck, github_annotations
+from autofix.loop.check import CheckOutcome, Missing, StepCheck
+from autofix.report.github import github_annotations
 from tests.conftest import AWS, run_autofix, write_config
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from autofix.check import CheckOutcome, Missing, StepCheck
 from autofix.console import Console
+from autofix.loop.check import CheckOutcome, Missing, StepCheck
 
 
 def _missing(action: str, deny: str = "implicit", excerpt: str = "") -> Missing:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autofix.events import GrantAdded
+from autofix.records.events import GrantAdded
 from tests.conftest import events_of, read_json, run_autofix
 from tests.upgrade.conftest import UpgradeCheck, UpgradeRun, V3Run, granted_actions
 

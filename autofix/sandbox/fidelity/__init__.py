@@ -20,32 +20,24 @@ import os
 from pathlib import Path
 
 PINNED_MOTO_VERSION = "5.2.5"
-SOFT_DENIALS = "sandbox-soft-denials.jsonl"
-"""Beside the deny log, in soft mode: what would have been denied, and was allowed."""
 
 
 def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
-    from autofix.sandbox.fidelity import (
-        access_log,
-        cloudformation,
-        encoded,
-        enforcement,
-        names,
-        rehearsal,
-        signing,
-        stack_reads,
-        unverified_log,
-    )
-    from autofix.sandbox.fidelity.deny_log import DenyLogWriter
+    from autofix.sandbox.cloudformation import registry as cloudformation
+    from autofix.sandbox.cloudformation import stack_reads
+    from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing
+    from autofix.sandbox.records import SandboxRecords, access_log, unverified_log
+    from autofix.sandbox.records.deny_log import DenyLogWriter
 
-    access_log.configure(deny_log.with_name("sandbox-access.jsonl") if deny_log else None)
-    unverified_log.configure(deny_log.with_name(unverified_log.FILE_NAME) if deny_log else None)
+    records = SandboxRecords.beside(deny_log) if deny_log else None
+    access_log.configure(records.access if records else None)
+    unverified_log.configure(records.unverified if records else None)
     signing.install()
     soft = deny_log is not None and os.environ.get("AUTOFIX_SANDBOX_SOFT") == "1"
     enforcement.install(
         DenyLogWriter(deny_log) if deny_log else None,
-        DenyLogWriter(deny_log.with_name(SOFT_DENIALS)) if soft and deny_log else None,
+        DenyLogWriter(records.soft_denials) if soft and records else None,
     )
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()

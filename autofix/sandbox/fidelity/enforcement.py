@@ -21,13 +21,13 @@ from moto.core.responses import BaseResponse
 from moto.utilities.utils import get_partition
 from werkzeug.exceptions import HTTPException
 
-from autofix.sandbox.fidelity import access_log
 from autofix.sandbox.fidelity.actions import iam_action, iam_prefix, s3_action_name
 from autofix.sandbox.fidelity.authz import Decision, authorize
-from autofix.sandbox.fidelity.deny_log import DenyLogWriter, DenyRecord
 from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
 from autofix.sandbox.fidelity.s3_operations import s3_operation
+from autofix.sandbox.records import access_log
+from autofix.sandbox.records.deny_log import DenyLogWriter, DenyRecord
 
 _DENIAL_ATTR = "_autofix_denial"
 _writer: DenyLogWriter | None = None

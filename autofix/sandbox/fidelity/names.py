@@ -1,27 +1,21 @@
-"""Generated names in the sandbox as CloudFormation makes them, with a test-only knob.
+"""Generated names in the sandbox as CloudFormation makes them.
 
 moto names an unnamed resource `{stack}-{logical id}-{12 of A-Z0-9}` and truncates only
 S3 and load-balancer names, and not as CloudFormation does. Here the name follows
 autofix.policy.generated.generated_name: the type's length limit, the shared truncation
 of stack name and logical id, lower case where the type wants it, and a random part of
-12 letters and digits (both cases, as CloudFormation's are today).
-
-Test-only (read by the sandbox server process; `autofix run` never sets them):
-    AUTOFIX_SANDBOX_NAME_SUFFIX=letters|digits   the random part's alphabet
-    AUTOFIX_SANDBOX_NAME_SEED=N                  a reproducible sequence of random parts
+12 letters and digits (both cases, as CloudFormation's are today). `install(tails)` takes
+another source of random parts (a sandbox plugin can, to make names reproducible).
 """
 
 from __future__ import annotations
 
-import os
 import random
 import string
 from typing import Any
 
 from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
 
-SUFFIX_ENV = "AUTOFIX_SANDBOX_NAME_SUFFIX"
-SEED_ENV = "AUTOFIX_SANDBOX_NAME_SEED"
 ALPHABETS = {
     "letters": string.ascii_letters,
     "digits": string.digits,
@@ -31,25 +25,23 @@ _ORIGINAL: dict[str, Any] = {}
 
 
 class Tails:
-    """The random parts, from the alphabet and seed the environment asks for."""
+    """The random parts: `kind` of characters (letters, digits or mixed), seeded or not."""
 
-    def __init__(self, environ: dict[str, str] | os._Environ[str]) -> None:
-        kind = environ.get(SUFFIX_ENV, "mixed")
+    def __init__(self, kind: str = "mixed", seed: int | None = None) -> None:
         if kind not in ALPHABETS:
-            raise ValueError(f"{SUFFIX_ENV}={kind!r}: expected one of {', '.join(ALPHABETS)}")
+            raise ValueError(f"{kind!r}: expected one of {', '.join(ALPHABETS)}")
         self.alphabet = ALPHABETS[kind]
-        seed = environ.get(SEED_ENV)
-        self.random = random.Random(int(seed)) if seed else random.SystemRandom()
+        self.random = random.Random(seed) if seed is not None else random.SystemRandom()
 
     def __call__(self) -> str:
         return "".join(self.random.choice(self.alphabet) for _ in range(TAIL_LENGTHS[0]))
 
 
-def install(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+def install(tails: Tails | None = None) -> None:
     """Replace moto's name generator (and its random part) in this process."""
     from moto.cloudformation import parsing
 
-    tails = Tails(environ)
+    tails = tails or Tails()
     _ORIGINAL.setdefault("generate_resource_name", parsing.generate_resource_name)
     _ORIGINAL.setdefault("random_suffix", getattr(parsing, "random_suffix"))  # noqa: B009
     setattr(parsing, "random_suffix", tails)  # noqa: B010 (moto imported it by name)

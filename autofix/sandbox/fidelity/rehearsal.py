@@ -6,7 +6,7 @@ update treats each existing resource's present, mutable properties as changed: t
 resource is updated, and its type's update handler is checked with the caller's
 permissions as if each of those properties had a new value (property-aware, as a
 create is). A property is mutable unless its provider schema lists it in
-`createOnlyProperties` (autofix/data/cfn_create_only_properties.json, from
+`createOnlyProperties` (autofix/data/derived/cfn_create_only_properties.json, from
 scripts/derive_create_only_properties.py): changing one replaces the resource.
 A change set with an unchanged template is executable while a rehearsal is on.
 
@@ -20,10 +20,11 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from moto.cloudformation.models import CloudFormationBackend
+
+from autofix import data
 
 PATH = "/_autofix/rehearsal"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -47,8 +48,8 @@ def set_active(on: bool) -> None:
 @cache
 def create_only_properties() -> dict[str, frozenset[str]]:
     """Resource type -> its top-level create-only properties."""
-    text = (resources.files("autofix") / "data" / "cfn_create_only_properties.json").read_text()
-    return {t: frozenset(props) for t, props in json.loads(text)["types"].items()}
+    types = data.load("derived", "cfn_create_only_properties.json")["types"]
+    return {t: frozenset(props) for t, props in types.items()}
 
 
 def mutable_present(resource_type: str, properties: Mapping[str, Any]) -> list[str]:

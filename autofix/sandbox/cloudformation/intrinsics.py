@@ -1,0 +1,46 @@
+"""Intrinsic functions moto's CloudFormation resolves wrongly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudformation import parsing
+
+from autofix.sandbox.cloudformation.patches import original
+
+_ZONE_LETTERS = ("a", "b", "c", "d")
+
+
+def _no_value(node: Any, resources_map: Any) -> bool:
+    """Is `node` `{"Ref": "AWS::NoValue"}`, or an `Fn::If` whose chosen branch is?"""
+    if not isinstance(node, dict) or len(node) != 1:
+        return False
+    if node.get("Ref") == "AWS::NoValue":
+        return True
+    branches = node.get("Fn::If")
+    if not isinstance(branches, list) or len(branches) != 3:
+        return False
+    chosen = branches[1] if resources_map.lazy_condition_map[branches[0]] else branches[2]
+    return _no_value(chosen, resources_map)
+
+
+def clean_json(resource_json: Any, resources_map: Any) -> Any:
+    """moto's `clean_json`, with `Fn::GetAZs` resolving its argument (`{"Ref": "AWS::Region"}`),
+    and a list item that is AWS::NoValue removed (moto kept it as `null`).
+
+    AWS reads an empty argument, or any expression of the region, as the stack's region.
+    A `null` statement in a role's trust policy (CDK's bootstrap roles have two) made
+    every AssumeRole of that role fail with a 500.
+    """
+    if isinstance(resource_json, list):
+        return [
+            parsing.clean_json(item, resources_map)
+            for item in resource_json
+            if not _no_value(item, resources_map)
+        ]
+    if isinstance(resource_json, dict) and "Fn::GetAZs" in resource_json:
+        region = parsing.clean_json(resource_json["Fn::GetAZs"], resources_map)
+        if not isinstance(region, str) or not region:
+            region = resources_map._region_name
+        return [f"{region}{letter}" for letter in _ZONE_LETTERS]
+    return original(parsing, "clean_json")(resource_json, resources_map)

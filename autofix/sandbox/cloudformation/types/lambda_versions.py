@@ -1,0 +1,175 @@
+"""Lambda versions and aliases in a stack, as `provisionedConcurrency` deploys them.
+
+moto 5.2.5's AWS::Lambda::Version has no Ref (its Python object) and no Fn::GetAtt (a
+500), and moto has no AWS::Lambda::Alias model: the sandbox's stand-in made none, so an
+event source mapping on the alias (`function:NAME:ALIAS`) found no function. The
+version is patched (cloudformation.PATCHES); the alias is a model of moto's own alias.
+A function may use another account's (public) layer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from moto.awslambda.exceptions import UnknownFunctionException, UnknownLayerVersionException
+from moto.awslambda.utils import get_backend
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.core.common_models import CloudFormationModel
+
+from autofix.sandbox.cloudformation.demands.schema import type_schema
+
+VERSION_TYPE = "AWS::Lambda::Version"
+ALIAS_TYPE = "AWS::Lambda::Alias"
+
+
+def _read_only(resource_type: str) -> tuple[str, ...]:
+    schema = type_schema(resource_type)
+    return schema.read_only if schema else ()
+
+
+# ---------------------------------------------------------------- AWS::Lambda::Version
+
+
+def create_version(
+    cls: type[Any],
+    /,
+    resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+    **kwargs: Any,
+) -> Any:
+    """AWS::Lambda::Version: moto's, keeping the version's ARN (`...:function:NAME:N`)."""
+    props = cloudformation_json["Properties"]
+    published = get_backend(account_id, region_name).publish_version(
+        str(props["FunctionName"]), str(props.get("Description") or "")
+    )
+    if published is None:
+        raise ValueError(f"Function not found: {props['FunctionName']}")
+    version = cls({"Version": published.version})
+    version.function_arn = str(published.function_arn)
+    return version
+
+
+def version_ref(version: Any) -> str:
+    """Ref of an AWS::Lambda::Version: the version's ARN (moto gave its Python object)."""
+    return str(getattr(version, "function_arn", ""))
+
+
+def version_has_attr(cls: type[Any], attr: str) -> bool:
+    """The attributes the provider schema lists as read-only (`FunctionArn`, `Version`)."""
+    return attr in _read_only(VERSION_TYPE)
+
+
+def version_attribute(version: Any, attribute_name: str) -> str:
+    """Fn::GetAtt of an AWS::Lambda::Version (moto had none: a 500)."""
+    values = {"FunctionArn": version_ref(version), "Version": str(version.version)}
+    if attribute_name not in values:
+        raise UnformattedGetAttTemplateException()
+    return values[attribute_name]
+
+
+# ---------------------------------------------------------------- AWS::Lambda::Alias
+
+
+class StackLambdaAlias(CloudFormationModel):
+    """AWS::Lambda::Alias: moto's alias of the function; Ref and AliasArn are its ARN."""
+
+    def __init__(self, account_id: str, region_name: str, function: str, alias: Any) -> None:
+        self.account_id = account_id
+        self.region_name = region_name
+        self.function = function  # the function's name
+        self.alias = alias
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return ALIAS_TYPE
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in _read_only(ALIAS_TYPE)
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name != "AliasArn":
+            raise UnformattedGetAttTemplateException()
+        return self.physical_resource_id
+
+    @property
+    def physical_resource_id(self) -> str:
+        return str(self.alias.arn)
+
+    @classmethod
+    def create_from_cloudformation_json(
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> StackLambdaAlias:
+        props = cloudformation_json["Properties"]
+        backend = get_backend(account_id, region_name)
+        function = backend.get_function(str(props["FunctionName"])).function_name
+        alias = backend.create_alias(
+            name=str(props["Name"]),
+            function_name=function,
+            function_version=str(props["FunctionVersion"]),
+            description=str(props.get("Description") or ""),
+            routing_config=props.get("RoutingConfig"),
+        )
+        return cls(account_id, region_name, function, alias)
+
+    @classmethod
+    def update_from_cloudformation_json(
+        cls,
+        original_resource: StackLambdaAlias,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> StackLambdaAlias:
+        props = cloudformation_json["Properties"]
+        backend = get_backend(account_id, region_name)
+        original_resource.alias = backend.update_alias(
+            name=original_resource.alias.name,
+            function_name=original_resource.function,
+            function_version=str(props["FunctionVersion"]),
+            description=str(props.get("Description") or ""),
+            routing_config=props.get("RoutingConfig"),
+        )
+        return original_resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        with contextlib.suppress(UnknownFunctionException):  # gone with its function
+            get_backend(account_id, region_name).delete_alias(self.alias.name, self.function)
+
+    def is_created(self) -> bool:
+        return True
+
+
+# ---------------------------------------------------------------- layers of other accounts
+
+
+def layers_data(function: Any, layer_version_arns: list[str]) -> list[dict[str, Any]]:
+    """LambdaFunction._get_layers_data, accepting the layer versions of other accounts.
+
+    moto knows only the sandbox account's layers, so an update naming a public layer
+    (`arn:aws:lambda:REGION:017000801446:layer:AWSLambdaPowertoolsPythonV2:61`) failed
+    with "LayerVersion does not exist"; a missing layer of the account itself still does.
+    """
+    backend = get_backend(function.account_id, function.region)
+    found: list[dict[str, Any]] = []
+    for arn in layer_version_arns:
+        version = backend.layers_versions_by_arn(arn)
+        if version is not None:
+            found.append({"Arn": version.arn, "CodeSize": version.code_size})
+        elif arn.split(":")[4:5] != [function.account_id]:
+            found.append({"Arn": arn, "CodeSize": 0})
+        else:
+            raise UnknownLayerVersionException(layer_version_arns)
+    return found

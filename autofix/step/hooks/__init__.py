@@ -1,0 +1,1 @@
+"""Step hooks: what happens around each attempt of a step (`executor.StepHook`)."""

@@ -1,0 +1,301 @@
+"""Building one account's parts: the deployer, its executor and grantors, and the hooks of the
+strategy (`predict`) and of the verify pass.
+
+`run`, `check` and every verify replay open their accounts through here, so each sees the
+same steps run the same way: the same harvest channels, the same stack recovery, the same
+step hooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from autofix.account.principal import Deployer
+from autofix.account.session import Operator, open_operator
+from autofix.account.stack_names import StackNames
+from autofix.account.stacks import Recovery, recover_touched
+from autofix.config import Config, PrincipalConfig, Step
+from autofix.console import Console
+from autofix.denials.model import Denial, Source
+from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
+from autofix.harvest.collect import AccountLog, Harvester, merge
+from autofix.loop import LoopSettings, OutputFiles
+from autofix.loop.grantor import Grantor, GrantRules
+from autofix.loop.verify import Account, VerifyPass
+from autofix.policy.document import PolicyDocument
+from autofix.policy.usage import unused_actions
+from autofix.predict.predictor import Predictor
+from autofix.predict.stack_templates import acting, existing_stacks, reader
+from autofix.records.events import Wait
+from autofix.records.ledger import Events, Ledger
+from autofix.sandbox.records import SandboxRecords
+from autofix.sandbox.records.access_log import read_access_log
+from autofix.step.executor import Harvest, StepExecutor
+from autofix.step.hooks.delete_retry import DeleteRetry
+from autofix.step.hooks.rehearsal_switch import RehearsalSwitch
+from autofix.step.runner import StepResult, run_step
+from autofix.step.setup import run_setup
+
+__all__ = [
+    "Wiring",
+    "account_log",
+    "managed_roles",
+    "settle_seconds",
+    "unverified_reason",
+    "verifier",
+    "verify_environment",
+]
+
+Observer = Callable[[Step, float], None]
+"""Called after a step's attempt, before the operator repairs the stacks it touched."""
+
+
+def account_log(
+    operator: Operator,
+    principals: Sequence[Deployer],
+    records: SandboxRecords | None,
+    wait_seconds: float = 300.0,
+    events: Events | None = None,
+) -> AccountLog:
+    """The account's record of the principals' denials: the sandbox's deny log, or CloudTrail."""
+
+    def matches(arn: str | None) -> bool:
+        return any(p.matches_exactly(arn) for p in principals)
+
+    if records is not None:
+        return sandbox_deny_log(records.denials, matches)
+
+    def notice(seconds: float, why: str) -> None:
+        if events is not None:
+            events.emit(Wait(seconds=seconds, why=why))
+
+    return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
+
+
+def managed_roles(operator: Operator, config: Config) -> list[Deployer]:
+    """The other roles the config lets autofix grant to (`principal.also_manage`)."""
+    return [
+        Deployer(
+            operator,
+            PrincipalConfig(
+                type="role",
+                name=name,
+                policy=config.principal.policy,
+                policy_name=f"{config.principal.policy_name}-{name}"[:128],
+            ),
+        )
+        for name in config.principal.also_manage
+    ]
+
+
+def stack_recoverer(
+    operator: Operator, named: tuple[str, ...] = (), observers: Sequence[Observer] = ()
+) -> Callable[[Step, float], list[Recovery]]:
+    """Between attempts, the operator repairs the stacks the attempt touched (after each
+    observer has seen them as the attempt left them)."""
+    cfn = operator.client("cloudformation")
+
+    def recover_step(step: Step, since: float) -> list[Recovery]:
+        for observe in observers:
+            observe(step, since)
+        start = datetime.fromtimestamp(since, tz=UTC)
+        return recover_touched(cfn, start, tuple(dict.fromkeys((*named, *step.stacks))))
+
+    return recover_step
+
+
+def settle_seconds(config: Config, operator: Operator) -> float:
+    """How long a grant takes to be in force: configured, or none on the embedded sandbox."""
+    settle = config.sandbox.propagation_seconds
+    if settle is None:
+        settle = 0.0 if operator.is_local else 10.0
+    return settle
+
+
+def _with_soft_denials(harvest: Harvest, soft_log: Path, principals: list[Deployer]) -> Harvest:
+    """`harvest`, plus what the soft-mode sandbox recorded as denied (and allowed) meanwhile."""
+    read = sandbox_deny_log(soft_log, lambda arn: any(p.matches_exactly(arn) for p in principals))
+
+    def with_soft(step: Step, result: StepResult, started: float) -> list[Denial]:
+        soft = [d.with_source(Source.SOFT_DENY_LOG) for d in read(started)]
+        return merge(harvest(step, result, started), soft)
+
+    return with_soft
+
+
+def _predictor(executor: StepExecutor, operator: Operator) -> Predictor:
+    """`--strategy predict`'s hooks: its package runs use the steps' own environment."""
+
+    def run_like(step: Step) -> StepResult:
+        return run_step(step, executor.environment(step), None)
+
+    cfn = operator.client("cloudformation")
+    templates = reader(cfn, existing_stacks(cfn))  # a setup step's stacks are not the steps'
+    return Predictor(
+        run_like, operator.account_id, operator.region, templates=templates, acting=acting(cfn)
+    )
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """Builds what the loop needs in one account: an executor and a grantor per principal."""
+
+    config: Config
+    rules: GrantRules
+    events: Events
+    console: Console
+
+    @contextlib.contextmanager
+    def account(
+        self,
+        operator: Operator,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        files: OutputFiles,
+        records: SandboxRecords | None,
+        extra_env: Mapping[str, str] | None = None,
+        soft: bool = False,
+        predict: bool = False,
+    ) -> Iterator[Account]:
+        """The account's parts; `soft` reads the soft-mode record too, `predict` adds a
+        planner (it sees each attempt's stacks before the operator repairs them)."""
+        config = self.config
+        deployer = Deployer(operator, config.principal)
+        deployer.ensure()
+        run_setup(config.setup, operator, self.events)
+        roles = managed_roles(operator, config)
+        names = StackNames(operator.client("cloudformation"))  # generated names seen
+        harvest: Harvest = Harvester(
+            operator,
+            config.harvest.stacks,
+            account_log(
+                operator,
+                [deployer, *roles],
+                records,
+                config.harvest.cloudtrail_wait_seconds,
+                self.events,
+            ),
+            names=names,
+        )
+        rules = replace(self.rules, generated=names.snapshot)
+        if soft and records is not None:
+            harvest = _with_soft_denials(harvest, records.soft_denials, [deployer, *roles])
+        observers: list[Observer] = []
+        executor = StepExecutor(
+            deployer.credentials,
+            operator.region,
+            operator.endpoint,
+            os.environ,
+            self.events,
+            harvest=harvest,
+            recover=stack_recoverer(operator, config.harvest.stacks, observers),
+            on_line=self.console.line,
+            extra_env=extra_env,
+            hooks=[
+                RehearsalSwitch(operator.endpoint if operator.is_local else None),
+                DeleteRetry(operator.client("cloudformation"), self.events),
+            ],
+        )
+        planner = _predictor(executor, operator) if predict else None
+        if planner is not None:
+            observers.append(planner.observe)  # the templates, before the cleanup deletes some
+        grantor = Grantor(deployer, policy, files.policy, rules, self.events)
+        role_grantors = {
+            role.config.name: Grantor(
+                role,
+                role_policies.get(role.config.name, PolicyDocument()),
+                files.role_policy(role.config.name),
+                rules,
+                self.events,
+                is_deployer=False,
+            )
+            for role in roles
+        }
+
+        def unused() -> tuple[str, ...] | None:
+            if records is None:
+                return None
+            used = [(r["principal"], r["action"]) for r in read_access_log(records.access)]
+            return unused_actions(grantor.policy, used, deployer.matches_exactly)
+
+        try:
+            yield Account(
+                executor,
+                grantor,
+                role_grantors,
+                unused,
+                self.events,
+                names.snapshot,
+                planner=planner,
+            )
+        finally:
+            deployer.close()
+
+
+def unverified_reason(config: Config, verify: bool) -> str | None:
+    """Why this run's policy will not be replayed in a fresh account (None: it will be)."""
+    if not verify:
+        return "skipped (--no-verify)"
+    if config.sandbox.kind != "local" and not config.verify.env:
+        return (
+            "skipped (a real account has no fresh account to replay in: set [verify] env "
+            "to give the replay fresh stack names)"
+        )
+    return None
+
+
+def verify_environment(env: Mapping[str, str], replay_id: str) -> dict[str, str]:
+    """`[verify] env` for one replay: `{run}` becomes the replay's own id."""
+    return {key: value.replace("{run}", replay_id) for key, value in env.items()}
+
+
+def verifier(
+    wiring: Wiring, verify: bool, settings: LoopSettings, files: OutputFiles
+) -> tuple[VerifyPass | None, str]:
+    """The verify pass of this run, or why there is none (the `verification` text)."""
+    config = wiring.config
+    why_not = unverified_reason(config, verify)
+    if why_not is not None:
+        return None, why_not
+    local = config.sandbox.kind == "local"
+
+    @contextlib.contextmanager
+    def fresh_account(
+        label: str,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        policy_files: OutputFiles,
+    ) -> Iterator[Account]:
+        directory = files.directory / "verify" / label
+        directory.mkdir(parents=True, exist_ok=True)
+        records = SandboxRecords(directory) if local else None
+        env = verify_environment(config.verify.env, uuid.uuid4().hex[:8])
+        ledger = Ledger(directory / "ledger.jsonl", uuid.uuid4().hex[:12])
+        replay = replace(wiring, events=Events(ledger))
+        try:
+            with (
+                open_operator(config, records) as operator,
+                replay.account(operator, policy, role_policies, policy_files, records, env) as acc,
+            ):
+                yield acc
+        finally:
+            ledger.close()
+
+    where = "a fresh sandbox" if local else "the account, under fresh stack names"
+    verify_pass = VerifyPass(
+        config.steps,
+        settings,
+        wiring.events,
+        files,
+        fresh_account,
+        rounds=config.verify.rounds,
+        where=where,
+        echo=wiring.console,
+    )
+    return verify_pass, ""
