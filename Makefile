@@ -5,12 +5,13 @@ DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 CORPUS := playground/corpus
 CDK_DEMO := playground/cdk-demo
+SERVICES := playground/services
 
 .PHONY: install demo cdk-demo test test-slow test-cdk corpus lint bench bench-corpus data clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
-	$(CDK_DEMO)/node_modules/.installed
+	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +36,13 @@ $(UPGRADE)/osls/node_modules: | $(DEMO)/node_modules/.installed
 # The corpus's services run the playground's osls too (playground/corpus/package.json).
 $(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
+
+# The services of playground/services run the playground's osls and the CDK demo's CDK.
+$(SERVICES)/node_modules: | $(DEMO)/node_modules/.installed
+	ln -sfn ../serverless-demo/node_modules $@
+
+$(SERVICES)/cdk-ledger/node_modules: | $(CDK_DEMO)/node_modules/.installed
+	ln -sfn ../../cdk-demo/node_modules $@
 
 # The CDK demo's pinned aws-cdk CLI and aws-cdk-lib (playground/cdk-demo/package-lock.json).
 $(CDK_DEMO)/node_modules/.installed: $(CDK_DEMO)/package-lock.json
@@ -85,6 +93,7 @@ clean:
 	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless
 	rm -rf $(CORPUS)/node_modules $(CORPUS)/*/.autofix $(CORPUS)/*/.serverless
 	rm -rf $(CDK_DEMO)/node_modules $(CDK_DEMO)/.autofix $(CDK_DEMO)/cdk.out
+	rm -f $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules
 
 # The SAM demo: the SAM CLI, pinned with its dependencies, in a venv of its own (its pins are
 # not ours); the demo's steps run .venv-sam/bin/sam.
