@@ -196,6 +196,7 @@ class _Run:
                 strategy=options.strategy,
                 generated=account.generated,
                 planner=account.planner,
+                origins=account.origins,
             )
             if prior is not None:
                 loop.attempts_total = prior.attempts_total
