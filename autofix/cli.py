@@ -102,6 +102,12 @@ def cli() -> None:
     is_flag=True,
     help="Exit 1 when the sandbox could not check a resource (listed as unverified).",
 )
+@click.option(
+    "--strict-bounds",
+    is_flag=True,
+    help="Exit 1 also when a resource was checked only against its provider schema's whole "
+    "handler list (listed as schema-bound), not by a property-aware rule.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Stream each attempt's output live.")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 def run(**arguments: Any) -> None:

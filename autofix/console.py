@@ -32,6 +32,7 @@ from autofix.records.events import (
     Wait,
 )
 from autofix.records.outcome import RunOutcome
+from autofix.report import tiers
 
 
 class Console:
@@ -150,16 +151,7 @@ class Console:
             for action in rest:
                 self.say(f"{'':<{width}}  {'':<3} {'':>8}  {action}")
         self.say("")
-        if outcome.unverified:
-            self.say(
-                f"unverified: {len(outcome.unverified)} resource(s) the sandbox could not check "
-                "(their permissions may be missing; `run --strict` fails on them)",
-                fg="yellow",
-                bold=True,
-            )
-            for u in outcome.unverified:
-                self.say(f"  {u.step}: {u.logical_id} ({u.type}): {u.why}", fg="yellow")
-            self.say("")
+        self._tiers(outcome)
         if not outcome.ok:
             verdict = f"stopped: {outcome.reason}"
         elif outcome.verified:
@@ -174,6 +166,25 @@ class Console:
         )
         for label, path in files.items():
             self.say(f"  {label:<8} {path}")
+
+    def _tiers(self, outcome: RunOutcome) -> None:
+        """How the sandbox checked the resources it provisioned: one line per type."""
+        lines = tiers.per_type([*outcome.resources, *outcome.verify_resources])
+        if not lines and outcome.unverified:  # an outcome without coverage records
+            lines = tiers.per_type(tiers.as_resources(outcome.unverified))
+        if not lines:
+            return
+        self.say(
+            "resources the sandbox provisioned, by how it checked their permissions:", bold=True
+        )
+        colour = {"schema-bound": "yellow", "unverified": "yellow"}
+        for line in lines:
+            self.say(f"  {tiers.console_line(line)}", fg=colour.get(line.tier))
+        weak = {t.tier for t in lines} - {"checked"}
+        if weak:
+            flags = "`run --strict` fails on unverified, `--strict-bounds` on schema-bound too"
+            self.say(f"  (their permissions may be missing or too wide; {flags})", dim=True)
+        self.say("")
 
     def check_summary(self, outcome: CheckOutcome, patch: object | None) -> None:
         """Per step: ok, or the actions the saved policy is missing (and the proof of each).

@@ -25,6 +25,7 @@ from autofix.console import Console
 from autofix.denials.model import Denial, Source
 from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester, merge
+from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_origins
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
 from autofix.loop.verify import Account, VerifyPass
@@ -233,9 +234,15 @@ class Wiring:
                 self.events,
                 names.snapshot,
                 planner=planner,
+                origins=sandbox_origins(records.denials) if records is not None else _evidence,
             )
         finally:
             deployer.close()
+
+
+def _evidence(denial: Denial, since: float) -> DemandOrigin | None:
+    """On a real account: what a stack event's failure names."""
+    return from_evidence(denial)
 
 
 def unverified_reason(config: Config, verify: bool) -> str | None:

@@ -36,6 +36,7 @@ class RunRequest:
     strategy: str
     resume_dir: Path | None
     strict: bool
+    strict_bounds: bool
     verbose: bool
     command: tuple[str, ...]
 
@@ -68,6 +69,7 @@ def resolve(request: RunRequest) -> tuple[Config, RunOptions]:
         "portable": request.portable or options.get("portable"),
         "verify": bool(options.get("verify", request.verify)) if resuming else request.verify,
         "strict": request.strict or bool(options.get("strict")),
+        "strict_bounds": request.strict_bounds or bool(options.get("strict_bounds")),
         "strategy": options.get("strategy", request.strategy) if resuming else request.strategy,
     }
     invocation: dict[str, Any] = {
@@ -90,5 +92,6 @@ def resolve(request: RunRequest) -> tuple[Config, RunOptions]:
         resume=resuming,
         invocation=invocation,
         strict=chosen["strict"],
+        strict_bounds=chosen["strict_bounds"],
     )
     return config, with_out_dir(run_options, config, out)

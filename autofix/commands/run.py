@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from autofix.policy.document import PolicyDocument
 from autofix.policy.render import Style, portable
 from autofix.policy.scope import ScopeContext
 from autofix.policy.start import load_start_policy, scope_mode
-from autofix.records import lock, resume, unverified
+from autofix.records import coverage, lock, resume
 from autofix.records.demand_marks import DemandMarks
 from autofix.records.events import DISCOVER, OBSERVE, ResourceUnverified, RunEnd
 from autofix.records.files import write_atomic, write_json_atomic
@@ -56,6 +57,8 @@ class RunOptions:
     invocation: dict[str, Any] | None = None
     """What `run --resume` needs to run the same steps again (saved as run.json)."""
     strict: bool = False  # exit 1 when the sandbox could not check a resource
+    strict_bounds: bool = False
+    """Exit 1 when a resource was checked only against a schema's whole list (or not at all)."""
 
 
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:
@@ -98,13 +101,16 @@ class _Run:
     files: OutputFiles
     start_path: Path | None
     prior: resume.PriorRun | None
+    started: float = 0.0
+    """When this run (or this part of a resumed one) started, epoch seconds."""
 
     def carry_out(self) -> RunOutcome:
         config, options, files, prior = self.config, self.options, self.files, self.prior
         run_id = prior.run_id if prior else uuid.uuid4().hex[:12]
         ledger = Ledger(files.ledger, run_id, append=prior is not None)
         events = Events(ledger, self.console)
-        clock = unverified.StepClock()
+        clock = coverage.StepClock()
+        self.started = time.time()
         events.add(clock)
         records = SandboxRecords(options.out_dir) if config.sandbox.kind == "local" else None
         if records is not None:
@@ -113,7 +119,7 @@ class _Run:
             with open_operator(config, records, soft=options.strategy == "observe") as operator:
                 outcome, policy = self._discover(operator, events, records)
             if records is not None:
-                outcome = self._with_unverified(outcome, events, records, clock)
+                outcome = self._with_coverage(outcome, events, records, clock)
         except KeyboardInterrupt as exc:
             ledger.close()
             _write_stopped(files, signals.exit_code(exc), "interrupted")
@@ -190,6 +196,7 @@ class _Run:
                 strategy=options.strategy,
                 generated=account.generated,
                 planner=account.planner,
+                origins=account.origins,
             )
             if prior is not None:
                 loop.attempts_total = prior.attempts_total
@@ -229,16 +236,18 @@ class _Run:
                 found[name] = load_start_policy(saved, operator.account_id, operator.region)
         return found
 
-    def _with_unverified(
+    def _with_coverage(
         self,
         outcome: RunOutcome,
         events: Events,
         records: SandboxRecords,
-        clock: unverified.StepClock,
+        clock: coverage.StepClock,
     ) -> RunOutcome:
-        """The resources the sandbox could not check, in the ledger and the outcome."""
-        found = unverified.read_unverified(records.denials, clock)
-        for item in found:
+        """How the sandbox checked each resource, in the outcome; those it could not check
+        in the ledger too."""
+        found = coverage.read_coverage(records.directory, clock)
+        replayed = coverage.read_verify_coverage(self.files.directory / "verify", self.started)
+        for item in coverage.unverified_of(found):
             events.emit(
                 ResourceUnverified(
                     type=item.type,
@@ -248,7 +257,8 @@ class _Run:
                     stack=item.stack,
                 )
             )
-        outcome = unverified.with_unverified(outcome, found, self.options.strict)
+        strict = coverage.Strictness(self.options.strict, self.options.strict_bounds)
+        outcome = coverage.with_coverage(outcome, found, replayed, strict)
         write_json_atomic(self.files.summary, outcome.to_summary())
         return outcome
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from autofix.denials.model import Denial
+from autofix.harvest.demand_origin import Origins
 from autofix.loop.contracts import Planner, StepFailed
 from autofix.loop.grantor import GrantFailed, Grantor
+from autofix.loop.unmeetable import find_unmeetable
 from autofix.records.events import DenialFound, DenialOtherPrincipal
 from autofix.records.ledger import Events
 from autofix.step.executor import Execution
@@ -28,7 +30,10 @@ class DenialRepair:
         phase: str,
         may_grant: bool,
         planner: Planner | None,
+        origins: Origins | None = None,
     ) -> None:
+        self.origins = origins
+        """Where a denied demand came from (the sandbox's deny log), for a stop's line."""
         self.deployer = deployer
         self.roles = roles
         self.events = events
@@ -37,7 +42,8 @@ class DenialRepair:
         self.planner = planner
         self.granted = 0
         self.last_repeated: list[str] = []
-        """The deployer actions the last failed attempt was denied (for `no progress`)."""
+        """The actions the last failed attempt was denied, to any principal autofix grants
+        to (for `no progress`)."""
 
     @property
     def grantors(self) -> tuple[Grantor, ...]:
@@ -55,11 +61,12 @@ class DenialRepair:
                 tail=execution.result.tail(),
             )
         self._refuse_unfixable(denials, execution)
+        self._stop_if_unmeetable(denials, execution)
         if not self.may_grant:
             named = sorted({d.action or "an unnamed action" for d in denials})
             raise StepFailed(f"denied {', '.join(named)}", tail=execution.result.tail())
         self.last_repeated = sorted(
-            {d.action for d in denials if d.action and self.deployer.owns(d.principal)}
+            {d.action for d in denials if d.action and self._owned(d.principal)}
         )
         if self.planner is not None:
             denials += self.deployer.admissible(self.planner.widen(execution, denials))
@@ -111,6 +118,14 @@ class DenialRepair:
                         found.append(a.grant.action)
         self.granted += added
         return added
+
+    def _stop_if_unmeetable(self, denials: list[Denial], execution: Execution) -> None:
+        """Stop at once on a denial no grant can meet (a demand on `*` never granted on `*`)."""
+        stop = find_unmeetable(denials, self.grantors, self.origins, execution.started)
+        if stop is None:
+            return
+        self.events.emit(stop.event(execution.step.name, execution.attempt, self.phase))
+        raise StepFailed(stop.line(), exit_code=stop.exit_code, tail=execution.result.tail())
 
     def _owned(self, principal: str | None) -> bool:
         return any(g.owns(principal) for g in self.grantors)

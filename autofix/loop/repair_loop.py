@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 
 from autofix.config import Step
+from autofix.harvest.demand_origin import Origins
 from autofix.loop.contracts import (
     LoopSettings,
     OutputFiles,
@@ -58,6 +59,7 @@ class RepairLoop:
         strategy: str = "trial",
         generated: Callable[[], GeneratedNames] | None = None,
         planner: Planner | None = None,
+        origins: Origins | None = None,
     ) -> None:
         self.generated = generated
         """The generated names the stacks showed so far, for the final check."""
@@ -78,7 +80,7 @@ class RepairLoop:
         self.attempts_total = 0
         self.outcomes: list[StepOutcome] = []
         """The steps finished so far."""
-        self.repair = DenialRepair(deployer, self.roles, events, phase, may_grant, planner)
+        self.repair = DenialRepair(deployer, self.roles, events, phase, may_grant, planner, origins)
         """Turns a failed attempt's denials into grants (it holds the strategy's hooks)."""
         self._failure: tuple[int, str] = (1, "")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autofix.config import Step
+from autofix.harvest.demand_origin import Origins
 from autofix.loop import LoopSettings, OutputFiles, Planner, RepairLoop, Verification
 from autofix.loop.grantor import GrantFailed, Grantor
 from autofix.policy.document import PolicyDocument
@@ -50,6 +51,8 @@ class Account:
     """The generated physical names its stacks showed so far."""
     planner: Planner | None = None
     """The strategy's hooks (`predict`), for the run's own account."""
+    origins: Origins | None = None
+    """Where a denied demand came from (the sandbox's deny log), for a stop's line."""
 
 
 FORWARDED = frozenset(
@@ -178,6 +181,7 @@ class VerifyPass:
                 roles=account.roles,
                 phase=VERIFY,
                 may_grant=may_grant,
+                origins=account.origins,
             )
             try:
                 account.deployer.apply(VERIFY)

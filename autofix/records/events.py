@@ -310,6 +310,27 @@ class RunEnd(LedgerEvent):
     verification: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class DemandUnmeetable(PhaseEvent):
+    """A denial no grant of autofix can meet (a demand on `*` it will not grant on `*`):
+    the step stops at once. `rule` is the guard's rule when the guard refuses it, else
+    `scoped`; `tier` the sandbox's (`rule` or `schema`) when its deny log says."""
+
+    kind: ClassVar[str] = "demand_unmeetable"
+    step: str
+    attempt: int
+    action: str
+    resource: str
+    principal: str | None
+    rule: str
+    why: str
+    resource_type: str = ""
+    logical_id: str = ""
+    stack: str = ""
+    operation: str = ""
+    tier: str = ""
+
+
 EVENT_TYPES: dict[str, type[LedgerEvent]] = {
     cls.kind: cls
     for cls in (
@@ -340,6 +361,7 @@ EVENT_TYPES: dict[str, type[LedgerEvent]] = {
         ResourceUnverified,
         RunInterrupted,
         RunEnd,
+        DemandUnmeetable,
     )
 }
 

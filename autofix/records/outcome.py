@@ -37,6 +37,41 @@ class Unverified:
         }
 
 
+TIERS = ("checked", "schema-bound", "unverified")
+"""How the sandbox checked a resource's handler calls, strongest first: a property-aware
+rule; a provider schema's whole handler list (an upper bound the template did not narrow);
+not at all."""
+
+
+@dataclass(frozen=True)
+class ResourceTier:
+    """How the sandbox checked one resource in one step (its weakest operation's tier)."""
+
+    type: str
+    logical_id: str
+    stack: str
+    step: str
+    tier: str
+    """One of TIERS."""
+    bound_actions: tuple[str, ...] = ()
+    """`schema-bound`: the actions demanded because they are on the schema's list."""
+    why: str = ""
+    operations: tuple[str, ...] = ()
+    """The handler operations the step called (create, update, delete)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "logical_id": self.logical_id,
+            "stack": self.stack,
+            "step": self.step,
+            "tier": self.tier,
+            "bound_actions": list(self.bound_actions),
+            "why": self.why,
+            "operations": list(self.operations),
+        }
+
+
 @dataclass(frozen=True)
 class RunOutcome:
     ok: bool
@@ -57,6 +92,10 @@ class RunOutcome:
     """Runs of a step in the verify pass (those of replays that had to grant are also in
     `attempts_total` and the steps' attempts)."""
     strategy: str = "trial"
+    resources: tuple[ResourceTier, ...] = ()
+    """Per resource the sandbox provisioned in the discovery pass: how it was checked."""
+    verify_resources: tuple[ResourceTier, ...] = ()
+    """The same for the verify pass's replays."""
 
     def to_summary(self) -> dict[str, Any]:
         """The `summary.json` shape."""
@@ -86,4 +125,6 @@ class RunOutcome:
             "verify_replays": self.verify_replays,
             "pruned": list(self.pruned),
             "unverified": [u.to_json() for u in self.unverified],
+            "resources": [r.to_json() for r in self.resources],
+            "verify_resources": [r.to_json() for r in self.verify_resources],
         }

@@ -16,6 +16,7 @@ from autofix.records.events import (
     DenialFound,
     GrantAdded,
     LedgerEvent,
+    ResourceUnverified,
     RunEnd,
     RunInterrupted,
     RunStart,
@@ -27,6 +28,8 @@ from autofix.records.events import (
     VerifyOk,
     VerifyStart,
 )
+from autofix.records.outcome import Unverified
+from autofix.report import tiers
 from autofix.report.model import (
     ActionRecord,
     AttemptRecord,
@@ -92,6 +95,12 @@ def assemble(
         f if isinstance(f, dict) else {"flag": str(f)}
         for f in _list(summary.get("flags") if summary else None)
     )
+    logged = (
+        Unverified(e.type, e.logical_id, e.step, e.why, e.stack)
+        for e in (line.event for line in lines)
+        if isinstance(e, ResourceUnverified)
+    )
+    resources, verify_resources = tiers.from_summary(summary, logged)
     return RunRecord(
         directory=directory,
         verdict=verdict,
@@ -109,6 +118,8 @@ def assemble(
         ended_at=lines[-1].ts if lines else None,
         notes=notes,
         verify=_verify(lines, origin),
+        resources=resources,
+        verify_resources=verify_resources,
     )
 
 

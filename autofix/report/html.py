@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from html import escape
 
-from autofix.report import text
+from autofix.records.outcome import ResourceTier
+from autofix.report import text, tiers
 from autofix.report.html_style import CSS
 from autofix.report.model import ActionRecord, AttemptRecord, Proof, RunRecord, StepRecord
 from autofix.report.policy_links import Statement, statement_of, statements
@@ -51,6 +52,7 @@ def render_html(run: RunRecord) -> str:
     parts.append("</header><main>")
     parts += _picture(run)
     parts += _flags(run)
+    parts += _resources(run)
     parts.append("<h2>Steps</h2>")
     if not run.steps:
         parts.append('<p class="muted">No step was recorded.</p>')
@@ -100,6 +102,33 @@ def _flags(run: RunRecord) -> list[str]:
             ]
             out.append("</dl>")
         out.append("</div>")
+    return out
+
+
+def _resources(run: RunRecord) -> list[str]:
+    out = ['<h2 id="resources">Resources</h2>', f'<p class="muted">{_e(tiers.INTRO)}</p>']
+    if not run.resources and not run.verify_resources:
+        return [*out, f'<p class="muted">{_e(tiers.NONE_RECORDED)}</p>']
+    out += _resource_table(run.resources)
+    if run.verify_resources:
+        out += ["<p>In the verify pass's replays:</p>", *_resource_table(run.verify_resources)]
+    return out
+
+
+def _resource_table(resources: tuple[ResourceTier, ...]) -> list[str]:
+    out = [
+        '<table class="resources"><tr><th>Step</th><th>Resource</th><th>Type</th><th>Tier</th>'
+        "<th>Bound actions, or why</th></tr>"
+    ]
+    for r in resources:
+        pill = "ok" if r.tier == "checked" else "unfinished"
+        out.append(
+            f'<tr data-tier="{_e(r.tier)}"><td>{_e(r.step or DASH)}</td>'
+            f"<td><code>{_e(r.logical_id)}</code></td><td><code>{_e(r.type)}</code></td>"
+            f'<td><span class="pill {pill}">{_e(r.tier)}</span></td>'
+            f"<td>{_e(tiers.detail(r) or DASH)}</td></tr>"
+        )
+    out.append("</table>")
     return out
 
 

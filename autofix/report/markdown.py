@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from autofix.report import text
+from autofix.records.outcome import ResourceTier
+from autofix.report import text, tiers
 from autofix.report.model import ActionRecord, RunRecord, StepRecord
 from autofix.report.text import DASH
 
@@ -43,6 +44,7 @@ def render_markdown(run: RunRecord) -> str:
     if run.notes:
         out.append("")
     out += _flags(run)
+    out += _resources(run)
     out += ["## Steps", ""]
     if not run.steps:
         out += ["No step was recorded.", ""]
@@ -64,6 +66,26 @@ def _flags(run: RunRecord) -> list[str]:
     for flag in run.flags:
         action, resource, why = text.flag_text(flag)
         out.append(f"| {md_code(action)} | {md_code(resource)} | {md_text(why)} |")
+    return [*out, ""]
+
+
+def _resources(run: RunRecord) -> list[str]:
+    out = ["## Resources", "", md_text(tiers.INTRO), ""]
+    if not run.resources and not run.verify_resources:
+        return [*out, md_text(tiers.NONE_RECORDED), ""]
+    out += _resource_table(run.resources)
+    if run.verify_resources:
+        out += ["In the verify pass's replays:", "", *_resource_table(run.verify_resources)]
+    return out
+
+
+def _resource_table(resources: tuple[ResourceTier, ...]) -> list[str]:
+    out = ["| Step | Resource | Type | Tier | Bound actions, or why |", "|---|---|---|---|---|"]
+    for r in resources:
+        out.append(
+            f"| {md_text(r.step or DASH)} | {md_code(r.logical_id)} | {md_code(r.type)} | "
+            f"{md_text(r.tier)} | {md_text(tiers.detail(r)) or DASH} |"
+        )
     return [*out, ""]
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autofix.records.outcome import ResourceTier
+
 
 @dataclass(frozen=True)
 class Proof:
@@ -120,6 +122,10 @@ class RunRecord:
     notes: tuple[str, ...] = field(default=())
     """What was missing or unreadable in the directory (shown in the report)."""
     verify: VerifyRecord | None = None
+    resources: tuple[ResourceTier, ...] = ()
+    """How the sandbox checked each resource it provisioned, per step (discovery)."""
+    verify_resources: tuple[ResourceTier, ...] = ()
+    """The same in the verify pass's replays."""
 
     @property
     def ok(self) -> bool:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from autofix.denials.model import Source
+from autofix.report import tiers
 from autofix.report.model import RunRecord, StepRecord
 
 DASH = "\u2013"
@@ -75,6 +76,8 @@ def totals(run: RunRecord) -> list[tuple[str, str]]:
     if run.start_actions:
         rows.append(("Actions in the start policy", str(len(run.start_actions))))
     rows.append(("Flags", str(len(run.flags))))
+    if run.resources or run.verify_resources:
+        rows.append(("Resources", tiers.summary_text([*run.resources, *run.verify_resources])))
     for label, value in (
         ("Run", run.run_id),
         ("Deployer", run.deployer),

@@ -284,7 +284,9 @@ def test_another_principals_denial_stops_unless_it_is_managed(tmp_path: Path) ->
 
 
 def test_the_guard_refuses_for_a_managed_role_too(tmp_path: Path) -> None:
-    needs = {"deploy": [Need("iam:CreatePolicyVersion", "*", principal=ROLE)]}
+    # (a denial on `*` itself stops earlier, as a demand no grant can meet: test_unmeetable)
+    every_policy = f"arn:aws:iam::{ACCOUNT}:policy/*"
+    needs = {"deploy": [Need("iam:CreatePolicyVersion", every_policy, principal=ROLE)]}
     r = rig(tmp_path, needs, roles=(ROLE,))
     outcome = r.loop.run()
     assert outcome.exit_code == 3

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 from autofix.records.events import ResourceUnverified
-from autofix.records.outcome import RunOutcome, Unverified
-from autofix.records.unverified import with_unverified
 from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
 
 DETECTOR = {
@@ -43,8 +40,11 @@ def test_an_uncovered_type_is_listed_and_strict_fails_the_run(tmp_path: Path) ->
     )
 
     assert result.exit_code == 1, result.output
-    assert "unverified: 1 resource(s) the sandbox could not check" in result.output
-    assert "alarms: Detector (AWS::CloudWatch::AnomalyDetector)" in result.output
+    assert "--strict: 1 resource(s) the sandbox could not check" in result.output
+    assert (
+        "AWS::CloudWatch::AnomalyDetector (1): unverified: not checked (Detector in alarms)"
+        in result.output
+    )
     out = tmp_path / ".autofix"
     summary = read_json(out / "summary.json")
     [entry] = summary["unverified"]
@@ -52,14 +52,12 @@ def test_an_uncovered_type_is_listed_and_strict_fails_the_run(tmp_path: Path) ->
     assert (entry["logical_id"], entry["step"]) == ("Detector", "alarms")
     assert "no permission rule" in entry["why"]
     assert summary["ok"] is False and summary["exit_code"] == 1
+    [resource] = summary["resources"]
+    assert resource["tier"] == "unverified" and resource["operations"] == ["create"]
+    assert (resource["logical_id"], resource["stack"], resource["step"]) == (
+        "Detector",
+        "watch",
+        "alarms",
+    )
     logged = events_of(out / "ledger.jsonl", ResourceUnverified)
     assert [(e.logical_id, e.stack) for e in logged] == [("Detector", "watch")]
-
-
-def test_without_strict_the_list_is_kept_and_the_run_succeeds() -> None:
-    ok = RunOutcome(ok=True, exit_code=0, steps=(), attempts_total=1, seconds=1.0)
-    found = (Unverified("Custom::Hook", "Hook", "deploy", "custom resource"),)
-    assert with_unverified(ok, found, strict=False) == replace(ok, unverified=found)
-    failed = with_unverified(ok, found, strict=True)
-    assert (failed.ok, failed.exit_code) == (False, 1)
-    assert with_unverified(ok, (), strict=True) == ok

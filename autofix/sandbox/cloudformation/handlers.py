@@ -24,7 +24,11 @@ from autofix.sandbox.cloudformation.caller import (
     handler_failure_reason,
 )
 from autofix.sandbox.cloudformation.demands.requirements import HandlerCall, Operation, Requirement
-from autofix.sandbox.cloudformation.demands.tiers import demands_for, unverified_why
+from autofix.sandbox.cloudformation.demands.tiers import (
+    coverage_record,
+    demands_for,
+    unverified_why,
+)
 from autofix.sandbox.cloudformation.patches import original
 from autofix.sandbox.cloudformation.state import (
     NESTED_STACK,
@@ -38,28 +42,30 @@ from autofix.sandbox.cloudformation.state import (
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
 from autofix.sandbox.fidelity import rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
-from autofix.sandbox.records import unverified_log
+from autofix.sandbox.records import coverage_log, unverified_log
 from autofix.sandbox.records.deny_log import DenyRecord
 
 
 def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
     """Raise ResourceFailed at the first requirement the acting principal is denied.
 
-    A resource the sandbox cannot (wholly) check is recorded as unverified instead
-    of passing silently.
+    How each call is checked is recorded (its tier); a resource the sandbox cannot
+    (wholly) check is recorded as unverified too, instead of passing silently.
     """
     if not op.checks or op.caller is None:
         return
+    if not after_create:
+        coverage_log.record(coverage_record(call, op.stack.name))
     if not after_create and call.operation != "delete":
         why = unverified_why(call.resource_type)
         if why is not None:
             unverified_log.record(call.resource_type, call.logical_id, op.stack.name, why)
     for req in demands_for(call):
         if req.after_create == after_create:
-            _demand(op.caller, call, req)
+            _demand(op.caller, call, req, op.stack.name)
 
 
-def _demand(caller: Caller, call: HandlerCall, req: Requirement) -> None:
+def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> None:
     verdict = evaluate(caller, req.action, req.resource)
     if verdict is Verdict.ALLOWED:
         return
@@ -78,6 +84,8 @@ def _demand(caller: Caller, call: HandlerCall, req: Requirement) -> None:
             operation=f"{call.resource_type} {call.operation}",
             request_id="",
             demand=req.tier,
+            logical_id=call.logical_id,
+            stack=stack,
         )
     )
     raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)

@@ -27,12 +27,18 @@ def install(deny_log: Path | None = None) -> None:
     from autofix.sandbox.cloudformation import registry as cloudformation
     from autofix.sandbox.cloudformation import stack_reads
     from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing
-    from autofix.sandbox.records import SandboxRecords, access_log, unverified_log
+    from autofix.sandbox.records import (
+        SandboxRecords,
+        access_log,
+        coverage_log,
+        unverified_log,
+    )
     from autofix.sandbox.records.deny_log import DenyLogWriter
 
     records = SandboxRecords.beside(deny_log) if deny_log else None
     access_log.configure(records.access if records else None)
     unverified_log.configure(records.unverified if records else None)
+    coverage_log.configure(records.coverage if records else None)
     signing.install()
     soft = deny_log is not None and os.environ.get("AUTOFIX_SANDBOX_SOFT") == "1"
     enforcement.install(

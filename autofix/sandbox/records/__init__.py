@@ -3,8 +3,9 @@ output directory (or a verify replay's), written by the server process and read 
 
 `SandboxRecords(directory)` names them; this is the one place their file names are written.
 The modules here are the server side: `deny_log` (each denial), `access_log` (each allowed
-call, once), `unverified_log` (each resource it could not check, once), `once_log` (the
-write-once mechanism the last two share).
+call, once), `unverified_log` (each resource it could not check, once), `coverage_log` (how
+each resource's handler calls were checked, once per operation), `once_log` (the write-once
+mechanism the last three share).
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ class SandboxRecords:
         return self.directory / "sandbox-unverified.jsonl"
 
     @property
+    def coverage(self) -> Path:
+        """How each resource was checked: a rule, a schema's upper bound, or not at all."""
+        return self.directory / "sandbox-coverage.jsonl"
+
+    @property
     def server_log(self) -> Path:
         """The server process's own output."""
         return self.directory / "sandbox.log"
@@ -53,5 +59,11 @@ class SandboxRecords:
 
     def clear(self) -> None:
         """Remove the JSON-lines records (a run starts from fresh ones)."""
-        for path in (self.denials, self.access, self.soft_denials, self.unverified):
+        for path in (
+            self.denials,
+            self.access,
+            self.soft_denials,
+            self.unverified,
+            self.coverage,
+        ):
             path.unlink(missing_ok=True)

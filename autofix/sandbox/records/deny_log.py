@@ -28,6 +28,8 @@ class DenyRecord:
     operation: str
     request_id: str
     demand: str = ""  # a CloudFormation handler's demand: "rule" or "schema" (its tier)
+    logical_id: str = ""  # a handler's demand: the resource whose handler demanded it
+    stack: str = ""  # ... and its stack
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -3,7 +3,7 @@
 Written beside the deny log (`sandbox-unverified.jsonl`) when CloudFormation provisions a
 resource whose handler calls the sandbox has no knowledge of (no rule, no schema
 data) or only partly checks (a custom resource's provider function). Read by
-autofix.records.unverified, so a run never passes such a resource silently.
+autofix.records.coverage, so a run never passes such a resource silently.
 """
 
 from __future__ import annotations

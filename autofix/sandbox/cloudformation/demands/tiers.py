@@ -5,12 +5,16 @@ in code for irregular types, cloudformation.demands.requirements);
 a custom resource (CloudFormation invokes its ServiceToken as the acting principal);
 the provider schema's handler list (cloudformation.demands.schema). A type with none of
 them is unverified: the sandbox records it instead of passing it silently.
+
+`coverage_record` says, per handler call, how it was checked (the `sandbox-coverage.jsonl`
+line: `checked`, `schema-bound` with the actions taken from the schema's upper bound, or
+`unverified`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from autofix.policy import actions_catalog
 from autofix.sandbox.cloudformation.demands.requirements import (
@@ -23,6 +27,7 @@ from autofix.sandbox.cloudformation.demands.requirements import (
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
 Coverage = Literal["rule", "custom", "schema", "none"]
+Tier = Literal["checked", "schema-bound", "unverified"]
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
 _UNTAG_VERBS = ("untag", "remove", "delete")
 CUSTOM_WHY = (
@@ -49,6 +54,40 @@ def coverage(resource_type: str) -> Coverage:
 def unverified_why(resource_type: str) -> str | None:
     """Why a resource of this type is not (wholly) checked, or None when it is."""
     return {"custom": CUSTOM_WHY, "none": NONE_WHY}.get(coverage(resource_type))
+
+
+def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
+    """How the sandbox checks `call`: one `sandbox-coverage.jsonl` line (without its time).
+
+    `checked` when a property-aware rule answers; `schema-bound` when the schema tier
+    answers with its whole list (`bound_actions`: what it demanded from that upper bound);
+    `unverified` otherwise (a custom resource's provider function, a type with no data).
+    """
+    kind = coverage(call.resource_type)
+    bound: list[str] = []
+    tier: Tier
+    if kind == "rule":
+        tier, why = "checked", "a property-aware rule names the calls for the properties used"
+    elif kind == "schema":
+        bound = sorted({r.action for r in _schema(call)})
+        tier, why = (
+            "schema-bound",
+            (
+                "the provider schema's whole handler list was demanded: "
+                "the template did not narrow it"
+            ),
+        )
+    else:
+        tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
+    return {
+        "type": call.resource_type,
+        "logical_id": call.logical_id,
+        "stack": stack,
+        "operation": call.operation,
+        "tier": tier,
+        "bound_actions": bound,
+        "why": why,
+    }
 
 
 def demands_for(call: HandlerCall) -> tuple[Requirement, ...]:

@@ -1,0 +1,140 @@
+"""Honest tiers and the stop on a demand no grant can meet, through `aws cloudformation deploy`.
+
+The state machine's provider schema lists `iam:PassRole` for its create handler; the sandbox
+demands it, at the schema tier, on `*` (FINDINGS.md class 1). autofix never grants it there,
+so the run must stop at the attempt that first meets it, naming the resource, the tier, the
+action and why: not "no progress" attempts later.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autofix.records.events import AttemptStart, DemandUnmeetable, DenialFound, StepFailedEvent
+from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+
+pytestmark = pytest.mark.e2e
+
+MACHINE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: orders-queue
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: arn:aws:iam::123456789012:role/machine-role
+      DefinitionString: '{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}'
+"""
+
+KEY = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: ledger-queue
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      Description: ledger key
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: arn:aws:iam::123456789012:root}
+            Action: kms:*
+            Resource: "*"
+"""
+
+
+def _service(directory: Path, template: str, stack: str) -> Path:
+    (directory / "template.yaml").write_text(textwrap.dedent(template))
+    deploy = (
+        f"{AWS} cloudformation deploy --stack-name {stack} --template-file template.yaml"
+        " --no-fail-on-empty-changeset"
+    )
+    return write_config(
+        directory,
+        f"""
+        [[steps]]
+        name = "deploy"
+        run = "{deploy}"
+        timeout = 300
+        """,
+    )
+
+
+def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
+    config = _service(tmp_path, MACHINE, "orders")
+    result = run_autofix("run", "--config", str(config), timeout=600)
+
+    assert result.exit_code == 3, result.output[-3000:]  # the guard's refusal: exit 3
+    out = tmp_path / ".autofix"
+    summary = read_json(out / "summary.json")
+    reason = summary["reason"]
+    for part in (
+        "a demand no grant can meet",
+        "Machine (AWS::StepFunctions::StateMachine) of stack orders",
+        "demands iam:PassRole on *",
+        "the schema tier",
+        "create handler",
+        "the safety guard refuses iam:PassRole on *",
+    ):
+        assert part in reason, reason
+    assert "no progress" not in result.output
+    assert f"stopped: {reason}" in result.output
+    ledger = out / "ledger.jsonl"
+    [stop] = events_of(ledger, DemandUnmeetable)
+    assert (stop.action, stop.resource, stop.rule, stop.tier) == (
+        "iam:PassRole",
+        "*",
+        "escalation-unscoped",
+        "schema",
+    )
+    assert (stop.resource_type, stop.logical_id, stop.operation) == (
+        "AWS::StepFunctions::StateMachine",
+        "Machine",
+        "create",
+    )
+    # at once: the attempt that first met the denial is the last one
+    first = min(d.attempt for d in events_of(ledger, DenialFound) if d.action == "iam:PassRole")
+    assert first == stop.attempt == events_of(ledger, AttemptStart)[-1].attempt
+    [failed] = events_of(ledger, StepFailedEvent)
+    assert failed.reason == reason and failed.exit_code == 3
+    assert "iam:PassRole" not in json.dumps(read_json(out / "policy.json"))
+    # the tiers of what it provisioned on the way
+    tiers = {(r["logical_id"], r["tier"]) for r in summary["resources"]}
+    assert tiers == {("Queue", "checked"), ("Machine", "schema-bound")}
+    [machine] = [r for r in summary["resources"] if r["logical_id"] == "Machine"]
+    assert "iam:PassRole" in machine["bound_actions"]
+
+
+def test_tiers_are_listed_and_strict_bounds_fails_a_schema_bound_run(tmp_path: Path) -> None:
+    config = _service(tmp_path, KEY, "ledger")
+    result = run_autofix("run", "--config", str(config), "--strict-bounds", timeout=900)
+
+    assert result.exit_code == 1, result.output[-3000:]
+    out = tmp_path / ".autofix"
+    summary = read_json(out / "summary.json")
+    assert summary["verified"] is True, "every step succeeded and the policy replayed"
+    assert summary["reason"].startswith("--strict-bounds: 1 resource(s) checked only against")
+    assert summary["unverified"] == []
+    for listed in (summary["resources"], summary["verify_resources"]):
+        by_id = {(r["logical_id"], r["step"]): r for r in listed}
+        assert by_id["Queue", "deploy"]["tier"] == "checked"
+        key = by_id["Key", "deploy"]
+        assert key["tier"] == "schema-bound" and key["stack"] == "ledger"
+        assert {"kms:CreateKey", "kms:PutKeyPolicy"} <= set(key["bound_actions"])
+        assert key["operations"] == ["create"]
+    # the console's end: one line per type, in plain words
+    assert "AWS::KMS::Key (1): schema-bound: the provider schema's whole" in result.output
+    assert "AWS::SQS::Queue (1): checked by a property-aware rule" in result.output
+    # the option is saved for --resume
+    assert read_json(out / "run.json")["options"]["strict_bounds"] is True
