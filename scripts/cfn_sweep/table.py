@@ -1,0 +1,111 @@
+"""The sweep's result as Markdown (docs/sweep.md): the bar of issue 18, classes, every type."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+CONVERGE_BAR = 0.95
+NEVER_ON_STAR = (
+    "iam:passrole",
+    "iam:createservicelinkedrole",
+    "kms:decrypt",
+    "kms:encrypt",
+    "kms:generatedatakey",
+    "kms:creategrant",
+    "kms:reencrypt",
+)
+
+
+def forbidden_star(actions: Sequence[str]) -> list[str]:
+    """The actions issue 18 says no policy may grant on `*` (KMS data-plane, PassRole, SLR)."""
+    return [a for a in actions if a.lower().startswith(NEVER_ON_STAR)]
+
+
+def checks(rows: Sequence[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+    """Issue 18's bar: (what, met, measured)."""
+    total = len(rows) or 1
+    good = sum(1 for r in rows if r["converged"] and r["verified"])
+    ended_on_star = [r["type"] for r in rows if not r["converged"] and r["star_demands"]]
+    forbidden = [r["type"] for r in rows if forbidden_star(r["star_grants"])]
+    return [
+        (
+            f"at least {CONVERGE_BAR:.0%} converge and verify",
+            good / total >= CONVERGE_BAR,
+            f"{good} of {len(rows)} ({good / total:.1%})",
+        ),
+        (
+            "no type ends on a demand on `*` that autofix refuses",
+            not ended_on_star,
+            f"{len(ended_on_star)} types",
+        ),
+        (
+            "no policy grants iam:PassRole, iam:CreateServiceLinkedRole or KMS data-plane on `*`",
+            not forbidden,
+            f"{len(forbidden)} types",
+        ),
+    ]
+
+
+_VOLATILE = re.compile(
+    r"(RequestToken|Request ID): [0-9a-f-]+|arn:aws:[^\s\"']+|'[^']{12,}'|\"[^\"]{40,}\"|\d{3,}"
+)
+
+
+def failure_class(reason: str | None) -> str:
+    """A reason with its ids, ARNs and long quoted values blanked: failures that read the
+    same fall in one class."""
+    text = (reason or "").split("\n")[0]
+    text = re.sub(r"^fails as administrator too \((\w+)\): \S+ ", r"as administrator, \1: ", text)
+    return _VOLATILE.sub("…", text)[:160]
+
+
+def markdown(rows: Sequence[dict[str, Any]], date: str, commit: str, seconds: float) -> str:
+    tiers = Counter(r["tier"] for r in rows)
+    lines = [
+        "# The sweep: every CloudFormation type the sandbox can create",
+        "",
+        f"Run {date} on commit `{commit}` by `make sweep` ({seconds / 60:.0f} minutes,"
+        f" {len(rows)} types; tiers: "
+        + ", ".join(f"{n} {t}" for t, n in sorted(tiers.items()))
+        + "). How it works: [below](#how-the-sweep-works).",
+        "",
+        "## Issue 18's bar",
+        "",
+        "| check | met | measured |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {what} | {'yes' if ok else 'no'} | {got} |" for what, ok, got in checks(rows)]
+    failed = [r for r in rows if not (r["converged"] and r["verified"])]
+    classes: dict[str, list[str]] = defaultdict(list)
+    for row in failed:
+        classes[failure_class(row["reason"]) or "converged, not verified"].append(row["type"])
+    lines += ["", "## Failures by class", "", "| types | class | examples |", "| --- | --- | --- |"]
+    for text, members in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        examples = ", ".join(f"`{m}`" for m in members[:3])
+        lines.append(f"| {len(members)} | {_cell(text)} | {examples} |")
+    lines += [
+        "",
+        "## Every type",
+        "",
+        "| type | converged | verified | attempts | tier | stage | `*` refused | `*` granted"
+        " | reason |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| `{r['type']}` | {_yes(r['converged'])} | {_yes(r['verified'])} | {r['attempts']}"
+            f" | {r['tier']} | {r['stage']} | {_cell(', '.join(r['star_demands']))}"
+            f" | {_cell(', '.join(r['star_grants']))} | {_cell((r['reason'] or '')[:200])} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
