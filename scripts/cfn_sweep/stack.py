@@ -97,7 +97,7 @@ def run_autofix(config: Path, timeout: float = RUN_TIMEOUT) -> RunFiles:
         code, output = proc.returncode, proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
         partial = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
-        code, output = -1, f"timed out after {timeout:.0f}s: {partial or exc.stdout or ''}"
+        code, output = -1, f"timed out after {timeout:.0f}s: {partial}"
     seconds = time.monotonic() - started
     out = config.parent / ".autofix"
     return RunFiles(
