@@ -40,14 +40,14 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--types", help="comma-separated types to sweep")
     which.add_argument("--sample", action="store_true", help="the fixed sample (tests/sweep)")
     which.add_argument("--all", action="store_true", help="every type --list prints")
+    which.add_argument(
+        "--render", type=Path, metavar="JSON", help="write --markdown from a sweep's --json"
+    )
     parser.add_argument("--json", type=Path, help="write the records here")
     parser.add_argument("--markdown", type=Path, help="write the Markdown table here")
     parser.add_argument("--per-stack", type=int, default=DEFAULT_PER_STACK)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, choices=(1, 2))
     parser.add_argument("--workdir", type=Path, help="keep each stack's files here")
-    parser.add_argument(
-        "--run-all", action="store_true", help="run autofix even where the admin check fails"
-    )
     return parser
 
 
@@ -61,12 +61,29 @@ def _commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
+def _render(source: Path, target: Path | None) -> int:
+    try:
+        document = json.loads(source.read_text(encoding="utf-8"))
+        rows = document["types"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"sweep.py: cannot read a sweep from {source}: {exc}", file=sys.stderr)
+        return 2
+    text = table.markdown(rows, document["date"], document["commit"], document["seconds"])
+    if target:
+        target.write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     known = catalog.swept_types()
     if args.list:
         print("\n".join(known))
         return 0
+    if args.render:
+        return _render(args.render, args.markdown)
     if args.types:
         types = [t.strip() for t in args.types.split(",") if t.strip()]
         unknown = [t for t in types if t not in known]
@@ -81,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sweep-") as scratch:
         workdir = args.workdir or Path(scratch)
-        sweeper = Sweeper(workdir.resolve(), run_all=args.run_all)
+        sweeper = Sweeper(workdir.resolve())
         found = sweeper.sweep(types, args.per_stack, args.workers)
     seconds = time.monotonic() - started
     rows = [r.as_json() for r in found]

@@ -5,8 +5,9 @@
 - star_demands: every demand on `*` autofix refused: the ledger's guard refusals on `*`,
   and denials on `*` it never granted.
 - star_grants: every action policy.json grants on `*`. In a shared stack an action is
-  put on the types whose provider schema lists it (else on every type of the stack:
-  nothing exonerates them).
+  put on the types whose provider schema lists it, else on those with a resource in the
+  stack whose schema does (its role, its VPC), else on every type of the stack: nothing
+  exonerates them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class TypeRecord:
     update_property: str | None = None
     actions: int = 0
     helpers: list[str] = field(default_factory=list)
+    admin: str | None = None  # why the administrator fails the same steps, when it does
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,11 +97,19 @@ def _schema_actions(resource_type: str) -> set[str]:
     return {a.lower() for op in SCHEMA_OPERATIONS for a in entry.get(op) or []}
 
 
-def attribute(actions: Sequence[str], swept: Sequence[Swept]) -> dict[str, list[str]]:
-    """Each swept type's share of `actions`: those its schema lists; the rest to all."""
+def attribute(
+    actions: Sequence[str], swept: Sequence[Swept], helpers: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Each swept type's share of `actions`: those its schema lists, else those the schema
+    of a resource it needs (`helpers`: logical id -> types) lists; the rest to all."""
     shares: dict[str, list[str]] = {s.type: [] for s in swept}
     for action in actions:
-        owners = [s.type for s in swept if action.lower() in _schema_actions(s.type)]
+        lower = action.lower()
+        owners = [s.type for s in swept if lower in _schema_actions(s.type)] or [
+            s.type
+            for s in swept
+            if any(lower in _schema_actions(h) for h in helpers.get(s.logical_id, []))
+        ]
         for owner in owners or [s.type for s in swept]:
             shares[owner].append(action)
     return shares
@@ -133,8 +143,8 @@ def records(
 ) -> list[TypeRecord]:
     """The records of every swept type of one run."""
     summary = run.summary
-    grants = attribute(star_grants(run.policy), swept)
-    demands = attribute(star_demands(run.ledger), swept)
+    grants = attribute(star_grants(run.policy), swept, helpers)
+    demands = attribute(star_demands(run.ledger), swept, helpers)
     actions = len(_policy_actions(run.policy))
     return [
         TypeRecord(

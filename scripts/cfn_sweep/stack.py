@@ -105,7 +105,7 @@ def run_autofix(config: Path, timeout: float = RUN_TIMEOUT) -> RunFiles:
         seconds=round(seconds, 1),
         output=output if isinstance(output, str) else str(output),
         summary=_json(out / "summary.json"),
-        ledger=tuple(_lines(out / "ledger.jsonl")),
+        ledger=tuple(read_lines(out / "ledger.jsonl")),
         policy=_json(out / "policy.json"),
     )
 
@@ -118,7 +118,7 @@ def _json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _lines(path: Path) -> list[dict[str, Any]]:
+def read_lines(path: Path) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:

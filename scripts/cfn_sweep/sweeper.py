@@ -2,21 +2,23 @@
 
 A stack of several types is first run as the sandbox's administrator (admin.check): a
 resource that fails there takes its type, and every type whose resource refers to it,
-out of the stack, to be swept alone. The rest run under `autofix run`; when that fails,
-each of its types is swept alone, so every record of a failure comes from a stack of one
-type. A type that fails alone as administrator is recorded without running autofix
-(stage `admin`): no policy can make a deploy work that fails with every permission.
+out of the stack. The rest run under `autofix run`; when that fails, the types whose
+handler calls were denied what the run's reason names (the sandbox's deny log says which
+type each call was for) leave the stack, and the rest run again. Whatever is left is
+swept alone, so every record of a failure comes from a stack of one type, and every
+record of success from a run that converged with the type in it.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +26,9 @@ from scripts.cfn_sweep import admin, stack
 from scripts.cfn_sweep.outcome import TypeRecord, fallback_tier, records
 from scripts.cfn_sweep.template import Templates, build
 
-ADMIN_ROUNDS = 3
+ROUNDS = 4
 _SUB = re.compile(r"\$\{([A-Za-z0-9]+)")
+_ACTION = re.compile(r"\b([a-z0-9-]+:[A-Z][A-Za-z0-9*]+)")
 
 
 def _say(line: str) -> None:
@@ -35,8 +38,6 @@ def _say(line: str) -> None:
 @dataclass
 class Sweeper:
     workdir: Path
-    run_all: bool = False
-    """Run autofix even for a type that fails as administrator (slower; same verdict)."""
     log: Callable[[str], None] = _say
     _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -45,87 +46,119 @@ class Sweeper:
         """Records of `types` (in their order), `per_stack` types to a stack, `workers` at once."""
         groups = [list(types[i : i + per_stack]) for i in range(0, len(types), per_stack)]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            found = [r for rs in pool.map(self.group, groups) for r in rs]
+            found = [r for rs in pool.map(self._safe_group, groups) for r in rs]
         order = {t: i for i, t in enumerate(types)}
         return sorted(found, key=lambda r: order.get(r.type, len(order)))
+
+    def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
 
     def _next(self) -> tuple[Path, str]:
         with self._lock:
             number = next(iter(self._ids))
         return self.workdir / f"{number:04d}", f"sweep-{number:04d}"
 
+    def _safe_group(self, types: Sequence[str]) -> list[TypeRecord]:
+        """group(), its records kept as they come (records.jsonl in the work directory);
+        an error of the sweep itself is recorded on each type, not raised."""
+        try:
+            found = self.group(types)
+        except Exception as exc:  # one stack's trouble must not end the sweep
+            found = [_broken(t, f"sweep error: {type(exc).__name__}: {exc}") for t in types]
+        with self._lock, (self.workdir / "records.jsonl").open("a", encoding="utf-8") as out:
+            for record in found:
+                out.write(json.dumps(record.as_json()) + "\n")
+        return found
+
     def group(self, types: Sequence[str]) -> list[TypeRecord]:
-        """Records of `types`, swept in one stack where the administrator check allows."""
+        """Records of `types`: in one stack while it converges, the culprits alone."""
+        if len(types) == 1:
+            return self.alone(types[0])
         pending, alone = list(types), []
-        checked: tuple[Templates, Path, str] | None = None
-        for _ in range(ADMIN_ROUNDS):
+        found: list[TypeRecord] = []
+        for _ in range(ROUNDS):
+            if len(pending) < 2:
+                break
             templates = build(pending)
             directory, name = self._next()
             stack.write(directory, templates, name)
             result = admin.check(directory, name)
             if result.ok:
-                checked = (templates, directory, name)
+                run = stack.run_autofix(directory / "autofix.toml")
+                self.log(
+                    f"{name}: {len(pending)} types, autofix exit {run.exit_code} in {run.seconds}s"
+                )
+                if run.exit_code == 0:
+                    found += records(run, templates.swept, name, "group", helpers_of(templates))
+                    pending = []
+                    break
+                suspects = culprits(directory, run, templates)
+                why = "autofix fails"
+            else:
+                suspects = blame(templates, result.failures)
+                why = "fails as administrator"
+            if not suspects or suspects >= set(pending):
                 break
-            if len(pending) == 1:
-                return self._admin_failed(pending[0], templates, directory, name, result)
-            suspects = blame(templates, result.failures) or set(pending)
-            self.log(f"{name}: fails as administrator; alone: {', '.join(sorted(suspects))}")
+            self.log(f"{name}: {why}; alone: {', '.join(sorted(suspects))}")
             alone += [t for t in pending if t in suspects]
             pending = [t for t in pending if t not in suspects]
-            if not pending:
-                break
-        else:
-            alone, pending = alone + pending, []
-        found: list[TypeRecord] = []
-        if checked and pending:
-            templates, directory, name = checked
-            run = stack.run_autofix(directory / "autofix.toml")
-            stage = "group" if len(pending) > 1 else "alone"
-            self.log(
-                f"{name}: {len(pending)} type(s), autofix exit {run.exit_code} in {run.seconds}s"
-            )
-            if run.exit_code == 0 or len(pending) == 1:
-                found += records(run, templates.swept, name, stage, helpers_of(templates))
-            else:
-                alone += pending
-        for resource_type in alone:
-            found += self.group([resource_type])
+        for resource_type in alone + pending:
+            found += self.alone(resource_type)
         return found
 
-    def _admin_failed(
-        self,
-        resource_type: str,
-        templates: Templates,
-        directory: Path,
-        name: str,
-        result: admin.AdminCheck,
-    ) -> list[TypeRecord]:
+    def alone(self, resource_type: str) -> list[TypeRecord]:
+        """The record of one type in a stack of its own; when autofix fails there for no
+        permission it names, the administrator's run of the same steps says why."""
+        templates = build([resource_type])
+        directory, name = self._next()
+        stack.write(directory, templates, name)
+        run = stack.run_autofix(directory / "autofix.toml")
+        found = records(run, templates.swept, name, "alone", helpers_of(templates))
+        self.log(f"{name}: {resource_type}: autofix exit {run.exit_code} in {run.seconds}s")
+        if run.exit_code == 0 or _ACTION.search(found[0].reason or ""):
+            return found
+        result = admin.check(directory, name)
+        if result.ok:
+            return found
         why = "; ".join(f"{f.logical_id} {f.status}: {f.reason}" for f in result.failures[:3])
         step = result.failures[0].step if result.failures else "a step"
-        reason = f"fails as administrator too ({step}): {why or result.output}"
-        self.log(f"{name}: {resource_type}: {reason[:160]}")
-        if self.run_all:
-            run = stack.run_autofix(directory / "autofix.toml")
-            return records(run, templates.swept, name, "alone", helpers_of(templates))
-        swept = templates.swept[0]
-        return [
-            TypeRecord(
-                type=resource_type,
-                converged=False,
-                verified=False,
-                attempts=0,
-                tier=fallback_tier(resource_type, ()),
-                star_demands=[],
-                star_grants=[],
-                reason=reason,
-                stage="admin",
-                stack=name,
-                stack_types=1,
-                seconds=0.0,
-                update_property=swept.update_property,
-                helpers=helpers_of(templates).get(swept.logical_id, []),
-            )
-        ]
+        return [replace(found[0], admin=f"{step}: {why or result.output}")]
+
+
+def _broken(resource_type: str, reason: str) -> TypeRecord:
+    return TypeRecord(
+        type=resource_type,
+        converged=False,
+        verified=False,
+        attempts=0,
+        tier=fallback_tier(resource_type, ()),
+        star_demands=[],
+        star_grants=[],
+        reason=reason,
+        stage="error",
+        stack="",
+        stack_types=0,
+        seconds=0.0,
+    )
+
+
+def culprits(directory: Path, run: stack.RunFiles, templates: Templates) -> set[str]:
+    """Swept types whose handlers were denied an action the run's reason names (the
+    sandbox's deny log names the type of each handler call), or that need such a resource."""
+    named = set(_ACTION.findall(str(run.summary.get("reason") or run.output[-2000:])))
+    if not named:
+        return set()
+    denied: set[str] = set()
+    for record in stack.read_lines(directory / ".autofix" / "sandbox-denials.jsonl"):
+        operation = str(record.get("operation") or "")
+        if record.get("action") in named and "::" in operation:
+            denied.add(operation.split(" ")[0])
+    resources = templates.deploy["Resources"]
+    return {
+        s.type
+        for s in templates.swept
+        if {resources[lid]["Type"] for lid in _closure(resources, s.logical_id)} & denied
+    }
 
 
 def references(value: Any) -> set[str]:

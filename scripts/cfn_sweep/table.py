@@ -54,12 +54,16 @@ _VOLATILE = re.compile(
 )
 
 
-def failure_class(reason: str | None) -> str:
-    """A reason with its ids, ARNs and long quoted values blanked: failures that read the
-    same fall in one class."""
-    text = (reason or "").split("\n")[0]
-    text = re.sub(r"^fails as administrator too \((\w+)\): \S+ ", r"as administrator, \1: ", text)
-    return _VOLATILE.sub("…", text)[:160]
+def failure_class(row: dict[str, Any]) -> str:
+    """Why a type failed, with ids, ARNs and long quoted values blanked, so that failures
+    that read the same fall in one class: the administrator's failure when there is one
+    (the template or the sandbox), else the run's reason."""
+    if row.get("admin"):
+        step, _, rest = str(row["admin"]).partition(": ")
+        text = f"as administrator too, {step}: " + re.sub(r"^\S+ ", "", rest)
+    else:
+        text = str(row.get("reason") or "converged, not verified")
+    return _VOLATILE.sub("…", text.split("\n")[0])[:160]
 
 
 def markdown(rows: Sequence[dict[str, Any]], date: str, commit: str, seconds: float) -> str:
@@ -81,7 +85,7 @@ def markdown(rows: Sequence[dict[str, Any]], date: str, commit: str, seconds: fl
     failed = [r for r in rows if not (r["converged"] and r["verified"])]
     classes: dict[str, list[str]] = defaultdict(list)
     for row in failed:
-        classes[failure_class(row["reason"]) or "converged, not verified"].append(row["type"])
+        classes[failure_class(row)].append(row["type"])
     lines += ["", "## Failures by class", "", "| types | class | examples |", "| --- | --- | --- |"]
     for text, members in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         examples = ", ".join(f"`{m}`" for m in members[:3])
@@ -98,9 +102,14 @@ def markdown(rows: Sequence[dict[str, Any]], date: str, commit: str, seconds: fl
         lines.append(
             f"| `{r['type']}` | {_yes(r['converged'])} | {_yes(r['verified'])} | {r['attempts']}"
             f" | {r['tier']} | {r['stage']} | {_cell(', '.join(r['star_demands']))}"
-            f" | {_cell(', '.join(r['star_grants']))} | {_cell((r['reason'] or '')[:200])} |"
+            f" | {_cell(', '.join(r['star_grants']))} | {_cell(_why(r)[:200])} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _why(row: dict[str, Any]) -> str:
+    reason = str(row.get("reason") or "")
+    return f"{reason} (as administrator too, {row['admin']})" if row.get("admin") else reason
 
 
 def _yes(flag: bool) -> str:
