@@ -5,6 +5,7 @@ provider schema (scripts/cfn_sweep/template.py), deployed, updated and deleted w
 `aws cloudformation deploy` under `autofix run` from an empty policy, and recorded.
 
     python scripts/sweep.py --list
+    python scripts/sweep.py --list-sample > tests/sweep/sample_types.txt
     python scripts/sweep.py --types AWS::SQS::Queue,AWS::SNS::Topic --json out.json
     python scripts/sweep.py --all --json out.json --markdown docs/sweep.md
 
@@ -30,6 +31,10 @@ from scripts.cfn_sweep import catalog, table  # noqa: E402
 from scripts.cfn_sweep.sweeper import Sweeper  # noqa: E402
 
 DEFAULT_PER_STACK = 8
+SAMPLE_HEADER = (
+    "The sweep's fixed sample (scripts/cfn_sweep/catalog.py: sample()); regenerate with"
+    " python scripts/sweep.py --list-sample > tests/sweep/sample_types.txt"
+)
 DEFAULT_WORKERS = 2
 
 
@@ -37,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sweep.py", description=__doc__.split("\n")[0])
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--list", action="store_true", help="print the types swept, one a line")
+    which.add_argument(
+        "--list-sample", action="store_true", help="print the fixed sample (tests/sweep)"
+    )
     which.add_argument("--types", help="comma-separated types to sweep")
     which.add_argument("--sample", action="store_true", help="the fixed sample (tests/sweep)")
     which.add_argument("--all", action="store_true", help="every type --list prints")
@@ -48,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--per-stack", type=int, default=DEFAULT_PER_STACK)
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, choices=(1, 2))
     parser.add_argument("--workdir", type=Path, help="keep each stack's files here")
+    parser.add_argument(
+        "--strict", action="store_true", help="exit 1 unless issue 18's bar is met (the checks)"
+    )
     return parser
 
 
@@ -81,6 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     known = catalog.swept_types()
     if args.list:
         print("\n".join(known))
+        return 0
+    if args.list_sample:
+        print(f"# {SAMPLE_HEADER}")
+        print("\n".join(catalog.sample()))
         return 0
     if args.render:
         return _render(args.render, args.markdown)
@@ -117,9 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         args.markdown.write_text(text, encoding="utf-8")
     good = sum(1 for r in rows if r["converged"] and r["verified"])
     print(f"{good} of {len(rows)} types converged and verified in {seconds:.0f}s")
-    for what, ok, got in table.checks(rows):
+    bar = table.checks(rows)
+    for what, ok, got in bar:
         print(f"  {'met' if ok else 'NOT met'}: {what} ({got})")
-    return 0
+    return 1 if args.strict and not all(ok for _, ok, _ in bar) else 0
 
 
 if __name__ == "__main__":

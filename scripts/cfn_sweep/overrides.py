@@ -33,6 +33,13 @@ def noun_type(noun: str, exact: bool = False) -> str | None:
     return None
 
 
+def noun_want(noun: str) -> str | None:
+    """What a property named by the bare noun holds (`Role`: its ARN), when listed."""
+    entry = _data()["nouns"].get(noun) or {}
+    found = entry.get("want")
+    return str(found) if found else None
+
+
 def format_type(fmt: str) -> str | None:
     """The resource type a cfn-lint format names when it is not the format's own prefix."""
     entry = _data()["formats"].get(fmt) or {}

@@ -66,7 +66,9 @@ def target_of(owner: TypeInfo, path: tuple[str, ...], node: Json) -> Target | No
     if bare:  # a bare noun: `Role`, `Bucket`, `Subnets`
         noun = noun[:-1] if many and noun.endswith("s") else noun
         text = str(node.get("description") or "")
-        kind = "Arn" if re.search(r"\bARN\b", text) else "Name" if " name" in text else "Id"
+        kind = overrides.noun_want(noun) or (
+            "Arn" if re.search(r"\bARN\b", text) else "Name" if " name" in text else "Id"
+        )
     want = _KINDS.get(kind[:-1] if kind.endswith("s") else kind)
     if want is None or not noun:
         return _described(owner, node)

@@ -66,12 +66,59 @@ def failure_class(row: dict[str, Any]) -> str:
     return _VOLATILE.sub("…", text.split("\n")[0])[:160]
 
 
+HOW = """## How the sweep works
+
+`make sweep` (or `python scripts/sweep.py --all --json OUT --markdown docs/sweep.md`) sweeps
+every type `scripts/sweep.py --list` prints: each type the embedded sandbox can create
+(its data file lists cfn-lint's us-east-1 provider index; moto's model creates a type where
+moto has one, a stand-in where not), less the types of services AWS has shut down (the
+pinned schema's `lifecycle`, cfn-lint E3710). `--types A,B --json OUT` sweeps some.
+
+- **Template** (`scripts/cfn_sweep/template.py`): one resource per type with its required
+  properties (and the first branch of each `oneOf`/`anyOf`/`requiredXor`, and what cfn-lint's
+  conditional rules require), values synthesised from the provider schema (types, enums,
+  cfn-lint's per-region enums, patterns, lengths, formats). A property that refers to another
+  resource (by `relationshipRef`, by cfn-lint's `format` such as `AWS::IAM::Role.Arn`, by its
+  name ending in Arn/Id/Name after a resource noun, by its description) gets that resource
+  created in the same template and a `Ref`/`Fn::GetAtt` of it. What no schema can tell is in
+  `scripts/cfn_sweep/overrides.json`, each entry with its source. The update template changes
+  one mutable (not createOnly) property per swept resource: a description, else its tags,
+  else a scalar it has, else an optional scalar. Every template passes cfn-lint
+  (`tests/sweep/test_templates.py`).
+- **Run**: `python -m autofix run --config autofix.toml` with defaults (strategy `predict`,
+  verify on) from an empty policy, steps `aws cloudformation deploy` (deploy template),
+  `aws cloudformation deploy` (update template, same stack), `aws cloudformation
+  delete-stack` + `wait stack-delete-complete`; the update rehearsal is off (the update
+  step is one).
+- **Shared stacks**: twelve types to a stack. The stack first runs as the sandbox's
+  administrator: a resource that fails there takes its type (and the types that need it)
+  out. When `autofix run` fails, the types whose handler calls were denied what its reason
+  names (the sandbox's deny log names each call's type) leave; the rest run again. What
+  is left runs alone. So every failure below comes from a stack of its own type (stage
+  `alone`), every success from a run that converged with the type in it (`group` or
+  `alone`). When a type's run fails for no permission it names, the administrator's run of
+  the same steps says why (`as administrator too`): the template or the sandbox's model,
+  not autofix.
+- **Record**: converged (exit 0), verified (summary.json), attempts, tier (summary.json
+  `resources` when the run writes it; until then: `unverified` when summary.json lists the
+  type, `checked` for types with property-aware rules, else `schema-bound`), `*` refused
+  (guard refusals and never-granted denials on `*` in the ledger), `*` granted (policy.json;
+  in a shared stack put on the types whose schema, or whose needed resources' schema, lists
+  the action), the run's reason.
+
+The bar above is issue 18's "done when"; `scripts/sweep.py --strict` exits 1 until it is met.
+`make test` runs a fixed sample of at least 30 types covering every tier
+(`tests/sweep/test_sample.py`, `tests/sweep/sample_types.txt`), asserting what the harness
+guarantees, not the bar.
+"""
+
+
 def markdown(rows: Sequence[dict[str, Any]], date: str, commit: str, seconds: float) -> str:
     tiers = Counter(r["tier"] for r in rows)
     lines = [
         "# The sweep: every CloudFormation type the sandbox can create",
         "",
-        f"Run {date} on commit `{commit}` by `make sweep` ({seconds / 60:.0f} minutes,"
+        f"Run {date} on commit `{commit}` ({seconds / 60:.0f} minutes,"
         f" {len(rows)} types; tiers: "
         + ", ".join(f"{n} {t}" for t, n in sorted(tiers.items()))
         + "). How it works: [below](#how-the-sweep-works).",
@@ -90,9 +137,8 @@ def markdown(rows: Sequence[dict[str, Any]], date: str, commit: str, seconds: fl
     for text, members in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         examples = ", ".join(f"`{m}`" for m in members[:3])
         lines.append(f"| {len(members)} | {_cell(text)} | {examples} |")
+    lines += ["", HOW.rstrip(), "", "## Every type"]
     lines += [
-        "",
-        "## Every type",
         "",
         "| type | converged | verified | attempts | tier | stage | `*` refused | `*` granted"
         " | reason |",

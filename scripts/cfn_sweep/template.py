@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.cfn_sweep.references import Target, pointer
+from scripts.cfn_sweep.references import Target, pointer, target_of
 from scripts.cfn_sweep.schemas import Json, TypeInfo, type_info
 from scripts.cfn_sweep.values import Synth, _fits
 
@@ -129,14 +129,20 @@ def _change_one(info: TypeInfo, lid: str, resource: Json) -> str | None:
         else:
             props[tag] = {**props.get(tag, {}), "sweep": "changed"}
         return tag
-    for name in sorted(props):
-        if name not in mutable:
+    for name in sorted(props):  # a property it has: a scalar, else one inside an object
+        if name in mutable:
+            new = _varied(info, mutable[name], props[name])
+            if new is not None:
+                props[name] = new
+                return name
+    for name, node in sorted(mutable.items()):  # an optional scalar it does not have yet
+        if name in props or name in info.write_only or _kind_of(node) not in _SCALARS:
             continue
-        node = mutable[name]
-        old = props[name]
-        new = _another(node, old, info, lid)
-        if new is not None:
-            props[name] = new
+        if target_of(info, (name,), node) is not None:
+            continue  # a reference: the update would point it at nothing
+        value = Synth(info, lid, lambda _target, _index: None).value(node, (name,))
+        if isinstance(value, _SCALAR_VALUES) and value != "sweep":
+            props[name] = value
             return name
     if not resource["Properties"]:
         del resource["Properties"]
@@ -151,7 +157,37 @@ def _tag_property(info: TypeInfo) -> str | None:
     return prop if prop in (info.schema.get("properties") or {}) else None
 
 
-def _another(node: Json, old: Any, info: TypeInfo, lid: str) -> Any:
+_SCALARS = ("string", "integer", "number", "boolean")
+_SCALAR_VALUES = (str, int, float, bool)
+
+
+def _kind_of(node: Json) -> str | None:
+    kind = node.get("type")
+    return kind if isinstance(kind, str) else None
+
+
+def _varied(info: TypeInfo, node: Json, old: Any, depth: int = 0) -> Any:
+    """`old` with one scalar changed (itself, or one inside it), or None."""
+    if isinstance(old, dict) and not _is_intrinsic(old) and depth < 6:
+        properties = node.get("properties") or {}
+        for key in sorted(old):
+            if key in properties:
+                new = _varied(info, info.resolve(properties[key]), old[key], depth + 1)
+                if new is not None:
+                    return {**old, key: new}
+        return None
+    if isinstance(old, list) and old and depth < 6:
+        item = info.resolve(node.get("items"))
+        new = _varied(info, item, old[0], depth + 1)
+        return [new, *old[1:]] if new is not None else None
+    return _another(node, old)
+
+
+def _is_intrinsic(value: Json) -> bool:
+    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref"))
+
+
+def _another(node: Json, old: Any) -> Any:
     """A different valid value for a scalar property, or None."""
     if isinstance(old, (dict, list)):
         return None
