@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import subprocess
 import sys
@@ -57,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, choices=(1, 2))
     parser.add_argument("--workdir", type=Path, help="keep each stack's files here")
     parser.add_argument(
+        "--budget-minutes",
+        type=float,
+        help="start no stack after this long; the types left are listed as skipped",
+    )
+    parser.add_argument(
+        "--spread",
+        action="store_true",
+        help="sweep in a fixed shuffled order (a budget then leaves a spread-out subset)",
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="exit 1 unless issue 18's bar is met (the checks)"
     )
     return parser
@@ -79,7 +90,9 @@ def _render(source: Path, target: Path | None) -> int:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"sweep.py: cannot read a sweep from {source}: {exc}", file=sys.stderr)
         return 2
-    text = table.markdown(rows, document["date"], document["commit"], document["seconds"])
+    text = table.markdown(
+        rows, document["date"], document["commit"], document["seconds"], document.get("skipped")
+    )
     if target:
         target.write_text(text, encoding="utf-8")
     else:
@@ -110,25 +123,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.per_stack < 1:
         print("sweep.py: --per-stack must be at least 1", file=sys.stderr)
         return 2
+    if args.spread:
+        types.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
     started = time.monotonic()
+    deadline = started + args.budget_minutes * 60 if args.budget_minutes else None
     with tempfile.TemporaryDirectory(prefix="sweep-") as scratch:
         workdir = args.workdir or Path(scratch)
-        sweeper = Sweeper(workdir.resolve())
+        sweeper = Sweeper(workdir.resolve(), deadline=deadline)
         found = sweeper.sweep(types, args.per_stack, args.workers)
     seconds = time.monotonic() - started
     rows = [r.as_json() for r in found]
+    done = {r["type"] for r in rows}
+    skipped = sorted(t for t in types if t not in done)
     document = {
         "date": datetime.date.today().isoformat(),
         "commit": _commit(),
         "seconds": round(seconds, 1),
         "per_stack": args.per_stack,
+        "swept_of": len(known),
+        "skipped": skipped,
         "types": rows,
         "checks": [{"check": c, "met": ok, "measured": got} for c, ok, got in table.checks(rows)],
     }
     if args.json:
         args.json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     if args.markdown:
-        text = table.markdown(rows, document["date"], document["commit"], seconds)
+        text = table.markdown(rows, document["date"], document["commit"], seconds, skipped)
         args.markdown.write_text(text, encoding="utf-8")
     good = sum(1 for r in rows if r["converged"] and r["verified"])
     print(f"{good} of {len(rows)} types converged and verified in {seconds:.0f}s")
