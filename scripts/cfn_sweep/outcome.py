@@ -41,6 +41,7 @@ class TypeRecord:
     actions: int = 0
     helpers: list[str] = field(default_factory=list)
     admin: str | None = None  # why the administrator fails the same steps, when it does
+    denied: list[str] = field(default_factory=list)  # a failed run's last denials
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,6 +116,20 @@ def attribute(
     return shares
 
 
+def last_denials(ledger: Sequence[dict[str, Any]], limit: int = 6) -> list[str]:
+    """`action on resource (source)` of the last attempt that found denials."""
+    denials = [e for e in ledger if e.get("event") == "denial_found"]
+    if not denials:
+        return []
+    last = (denials[-1].get("phase"), denials[-1].get("step"), denials[-1].get("attempt"))
+    found = [
+        f"{e.get('action')} on {e.get('resource')} ({e.get('source')})"
+        for e in denials
+        if (e.get("phase"), e.get("step"), e.get("attempt")) == last
+    ]
+    return list(dict.fromkeys(found))[:limit]
+
+
 def _policy_actions(policy: dict[str, Any]) -> set[str]:
     found: set[str] = set()
     statements = policy.get("Statement") or []
@@ -163,6 +178,7 @@ def records(
             update_property=item.update_property,
             actions=actions,
             helpers=helpers.get(item.logical_id, []),
+            denied=[] if run.exit_code == 0 else last_denials(run.ledger),
         )
         for item in swept
     ]

@@ -49,6 +49,7 @@ def checks(rows: Sequence[dict[str, Any]]) -> list[tuple[str, bool, str]]:
     ]
 
 
+_ACTION = re.compile(r"\b([a-z0-9-]+:[A-Z][A-Za-z0-9*]+)")
 _VOLATILE = re.compile(
     r"(RequestToken|Request ID): [0-9a-f-]+|arn:aws:[^\s\"']+|'[^']{12,}'|\"[^\"]{40,}\"|\d{3,}"
 )
@@ -63,7 +64,15 @@ def failure_class(row: dict[str, Any]) -> str:
         text = f"as administrator too, {step}: " + re.sub(r"^\S+ ", "", rest)
     else:
         text = str(row.get("reason") or "converged, not verified")
+        text = re.sub(r"^(no progress: [^(]*)\(.*$", r"\1(…)", text)  # the actions: below
+        text = re.sub(r"^(refused by the safety guard: \S+ on \S+):.*$", r"\1", text)
     return _VOLATILE.sub("…", text.split("\n")[0])[:160]
+
+
+def named_actions(rows: Sequence[dict[str, Any]]) -> list[tuple[str, int]]:
+    """The actions the rows' reasons name, most named first."""
+    found = Counter(a for r in rows for a in set(_ACTION.findall(str(r.get("reason") or ""))))
+    return found.most_common()
 
 
 HOW = """## How the sweep works
@@ -151,10 +160,19 @@ def markdown(
     classes: dict[str, list[str]] = defaultdict(list)
     for row in failed:
         classes[failure_class(row)].append(row["type"])
-    lines += ["", "## Failures by class", "", "| types | class | examples |", "| --- | --- | --- |"]
+    lines += [
+        "",
+        "## Failures by class",
+        "",
+        "| types | class | actions named (types) | examples |",
+        "| --- | --- | --- | --- |",
+    ]
+    by_type = {r["type"]: r for r in rows}
     for text, members in sorted(classes.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         examples = ", ".join(f"`{m}`" for m in members[:3])
-        lines.append(f"| {len(members)} | {_cell(text)} | {examples} |")
+        named = named_actions([by_type[m] for m in members])
+        actions = ", ".join(f"{a} ({n})" for a, n in named[:8]) + (" …" if len(named) > 8 else "")
+        lines.append(f"| {len(members)} | {_cell(text)} | {_cell(actions)} | {examples} |")
     lines += ["", HOW.rstrip(), "", "## Every type"]
     lines += [
         "",
