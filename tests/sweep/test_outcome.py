@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from scripts.cfn_sweep.admin import Failure
-from scripts.cfn_sweep.outcome import attribute, fallback_tier, star_demands, star_grants
+from scripts.cfn_sweep.outcome import (
+    attribute,
+    fallback_tier,
+    last_denials,
+    star_demands,
+    star_grants,
+)
 from scripts.cfn_sweep.sweeper import blame, references
+from scripts.cfn_sweep.table import failure_class
 from scripts.cfn_sweep.template import Swept, build
 
 
@@ -54,3 +61,23 @@ def test_the_fallback_tier() -> None:
     assert fallback_tier("AWS::SQS::Queue", ["AWS::SQS::Queue"]) == "unverified"
     assert fallback_tier("AWS::SQS::Queue", []) == "checked"
     assert fallback_tier("AWS::Lightsail::Domain", []) == "schema-bound"
+
+
+def test_a_failed_runs_last_denials() -> None:
+    ledger = [
+        {"event": "denial_found", "step": "deploy", "attempt": 1, "action": "a:B", "resource": "x"},
+        {"event": "denial_found", "step": "deploy", "attempt": 2, "action": "c:D", "resource": "*"},
+        {"event": "denial_found", "step": "deploy", "attempt": 2, "action": "e:F", "resource": "y"},
+    ]
+    assert last_denials(ledger) == ["c:D on * (None)", "e:F on y (None)"]
+
+
+def test_failures_that_read_the_same_fall_in_one_class() -> None:
+    rows = [
+        {"reason": "no progress: the step is still denied actions that are already granted (a:B)"},
+        {"reason": "no progress: the step is still denied actions that are already granted (c:D)"},
+        {"reason": "refused by the safety guard: iam:PassRole on *: privilege escalation (...)"},
+    ]
+    classes = [failure_class(r) for r in rows]
+    assert classes[0] == classes[1] != classes[2]
+    assert classes[2] == "refused by the safety guard: iam:PassRole on *"
