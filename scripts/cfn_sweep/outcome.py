@@ -3,7 +3,8 @@
 - converged: the run exited 0; verified: summary.json `verified`; attempts: the run's.
 - tier: summary.json `resources` (per resource) when the run writes it, else `fallback_tier`.
 - star_demands: every demand on `*` autofix refused: the ledger's guard refusals on `*`,
-  and denials on `*` it never granted.
+  and denials on `*` it never granted on `*` (it may have granted the action on a scoped
+  resource, which the demand on `*` does not match).
 - star_grants: every action policy.json grants on `*`. In a shared stack an action is
   put on the types whose provider schema lists it, else on those with a resource in the
   stack whose schema does (its role, its VPC), else on every type of the stack: nothing
@@ -63,8 +64,12 @@ def tier_of(summary: dict[str, Any], swept: Swept) -> str:
 
 
 def star_demands(ledger: Sequence[dict[str, Any]]) -> list[str]:
-    """Actions demanded on `*` that autofix refused or never granted."""
-    granted = {str(e.get("action")) for e in ledger if e.get("event") == "grant_added"}
+    """Actions demanded on `*` that autofix refused, or granted only on something else."""
+    granted = {
+        str(e.get("action"))
+        for e in ledger
+        if e.get("event") == "grant_added" and e.get("resource") == "*"
+    }
     found: set[str] = set()
     for event in ledger:
         if event.get("event") == "guard_refused":

@@ -23,8 +23,10 @@ def test_star_demands_are_refusals_and_denials_on_star_never_granted() -> None:
         {"event": "denial_found", "action": "sqs:CreateQueue", "resource": "*"},
         {"event": "grant_added", "action": "sqs:CreateQueue", "resource": "*"},
         {"event": "denial_found", "action": "sns:Publish", "resource": "arn:aws:sns:x"},
+        {"event": "denial_found", "action": "ec2:CreateTags", "resource": "*"},
+        {"event": "grant_added", "action": "ec2:CreateTags", "resource": "arn:aws:ec2:x"},
     ]
-    assert star_demands(ledger) == ["iam:PassRole", "kms:Decrypt"]
+    assert star_demands(ledger) == ["ec2:CreateTags", "iam:PassRole", "kms:Decrypt"]
 
 
 def test_star_grants_are_the_policy_actions_on_star() -> None:
