@@ -26,8 +26,8 @@ _DEPLOY_FLAGS = (
     " --no-fail-on-empty-changeset"
 )
 STEP_TIMEOUT = 300
-RUN_TIMEOUT = 1200
-RUN_MINUTES = 15
+RUN_TIMEOUT = 420  # a converging stack of twelve takes under a minute
+RUN_MINUTES = 6
 
 
 def deploy_command(stack: str, template: str) -> str:
