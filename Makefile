@@ -113,3 +113,11 @@ clean: clean-sam-demo
 .PHONY: clean-sam-demo
 clean-sam-demo:
 	rm -rf $(SAM_DEMO)/.venv-sam $(SAM_DEMO)/.autofix $(SAM_DEMO)/.aws-sam
+
+# The sweep (issue 18): every CloudFormation type the sandbox can create, from a minimal
+# template built from its provider schema, deployed, updated and deleted under autofix run;
+# writes docs/sweep.md (the table, with its date and commit) and .sweep/sweep.json.
+.PHONY: sweep
+sweep: install
+	mkdir -p .sweep
+	$(PY) scripts/sweep.py --all --per-stack 12 --workers 2 --json .sweep/sweep.json --markdown docs/sweep.md

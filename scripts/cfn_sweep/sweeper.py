@@ -1,0 +1,217 @@
+"""Sweep many types: shared stacks, each failure pinned on its own type.
+
+A stack of several types is first run as the sandbox's administrator (admin.check): a
+resource that fails there takes its type, and every type whose resource refers to it,
+out of the stack (until a stack passes; its parts are not checked again). The rest run
+under `autofix run`; when that fails, the types whose
+handler calls were denied what the run's reason names (the sandbox's deny log says which
+type each call was for) leave the stack, and the rest run again. Whatever is left is
+swept alone, so every record of a failure comes from a stack of one type, and every
+record of success from a run that converged with the type in it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scripts.cfn_sweep import admin, stack
+from scripts.cfn_sweep.outcome import TypeRecord, fallback_tier, records
+from scripts.cfn_sweep.template import Templates, build
+
+ROUNDS = 4
+_SUB = re.compile(r"\$\{([A-Za-z0-9]+)")
+_ACTION = re.compile(r"\b([a-z0-9-]+:[A-Z][A-Za-z0-9*]+)")
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@dataclass
+class Sweeper:
+    workdir: Path
+    log: Callable[[str], None] = _say
+    deadline: float | None = None
+    """time.monotonic() after which no new stack starts (a budget); its types are skipped."""
+    _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def sweep(self, types: Sequence[str], per_stack: int, workers: int) -> list[TypeRecord]:
+        """Records of `types` (in their order), `per_stack` types to a stack, `workers` at once."""
+        groups = [list(types[i : i + per_stack]) for i in range(0, len(types), per_stack)]
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            found = [r for rs in pool.map(self._safe_group, groups) for r in rs]
+        order = {t: i for i, t in enumerate(types)}
+        return sorted(found, key=lambda r: order.get(r.type, len(order)))
+
+    def __post_init__(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+
+    def _next(self) -> tuple[Path, str]:
+        with self._lock:
+            number = next(iter(self._ids))
+        return self.workdir / f"{number:04d}", f"sweep-{number:04d}"
+
+    def _safe_group(self, types: Sequence[str]) -> list[TypeRecord]:
+        """group(), its records kept as they come (records.jsonl in the work directory);
+        an error of the sweep itself is recorded on each type, not raised."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return []
+        try:
+            found = self.group(types)
+        except Exception as exc:  # one stack's trouble must not end the sweep
+            found = [_broken(t, f"sweep error: {type(exc).__name__}: {exc}") for t in types]
+        with self._lock, (self.workdir / "records.jsonl").open("a", encoding="utf-8") as out:
+            for record in found:
+                out.write(json.dumps(record.as_json()) + "\n")
+        return found
+
+    def group(self, types: Sequence[str]) -> list[TypeRecord]:
+        """Records of `types`: in one stack while it converges, the culprits alone."""
+        if len(types) == 1:
+            return self.alone(types[0])
+        pending, alone = list(types), []
+        found: list[TypeRecord] = []
+        checked = False  # once the administrator ran a stack of them, a part of it is not re-run
+        for _ in range(ROUNDS):
+            if len(pending) < 2:
+                break
+            templates = build(pending)
+            directory, name = self._next()
+            stack.write(directory, templates, name)
+            result = admin.AdminCheck(True, (), "") if checked else admin.check(directory, name)
+            if result.ok:
+                checked = True
+                run = stack.run_autofix(directory / "autofix.toml")
+                self.log(
+                    f"{name}: {len(pending)} types, autofix exit {run.exit_code} in {run.seconds}s"
+                )
+                if run.exit_code == 0:
+                    found += records(run, templates.swept, name, "group", helpers_of(templates))
+                    pending = []
+                    break
+                suspects = culprits(directory, run, templates)
+                why = "autofix fails"
+            else:
+                suspects = blame(templates, result.failures)
+                why = "fails as administrator"
+            if not suspects or suspects >= set(pending):
+                break
+            self.log(f"{name}: {why}; alone: {', '.join(sorted(suspects))}")
+            alone += [t for t in pending if t in suspects]
+            pending = [t for t in pending if t not in suspects]
+        for resource_type in alone + pending:
+            found += self.alone(resource_type)
+        return found
+
+    def alone(self, resource_type: str) -> list[TypeRecord]:
+        """The record of one type in a stack of its own; when autofix fails there for no
+        permission it names, the administrator's run of the same steps says why."""
+        templates = build([resource_type])
+        directory, name = self._next()
+        stack.write(directory, templates, name)
+        run = stack.run_autofix(directory / "autofix.toml")
+        found = records(run, templates.swept, name, "alone", helpers_of(templates))
+        self.log(f"{name}: {resource_type}: autofix exit {run.exit_code} in {run.seconds}s")
+        if run.exit_code == 0 or _ACTION.search(found[0].reason or ""):
+            return found
+        result = admin.check(directory, name)
+        if result.ok:
+            return found
+        why = "; ".join(f"{f.logical_id} {f.status}: {f.reason}" for f in result.failures[:3])
+        step = result.failures[0].step if result.failures else "a step"
+        return [replace(found[0], admin=f"{step}: {why or result.output}")]
+
+
+def _broken(resource_type: str, reason: str) -> TypeRecord:
+    return TypeRecord(
+        type=resource_type,
+        converged=False,
+        verified=False,
+        attempts=0,
+        tier=fallback_tier(resource_type, ()),
+        star_demands=[],
+        star_grants=[],
+        reason=reason,
+        stage="error",
+        stack="",
+        stack_types=0,
+        seconds=0.0,
+    )
+
+
+def culprits(directory: Path, run: stack.RunFiles, templates: Templates) -> set[str]:
+    """Swept types whose handlers were denied an action the run's reason names (the
+    sandbox's deny log names the type of each handler call), or that need such a resource."""
+    named = set(_ACTION.findall(str(run.summary.get("reason") or run.output[-2000:])))
+    if not named:
+        return set()
+    denied: set[str] = set()
+    for record in stack.read_lines(directory / ".autofix" / "sandbox-denials.jsonl"):
+        operation = str(record.get("operation") or "")
+        if record.get("action") in named and "::" in operation:
+            denied.add(operation.split(" ")[0])
+    resources = templates.deploy["Resources"]
+    return {
+        s.type
+        for s in templates.swept
+        if {resources[lid]["Type"] for lid in _closure(resources, s.logical_id)} & denied
+    }
+
+
+def references(value: Any) -> set[str]:
+    """Logical ids a template value points at (Ref, Fn::GetAtt, ${X} in Fn::Sub)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("Ref"), str):
+            found.add(value["Ref"])
+        getatt = value.get("Fn::GetAtt")
+        if isinstance(getatt, list) and getatt:
+            found.add(str(getatt[0]))
+        sub = value.get("Fn::Sub")
+        if isinstance(sub, str):
+            found.update(_SUB.findall(sub))
+        for item in value.values():
+            found |= references(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    return found
+
+
+def _closure(resources: dict[str, Any], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for lid in references((resources.get(todo.pop()) or {}).get("Properties")):
+            if lid in resources and lid not in seen:
+                seen.add(lid)
+                todo.append(lid)
+    return seen
+
+
+def helpers_of(templates: Templates) -> dict[str, list[str]]:
+    """Swept logical id -> the types of the other resources it needs (transitively)."""
+    resources = templates.deploy["Resources"]
+    return {
+        s.logical_id: sorted(
+            {resources[lid]["Type"] for lid in _closure(resources, s.logical_id) - {s.logical_id}}
+        )
+        for s in templates.swept
+    }
+
+
+def blame(templates: Templates, failures: Sequence[admin.Failure]) -> set[str]:
+    """Swept types whose resource, or a resource it needs, failed."""
+    failed = {f.logical_id for f in failures}
+    resources = templates.deploy["Resources"]
+    return {s.type for s in templates.swept if _closure(resources, s.logical_id) & failed}

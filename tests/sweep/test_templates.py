@@ -1,0 +1,157 @@
+"""The sweep's template builder: every swept type gets a template cfn-lint accepts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import regex
+from cfnlint.api import ManualArgs, lint
+
+from scripts.cfn_sweep import autofix_api, catalog, overrides
+from scripts.cfn_sweep.regex_sample import sample
+from scripts.cfn_sweep.schemas import type_info
+from scripts.cfn_sweep.template import build
+
+REPO = Path(__file__).resolve().parents[2]
+LINT_GROUP = 100
+CFN_LINT_OWN_FAILURE = "raised while validating"
+"""cfn-lint's message when a schema's own pattern does not compile (AWS::Glue::Session's
+`Id`): no value can pass it, so it says nothing about the template."""
+
+
+def _errors(template: dict[str, Any]) -> list[str]:
+    matches = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
+    return [
+        f"{m.rule.id} {'/'.join(map(str, m.path))}: {m.message}"
+        for m in matches
+        if m.rule.id.startswith("E") and CFN_LINT_OWN_FAILURE not in m.message
+    ]
+
+
+def test_every_swept_type_gets_templates_cfn_lint_accepts() -> None:
+    """Deploy and update templates, built for the types a hundred to a stack (helpers shared
+    as the sweep shares them), pass cfn-lint with no error."""
+    types = catalog.swept_types()
+    found: list[str] = []
+    for start in range(0, len(types), LINT_GROUP):
+        templates = build(types[start : start + LINT_GROUP])
+        found += [f"deploy {e}" for e in _errors(templates.deploy)]
+        found += [f"update {e}" for e in _errors(templates.update)]
+    assert not found, "\n".join(found[:40])
+
+
+def test_list_is_what_the_sandbox_creates_less_shut_down_services() -> None:
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "sweep.py"), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out == sorted(out) and len(out) == len(set(out))
+    creatable = autofix_api.creatable_types()
+    assert set(out) == creatable - set(catalog.excluded_types())
+    assert len(out) > 1500  # every type cfn-lint's provider index lists, not a corpus
+    for excluded in catalog.excluded_types():
+        assert type_info(excluded).schema["lifecycle"]["status"] == "shutdown"
+
+
+def test_sample_file_is_the_constructed_sample() -> None:
+    listed = [
+        line
+        for line in (REPO / "tests" / "sweep" / "sample_types.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert tuple(listed) == catalog.sample(), "regenerate: scripts/sweep.py --list-sample"
+    assert len(listed) >= 30
+    assert {catalog.expected_tier(t) for t in listed} == {"checked", "schema-bound", "unverified"}
+    assert catalog.KNOWN_GOOD in listed
+
+
+@pytest.mark.parametrize(
+    ("owner", "path", "want"),
+    [
+        ("AWS::Lambda::Function", ("Role",), {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}),
+        ("AWS::EC2::Subnet", ("VpcId",), {"Ref": "EC2VPCDep"}),
+        ("AWS::Cognito::UserPoolGroup", ("UserPoolId",), {"Ref": "CognitoUserPoolDep"}),
+        ("AWS::ApiGateway::Method", ("RestApiId",), {"Ref": "ApiGatewayRestApiDep"}),
+        ("AWS::S3::BucketPolicy", ("Bucket",), {"Ref": "S3BucketDep"}),
+        ("AWS::EC2::SpotFleet", ("SpotFleetRequestConfigData", "IamFleetRole"), None),
+    ],
+)
+def test_a_referenced_resource_is_created_and_pointed_at(
+    owner: str, path: tuple[str, ...], want: Any
+) -> None:
+    templates = build([owner])
+    value: Any = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
+    for name in path:
+        value = value[name]
+    if want is None:  # a role ARN, by the override file's nouns
+        assert value == {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}
+    else:
+        assert value == want
+    target = (want or {"Ref": "IAMRoleDep"}).get("Ref") or want["Fn::GetAtt"][0]
+    assert target in templates.helpers
+
+
+def test_the_update_changes_one_mutable_property() -> None:
+    """Per swept resource: exactly its update_property differs, and it is not createOnly;
+    nine in ten of the types that have a mutable property get one changed."""
+    changed = mutable = 0
+    for start in range(0, len(catalog.swept_types()), LINT_GROUP):
+        templates = build(catalog.swept_types()[start : start + LINT_GROUP])
+        for swept in templates.swept:
+            before = templates.deploy["Resources"][swept.logical_id].get("Properties", {})
+            after = templates.update["Resources"][swept.logical_id].get("Properties", {})
+            differ = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+            info = type_info(swept.type)
+            fixed = info.create_only | info.read_only
+            mutable += any(p not in fixed for p in info.schema.get("properties") or {})
+            if swept.update_property is None:
+                assert not differ, swept.type
+                continue
+            changed += 1
+            assert differ == {swept.update_property}, swept.type
+            assert swept.update_property not in info.create_only | info.read_only
+        others = set(templates.deploy["Resources"]) - {s.logical_id for s in templates.swept}
+        for lid in others:  # what the swept resources need is left as it was
+            assert templates.deploy["Resources"][lid] == templates.update["Resources"][lid]
+    assert changed > 0.9 * mutable
+
+
+@pytest.mark.parametrize(
+    ("pattern", "low", "high"),
+    [
+        (r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$", 1, 10),
+        (r"^(?!(?i)aws)[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$", 0, None),
+        (r"^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/[a-zA-Z_0-9+=,.@\-_/]+$", 0, 2048),
+        (r"^[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?$", 20, 20),
+        (r"^\P{C}*$", 3, 3),
+    ],
+)
+def test_a_pattern_sample_matches_it_within_bounds(
+    pattern: str, low: int, high: int | None
+) -> None:
+    text = sample(pattern, low, high)
+    assert text is not None
+    assert regex.search(pattern, text)
+    assert len(text) >= low and (high is None or len(text) <= high)
+
+
+def test_every_override_cites_its_source() -> None:
+    for key, source in overrides.sources().items():
+        assert source.strip(), key
+
+
+def test_an_unknown_type_is_one_line_and_exit_2() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "sweep.py"), "--types", "AWS::S3::Bukket"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "AWS::S3::Bukket" in proc.stderr
