@@ -10,25 +10,20 @@ to tell a template the sandbox cannot deploy at all from one autofix cannot make
 from __future__ import annotations
 
 import contextlib
-import importlib
-import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-_RULES_IN_CODE = (  # where the sandbox's covered_types() lives, before and after issue 19
-    "autofix.sandbox.fidelity.cloudformation_requirements",
-    "autofix.sandbox.cloudformation.requirements",
-)
+from autofix import data
+from autofix.sandbox.cloudformation.demands.requirements import covered_types
 
 
 @cache
 def _type_data() -> dict[str, Any]:
-    """autofix/data/cfn_types.json: every type the sandbox knows (cfn-lint's provider index)."""
-    text = (resources.files("autofix") / "data" / "cfn_types.json").read_text(encoding="utf-8")
-    types: dict[str, Any] = json.loads(text)["types"]
+    """autofix/data/derived/cfn_types.json: every type the sandbox knows (cfn-lint's
+    provider index)."""
+    types: dict[str, Any] = data.load("derived", "cfn_types.json")["types"]
     return types
 
 
@@ -57,13 +52,7 @@ def has_handlers(resource_type: str) -> bool:
 @cache
 def rule_types() -> frozenset[str]:
     """Types the sandbox checks with property-aware rules (data and code)."""
-    text = (resources.files("autofix") / "data" / "cfn_rules.json").read_text(encoding="utf-8")
-    found = set(json.loads(text)["types"])
-    for name in _RULES_IN_CODE:
-        with contextlib.suppress(ImportError, AttributeError):
-            found |= set(importlib.import_module(name).covered_types())
-            break
-    return frozenset(found)
+    return frozenset(covered_types())
 
 
 @contextlib.contextmanager
