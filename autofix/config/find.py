@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from autofix.config.file import explain
 from autofix.config.model import Config, SandboxConfig, load_config, steps_from_command
 from autofix.errors import ConfigError
 
@@ -20,7 +23,10 @@ def config_for(config_path: Path | None, command: tuple[str, ...], region: str |
         if config_path is not None:
             base = load_config(config_path)
             return replace(base, steps=steps_from_command(list(command), Path.cwd()))
-        sandbox = SandboxConfig(region=region or "us-east-1")
+        try:
+            sandbox = SandboxConfig(region=region or "us-east-1")
+        except ValidationError as exc:
+            raise ConfigError(f"--{explain(exc)}") from None
         return Config(
             steps=steps_from_command(list(command), Path.cwd()),
             sandbox=sandbox,
