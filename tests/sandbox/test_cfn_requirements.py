@@ -356,3 +356,21 @@ def test_a_queue_deleted_by_its_url_is_demanded_on_its_arn() -> None:
     for operation in ("update", "delete"):
         reqs = requirements_for(call("AWS::SQS::Queue", operation, {}, url))
         assert {r.resource for r in reqs} == {arn}
+
+
+def test_a_kms_alias_is_demanded_on_the_alias_and_on_its_key() -> None:
+    kms = "arn:aws:kms:us-east-1:123456789012"
+    props = {"AliasName": "alias/orders", "TargetKeyId": "1234abcd"}
+    assert pairs("AWS::KMS::Alias", "create", props, "alias/orders") == [
+        ("kms:CreateAlias", f"{kms}:alias/orders"),
+        ("kms:CreateAlias", f"{kms}:key/1234abcd"),
+    ]
+    moved = {**props, "TargetKeyId": f"{kms}:key/5678"}
+    assert pairs("AWS::KMS::Alias", "update", moved, "alias/orders", old_properties=props) == [
+        ("kms:UpdateAlias", f"{kms}:alias/orders"),
+        ("kms:UpdateAlias", f"{kms}:key/1234abcd"),
+        ("kms:UpdateAlias", f"{kms}:key/5678"),
+    ]
+    assert ("kms:DeleteAlias", f"{kms}:key/1234abcd") in pairs(
+        "AWS::KMS::Alias", "delete", props, "alias/orders"
+    )

@@ -5,8 +5,9 @@ resource (`on`: a named ARN of the type's `arns`, or a template), with optional
 conditions on the properties. Templates hold `{...}` alternatives separated by `|`,
 the first that has a value wins: a property path (`BodyS3Location.Bucket`), a
 context value (`partition`, `region`, `account`, `physical_id`, `physical_name`),
-`'literal'`, a converter `function:P` / `layer:P` / `role:P` / `topic:P` / `queue:P`
-(an ARN from a name, an ARN or a queue URL; empty when P is), `path:P` (without its
+`'literal'`, `old:P` (the property before an update), a converter `function:P` /
+`layer:P` / `role:P` / `topic:P` / `queue:P` / `key:P` / `alias:P` (an ARN from a name,
+an ARN or a queue URL, by autofix.policy.arn_formats; empty when P is), `path:P` (without its
 leading slashes), `upper:P`, or `retype:KIND:P` (the ARN P with its resource type, the
 part before the first `/`, replaced by KIND: a listener's ARN prefix from its load
 balancer's), or a name of the rule's `values`: a property's value (`from`) looked up
@@ -29,16 +30,19 @@ from functools import cache
 from typing import Any
 
 from autofix import data
+from autofix.policy.arn_formats import Place, arn_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement, tag_changes
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
 _CONTEXT = ("partition", "region", "account", "physical_id", "physical_name")
-_CONVERTERS = {  # converter -> (service, resource prefix) of the ARN a name becomes
-    "function": ("lambda", "function:"),
-    "layer": ("lambda", "layer:"),
-    "queue": ("sqs", ""),
-    "role": ("iam", "role/"),
-    "topic": ("sns", ""),
+_CONVERTERS = {  # converter -> the IAM resource type whose ARN a name becomes
+    "alias": "kms:alias",
+    "function": "lambda:function",
+    "key": "kms:key",
+    "layer": "lambda:layer",
+    "queue": "sqs:queue",
+    "role": "iam:role",
+    "topic": "sns:topic",
 }
 
 
@@ -169,9 +173,11 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
             return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
         if not text or text.startswith("arn:"):
             return text
-        service, resource = _CONVERTERS[kind]
-        region = "" if service == "iam" else call.region
-        return f"arn:{call.partition}:{service}:{region}:{call.account_id}:{resource}{text}"
+        place = Place(call.account_id, call.region, call.partition)
+        return arn_of(_CONVERTERS[kind], text, place) or ""
+    if rest and kind == "old":
+        value = _path(call.old_properties, rest)
+        return str(value) if _set(value) and not isinstance(value, dict | list) else ""
     if name == "item" or name.startswith("item."):
         value = item if name == "item" else _path(item, name.removeprefix("item."))
     else:

