@@ -188,6 +188,12 @@ def reason_in(
         if "identitybased" in after[:60]:
             return DenyKind.EXPLICIT_IDENTITY
         return DenyKind.UNKNOWN
+    if "becauseof" in squeezed and "becauseno" not in squeezed:
+        after = squeezed[squeezed.index("becauseof") : squeezed.index("becauseof") + 60]
+        for word, kind in _KINDS:
+            if word in after:
+                return kind
+        return DenyKind.UNKNOWN if "polic" in after or "deny" in after else None
     if "becauseno" in squeezed:
         after = squeezed[squeezed.index("becauseno") : squeezed.index("becauseno") + 50]
         if "polic" not in after and "boundar" not in after:

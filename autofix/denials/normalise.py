@@ -174,8 +174,8 @@ def _completes_token(before: str, after: str) -> bool:
     for quote in _QUOTES:
         if head.count(quote) % 2 == 1 and quote in tail:
             return True
-    if ("/" in tail or ":" in tail) and ("/" in head or ":" in head):
-        return True
+    if ("/" in tail or ":" in tail.rstrip(":")) and ("/" in head or ":" in head):
+        return True  # (a word ending in `:` is a label, `User:`, not a path going on)
     if head.count(".") >= 2 and " " not in head and tail[:1].isalpha():
         return True
     joined, alone = parse_action(head + tail), parse_action(head)
@@ -234,6 +234,25 @@ def _prefixed(raw: str, text: str) -> bool:
     return bool(text) and raw.lstrip(" \t")[:1] != text[:1]
 
 
+_CUT_AT = re.compile(r"[\s\"'`|]")
+_CUT_LOOK_BACK = 8192
+
+
+def _cut_point(joined: str, position: int, limit: int) -> int:
+    """Where to cut a line longer than a block: after its last delimiter before `limit`.
+
+    Cutting after a space or quote keeps every action name and ARN whole (a token cut in
+    two would read as a shorter action, or a shorter resource, and be granted). Only a run
+    of `_CUT_LOOK_BACK` characters with no delimiter at all, which holds no message, is cut
+    where it stands.
+    """
+    start = max(position, limit - _CUT_LOOK_BACK)
+    last = -1
+    for match in _CUT_AT.finditer(joined, start, limit):
+        last = match.end()
+    return last if last > position else limit
+
+
 class Normaliser:
     """Streams raw text into parseable text, one bounded block of lines at a time.
 
@@ -260,7 +279,7 @@ class Normaliser:
             limit = position + self._block_chars
             end = joined.rfind("\n", position, limit) + 1
             if end <= position:  # a line longer than a block is cut (memory stays bounded)
-                end = limit
+                end = _cut_point(joined, position, limit)
             out.append(self._block(joined[position:end], final=False))
             position = end
         self._raw, self._size = [joined[position:]], len(joined) - position
@@ -349,6 +368,8 @@ class Normaliser:
             ):
                 continue
             raw, next_raw = raws[index], raws[index + 1]
+            if raw == next_raw:  # a repeated line is a repeated message, not a wrap
+                continue
             table = cut is not None
             if not table and (raw[-1:].isspace() or next_raw[:1].isspace()):
                 continue

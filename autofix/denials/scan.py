@@ -20,7 +20,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cache
 
+from autofix.data import load
 from autofix.denials.actions import ActionName, canonical
 from autofix.denials.forms import Found, other_forms, reason_in, repair_kind
 from autofix.denials.model import Denial, DenyKind
@@ -40,7 +42,8 @@ _RESOURCE_AFTER = re.compile(
     rf"(?P<res>arn:{_ARN_CHAR}{{1,2048}}"
     r"|(?:user|role|group|policy|instance-profile) [^\s\"'<>`|]{1,512}"
     r"|(?P<elided>\.{3}|\u2026|\*{2,}|<[^<>\n]{1,60}>)"
-    r"|\*(?![\w*]))"
+    r"|\*(?![\w*])"
+    r"|(?!(?:because|with|and|for)\b)(?P<plain>[A-Za-z0-9][^\s\"'`|<>]{0,511}))"
 )
 _REASON_AFTER = re.compile(
     r"[\s\"'`.,;)]{0,6}(?:"
@@ -50,6 +53,8 @@ _REASON_AFTER = re.compile(
     r"(?: ?: ?(?P<policy>arn:[^\s\"'<>`|]{1,1024}))?)"
     r"|(?P<implicit>because no (?P<ikind>[A-Za-z -]{1,60}?) ?(?:polic(?:y|ies)|boundary) allows?)"
     r"|(?P<trust>because the role trust policy)"
+    r"|(?P<because_of>because of (?:an? |the )?(?P<okind>[A-Za-z -]{1,60}?) ?"
+    r"(?:polic(?:y|ies)|boundary|deny))"
     r")"
 )
 _CLI_FRAME = re.compile(
@@ -116,6 +121,8 @@ PERMISSION_CODES = frozenset(
     }
 )
 _STATUS_CODES = frozenset({"403", "forbidden"})
+_NEGATED = re.compile(r"\b(?:[Ww]ithout|[Nn]o|[Nn]ot|[Nn]ever) (?:an? |any )?[\"'`]?$")
+"""`without AccessDenied`, `no Access Denied`: the words, not an error."""
 _DENIED_TEXT = re.compile(r"Access ?Denied|AccessDenied|Forbidden|not authorized", re.IGNORECASE)
 _NOT_PERMISSION = re.compile(
     r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidAccessKeyId|"
@@ -199,17 +206,31 @@ def generic_denial(flat: str) -> Found | None:
     """A bare `Access Denied` with nothing more: one denial without an action."""
     if not any(word in flat for word in _GENERIC_WORDS):
         return None
-    generic = _GENERIC.search(flat)
-    if generic is None:
-        return None
-    return Found(generic.start(), Denial(action=None, evidence=_around(flat, generic.start())))
+    for generic in _GENERIC.finditer(flat):
+        if _NEGATED.search(flat, max(0, generic.start() - 24), generic.start()) is None:
+            evidence = _around(flat, generic.start())
+            return Found(generic.start(), Denial(action=None, evidence=evidence))
+    return None
 
 
 def not_permission(flat: str) -> bool:
-    """Whether the text shows a credential or signature failure (not a permission one)."""
+    """Whether the text shows a credential or signature failure, or a restriction no policy
+    lifts (`not_policy_denials.json`): not a permission error a grant can fix."""
+    if _not_policy(flat):
+        return True
     if not any(word in flat for word in _NOT_PERMISSION_WORDS):
         return False
     return _NOT_PERMISSION.search(flat) is not None
+
+
+@cache
+def _not_policy_phrases() -> tuple[str, ...]:
+    messages = load("curated", "not_policy_denials.json")["messages"]
+    return tuple(entry["phrase"] for entry in messages)
+
+
+def _not_policy(message: str) -> bool:
+    return any(phrase in message for phrase in _not_policy_phrases())
 
 
 def first_region(flat: str) -> str | None:
@@ -276,7 +297,7 @@ def _enclosing(frames: list[_Frame], starts: list[int], position: int) -> _Frame
 def _is_permission_frame(flat: str, frame: _Frame) -> bool:
     code = frame.code.lower()
     message = flat[frame.body : frame.end]
-    if _NOT_PERMISSION.search(message[:400]):
+    if _NOT_PERMISSION.search(message[:400]) or _not_policy(message[:400]):
         return False
     if code in PERMISSION_CODES:
         return True
@@ -375,6 +396,8 @@ def _reason(flat: str, position: int) -> tuple[DenyKind, str | None]:
         return reason_in(flat, position) or DenyKind.IMPLICIT, None
     if match["trust"]:
         return DenyKind.RESOURCE_POLICY, None
+    if match["because_of"]:  # `because of a service control policy`: a deny, never implicit
+        return _kind(match["because_of"], explicit=True), None
     if match["implicit"]:
         return _kind(match["implicit"], explicit=False), None
     policy = _clean_arn(match["policy"]) if match["policy"] else None

@@ -111,7 +111,9 @@ def grants_for(denials: Sequence[Denial], ctx: ScopeContext) -> list[ScopedGrant
 
 
 def _names_resource(denial: Denial) -> bool:
-    return bool(denial.resource) and denial.resource != "*"
+    """Whether the denial names an ARN to scope by (`on resource: my-widget` names none)."""
+    resource = denial.resource
+    return bool(resource) and resource != "*" and Arn.parse(resource or "") is not None
 
 
 def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[ScopedGrant]:

@@ -108,3 +108,27 @@ def test_random_bytes_megabyte() -> None:
     start = time.perf_counter()
     parse_denials(text)
     assert time.perf_counter() - start < 5.0
+
+
+_SENTENCE = (
+    "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: s3:GetObject "
+    "on resource: arn:aws:s3:::b/k because no identity-based policy allows "
+    "the s3:GetObject action. "
+)
+
+
+def test_a_line_longer_than_a_block_cuts_no_name_in_two() -> None:
+    """One 2 MB line (a block is 256 KB): every denial read whole, none a truncated name
+    (cut mid-token, it read as `s3:GetObjec`, or as s3:GetObject on no resource)."""
+    denials = parse_denials(_SENTENCE * (2_000_000 // len(_SENTENCE)))
+    assert [(d.action, d.resource, d.fixable) for d in denials] == [
+        ("s3:GetObject", "arn:aws:s3:::b/k", True)
+    ]
+
+
+def test_a_line_with_no_delimiter_yields_nothing_fixable_but_whole_names() -> None:
+    """No space or quote to cut at: whatever is read names a catalogued action, or is unfixable."""
+    glued = _SENTENCE.replace(" ", "")
+    denials = parse_denials(glued * (1_000_000 // len(glued)))
+    assert all(d.action_known for d in denials if d.fixable)
+    assert {d.action for d in denials if d.fixable} <= {"s3:GetObject"}

@@ -242,3 +242,12 @@ def test_a_content_addressed_asset_key_is_generalised() -> None:
     assert digest not in grant.resource and grant.resource.endswith("/*.zip")
     assert matches(grant.resource, asset)
     assert matches(grant.resource, asset.replace(digest, "0" * 64))
+
+
+def test_a_resource_that_is_no_arn_is_never_written_into_a_grant() -> None:
+    """`on resource: my-widget` (kept by the parser) is scoped as if no resource were named."""
+    ctx = ScopeContext(ACCOUNT, "us-east-1", "resource", ("autofix-demo",), ("dev",))
+    denial = Denial(action="sns:Publish", resource="my-widget")
+    grants = grants_for([denial], ctx)
+    assert grants and all(g.grant.resource != "my-widget" for g in grants)
+    assert all(g.grant.resource == "*" or g.grant.resource.startswith("arn:") for g in grants)
