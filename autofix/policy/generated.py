@@ -6,7 +6,9 @@ truncated to fit the type's length limit (13 characters are kept for the random 
 and its hyphen, the rest is shared around one more hyphen, the stack name rounding up
 and each part taking what the other leaves), and the whole is lower-cased where the
 type wants it (S3 buckets). Limits and name properties come from
-autofix/data/derived/cfn_generated_names.json (scripts/derive_name_rules.py).
+autofix/data/derived/cfn_generated_names.json (scripts/derive_name_rules.py); the types
+named another way (a state machine is `{logical id}-{random}`, an SSM parameter
+`CFN-{logical id}-{random}`) from autofix/data/curated/cfn_physical_names.json.
 
 Knowing the stack name and logical id, the random part of a physical id is found by
 structure, whatever it looks like (letters only, digits only).
@@ -27,25 +29,61 @@ TAIL_LENGTHS = (12, 13)
 _TAIL = re.compile(r"[A-Za-z0-9]{12,13}")
 _LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")
 _BOUNDARY = "A-Za-z0-9"
+COMMON_FORM = "{stack}-{logical}-{random}"
 
 Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class NameRule:
-    """How a type is named: the template property, the longest name, lower case or not."""
+    """How a type is named: the template property, the longest name, lower case or not.
+
+    `form` is how an unnamed one is named (`{stack}`, `{logical}`, `{random}`), and
+    `logical_max` the longest part of the logical id it keeps.
+    """
 
     property: str
     max_length: int | None = None
     lowercase: bool = False
+    form: str = COMMON_FORM
+    logical_max: int | None = None
+
+    def has_stack(self) -> bool:
+        """Whether the generated name holds the stack name."""
+        return "{stack}" in self.form
+
+    def generate(self, stack: str, logical_id: str, tail: str) -> str:
+        """The name CloudFormation gives a resource of this type with no name given."""
+        if self.form == COMMON_FORM:
+            return generated_name(stack, logical_id, tail, self.max_length, self.lowercase)
+        fixed = len(self.form.replace("{logical}", "").replace("{random}", "")) + len(tail)
+        room = [n for n in (self.logical_max, (self.max_length or 0) - fixed) if n]
+        logical = logical_id[: max(1, min(room))] if room else logical_id
+        name = self.form.format(stack=stack, logical=logical, random=tail)
+        return name.lower() if self.lowercase else name
+
+    def head(self, stack: str, logical_id: str) -> str:
+        """What every generated name of this type starts with, whatever its random part."""
+        heads = []
+        for length in TAIL_LENGTHS:
+            heads.append(self.generate(stack, logical_id, "\x00" * length)[:-length])
+        return shared_start(heads)
 
 
 @cache
 def _rules() -> dict[str, NameRule]:
-    return {
-        rtype: NameRule(rule["property"], rule.get("max_length"), bool(rule.get("lowercase")))
-        for rtype, rule in data.load("derived", "cfn_generated_names.json")["types"].items()
-    }
+    forms = data.load("curated", "cfn_physical_names.json")["types"]
+    rules = {}
+    for rtype, rule in data.load("derived", "cfn_generated_names.json")["types"].items():
+        form = forms.get(rtype, {})
+        rules[rtype] = NameRule(
+            rule["property"],
+            rule.get("max_length"),
+            bool(rule.get("lowercase")),
+            form.get("form", COMMON_FORM),
+            form.get("logical_max"),
+        )
+    return rules
 
 
 def name_rule(resource_type: str) -> NameRule | None:
@@ -53,10 +91,19 @@ def name_rule(resource_type: str) -> NameRule | None:
     return _rules().get(resource_type)
 
 
+def shared_start(texts: list[str]) -> str:
+    """The longest start every text shares."""
+    first = texts[0]
+    for i, char in enumerate(first):
+        if any(i >= len(t) or t[i] != char for t in texts[1:]):
+            return first[:i]
+    return first
+
+
 def generated_name(
     stack: str, logical_id: str, tail: str, max_length: int | None = None, lowercase: bool = False
 ) -> str:
-    """The name CloudFormation gives a resource with no name in its template."""
+    """The name CloudFormation gives a resource with no name in its template (common form)."""
     name = f"{stack}-{logical_id}-{tail}"
     if max_length is not None and len(name) > max_length:
         room = max(2, max_length - len(tail) - 2)
@@ -110,9 +157,13 @@ def find_generated(
     """
     if not _LOGICAL_ID.fullmatch(logical_id):
         return None
+    rule = name_rule(resource_type)
     segments = [physical_id, *re.split(r"[/:]", physical_id)]
     for segment in dict.fromkeys(s for s in segments if s):
-        spans = _random_spans(segment, stack, logical_id, stack_random)
+        if rule is not None and not rule.has_stack():
+            spans = _random_spans_without_stack(segment, rule, logical_id)
+        else:
+            spans = _random_spans(segment, stack, logical_id, stack_random)
         if spans is not None:
             return GeneratedName(stack, logical_id, resource_type, physical_id, segment, spans)
     return None
@@ -137,6 +188,20 @@ def _random_spans(
     return (*spans, (len(head) + 1, len(name)))
 
 
+def _random_spans_without_stack(
+    name: str, rule: NameRule, logical_id: str
+) -> tuple[Span, ...] | None:
+    """The random part of a name of a form without the stack (`CFN-{logical}-{random}`)."""
+    head, sep, tail = name.rpartition("-")
+    prefix = rule.form.split("{logical}", 1)[0]
+    if not sep or not _TAIL.fullmatch(tail) or not head.lower().startswith(prefix.lower()):
+        return None
+    logical_part = head[len(prefix) :]
+    if not logical_part or logical_part.lower() != logical_id[: len(logical_part)].lower():
+        return None
+    return ((len(head) + 1, len(name)),)
+
+
 @dataclass(frozen=True)
 class Unnamed:
     """A resource its template leaves unnamed: every name CloudFormation gives it starts so.
@@ -152,11 +217,10 @@ class Unnamed:
 
     def prefixes(self) -> tuple[str, ...]:
         """What precedes the random part, for each random-part length."""
-        rule = name_rule(self.resource_type)
-        limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
+        rule = name_rule(self.resource_type) or NameRule("")
         heads = []
         for length in TAIL_LENGTHS:
-            head = generated_name(self.stack, self.logical_id, "x" * length, limit, lower)
+            head = rule.generate(self.stack, self.logical_id, "x" * length)
             heads += [head[:-length], head[:-length].lower()]
         return tuple(dict.fromkeys(heads))
 
@@ -173,6 +237,8 @@ class Unnamed:
         CloudFormation shares the room), and never less than the rule's own cut.
         """
         rule = name_rule(self.resource_type)
+        if rule is not None and not rule.has_stack():
+            return rule.head(self.stack, self.logical_id)
         limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
         keep = len(self.stack)
         if limit is not None:
@@ -185,9 +251,20 @@ class Unnamed:
 
     @property
     def service(self) -> str:
-        """The IAM service prefix of its type (`s3` for `AWS::S3::Bucket`)."""
-        parts = self.resource_type.split("::")
-        return parts[1].lower() if len(parts) == 3 else ""
+        """The IAM service prefix of its type (`s3` for `AWS::S3::Bucket`, `states` for
+        `AWS::StepFunctions::StateMachine`: the service whose ARN formats name the type)."""
+        return _service_of(self.resource_type)
+
+
+@cache
+def _service_of(resource_type: str) -> str:
+    from autofix.policy.arn_formats import formats_for_type
+
+    formats = formats_for_type(resource_type)
+    if formats:
+        return formats[0].service
+    parts = resource_type.split("::")
+    return parts[1].lower() if len(parts) == 3 else ""
 
 
 @dataclass(frozen=True)
