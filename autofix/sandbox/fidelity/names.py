@@ -62,21 +62,34 @@ def install(tails: Tails | None = None) -> None:
 
 def with_generated_name(resource_type: str, resource_json: dict[str, Any], name: str) -> Any:
     """`resource_json` for moto's create, its name property set to the generated `name`
-    where the template leaves it out (moto's SSM parameter reads only the property)."""
+    where the template leaves it out (moto's SSM parameter reads only the property).
+
+    Only for a moto model named by the same property: another (a rest API named by its
+    OpenAPI body's title) keeps its own way.
+    """
     rule = name_rule(resource_type)
     props = resource_json.get("Properties")
     if rule is None or rule.property in (props or {}) or not isinstance(props or {}, dict):
+        return resource_json
+    if _moto_name_property(resource_type) != rule.property:
         return resource_json
     return {**resource_json, "Properties": {**(props or {}), rule.property: name}}
 
 
 def name_property(resource_type: str) -> str | None:
     """moto's name property of a type it models; the rule's for a type it does not."""
-    known = _ORIGINAL["name_property"](resource_type)
+    known = _moto_name_property(resource_type)
     if known or resource_type in _moto_types():
-        return known  # type: ignore[no-any-return]
+        return known
     rule = name_rule(resource_type)
     return rule.property if rule is not None else None
+
+
+def _moto_name_property(resource_type: str) -> str | None:
+    from moto.cloudformation import parsing
+
+    moto_own = _ORIGINAL.get("name_property", parsing.resource_name_property_from_type)
+    return moto_own(resource_type)  # type: ignore[no-any-return]
 
 
 def _moto_types() -> dict[str, Any]:
