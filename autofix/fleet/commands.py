@@ -132,13 +132,15 @@ def _carry_out(
     started = time.monotonic()
     peaks: dict[str, float] = {}
 
-    def finished(done: Finished) -> None:
+    def finished(done: Finished) -> str | None:
         if done.exit_code is not None:
             write_service_marks(done.job.out_dir, done.job.service, done.exit_code)
             peaks[done.job.service.name] = done.peak_rss_mb
             _service_pages([done.job.out_dir])
             _forward_annotations(done.job, echo)
-        _report(all_dirs, root, not_started=True).write(root, {**machine, "peak_rss_mb": peaks})
+        report = _report(all_dirs, root, not_started=True)
+        report.write(root, {**machine, "peak_rss_mb": peaks})
+        return next((s.state for s in report.services if s.name == done.job.service.name), None)
 
     results, stopped = run_jobs(jobs, parallel, display, finished)
     machine.update(

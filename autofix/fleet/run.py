@@ -65,11 +65,12 @@ def run_jobs(
     jobs: Sequence[Job],
     parallel: int,
     display: Display,
-    on_finished: Callable[[Finished], None] = lambda _f: None,
+    on_finished: Callable[[Finished], str | None] = lambda _f: None,
     grace_seconds: float = GRACE_SECONDS,
 ) -> tuple[list[Finished], KeyboardInterrupt | None]:
     """Run every job, `parallel` at a time, in order; returns each job's end (in the jobs'
-    order) and the interruption that stopped the fleet, if one did."""
+    order) and the interruption that stopped the fleet, if one did. `on_finished` may return
+    the state to show for the job (default: from its exit code)."""
     queue = list(jobs)
     running: list[_Running] = []
     finished: dict[str, Finished] = {}
@@ -90,8 +91,8 @@ def run_jobs(
                 running.remove(item)
                 done = _finish(item, code)
                 finished[item.job.service.name] = done
-                display.update(item.job.service.name, replace_state(live, _state(code)))
-                on_finished(done)
+                state = on_finished(done) or _state(code)
+                display.update(item.job.service.name, replace_state(live, state))
             display.refresh()
     except KeyboardInterrupt as exc:
         stopped = exc
@@ -108,8 +109,8 @@ def run_jobs(
                 code = item.process.wait()
             done = _finish(item, code)
             finished[item.job.service.name] = done
-            display.update(item.job.service.name, replace_state(item.follower.poll(), "stopped"))
             on_finished(done)
+            display.update(item.job.service.name, replace_state(item.follower.poll(), "stopped"))
         display.refresh()
         signal.signal(signal.SIGINT, signal.default_int_handler)
     results = [finished.get(job.service.name) or Finished(job, None, 0.0, 0.0) for job in jobs]
