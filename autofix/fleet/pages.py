@@ -4,6 +4,7 @@ one row per service linking the service's own report."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from autofix.fleet.report import FleetReport, ServiceReport
@@ -102,20 +103,16 @@ def _result(s: ServiceReport) -> str:
     return f"{s.state}{code}"
 
 
-def _listing(items: tuple[str, ...]) -> str:
+def _listing(items: tuple[str, ...], code: Callable[[str], str] = "`{}`".format) -> str:
+    """The first items, each as code, and how many more."""
     if not items:
         return "-"
-    shown = ", ".join(f"`{i}`" for i in items[:_SHOWN])
     more = len(items) - _SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
+    return ", ".join(map(code, items[:_SHOWN])) + (f" and {more} more" if more > 0 else "")
 
 
 def _html_list(items: tuple[str, ...]) -> str:
-    if not items:
-        return "-"
-    shown = ", ".join(f"<code>{html.escape(i)}</code>" for i in items[:_SHOWN])
-    more = len(items) - _SHOWN
-    return shown + (f" and {more} more" if more > 0 else "")
+    return _listing(items, lambda item: f"<code>{html.escape(item)}</code>")
 
 
 def _md(text: str) -> str:

@@ -136,10 +136,11 @@ def read_service(out_dir: Path, relative_to: Path, not_started: bool = False) ->
     actions = _actions(out_dir / "policy.json")
     saved = _actions(out_dir / SAVED_POLICY)
     if summary is None:
+        state = "not started" if not_started and exit_code is None else "failed"
         return ServiceReport(
-            name, config, _relative(out_dir, relative_to), "run",
-            "not started" if not_started and exit_code is None else "failed", False, False, exit_code, 0, 0.0,
-            actions, (), (), (), _last_line(out_dir / "autofix.log") or "no summary.json",
+            name, config, _relative(out_dir, relative_to), "run", state, False, False,
+            exit_code, 0, 0.0, actions, (), (), (),
+            _last_line(out_dir / "autofix.log") or "no summary.json",
         )  # fmt: skip
     code = exit_code if exit_code is not None else summary.get("exit_code")
     ok = bool(summary.get("ok")) and code == 0

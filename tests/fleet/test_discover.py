@@ -18,7 +18,8 @@ def service(directory: Path, pyproject: bool = False) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     if pyproject:
         path = directory / "pyproject.toml"
-        path.write_text('[project]\nname = "x"\n\n[tool.autofix]\n' + STEP.replace("[[", "[[tool.autofix."))
+        table = STEP.replace("[[", "[[tool.autofix.")
+        path.write_text('[project]\nname = "x"\n\n[tool.autofix]\n' + table)
     else:
         path = directory / "autofix.toml"
         path.write_text(STEP)

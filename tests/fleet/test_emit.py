@@ -30,9 +30,7 @@ def actionlint(workflow: Path) -> list[dict[str, object]]:
 
 def emit(tmp_path: Path, *args: str) -> Path:
     out = tmp_path / "autofix-fleet.yml"
-    result = run_autofix(
-        "fleet", "emit", "github-actions", *args, "-o", str(out), cwd=REPO
-    )
+    result = run_autofix("fleet", "emit", "github-actions", *args, "-o", str(out), cwd=REPO)
     assert result.exit_code == 0, result.output
     return out
 

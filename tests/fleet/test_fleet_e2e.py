@@ -38,8 +38,7 @@ def monorepo(root: Path) -> Path:
 def services(fleet: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """fleet.json's services, less what differs between two runs of the same thing."""
     return {
-        s["name"]: {k: v for k, v in s.items() if k not in ("seconds",)}
-        for s in fleet["services"]
+        s["name"]: {k: v for k, v in s.items() if k not in ("seconds",)} for s in fleet["services"]
     }
 
 
@@ -56,7 +55,7 @@ def fleet_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Any
 def test_every_service_runs_and_a_failure_stops_no_other(
     fleet_run: tuple[Path, Path, Any],
 ) -> None:
-    root, out, result = fleet_run
+    _root, out, result = fleet_run
     assert result.exit_code == 1, result.output
     fleet = read_json(out / "fleet.json")
     got = services(fleet)
