@@ -7,7 +7,7 @@ CORPUS := playground/corpus
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
-.PHONY: install demo cdk-demo test test-slow test-cdk corpus lint bench bench-corpus data clean
+.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus data clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
@@ -65,6 +65,11 @@ test-cdk: install
 # whose files share a session's run (tests/conftest.py: pytest_xdist_make_scheduler).
 test: install
 	$(PY) -m pytest -n auto --maxprocesses=4 --dist loadscope
+
+# The in-process tests only: what starts no autofix CLI, sandbox server or deploy tool
+# (tests/conftest.py marks the rest `spawns`).
+test-fast: install
+	$(PY) -m pytest -n 2 -m "not spawns and (not corpus or corpus_sample) and not slow"
 
 # Every corpus service, one after another (about a minute or more each).
 corpus: install
