@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.policy.generated import name_rule
+from autofix.policy.name_rules import name_rule
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
 

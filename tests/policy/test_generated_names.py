@@ -14,10 +14,9 @@ from autofix.policy.generated import (
     explicit_or_generated,
     find_generated,
     generalise_policy,
-    generated_name,
-    name_rule,
     template_names,
 )
+from autofix.policy.name_rules import generated_name, name_rule
 from autofix.policy.scope import ScopeContext, generalise, grants_for
 
 ACCOUNT = "123456789012"

@@ -17,7 +17,7 @@ import random
 import string
 from typing import Any
 
-from autofix.policy.generated import TAIL_LENGTHS, name_rule
+from autofix.policy.name_rules import TAIL_LENGTHS, name_rule
 
 ALPHABETS = {
     "letters": string.ascii_letters,
