@@ -2,8 +2,8 @@
 
 Over the derived data for every type (a role, a key set at a type's reference property is
 demanded exactly, nothing set: nothing demanded), and through the sandbox: a principal
-allowed iam:PassRole only on its own role deploys a state machine, one allowed no kms:*
-and iam:CreateServiceLinkedRole only on the service's path deploys a user pool.
+allowed iam:PassRole only on its own role deploys a state machine, one allowed no kms:* and
+no iam:* deploys a user pool (no SMS role, no key, no SES email: no service-linked role).
 """
 
 from __future__ import annotations
@@ -93,13 +93,29 @@ def test_kms_actions_follow_the_key_the_template_names_and_vanish_without_one() 
     assert checked > 20
 
 
-def test_a_user_pool_without_key_or_sms_demands_no_kms_and_no_pass_role() -> None:
-    found = {(r.action, r.resource) for r in demands_for(_call("AWS::Cognito::UserPool", {}))}
-    assert not any(a.startswith("kms:") or a == "iam:PassRole" for a, _ in found)
-    assert (
-        "iam:CreateServiceLinkedRole",
-        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/cognito-idp.amazonaws.com/*",
-    ) in found
+def test_a_user_pool_without_key_sms_or_ses_demands_no_kms_pass_role_or_linked_role() -> None:
+    found = {r.action for r in demands_for(_call("AWS::Cognito::UserPool", {}))}
+    assert not any(a.startswith("kms:") or a.startswith("iam:") for a in found), found
+    ses = {"EmailConfiguration": {"SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/x"}}
+    assert _demanded(_call("AWS::Cognito::UserPool", ses), "iam:CreateServiceLinkedRole") == {
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/email.cognito-idp.amazonaws.com/*"
+    }
+
+
+def test_a_service_linked_role_is_demanded_on_its_service_path_never_on_star() -> None:
+    creators = [
+        t
+        for t in sorted(references.reference_properties())
+        if (s := type_schema(t)) is not None
+        and "iam:CreateServiceLinkedRole" in s.actions["create"]
+        and coverage(t) == "schema"
+    ]
+    assert len(creators) > 30
+    for resource_type in creators:
+        found = _demanded(_call(resource_type, {}), "iam:CreateServiceLinkedRole")
+        for resource in found:
+            assert resource.startswith(f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/")
+            assert resource.endswith(".amazonaws.com/*"), resource
 
 
 def test_a_kms_alias_stands_for_a_key_the_template_does_not_name() -> None:
@@ -178,7 +194,7 @@ def test_a_state_machine_deploys_with_pass_role_on_its_own_role_only(make_user: 
     _assert_deploys(make_user, allowed, "refs-flow", template)
 
 
-def test_a_user_pool_deploys_without_kms_and_with_its_service_linked_role_only(
+def test_a_user_pool_deploys_without_kms_pass_role_or_a_service_linked_role(
     make_user: MakeUser,
 ) -> None:
     template = {
@@ -186,11 +202,9 @@ def test_a_user_pool_deploys_without_kms_and_with_its_service_linked_role_only(
             "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "refs-pool"}}
         }
     }
-    linked = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/cognito-idp.amazonaws.com/*"
     allowed = [
         {"Effect": "Allow", "Action": ["cloudformation:*", "cognito-idp:*"], "Resource": "*"},
-        {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": linked},
-        {"Effect": "Deny", "Action": ["kms:*", "iam:PassRole"], "Resource": "*"},
+        {"Effect": "Deny", "Action": ["kms:*", "iam:*"], "Resource": "*"},
     ]
     _assert_deploys(make_user, allowed, "refs-pool", template)
 

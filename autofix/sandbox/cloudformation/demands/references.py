@@ -99,7 +99,7 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     """
     slr = _kinds()["service_linked_role"]
     if action.lower() == slr["action"].lower():
-        return (_service_linked_role(call, slr["resource"]),)
+        return _service_linked_role(call, slr["resource"])
     kind = kind_of(call.resource_type, action)
     if kind is None:
         return NOT_REFERRING
@@ -198,12 +198,31 @@ def _arn_of_value(iam_type: str, value: str, place: Place) -> str | None:
     return arn_of(iam_type, value, place)
 
 
-def _service_linked_role(call: HandlerCall, template: str) -> str:
+def _service_linked_role(call: HandlerCall, template: str) -> tuple[str, ...]:
+    """The service-linked role's path; nothing when the overrides name the properties that
+    make the handler create one and none is set (a user pool that sends no SES email)."""
+    linked = _overrides()["service_linked_roles"].get(call.resource_type, {})
+    when = linked.get("when")
+    if when and not any(_has(call.properties, path.split(".")) for path in when):
+        return ()
     values = {
         "Partition": call.partition,
         "Account": call.account_id,
-        "Service": _kinds()["service_linked_role"]["principals"].get(
-            call.resource_type, own_service(call.resource_type)
-        ),
+        "Service": linked.get("principal") or own_service(call.resource_type),
     }
-    return re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), UNKNOWN), template)
+    return (re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), UNKNOWN), template),)
+
+
+def _has(value: Any, parts: list[str]) -> bool:
+    """Whether the dotted path holds anything (an object or a list too)."""
+    for part in parts:
+        if not isinstance(value, dict) or value.get(part) in (None, "", [], {}):
+            return False
+        value = value[part]
+    return True
+
+
+@cache
+def _overrides() -> dict[str, Any]:
+    found: dict[str, Any] = data.load("curated", "cfn_reference_overrides.json")
+    return found
