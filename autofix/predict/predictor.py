@@ -24,6 +24,7 @@ from autofix.loop.grantor import Added, GrantFailed, Grantor
 from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
 from autofix.predict import profile as profiles
+from autofix.predict.hidden import Hidden, from_environment
 from autofix.predict.serverless import Packaged, Run, framework, package
 from autofix.predict.stack_templates import Templates
 from autofix.predict.template import Place, Predicted, predict
@@ -61,6 +62,8 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     acting: Callable[[str], str | None] | None = None
     """Whom CloudFormation acts as on a stack (its service role), None: the deployer."""
+    hidden: Hidden = field(default_factory=from_environment)
+    """Knowledge not to grant ahead (benchmark-only knobs, `predict.hidden`)."""
     groups: list[Predicted] = field(default_factory=list)
     _from_stacks: bool = False
     """The step's prediction is read from the stacks it touches (each one once)."""
@@ -83,7 +86,7 @@ class Predictor:
         denials = [
             _denial(req.action, req.resource, FROM_TEMPLATE, g)
             for g in self.groups
-            if g.operation in wanted
+            if g.operation in wanted and not self.hidden.hides(g.resource_type)
             for req in g.requirements
             if _safe(req.action, req.resource)
         ]
@@ -124,7 +127,7 @@ class Predictor:
                 found += [
                     _denial(r.action, r.resource, FROM_TEMPLATE, g, principal)
                     for g in groups
-                    if g.operation in wanted
+                    if g.operation in wanted and not self.hidden.hides(g.resource_type)
                     for r in g.requirements
                     if _safe(r.action, r.resource)
                 ]
@@ -151,6 +154,8 @@ class Predictor:
             for group in predict(deployed, place, ("delete",)):
                 if group.logical_id in gone:
                     self.groups.append(group)
+                    if self.hidden.hides(group.resource_type):
+                        continue
                     found += [
                         _denial(r.action, r.resource, FROM_TEMPLATE, group)
                         for r in group.requirements
@@ -160,6 +165,8 @@ class Predictor:
 
     def _profile_denials(self, step: Step, packaged: Packaged, region: str) -> list[Denial]:
         name = self.profile_name
+        if self.hidden.profile:
+            return []
         if name is None:
             installed = framework(step.cwd)
             name = f"{installed[0]}-{installed[1]}" if installed else None
