@@ -462,7 +462,9 @@ def test_a_resource_pattern_no_call_matched_is_pruned_and_its_action_kept(
 ) -> None:
     stale = Grant("sns:CreateTopic", f"arn:aws:sns:us-east-1:{ACCOUNT}:order-*-topicbucket-*")
     start = PolicyDocument((Grant("sns:CreateTopic", TOPIC), stale))
-    fresh = FreshAccounts({"deploy": [Need("sns:CreateTopic", TOPIC)]}, {}, unused_patterns=(stale,))
+    fresh = FreshAccounts(
+        {"deploy": [Need("sns:CreateTopic", TOPIC)]}, {}, unused_patterns=(stale,)
+    )
     verifier, seen = verify_pass(tmp_path, fresh)
     result = verifier(start, {}, float("inf"))
     assert result.verified and result.pruned == ()  # no action went
