@@ -224,4 +224,3 @@ def _denial(
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
     )
-
