@@ -216,3 +216,14 @@ def _assert_deploys(
     cfn = client("cloudformation")
     cfn.create_stack(StackName=stack, TemplateBody=json.dumps(template))
     assert settled(cfn, stack)["StackStatus"] == "CREATE_COMPLETE", failures(cfn, stack)
+
+
+def test_a_type_that_creates_its_linked_role_acts_on_it_when_it_names_no_role() -> None:
+    """IVS's recording configuration attaches policies to the role it creates, not to `*`."""
+    linked = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ivs.amazonaws.com/*"
+    call = _call("AWS::IVS::RecordingConfiguration", {})
+    for action in ("iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
+        assert _demanded(call, action) == {linked}, action
+    neptune = _call("AWS::Neptune::DBInstance", {})
+    assert _demanded(neptune, "iam:PassRole") == {"*"}  # never its linked role: untold
+    assert _demanded(neptune, "iam:ListRoles") == {"*"}  # acts on no role
