@@ -3,7 +3,7 @@
 A framework profile names a resource its template leaves unnamed as
 `{service}-*-<logical id>-*` (the stack is `{service}-{stage}`). When the whole name would
 pass its type's length limit, CloudFormation cuts the stack name and the logical id
-(`policy.generated.generated_name`): `serverless-http-api-dynamodb-dev` and
+(`policy.name_rules.generated_name`): `serverless-http-api-dynamodb-dev` and
 `ServerlessDeploymentBucket` become `serverless-http-api-dyna-serverlessdeploymentbuck-...`,
 which the profile's pattern misses. `any_stage` builds, from the same rule, the pattern
 every stage's name matches.
@@ -15,7 +15,7 @@ import re
 from functools import cache
 
 from autofix import data
-from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
+from autofix.policy.name_rules import COMMON_FORM, TAIL_LENGTHS, generated_name, name_rule
 
 GENERATED = re.compile(r"\{service\}-\*-(?P<logical>[A-Za-z0-9]+)-\*")
 """How a profile writes a generated name: stack `{service}-{any stage}`, a logical id."""
@@ -76,7 +76,8 @@ def _arn_forms() -> dict[str, re.Pattern[str]]:
     forms: dict[str, re.Pattern[str]] = {}
     for key, fmt in getatt.items():
         rtype, _, attribute = key.rpartition(".")
-        if attribute != "Arn" or name_rule(rtype) is None or "{name}" not in fmt:
+        rule = name_rule(rtype)
+        if attribute != "Arn" or rule is None or rule.form != COMMON_FORM or "{name}" not in fmt:
             continue
         pieces = re.split(r"(\{\w+\})", fmt)
         regex = "".join(

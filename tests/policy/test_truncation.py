@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autofix.policy.arns import matches
-from autofix.policy.generated import generated_name
+from autofix.policy.name_rules import generated_name
 from autofix.policy.truncation import any_stage, truncated, types_named_by
 from autofix.predict.profile import Call, Profile
 
