@@ -25,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from autofix import untrusted
+from autofix.records.files import open_no_follow
 from autofix.sandbox import DEFAULT_ACCOUNT_ID, require_sandbox_extra
 
 OPERATOR_USER = "autofix-operator"
@@ -41,6 +43,9 @@ class Credentials:
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
+
+    def __post_init__(self) -> None:
+        untrusted.remember(self.secret_access_key, self.session_token)  # never shown or kept
 
     def env(self) -> dict[str, str]:
         env = {
@@ -232,7 +237,7 @@ class EmbeddedSandbox:
         self._log_path = self.server_log or Path(
             tempfile.mkstemp(prefix="autofix-sandbox-", suffix=".log")[1]
         )
-        with self._log_path.open("w", encoding="utf-8") as log:
+        with open_no_follow(self._log_path) as log:  # a planted link is refused, not truncated
             # the operator's own AWS settings (a profile, a token) are not the sandbox's
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             if self.propagation_delay > 0:

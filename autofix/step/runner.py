@@ -18,6 +18,7 @@ from typing import Protocol
 
 import sh
 
+from autofix import untrusted
 from autofix.config import Step
 from autofix.denials.stream import DenialStream
 from autofix.step import reaper
@@ -102,7 +103,8 @@ class _Capture:
         self.size = 0
         self.dropped = 0
 
-    def __call__(self, line: str) -> None:
+    def __call__(self, raw: str) -> None:
+        line = untrusted.clean(raw)  # nothing downstream sees a control sequence or a secret
         self.reader.feed(line)
         self.lines.append(line)
         self.size += len(line)
