@@ -113,6 +113,8 @@ def open_operator(
         except (BotoCoreError, OSError):
             if sandbox.stopped():  # not a fault of the step: the account is gone
                 raise SandboxStopped(
-                    sandbox.log_tail(), records.server_log if records else None
+                    sandbox.log_tail(),
+                    records.server_log if records else None,
+                    sandbox.how_it_ended(),
                 ) from None
             raise

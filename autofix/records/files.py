@@ -37,7 +37,9 @@ def open_no_follow(path: Path, append: bool = False) -> TextIO:
     A link planted where autofix writes (`ledger.jsonl` -> a dotfile) would have its target
     truncated or appended to; `O_NOFOLLOW` makes the open fail instead.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if append else os.O_TRUNC)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_APPEND  # each write at the end
+    if not append:
+        flags |= os.O_TRUNC
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
