@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
-
-from autofix.errors import ConfigError
+from typing import Any
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -29,23 +26,3 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=2) + "\n")
-
-
-def open_no_follow(path: Path, append: bool = False) -> TextIO:
-    """Open `path` for writing (line-buffered) without following a symlink; ConfigError on one.
-
-    A link planted where autofix writes (`ledger.jsonl` -> a dotfile) would have its target
-    truncated or appended to; `O_NOFOLLOW` makes the open fail instead.
-    """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_APPEND  # each write at the end
-    if not append:
-        flags |= os.O_TRUNC
-    try:
-        fd = os.open(path, flags, 0o644)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ConfigError(
-                f"{path} is a symlink; autofix does not write through links (remove it)"
-            ) from None
-        raise
-    return os.fdopen(fd, "a" if append else "w", encoding="utf-8", buffering=1)

@@ -14,7 +14,7 @@ import structlog
 
 from autofix import untrusted
 from autofix.records.events import SCHEMA_VERSION, LedgerEvent, from_fields
-from autofix.records.files import open_no_follow
+from autofix.untrusted.files import open_no_follow
 
 EventSink = Callable[[LedgerEvent], None]
 

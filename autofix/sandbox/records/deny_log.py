@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from autofix.records.files import open_no_follow
+from autofix.untrusted.files import open_no_follow
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from autofix.records.files import open_no_follow
+from autofix.untrusted.files import open_no_follow
 
 
 class OnceLog:
