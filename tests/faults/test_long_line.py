@@ -26,17 +26,8 @@ def test_a_50_megabyte_line_yields_no_truncated_action(tmp_path: Path) -> None:
         tmp_path, f'[[steps]]\nname = "deploy"\nrun = "{sys.executable} print_line.py; exit 1"\n'
     )
     out = tmp_path / ".autofix"
-    result = run_autofix(
-        "run",
-        "--strategy",
-        "trial",
-        "--config",
-        str(config),
-        "--no-verify",
-        "--max-attempts",
-        "1",
-        timeout=900,
-    )
+    once = ("--strategy", "trial", "--no-verify", "--max-attempts", "1")
+    result = run_autofix("run", "--config", str(config), *once, timeout=900)
     assert result.exit_code == 1, result.output[-2000:]
     found = events_of(out / "ledger.jsonl", DenialFound)
     assert found, "the denial in the line was not read"

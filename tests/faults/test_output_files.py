@@ -31,9 +31,7 @@ def _one_line(result: CliResult) -> str:
 
 
 @pytest.mark.parametrize("planted", ["ledger.jsonl", "sandbox.log", "policy.json", ".lock"])
-def test_a_planted_symlink_in_the_output_directory_is_refused(
-    tmp_path: Path, planted: str
-) -> None:
+def test_a_planted_symlink_in_the_output_directory_is_refused(tmp_path: Path, planted: str) -> None:
     dotfile = tmp_path / "home" / ".bashrc"
     dotfile.parent.mkdir()
     dotfile.write_text("the user's own settings\n")

@@ -3,12 +3,9 @@ instead of deleting each other's build artifacts (issue 22)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import write_config
+from tests.faults.conftest import start_autofix
 
 # As `sls deploy` does with `.serverless/`: wipe the build folder, build into it, then use it.
 # Each run waits (up to 10 s) until the other one has started its step too, so without turns
@@ -20,23 +17,15 @@ STEP = (
 )
 
 
-def _start(config: Path, out: Path, tag: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["RUN_TAG"] = tag
-    command = ["run", "--strategy", "trial", "--no-verify", "--config", str(config)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "autofix", *command, "--out", str(out)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def test_two_runs_in_one_service_directory_take_turns(tmp_path: Path) -> None:
-    config = write_config(tmp_path, f'[[steps]]\nname = "deploy"\nrun = """{STEP}"""\n')
-    runs = [_start(config, tmp_path / f"out-{tag}", tag) for tag in ("a", "b")]
+    runs = []
+    for tag in ("a", "b"):  # one service directory, a config and an --out per run
+        config = tmp_path / f"{tag}.toml"
+        config.write_text(
+            f'[[steps]]\nname = "deploy"\nrun = """{STEP}"""\nenv = {{ RUN_TAG = "{tag}" }}\n'
+        )
+        once = ("run", "--strategy", "trial", "--no-verify", "-c", str(config))
+        runs.append(start_autofix(*once, "--out", str(tmp_path / f"out-{tag}")))
     results = [run.communicate(timeout=600) for run in runs]
     for run, (stdout, stderr) in zip(runs, results, strict=True):
         assert run.returncode == 0, (stdout + stderr)[-3000:]
