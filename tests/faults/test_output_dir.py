@@ -89,7 +89,8 @@ def test_full_output_directory_is_one_line(tmp_path: Path, mount_tmpfs) -> None:
     result = run_autofix("run", "--strategy", "trial", "--out", str(out), "--", "true")
     assert result.exit_code == 2, result.output
     assert "no space left on device" in _one_line_error(result.stderr)
-    assert sorted(p.name for p in full.iterdir()) == ["filler"], "nothing half-written"
+    assert sorted(p.name for p in full.iterdir()) == ["filler", "out"]
+    assert list(out.iterdir()) == [], "nothing half-written"
 
 
 def test_disk_filling_up_mid_step_is_named(tmp_path: Path, mount_tmpfs, no_orphans: str) -> None:  # type: ignore[no-untyped-def]
