@@ -7,7 +7,7 @@ CORPUS := playground/corpus
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
-.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus data clean
+.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus bench-hidden data clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
@@ -92,6 +92,11 @@ bench: install
 
 bench-corpus: install
 	$(PY) benchmarks/corpus.py
+
+# What predict pays when part of its knowledge is hidden (docs/measurements-hidden-knowledge.md):
+# the playground and two corpus services, trial and four predict variants (about an hour).
+bench-hidden: install
+	$(PY) benchmarks/hidden_knowledge.py
 
 clean:
 	rm -rf $(VENV) $(DEMO)/node_modules $(DEMO)/.autofix $(DEMO)/.serverless

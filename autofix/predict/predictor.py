@@ -6,8 +6,9 @@ handler demands, from the same knowledge the embedded sandbox checks with; the
 framework profile gives what the tool calls itself. Both are granted through the
 deployer's grantor, scoped like any grant (ledger source `predicted-template` or
 `predicted-profile`; before attempt 1, phase `predict`). A denial on a resource of a
-predicted group (same resource, same handler) grants the rest of the group at once
-(`predicted-group`). The verify pass prunes whatever no clean replay used.
+predicted group grants the rest of the group, and of its siblings, at once
+(`predicted-group`; `groups.placed` says which). The verify pass prunes whatever no
+clean replay used.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from autofix.config import Step
 from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
 from autofix.loop.grantor import Added, GrantFailed, Grantor
-from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
 from autofix.predict import profile as profiles
+from autofix.predict.groups import placed
+from autofix.predict.hidden import Hidden, from_environment
 from autofix.predict.serverless import Packaged, Run, framework, package
 from autofix.predict.stack_templates import Templates
 from autofix.predict.template import Place, Predicted, predict
@@ -61,7 +63,11 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     acting: Callable[[str], str | None] | None = None
     """Whom CloudFormation acts as on a stack (its service role), None: the deployer."""
+    hidden: Hidden = field(default_factory=from_environment)
+    """Knowledge not to grant ahead (benchmark-only knobs, `predict.hidden`)."""
     groups: list[Predicted] = field(default_factory=list)
+    _performed: set[Operation] = field(default_factory=set)
+    """The handler operations the current step performs (`_wanted`)."""
     _from_stacks: bool = False
     """The step's prediction is read from the stacks it touches (each one once)."""
     _stacks_read: set[str] = field(default_factory=set)
@@ -72,6 +78,8 @@ class Predictor:
         """Grant what `step` is predicted to need; the grants made."""
         self.groups = []
         self._stacks_read = set()
+        verb = "remove" if tears_down(step.run) else "deploy"
+        self._performed = _wanted(verb, step)
         packaged = package(step, self.run)
         self._from_stacks = packaged is None and self.templates is not None
         if packaged is None:
@@ -79,11 +87,11 @@ class Predictor:
         region = packaged.region or self.region
         place = Place(packaged.stack, self.account_id, region, self.partition)
         self.groups = predict(packaged.template, place, _GROUP_OPERATIONS)
-        wanted = _wanted(packaged.verb, step)
+        wanted = self._performed = _wanted(packaged.verb, step)
         denials = [
             _denial(req.action, req.resource, FROM_TEMPLATE, g)
             for g in self.groups
-            if g.operation in wanted
+            if g.operation in wanted and not self.hidden.hides(g.resource_type)
             for req in g.requirements
             if _safe(req.action, req.resource)
         ]
@@ -102,8 +110,8 @@ class Predictor:
     def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]:
         """What to grant with `denials`: a step not packaged ahead gets its prediction from
         the templates of the stacks its attempt touched (each stack once its template
-        shows: SAM touches its managed bucket's stack first, then the app's); a denial on
-        a predicted group's resource brings the rest of that group."""
+        shows: SAM touches its managed bucket's stack first, then the app's); a denial placed
+        in a predicted group brings the rest of it and of its siblings (`groups.placed`)."""
         found: list[Denial] = []
         if self._from_stacks and self.templates is not None:
             observed, self._observed = self._observed, None
@@ -124,18 +132,20 @@ class Predictor:
                 found += [
                     _denial(r.action, r.resource, FROM_TEMPLATE, g, principal)
                     for g in groups
-                    if g.operation in wanted
+                    if g.operation in wanted and not self.hidden.hides(g.resource_type)
                     for r in g.requirements
                     if _safe(r.action, r.resource)
                 ]
-        for group in self.groups:
-            matched = next((d for d in denials if _in_group(d, group)), None)
-            if matched is not None:  # the rest of the group, for the same principal
-                found += [
-                    _denial(r.action, r.resource, FROM_GROUP, group, matched.principal)
-                    for r in group.requirements
-                    if _safe(r.action, r.resource)
-                ]
+        widened: dict[int, tuple[Predicted, str | None]] = {}
+        for denial in denials:
+            for group in placed(denial, self.groups, self._performed):
+                widened.setdefault(id(group), (group, denial.principal))
+        for group, principal in widened.values():  # the rest of each group, same principal
+            found += [
+                _denial(r.action, r.resource, FROM_GROUP, group, principal)
+                for r in group.requirements
+                if _safe(r.action, r.resource)
+            ]
         return found
 
     def _removed(self, packaged: Packaged, place: Place) -> list[Denial]:
@@ -151,6 +161,8 @@ class Predictor:
             for group in predict(deployed, place, ("delete",)):
                 if group.logical_id in gone:
                     self.groups.append(group)
+                    if self.hidden.hides(group.resource_type):
+                        continue
                     found += [
                         _denial(r.action, r.resource, FROM_TEMPLATE, group)
                         for r in group.requirements
@@ -160,6 +172,8 @@ class Predictor:
 
     def _profile_denials(self, step: Step, packaged: Packaged, region: str) -> list[Denial]:
         name = self.profile_name
+        if self.hidden.profile:
+            return []
         if name is None:
             installed = framework(step.cwd)
             name = f"{installed[0]}-{installed[1]}" if installed else None
@@ -209,25 +223,4 @@ def _denial(
         principal,
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
-    )
-
-
-def _in_group(denial: Denial, group: Predicted) -> bool:
-    """Whether `denial` is one of `group`'s demands: same handler, a matching resource.
-
-    The handler is known from the sandbox's record (`<type> <operation>`); without it,
-    only update groups are considered (a step's creates and deletes were pre-granted).
-    """
-    if not denial.fixable or denial.source.startswith("predicted") or not denial.resource:
-        return False
-    handler = (denial.operation or "").split()
-    if len(handler) == 2 and "::" in handler[0]:
-        if (group.resource_type, group.operation) != (handler[0], handler[1]):
-            return False
-    elif group.operation != "update":  # create and delete are pre-granted by their step
-        return False
-    action = (denial.action or "").lower()
-    return any(
-        r.action.lower() == action and r.resource != "*" and matches(r.resource, denial.resource)
-        for r in group.requirements
     )

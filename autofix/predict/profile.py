@@ -24,6 +24,7 @@ from autofix.config import load_config
 from autofix.config.project import service_names_of
 from autofix.denials.model import Source
 from autofix.errors import ConfigError
+from autofix.policy.truncation import truncated
 from autofix.predict.serverless import parse_command
 from autofix.records.event_lines import LedgerLine, read_lines
 from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
@@ -49,7 +50,8 @@ class Profile:
     def calls(
         self, command: str, service: str, stage: str, region: str, account: str, partition: str
     ) -> list[Call]:
-        """The command's calls with the placeholders filled in."""
+        """The command's calls with the placeholders filled in; a generated name
+        (`{service}-*-<logical id>-*`) as every stage's truncated name matches it."""
         values = {
             "service": service,
             "stage": stage,
@@ -58,7 +60,14 @@ class Profile:
             "partition": partition,
         }
         return [
-            Call(c.action, re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), c.resource))
+            Call(
+                c.action,
+                re.sub(
+                    r"\{(\w+)\}",
+                    lambda m: values.get(m[1], m[0]),
+                    truncated(c.resource, service),
+                ),
+            )
             for c in self.commands.get(command, ())
         ]
 
