@@ -47,10 +47,18 @@ class Profile:
     commands: Mapping[str, tuple[Call, ...]]
 
     def calls(
-        self, command: str, service: str, stage: str, region: str, account: str, partition: str
+        self,
+        command: str,
+        service: str,
+        stage: str,
+        region: str,
+        account: str,
+        partition: str,
+        stack: str = "",
     ) -> list[Call]:
         """The command's calls with the placeholders filled in."""
         values = {
+            "stack": stack,
             "service": service,
             "stage": stage,
             "region": region,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
@@ -78,6 +79,28 @@ def expand(
 def _translate(
     template: dict[str, Any], parameters: dict[str, str], account_id: str, region: str
 ) -> dict[str, Any]:
+    partition = get_partition(region)
+
+    def managed_policies() -> dict[str, str]:
+        """Managed policy names the bundled map lacks: the account's own, by name."""
+        backend = iam_backends[account_id][partition]
+        return {p.name: p.arn for p in backend.managed_policies.values()}
+
+    return translate(template, parameters, account_id, region, managed_policies)
+
+
+def translate(
+    template: dict[str, Any],
+    parameters: dict[str, str],
+    account_id: str,
+    region: str,
+    managed_policies: Callable[[], dict[str, str]] = dict,
+) -> dict[str, Any]:
+    """`template` expanded by the pinned translator, as CloudFormation would (no AWS call:
+    managed policies the bundled map lacks come from `managed_policies`).
+
+    Raises TransformFailed with CloudFormation's reason when the translator rejects it.
+    """
     # imported here: the translator takes half a second to import; most sandboxes never use it
     import boto3
     from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
@@ -85,16 +108,10 @@ def _translate(
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
 
-    partition = get_partition(region)
+    parameters = dict(parameters)
     parameters.setdefault("AWS::Region", region)
-    parameters.setdefault("AWS::Partition", partition)
+    parameters.setdefault("AWS::Partition", get_partition(region))
     parameters.setdefault("AWS::AccountId", account_id)
-
-    def managed_policies() -> dict[str, str]:
-        """Managed policy names the bundled map lacks: the account's own, by name."""
-        backend = iam_backends[account_id][partition]
-        return {p.name: p.arn for p in backend.managed_policies.values()}
-
     metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
     with _lock:
         session = boto3.session.Session(region_name=region)
