@@ -62,6 +62,21 @@ def prepare(step: Step, run: Run, account_id: str) -> list[Packaged]:
     return [packaged] if packaged is not None else []
 
 
+def stack_names(step: Step) -> tuple[str, ...]:
+    """The stacks a step names, read without running anything (a Serverless service's
+    stack is named by its service and stage: not listed)."""
+    tool = tool_of(step.run)
+    if tool is None or tool.family == "serverless":
+        return ()
+    if tool.family == "sam":
+        name = sam.stack_name(step)
+    elif tool.family == "cdk":
+        return tuple(cdk.assembled_stacks(step))
+    else:
+        name = tool.command.value("--stack-name") if tool.command else None
+    return (name,) if name else ()
+
+
 def installed_version(step: Step, run: Run) -> str | None:
     """The version (`1.170.0`) of the tool the step calls, as its environment installs it."""
     tool = tool_of(step.run)

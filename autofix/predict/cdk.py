@@ -88,6 +88,19 @@ def package(step: Step, run: Run) -> list[Packaged]:
         return _stacks(command, out)
 
 
+def assembled_stacks(step: Step) -> list[str]:
+    """The stacks of the assembly the step's directory holds (its `--app` directory or the
+    `cdk.out` a deploy wrote), without synthesising anything."""
+    command = parse_command(step.run)
+    if command is None:
+        return []
+    app = command.value("--app", "-a")
+    for assembly in [Path(step.cwd) / app] if app else [Path(step.cwd) / "cdk.out"]:
+        if (assembly / "manifest.json").is_file():
+            return [p.stack for p in _stacks(command, assembly)]
+    return []
+
+
 def _synth(command: ToolCommand, out: Path) -> str:
     """The `cdk synth` writing what `command` deploys into `out`."""
     shared: list[str] = []

@@ -52,6 +52,15 @@ def parse_command(run: str) -> ToolCommand | None:
     return command
 
 
+def stack_name(step: Step) -> str | None:
+    """The stack a SAM step deploys or deletes (read from its command and samconfig)."""
+    command = parse_command(step.run)
+    if command is None:
+        return None
+    settings = _settings(command, Path(step.cwd))
+    return command.value("--stack-name") or _text(settings.get("stack_name")) or None
+
+
 def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
     """The stack a SAM step deploys or deletes; None when it is not one or cannot be read."""
     command = parse_command(step.run)
