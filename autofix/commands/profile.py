@@ -4,14 +4,12 @@ output directories of runs."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from autofix.config import Step, load_config
+from autofix.config import load_config
 from autofix.errors import ConfigError
 from autofix.predict import ahead
 from autofix.predict import profile as profiles
-from autofix.step.runner import StepResult, run_step
 
 __all__ = ["profile_text"]
 
@@ -36,10 +34,6 @@ def profile_text(out_dirs: tuple[Path, ...], name: str | None, services: tuple[s
     return json.dumps(built, indent=1) + "\n"
 
 
-def _run(step: Step) -> StepResult:
-    return run_step(step, {**os.environ, **step.env}, None)
-
-
 def _installed_tool(out_dirs: tuple[Path, ...]) -> tuple[str, str] | None:
     """(profile name, version) of the tool the first run's first tool step calls."""
     for where in out_dirs:
@@ -49,8 +43,8 @@ def _installed_tool(out_dirs: tuple[Path, ...]) -> tuple[str, str] | None:
         except (OSError, ValueError, KeyError, TypeError, ConfigError):
             continue
         for step in steps:
-            name = ahead.profile_name(step, _run)
-            version = ahead.installed_version(step, _run)
+            name = ahead.profile_name(step, ahead.run_without_credentials)
+            version = ahead.installed_version(step, ahead.run_without_credentials)
             if name and version:
                 return name, version
     return None

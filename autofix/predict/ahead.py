@@ -8,8 +8,10 @@ version the step's environment installs (`osls-4`, `sam-1`, `cdk-2`, `awscli-1`)
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from autofix.config import Step
 from autofix.predict import cdk, cfn_cli, sam, serverless
 from autofix.predict.command_line import ToolCommand
 from autofix.predict.packaged import Packaged, Run
+from autofix.step.runner import StepResult, run_step, step_environment
 
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 
@@ -75,6 +78,12 @@ def stack_names(step: Step) -> tuple[str, ...]:
     else:
         name = tool.command.value("--stack-name") if tool.command else None
     return (name,) if name else ()
+
+
+def run_without_credentials(step: Step, environ: Mapping[str, str] | None = None) -> StepResult:
+    """Run `step` as it would run (its directory, env, node_modules/.bin first), with no
+    credentials at all: for `--version` and the like."""
+    return run_step(step, step_environment(os.environ if environ is None else environ, {}, step))
 
 
 def installed_version(step: Step, run: Run) -> str | None:

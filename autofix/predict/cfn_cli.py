@@ -14,7 +14,7 @@ from autofix.account.stack_names import parse_template
 from autofix.config import Step
 from autofix.predict import sam
 from autofix.predict.command_line import ToolCommand, find
-from autofix.predict.packaged import Packaged
+from autofix.predict.packaged import Packaged, transforms_of
 from autofix.sandbox.cloudformation.transforms import TransformFailed
 
 TOOLS = frozenset({"aws"})
@@ -51,6 +51,7 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
     if template is None:
         return None
     overrides = _overrides(command)
+    transforms = transforms_of(template)
     try:
         template = sam.expand(
             template,
@@ -63,7 +64,9 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
         )
     except TransformFailed:
         return None
-    return Packaged(command.verb, template, stack, "", region, stack, "awscli", False, role)
+    return Packaged(
+        command.verb, template, stack, "", region, stack, "awscli", False, role, transforms
+    )
 
 
 def _template_path(command: ToolCommand, cwd: Path) -> Path | None:

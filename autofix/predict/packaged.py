@@ -31,3 +31,13 @@ class Packaged:
     tool: str = "osls"
     removes: bool = False
     role: str | None = None
+    transforms: tuple[str, ...] = ()
+    """The macros the template as written names (`AWS::Serverless-2016-10-31`): using one
+    is the deployer's `cloudformation:CreateChangeSet` on it."""
+
+
+def transforms_of(template: dict[str, Any]) -> tuple[str, ...]:
+    """The AWS-owned macros a template's `Transform` names (a name or a list)."""
+    names = template.get("Transform")
+    listed = [names] if isinstance(names, str) else names if isinstance(names, list) else []
+    return tuple(n for n in listed if isinstance(n, str) and n.startswith("AWS::"))

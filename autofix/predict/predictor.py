@@ -32,6 +32,7 @@ from autofix.predict.packaged import Packaged, Run
 from autofix.predict.stack_templates import Templates, service_role_session
 from autofix.predict.template import Place, Predicted, generated_patterns, predict
 from autofix.records.events import PREDICT
+from autofix.sandbox.cloudformation.change_sets import TRANSFORM_ACTION
 from autofix.sandbox.cloudformation.demands.calls import Operation
 from autofix.step.executor import Execution
 
@@ -101,6 +102,16 @@ class Predictor:
         denials = self._denials(groups, wanted, FROM_TEMPLATE, principal)
         if not packaged.removes:
             denials += self._removed(packaged, place, principal)
+            denials += [  # the deployer's, whoever CloudFormation then acts as
+                Denial(
+                    TRANSFORM_ACTION,
+                    f"arn:{self.partition}:cloudformation:{region}:aws:transform/"
+                    + name.removeprefix("AWS::"),
+                    source=FROM_TEMPLATE,
+                    evidence=f"Transform {name}",
+                )
+                for name in packaged.transforms
+            ]
         return denials
 
     def _acting(self, packaged: Packaged) -> str | None:

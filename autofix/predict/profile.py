@@ -137,6 +137,8 @@ def _generalise(resource: str, names: Mapping[str, str], stage: str = "") -> str
             resource = re.sub(
                 rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", placeholder, resource
             )
+    # a digest of a generalised name (SAM's `{stack}-7c48dac7-CompanionStack`) is any digest
+    resource = re.sub(r"(?<=\})-[0-9a-f]{8,64}(?=-)", "-*", resource)
     # a stage that CloudFormation's name rule truncated (`shop-productio*`) holds for any stage
     for end in range(len(stage) - 1, 0, -1):
         resource = re.sub(rf"(?<=-){re.escape(stage[:end])}\*", "*", resource)

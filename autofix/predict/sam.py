@@ -23,7 +23,7 @@ import yaml
 from autofix.account.stack_names import parse_template
 from autofix.config import Step
 from autofix.predict.command_line import ToolCommand, find
-from autofix.predict.packaged import Packaged
+from autofix.predict.packaged import Packaged, transforms_of
 from autofix.sandbox.cloudformation.transforms import (
     TransformFailed,
     declares_serverless,
@@ -94,6 +94,7 @@ def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
         stack,
         tool="sam",
         removes=VERBS[command.verb],
+        transforms=transforms_of(source),
     )
 
 

@@ -141,3 +141,5 @@ def test_a_sam_deploy_is_predicted_before_its_first_attempt(tmp_path: Path) -> N
     }
     assert ("iam:PassRole", role + "*") in predicted  # escalation, on the generated tail only
     assert ("lambda:CreateFunction", function + "*") in predicted
+    transform = "arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31"
+    assert ("cloudformation:CreateChangeSet", transform) in predicted
