@@ -15,7 +15,7 @@ from autofix.config import Step
 from autofix.predict import sam
 from autofix.predict.command_line import ToolCommand, find
 from autofix.predict.packaged import Packaged, transforms_of
-from autofix.sandbox.cloudformation.transforms import TransformFailed
+from autofix.sandbox.cloudformation.sam_translator import TransformFailed
 
 TOOLS = frozenset({"aws"})
 VERBS = {

@@ -32,8 +32,8 @@ from autofix.predict.packaged import Packaged, Run
 from autofix.predict.stack_templates import Templates, service_role_session
 from autofix.predict.template import Place, Predicted, generated_patterns, predict
 from autofix.records.events import PREDICT
-from autofix.sandbox.cloudformation.change_sets import TRANSFORM_ACTION
 from autofix.sandbox.cloudformation.demands.calls import Operation
+from autofix.sandbox.cloudformation.sam_translator import TRANSFORM_ACTION, transform_arn
 from autofix.step.executor import Execution
 
 FROM_TEMPLATE = "predicted-template"
@@ -105,8 +105,7 @@ class Predictor:
             denials += [  # the deployer's, whoever CloudFormation then acts as
                 Denial(
                     TRANSFORM_ACTION,
-                    f"arn:{self.partition}:cloudformation:{region}:aws:transform/"
-                    + name.removeprefix("AWS::"),
+                    transform_arn(name, self.partition, region),
                     source=FROM_TEMPLATE,
                     evidence=f"Transform {name}",
                 )

@@ -24,7 +24,7 @@ from autofix.account.stack_names import parse_template
 from autofix.config import Step
 from autofix.predict.command_line import ToolCommand, find
 from autofix.predict.packaged import Packaged, transforms_of
-from autofix.sandbox.cloudformation.transforms import (
+from autofix.sandbox.cloudformation.sam_translator import (
     TransformFailed,
     declares_serverless,
     translate,
