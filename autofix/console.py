@@ -125,7 +125,8 @@ class Console:
                     fg="yellow",
                 )
             case GrantPruned():
-                self.say(f"  pruned {event.action}: {event.why}", fg="yellow")
+                on = f" on {event.resource}" if event.resource else ""
+                self.say(f"  pruned {event.action}{on}: {event.why}", fg="yellow")
             case PruneReverted():
                 self.say(f"  kept {', '.join(event.actions)}: {event.reason}", fg="yellow")
             case VerifyOk() if not event.pruned:

@@ -8,9 +8,9 @@ stack deleted is predicted from its deployed template. Demands go to the princip
 CloudFormation acts as on the stack (a service role such as CDK's execution role, when
 autofix manages it), the tool's own calls to the deployer; all are scoped like any grant
 (ledger source `predicted-template` or `predicted-profile`; before attempt 1, phase
-`predict`). A denial on a resource of a predicted group (same resource, same handler)
-grants the rest of the group at once (`predicted-group`). The verify pass prunes
-whatever no clean replay used.
+`predict`). A denial on a resource of a predicted group grants the rest of the group,
+and of its siblings, at once (`predicted-group`; `groups.placed` says which). The verify
+pass prunes whatever no clean replay used.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ from autofix.config import Step
 from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
 from autofix.loop.grantor import Added, GrantFailed, Grantor
-from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
 from autofix.predict import ahead
 from autofix.predict import profile as profiles
+from autofix.predict.groups import placed
+from autofix.predict.hidden import Hidden, from_environment
 from autofix.predict.packaged import Packaged, Run
 from autofix.predict.stack_templates import Templates, service_role_session
 from autofix.predict.template import Place, Predicted, generated_patterns, predict
@@ -64,7 +65,11 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     acting: Callable[[str], str | None] | None = None
     """Whom CloudFormation acts as on a stack (its service role), None: the deployer."""
+    hidden: Hidden = field(default_factory=from_environment)
+    """Knowledge not to grant ahead (benchmark-only knobs, `predict.hidden`)."""
     groups: list[Predicted] = field(default_factory=list)
+    _performed: set[Operation] = field(default_factory=set)
+    """The handler operations the current step performs (`_wanted`)."""
     _from_stacks: bool = False
     """The step's prediction is read from the stacks it touches (each one once)."""
     _stacks_read: set[str] = field(default_factory=set)
@@ -79,6 +84,7 @@ class Predictor:
         self.groups = []
         self._stacks_read = set()
         self._generated = set()
+        self._performed = _wanted(tears_down(step.run), step)
         stacks = ahead.prepare(step, self.run, self.account_id)
         self._from_stacks = not stacks and self.templates is not None
         denials: list[Denial] = []
@@ -98,7 +104,7 @@ class Predictor:
         self.groups += groups
         self._generated |= generated_patterns(template, place)
         principal = self._acting(packaged)
-        wanted = _wanted(packaged.removes, step)
+        wanted = self._performed = _wanted(packaged.removes, step)
         denials = self._denials(groups, wanted, FROM_TEMPLATE, principal)
         if not packaged.removes:
             denials += self._removed(packaged, place, principal)
@@ -136,10 +142,13 @@ class Predictor:
         source: str,
         principal: str | None = None,
     ) -> list[Denial]:
+        """The demands of `groups` for the `wanted` operations (a prediction from the
+        template leaves out the types `hidden` hides)."""
         return [
             _denial(r.action, r.resource, source, g, principal)
             for g in groups
             if g.operation in wanted
+            and not (source == FROM_TEMPLATE and self.hidden.hides(g.resource_type))
             for r in g.requirements
             if _safe(r.action, r.resource, self._generated)
         ]
@@ -174,10 +183,12 @@ class Predictor:
                 wanted = _wanted(tears_down(execution.step.run), execution.step)
                 principal = self.acting(stack) if self.acting else None
                 found += self._denials(groups, wanted, FROM_TEMPLATE, principal)
-        for group in self.groups:
-            matched = next((d for d in denials if _in_group(d, group)), None)
-            if matched is not None:  # the rest of the group, for the same principal
-                found += self._denials([group], {group.operation}, FROM_GROUP, matched.principal)
+        widened: dict[int, tuple[Predicted, str | None]] = {}
+        for denial in denials:
+            for group in placed(denial, self.groups, self._performed):
+                widened.setdefault(id(group), (group, denial.principal))
+        for group, principal in widened.values():  # the rest of each group, same principal
+            found += self._denials([group], {group.operation}, FROM_GROUP, principal)
         return found
 
     def _removed(self, packaged: Packaged, place: Place, principal: str | None) -> list[Denial]:
@@ -193,6 +204,8 @@ class Predictor:
         return self._denials(groups, {"delete"}, FROM_TEMPLATE, principal)
 
     def _profile_denials(self, step: Step, packaged: Packaged) -> list[Denial]:
+        if self.hidden.profile:
+            return []
         name = self.profile_name or ahead.profile_name(step, self.run)
         loaded = profiles.bundled(name) if name else None
         if loaded is None:
@@ -250,25 +263,4 @@ def _denial(
         principal,
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
-    )
-
-
-def _in_group(denial: Denial, group: Predicted) -> bool:
-    """Whether `denial` is one of `group`'s demands: same handler, a matching resource.
-
-    The handler is known from the sandbox's record (`<type> <operation>`); without it,
-    only update groups are considered (a step's creates and deletes were pre-granted).
-    """
-    if not denial.fixable or denial.source.startswith("predicted") or not denial.resource:
-        return False
-    handler = (denial.operation or "").split()
-    if len(handler) == 2 and "::" in handler[0]:
-        if (group.resource_type, group.operation) != (handler[0], handler[1]):
-            return False
-    elif group.operation != "update":  # create and delete are pre-granted by their step
-        return False
-    action = (denial.action or "").lower()
-    return any(
-        r.action.lower() == action and r.resource != "*" and matches(r.resource, denial.resource)
-        for r in group.requirements
     )

@@ -29,6 +29,7 @@ from autofix.config.project import service_names_of
 from autofix.denials.model import Source
 from autofix.errors import ConfigError
 from autofix.policy.arns import matches
+from autofix.policy.truncation import truncated
 from autofix.predict import ahead
 from autofix.records.event_lines import LedgerLine, read_lines
 from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
@@ -65,7 +66,8 @@ class Profile:
         partition: str,
         stack: str = "",
     ) -> list[Call]:
-        """The command's calls with the placeholders filled in."""
+        """The command's calls with the placeholders filled in; a generated name
+        (`{service}-*-<logical id>-*`) as every stage's truncated name matches it."""
         values = {
             "stack": stack,
             "service": service,
@@ -75,7 +77,14 @@ class Profile:
             "partition": partition,
         }
         return [
-            Call(c.action, re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), c.resource))
+            Call(
+                c.action,
+                re.sub(
+                    r"\{(\w+)\}",
+                    lambda m: values.get(m[1], m[0]),
+                    truncated(c.resource, service),
+                ),
+            )
             for c in self.commands.get(command, ())
         ]
 

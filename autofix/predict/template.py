@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
+from autofix.policy.name_rules import name_rule
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
@@ -76,13 +76,7 @@ class _Resolver:
         elif rule is not None:
             # the random tail is 12 or 13 characters; where the name is truncated to fit,
             # the two lengths cut the head differently: keep what both share
-            heads = [
-                generated_name(
-                    self.place.stack, logical_id, "\x00" * n, rule.max_length, rule.lowercase
-                ).rstrip("\x00")
-                for n in TAIL_LENGTHS
-            ]
-            name = _shared_start(heads) + UNKNOWN
+            name = rule.head(self.place.stack, logical_id) + UNKNOWN
         self._names[logical_id] = name
         return name
 
@@ -167,15 +161,6 @@ class _Resolver:
             return _text(self.ref(name))
 
         return _SUB.sub(fill, text).replace("${!", "${")
-
-
-def _shared_start(texts: list[str]) -> str:
-    """The longest start every text shares."""
-    first = texts[0]
-    for i, char in enumerate(first):
-        if any(i >= len(t) or t[i] != char for t in texts[1:]):
-            return first[:i]
-    return first
 
 
 def _text(value: Any) -> str:

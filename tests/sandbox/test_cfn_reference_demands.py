@@ -2,8 +2,8 @@
 
 Over the derived data for every type (a role, a key set at a type's reference property is
 demanded exactly, nothing set: nothing demanded), and through the sandbox: a principal
-allowed iam:PassRole only on its own role deploys a state machine, one allowed no kms:*
-and iam:CreateServiceLinkedRole only on the service's path deploys a user pool.
+allowed iam:PassRole only on its own role deploys a state machine, one allowed no kms:* and
+no iam:* deploys a user pool (no SMS role, no key, no SES email: no service-linked role).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from autofix.predict.template import Place, predict
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -93,13 +94,29 @@ def test_kms_actions_follow_the_key_the_template_names_and_vanish_without_one() 
     assert checked > 20
 
 
-def test_a_user_pool_without_key_or_sms_demands_no_kms_and_no_pass_role() -> None:
-    found = {(r.action, r.resource) for r in demands_for(_call("AWS::Cognito::UserPool", {}))}
-    assert not any(a.startswith("kms:") or a == "iam:PassRole" for a, _ in found)
-    assert (
-        "iam:CreateServiceLinkedRole",
-        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/cognito-idp.amazonaws.com/*",
-    ) in found
+def test_a_user_pool_without_key_sms_or_ses_demands_no_kms_pass_role_or_linked_role() -> None:
+    found = {r.action for r in demands_for(_call("AWS::Cognito::UserPool", {}))}
+    assert not any(a.startswith("kms:") or a.startswith("iam:") for a in found), found
+    ses = {"EmailConfiguration": {"SourceArn": "arn:aws:ses:us-east-1:123456789012:identity/x"}}
+    assert _demanded(_call("AWS::Cognito::UserPool", ses), "iam:CreateServiceLinkedRole") == {
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/email.cognito-idp.amazonaws.com/*"
+    }
+
+
+def test_a_service_linked_role_is_demanded_on_its_service_path_never_on_star() -> None:
+    creators = [
+        t
+        for t in sorted(references.reference_properties())
+        if (s := type_schema(t)) is not None
+        and "iam:CreateServiceLinkedRole" in s.actions["create"]
+        and coverage(t) == "schema"
+    ]
+    assert len(creators) > 30
+    for resource_type in creators:
+        found = _demanded(_call(resource_type, {}), "iam:CreateServiceLinkedRole")
+        for resource in found:
+            assert resource.startswith(f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/")
+            assert resource.endswith(".amazonaws.com/*"), resource
 
 
 def test_a_kms_alias_stands_for_a_key_the_template_does_not_name() -> None:
@@ -134,6 +151,32 @@ def test_a_type_whose_schema_names_no_role_property_still_demands_pass_role() ->
     ]
     assert untold
     assert _demanded(_call(untold[0], {}), "iam:PassRole") == {"*"}
+
+
+def test_the_predictor_reads_the_same_references_from_the_template() -> None:
+    template = {
+        "Resources": {
+            "FlowRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+            "Flow": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "RoleArn": {"Fn::GetAtt": ["FlowRole", "Arn"]},
+                    "DefinitionString": "{}",
+                },
+            },
+            "Imported": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"RoleArn": {"Fn::ImportValue": "shared-role"}},
+            },
+        }
+    }
+    groups = predict(template, Place("shop", ACCOUNT, "us-east-1"), ("create",))
+    by_id = {g.logical_id: {(r.action, r.resource) for r in g.requirements} for g in groups}
+    passes = {r for a, r in by_id["Flow"] if a == "iam:PassRole"}
+    assert passes == {f"arn:aws:iam::{ACCOUNT}:role/shop-FlowRole-*"}
+    assert not any(a.startswith(("kms:", "s3:")) for a, _ in by_id["Flow"])
+    # a role not known before deployment is left to the sandbox, not predicted on `*`
+    assert not any(a == "iam:PassRole" for a, _ in by_id["Imported"])
 
 
 # ---------------------------------------------------------------- through the sandbox
@@ -178,7 +221,7 @@ def test_a_state_machine_deploys_with_pass_role_on_its_own_role_only(make_user: 
     _assert_deploys(make_user, allowed, "refs-flow", template)
 
 
-def test_a_user_pool_deploys_without_kms_and_with_its_service_linked_role_only(
+def test_a_user_pool_deploys_without_kms_pass_role_or_a_service_linked_role(
     make_user: MakeUser,
 ) -> None:
     template = {
@@ -186,11 +229,9 @@ def test_a_user_pool_deploys_without_kms_and_with_its_service_linked_role_only(
             "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "refs-pool"}}
         }
     }
-    linked = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/cognito-idp.amazonaws.com/*"
     allowed = [
         {"Effect": "Allow", "Action": ["cloudformation:*", "cognito-idp:*"], "Resource": "*"},
-        {"Effect": "Allow", "Action": "iam:CreateServiceLinkedRole", "Resource": linked},
-        {"Effect": "Deny", "Action": ["kms:*", "iam:PassRole"], "Resource": "*"},
+        {"Effect": "Deny", "Action": ["kms:*", "iam:*"], "Resource": "*"},
     ]
     _assert_deploys(make_user, allowed, "refs-pool", template)
 
@@ -202,3 +243,14 @@ def _assert_deploys(
     cfn = client("cloudformation")
     cfn.create_stack(StackName=stack, TemplateBody=json.dumps(template))
     assert settled(cfn, stack)["StackStatus"] == "CREATE_COMPLETE", failures(cfn, stack)
+
+
+def test_a_type_that_creates_its_linked_role_acts_on_it_when_it_names_no_role() -> None:
+    """IVS's recording configuration attaches policies to the role it creates, not to `*`."""
+    linked = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ivs.amazonaws.com/*"
+    call = _call("AWS::IVS::RecordingConfiguration", {})
+    for action in ("iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
+        assert _demanded(call, action) == {linked}, action
+    neptune = _call("AWS::Neptune::DBInstance", {})
+    assert _demanded(neptune, "iam:PassRole") == {"*"}  # never its linked role: untold
+    assert _demanded(neptune, "iam:ListRoles") == {"*"}  # acts on no role

@@ -181,3 +181,19 @@ def list_change_sets_response(self: CloudFormationResponse) -> ActionResult:
         if cs.stack_id == stack.stack_id
     ]
     return ActionResult({"Summaries": listed})
+
+
+def validate_different_update(
+    self: CloudFormationResponse, incoming_params: Any, stack_body: str, old_stack: Any
+) -> None:
+    """UpdateStack's "No updates are to be performed.", not CreateChangeSet's.
+
+    A change set with nothing changed is created and fails ("The submitted information
+    didn't contain changes"), which `aws cloudformation deploy` reads as nothing to
+    deploy; moto refused the call when parameters were passed.
+    """
+    if self._get_action() == "CreateChangeSet":
+        return
+    original(CloudFormationResponse, "_validate_different_update")(
+        self, incoming_params, stack_body, old_stack
+    )

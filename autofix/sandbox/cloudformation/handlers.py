@@ -40,7 +40,7 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
-from autofix.sandbox.fidelity import rehearsal
+from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
 from autofix.sandbox.records import coverage_log, unverified_log
 from autofix.sandbox.records.deny_log import DenyRecord
@@ -148,7 +148,11 @@ def create_resource(
     }
     try:
         resource = resource_class.create_from_cloudformation_json(
-            physical_name, cleaned, account_id, region_name, **kwargs
+            physical_name,
+            names.with_generated_name(resource_type, cleaned, physical_name),
+            account_id,
+            region_name,
+            **kwargs,
         )
     except ResourceFailed:
         raise
