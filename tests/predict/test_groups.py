@@ -70,11 +70,61 @@ def test_an_action_several_operations_demand_goes_to_the_steps_operation() -> No
     assert {g.operation for g in placed(denial, GROUPS, {"delete"})} == {"delete"}
 
 
-def test_the_sandboxs_handler_name_decides() -> None:
+def test_the_sandboxs_handler_name_decides_the_operation() -> None:
     denial = Denial(
         "lambda:DeleteFunction", fn("shop-dev-a"), operation="AWS::Lambda::Function update"
     )
-    assert placed(denial, GROUPS, {"delete"}) == []
+    assert {g.operation for g in placed(denial, GROUPS, {"delete"})} == {"update"}
+
+
+def test_groups_acting_on_the_denied_resource_come_with_it() -> None:
+    # a permission acts on its function: the function's denial brings the permission's group
+    template = {
+        "Resources": {
+            **TEMPLATE["Resources"],
+            "Perm": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Ref": "A"},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                },
+            },
+        }
+    }
+    groups = predict(template, PLACE, ("create", "update", "delete"))
+    denial = Denial("lambda:DeleteFunction", fn("shop-dev-a"), source=Source.OUTPUT)
+    found = kinds(placed(denial, groups, {"delete"}))
+    assert ("Perm", "AWS::Lambda::Permission", "delete") in found
+    assert ("A", "AWS::Lambda::Function", "delete") in found
+    assert {op for _, _, op in found} == {"delete"}
+
+
+def test_a_denial_on_no_resource_goes_to_the_groups_demanding_it_on_any() -> None:
+    template = {
+        "Resources": {
+            "A": TEMPLATE["Resources"]["A"],
+            "Map": {
+                "Type": "AWS::Lambda::EventSourceMapping",
+                "Properties": {
+                    "FunctionName": {"Ref": "A"},
+                    "EventSourceArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:q",
+                },
+            },
+        }
+    }
+    groups = predict(template, PLACE, ("create", "update", "delete"))
+    on_any = {
+        r.action
+        for g in groups
+        if g.logical_id == "Map" and g.operation == "create"
+        for r in g.requirements
+        if r.resource == "*"
+    }
+    assert "lambda:CreateEventSourceMapping" in on_any
+    denial = Denial("lambda:CreateEventSourceMapping", "*", source=Source.OUTPUT)
+    found = kinds(placed(denial, groups, {"create"}))
+    assert ("Map", "AWS::Lambda::EventSourceMapping", "create") in found
 
 
 def test_an_arn_of_another_resource_type_is_not_placed_in_a_wider_pattern() -> None:
