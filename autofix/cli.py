@@ -280,7 +280,11 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("out_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--name", required=True, help="The profile's name (e.g. osls-4).")
+@click.option(
+    "--name",
+    help="The profile's name (default: the runs' tool and its installed major version, "
+    "e.g. sam-1).",
+)
 @click.option(
     "-o",
     "--output",
@@ -294,7 +298,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     help="A service name to generalise to {service} (default: read from each run's config).",
 )
 def profile(
-    out_dirs: tuple[Path, ...], name: str, output: Path | None, services: tuple[str, ...]
+    out_dirs: tuple[Path, ...], name: str | None, output: Path | None, services: tuple[str, ...]
 ) -> None:
     """Derive a framework profile from run directories: what the tool called itself.
 

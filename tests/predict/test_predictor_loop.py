@@ -230,7 +230,7 @@ def test_templates_are_read_before_the_attempts_stacks_are_cleaned_up(tmp_path: 
         fake_package([]), ACCOUNT, "us-east-1", templates=lambda started, names: list(shown)
     )
     step = Step("deploy", "./deploy.sh", tmp_path)
-    predictor.before_step(step, grantor=None)  # type: ignore[arg-type]
+    predictor.before_step(step, ())
     predictor.observe(step, 100.0)
     shown.clear()  # the cleanup: nothing is left to read
     denied = Denial("cloudformation:DescribeChangeSet", "arn:aws:cloudformation:*", "me")
