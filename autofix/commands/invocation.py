@@ -26,6 +26,7 @@ class RunRequest:
 
     config_path: Path | None
     out: Path | None
+    force: bool
     start_policy: Path | None
     max_attempts: int | None
     scope: str | None
@@ -93,5 +94,6 @@ def resolve(request: RunRequest) -> tuple[Config, RunOptions]:
         invocation=invocation,
         strict=chosen["strict"],
         strict_bounds=chosen["strict_bounds"],
+        force=request.force,
     )
     return config, with_out_dir(run_options, config, out)

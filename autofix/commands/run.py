@@ -59,6 +59,8 @@ class RunOptions:
     strict: bool = False  # exit 1 when the sandbox could not check a resource
     strict_bounds: bool = False
     """Exit 1 when a resource was checked only against a schema's whole list (or not at all)."""
+    force: bool = False
+    """Write into an --out that is not marked as autofix's (its files may be replaced)."""
 
 
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:
@@ -78,7 +80,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     # validated before anything starts; filled in again with the real account below
     load_start_policy(start_path, config.sandbox.account_id, config.sandbox.region)
     files = OutputFiles(options.out_dir)
-    with lock.claim(options.out_dir):
+    with lock.claim(options.out_dir, options.force):
         prior = resume.read_prior(files.ledger) if options.resume else None
         if options.resume and prior is None:
             raise ConfigError(f"--resume {options.out_dir}: its ledger records no run to resume")

@@ -200,6 +200,21 @@ def predict(
     return found
 
 
+def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[str]:
+    """The names CloudFormation will generate for the template's unnamed resources, each
+    with its random tail as `*` (`stack-LogicalId-*`, truncated by the type's rule)."""
+    resolver = _Resolver(template, place)
+    found = set()
+    for logical_id, body in resolver.resources.items():
+        rule = name_rule(str(body.get("Type", ""))) if isinstance(body, dict) else None
+        if rule is None or (body.get("Properties") or {}).get(rule.property) is not None:
+            continue
+        name = resolver.physical_name(logical_id)
+        if name.endswith(UNKNOWN) and name != UNKNOWN:
+            found.add(name)
+    return frozenset(found)
+
+
 _RETAINED = frozenset({"Retain", "RetainExceptOnCreate"})
 """DeletionPolicy values that keep a resource when its stack deletes or drops it."""
 

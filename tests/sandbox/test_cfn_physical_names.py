@@ -94,3 +94,24 @@ def test_an_explicit_name_of_a_type_moto_lacks_is_the_one_checked(
     operator_client("cloudformation").delete_stack(StackName="names-explicit-alarm")
     assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
     assert [r["PhysicalResourceId"] for r in listed] == ["ingest-failures"]
+
+
+def test_an_unnamed_parameter_keeps_its_name_through_an_update(
+    operator_client: Callable[[str], Any],
+) -> None:
+    def body(value: str) -> str:
+        param = {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": value}}
+        return json.dumps({"Resources": {"Param": param}})
+
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="names-param-update", TemplateBody=body("v1"))
+    assert settled(cfn, "names-param-update")["StackStatus"] == "CREATE_COMPLETE"
+    listed = cfn.list_stack_resources(StackName="names-param-update")["StackResourceSummaries"]
+    name = listed[0]["PhysicalResourceId"]
+    cfn.update_stack(StackName="names-param-update", TemplateBody=body("v2"))
+    stack = settled(cfn, "names-param-update")
+    reasons = failures(cfn, "names-param-update")
+    value = operator_client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    cfn.delete_stack(StackName="names-param-update")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", reasons
+    assert value == "v2"

@@ -13,6 +13,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from autofix.sandbox.cloudformation.caller import Caller, Verdict, caller_from_headers, evaluate
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.sam_translator import TRANSFORM_ACTION, transform_arn
 from autofix.sandbox.cloudformation.stacks import create_all, roll_back_create
 from autofix.sandbox.cloudformation.state import (
     ResourcesFailed,
@@ -80,9 +81,6 @@ def _execute_create(
     stack_event(stack, "CREATE_COMPLETE")
 
 
-TRANSFORM_ACTION = "cloudformation:CreateChangeSet"
-
-
 def transform_arns(template_body: str, partition: str, region: str) -> list[str]:
     """The ARNs of the macros a template's `Transform` names (AWS:: ones only)."""
     try:
@@ -92,7 +90,7 @@ def transform_arns(template_body: str, partition: str, region: str) -> list[str]
     names = template.get("Transform") if isinstance(template, dict) else None
     listed = [names] if isinstance(names, str) else list(names or [])
     return [
-        f"arn:{partition}:cloudformation:{region}:aws:transform/{name.removeprefix('AWS::')}"
+        transform_arn(name, partition, region)
         for name in listed
         if isinstance(name, str) and name.startswith("AWS::")
     ]

@@ -242,7 +242,9 @@ def update_resource(
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,
             new_resource_name=new_name,
-            cloudformation_json=cleaned,
+            cloudformation_json=names.with_generated_name(
+                resource_type, cleaned, names.name_in(physical_id) or new_name
+            ),
             account_id=account_id,
             region_name=region_name,
         )

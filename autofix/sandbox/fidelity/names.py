@@ -14,6 +14,7 @@ name its template gives in the rule's name property (`AlarmName`).
 from __future__ import annotations
 
 import random
+import re
 import string
 from typing import Any
 
@@ -74,6 +75,11 @@ def with_generated_name(resource_type: str, resource_json: dict[str, Any], name:
     if _moto_name_property(resource_type) != rule.property:
         return resource_json
     return {**resource_json, "Properties": {**(props or {}), rule.property: name}}
+
+
+def name_in(physical_id: str | None) -> str:
+    """The name a physical id ends with (a queue URL's, a topic ARN's): an update keeps it."""
+    return re.split(r"[/:]", physical_id or "")[-1]
 
 
 def name_property(resource_type: str) -> str | None:
