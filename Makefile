@@ -67,9 +67,10 @@ test: install
 	$(PY) -m pytest -n auto --maxprocesses=4 --dist loadscope
 
 # The in-process tests only: what starts no autofix CLI, sandbox server or deploy tool
-# (tests/conftest.py marks the rest `spawns`).
+# (tests/conftest.py marks the rest `spawns`). One process: workers would each collect the
+# whole suite again, which costs more than they save here.
 test-fast: install
-	$(PY) -m pytest -n 2 -m "not spawns and (not corpus or corpus_sample) and not slow"
+	$(PY) -m pytest -m "not spawns and (not corpus or corpus_sample) and not slow"
 
 # Every corpus service, one after another (about a minute or more each).
 corpus: install

@@ -114,6 +114,9 @@ def expand(
     for body in (template.get("Resources") or {}).values():
         if isinstance(body, dict) and isinstance(body.get("Properties"), dict):
             _upload_local(body["Properties"], base, f"s3://{bucket}/{key}")
+    for section in (template.get("Globals") or {}).values():  # `Globals: Function: CodeUri:`
+        if isinstance(section, dict):
+            _upload_local(section, base, f"s3://{bucket}/{key}")
     params = {k: str(v) for k, v in overrides.items()}
     if declares_serverless(template):
         template = translate(template, params, account_id, region or "us-east-1")

