@@ -15,6 +15,7 @@ from typing import Any
 from autofix.config.file import SetupTable, read_file
 from autofix.config.lifecycle import deploys, rehearsal_command, rehearsal_name
 from autofix.config.tables import (
+    GuardConfig,
     HarvestConfig,
     LoopConfig,
     PolicyConfig,
@@ -26,6 +27,7 @@ from autofix.errors import ConfigError
 
 __all__ = [
     "Config",
+    "GuardConfig",
     "HarvestConfig",
     "LoopConfig",
     "PolicyConfig",
@@ -75,6 +77,7 @@ class Config:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     setup: tuple[Step, ...] = ()
     """`[[setup]]`: run as the sandbox's operator before the steps, in every account opened."""
+    guard: GuardConfig = field(default_factory=GuardConfig)
 
 
 def load_config(path: Path) -> Config:
@@ -117,6 +120,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         file.harvest,
         file.verify,
         setup,
+        file.guard,
     )
 
 
