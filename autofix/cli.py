@@ -308,6 +308,15 @@ def profile(
         click.echo(str(output))
 
 
+def _add_fleet() -> None:
+    from autofix.fleet.cli import fleet
+
+    cli.add_command(fleet)
+
+
+_add_fleet()
+
+
 def main() -> None:
     """The `autofix` command: every error a user can act on is one line and an exit code."""
     from autofix.step import signals

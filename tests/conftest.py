@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -40,6 +43,41 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return next((d for d in SHARED_RUN_DIRS if path.startswith(d)), path)
 
     return SharedRunScheduling(config, log)
+
+
+SPAWNS = re.compile(r"\b(run_autofix|start_autofix|subprocess|iam_sandbox|EmbeddedSandbox|Popen)\b")
+"""What starts another process (the autofix CLI, the sandbox server, a deploy tool): a test
+whose module, or any fixture it uses, says one of these is marked `spawns`."""
+
+
+@functools.cache
+def _says_spawn(code: Any) -> bool:
+    """Whether the source of a module or a function names something of SPAWNS."""
+    try:
+        return SPAWNS.search(inspect.getsource(code)) is not None
+    except (OSError, TypeError):
+        return False
+
+
+def _spawns(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    if module is not None and _says_spawn(module):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    return "iam_sandbox" in item.fixturenames or any(
+        _says_spawn(fixturedef.func)
+        for name in item.fixturenames
+        for fixturedef in info.name2fixturedefs.get(name, ())
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `spawns` what starts another process; `make test-fast` runs the rest."""
+    for item in items:
+        if _spawns(item):
+            item.add_marker(pytest.mark.spawns)
 
 
 @dataclass(frozen=True)

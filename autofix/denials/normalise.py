@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 
-from autofix.denials.actions import parse_action
-from autofix.denials.operations import operation_known
 from autofix.denials.table import TableReader
+from autofix.denials.wraps import cell_join, joins_token, wrap_widths_from
 
 _ANSI = re.compile(
     r"\x1b\[[0-9;?]{0,32}[ -/]{0,4}[@-~]"
@@ -50,9 +48,6 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 _ARN_GAP = re.compile(
     r"(arn(?<![\w-]arn):[\w-]{1,20}:[\w-]{0,40}:[\w-]{0,30}:[^\s:\"'`]{1,64}) (?=:[^\s:])"
 )
-_CONTINUES_TOKEN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/:._-*=@,)]}>")
-_OPENS_TOKEN = frozenset(":/-_=@<[{(")
-WRAP_WIDTHS = frozenset({80, 120})
 BLOCK_CHARS = 1 << 18
 
 
@@ -109,118 +104,8 @@ def repair_arns(text: str) -> str:
     return _ARN_GAP.sub(r"\1", text)
 
 
-@dataclass(frozen=True)
-class Line:
-    """One cleaned line and the evidence about how it was cut.
-
-    `width` is the raw width (or the table cell's width), `cut` the column width of the
-    table cell it belongs to, `prefixed` whether a log prefix opened it (a new record).
-    """
-
-    text: str
-    width: int
-    leading_space: bool = False
-    trailing_space: bool = False
-    prefixed: bool = False
-    cut: int | None = None
-
-
 def _clean(raw: str) -> str:
     return strip_markup(strip_ansi(unescape(raw)))
-
-
-def _wrap_widths_from(counts: Counter[int]) -> set[int]:
-    """Widths at which this text was cut by a terminal rather than wrapped at words.
-
-    `counts` holds how many lines (40 columns or wider) have each width. A terminal cut
-    leaves most long lines exactly at the width; word wrapping leaves them a little short
-    of it. A width counts when lines of exactly that width are at least as many as lines
-    up to 15 columns shorter.
-    """
-    candidates = set(WRAP_WIDTHS)
-    if counts:
-        widest, count = max(counts.items())
-        if count >= 3:
-            candidates.add(widest)
-    return {
-        width
-        for width in candidates
-        if counts.get(width, 0) > 0
-        and counts[width] >= sum(counts.get(w, 0) for w in range(width - 15, width))
-    }
-
-
-_WORD_END = re.compile(r"[A-Za-z0-9]+$")
-_WORD_START = re.compile(r"^[A-Za-z0-9]+")
-_ERROR_CODES = frozenset({"accessdenied", "accessdeniedexception", "unauthorizedoperation"})
-_QUOTES = "'\"`"
-
-
-def _known_word(word: str) -> bool:
-    return word.lower() in _ERROR_CODES or operation_known(word)
-
-
-def _completes_token(before: str, after: str) -> bool:
-    """Whether joining the halves finishes a token that is unfinished or wrong on its own.
-
-    An ARN with fewer than five colons, a quote opened in the last token and closed in
-    the next, a path or ARN continued by a path, a dotted name (`...model.AmazonS3`), or a
-    join that spells a known action, API operation or error code neither half spells.
-    """
-    head = before.rsplit(" ", 1)[-1]
-    tail = after.split(" ", 1)[0]
-    if head.startswith("arn:") and head.count(":") < 5:
-        return True
-    for quote in _QUOTES:
-        if head.count(quote) % 2 == 1 and quote in tail:
-            return True
-    if ("/" in tail or ":" in tail.rstrip(":")) and ("/" in head or ":" in head):
-        return True  # (a word ending in `:` is a label, `User:`, not a path going on)
-    if head.count(".") >= 2 and " " not in head and tail[:1].isalpha():
-        return True
-    joined, alone = parse_action(head + tail), parse_action(head)
-    if joined is not None and joined.known and (alone is None or not alone.known):
-        return True
-    left, right = _WORD_END.search(head), _WORD_START.match(tail)
-    if left is None or right is None:
-        return False
-    word = left[0] + right[0]
-    return _known_word(word) and not (_known_word(left[0]) or _known_word(right[0]))
-
-
-def _spoils_action(before: str, after: str) -> bool:
-    """Whether `before` ends with a whole known action that the join would spoil (a word
-    that exactly fills a table cell, `dynamodb:DescribeTable` + `on resource:`)."""
-    head = before.rsplit(" ", 1)[-1]
-    alone = parse_action(head)
-    if alone is None or not alone.known:
-        return False
-    joined = parse_action(head + after.split(" ", 1)[0])
-    return joined is None or not joined.known
-
-
-def _evidence(before: str, after: str) -> bool:
-    if _spoils_action(before, after):
-        return False
-    return (
-        after[0] in _CONTINUES_TOKEN
-        or before[-1] in _OPENS_TOKEN
-        or _completes_token(before, after)
-    )
-
-
-def cut_mid_token(previous: Line, line: Line, width: int | None) -> bool:
-    """Join without a space: `previous` fills a cut width exactly and the evidence agrees.
-
-    Evidence: the next line does not open a new log record, and it continues a token
-    (lower case, a digit or token punctuation), or `previous` ends on a token opener,
-    or the join finishes an ARN, a quote, a path or a known name (`_completes_token`).
-    """
-    if width is None or previous.width != width or line.prefixed:
-        return False
-    if previous.trailing_space or line.leading_space or not line.text or not previous.text:
-        return False
-    return _evidence(previous.text, line.text)
 
 
 _GLUE, _EMPTY = "\x01", "\x02"
@@ -348,7 +233,7 @@ class Normaliser:
     ) -> None:
         """Mark (with `_GLUE`) each line that joins the next without a space."""
         counts = Counter(w for i, w in enumerate(widths) if w >= 40 and not (cuts and cuts[i]))
-        wrap = _wrap_widths_from(counts)
+        wrap = wrap_widths_from(counts)
         last = len(texts) - 1
         candidates = {i for i, w in enumerate(widths) if w in wrap and i < last}
         if cuts:
@@ -376,12 +261,12 @@ class Normaliser:
             if not table and _prefixed(next_raw, following):
                 continue
             if table:
-                verdict = _cell_join(_glued_head(texts, index), following)
+                verdict = cell_join(_glued_head(texts, index), following)
                 if verdict is not None:
                     if verdict:
                         texts[index] = text + _GLUE
                     continue
-            if _evidence(text, following):
+            if joins_token(text, following):
                 texts[index] = text + _GLUE
 
 
@@ -392,21 +277,6 @@ def _glued_head(texts: list[str], index: int) -> str:
         index -= 1
         parts.insert(0, texts[index][: -len(_GLUE)])
     return "".join(parts).rsplit(" ", 1)[-1]
-
-
-_AFTER_RESOURCE = re.compile(r"^(?:because|with)\b")
-
-
-def _cell_join(head: str, following: str) -> bool | None:
-    """Whether a full table cell line inside an ARN joins the next (None: not an ARN).
-
-    A word longer than the cell is cut at the cell's width, so an ARN goes on, whatever
-    its next letter's case (`...-demo-Hello` + `FunctionRole-`), unless the ARN ended
-    exactly at the width and the message's next word follows (`because`, `with`).
-    """
-    if not head.startswith("arn:") or head.count(":") < 5 or not following[:1].isalnum():
-        return None
-    return _AFTER_RESOURCE.match(following) is None
 
 
 def normalise(text: str) -> str:

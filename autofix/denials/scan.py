@@ -3,7 +3,7 @@
 Each kind of evidence is read by a regular expression that starts with a literal and
 looks around only in bounded windows, so reading stays linear in the size of the input:
 
-- the IAM sentence `... is not authorized to perform: ACTION [on resource: R] [why]`;
+- the IAM sentence `... is not authorized to perform: ACTION ...` (read by `sentence`);
 - call frames that name an operation (`An error occurred (CODE) when calling the OP
   operation:`, Go SDK v2 `operation error SVC: OP, https response error ...`, CDK
   `Call failed: op(...)`, PHP `Error executing "OP"`, JS SDK v3 deserializer names);
@@ -23,39 +23,16 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from autofix.data import load
-from autofix.denials.actions import ActionName, canonical
 from autofix.denials.forms import Found, other_forms, reason_in, repair_kind
 from autofix.denials.model import Denial, DenyKind
-from autofix.denials.operations import Resolution, resolve_method, resolve_operation
+from autofix.denials.operations import Resolution, resolve_operation
+from autofix.denials.sentence import sentence_action, sentence_denial
 
 _WINDOW = 3000
-_LOOK_BACK = 700
 
 _NOT_AUTHORIZED = re.compile(
     r"[Nn]ot authorized to perform ?:? ?[\"'`]?"
     r"(?P<svc>[A-Za-z0-9-]{1,64}) ?: ?(?P<name>[A-Za-z0-9*_-]{1,128})"
-)
-_ARN_CHAR = r"(?:<[\w -]{1,40}>|[^\s\"'`|])"  # a placeholder like `<account id>` may hold spaces
-_PRINCIPAL_BEFORE = re.compile(rf"(?P<arn>arn:{_ARN_CHAR}{{1,512}})[\"'`]? ?$")
-_RESOURCE_AFTER = re.compile(
-    r"[\"'`]? on (?:the )?resources? ?:? ?[\"'`]?"
-    rf"(?P<res>arn:{_ARN_CHAR}{{1,2048}}"
-    r"|(?:user|role|group|policy|instance-profile) [^\s\"'<>`|]{1,512}"
-    r"|(?P<elided>\.{3}|\u2026|\*{2,}|<[^<>\n]{1,60}>)"
-    r"|\*(?![\w*])"
-    r"|(?!(?:because|with|and|for)\b)(?P<plain>[A-Za-z0-9][^\s\"'`|<>]{0,511}))"
-)
-_REASON_AFTER = re.compile(
-    r"[\s\"'`.,;)]{0,6}(?:"
-    r"(?P<explicit>with an explicit deny(?: in (?:an?|the) (?P<ekind>[A-Za-z -]{1,60}?) ?"
-    r"(?:polic(?:y|ies)|boundary)"
-    r"(?P<transitive> transitively through an? [a-z ]{0,40}polic(?:y|ies))?)?"
-    r"(?: ?: ?(?P<policy>arn:[^\s\"'<>`|]{1,1024}))?)"
-    r"|(?P<implicit>because no (?P<ikind>[A-Za-z -]{1,60}?) ?(?:polic(?:y|ies)|boundary) allows?)"
-    r"|(?P<trust>because the role trust policy)"
-    r"|(?P<because_of>because of (?:an? |the )?(?P<okind>[A-Za-z -]{1,60}?) ?"
-    r"(?:polic(?:y|ies)|boundary|deny))"
-    r")"
 )
 _CLI_FRAME = re.compile(
     r"(?:An error occurred|A client error) \((?P<code>[\w.:-]{1,80})\)(?: occurred)? when calling "
@@ -152,9 +129,11 @@ def scan(flat: str, region: str | None) -> list[Found]:
     sentence_spans: list[tuple[int, int]] = []
     for match in _NOT_AUTHORIZED.finditer(flat):
         frame = _enclosing(frames, starts, match.start())
+        frame_op = None
         if frame is not None:
             frame.claimed = True
-        found.append(Found(match.start(), _sentence_denial(flat, match, frame, region)))
+            frame_op = frame.op
+        found.append(Found(match.start(), sentence_denial(flat, match, frame_op, region)))
         sentence_spans.append((match.start(), match.end()))
     encoded_owners: set[int] = set()
     for frame in frames:
@@ -349,94 +328,6 @@ def _resolved(
     ]
 
 
-def _sentence_action(
-    svc: str, name: str, region: str | None
-) -> tuple[ActionName, str | None, str | None]:
-    """The action named in the IAM sentence, its operation and resource if it was an API name."""
-    action = canonical(svc, name)
-    if action.known:
-        return action, None, None
-    resolution = resolve_method(svc, name, region)
-    if resolution is not None and len(resolution.actions) == 1:
-        return resolution.actions[0], resolution.operation, resolution.resource
-    return action, None, None
-
-
-def _sentence_denial(
-    flat: str, match: re.Match[str], frame: _Frame | None, region: str | None
-) -> Denial:
-    before = flat[max(0, match.start() - _LOOK_BACK) : match.start()]
-    before = before[:-3] if before.endswith(("is ", "Is ")) else before
-    start = before.rfind("arn:")  # the principal is the last ARN before the sentence
-    principal_match = _PRINCIPAL_BEFORE.match(before, start) if start >= 0 else None
-    principal = _clean_arn(principal_match["arn"]) if principal_match else None
-    action, operation, mapped_resource = _sentence_action(match["svc"], match["name"], region)
-    position = match.end()
-    resource = mapped_resource
-    resource_match = _RESOURCE_AFTER.match(flat, position, position + 2200)
-    if resource_match is not None:
-        resource = None if resource_match["elided"] else _clean_arn(resource_match["res"])
-        position = resource_match.end()
-    deny, policy = _reason(flat, position)
-    return Denial(
-        action=str(action),
-        resource=resource,
-        principal=principal,
-        deny=deny,
-        operation=frame.op if frame is not None else operation,
-        policy_arn=policy,
-        action_known=action.known,
-        evidence=flat[match.start() : position + 120].strip(),
-    )
-
-
-def _reason(flat: str, position: int) -> tuple[DenyKind, str | None]:
-    match = _REASON_AFTER.match(flat, position, position + 1200)
-    if match is None:
-        return reason_in(flat, position) or DenyKind.IMPLICIT, None
-    if match["trust"]:
-        return DenyKind.RESOURCE_POLICY, None
-    if match["because_of"]:  # `because of a service control policy`: a deny, never implicit
-        return _kind(match["because_of"], explicit=True), None
-    if match["implicit"]:
-        return _kind(match["implicit"], explicit=False), None
-    policy = _clean_arn(match["policy"]) if match["policy"] else None
-    if match["transitive"] and "service control" in match["transitive"]:
-        return DenyKind.SCP, policy
-    phrase = match["explicit"] if match["ekind"] else ""
-    return _kind(phrase.split(":")[0], explicit=True), policy
-
-
-def _kind(words: str, explicit: bool) -> DenyKind:
-    text = words.lower().replace("-", " ")
-    if "service control" in text:
-        return DenyKind.SCP
-    if "boundar" in text:
-        return DenyKind.BOUNDARY
-    if "session" in text:
-        return DenyKind.SESSION
-    if "resource based" in text or "trust" in text:
-        return DenyKind.RESOURCE_POLICY
-    if "identity based" in text:
-        return DenyKind.EXPLICIT_IDENTITY if explicit else DenyKind.IMPLICIT
-    return DenyKind.UNKNOWN
-
-
-_CLOSERS = {")": "(", "]": "[", "}": "{"}
-
-
-def _clean_arn(value: str) -> str:
-    """Drop trailing punctuation, but not an elision (`..`) or a balanced bracket."""
-    while value and value[-1] in ".,;:)]}'\"`":
-        last = value[-1]
-        if last == "." and value.endswith(".."):
-            break
-        if last in _CLOSERS and value.count(_CLOSERS[last]) >= value.count(last):
-            break
-        value = value[:-1]
-    return value
-
-
 def _cfn_denial(
     flat: str,
     match: re.Match[str],
@@ -457,7 +348,7 @@ def _cfn_denial(
     deny = DenyKind.UNKNOWN if encoded else DenyKind.IMPLICIT
     if deny is DenyKind.IMPLICIT:
         deny = reason_in(flat, match.end()) or DenyKind.IMPLICIT
-    action, operation, resource = _sentence_action(match["svc"], match["name"], region)
+    action, operation, resource = sentence_action(match["svc"], match["name"], region)
     return Denial(
         action=str(action),
         resource=resource,

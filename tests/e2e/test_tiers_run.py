@@ -1,9 +1,12 @@
 """Honest tiers and the stop on a demand no grant can meet, through `aws cloudformation deploy`.
 
-The state machine's provider schema lists `iam:PassRole` for its create handler; the sandbox
-demands it, at the schema tier, on `*` (FINDINGS.md class 1). autofix never grants it there,
-so the run must stop at the attempt that first meets it, naming the resource, the tier, the
-action and why: not "no progress" attempts later.
+A conformance pack's provider schema lists `iam:PassRole` for its create handler and names no
+property that holds the role (AWS Config passes its own service-linked role): the template
+cannot tell which role, so the sandbox demands it, at the schema tier, on `*`. autofix never
+grants it there, so the run must stop at the attempt that first meets it, naming the resource,
+the tier, the action and why: not "no progress" attempts later. (A state machine, whose
+`RoleArn` names its role, is demanded iam:PassRole on that role only:
+tests/sandbox/test_cfn_reference_demands.py.)
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       QueueName: orders-queue
-  Machine:
-    Type: AWS::StepFunctions::StateMachine
+  Pack:
+    Type: AWS::Config::ConformancePack
     Properties:
-      RoleArn: arn:aws:iam::123456789012:role/machine-role
-      DefinitionString: '{"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}'
+      ConformancePackName: orders-pack
+      TemplateBody: |
+        Resources:
+          Versioning:
+            Type: AWS::Config::ConfigRule
+            Properties:
+              Source: {Owner: AWS, SourceIdentifier: S3_BUCKET_VERSIONING_ENABLED}
 """
 
 KEY = """\
@@ -81,7 +89,7 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
     reason = summary["reason"]
     for part in (
         "a demand no grant can meet",
-        "Machine (AWS::StepFunctions::StateMachine) of stack orders",
+        "Pack (AWS::Config::ConformancePack) of stack orders",
         "demands iam:PassRole on *",
         "the schema tier",
         "create handler",
@@ -99,8 +107,8 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
         "schema",
     )
     assert (stop.resource_type, stop.logical_id, stop.operation) == (
-        "AWS::StepFunctions::StateMachine",
-        "Machine",
+        "AWS::Config::ConformancePack",
+        "Pack",
         "create",
     )
     # at once: the attempt that first met the denial is the last one
@@ -111,9 +119,9 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
     assert "iam:PassRole" not in json.dumps(read_json(out / "policy.json"))
     # the tiers of what it provisioned on the way
     tiers = {(r["logical_id"], r["tier"]) for r in summary["resources"]}
-    assert tiers == {("Queue", "checked"), ("Machine", "schema-bound")}
-    [machine] = [r for r in summary["resources"] if r["logical_id"] == "Machine"]
-    assert "iam:PassRole" in machine["bound_actions"]
+    assert tiers == {("Queue", "checked"), ("Pack", "schema-bound")}
+    [pack] = [r for r in summary["resources"] if r["logical_id"] == "Pack"]
+    assert "iam:PassRole" in pack["bound_actions"]
 
 
 def test_tiers_are_listed_and_strict_bounds_fails_a_schema_bound_run(tmp_path: Path) -> None:

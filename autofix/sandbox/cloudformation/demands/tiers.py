@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import Place, build, formats_of, is_assigned_id
+from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -133,6 +134,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         ]
     found = []
     for action in dict.fromkeys(demanded):
+        referred = references.resources_for(call, action)
+        if referred is not None:  # on what the template refers to; nothing: not demanded
+            found += [Requirement(action, r, tier="schema") for r in referred]
+            continue
         path = _api_path(call, action)
         resource, after_create = path if path is not None else (_own_resource(call, action), False)
         found.append(Requirement(action, resource, after_create, tier="schema"))

