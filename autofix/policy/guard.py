@@ -18,22 +18,12 @@ from autofix.policy import actions_catalog
 from autofix.policy.arns import Arn, matches
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.escalation import data_access_of, escalations_of
-from autofix.policy.intent import Namespace, outside
+from autofix.policy.intent import CREDENTIAL_ACTIONS, Namespace, outside
 from autofix.policy.scope import ScopedGrant
 
 EXIT_REFUSED = 3
 NEVER_GRANTED = frozenset({"*", "*:*", "iam:*", "sts:*"})
-_CREDENTIAL_ACTIONS = frozenset(
-    {
-        "iam:createaccesskey",
-        "iam:updateaccesskey",
-        "iam:createloginprofile",
-        "iam:updateloginprofile",
-        "iam:createservicespecificcredential",
-        "iam:uploadsshpublickey",
-        "iam:enablemfadevice",
-    }
-)
+_CREDENTIAL_ACTIONS = CREDENTIAL_ACTIONS | {"iam:enablemfadevice"}
 # A resource field that is a bare type prefix and wildcards: `role/*`, `function:*`, `*`.
 _UNSCOPED_FIELD = re.compile(r"[A-Za-z-]*[/:]?[*/:]*")
 

@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 
 from autofix.records.events import DenialFound, RunStart
-from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+from tests.conftest import AWS, CliResult, events_of, read_json, run_autofix, write_config
 
 ACCOUNT = "123456789012"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:user/autofix-deployer"
@@ -44,6 +44,13 @@ def _printer(attacks: tuple[tuple[str, str], ...], exit_code: int) -> str:
 
 def _config(directory: Path, run: str) -> Path:
     return write_config(directory, f'[[steps]]\nname = "deploy"\nrun = {json.dumps(run)}\n')
+
+
+def _trial(config: Path, *more: str) -> CliResult:
+    """`autofix run --strategy trial --no-verify` (a replay would prove nothing more here)."""
+    return run_autofix(
+        "run", "--strategy", "trial", "--no-verify", *more, "--config", str(config), timeout=300
+    )
 
 
 def _granted(out: Path) -> set[str]:
@@ -85,15 +92,7 @@ def test_a_succeeding_step_that_prints_denials_gets_none_of_them(tmp_path: Path)
 def test_a_real_denial_beside_printed_ones_is_granted_alone(tmp_path: Path) -> None:
     # the step both prints attacks and makes a call it is really denied
     step = _printer(ATTACKS[:3], 0).rsplit(";", 1)[0] + f"; {AWS} sns create-topic --name t"
-    result = run_autofix(
-        "run",
-        "--strategy",
-        "trial",
-        "--no-verify",
-        "--config",
-        str(_config(tmp_path, step)),
-        timeout=300,
-    )
+    result = _trial(_config(tmp_path, step))
     assert result.exit_code == 0, result.output[-3000:]
     assert _granted(tmp_path / ".autofix") == {"sns:CreateTopic"}
 
@@ -101,16 +100,7 @@ def test_a_real_denial_beside_printed_ones_is_granted_alone(tmp_path: Path) -> N
 def test_trust_output_grants_printed_denials_and_says_so(tmp_path: Path) -> None:
     printed = (("sns:ListTopics", f"arn:aws:sns:us-east-1:{ACCOUNT}:*"),)
     step = _printer(printed, 0)
-    result = run_autofix(
-        "run",
-        "--strategy",
-        "trial",
-        "--no-verify",
-        "--trust-output",
-        "--config",
-        str(_config(tmp_path, step)),
-        timeout=300,
-    )
+    result = _trial(_config(tmp_path, step), "--trust-output")
     assert result.exit_code == 0, result.output[-3000:]
     assert "--trust-output" in result.output
     out = tmp_path / ".autofix"
@@ -122,6 +112,6 @@ def test_trust_output_in_the_config_file(tmp_path: Path) -> None:
     printed = (("sns:ListTopics", f"arn:aws:sns:us-east-1:{ACCOUNT}:*"),)
     config = _config(tmp_path, _printer(printed, 0))
     config.write_text(config.read_text() + "\n[guard]\ntrust_output = true\n")
-    result = run_autofix("run", "--strategy", "trial", "--no-verify", "--config", str(config))
+    result = _trial(config)
     assert result.exit_code == 0, result.output[-3000:]
     assert _granted(tmp_path / ".autofix") == {"sns:ListTopics"}
