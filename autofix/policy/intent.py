@@ -120,9 +120,17 @@ def outside(action: str, resource: str, namespace: Namespace) -> str | None:
 
 
 def _owned(name: str, namespace: Namespace) -> bool:
+    """An owned name; a pattern whose fixed part is most of an owned name it matches (the
+    account or region made `*`); or a name holding one of the deployment's names."""
     if name in _UNSCOPED_NAMES:
         return False
     if name in namespace.owned:
+        return True
+    fixed = len(name.replace("*", "").replace("?", ""))
+    if fixed != len(name) and any(
+        fnmatch.fnmatchcase(owned, name) and 3 * fixed >= 2 * len(owned)
+        for owned in namespace.owned
+    ):
         return True
     lowered = name.lower()
     return any(n.lower() in lowered for n in namespace.names if len(n) >= 3)

@@ -72,6 +72,11 @@ def test_a_name_the_stacks_own_is_inside() -> None:
     assert outside("sts:AssumeRole", role, ns()) is not None
     owned = ns(owned=(f"cdk-hnb659fds-deploy-role-{ACCOUNT}-us-east-1",))
     assert outside("sts:AssumeRole", role, owned) is None
+    # generalised (the account made `*`), it is still most of the owned name
+    general = f"{IAM}:role/cdk-hnb659fds-deploy-role-*-us-east-1"
+    assert outside("sts:AssumeRole", general, owned) is None
+    # a wildcard that could be any role starting alike is not
+    assert outside("sts:AssumeRole", f"{IAM}:role/cdk-*", owned) is not None
 
 
 def test_the_guard_refuses_with_the_config_key_that_allows_it() -> None:
