@@ -145,9 +145,14 @@ def _named_data(arn: Arn | None) -> bool:
 
 
 def _owned_resource(resource: str, namespace: Namespace) -> bool:
-    """Whether a resource's name part (`bucket/key`, `secret:name`) holds an owned name."""
+    """Whether a resource's name (an S3 bucket, `secret:name`, `parameter/name`) is owned
+    or holds an owned or known name."""
     arn = Arn.parse(resource)
-    lowered = (arn.resource if arn is not None else resource).lower()
+    part = arn.resource if arn is not None else resource
+    name = part.split("/", 1)[0] if arn is not None and arn.service == "s3" else part
+    if _owned(name, namespace):
+        return True
+    lowered = part.lower()
     known = (*namespace.names, *namespace.owned)
     return any(n.lower() in lowered for n in known if len(n) >= 3 and "*" not in n)
 

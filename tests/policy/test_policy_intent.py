@@ -79,6 +79,14 @@ def test_a_name_the_stacks_own_is_inside() -> None:
     assert outside("sts:AssumeRole", f"{IAM}:role/cdk-*", owned) is not None
 
 
+def test_a_bucket_the_stacks_own_is_read_as_theirs() -> None:
+    objects = "arn:aws:s3:::cdk-hnb659fds-assets-*-us-east-1/*.zip"
+    assert outside("s3:GetObject", objects, ns()) is not None
+    owned = ns(owned=(f"cdk-hnb659fds-assets-{ACCOUNT}-us-east-1",))
+    assert outside("s3:GetObject", objects, owned) is None
+    assert outside("s3:GetObject", "arn:aws:s3:::cdk-*/*", owned) is not None
+
+
 def test_the_guard_refuses_with_the_config_key_that_allows_it() -> None:
     report = check([Grant("iam:PutRolePolicy", f"{IAM}:role/admin")], DEPLOYER, namespace=ns())
     [refusal] = report.refusals
