@@ -38,8 +38,10 @@ _PRINCIPAL_TYPES = ("user", "group", "role", "policy", "instance-profile")
 _READ_LEVELS = frozenset({"Read", "List"})
 _SERVICE_LINKED = "aws-service-role/"
 _UNSCOPED_NAMES = frozenset({"", "*"})
-_NAMED_DATA = frozenset({"s3", "secretsmanager", "ssm"})
-"""Services whose data is named by whoever creates it: a deployment's holds its names."""
+_NAMED_DATA = frozenset({"secretsmanager"})
+"""Services whose every resource is a secret: one the deployment does not own is refused
+(S3 objects and SSM parameters are read by deploys, e.g. `${ssm:/path}`: only every one
+of them at once is)."""
 _TYPE_PREFIX = re.compile(r"^[A-Za-z-]+[/:]")
 
 
@@ -137,11 +139,8 @@ def _owned(name: str, namespace: Namespace) -> bool:
 
 
 def _named_data(arn: Arn | None) -> bool:
-    """S3 objects and buckets, secrets, the account's own SSM parameters (not AWS's public
-    ones, which have no account)."""
-    if arn is None or arn.service not in _NAMED_DATA:
-        return False
-    return arn.service == "s3" or arn.account not in ("", "aws")
+    """A secret (of this account or another: another account's is refused before)."""
+    return arn is not None and arn.service in _NAMED_DATA
 
 
 def _owned_resource(resource: str, namespace: Namespace) -> bool:

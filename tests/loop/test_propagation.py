@@ -38,6 +38,7 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         ' \\"Principal\\": {\\"Service\\": \\"lambda.amazonaws.com\\"},'
         ' \\"Action\\": \\"sts:AssumeRole\\"}]}'
     )
+    locked = "arn:aws:iam::123456789012:role/locked"
     create = f"{AWS} iam create-role --role-name locked --assume-role-policy-document '{trust}'"
     assume = (
         f"{AWS} sts assume-role --role-arn arn:aws:iam::123456789012:role/locked"
@@ -48,6 +49,8 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         f"""
         [loop]
         max_attempts = 6
+        [guard]  # the step's own role, outside any stack or service name: allowed by name
+        allow = ["iam:CreateRole on {locked}", "sts:AssumeRole on {locked}"]
         [[steps]]
         name = "assume"
         run = "{create}; {assume}"

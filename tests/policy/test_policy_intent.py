@@ -36,7 +36,6 @@ OUTSIDE = [
     ("kms:Decrypt", "*"),
     ("s3:GetObject", "arn:aws:s3:::*"),
     ("s3:PutBucketPolicy", "arn:aws:s3:::*"),
-    ("s3:GetObject", "arn:aws:s3:::payroll/*"),
     ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/*"),
     ("organizations:LeaveOrganization", "*"),
     ("organizations:DescribeOrganization", "*"),
@@ -52,6 +51,8 @@ INSIDE = [
     ("s3:GetObject", "arn:aws:s3:::autofix-demo-*-serverlessdeploymentbucket-*/*"),
     ("s3:PutObject", "arn:aws:s3:::*"),  # not data access: the unscoped rule of escalations
     ("ssm:GetParameter", "arn:aws:ssm:us-east-1::parameter/aws/service/ami"),
+    ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/p"),  # `${ssm:/p}`
+    ("s3:GetObject", "arn:aws:s3:::some-artifacts/*"),
     ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234"),
     ("lambda:CreateFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-*"),
 ]
@@ -79,12 +80,11 @@ def test_a_name_the_stacks_own_is_inside() -> None:
     assert outside("sts:AssumeRole", f"{IAM}:role/cdk-*", owned) is not None
 
 
-def test_a_bucket_the_stacks_own_is_read_as_theirs() -> None:
-    objects = "arn:aws:s3:::cdk-hnb659fds-assets-*-us-east-1/*.zip"
-    assert outside("s3:GetObject", objects, ns()) is not None
-    owned = ns(owned=(f"cdk-hnb659fds-assets-{ACCOUNT}-us-east-1",))
-    assert outside("s3:GetObject", objects, owned) is None
-    assert outside("s3:GetObject", "arn:aws:s3:::cdk-*/*", owned) is not None
+def test_a_secret_the_stacks_own_is_read_as_theirs() -> None:
+    secret = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:cdk-hnb659fds-db-*"
+    assert outside("secretsmanager:GetSecretValue", secret, ns()) is not None
+    owned = ns(owned=("cdk-hnb659fds-db",))
+    assert outside("secretsmanager:GetSecretValue", secret, owned) is None
 
 
 def test_the_guard_refuses_with_the_config_key_that_allows_it() -> None:
