@@ -7,7 +7,7 @@ CORPUS := playground/corpus
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
-.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus data clean
+.PHONY: install demo cdk-demo test test-fast test-slow test-cdk corpus lint bench bench-corpus bench-hidden data profiles clean
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
@@ -67,9 +67,10 @@ test: install
 	$(PY) -m pytest -n auto --maxprocesses=4 --dist loadscope
 
 # The in-process tests only: what starts no autofix CLI, sandbox server or deploy tool
-# (tests/conftest.py marks the rest `spawns`).
+# (tests/conftest.py marks the rest `spawns`). One process: workers would each collect the
+# whole suite again, which costs more than they save here.
 test-fast: install
-	$(PY) -m pytest -n 2 -m "not spawns and (not corpus or corpus_sample) and not slow"
+	$(PY) -m pytest -m "not spawns and (not corpus or corpus_sample) and not slow"
 
 # Every corpus service, one after another (about a minute or more each).
 corpus: install
@@ -83,6 +84,11 @@ test-slow: install
 data: install
 	$(PY) scripts/regenerate_data.py
 
+# The tool profiles (autofix/data/derived/profiles) learnt again from trial runs of the demos
+# (about 20 minutes on 2 idle cores); `ONLY=sam-demo` for one.
+profiles: install
+	$(PY) scripts/regenerate_profiles.py $(if $(ONLY),--only $(ONLY))
+
 lint: install
 	$(PY) -m ruff check autofix tests benchmarks
 	$(PY) -m mypy
@@ -92,6 +98,11 @@ bench: install
 
 bench-corpus: install
 	$(PY) benchmarks/corpus.py
+
+# What predict pays when part of its knowledge is hidden (docs/measurements-hidden-knowledge.md):
+# the playground and two corpus services, trial and four predict variants (about an hour).
+bench-hidden: install
+	$(PY) benchmarks/hidden_knowledge.py
 
 clean:
 	rm -rf $(VENV) $(DEMO)/node_modules $(DEMO)/.autofix $(DEMO)/.serverless

@@ -9,7 +9,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
-from autofix import __version__
+from autofix import __version__, untrusted
 from autofix.errors import AutofixError, ExitCode
 from autofix.policy.render import FORMATS as RENDER_FORMATS
 from autofix.records.lock import describe
@@ -29,6 +29,11 @@ def _config_option(command: F) -> F:
 
 
 def _out_option(command: F) -> F:
+    command = click.option(
+        "--force",
+        is_flag=True,
+        help="Write into an --out directory that holds files but is not an autofix output.",
+    )(command)
     return click.option(
         "--out",
         type=click.Path(path_type=Path, file_okay=False),
@@ -160,6 +165,7 @@ def check(
     config_path: Path | None,
     policy_path: Path,
     out: Path | None,
+    force: bool,
     write_patch: Path | None,
     as_json: bool,
 ) -> None:
@@ -169,7 +175,11 @@ def check(
 
     config = config_for(config_path, (), None)
     out_dir = out or (config.base_dir / ".autofix")
-    sys.exit(check_command(config, policy_path, out_dir, write_patch, as_json, click.echo))
+
+    def echo(text: str, **how: Any) -> None:
+        click.echo(untrusted.clean(text), **how)
+
+    sys.exit(check_command(config, policy_path, out_dir, write_patch, as_json, echo, force))
 
 
 @cli.command()
@@ -225,7 +235,7 @@ def explain(source: TextIO, as_json: bool) -> None:
     from autofix.commands.explain import explain_human, explain_json
 
     text = source.read()
-    click.echo(explain_json(text) if as_json else explain_human(text))
+    click.echo(untrusted.clean(explain_json(text) if as_json else explain_human(text)))
 
 
 @cli.command()
@@ -276,7 +286,11 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("out_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--name", required=True, help="The profile's name (e.g. osls-4).")
+@click.option(
+    "--name",
+    help="The profile's name (default: the runs' tool and its installed major version, "
+    "e.g. sam-1).",
+)
 @click.option(
     "-o",
     "--output",
@@ -290,7 +304,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     help="A service name to generalise to {service} (default: read from each run's config).",
 )
 def profile(
-    out_dirs: tuple[Path, ...], name: str, output: Path | None, services: tuple[str, ...]
+    out_dirs: tuple[Path, ...], name: str | None, output: Path | None, services: tuple[str, ...]
 ) -> None:
     """Derive a framework profile from run directories: what the tool called itself.
 
@@ -334,10 +348,10 @@ def main() -> None:
         exc.show()
         sys.exit(ExitCode.USAGE)
     except AutofixError as exc:
-        click.secho(f"autofix: error: {exc}", err=True, fg="red")
+        click.secho(f"autofix: error: {untrusted.clean(str(exc))}", err=True, fg="red")
         sys.exit(exc.exit_code)
     except (SandboxStopped, SandboxError) as exc:
-        click.secho(f"autofix: error: {exc}", err=True, fg="red")
+        click.secho(f"autofix: error: {untrusted.clean(str(exc))}", err=True, fg="red")
         sys.exit(getattr(exc, "exit_code", ExitCode.FAILED))
     except OSError as exc:  # the disk: read-only, full, gone (files are written atomically)
         where = f"{exc.filename}: " if exc.filename else "cannot write the run's files: "

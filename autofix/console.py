@@ -6,6 +6,7 @@ from typing import Any, TextIO
 
 import click
 
+from autofix import untrusted
 from autofix.account.stacks import NOT_RECOVERED
 from autofix.loop.check import CheckOutcome
 from autofix.records.events import (
@@ -45,7 +46,14 @@ class Console:
         self._deployer: str | None = None
 
     def say(self, text: str, **style: Any) -> None:
-        click.secho(text, file=self.stream, err=self.stream is None, color=self._color, **style)
+        """Print one line; its text is cleaned, the only escapes are the console's colours."""
+        click.secho(
+            untrusted.clean(text),
+            file=self.stream,
+            err=self.stream is None,
+            color=self._color,
+            **style,
+        )
 
     def line(self, stream_name: str, line: str) -> None:
         """Live output of the step (shown with --verbose)."""
@@ -133,7 +141,8 @@ class Console:
                     fg="yellow",
                 )
             case GrantPruned():
-                self.say(f"  pruned {event.action}: {event.why}", fg="yellow")
+                on = f" on {event.resource}" if event.resource else ""
+                self.say(f"  pruned {event.action}{on}: {event.why}", fg="yellow")
             case PruneReverted():
                 self.say(f"  kept {', '.join(event.actions)}: {event.reason}", fg="yellow")
             case VerifyOk() if not event.pruned:

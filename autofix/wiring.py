@@ -31,9 +31,9 @@ from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_o
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
 from autofix.loop.verify import Account, VerifyPass
-from autofix.policy.document import PolicyDocument
+from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.intent import Namespace
-from autofix.policy.usage import unused_actions
+from autofix.policy.usage import unused_actions, unused_patterns
 from autofix.predict.predictor import Predictor
 from autofix.predict.stack_templates import acting, existing_stacks, reader
 from autofix.records.events import Wait
@@ -260,6 +260,15 @@ class Wiring:
             used = [(r["principal"], r["action"]) for r in read_access_log(records.access)]
             return unused_actions(grantor.policy, used, deployer.matches_exactly)
 
+        def unused_grants() -> tuple[Grant, ...]:
+            if records is None:
+                return ()
+            used = [
+                (r["principal"], r["action"], r["resource"])
+                for r in read_access_log(records.access)
+            ]
+            return unused_patterns(grantor.policy, used, deployer.matches_exactly)
+
         try:
             yield Account(
                 executor,
@@ -270,6 +279,7 @@ class Wiring:
                 names.snapshot,
                 planner=planner,
                 origins=sandbox_origins(records.denials) if records is not None else _evidence,
+                unused_patterns=unused_grants,
             )
         finally:
             deployer.close()

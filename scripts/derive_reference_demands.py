@@ -75,8 +75,9 @@ def _kind_of(info: TypeInfo, path: tuple[str, ...], node: Any, kinds: dict[str, 
         return None  # it refers to something else (a function, a cluster)
     if node.get("type") not in ("string", "array", None) or node.get("enum"):
         return None
+    named = ".".join(names[-2:])  # `EncryptionConfig.KeyId`: the parent says what key
     for kind, spec in kinds.items():
-        if re.search(spec["names"], names[-1]):
+        if re.search(spec["names"], named):
             return kind
     return None
 

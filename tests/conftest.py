@@ -47,7 +47,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 SPAWNS = re.compile(r"\b(run_autofix|start_autofix|subprocess|iam_sandbox|EmbeddedSandbox|Popen)\b")
 """What starts another process (the autofix CLI, the sandbox server, a deploy tool): a test
-whose module, or any fixture it uses, says one of these is marked `spawns`."""
+whose module, a helper it imports from tests/, or a fixture it uses says one of these is
+marked `spawns`."""
 
 
 @functools.cache
@@ -59,9 +60,22 @@ def _says_spawn(code: Any) -> bool:
         return False
 
 
+def _helpers(module: Any) -> list[Any]:
+    """The test helpers a test module imports from other modules of tests/."""
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isfunction(value)
+        and value.__module__.startswith("tests.")
+        and value.__module__ != module.__name__
+    ]
+
+
 def _spawns(item: pytest.Item) -> bool:
     module = getattr(item, "module", None)
-    if module is not None and _says_spawn(module):
+    if module is not None and (
+        _says_spawn(module) or any(_says_spawn(helper) for helper in _helpers(module))
+    ):
         return True
     info = getattr(item, "_fixtureinfo", None)
     if info is None:

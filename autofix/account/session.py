@@ -17,6 +17,7 @@ import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from autofix import untrusted
 from autofix.config import Config, SandboxConfig
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.sandbox.records import SandboxRecords
@@ -72,6 +73,10 @@ def aws_operator(config: SandboxConfig) -> Operator:
             f"account {account} is not in sandbox.allowed_accounts ({allowed}); "
             "autofix edits IAM and only runs in an account you allow-listed"
         )
+    frozen = session.get_credentials()
+    if frozen is not None:  # the operator's own secret is masked like the deployer's
+        held = frozen.get_frozen_credentials()
+        untrusted.remember(held.secret_key, held.token)
     endpoint = session.client("sts").meta.endpoint_url
     is_custom = "amazonaws.com" not in endpoint
     return Operator(
@@ -108,6 +113,8 @@ def open_operator(
         except (BotoCoreError, OSError):
             if sandbox.stopped():  # not a fault of the step: the account is gone
                 raise SandboxStopped(
-                    sandbox.log_tail(), records.server_log if records else None
+                    sandbox.log_tail(),
+                    records.server_log if records else None,
+                    sandbox.how_it_ended(),
                 ) from None
             raise

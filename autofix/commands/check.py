@@ -31,11 +31,16 @@ __all__ = ["check", "check_command", "replay"]
 
 
 def check(
-    config: Config, policy_path: Path, out_dir: Path, console: Console, scope: str | None = None
+    config: Config,
+    policy_path: Path,
+    out_dir: Path,
+    console: Console,
+    scope: str | None = None,
+    force: bool = False,
 ) -> CheckOutcome:
     """Replay the saved policy at `policy_path` against the steps; never widen it."""
     load_start_policy(policy_path, config.sandbox.account_id, config.sandbox.region)
-    with lock.claim(out_dir):  # its sandbox records share the directory with a run's
+    with lock.claim(out_dir, force):  # its sandbox records share the directory with a run's
         ledger = Ledger(out_dir / "check-ledger.jsonl", uuid.uuid4().hex[:12])
         try:
             return replay(
@@ -98,11 +103,12 @@ def check_command(
     write_patch: Path | None,
     as_json: bool,
     echo: Callable[..., None],
+    force: bool = False,
 ) -> int:
     """`autofix check` as the command line runs it: the replay, the patch, the summary, the
     JSON on stdout and, on GitHub Actions, annotations on stderr. Returns the exit code."""
     console = Console()
-    outcome = check(config, policy_path, out_dir, console)
+    outcome = check(config, policy_path, out_dir, console, force=force)
     if write_patch is not None and outcome.patch.grants:
         write_atomic(write_patch, outcome.patch.dumps())
     console.check_summary(outcome, write_patch if outcome.patch.grants else None)

@@ -26,6 +26,7 @@ class RunRequest:
 
     config_path: Path | None
     out: Path | None
+    force: bool
     start_policy: Path | None
     max_attempts: int | None
     scope: str | None
@@ -96,5 +97,6 @@ def resolve(request: RunRequest) -> tuple[Config, RunOptions]:
         strict=chosen["strict"],
         strict_bounds=chosen["strict_bounds"],
         trust_output=chosen["trust_output"],
+        force=request.force,
     )
     return config, with_out_dir(run_options, config, out)

@@ -61,6 +61,8 @@ class RunOptions:
     """Exit 1 when a resource was checked only against a schema's whole list (or not at all)."""
     trust_output: bool = False
     """Grant denials read from a step's output even when the account never recorded them."""
+    force: bool = False
+    """Write into an --out that is not marked as autofix's (its files may be replaced)."""
 
 
 def with_out_dir(options: RunOptions, config: Config, out: Path | None) -> RunOptions:
@@ -80,7 +82,7 @@ def run(config: Config, options: RunOptions, console: Console) -> RunOutcome:
     # validated before anything starts; filled in again with the real account below
     load_start_policy(start_path, config.sandbox.account_id, config.sandbox.region)
     files = OutputFiles(options.out_dir)
-    with lock.claim(options.out_dir):
+    with lock.claim(options.out_dir, options.force):
         prior = resume.read_prior(files.ledger) if options.resume else None
         if options.resume and prior is None:
             raise ConfigError(f"--resume {options.out_dir}: its ledger records no run to resume")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from autofix import untrusted
 from autofix.config.file import SetupTable, read_file
 from autofix.config.lifecycle import deploys, rehearsal_command, rehearsal_name
 from autofix.config.tables import (
@@ -128,7 +129,8 @@ def _step(table: SetupTable, **more: Any) -> Step:
     """The record of a `[[steps]]` or `[[setup]]` table; `rehearse_run` implies `rehearse`."""
     if more.get("rehearse_run") is not None:
         more["rehearse"] = True
-    return Step(table.name, table.run, table.cwd, dict(table.env), table.timeout, **more)
+    name = untrusted.clean(table.name)  # a name is shown and kept: no terminal escapes in it
+    return Step(name, table.run, table.cwd, dict(table.env), table.timeout, **more)
 
 
 def steps_from_command(argv: list[str], base_dir: Path, name: str = "command") -> tuple[Step, ...]:

@@ -118,13 +118,13 @@ def _matrix_job(index: int, shards: int, mode: str, setup: str, policy: str | No
     if mode == "check":
         replayed = '"$POLICY"' if policy else '"$SERVICE_DIR/.autofix/policy.json"'
         command = f"""          cp {replayed} "$OUT/policy-checked.json" || true
-          autofix check --config "$CONFIG" --policy {replayed} --out "$OUT" --json \\
+          autofix check --config "$CONFIG" --policy {replayed} --out "$OUT" --force --json \\
             > "$OUT/check.json\""""
     else:
         command = """          if [ -f "$SERVICE_DIR/.autofix/policy.json" ]; then
             cp "$SERVICE_DIR/.autofix/policy.json" "$OUT/saved-policy.json"
           fi
-          autofix run --config "$CONFIG" --out "$OUT\""""
+          autofix run --config "$CONFIG" --out "$OUT" --force\""""
     policy_env = f"\n          POLICY: {_yaml_scalar(policy)}" if policy and mode == "check" else ""
     return f"""  {_job_id(index, shards)}:
     needs: list

@@ -12,6 +12,7 @@ from pathlib import Path
 from autofix.fleet.discover import Service
 from autofix.fleet.report import CHECK_JSON, SAVED_POLICY
 from autofix.fleet.run import Job
+from autofix.records.out_dir import mark
 
 __all__ = ["RunChoices", "check_job", "out_dir_for", "run_job", "saved_policy_of"]
 
@@ -58,6 +59,7 @@ def run_job(service: Service, out_dir: Path, choices: RunChoices, resume: bool =
         if choices.max_attempts:
             argv += ["--max-attempts", str(choices.max_attempts)]
         out_dir.mkdir(parents=True, exist_ok=True)
+        mark(out_dir)  # autofix's own: the run may write beside the saved policy
         saved = saved_policy_of(service)
         (out_dir / SAVED_POLICY).unlink(missing_ok=True)
         if saved.is_file():
@@ -76,6 +78,7 @@ def check_job(service: Service, out_dir: Path, policy: Path | None) -> Job:
     """`autofix check --json` for one service, replaying `policy` (default: its saved one)."""
     replayed = policy.resolve() if policy is not None else saved_policy_of(service)
     out_dir.mkdir(parents=True, exist_ok=True)
+    mark(out_dir)
     (out_dir / CHECKED_POLICY).unlink(missing_ok=True)
     if replayed.is_file():
         shutil.copyfile(replayed, out_dir / CHECKED_POLICY)

@@ -85,7 +85,7 @@ class LedgerFollower:
                 live = replace(live, attempt=attempt)
             case GrantAdded(action=action):
                 self._granted.add(action)
-            case GrantPruned(action=action):
+            case GrantPruned(action=action, resource=None):  # a whole action, not a pattern
                 self._granted.discard(action)
             case VerifyStart():
                 live = replace(live, phase="verify", step="", attempt=0)

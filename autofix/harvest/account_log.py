@@ -7,11 +7,12 @@ CloudTrail `LookupEvents`, which lags by minutes: it is polled with a bound.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
 from autofix.denials.model import Denial, DenyKind, Source
 from autofix.denials.parse import parse_denials
@@ -58,29 +59,40 @@ def cloudtrail_log(
 ) -> Callable[[float], list[Denial]]:
     """CloudTrail AccessDenied events for `matches` since the attempt.
 
-    CloudTrail lags by minutes: the reader polls until it finds something or
-    `wait_seconds` pass, and says so through `on_wait` before it starts waiting.
+    CloudTrail lags by minutes: the reader polls (tenacity, every `poll_seconds`) until it
+    finds something or `wait_seconds` pass, and says so through `on_wait` before it first
+    waits.
     `trail` is the operator's CloudTrail client.
     """
 
+    def notice(state: RetryCallState) -> None:
+        if state.attempt_number == 1 and on_wait is not None:
+            on_wait(wait_seconds, _WAITING)
+
+    def until_deadline(state: RetryCallState) -> float:
+        return min(poll_seconds, max(0.0, wait_seconds - (state.seconds_since_start or 0.0)))
+
     def read(since: float) -> list[Denial]:
-        deadline = time.monotonic() + wait_seconds
-        found = _lookup(trail, since, matches)
-        if found or wait_seconds <= 0:
-            return found
-        if on_wait is not None:
-            on_wait(
-                wait_seconds,
-                "the step failed with no denial in its output or stack events: waiting for "
-                "CloudTrail's AccessDenied records, which lag by minutes "
-                "(bound: harvest.cloudtrail_wait_seconds)",
-            )
-        while not found and time.monotonic() < deadline:
-            time.sleep(min(poll_seconds, max(0.0, deadline - time.monotonic())))
-            found = _lookup(trail, since, matches)
+        if wait_seconds <= 0:
+            return _lookup(trail, since, matches)
+        polling = Retrying(
+            retry=retry_if_result(lambda found: not found),
+            stop=stop_after_delay(wait_seconds),
+            wait=until_deadline,
+            before_sleep=notice,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else [],
+        )
+        found: list[Denial] = polling(_lookup, trail, since, matches)
         return found
 
     return read
+
+
+_WAITING = (
+    "the step failed with no denial in its output or stack events: waiting for "
+    "CloudTrail's AccessDenied records, which lag by minutes "
+    "(bound: harvest.cloudtrail_wait_seconds)"
+)
 
 
 def _lookup(trail: Any, since: float, matches: Matcher) -> list[Denial]:

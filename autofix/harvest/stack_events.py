@@ -6,6 +6,7 @@ Read by the operator after an attempt, for every stack the attempt touched.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -39,21 +40,11 @@ def from_stack_events(
     found: list[Denial] = []
     for stack in stacks:
         for where, reason in failure_reasons(cfn, stack, since, seen):
-            for denial in parse_denials(reason):
-                found.append(
-                    Denial(
-                        action=denial.action,
-                        resource=denial.resource,
-                        principal=denial.principal,
-                        deny=denial.deny,
-                        operation=denial.operation,
-                        policy_arn=denial.policy_arn,
-                        encoded_message=denial.encoded_message,
-                        action_known=denial.action_known,
-                        source=Source.STACK_EVENTS,
-                        evidence=f"{where}: {reason}",
-                    )
-                )
+            evidence = f"{where}: {reason}"
+            found.extend(
+                replace(denial, source=Source.STACK_EVENTS, evidence=evidence)
+                for denial in parse_denials(reason)
+            )
     return found
 
 

@@ -87,6 +87,8 @@ Sleep = Callable[[float], None]
 class Planner(Protocol):
     """A strategy's hooks (`--strategy predict`): grant ahead, widen a denial to its group."""
 
-    def before_step(self, step: Step, grantor: Grantor) -> list[Added]: ...
+    def before_step(self, step: Step, grantors: Sequence[Grantor]) -> list[Added]:
+        """Grant ahead through the principals' grantors (the deployer's first)."""
+        ...
 
     def widen(self, execution: Execution, denials: Sequence[Denial]) -> list[Denial]: ...

@@ -173,7 +173,9 @@ class RepairLoop:
             )
         )
         if self.planner is not None and self.may_grant:
-            for added in self.planner.before_step(step, self.deployer):  # the step's, if used
+            for added in self.planner.before_step(
+                step, (self.deployer, *self.roles.values())
+            ):  # the step's, if used
                 if added.new and added.grant.action not in found:
                     found.append(added.grant.action)
         while True:

@@ -5,7 +5,9 @@ account the same account with a fresh stack name) under the policy found so far.
 denial in a replay is harvested and granted like any other, recorded with
 `"phase": "verify"`, and the next round replays again, until one round needs nothing
 (verified) or the round bound is reached (not verified: exit 1). Then the actions that
-clean replay never used are pruned, and the smaller policy must replay cleanly as well.
+clean replay never used, and the resource patterns of used actions that no call matched
+(a pattern a later grant superseded), are pruned, and the smaller policy must replay
+cleanly as well.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from autofix.config import Step
 from autofix.harvest.demand_origin import Origins
 from autofix.loop import LoopSettings, OutputFiles, Planner, RepairLoop, Verification
 from autofix.loop.grantor import GrantFailed, Grantor
-from autofix.policy.document import PolicyDocument
+from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.generated import GeneratedNames
 from autofix.records.events import (
     VERIFY,
@@ -53,6 +55,20 @@ class Account:
     """The strategy's hooks (`predict`), for the run's own account."""
     origins: Origins | None = None
     """Where a denied demand came from (the sandbox's deny log), for a stop's line."""
+    unused_patterns: Callable[[], tuple[Grant, ...]] | None = None
+    """After the replay: the deployer's grants of a used action whose resource pattern no
+    call matched (None: cannot tell)."""
+
+
+@dataclass(frozen=True)
+class Unused:
+    """What a clean replay never exercised: whole actions, and patterns of used actions."""
+
+    actions: tuple[str, ...] = ()
+    patterns: tuple[Grant, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.actions or self.patterns)
 
 
 FORWARDED = frozenset(
@@ -103,7 +119,7 @@ class VerifyPass:
         deadline: float,
     ) -> Verification:
         counted: dict[str, StepOutcome] = {}
-        unused: tuple[str, ...] | None = None
+        unused: Unused | None = None
         last_granted: list[str] = []
         for round_ in range(1, self.rounds + 1):
             self.events.emit(
@@ -160,7 +176,7 @@ class VerifyPass:
         files: OutputFiles,
         deadline: float,
         may_grant: bool,
-    ) -> tuple[RepairLoop, list[StepOutcome], int, str | None, tuple[str, ...] | None]:
+    ) -> tuple[RepairLoop, list[StepOutcome], int, str | None, Unused | None]:
         """Every step once more in a fresh account, under `policy`."""
         with self.open_account(label, policy, role_policies, files) as account:
 
@@ -193,33 +209,45 @@ class VerifyPass:
             finally:
                 self.replays += loop.attempts_total
             clean = code == 0 and not loop.granted
-            unused = account.unused() if clean else None
+            unused = _unused(account) if clean else None
         return loop, outcomes, code, reason, unused
 
     def _pruned(
         self,
         policy: PolicyDocument,
         role_policies: Mapping[str, PolicyDocument],
-        unused: tuple[str, ...],
+        unused: Unused,
         deadline: float,
     ) -> tuple[PolicyDocument, tuple[str, ...]]:
-        """`policy` without `unused`, when that smaller policy replays cleanly too."""
+        """`policy` without `unused`, when that smaller policy replays cleanly too; the
+        actions pruned whole."""
         smaller = policy
-        for action in unused:
+        for action in unused.actions:
             smaller = smaller.without_action(action)
+        for grant in unused.patterns:
+            smaller = smaller.without_grant(grant)
         pruned_files = OutputFiles(self.files.directory / "verify" / "pruned")
         pruned_files.directory.mkdir(parents=True, exist_ok=True)
         _, _, code, reason, _ = self._replay(
             "verify-pruned", smaller, role_policies, pruned_files, deadline, may_grant=False
         )
         if code != 0:
+            named = [*unused.actions, *(f"{g.action} on {g.resource}" for g in unused.patterns)]
             self.events.emit(
-                PruneReverted(actions=list(unused), reason=f"without {', '.join(unused)}: {reason}")
+                PruneReverted(actions=named, reason=f"without {', '.join(named)}: {reason}")
             )
             return policy, ()
-        for action in unused:
+        for action in unused.actions:
             self.events.emit(GrantPruned(action=action, why="no step used it in a clean replay"))
-        return smaller, unused
+        for grant in unused.patterns:
+            self.events.emit(
+                GrantPruned(
+                    action=grant.action,
+                    resource=grant.resource,
+                    why="no step's call matched this resource pattern in a clean replay",
+                )
+            )
+        return smaller, unused.actions
 
     def _failed(
         self,
@@ -240,6 +268,14 @@ class VerifyPass:
             steps=tuple(counted.values()),
             exit_code=exit_code,
         )
+
+
+def _unused(account: Account) -> Unused | None:
+    actions = account.unused()
+    if actions is None:
+        return None
+    patterns = account.unused_patterns() if account.unused_patterns is not None else ()
+    return Unused(actions, patterns)
 
 
 def _actions(policy: PolicyDocument, role_policies: Mapping[str, PolicyDocument]) -> list[str]:

@@ -67,6 +67,15 @@ class PolicyDocument:
         kept = tuple(g for g in self.grants if g.action.lower() != action.lower())
         return PolicyDocument(kept, self.verbatim)
 
+    def without_grant(self, grant: Grant) -> PolicyDocument:
+        """A copy without `grant` (the same action, any case, on the same resource)."""
+        kept = tuple(
+            g
+            for g in self.grants
+            if (g.action.lower(), g.resource) != (grant.action.lower(), grant.resource)
+        )
+        return PolicyDocument(kept, self.verbatim)
+
     def has(self, grant: Grant) -> bool:
         return any(
             g.action.lower() == grant.action.lower() and g.resource == grant.resource

@@ -1,12 +1,7 @@
 """CloudFormation's generated names: which part of a physical name each deploy makes anew.
 
-A resource whose template gives it no name is named `{stack}-{logical id}-{random}`:
-the random part is 12 or 13 letters and digits, the stack name and logical id are
-truncated to fit the type's length limit (13 characters are kept for the random part
-and its hyphen, the rest is shared around one more hyphen, the stack name rounding up
-and each part taking what the other leaves), and the whole is lower-cased where the
-type wants it (S3 buckets). Limits and name properties come from
-autofix/data/derived/cfn_generated_names.json (scripts/derive_name_rules.py).
+A resource whose template gives it no name is named by its type's rule
+(autofix.policy.name_rules): mostly `{stack}-{logical id}-{random}`, truncated to fit.
 
 Knowing the stack name and logical id, the random part of a physical id is found by
 structure, whatever it looks like (letters only, digits only).
@@ -20,53 +15,18 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
-from autofix import data
 from autofix.policy.document import Grant, PolicyDocument
+from autofix.policy.name_rules import (
+    TAIL_LENGTHS,
+    NameRule,
+    name_rule,
+)
 
-TAIL_LENGTHS = (12, 13)
 _TAIL = re.compile(r"[A-Za-z0-9]{12,13}")
 _LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")
 _BOUNDARY = "A-Za-z0-9"
 
 Span = tuple[int, int]
-
-
-@dataclass(frozen=True)
-class NameRule:
-    """How a type is named: the template property, the longest name, lower case or not."""
-
-    property: str
-    max_length: int | None = None
-    lowercase: bool = False
-
-
-@cache
-def _rules() -> dict[str, NameRule]:
-    return {
-        rtype: NameRule(rule["property"], rule.get("max_length"), bool(rule.get("lowercase")))
-        for rtype, rule in data.load("derived", "cfn_generated_names.json")["types"].items()
-    }
-
-
-def name_rule(resource_type: str) -> NameRule | None:
-    """The naming rule of `resource_type`; None when its template cannot leave the name out."""
-    return _rules().get(resource_type)
-
-
-def generated_name(
-    stack: str, logical_id: str, tail: str, max_length: int | None = None, lowercase: bool = False
-) -> str:
-    """The name CloudFormation gives a resource with no name in its template."""
-    name = f"{stack}-{logical_id}-{tail}"
-    if max_length is not None and len(name) > max_length:
-        room = max(2, max_length - len(tail) - 2)
-        stack_room, logical_room = (room + 1) // 2, room // 2
-        if len(logical_id) < logical_room:
-            stack_room = room - len(logical_id)
-        elif len(stack) < stack_room:
-            logical_room = room - len(stack)
-        name = f"{stack[:stack_room]}-{logical_id[:logical_room]}-{tail}"
-    return name.lower() if lowercase else name
 
 
 @dataclass(frozen=True)
@@ -110,9 +70,13 @@ def find_generated(
     """
     if not _LOGICAL_ID.fullmatch(logical_id):
         return None
+    rule = name_rule(resource_type)
     segments = [physical_id, *re.split(r"[/:]", physical_id)]
     for segment in dict.fromkeys(s for s in segments if s):
-        spans = _random_spans(segment, stack, logical_id, stack_random)
+        if rule is not None and not rule.has_stack():
+            spans = _random_spans_without_stack(segment, rule, logical_id)
+        else:
+            spans = _random_spans(segment, stack, logical_id, stack_random)
         if spans is not None:
             return GeneratedName(stack, logical_id, resource_type, physical_id, segment, spans)
     return None
@@ -137,6 +101,20 @@ def _random_spans(
     return (*spans, (len(head) + 1, len(name)))
 
 
+def _random_spans_without_stack(
+    name: str, rule: NameRule, logical_id: str
+) -> tuple[Span, ...] | None:
+    """The random part of a name of a form without the stack (`CFN-{logical}-{random}`)."""
+    head, sep, tail = name.rpartition("-")
+    prefix = rule.form.split("{logical}", 1)[0]
+    if not sep or not _TAIL.fullmatch(tail) or not head.lower().startswith(prefix.lower()):
+        return None
+    logical_part = head[len(prefix) :]
+    if not logical_part or logical_part.lower() != logical_id[: len(logical_part)].lower():
+        return None
+    return ((len(head) + 1, len(name)),)
+
+
 @dataclass(frozen=True)
 class Unnamed:
     """A resource its template leaves unnamed: every name CloudFormation gives it starts so.
@@ -152,11 +130,10 @@ class Unnamed:
 
     def prefixes(self) -> tuple[str, ...]:
         """What precedes the random part, for each random-part length."""
-        rule = name_rule(self.resource_type)
-        limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
+        rule = name_rule(self.resource_type) or NameRule("")
         heads = []
         for length in TAIL_LENGTHS:
-            head = generated_name(self.stack, self.logical_id, "x" * length, limit, lower)
+            head = rule.generate(self.stack, self.logical_id, "x" * length)
             heads += [head[:-length], head[:-length].lower()]
         return tuple(dict.fromkeys(heads))
 
@@ -173,6 +150,8 @@ class Unnamed:
         CloudFormation shares the room), and never less than the rule's own cut.
         """
         rule = name_rule(self.resource_type)
+        if rule is not None and not rule.has_stack():
+            return rule.head(self.stack, self.logical_id)
         limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
         keep = len(self.stack)
         if limit is not None:
@@ -185,9 +164,20 @@ class Unnamed:
 
     @property
     def service(self) -> str:
-        """The IAM service prefix of its type (`s3` for `AWS::S3::Bucket`)."""
-        parts = self.resource_type.split("::")
-        return parts[1].lower() if len(parts) == 3 else ""
+        """The IAM service prefix of its type (`s3` for `AWS::S3::Bucket`, `states` for
+        `AWS::StepFunctions::StateMachine`: the service whose ARN formats name the type)."""
+        return _service_of(self.resource_type)
+
+
+@cache
+def _service_of(resource_type: str) -> str:
+    from autofix.policy.arn_formats import formats_for_type
+
+    formats = formats_for_type(resource_type)
+    if formats:
+        return formats[0].service
+    parts = resource_type.split("::")
+    return parts[1].lower() if len(parts) == 3 else ""
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,22 @@
 """`--strategy predict`: before a step's first attempt, grant what it will need.
 
-What the step deploys (its packaged template; for a step that cannot be packaged ahead,
-the templates of the stacks its first failing attempt touched) gives each resource's
-handler demands, from the same knowledge the embedded sandbox checks with; the
-framework profile gives what the tool calls itself. Both are granted through the
-deployer's grantor, scoped like any grant (ledger source `predicted-template` or
-`predicted-profile`; before attempt 1, phase `predict`). A denial on a resource of a
-predicted group (same resource, same handler) grants the rest of the group at once
-(`predicted-group`). The verify pass prunes whatever no clean replay used.
+What the step deploys (each stack's template, read ahead by its tool's reader: `ahead`;
+for a step that cannot be read ahead, the templates of the stacks its first failing
+attempt touched) gives each resource's handler demands, from the same knowledge the
+embedded sandbox checks with; the tool's profile gives what the tool calls itself. A
+stack deleted is predicted from its deployed template. Demands go to the principal
+CloudFormation acts as on the stack (a service role such as CDK's execution role, when
+autofix manages it), the tool's own calls to the deployer; all are scoped like any grant
+(ledger source `predicted-template` or `predicted-profile`; before attempt 1, phase
+`predict`). A denial on a resource of a predicted group grants the rest of the group,
+and of its siblings, at once (`predicted-group`; `groups.placed` says which). The verify
+pass prunes whatever no clean replay used.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,30 +24,31 @@ from autofix.config import Step
 from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
 from autofix.loop.grantor import Added, GrantFailed, Grantor
-from autofix.policy.arns import matches
 from autofix.policy.escalation import is_escalation
+from autofix.predict import ahead
 from autofix.predict import profile as profiles
-from autofix.predict.serverless import Packaged, Run, framework, package
-from autofix.predict.stack_templates import Templates
-from autofix.predict.template import Place, Predicted, predict
+from autofix.predict.groups import placed
+from autofix.predict.hidden import Hidden, from_environment
+from autofix.predict.packaged import Packaged, Run
+from autofix.predict.stack_templates import Templates, service_role_session
+from autofix.predict.template import Place, Predicted, generated_patterns, predict
 from autofix.records.events import PREDICT
 from autofix.sandbox.cloudformation.demands.calls import Operation
+from autofix.sandbox.cloudformation.sam_translator import TRANSFORM_ACTION, transform_arn
 from autofix.step.executor import Execution
 
 FROM_TEMPLATE = "predicted-template"
 FROM_PROFILE = "predicted-profile"
 FROM_GROUP = "predicted-group"
 
-_OPERATIONS: dict[str, tuple[Operation, ...]] = {"deploy": ("create",), "remove": ("delete",)}
 _GROUP_OPERATIONS: tuple[Operation, ...] = ("create", "update", "delete")
 
 
-def _wanted(verb: str, step: Step) -> set[Operation]:
+def _wanted(removes: bool, step: Step) -> set[Operation]:
     """The handler operations a step's run calls: an update rehearsal updates what exists."""
-    wanted = set(_OPERATIONS.get(verb, ()))
-    if step.rehearsal and verb == "deploy":
-        wanted = {"update"}
-    return wanted
+    if removes:
+        return {"delete"}
+    return {"update"} if step.rehearsal else {"create"}
 
 
 @dataclass
@@ -61,36 +65,93 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     acting: Callable[[str], str | None] | None = None
     """Whom CloudFormation acts as on a stack (its service role), None: the deployer."""
+    hidden: Hidden = field(default_factory=from_environment)
+    """Knowledge not to grant ahead (benchmark-only knobs, `predict.hidden`)."""
     groups: list[Predicted] = field(default_factory=list)
+    _performed: set[Operation] = field(default_factory=set)
+    """The handler operations the current step performs (`_wanted`)."""
     _from_stacks: bool = False
     """The step's prediction is read from the stacks it touches (each one once)."""
     _stacks_read: set[str] = field(default_factory=set)
+    _generated: set[str] = field(default_factory=set)
+    """The generated-name patterns (`stack-Logical-*`) of the templates predicted."""
     _observed: tuple[float, list[tuple[str, dict[str, Any]]]] | None = None
     """The templates read for the attempt that started then, before its stacks' cleanup."""
 
-    def before_step(self, step: Step, grantor: Grantor) -> list[Added]:
-        """Grant what `step` is predicted to need; the grants made."""
+    def before_step(self, step: Step, grantors: Sequence[Grantor]) -> list[Added]:
+        """Grant what `step` is predicted to need, each principal through its grantor
+        (the deployer's first); the grants made."""
         self.groups = []
         self._stacks_read = set()
-        packaged = package(step, self.run)
-        self._from_stacks = packaged is None and self.templates is not None
-        if packaged is None:
-            return []
+        self._generated = set()
+        self._performed = _wanted(tears_down(step.run), step)
+        stacks = ahead.prepare(step, self.run, self.account_id)
+        self._from_stacks = not stacks and self.templates is not None
+        denials: list[Denial] = []
+        for packaged in stacks:
+            denials += self._stack_denials(step, packaged)
+        if stacks:
+            denials += self._profile_denials(step, stacks[0])
+        return self._grant(grantors, denials, step)
+
+    def _stack_denials(self, step: Step, packaged: Packaged) -> list[Denial]:
         region = packaged.region or self.region
         place = Place(packaged.stack, self.account_id, region, self.partition)
-        self.groups = predict(packaged.template, place, _GROUP_OPERATIONS)
-        wanted = _wanted(packaged.verb, step)
-        denials = [
-            _denial(req.action, req.resource, FROM_TEMPLATE, g)
-            for g in self.groups
+        template = packaged.template
+        if packaged.removes:  # what is deployed is what the delete deletes
+            template = self._deployed(packaged.stack) or template
+        groups = predict(template, place, _GROUP_OPERATIONS)
+        self.groups += groups
+        self._generated |= generated_patterns(template, place)
+        principal = self._acting(packaged)
+        wanted = self._performed = _wanted(packaged.removes, step)
+        denials = self._denials(groups, wanted, FROM_TEMPLATE, principal)
+        if not packaged.removes:
+            denials += self._removed(packaged, place, principal)
+            denials += [  # the deployer's, whoever CloudFormation then acts as
+                Denial(
+                    TRANSFORM_ACTION,
+                    transform_arn(name, self.partition, region),
+                    source=FROM_TEMPLATE,
+                    evidence=f"Transform {name}",
+                )
+                for name in packaged.transforms
+            ]
+        return denials
+
+    def _acting(self, packaged: Packaged) -> str | None:
+        """The session CloudFormation acts as on the stack (None: the deployer)."""
+        if packaged.role is None:
+            return None
+        role = (
+            packaged.role.replace("${AWS::Partition}", self.partition)
+            .replace("${AWS::AccountId}", self.account_id)
+            .replace("${AWS::Region}", packaged.region or self.region)
+        )
+        return service_role_session(role)
+
+    def _deployed(self, stack: str) -> dict[str, Any] | None:
+        if self.templates is None:
+            return None
+        return next((t for name, t in self.templates(time.time(), (stack,)) if name == stack), None)
+
+    def _denials(
+        self,
+        groups: Sequence[Predicted],
+        wanted: set[Operation],
+        source: str,
+        principal: str | None = None,
+    ) -> list[Denial]:
+        """The demands of `groups` for the `wanted` operations (a prediction from the
+        template leaves out the types `hidden` hides)."""
+        return [
+            _denial(r.action, r.resource, source, g, principal)
+            for g in groups
             if g.operation in wanted
-            for req in g.requirements
-            if _safe(req.action, req.resource)
+            and not (source == FROM_TEMPLATE and self.hidden.hides(g.resource_type))
+            for r in g.requirements
+            if _safe(r.action, r.resource, self._generated)
         ]
-        if packaged.verb == "deploy":
-            denials += self._removed(packaged, place)
-        denials += self._profile_denials(step, packaged, region)
-        return self._grant(grantor, denials, step)
 
     def observe(self, step: Step, started: float) -> None:
         """Read the templates of the stacks the failed attempt started at `started`
@@ -118,51 +179,34 @@ class Predictor:
                 place = Place(stack, self.account_id, self.region, self.partition)
                 groups = predict(template, place, _GROUP_OPERATIONS)
                 self.groups += groups
-                verb = "remove" if tears_down(execution.step.run) else "deploy"
-                wanted = _wanted(verb, execution.step)
+                self._generated |= generated_patterns(template, place)
+                wanted = _wanted(tears_down(execution.step.run), execution.step)
                 principal = self.acting(stack) if self.acting else None
-                found += [
-                    _denial(r.action, r.resource, FROM_TEMPLATE, g, principal)
-                    for g in groups
-                    if g.operation in wanted
-                    for r in g.requirements
-                    if _safe(r.action, r.resource)
-                ]
-        for group in self.groups:
-            matched = next((d for d in denials if _in_group(d, group)), None)
-            if matched is not None:  # the rest of the group, for the same principal
-                found += [
-                    _denial(r.action, r.resource, FROM_GROUP, group, matched.principal)
-                    for r in group.requirements
-                    if _safe(r.action, r.resource)
-                ]
+                found += self._denials(groups, wanted, FROM_TEMPLATE, principal)
+        widened: dict[int, tuple[Predicted, str | None]] = {}
+        for denial in denials:
+            for group in placed(denial, self.groups, self._performed):
+                widened.setdefault(id(group), (group, denial.principal))
+        for group, principal in widened.values():  # the rest of each group, same principal
+            found += self._denials([group], {group.operation}, FROM_GROUP, principal)
         return found
 
-    def _removed(self, packaged: Packaged, place: Place) -> list[Denial]:
+    def _removed(self, packaged: Packaged, place: Place, principal: str | None) -> list[Denial]:
         """An update deletes what the deployed stack has and the new template lacks (an API
         Gateway deployment's logical id changes with each code change, for one)."""
-        if self.templates is None:
+        deployed = self._deployed(packaged.stack)
+        if deployed is None:
             return []
-        found: list[Denial] = []
-        for stack, deployed in self.templates(time.time(), (packaged.stack,)):
-            if stack != packaged.stack:
-                continue
-            gone = _resources(deployed).keys() - _resources(packaged.template).keys()
-            for group in predict(deployed, place, ("delete",)):
-                if group.logical_id in gone:
-                    self.groups.append(group)
-                    found += [
-                        _denial(r.action, r.resource, FROM_TEMPLATE, group)
-                        for r in group.requirements
-                        if _safe(r.action, r.resource)
-                    ]
-        return found
+        gone = _resources(deployed).keys() - _resources(packaged.template).keys()
+        groups = [g for g in predict(deployed, place, ("delete",)) if g.logical_id in gone]
+        self.groups += groups
+        self._generated |= generated_patterns(deployed, place)
+        return self._denials(groups, {"delete"}, FROM_TEMPLATE, principal)
 
-    def _profile_denials(self, step: Step, packaged: Packaged, region: str) -> list[Denial]:
-        name = self.profile_name
-        if name is None:
-            installed = framework(step.cwd)
-            name = f"{installed[0]}-{installed[1]}" if installed else None
+    def _profile_denials(self, step: Step, packaged: Packaged) -> list[Denial]:
+        if self.hidden.profile:
+            return []
+        name = self.profile_name or ahead.profile_name(step, self.run)
         loaded = profiles.bundled(name) if name else None
         if loaded is None:
             return []
@@ -170,23 +214,29 @@ class Predictor:
             packaged.verb,
             packaged.service,
             packaged.stage,
-            region,
+            packaged.region or self.region,
             self.account_id,
             self.partition,
+            stack=packaged.stack,
         )
         return [
             Denial(c.action, c.resource, source=FROM_PROFILE, evidence=f"profile {loaded.name}")
             for c in calls
         ]
 
-    def _grant(self, grantor: Grantor, denials: list[Denial], step: Step) -> list[Added]:
-        admissible = grantor.admissible(denials)
-        if not admissible:
-            return []
-        try:
-            return grantor.grant(admissible, step.name, 0, PREDICT)
-        except GrantFailed:
-            return []  # the policy could not be stored: the enforced loop will say so
+    def _grant(self, grantors: Sequence[Grantor], denials: list[Denial], step: Step) -> list[Added]:
+        """Each principal's share through its grantor (a principal autofix does not
+        manage gets nothing: its denials, if any, stop the loop as they would)."""
+        added: list[Added] = []
+        for grantor in grantors:
+            mine = grantor.admissible([d for d in denials if grantor.owns(d.principal)])
+            if not mine:
+                continue
+            try:
+                added += grantor.grant(mine, step.name, 0, PREDICT)
+            except GrantFailed:
+                continue  # the policy could not be stored: the enforced loop will say so
+        return added
 
 
 def _resources(template: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -194,10 +244,14 @@ def _resources(template: Mapping[str, Any]) -> Mapping[str, Any]:
     return resources if isinstance(resources, dict) else {}
 
 
-def _safe(action: str, resource: str) -> bool:
-    """A privilege-escalation action is predicted only on a resource known exactly
-    (a wildcard would outlive pruning, which removes unused actions, not wide resources)."""
-    return "*" not in resource or not is_escalation(action)
+def _safe(action: str, resource: str, generated: Iterable[str] = ()) -> bool:
+    """A privilege-escalation action is predicted only on a resource known exactly, or
+    whose one wildcard is the random tail of a name CloudFormation generates for this
+    stack (`<stack>-<LogicalId>-*`, as `generated`); the guard flags it like any other.
+    A wider wildcard would outlive pruning, which removes unused actions, not wide resources."""
+    if "*" not in resource or not is_escalation(action):
+        return True
+    return any(name in resource and "*" not in resource.replace(name, "", 1) for name in generated)
 
 
 def _denial(
@@ -209,25 +263,4 @@ def _denial(
         principal,
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
-    )
-
-
-def _in_group(denial: Denial, group: Predicted) -> bool:
-    """Whether `denial` is one of `group`'s demands: same handler, a matching resource.
-
-    The handler is known from the sandbox's record (`<type> <operation>`); without it,
-    only update groups are considered (a step's creates and deletes were pre-granted).
-    """
-    if not denial.fixable or denial.source.startswith("predicted") or not denial.resource:
-        return False
-    handler = (denial.operation or "").split()
-    if len(handler) == 2 and "::" in handler[0]:
-        if (group.resource_type, group.operation) != (handler[0], handler[1]):
-            return False
-    elif group.operation != "update":  # create and delete are pre-granted by their step
-        return False
-    action = (denial.action or "").lower()
-    return any(
-        r.action.lower() == action and r.resource != "*" and matches(r.resource, denial.resource)
-        for r in group.requirements
     )

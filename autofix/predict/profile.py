@@ -1,11 +1,14 @@
 """Framework profiles: what a deploy tool calls itself, per command, as data.
 
-A profile (autofix/data/derived/profiles/<name>.json) lists per command (`deploy`, `remove`) the
-actions the tool calls directly, with resource patterns using `{service}`, `{stage}`,
-`{region}`, `{account}` and `{partition}`. `autofix profile` regenerates one from run
-directories: the grants their ledgers show for denials on the tool's own channels
-(`output`, `account-log`, soft denials) whose action the sandbox's deny log shows the
-tool calling directly (a CloudFormation handler's demand is the template's part).
+A profile (autofix/data/derived/profiles/<tool>-<major>.json: `osls-4`, `sam-1`, `cdk-2`,
+`awscli-1`) lists per command (the tool's verb: `deploy`, `remove`, `delete`, `destroy`...)
+the actions the tool calls directly, with resource patterns using `{stack}`, `{service}`,
+`{stage}`, `{region}`, `{account}` and `{partition}`, and the tool version it was learnt
+from. `autofix profile` regenerates one from run directories: the grants their ledgers show
+for denials on the tool's own channels (`output`, `account-log`, soft denials) whose action
+the sandbox's deny log shows the tool calling directly (a CloudFormation handler's demand
+is the template's part), and the handler demands of stacks the tool makes for itself (a
+stack none of the steps names, as SAM's managed bucket stack).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,12 +28,16 @@ from autofix.config import load_config
 from autofix.config.project import service_names_of
 from autofix.denials.model import Source
 from autofix.errors import ConfigError
-from autofix.predict.serverless import parse_command
+from autofix.policy.arns import matches
+from autofix.policy.truncation import truncated
+from autofix.predict import ahead
 from autofix.records.event_lines import LedgerLine, read_lines
 from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
 from autofix.sandbox.records import SandboxRecords
 
 TOOL_CHANNELS = frozenset({Source.OUTPUT, Source.ACCOUNT_LOG, Source.DECODED, Source.SOFT_DENY_LOG})
+TOOL_STACK_CHANNELS = frozenset({*TOOL_CHANNELS, Source.STACK_EVENTS})
+"""A handler's demand on the tool's own stack shows in its stack events too."""
 """Denial channels that can carry the tool's own calls (stack events are CloudFormation's;
 the tool also prints a handler's failure, so the deny log decides when there is one)."""
 DENY_LOGS = (SandboxRecords(Path()).denials.name, SandboxRecords(Path()).soft_denials.name)
@@ -45,12 +53,23 @@ class Call:
 class Profile:
     name: str
     commands: Mapping[str, tuple[Call, ...]]
+    version: str = ""
+    """The tool version the profile was learnt from ("" when not recorded)."""
 
     def calls(
-        self, command: str, service: str, stage: str, region: str, account: str, partition: str
+        self,
+        command: str,
+        service: str,
+        stage: str,
+        region: str,
+        account: str,
+        partition: str,
+        stack: str = "",
     ) -> list[Call]:
-        """The command's calls with the placeholders filled in."""
+        """The command's calls with the placeholders filled in; a generated name
+        (`{service}-*-<logical id>-*`) as every stage's truncated name matches it."""
         values = {
+            "stack": stack,
             "service": service,
             "stage": stage,
             "region": region,
@@ -58,7 +77,14 @@ class Profile:
             "partition": partition,
         }
         return [
-            Call(c.action, re.sub(r"\{(\w+)\}", lambda m: values.get(m[1], m[0]), c.resource))
+            Call(
+                c.action,
+                re.sub(
+                    r"\{(\w+)\}",
+                    lambda m: values.get(m[1], m[0]),
+                    truncated(c.resource, service),
+                ),
+            )
             for c in self.commands.get(command, ())
         ]
 
@@ -70,7 +96,7 @@ def parse(data: Any, origin: str) -> Profile:
             str(cmd): tuple(Call(str(c["action"]), str(c["resource"])) for c in calls)
             for cmd, calls in data["commands"].items()
         }
-        return Profile(str(data["name"]), commands)
+        return Profile(str(data["name"]), commands, str(data.get("version") or ""))
     except (KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{origin}: not a framework profile ({exc})") from None
 
@@ -120,19 +146,37 @@ def _generalise(resource: str, names: Mapping[str, str], stage: str = "") -> str
             resource = re.sub(
                 rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", placeholder, resource
             )
+    # a digest of a generalised name (SAM's `{stack}-7c48dac7-CompanionStack`) is any digest
+    resource = re.sub(r"(?<=\})-[0-9a-f]{8,64}(?=-)", "-*", resource)
     # a stage that CloudFormation's name rule truncated (`shop-productio*`) holds for any stage
     for end in range(len(stage) - 1, 0, -1):
         resource = re.sub(rf"(?<=-){re.escape(stage[:end])}\*", "*", resource)
     return resource
 
 
-def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunContext:
+    """What a run's config tells about it: service names, the stacks its steps name."""
+
+    services: tuple[str, ...] = ()
+    stacks: tuple[str, ...] = ()
+
+
+def build(
+    directories: Sequence[Path],
+    name: str,
+    services: Iterable[str] = (),
+    stacks: Iterable[str] = (),
+    version: str = "",
+) -> dict[str, Any]:
     """The profile `name` from the run directories' ledgers (JSON-ready).
 
     A tool call granted in one step belongs to that step's command, and to every other
     command whose step the sandbox's access record shows making the same call (a grant
-    is recorded once, where it was first denied).
+    is recorded once, where it was first denied). `stacks` are the stacks the steps
+    deploy (generalised to `{stack}`); a handler demand on any other stack is the tool's.
     """
+    own = tuple(stacks)
     commands: dict[str, dict[tuple[str, str], None]] = {}
     for directory in directories:
         ledger = directory / "ledger.jsonl"
@@ -140,15 +184,20 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
             raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
         lines, _ = read_lines(ledger)
         direct = _direct_actions(directory)
+        tool_stacks = _tool_stack_demands(directory, own)
         verbs = _step_commands(lines)
         used = _used_per_step(directory, lines)
         summary = _summary(directory)
         for line in lines:
             event = line.event
-            if not isinstance(event, GrantAdded) or event.source not in TOOL_CHANNELS:
+            if not isinstance(event, GrantAdded):
                 continue
             action = event.action
-            if direct is not None and action.lower() not in direct:
+            tools = event.source in TOOL_CHANNELS and (direct is None or action.lower() in direct)
+            if not tools and not (
+                event.source in TOOL_STACK_CHANNELS
+                and any(a == action.lower() and matches(event.resource, r) for a, r in tool_stacks)
+            ):
                 continue
             verb, stage = verbs.get(event.step, ("", ""))
             if not verb:
@@ -157,6 +206,7 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
                 str(summary.get("account_id") or ""): "{account}",
                 str(summary.get("region") or ""): "{region}",
                 **{s: "{service}" for s in services},
+                **{s: "{stack}" for s in own},
             }
             if stage:
                 names[stage] = "{stage}"
@@ -166,10 +216,12 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
             }
             for each in {verb, *also}:
                 commands.setdefault(each, {})[(action, resource)] = None
-    return {
-        "name": name,
+    found: dict[str, Any] = {"name": name}
+    if version:
+        found["version"] = version
+    return found | {
         "about": "Actions the deploy tool calls itself, per command; regenerate with "
-        "`autofix profile OUT_DIR... --name NAME`.",
+        "`make profiles` (or `autofix profile OUT_DIR... --name NAME`).",
         "commands": {
             verb: [{"action": a, "resource": r} for a, r in sorted(calls)]
             for verb, calls in sorted(commands.items())
@@ -177,14 +229,29 @@ def build(directories: Sequence[Path], name: str, services: Iterable[str] = ()) 
     }
 
 
+def _tool_stack_demands(directory: Path, own: Sequence[str]) -> set[tuple[str, str]]:
+    """(action, resource) of the handler demands the deny logs show on stacks the tool
+    makes for itself: named by none of the steps."""
+    found: set[tuple[str, str]] = set()
+    for path in (*directory.glob("*.jsonl"), *directory.glob("verify/*/*.jsonl")):
+        if path.name not in DENY_LOGS:
+            continue
+        for record in _records(path):
+            stack = str(record.get("stack") or "")
+            if stack and stack not in own and "::" in str(record.get("operation") or ""):
+                found.add((str(record.get("action", "")).lower(), str(record.get("resource"))))
+    return found
+
+
 def _step_commands(lines: Sequence[LedgerLine]) -> dict[str, tuple[str, str]]:
-    """Step name -> (its Serverless verb, its stage)."""
+    """Step name -> (its tool's verb, its Serverless stage or "")."""
     verbs: dict[str, tuple[str, str]] = {}
     for event in (line.event for line in lines):
         if isinstance(event, StepStart) and event.phase != VERIFY:
-            command = parse_command(event.command)
-            if command is not None:
-                verbs[event.step] = (command.verb, _stage(command.words))
+            tool = ahead.tool_of(event.command)
+            if tool is not None:
+                stage = _stage(shlex.split(event.command)) if tool.family == "serverless" else ""
+                verbs[event.step] = (tool.verb, stage)
     return verbs
 
 
@@ -232,12 +299,18 @@ def _stage(words: Sequence[str]) -> str:
 
 def services_of_run(directory: Path) -> tuple[str, ...]:
     """The service names of the run's config (from its run.json), if it can be read."""
+    return context_of_run(directory).services
+
+
+def context_of_run(directory: Path) -> RunContext:
+    """The service names and step stacks of the run's config (from its run.json)."""
     try:
         saved = json.loads((directory / "run.json").read_text(encoding="utf-8"))
         config = load_config(Path(saved["config"]))
     except (OSError, ValueError, KeyError, TypeError, ConfigError):
-        return ()
-    return service_names_of(config.steps)
+        return RunContext()
+    stacks = [name for step in config.steps for name in (*step.stacks, *ahead.stack_names(step))]
+    return RunContext(service_names_of(config.steps), tuple(dict.fromkeys(stacks)))
 
 
 def _summary(directory: Path) -> dict[str, Any]:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import shlex
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from autofix.config import Step
-from autofix.step.runner import StepResult
+from autofix.predict.packaged import Packaged, Run
 
 CLIS = frozenset({"sls", "serverless", "osls"})
 VERBS = frozenset({"deploy", "remove"})
@@ -26,9 +25,6 @@ DEPLOY_ONLY_OPTIONS = frozenset({"force", "conceal", "aws-s3-accelerate", "no-aw
 """`sls deploy` options `sls package` rejects ("Detected unrecognized CLI options"): deploy's
 options less package's in osls 4's lib/cli/commands-schema/aws-service.js (`--package`,
 which package takes as its output, is replaced)."""
-
-Run = Callable[[Step], StepResult]
-"""Runs a command as the step would (its directory, environment, PATH)."""
 
 
 @dataclass(frozen=True)
@@ -56,18 +52,6 @@ class Command:
                 rest.append(word)
         words = [*self.words[: self.verb_at], "package", *rest, "--package", str(directory)]
         return shlex.join(words)
-
-
-@dataclass(frozen=True)
-class Packaged:
-    """The template a step will deploy and where: service, stage, region, stack name."""
-
-    verb: str
-    template: dict[str, Any]
-    service: str
-    stage: str
-    region: str | None
-    stack: str
 
 
 def parse_command(run: str) -> Command | None:
@@ -110,7 +94,15 @@ def package(step: Step, run: Run) -> Packaged | None:
         return None
     stack = str(provider.get("stackName") or f"{name}-{stage}")
     region = provider.get("region")
-    return Packaged(command.verb, template, name, stage, str(region) if region else None, stack)
+    return Packaged(
+        command.verb,
+        template,
+        name,
+        stage,
+        str(region) if region else None,
+        stack,
+        removes=command.verb == "remove",
+    )
 
 
 def _state(path: Path) -> dict[str, Any]:
@@ -120,6 +112,12 @@ def _state(path: Path) -> dict[str, Any]:
 
 def framework(cwd: Path) -> tuple[str, str] | None:
     """(package, major version) of the Serverless Framework the step's directory installs."""
+    found = framework_version(cwd)
+    return (found[0], found[1].split(".", 1)[0]) if found else None
+
+
+def framework_version(cwd: Path) -> tuple[str, str] | None:
+    """(package, version) of the Serverless Framework the step's directory installs."""
     for directory in (cwd, *cwd.resolve().parents):
         for name in FRAMEWORK_PACKAGES:
             manifest = directory / "node_modules" / name / "package.json"
@@ -128,5 +126,5 @@ def framework(cwd: Path) -> tuple[str, str] | None:
                     version = str(json.loads(manifest.read_text(encoding="utf-8"))["version"])
                 except (OSError, ValueError, KeyError):
                     continue
-                return name, version.split(".", 1)[0]
+                return name, version
     return None

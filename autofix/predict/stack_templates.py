@@ -99,12 +99,17 @@ def acting(cfn: Any) -> Callable[[str], str | None]:
         except (ClientError, BotoCoreError):
             return None
         role = next((str(s["RoleARN"]) for s in stacks if s.get("RoleARN")), None)
-        if role is None or ":role/" not in role:
-            return None
-        account, name = role.split(":")[4], role.rsplit("/", 1)[1]
-        return f"arn:aws:sts::{account}:assumed-role/{name}/{SERVICE_ROLE_SESSION}"
+        return service_role_session(role) if role else None
 
     return principal
+
+
+def service_role_session(role: str) -> str | None:
+    """The session CloudFormation acts as with the service role `role` (a role ARN)."""
+    if ":role/" not in role:
+        return None
+    account, name = role.split(":")[4], role.rsplit("/", 1)[1]
+    return f"arn:aws:sts::{account}:assumed-role/{name}/{SERVICE_ROLE_SESSION}"
 
 
 def _requests(cfn: Any, stack_id: str) -> list[dict[str, str]]:

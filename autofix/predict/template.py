@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
+from autofix.policy.name_rules import name_rule
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
@@ -76,13 +76,7 @@ class _Resolver:
         elif rule is not None:
             # the random tail is 12 or 13 characters; where the name is truncated to fit,
             # the two lengths cut the head differently: keep what both share
-            heads = [
-                generated_name(
-                    self.place.stack, logical_id, "\x00" * n, rule.max_length, rule.lowercase
-                ).rstrip("\x00")
-                for n in TAIL_LENGTHS
-            ]
-            name = _shared_start(heads) + UNKNOWN
+            name = rule.head(self.place.stack, logical_id) + UNKNOWN
         self._names[logical_id] = name
         return name
 
@@ -169,15 +163,6 @@ class _Resolver:
         return _SUB.sub(fill, text).replace("${!", "${")
 
 
-def _shared_start(texts: list[str]) -> str:
-    """The longest start every text shares."""
-    first = texts[0]
-    for i, char in enumerate(first):
-        if any(i >= len(t) or t[i] != char for t in texts[1:]):
-            return first[:i]
-    return first
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else UNKNOWN if value is not None else ""
 
@@ -213,6 +198,21 @@ def predict(
             if reqs:
                 found.append(Predicted(logical_id, rtype, operation, reqs))
     return found
+
+
+def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[str]:
+    """The names CloudFormation will generate for the template's unnamed resources, each
+    with its random tail as `*` (`stack-LogicalId-*`, truncated by the type's rule)."""
+    resolver = _Resolver(template, place)
+    found = set()
+    for logical_id, body in resolver.resources.items():
+        rule = name_rule(str(body.get("Type", ""))) if isinstance(body, dict) else None
+        if rule is None or (body.get("Properties") or {}).get(rule.property) is not None:
+            continue
+        name = resolver.physical_name(logical_id)
+        if name.endswith(UNKNOWN) and name != UNKNOWN:
+            found.add(name)
+    return frozenset(found)
 
 
 _RETAINED = frozenset({"Retain", "RetainExceptOnCreate"})

@@ -258,6 +258,8 @@ class GrantPruned(LedgerEvent):
     kind: ClassVar[str] = "grant_pruned"
     action: str
     why: str
+    resource: str | None = None
+    """Set when only this resource pattern of the action was pruned (the action stays)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,9 @@ from typing import Any, TextIO
 
 import structlog
 
+from autofix import untrusted
 from autofix.records.events import SCHEMA_VERSION, LedgerEvent, from_fields
+from autofix.untrusted.files import open_no_follow
 
 EventSink = Callable[[LedgerEvent], None]
 
@@ -23,7 +25,7 @@ class Ledger:
     def __init__(self, path: Path, run_id: str, append: bool = False) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file: TextIO = path.open("a" if append else "w", encoding="utf-8", buffering=1)
+        self._file: TextIO = open_no_follow(path, append)
         if append and self._file.tell() > 0 and not _ends_with_newline(path):
             self._file.write("\n")  # after a torn last line (a killed run), start afresh
         self._log = structlog.wrap_logger(
@@ -38,7 +40,7 @@ class Ledger:
         ).bind(run=run_id)
 
     def __call__(self, event: LedgerEvent) -> None:
-        self._log.msg(event.kind, schema=SCHEMA_VERSION, **event.fields())
+        self._log.msg(event.kind, schema=SCHEMA_VERSION, **untrusted.clean_fields(event.fields()))
 
     def close(self) -> None:
         self._file.close()

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from autofix.errors import ConfigError
+from autofix.records.out_dir import check_ours, mark, refuse_symlinks
 
 LOCK_NAME = ".lock"
 _PROBE_BYTES = 64 * 1024  # room for a policy, a summary and some ledger lines
@@ -27,8 +28,9 @@ def describe(exc: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
-def prepare(out_dir: Path) -> None:
-    """Create `out_dir` (and its parents) and prove it takes a write; ConfigError if not."""
+def prepare(out_dir: Path, force: bool = False) -> None:
+    """Create `out_dir` (and its parents) and prove it takes a write; ConfigError if not,
+    or if it is not autofix's to write (see `out_dir.check_ours`) or holds a symlink."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
@@ -37,9 +39,12 @@ def prepare(out_dir: Path) -> None:
         raise ConfigError(f"--out {out_dir}: a parent of it is a file, not a directory") from None
     except OSError as exc:
         raise ConfigError(f"--out {out_dir}: cannot create it: {describe(exc)}") from None
+    refuse_symlinks(out_dir)
+    check_ours(out_dir, force)
     probe = out_dir / f".probe-{os.getpid()}"
     try:
-        with probe.open("wb") as handle:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(b"\0" * _PROBE_BYTES)
             handle.flush()
             os.fsync(handle.fileno())
@@ -48,6 +53,7 @@ def prepare(out_dir: Path) -> None:
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
+    mark(out_dir)
 
 
 @contextlib.contextmanager
@@ -55,7 +61,7 @@ def hold(out_dir: Path) -> Iterator[None]:
     """Hold the lock on `out_dir` while inside; a second run is refused (exit 2)."""
     path = out_dir / LOCK_NAME
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     except OSError as exc:
         raise ConfigError(f"--out {out_dir}: cannot create {LOCK_NAME}: {describe(exc)}") from None
     try:
@@ -76,8 +82,8 @@ def hold(out_dir: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def claim(out_dir: Path) -> Iterator[None]:
+def claim(out_dir: Path, force: bool = False) -> Iterator[None]:
     """`prepare` then `hold`: the directory is writable and ours until the block ends."""
-    prepare(out_dir)
+    prepare(out_dir, force)
     with hold(out_dir):
         yield

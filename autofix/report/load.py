@@ -64,13 +64,8 @@ def load_run(directory: Path) -> RunRecord:
             f"{directory}: no {SUMMARY}, {LEDGER} or {POLICY}: not an autofix output directory"
         )
     notes: list[str] = []
-    summary: dict[str, Any] | None = None
-    if summary_path.is_file():
-        loaded = read_json_file(summary_path, "the run summary")
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{summary_path}: not a run summary (expected a JSON object)")
-        summary = loaded
-    else:
+    summary = _json_object(summary_path, "the run summary", "a run summary")
+    if summary is None:
         notes.append(f"{SUMMARY} is missing: the run did not finish; rebuilt from the ledger")
     events: list[LedgerLine] = []
     if ledger_path.is_file():
@@ -79,12 +74,17 @@ def load_run(directory: Path) -> RunRecord:
             notes.append(f"skipped {skipped} unreadable ledger line(s) (a torn write?)")
     else:
         notes.append(f"{LEDGER} is missing: no evidence or timings per action")
-    policy: dict[str, Any] | None = None
-    if policy_path.is_file():
-        loaded = read_json_file(policy_path, "the policy")
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{policy_path}: not a policy document (expected a JSON object)")
-        policy = loaded
-    else:
+    policy = _json_object(policy_path, "the policy", "a policy document")
+    if policy is None:
         notes.append(f"{POLICY} is missing")
     return assemble(directory, summary, events, policy, tuple(notes))
+
+
+def _json_object(path: Path, what: str, kind: str) -> dict[str, Any] | None:
+    """The JSON object in `path`, None when there is no such file."""
+    if not path.is_file():
+        return None
+    loaded = read_json_file(path, what)
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: not {kind} (expected a JSON object)")
+    return loaded

@@ -2,16 +2,18 @@
 
 An attempt is a bar from its start to its end (red: it failed, green: it succeeded); the bar
 above it is how many actions its denials added. The verify pass has its own lane. Ledgers
-without attempt timestamps are laid out attempt after attempt.
+without attempt timestamps are laid out attempt after attempt. This module lays it out;
+`templates/run_chart.svg.j2` draws it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from html import escape
+from typing import Any
 
 from autofix.report import text
+from autofix.report.jinja import environment
 from autofix.report.model import AttemptRecord, RunRecord
 
 WIDTH = 1000
@@ -43,50 +45,56 @@ def run_chart(run: RunRecord) -> str:
         ends.append(verify_span.start + verify_span.seconds)
     total = max(max(ends), 1.0)
     lanes = len(run.steps) + (1 if verify_span else 0)
-    height = TOP + lanes * LANE + AXIS
     plot = WIDTH - LABEL - 10
     most = max((len(a.found) for s in run.steps for a in s.attempt_log), default=0) or 1
 
     def x(at: float) -> float:
         return LABEL + plot * at / total
 
-    out = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
-        f'aria-labelledby="chart-title" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="chart-title">Attempts over time per step, and the actions each found</title>',
-    ]
+    chart: dict[str, Any] = {
+        "width": WIDTH,
+        "height": TOP + lanes * LANE + AXIS,
+        "top": TOP,
+        "bar": BAR,
+        "label_x": LABEL - 10,
+        "plot_left": LABEL,
+        "plot_right": LABEL + plot,
+        "axis_y": TOP + lanes * LANE,
+        "lanes": [],
+        "verify": None,
+        "ticks": _ticks(total, x),
+    }
     for lane, step in enumerate(run.steps):
         base = TOP + lane * LANE + LANE - 14
-        out.append(
-            f'<text class="lane" x="{LABEL - 10}" y="{base + BAR - 2}" text-anchor="end">'
-            f"{_e(_short(step.name))}</text>"
+        attempts = [
+            _attempt(attempt, span, x, base, most, step.name)
+            for attempt in step.attempt_log
+            if (span := spans.get((lane, attempt.number))) is not None
+        ]
+        chart["lanes"].append(
+            {
+                "name": _short(step.name),
+                "text_y": base + BAR - 2,
+                "line_y": base + BAR,
+                "attempts": attempts,
+            }
         )
-        out.append(
-            f'<line class="grid" x1="{LABEL}" x2="{LABEL + plot}" y1="{base + BAR}" '
-            f'y2="{base + BAR}"/>'
-        )
-        for attempt in step.attempt_log:
-            span = spans.get((lane, attempt.number))
-            if span is None:
-                continue
-            out.append(_attempt(attempt, span, x, base, most, step.name))
     if verify_span and verify is not None:
         base = TOP + len(run.steps) * LANE + LANE - 14
         state = "verify-ok" if verify.ok else "verify-failed" if verify.ok is False else "verify"
-        label = {"verify-ok": "verify ✓", "verify-failed": "verify ✗"}.get(state, "verify")
         left, width = x(verify_span.start), max(plot * verify_span.seconds / total, 3.0)
-        pruned = f", pruned {', '.join(verify.pruned)}" if verify.pruned else ""
-        out += [
-            f'<text class="lane" x="{LABEL - 10}" y="{base + BAR - 2}" text-anchor="end">'
-            f"{_e(label)}</text>",
-            f'<line class="mark" x1="{left:.1f}" x2="{left:.1f}" y1="{TOP}" y2="{base + BAR}"/>',
-            f'<rect class="{state}" x="{left:.1f}" y="{base}" width="{width:.1f}" '
-            f'height="{BAR}"><title>verify pass: {_e(label)} in '
-            f"{_e(text.seconds(verify.seconds))}{_e(pruned)}</title></rect>",
-        ]
-    out += _axis(total, x, TOP + lanes * LANE)
-    out.append("</svg>")
-    return "\n".join(out)
+        chart["verify"] = {
+            "state": state,
+            "label": {"verify-ok": "verify ✓", "verify-failed": "verify ✗"}.get(state, "verify"),
+            "text_y": base + BAR - 2,
+            "line_y": base + BAR,
+            "base": base,
+            "left": f"{left:.1f}",
+            "width": f"{width:.1f}",
+            "seconds": text.seconds(verify.seconds),
+            "pruned": f", pruned {', '.join(verify.pruned)}" if verify.pruned else "",
+        }
+    return environment().get_template("run_chart.svg.j2").render(chart=chart).rstrip("\n")
 
 
 def _attempt(
@@ -96,44 +104,33 @@ def _attempt(
     base: float,
     most: int,
     step: str,
-) -> str:
+) -> dict[str, Any]:
     left = x(span.start)
-    width = max(x(span.start + span.seconds) - left, 2.0)
-    state = "ok" if attempt.exit_code == 0 else "failed" if attempt.exit_code else "unknown"
     found = len(attempt.found)
     what = ", ".join(attempt.found) if found else "no new action"
     code = text.DASH if attempt.exit_code is None else str(attempt.exit_code)
-    tip = (
-        f"{step}, attempt {attempt.number}: exit {code} after {text.seconds(attempt.seconds)};"
-        f" {found} found: {what}"
-    )
-    parts = [
-        f'<g class="attempt"><title>{_e(tip)}</title>',
-        f'<rect class="{state}" x="{left:.1f}" y="{base}" width="{width:.1f}" height="{BAR}"/>',
-    ]
-    if found:
-        tall = max(FOUND_MAX * found / most, 3.0)
-        parts.append(
-            f'<rect class="found" x="{left:.1f}" y="{base - 2 - tall:.1f}" '
-            f'width="{width:.1f}" height="{tall:.1f}"/>'
-        )
-    parts.append("</g>")
-    return "".join(parts)
+    tall = max(FOUND_MAX * found / most, 3.0) if found else 0.0
+    return {
+        "tip": f"{step}, attempt {attempt.number}: exit {code} after "
+        f"{text.seconds(attempt.seconds)}; {found} found: {what}",
+        "state": "ok" if attempt.exit_code == 0 else "failed" if attempt.exit_code else "unknown",
+        "left": f"{left:.1f}",
+        "base": base,
+        "width": f"{max(x(span.start + span.seconds) - left, 2.0):.1f}",
+        "found_top": f"{base - 2 - tall:.1f}" if found else None,
+        "found_height": f"{tall:.1f}",
+    }
 
 
-def _axis(total: float, x: Callable[[float], float], y: float) -> list[str]:
+def _ticks(total: float, x: Callable[[float], float]) -> list[dict[str, str]]:
     step = next(s for s in (10, 30, 60, 120, 300, 600, 1800, 3600, 1e9) if total / s <= 8)
-    out = []
+    ticks = []
     tick = 0.0
     while tick <= total:
-        at = x(tick)
         label = f"{tick:.0f} s" if step < 60 else f"{tick / 60:.0f} min"
-        out.append(f'<line class="tick" x1="{at:.1f}" x2="{at:.1f}" y1="{y}" y2="{y + 5}"/>')
-        out.append(
-            f'<text class="axis" x="{at:.1f}" y="{y + 18}" text-anchor="middle">{label}</text>'
-        )
+        ticks.append({"x": f"{x(tick):.1f}", "label": label})
         tick += step
-    return out
+    return ticks
 
 
 def _spans(run: RunRecord) -> dict[tuple[int, int], _Span]:
@@ -152,7 +149,3 @@ def _spans(run: RunRecord) -> dict[tuple[int, int], _Span]:
 
 def _short(name: str) -> str:
     return name if len(name) <= 24 else name[:23] + "…"
-
-
-def _e(value: str) -> str:
-    return escape(value, quote=True)

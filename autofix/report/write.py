@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from autofix import untrusted
 from autofix.errors import ConfigError
 from autofix.records.files import write_atomic
 from autofix.report.as_json import render_json
@@ -44,7 +45,7 @@ def write_reports(out_dir: Path, fmt: str | None, output: Path | None) -> list[s
     formats = (fmt,) if fmt else DEFAULT_FORMATS
     written: list[str] = []
     for name in formats:
-        rendered = RENDERERS[name](run)
+        rendered = untrusted.clean(RENDERERS[name](run))  # older ledgers were kept raw
         if output == STDOUT:
             sys.stdout.write(rendered)
             written.append("-")

@@ -25,7 +25,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from autofix import untrusted
 from autofix.sandbox import DEFAULT_ACCOUNT_ID, require_sandbox_extra
+from autofix.untrusted.files import open_no_follow
 
 OPERATOR_USER = "autofix-operator"
 _ADMIN_POLICY = {
@@ -41,6 +43,9 @@ class Credentials:
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
+
+    def __post_init__(self) -> None:
+        untrusted.remember(self.secret_access_key, self.session_token)  # never shown or kept
 
     def env(self) -> dict[str, str]:
         env = {
@@ -98,13 +103,18 @@ class SandboxStopped(Exception):
 
     exit_code = EXIT_SANDBOX_STOPPED
 
-    def __init__(self, tail: str, log: Path | None) -> None:
+    def __init__(self, tail: str, log: Path | None, how: str = "") -> None:
         self.headline = "the sandbox account stopped"
         self.tail = tail
         self.log = log
-        where = f" (its log: {log})" if log else ""
-        last = f"; last lines of its log:\n{tail}" if tail else ""
-        super().__init__(f"{self.headline} mid-run{where}{last}")
+        why = f" ({how})" if how else ""
+        where = f" ({log})" if log else ""
+        if tail:
+            shown = len(tail.splitlines())
+            last = f"; the last {shown} lines of its log{where}:\n{tail}"
+        else:
+            last = f"; its log{where} is empty"
+        super().__init__(f"{self.headline} mid-run{why}{last}")
 
 
 def serve(
@@ -232,7 +242,7 @@ class EmbeddedSandbox:
         self._log_path = self.server_log or Path(
             tempfile.mkstemp(prefix="autofix-sandbox-", suffix=".log")[1]
         )
-        with self._log_path.open("w", encoding="utf-8") as log:
+        with open_no_follow(self._log_path) as log:  # a planted link is refused, not truncated
             # the operator's own AWS settings (a profile, a token) are not the sandbox's
             env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
             if self.propagation_delay > 0:
@@ -267,7 +277,18 @@ class EmbeddedSandbox:
             return False
         return True
 
-    def log_tail(self, lines: int = 10) -> str:
+    def how_it_ended(self) -> str:
+        """'killed by SIGTERM', 'exited with status 1', or '' while it runs."""
+        code = self._proc.poll() if self._proc is not None else None
+        if code is None:
+            return ""
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"its server was killed by {signal.Signals(-code).name}"
+            return f"its server was killed by signal {-code}"
+        return f"its server exited with status {code}"
+
+    def log_tail(self, lines: int = 20) -> str:
         try:
             text = self._log_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
@@ -340,8 +361,14 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def stopping(signum: int, _frame: object) -> None:  # its log says why it stopped
+        print(f"sandbox server: {signal.Signals(signum).name} received, stopping", file=sys.stderr)
+        sys.stderr.flush()
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stopping)
+    signal.signal(signal.SIGINT, stopping)
     if args.die_with_stdin:
         threading.Thread(target=_stop_at_end_of_input, args=(stop,), daemon=True).start()
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from autofix.account.stacks import SERVICE_ERRORS, Recovery, service_error_line
 from autofix.config import Step
 from autofix.denials.model import Denial
 from autofix.errors import ExitCode
-from autofix.records.events import DISCOVER, CommandExit, StackRecovered
+from autofix.records.events import DISCOVER, CommandExit, StackRecovered, Wait
 from autofix.records.ledger import Events
 from autofix.sandbox.server import Credentials
-from autofix.step import diagnose
+from autofix.step import diagnose, turns
 from autofix.step.runner import COMMAND_NOT_FOUND, LineSink, StepResult, run_step, step_environment
 
 Harvest = Callable[[Step, StepResult, float], list[Denial]]
@@ -114,8 +115,13 @@ class StepExecutor:
         for hook in self.hooks:
             hook.before(step, attempt)
         env = self.environment(step)
-        started = time.time()
-        result = self.runner(step, env, self.on_line)
+
+        def waiting(seconds: float, why: str) -> None:
+            self.events.emit(Wait(seconds=seconds, why=why, step=step.name, phase=phase))
+
+        with turns.take_turn(Path(step.cwd).resolve(), step.timeout, waiting):
+            started = time.time()
+            result = self.runner(step, env, self.on_line)
         self.events.emit(
             CommandExit(
                 step=step.name,

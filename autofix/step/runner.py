@@ -18,6 +18,7 @@ from typing import Protocol
 
 import sh
 
+from autofix import untrusted
 from autofix.config import Step
 from autofix.denials.stream import DenialStream
 from autofix.step import reaper
@@ -27,6 +28,7 @@ COMMAND_NOT_FOUND = 127
 LineSink = Callable[[str, str], None]
 """Receives (stream name, line) as the step prints it: `stdout` or `stderr`."""
 TAIL_CHARS = 2_000_000
+TAIL_LINE_CHARS = 1000
 
 
 class OutputReader(Protocol):
@@ -61,8 +63,10 @@ class StepResult:
         return self.stdout + ("\n" if self.stdout and self.stderr else "") + self.stderr
 
     def tail(self, lines: int = 15) -> str:
+        """The last `lines` non-blank lines, each cut to `TAIL_LINE_CHARS` (one line can be
+        megabytes long: the tail is shown and kept in the ledger)."""
         kept = [line for line in self.output.splitlines() if line.strip()]
-        return "\n".join(kept[-lines:])
+        return "\n".join(_shortened(line) for line in kept[-lines:])
 
 
 def step_environment(
@@ -102,7 +106,8 @@ class _Capture:
         self.size = 0
         self.dropped = 0
 
-    def __call__(self, line: str) -> None:
+    def __call__(self, raw: str) -> None:
+        line = untrusted.clean(raw)  # nothing downstream sees a control sequence or a secret
         self.reader.feed(line)
         self.lines.append(line)
         self.size += len(line)
@@ -168,6 +173,12 @@ def run_step(
         readers={"stdout": out.reader, "stderr": err.reader},
         dropped=out.dropped + err.dropped,
     )
+
+
+def _shortened(line: str) -> str:
+    if len(line) <= TAIL_LINE_CHARS:
+        return line
+    return f"{line[:TAIL_LINE_CHARS]} … ({len(line) - TAIL_LINE_CHARS} more characters)"
 
 
 def _kill_group(process: sh.RunningCommand) -> None:

@@ -1,8 +1,10 @@
 """`make sam-demo`: the SAM CLI (playground/sam-demo/.venv-sam) on the embedded sandbox.
 
 One `autofix run --strategy trial` from an empty policy (deploy, its update rehearsal,
-delete), read by every test here. Trial, so the denials inside the SAM transform's
-expansion are found one by one, as a deployer without the tool would meet them.
+delete), read by most tests here. Trial, so the denials inside the SAM transform's
+expansion are found one by one, as a deployer without the tool would meet them. One run
+under `predict` (the default) shows the template read ahead and the `sam-1` profile
+sparing those attempts.
 """
 
 from __future__ import annotations
@@ -34,19 +36,28 @@ class SamRun:
         return self.directory / ".autofix"
 
 
-@pytest.fixture(scope="module")
-def sam_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamRun]:
+def _sam_demo_run(tmp_path_factory: pytest.TempPathFactory, strategy: str) -> SamRun:
     if not (SAM_DEMO / ".venv-sam" / "bin" / "sam").exists():
         pytest.fail("the SAM demo's SAM CLI is not installed: run `make install`")
-    directory = tmp_path_factory.mktemp("sam") / "sam-demo"
+    directory = tmp_path_factory.mktemp(f"sam-{strategy}") / "sam-demo"
     shutil.copytree(
         SAM_DEMO, directory, ignore=shutil.ignore_patterns(".venv-sam", ".autofix", ".aws-sam")
     )
     (directory / ".venv-sam").symlink_to(SAM_DEMO / ".venv-sam")
     result = run_autofix(
-        "run", "--strategy", "trial", "--config", str(directory / "autofix.toml"), timeout=1200
+        "run", "--strategy", strategy, "--config", str(directory / "autofix.toml"), timeout=1200
     )
-    yield SamRun(directory, result)
+    return SamRun(directory, result)
+
+
+@pytest.fixture(scope="module")
+def sam_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamRun]:
+    yield _sam_demo_run(tmp_path_factory, "trial")
+
+
+@pytest.fixture(scope="module")
+def sam_predicted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamRun]:
+    yield _sam_demo_run(tmp_path_factory, "predict")
 
 
 def _listed(value: Any) -> list[str]:
@@ -94,3 +105,21 @@ def test_the_final_policy_is_scoped_without_wildcard_actions(sam_run: SamRun) ->
         "apigateway:POST",
         "lambda:DeleteFunction",
     } <= actions
+
+
+def _actions(run: SamRun) -> set[str]:
+    policy = read_json(run.out / "policy.json")
+    return {a for s in policy["Statement"] for a in _listed(s["Action"])}
+
+
+def test_predict_takes_one_attempt_per_step_with_trials_actions(
+    sam_run: SamRun, sam_predicted: SamRun
+) -> None:
+    """The expanded template and the sam-1 profile, granted before each first attempt:
+    measured 1 + 1 + 1 (issue 20: 17 + 5 + 7 before), the same 49 actions as trial."""
+    assert sam_predicted.result.exit_code == 0, sam_predicted.result.output[-3000:]
+    summary = read_json(sam_predicted.out / "summary.json")
+    assert summary["ok"] is True and summary["verified"] is True
+    attempts = [s["attempts"] for s in summary["steps"]]
+    assert sum(attempts) <= 4, attempts  # issue 20's bar
+    assert _actions(sam_predicted) == _actions(sam_run)

@@ -83,11 +83,14 @@ def test_read_only_output_directory_is_one_line(tmp_path: Path, mount_tmpfs) -> 
 
 def test_full_output_directory_is_one_line(tmp_path: Path, mount_tmpfs) -> None:  # type: ignore[no-untyped-def]
     full = mount_tmpfs("full", "256k")
+    out = full / "out"  # empty (an output directory to be), on a disk then filled up
+    out.mkdir()
     subprocess.run(["dd", "if=/dev/zero", f"of={full / 'filler'}", "bs=4k"], capture_output=True)
-    result = run_autofix("run", "--strategy", "trial", "--out", str(full), "--", "true")
+    result = run_autofix("run", "--strategy", "trial", "--out", str(out), "--", "true")
     assert result.exit_code == 2, result.output
     assert "no space left on device" in _one_line_error(result.stderr)
-    assert sorted(p.name for p in full.iterdir()) == ["filler"], "nothing half-written"
+    assert sorted(p.name for p in full.iterdir()) == ["filler", "out"]
+    assert list(out.iterdir()) == [], "nothing half-written"
 
 
 def test_disk_filling_up_mid_step_is_named(tmp_path: Path, mount_tmpfs, no_orphans: str) -> None:  # type: ignore[no-untyped-def]

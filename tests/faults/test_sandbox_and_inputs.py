@@ -14,7 +14,12 @@ from tests.faults.conftest import wait_gone
 def test_sandbox_that_dies_mid_run_is_named_with_its_log(tmp_path: Path, no_orphans: str) -> None:
     out = tmp_path / ".autofix"
     # the step kills this run's own sandbox server (found by its deny log's path)
-    killer = f"pkill -f -- '--deny-log {out}/sandbox-denials.jsonl'; sleep 1; {AWS} sns list-topics"
+    # after 30 lines of its own in the server's log, to see that the last 20 are shown
+    noise = f"for i in $(seq 1 30); do echo noise-$i >> {out}/sandbox.log; done"
+    killer = (
+        f"{noise}; pkill -f -- '--deny-log {out}/sandbox-denials.jsonl'; sleep 1; "
+        f"{AWS} sns list-topics"
+    )
     config = write_config(tmp_path, f'[[steps]]\nname = "deploy"\nrun = "{killer}"\n')
     result = run_autofix(
         "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=300
@@ -23,6 +28,11 @@ def test_sandbox_that_dies_mid_run_is_named_with_its_log(tmp_path: Path, no_orph
     assert "Traceback" not in result.stderr
     assert "the sandbox account stopped" in result.stderr
     assert str(out / "sandbox.log") in result.stderr
+    # the tail it promises: the last 20 lines of the log, the server's own last word included
+    assert "the last 20 lines of its log" in result.stderr
+    assert "sandbox server: SIGTERM received, stopping" in result.stderr
+    assert "noise-30" in result.stderr and "noise-12" in result.stderr
+    assert "noise-11\n" not in result.stderr
     summary = read_json(out / "summary.json")
     assert summary["exit_code"] == 4 and summary["reason"] == "the sandbox account stopped"
     assert [s["name"] for s in summary["steps"]] == ["deploy"]

@@ -82,7 +82,8 @@ def test_every_service_runs_and_a_failure_stops_no_other(
 def test_report_over_separate_runs_equals_the_fleets(
     fleet_run: tuple[Path, Path, Any], tmp_path: Path
 ) -> None:
-    """What the emitted workflow's matrix jobs do, one process per service, then one report."""
+    """What the emitted workflow's matrix jobs do, one process per service, then one report
+    (`--force`: the job's output directory holds its service.json before autofix starts)."""
     root, out, _ = fleet_run
     listed = json.loads(run_autofix("fleet", "list", "--json", ".", cwd=root).stdout)
     separate = tmp_path / "artifacts"
@@ -95,7 +96,7 @@ def test_report_over_separate_runs_equals_the_fleets(
             (
                 service_out,
                 subprocess.Popen(
-                    [sys.executable, "-m", "autofix", "run", "--no-verify",
+                    [sys.executable, "-m", "autofix", "run", "--no-verify", "--force",
                      "--config", service["config"], "--out", str(service_out)],
                     cwd=root, stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

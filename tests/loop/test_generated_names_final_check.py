@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from autofix.records.events import GrantGeneralised
-from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+from tests.conftest import AWS, events_of, read_json
+from tests.loop.scaffold import ACCOUNT, run_steps, start_policy
 
-ACCOUNT = "123456789012"
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Resources:
@@ -28,21 +27,15 @@ def test_a_start_policy_literal_of_a_generated_name_is_generalised(tmp_path: Pat
         {"Effect": "Allow", "Action": deploy, "Resource": stack},
         {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": earlier},
     ]
-    (tmp_path / "start.json").write_text(
-        json.dumps({"Version": "2012-10-17", "Statement": statements})
-    )
-    config = write_config(
+    start_policy(tmp_path, *statements)
+    deploy_stack = f"{AWS} cloudformation deploy --stack-name svc-dev --template-file template.yaml"
+    result = run_steps(
         tmp_path,
-        f"""
-        [policy]
-        start = "start.json"
-        [[steps]]
-        name = "deploy"
-        run = "{AWS} cloudformation deploy --stack-name svc-dev --template-file template.yaml"
-        timeout = 300
-        """,
+        ("deploy", deploy_stack),
+        start=True,
+        step_lines="timeout = 300",
+        options=("--no-verify",),
     )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config), "--no-verify")
     assert result.exit_code == 0, result.output[-3000:]
     out = tmp_path / ".autofix"
     policy = read_json(out / "policy.json")

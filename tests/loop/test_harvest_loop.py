@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, TypeVar
 
 from autofix.records.events import (
     DenialFound,
     DenialOtherPrincipal,
     GrantAdded,
-    LedgerEvent,
     PolicyApplied,
     StackRecovered,
 )
-from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+from tests.conftest import AWS, read_json
+from tests.loop.scaffold import (
+    ACCOUNT,
+    CLOUDFORMATION_ANYWHERE,
+    create_stack,
+    events,
+    run_steps,
+    start_policy,
+    summary,
+    template,
+)
 
-E = TypeVar("E", bound=LedgerEvent)
-
-ACCOUNT = "123456789012"
 CFN_TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -34,21 +39,6 @@ CFN_TRUST = json.dumps(
 )
 
 
-def start_policy(directory: Path, *statements: dict[str, Any]) -> None:
-    document = {"Version": "2012-10-17", "Statement": list(statements)}
-    (directory / "start.json").write_text(json.dumps(document))
-
-
-def template(directory: Path, resources: dict[str, Any]) -> str:
-    path = directory / "template.json"
-    path.write_text(json.dumps({"Resources": resources}))
-    return f"file://{path}"
-
-
-def events(directory: Path, kind: type[E]) -> list[E]:
-    return events_of(directory / ".autofix" / "ledger.jsonl", kind)
-
-
 def test_several_resources_failing_together_are_granted_in_one_attempt(tmp_path: Path) -> None:
     body = template(
         tmp_path,
@@ -58,22 +48,8 @@ def test_several_resources_failing_together_are_granted_in_one_attempt(tmp_path:
             "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "together"}},
         },
     )
-    start_policy(tmp_path, {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"})
-    run = (
-        f"{AWS} cloudformation create-stack --stack-name together --template-body {body}"
-        f" && {AWS} cloudformation wait stack-create-complete --stack-name together"
-    )
-    config = write_config(
-        tmp_path,
-        f"""
-        [policy]
-        start = "start.json"
-        [[steps]]
-        name = "stack"
-        run = "{run}"
-        """,
-    )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
+    start_policy(tmp_path, CLOUDFORMATION_ANYWHERE)
+    result = run_steps(tmp_path, ("stack", create_stack("together", body)), start=True)
     assert result.exit_code == 0, result.output
     first = [e for e in events(tmp_path, GrantAdded) if e.attempt == 1]
     first_actions = {e.action for e in first}
@@ -88,21 +64,12 @@ def test_several_resources_failing_together_are_granted_in_one_attempt(tmp_path:
 
 
 def test_an_encoded_message_is_decoded_and_granted(tmp_path: Path) -> None:
-    config = write_config(
-        tmp_path,
-        f"""
-        [[steps]]
-        name = "sg"
-        run = "{AWS} ec2 create-security-group --group-name web --description web"
-        """,
-    )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
+    command = f"{AWS} ec2 create-security-group --group-name web --description web"
+    result = run_steps(tmp_path, ("sg", command))
     assert result.exit_code == 0, result.output
     found = events(tmp_path, DenialFound)
     assert [(e.action, e.source) for e in found] == [("ec2:CreateSecurityGroup", "decoded")]
-    assert read_json(tmp_path / ".autofix" / "summary.json")["steps"][0]["actions"] == [
-        "ec2:CreateSecurityGroup"
-    ]
+    assert summary(tmp_path)["steps"][0]["actions"] == ["ec2:CreateSecurityGroup"]
 
 
 def test_an_explicit_deny_in_the_start_policy_stops_the_step(tmp_path: Path) -> None:
@@ -111,23 +78,13 @@ def test_an_explicit_deny_in_the_start_policy_stops_the_step(tmp_path: Path) -> 
         {"Effect": "Allow", "Action": "sns:*", "Resource": "*"},
         {"Sid": "NoTopics", "Effect": "Deny", "Action": "sns:CreateTopic", "Resource": "*"},
     )
-    config = write_config(
-        tmp_path,
-        f"""
-        [policy]
-        start = "start.json"
-        [[steps]]
-        name = "topic"
-        run = "{AWS} sns create-topic --name denied"
-        """,
-    )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
+    result = run_steps(tmp_path, ("topic", f"{AWS} sns create-topic --name denied"), start=True)
     assert result.exit_code == 1, result.output
-    summary = read_json(tmp_path / ".autofix" / "summary.json")
-    assert summary["reason"] == (
+    ran = summary(tmp_path)
+    assert ran["reason"] == (
         "sns:CreateTopic is denied by an explicit deny (explicit-identity); a grant cannot fix that"
     )
-    assert summary["attempts_total"] == 1
+    assert ran["attempts_total"] == 1
     assert not events(tmp_path, GrantAdded)
 
 
@@ -165,19 +122,9 @@ def _deployer_can_pass_the_role(tmp_path: Path) -> None:
 
 def test_a_service_role_denial_is_not_granted_to_the_deployer(tmp_path: Path) -> None:
     _deployer_can_pass_the_role(tmp_path)
-    config = write_config(
-        tmp_path,
-        f"""
-        [policy]
-        start = "start.json"
-        [[steps]]
-        name = "by-role"
-        run = "{_service_role_step(tmp_path)}"
-        """,
-    )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
+    result = run_steps(tmp_path, ("by-role", _service_role_step(tmp_path)), start=True)
     assert result.exit_code == 1, result.output
-    reason = read_json(tmp_path / ".autofix" / "summary.json")["reason"]
+    reason = summary(tmp_path)["reason"]
     role_session = f"arn:aws:sts::{ACCOUNT}:assumed-role/cfn-exec/AWSCloudFormation"
     assert f"was denied to {role_session}, which is not the deployer" in reason
     assert "principal.also_manage" in reason
@@ -188,19 +135,12 @@ def test_a_service_role_denial_is_not_granted_to_the_deployer(tmp_path: Path) ->
 
 def test_a_managed_service_role_gets_its_own_policy(tmp_path: Path) -> None:
     _deployer_can_pass_the_role(tmp_path)
-    config = write_config(
+    result = run_steps(
         tmp_path,
-        f"""
-        [principal]
-        also_manage = ["role/cfn-exec"]
-        [policy]
-        start = "start.json"
-        [[steps]]
-        name = "by-role"
-        run = "{_service_role_step(tmp_path)}"
-        """,
+        ("by-role", _service_role_step(tmp_path)),
+        head='[principal]\nalso_manage = ["role/cfn-exec"]',
+        start=True,
     )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/cfn-exec"
     grants = events(tmp_path, GrantAdded)

@@ -23,7 +23,7 @@ from autofix.denials.model import Denial, DenyKind
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.loop.grantor import Grantor, GrantRules
 from autofix.loop.verify import Account, VerifyPass
-from autofix.policy.document import PolicyDocument
+from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.scope import ScopeContext
 from autofix.records.event_lines import iter_events, parse_record
 from autofix.records.events import SCHEMA_VERSION, VERIFY, GrantAdded, LedgerEvent, StepOk
@@ -319,10 +319,13 @@ class FreshAccounts:
         needs: Mapping[str, list[Need]],
         extra: Mapping[str, list[Need]],
         unused: tuple[str, ...] = (),
+        unused_patterns: tuple[Grant, ...] = (),
     ) -> None:
         self.needs = needs
         self.extra = extra
         self.unused = unused
+        self.unused_patterns = unused_patterns
+        self.policies: dict[str, PolicyDocument] = {}
         self.opened: list[str] = []
 
     @contextlib.contextmanager
@@ -334,6 +337,7 @@ class FreshAccounts:
         files: OutputFiles,
     ) -> Iterator[Account]:
         self.opened.append(label)
+        self.policies[label] = policy
         merged = {
             k: [*self.needs.get(k, []), *self.extra.get(k, [])] for k in {*self.needs, *self.extra}
         }
@@ -341,7 +345,10 @@ class FreshAccounts:
         events = Events()
         deployer = Grantor(account.principal(DEPLOYER), policy, files.policy, rules(), events)
         unused = self.unused if label != "verify-pruned" else ()
-        yield Account(account, deployer, {}, lambda: tuple(unused), events)
+        patterns = self.unused_patterns if label != "verify-pruned" else ()
+        yield Account(
+            account, deployer, {}, lambda: tuple(unused), events, unused_patterns=lambda: patterns
+        )
 
 
 def verify_pass(
@@ -448,6 +455,24 @@ def test_unused_grants_are_pruned_when_the_smaller_policy_replays(tmp_path: Path
     assert fresh.opened == ["verify-1", "verify-pruned"]
     assert outcome.steps[0].actions == ("sns:CreateTopic",)
     assert [e.kind for e in seen].count("grant_pruned") == 1
+
+
+def test_a_resource_pattern_no_call_matched_is_pruned_and_its_action_kept(
+    tmp_path: Path,
+) -> None:
+    stale = Grant("sns:CreateTopic", f"arn:aws:sns:us-east-1:{ACCOUNT}:order-*-topicbucket-*")
+    start = PolicyDocument((Grant("sns:CreateTopic", TOPIC), stale))
+    fresh = FreshAccounts(
+        {"deploy": [Need("sns:CreateTopic", TOPIC)]}, {}, unused_patterns=(stale,)
+    )
+    verifier, seen = verify_pass(tmp_path, fresh)
+    result = verifier(start, {}, float("inf"))
+    assert result.verified and result.pruned == ()  # no action went
+    assert result.policy.grants == (Grant("sns:CreateTopic", TOPIC),)
+    assert fresh.opened == ["verify-1", "verify-pruned"]
+    assert not fresh.policies["verify-pruned"].has(stale)
+    [pruned] = [e.fields() for e in seen if e.kind == "grant_pruned"]
+    assert pruned["resource"] == stale.resource and pruned["action"] == "sns:CreateTopic"
 
 
 def test_a_pruned_policy_that_fails_keeps_the_grants(tmp_path: Path) -> None:

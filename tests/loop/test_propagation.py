@@ -5,29 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from autofix.records.events import Wait
-from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+from tests.conftest import AWS, read_json
+from tests.loop.scaffold import events, run_steps, summary
 
 
 def test_loop_waits_for_a_grant_to_propagate(tmp_path: Path) -> None:
-    config = write_config(
+    result = run_steps(
         tmp_path,
-        f"""
-        [sandbox]
-        simulate_propagation_seconds = 3
-        [[steps]]
-        name = "topic"
-        run = "{AWS} sns create-topic --name slow"
-        """,
+        ("topic", f"{AWS} sns create-topic --name slow"),
+        head="[sandbox]\nsimulate_propagation_seconds = 3",
     )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 0, result.output
-    summary = read_json(tmp_path / ".autofix" / "summary.json")
-    assert summary["steps"][0]["actions"] == ["sns:CreateTopic"]
-    waits = [
-        e for e in events_of(tmp_path / ".autofix" / "ledger.jsonl", Wait) if "propagating" in e.why
-    ]
+    ran = summary(tmp_path)
+    assert ran["steps"][0]["actions"] == ["sns:CreateTopic"]
+    waits = [e for e in events(tmp_path, Wait) if "propagating" in e.why]
     assert waits, "the loop waited for propagation at least once"
-    assert summary["attempts_total"] >= 3  # denied, denied again while propagating, ok
+    assert ran["attempts_total"] >= 3  # denied, denied again while propagating, ok
     assert "IAM may still be propagating" in result.stderr
 
 
@@ -44,19 +37,11 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         f"{AWS} sts assume-role --role-arn arn:aws:iam::123456789012:role/locked"
         " --role-session-name probe"
     )
-    config = write_config(
-        tmp_path,
-        f"""
-        [loop]
-        max_attempts = 6
-        [guard]  # the step's own role, outside any stack or service name: allowed by name
-        allow = ["iam:CreateRole on {locked}", "sts:AssumeRole on {locked}"]
-        [[steps]]
-        name = "assume"
-        run = "{create}; {assume}"
-        """,
+    # the step's own role, outside any stack or service name: allowed by name
+    guard = f'[guard]\nallow = ["iam:CreateRole on {locked}", "sts:AssumeRole on {locked}"]'
+    result = run_steps(
+        tmp_path, ("assume", f"{create}; {assume}"), head=f"[loop]\nmax_attempts = 6\n{guard}"
     )
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config))
     assert result.exit_code == 1, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["steps"][0]["actions"] == ["iam:CreateRole", "sts:AssumeRole"]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from autofix.records.events import ResourceUnverified
-from tests.conftest import AWS, events_of, read_json, run_autofix, write_config
+from tests.conftest import events_of, read_json
+from tests.loop.scaffold import (
+    CLOUDFORMATION_ANYWHERE,
+    create_stack,
+    run_steps,
+    start_policy,
+    template,
+)
 
 DETECTOR = {
     "Type": "AWS::CloudWatch::AnomalyDetector",  # its provider schema names no handlers
@@ -15,29 +21,9 @@ DETECTOR = {
 
 
 def test_an_uncovered_type_is_listed_and_strict_fails_the_run(tmp_path: Path) -> None:
-    template = tmp_path / "template.json"
-    template.write_text(json.dumps({"Resources": {"Detector": DETECTOR}}))
-    start = {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"}
-    (tmp_path / "start.json").write_text(
-        json.dumps({"Version": "2012-10-17", "Statement": [start]})
-    )
-    run = (
-        f"{AWS} cloudformation create-stack --stack-name watch --template-body file://{template}"
-        f" && {AWS} cloudformation wait stack-create-complete --stack-name watch"
-    )
-    config = write_config(
-        tmp_path,
-        f"""
-        [policy]
-        start = "start.json"
-        [[steps]]
-        name = "alarms"
-        run = "{run}"
-        """,
-    )
-    result = run_autofix(
-        "run", "--strategy", "trial", "--config", str(config), "--no-verify", "--strict"
-    )
+    start_policy(tmp_path, CLOUDFORMATION_ANYWHERE)
+    stack = create_stack("watch", template(tmp_path, {"Detector": DETECTOR}))
+    result = run_steps(tmp_path, ("alarms", stack), start=True, options=("--no-verify", "--strict"))
 
     assert result.exit_code == 1, result.output
     assert "--strict: 1 resource(s) the sandbox could not check" in result.output

@@ -14,10 +14,9 @@ from autofix.policy.generated import (
     explicit_or_generated,
     find_generated,
     generalise_policy,
-    generated_name,
-    name_rule,
     template_names,
 )
+from autofix.policy.name_rules import generated_name, name_rule
 from autofix.policy.scope import ScopeContext, generalise, grants_for
 
 ACCOUNT = "123456789012"
@@ -291,3 +290,66 @@ def test_a_denial_naming_no_bucket_is_scoped_to_what_every_generated_name_keeps(
         Context("123456789012", "us-east-1", service_names=("aws-python-scheduled-cron",)),
     )
     assert not fnmatch.fnmatchcase(f"arn:aws:s3:::{real}", fallback.grant.resource)
+
+
+def test_a_state_machine_is_named_without_the_stack() -> None:
+    # aws/aws-sam-cli#2022: `StateMachine-3ypO3dryEmXE` in a stack whose function is
+    # `StackName-FunctionName-B51O6KYA24AY`
+    rule = name_rule("AWS::StepFunctions::StateMachine")
+    assert rule is not None and not rule.has_stack()
+    assert rule.generate("StackName", "StateMachine", "3ypO3dryEmXE") == "StateMachine-3ypO3dryEmXE"
+    function = name_rule("AWS::Lambda::Function")
+    assert function is not None and function.has_stack()
+    assert (
+        function.generate("StackName", "FunctionName", "B51O6KYA24AY")
+        == "StackName-FunctionName-B51O6KYA24AY"
+    )
+    # 80 characters at most: the logical id is cut, never the random part
+    long_name = rule.generate("svc", "L" * 100, MIXED)
+    assert long_name == "L" * 67 + "-" + MIXED and len(long_name) == 80
+
+
+def test_an_ssm_parameter_is_named_cfn_logical_id_random() -> None:
+    rule = name_rule("AWS::SSM::Parameter")
+    assert rule is not None
+    assert rule.generate("svc-dev", "ApiUrl", MIXED) == f"CFN-ApiUrl-{MIXED}"
+    assert rule.generate("svc-dev", "P" * 600, MIXED) == f"CFN-{'P' * 500}-{MIXED}"
+
+
+@pytest.mark.parametrize(
+    ("rtype", "name", "pattern"),
+    [
+        ("AWS::StepFunctions::StateMachine", f"Machine-{LETTERS}", "Machine-*"),
+        ("AWS::SSM::Parameter", f"CFN-ApiUrl-{DIGITS}", "CFN-ApiUrl-*"),
+    ],
+)
+def test_names_without_the_stack_are_found_and_generalised(
+    rtype: str, name: str, pattern: str
+) -> None:
+    logical = name.split("-")[-2]
+    found = find_generated(
+        f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:{name}", "svc-dev", logical, rtype
+    )
+    assert found is not None and found.pattern == pattern
+    # the common form is not this type's name, nor another logical id's
+    assert find_generated(f"svc-dev-{logical}-{LETTERS}", "svc-dev", logical, rtype) is None
+    assert find_generated(name, "svc-dev", "Other", rtype) is None
+
+
+def test_names_the_template_leaves_to_cloudformation_scope_by_the_types_form() -> None:
+    template = {
+        "Resources": {
+            "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        }
+    }
+    names = explicit_or_generated("svc-dev", [], template_names(template))
+    assert names.unnamed_prefixes("states") == ("Machine-",)
+    assert names.unnamed_prefixes("sqs") == ("svc-dev",)
+    arn = f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:Machine-{MIXED}"
+    policy = PolicyDocument((Grant("states:DescribeStateMachine", arn),))
+    after, changes = generalise_policy(policy, names)
+    assert [g.resource for g in after.grants] == [
+        f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:Machine-*"
+    ]
+    assert changes

@@ -14,6 +14,7 @@ from typing import Any
 
 from autofix.config import Step
 from autofix.denials.model import Denial
+from autofix.predict.hidden import Hidden
 from autofix.predict.predictor import FROM_GROUP, FROM_TEMPLATE, Predictor
 from autofix.predict.stack_templates import parse
 from autofix.records.events import GrantAdded
@@ -36,13 +37,14 @@ TEMPLATE = {
 }
 
 
-def fake_package(packaged: list[str]) -> object:
+def fake_package(packaged: list[str], template: dict[str, Any] | None = None) -> object:
     def run(step: Step) -> StepResult:
         words = shlex.split(step.run)
         packaged.append(step.run)
         out = Path(words[words.index("--package") + 1])
         out.mkdir(parents=True)
-        (out / "cloudformation-template-update-stack.json").write_text(json.dumps(TEMPLATE))
+        written = TEMPLATE if template is None else template
+        (out / "cloudformation-template-update-stack.json").write_text(json.dumps(written))
         state = {"service": {"service": "shop", "provider": {"stage": "dev"}}}
         (out / "serverless-state.json").write_text(json.dumps(state))
         return StepResult(0, "", "", 0.01)
@@ -228,7 +230,7 @@ def test_templates_are_read_before_the_attempts_stacks_are_cleaned_up(tmp_path: 
         fake_package([]), ACCOUNT, "us-east-1", templates=lambda started, names: list(shown)
     )
     step = Step("deploy", "./deploy.sh", tmp_path)
-    predictor.before_step(step, grantor=None)  # type: ignore[arg-type]
+    predictor.before_step(step, ())
     predictor.observe(step, 100.0)
     shown.clear()  # the cleanup: nothing is left to read
     denied = Denial("cloudformation:DescribeChangeSet", "arn:aws:cloudformation:*", "me")
@@ -269,3 +271,34 @@ def test_a_retained_resource_is_not_predicted_a_delete() -> None:
     place = Place("shop-dev", ACCOUNT, "us-east-1", "aws")
     deleted = {g.logical_id for g in predict(template, place, ("delete",))}
     assert deleted == {"Gone"}
+
+
+def test_a_hidden_type_is_not_granted_ahead_and_its_first_denial_pays_for_its_siblings(
+    tmp_path: Path,
+) -> None:
+    """All knowledge hidden (the benchmark's knob): a remove of two functions is granted
+    nothing ahead; the first DeleteFunction denial, read from the output (no handler
+    name), brings both functions' delete groups."""
+    resources = {
+        name: {
+            "Type": "AWS::Lambda::Function",
+            "Properties": {**TEMPLATE["Resources"]["Fn"]["Properties"], "FunctionName": name},
+        }
+        for name in ("shop-dev-a", "shop-dev-b")
+    }
+    template = {"Resources": {n.replace("-", ""): body for n, body in resources.items()}}
+    first, second = (f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:shop-dev-{x}" for x in "ab")
+    needs = {"remove": [Need("lambda:DeleteFunction", first), Need("lambda:GetFunction", second)]}
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([], template), ACCOUNT, "us-east-1", hidden=Hidden(share=1.0)
+    )
+    r.loop.steps = (Step("remove", "sls remove --stage dev", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 2
+    grants = [e for e in r.seen if isinstance(e, GrantAdded)]
+    assert not [g for g in grants if g.phase == "predict"]  # hidden: nothing ahead
+    grouped = {(g.action, g.resource) for g in grants if g.source == FROM_GROUP}
+    assert {("lambda:DeleteFunction", second), ("lambda:GetFunction", second)} <= grouped
+    assert [g.attempt for g in grants] == [1] * len(grants)  # all with the first denial
+    assert not {a for a, _ in grouped} & {"lambda:CreateFunction", "lambda:UpdateFunctionCode"}

@@ -138,3 +138,61 @@ def test_a_stage_truncated_in_a_generated_name_generalises_to_any_stage(tmp_path
     assert profile["commands"]["deploy"] == [
         {"action": "s3:ListBucket", "resource": "arn:aws:s3:::{service}-*"}
     ]
+
+
+def test_a_sam_profile_keeps_its_managed_stacks_demands_and_names_the_stack(
+    tmp_path: Path,
+) -> None:
+    """SAM's managed bucket stack is no step's: its handler demands are the tool's calls;
+    the app stack's handler demands stay the template's part."""
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "samconfig.toml").write_text(
+        'version = 0.1\n[default.deploy.parameters]\nstack_name = "web"\n'
+    )
+    (project / "autofix.toml").write_text(
+        '[[steps]]\nname = "up"\nrun = "sam deploy"\n[[steps]]\nname = "down"\n'
+        'run = "sam delete --no-prompts"\n'
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "run.json").write_text(json.dumps({"config": str(project / "autofix.toml")}))
+    managed = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-*"
+    web = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/web/*"
+    _lines(
+        out / "ledger.jsonl",
+        [
+            _start("up", 1, "sam deploy"),
+            _start("down", 2, "sam delete --no-prompts"),
+            _grant("up", "cloudformation:CreateChangeSet", web, "output"),
+            _grant("up", "s3:CreateBucket", managed, "stack-events"),
+            _grant("up", "s3:PutObject", f"{managed}/web/*", "output"),
+            _grant("up", "dynamodb:CreateTable", "arn:aws:dynamodb:*:*:table/web-T-*", "output"),
+            _grant("down", "cloudformation:DeleteStack", web, "output"),
+        ],
+    )
+    bucket = {"stack": "aws-sam-cli-managed-default", "resource": managed.replace("*", "abc")}
+    table = {"stack": "web", "resource": "arn:aws:dynamodb:x:1:table/web-T-abc"}
+    _lines(
+        out / "sandbox-denials.jsonl",
+        [
+            _deny("cloudformation:CreateChangeSet", "CreateChangeSet"),
+            _deny("s3:CreateBucket", "AWS::S3::Bucket create", "rule") | bucket,
+            _deny("s3:PutObject", "PutObject"),
+            _deny("dynamodb:CreateTable", "AWS::DynamoDB::Table create", "rule") | table,
+            _deny("cloudformation:DeleteStack", "DeleteStack"),
+        ],
+    )
+    (out / "summary.json").write_text(json.dumps({"account_id": ACCOUNT, "region": REGION}))
+    result = run_autofix("profile", str(out), "--name", "sam-1")
+    assert result.exit_code == 0, result.output
+    commands = json.loads(result.output)["commands"]
+    stack = "arn:aws:cloudformation:{region}:{account}:stack/{stack}/*"
+    assert commands == {
+        "deploy": [
+            {"action": "cloudformation:CreateChangeSet", "resource": stack},
+            {"action": "s3:CreateBucket", "resource": managed},
+            {"action": "s3:PutObject", "resource": f"{managed}/{{stack}}/*"},
+        ],
+        "delete": [{"action": "cloudformation:DeleteStack", "resource": stack}],
+    }

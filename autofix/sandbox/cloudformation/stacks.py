@@ -2,7 +2,8 @@
 
 Patched over moto's `CloudFormationBackend.create_stack` and `delete_stack`
 (see cloudformation.PATCHES). A denied resource fails, the stack rolls back
-(ROLLBACK_COMPLETE) or its deletion stops (DELETE_FAILED), with real events.
+(ROLLBACK_COMPLETE), or its deletion deletes what it can and ends DELETE_FAILED, with
+real events.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from autofix.sandbox.cloudformation.state import (
     stack_event,
 )
 from autofix.sandbox.cloudformation.validation import validate_types
-from autofix.sandbox.cloudformation.waves import creation_waves, provision_in_waves
+from autofix.sandbox.cloudformation.waves import creation_waves, dependencies, provision_in_waves
 
 # moto's private ResourceMap method that orders resources by DependsOn
 DEPENDENCY_ORDER = "_ResourceMap__get_resources_in_dependency_order"
@@ -162,7 +163,9 @@ def create_stack(
 
 
 def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
-    """CloudFormationBackend.delete_stack: checked; a denial leaves DELETE_FAILED."""
+    """CloudFormationBackend.delete_stack: checked. As CloudFormation does, a resource that
+    fails to delete stays, with what it needs; every other resource is deleted; the stack
+    ends DELETE_FAILED naming every failure."""
     stack = self.stacks.get(name_or_stack_id) or next(
         (s for s in self.stacks.values() if s.name == name_or_stack_id), None
     )
@@ -174,7 +177,13 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         order = creation_order(rm)
         names = [n for n in rm._resource_json_map if n in rm._parsed_resources]
         names.sort(key=lambda n: order.index(n) if n in order else -1, reverse=True)
+        needs = dependencies(rm._resource_json_map, names)
+        failures: list[ResourceFailed] = []
+        kept: set[str] = set()  # failed, or needed by a resource that is still there
         for name in names:
+            if any(name in needs[other] for other in kept):
+                kept.add(name)
+                continue
             resource_json = rm._resource_json_map[name]
             resource = rm._parsed_resources.get(name)
             if resource_json.get("DeletionPolicy") == "Retain":
@@ -190,11 +199,15 @@ def delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
                 rm._delete_resource(resource, resource_json)
             except ResourceFailed as failure:
                 fail_event(op, failure)
-                stack_event(stack, "DELETE_FAILED", failed_phrase([failure]))
-                return
+                failures.append(failure)
+                kept.add(name)
+                continue
             except Exception as exc:
                 warnings.warn(f"could not delete {name}: {exc}", stacklevel=2)
             rm._parsed_resources.pop(name, None)
+        if failures:
+            stack_event(stack, "DELETE_FAILED", failed_phrase(failures))
+            return
     stack_event(stack, "DELETE_COMPLETE")
     self.stacks.pop(stack.stack_id, None)
     self.deleted_stacks[stack.stack_id] = stack

@@ -31,31 +31,23 @@ from autofix.sandbox.cloudformation import (
     updates,
     validation,
 )
+from autofix.sandbox.cloudformation.sam_translator import (
+    FAILED_PREFIX,
+    SERVERLESS,
+    TransformFailed,
+    declares_serverless,
+    translate,
+)
 
-SERVERLESS = "AWS::Serverless-2016-10-31"
-FAILED_PREFIX = f"Transform {SERVERLESS} failed with: "
+__all__ = ["FAILED_PREFIX", "SERVERLESS", "TransformFailed", "declares_serverless", "expand"]
+
 STAGES = ["Original", "Processed"]
 
-_lock = threading.Lock()  # the translator keeps its region in a class attribute
+_lock = threading.Lock()
 _originals: dict[tuple[str, str], str] = {}
 """(stack id, processed template text) -> the template as submitted."""
 _failed: set[str] = set()
 """Change sets whose transform failed (their template is the submitted one)."""
-
-
-class TransformFailed(Exception):
-    """The transform rejected the template; `reason` is CloudFormation's StatusReason."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def declares_serverless(template: Any) -> bool:
-    """Whether a parsed template's `Transform` (a name or a list) names the SAM transform."""
-    names = template.get("Transform") if isinstance(template, dict) else None
-    listed = [names] if isinstance(names, str) else names if isinstance(names, list) else []
-    return SERVERLESS in listed
 
 
 def expand(
@@ -78,39 +70,14 @@ def expand(
 def _translate(
     template: dict[str, Any], parameters: dict[str, str], account_id: str, region: str
 ) -> dict[str, Any]:
-    # imported here: the translator takes half a second to import; most sandboxes never use it
-    import boto3
-    from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
-    from samtranslator.model.exceptions import InvalidDocumentException
-    from samtranslator.parser.parser import Parser
-    from samtranslator.translator.translator import Translator
-
     partition = get_partition(region)
-    parameters.setdefault("AWS::Region", region)
-    parameters.setdefault("AWS::Partition", partition)
-    parameters.setdefault("AWS::AccountId", account_id)
 
     def managed_policies() -> dict[str, str]:
         """Managed policy names the bundled map lacks: the account's own, by name."""
         backend = iam_backends[account_id][partition]
         return {p.name: p.arn for p in backend.managed_policies.values()}
 
-    metrics = Metrics("ServerlessTransform", DummyMetricsPublisher())
-    with _lock:
-        session = boto3.session.Session(region_name=region)
-        translator = Translator(None, Parser(), boto_session=session, metrics=metrics)
-        try:
-            processed: dict[str, Any] = translator.translate(
-                template, parameter_values=parameters, get_managed_policy_map=managed_policies
-            )
-        except InvalidDocumentException as exc:
-            causes = " ".join(str(cause.message) for cause in exc.causes)
-            raise TransformFailed(f"{FAILED_PREFIX}{exc.message} {causes}".strip()) from exc
-        except Exception as exc:  # the translator's own failures, as CloudFormation shows them
-            raise TransformFailed(f"{FAILED_PREFIX}{exc}") from exc
-        finally:
-            metrics.publish()
-    return processed
+    return translate(template, parameters, account_id, region, managed_policies)
 
 
 def remember(stack_id: str, processed: str, original: str) -> None:

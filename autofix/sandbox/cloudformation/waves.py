@@ -37,12 +37,8 @@ def references(node: Any) -> set[str]:
     return found
 
 
-def creation_waves(json_map: dict[str, Any], names: list[str]) -> list[list[str]]:
-    """`names` grouped by dependency level, as CloudFormation provisions them in parallel.
-
-    A resource is in the first wave whose predecessors (DependsOn, Ref, Fn::GetAtt,
-    Fn::Sub, among `names`) are all in earlier waves; a cycle ends in one last wave.
-    """
+def dependencies(json_map: dict[str, Any], names: list[str]) -> dict[str, set[str]]:
+    """Per resource of `names`, those of `names` it needs (DependsOn, Ref, Fn::GetAtt, Fn::Sub)."""
     wanted = set(names)
     needs: dict[str, set[str]] = {}
     for name in names:
@@ -50,6 +46,16 @@ def creation_waves(json_map: dict[str, Any], names: list[str]) -> list[list[str]
         depends = resource.get("DependsOn", [])
         explicit = {depends} if isinstance(depends, str) else set(depends or [])
         needs[name] = ((references(resource) | explicit) & wanted) - {name}
+    return needs
+
+
+def creation_waves(json_map: dict[str, Any], names: list[str]) -> list[list[str]]:
+    """`names` grouped by dependency level, as CloudFormation provisions them in parallel.
+
+    A resource is in the first wave whose predecessors (DependsOn, Ref, Fn::GetAtt,
+    Fn::Sub, among `names`) are all in earlier waves; a cycle ends in one last wave.
+    """
+    needs = dependencies(json_map, names)
     waves: list[list[str]] = []
     placed: set[str] = set()
     remaining = list(names)

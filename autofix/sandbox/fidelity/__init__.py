@@ -4,14 +4,15 @@ Each module mends one behaviour of moto 5.2.5 (pinned; see tests/sandbox):
 `signing` (body-less requests), `actions` and `s3_operations` (real IAM action
 names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 `authorize(account_id, access_key_id, action, resource) -> Decision`),
-`envelopes` (AccessDenied per protocol), `deny_log` (JSON-lines record of every
-denial) and `enforcement` (wires them into moto's request path), and `cloudformation*`
-(stack resources created, updated and deleted with the caller's permissions,
-with real events and rollbacks; `cloudformation.PATCHES` lists every patch),
-`encoded` (EC2's encoded authorization failure messages and
-sts:DecodeAuthorizationMessage), `names` (generated physical names truncated as
-CloudFormation does; a test-only knob for their random part), and `stack_reads`
-(listing a stack's resources creates none).
+`envelopes` (AccessDenied per protocol) and `enforcement` (wires them into moto's
+request path), `encoded` (EC2's encoded authorization failure messages and
+sts:DecodeAuthorizationMessage), `names` (physical names as CloudFormation makes
+them, per type; a type moto lacks keeps its explicit name), `propagation` (policy
+changes honoured after a delay, when asked) and `rehearsal` (an update rehearsal's
+stack update). CloudFormation's stacks, created, updated and deleted with the caller's
+permissions, are `autofix.sandbox.cloudformation` (`registry.PATCHES` lists every
+patch); the records the sandbox writes (deny log, access log, coverage) are
+`autofix.sandbox.records`.
 """
 
 from __future__ import annotations

@@ -6,15 +6,19 @@ autofix.policy.generated.generated_name: the type's length limit, the shared tru
 of stack name and logical id, lower case where the type wants it, and a random part of
 12 letters and digits (both cases, as CloudFormation's are today). `install(tails)` takes
 another source of random parts (a sandbox plugin can, to make names reproducible).
+The types named another way (a state machine: `{logical id}-{random}`) follow their
+rule's form. A type moto has no CloudFormation model for (a CloudWatch alarm) keeps the
+name its template gives in the rule's name property (`AlarmName`).
 """
 
 from __future__ import annotations
 
 import random
+import re
 import string
 from typing import Any
 
-from autofix.policy.generated import TAIL_LENGTHS, generated_name, name_rule
+from autofix.policy.name_rules import TAIL_LENGTHS, name_rule
 
 ALPHABETS = {
     "letters": string.ascii_letters,
@@ -44,12 +48,57 @@ def install(tails: Tails | None = None) -> None:
     tails = tails or Tails()
     _ORIGINAL.setdefault("generate_resource_name", parsing.generate_resource_name)
     _ORIGINAL.setdefault("random_suffix", getattr(parsing, "random_suffix"))  # noqa: B009
+    _ORIGINAL.setdefault("name_property", parsing.resource_name_property_from_type)
     setattr(parsing, "random_suffix", tails)  # noqa: B010 (moto imported it by name)
 
     def generate(resource_type: str, stack_name: str, logical_id: str) -> str:
         rule = name_rule(resource_type)
         if rule is None:  # a type whose name the template must give: moto's own id form
             return str(_ORIGINAL["generate_resource_name"](resource_type, stack_name, logical_id))
-        return generated_name(stack_name, logical_id, tails(), rule.max_length, rule.lowercase)
+        return rule.generate(stack_name, logical_id, tails())
 
     parsing.generate_resource_name = generate
+    parsing.resource_name_property_from_type = name_property
+
+
+def with_generated_name(resource_type: str, resource_json: dict[str, Any], name: str) -> Any:
+    """`resource_json` for moto's create, its name property set to the generated `name`
+    where the template leaves it out (moto's SSM parameter reads only the property).
+
+    Only for a moto model named by the same property: another (a rest API named by its
+    OpenAPI body's title) keeps its own way.
+    """
+    rule = name_rule(resource_type)
+    props = resource_json.get("Properties")
+    if rule is None or rule.property in (props or {}) or not isinstance(props or {}, dict):
+        return resource_json
+    if _moto_name_property(resource_type) != rule.property:
+        return resource_json
+    return {**resource_json, "Properties": {**(props or {}), rule.property: name}}
+
+
+def name_in(physical_id: str | None) -> str:
+    """The name a physical id ends with (a queue URL's, a topic ARN's): an update keeps it."""
+    return re.split(r"[/:]", physical_id or "")[-1]
+
+
+def name_property(resource_type: str) -> str | None:
+    """moto's name property of a type it models; the rule's for a type it does not."""
+    known = _moto_name_property(resource_type)
+    if known or resource_type in _moto_types():
+        return known
+    rule = name_rule(resource_type)
+    return rule.property if rule is not None else None
+
+
+def _moto_name_property(resource_type: str) -> str | None:
+    from moto.cloudformation import parsing
+
+    moto_own = _ORIGINAL.get("name_property", parsing.resource_name_property_from_type)
+    return moto_own(resource_type)  # type: ignore[no-any-return]
+
+
+def _moto_types() -> dict[str, Any]:
+    from moto.cloudformation import parsing
+
+    return parsing.get_model_map()

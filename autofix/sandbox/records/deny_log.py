@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from autofix.untrusted.files import open_no_follow
+
 
 @dataclass(frozen=True)
 class DenyRecord:
@@ -49,7 +51,7 @@ class DenyLogWriter:
 
     def write(self, record: DenyRecord) -> None:
         line = record.to_json() + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as out:
+        with self._lock, open_no_follow(self.path, append=True) as out:
             out.write(line)
 
 

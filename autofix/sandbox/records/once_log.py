@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from autofix.untrusted.files import open_no_follow
+
 
 class OnceLog:
     """Appends `{"time": ..., **fields}` for the first record of each key; off until configured."""
@@ -32,5 +34,5 @@ class OnceLog:
                 return
             self._seen.add(key)
             line = {"time": datetime.now(UTC).isoformat(), **fields}
-            with self._path.open("a", encoding="utf-8") as out:
+            with open_no_follow(self._path, append=True) as out:
                 out.write(json.dumps(line, sort_keys=True) + "\n")

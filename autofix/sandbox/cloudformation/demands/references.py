@@ -16,8 +16,10 @@ bucket, ...) are called only for the resources the template names. Per action:
   names no property of the kind -> the template cannot tell: demanded as before (and the
   resource stays schema-bound).
 
-iam:CreateServiceLinkedRole is demanded on the service's own service-linked role path
-(`role/aws-service-role/<service>.amazonaws.com/*`), never on `*`.
+iam:CreateServiceLinkedRole (and its delete) is demanded on the service's own
+service-linked role path (`role/aws-service-role/<service>.amazonaws.com/*`), never on `*`;
+so are the other role actions (not iam:PassRole) of a type that creates its service-linked
+role and names no role property: it acts on that role.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
 UNKNOWN = "*"
+PASS_ROLE = "iam:passrole"
 NOT_REFERRING = None
 """`resources_for` when the action does not act on a referenced resource: demand as before."""
 
@@ -98,7 +101,7 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     An empty tuple: not demanded (the template uses no resource of the action's kind).
     """
     slr = _kinds()["service_linked_role"]
-    if action.lower() == slr["action"].lower():
+    if action.lower() in {a.lower() for a in slr["actions"]}:
         return _service_linked_role(call, slr["resource"])
     kind = kind_of(call.resource_type, action)
     if kind is None:
@@ -106,12 +109,31 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     values = referenced(call, kind)
     known = [v for v in values if v != UNKNOWN]
     if not values:
-        has_properties = kind in reference_properties().get(call.resource_type, {})
-        return () if has_properties else NOT_REFERRING
+        if kind in reference_properties().get(call.resource_type, {}):
+            return ()
+        if kind == "role" and _on_own_linked_role(call, action):
+            return _service_linked_role(call, slr["resource"])  # it acts on its own role
+        return NOT_REFERRING
     if not known:
         return ()  # named, but not known before deployment: the sandbox will tell
     scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
     return scoped or NOT_REFERRING  # an action on no resource of the kind: just conditional
+
+
+def parent_resource(call: HandlerCall, action: str) -> str | None:
+    """The ARN of another resource `action` acts on, when the properties fill every field of
+    one of its formats by name (eks:CreateFargateProfile on `cluster/${ClusterName}`)."""
+    info = actions_catalog.lookup(action)
+    place = Place(call.account_id, call.region, call.partition)
+    service = action.partition(":")[0].lower()
+    for rt in info.resource_types if info else ():
+        for fmt in formats_for_type(f"{service}:{rt.name}"):
+            values = {f: call.properties.get(f) for f in fmt.fields}
+            if fmt.fields and all(
+                isinstance(v, str) and v and v != UNKNOWN for v in values.values()
+            ):
+                return fmt.build({k: str(v) for k, v in values.items()}, place)
+    return None
 
 
 def referenced(call: HandlerCall, kind: str) -> tuple[str, ...]:
@@ -211,6 +233,17 @@ def _service_linked_role(call: HandlerCall, template: str) -> tuple[str, ...]:
         "Service": linked.get("principal") or own_service(call.resource_type),
     }
     return (re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), UNKNOWN), template),)
+
+
+def _on_own_linked_role(call: HandlerCall, action: str) -> bool:
+    """Whether `action` (not iam:PassRole) acts on a role and the type creates its own."""
+    info = actions_catalog.lookup(action)
+    types = info.resource_types if info else ()
+    if action.lower() == PASS_ROLE or not any(rt.name == "role" for rt in types):
+        return False
+    schema = type_schema(call.resource_type)
+    actions = {a.lower() for acts in (schema.actions.values() if schema else ()) for a in acts}
+    return "iam:createservicelinkedrole" in actions
 
 
 def _has(value: Any, parts: list[str]) -> bool:

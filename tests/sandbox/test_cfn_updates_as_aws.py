@@ -1,0 +1,117 @@
+"""Updates as CloudFormation makes them (issue 18, item 5).
+
+An inline (`ZipFile`) function keeps its code through an update that does not touch it
+and takes a new one when it does (moto base64-decoded the plain text: "Incorrect
+padding"); `aws cloudformation deploy`'s change set with parameters and nothing changed
+is created and fails "didn't contain changes" (moto refused it: "No updates are to be
+performed.").
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from tests.sandbox.stacks import failures, settled
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def _template(code: str, greeting: str) -> dict[str, Any]:
+    return {
+        "Parameters": {"RetentionDays": {"Type": "String", "Default": "7"}},
+        "Resources": {
+            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": TRUST}},
+            "Logs": {
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"RetentionInDays": {"Ref": "RetentionDays"}},
+            },
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Environment": {"Variables": {"GREETING": greeting}},
+                    "Code": {"ZipFile": code},
+                },
+            },
+        },
+    }
+
+
+V1 = "def handler(event, context):\n    return 'v1'\n"
+V2 = "def handler(event, context):\n    return 'version two'\n"
+
+
+def _update(cfn: Any, stack: str, body: dict[str, Any], retention: str) -> str:
+    """`aws cloudformation deploy`: a change set with parameters, executed if it has changes."""
+    change_set = cfn.create_change_set(
+        StackName=stack,
+        ChangeSetName=f"cs-{uuid.uuid4().hex[:6]}",
+        ChangeSetType="UPDATE",
+        TemplateBody=json.dumps(body),
+        Parameters=[{"ParameterKey": "RetentionDays", "ParameterValue": retention}],
+        Capabilities=["CAPABILITY_IAM"],
+    )["Id"]
+    described = cfn.describe_change_set(ChangeSetName=change_set)
+    if described["Status"] == "FAILED":
+        return f"no update: {described['StatusReason']}"
+    cfn.execute_change_set(ChangeSetName=change_set)
+    return str(settled(cfn, stack)["StackStatus"])
+
+
+def _code_size(operator_client: Callable[[str], Any], cfn: Any, stack: str) -> int:
+    listed = cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]
+    name = next(r["PhysicalResourceId"] for r in listed if r["LogicalResourceId"] == "Fn")
+    size: int = operator_client("lambda").get_function(FunctionName=name)["Configuration"][
+        "CodeSize"
+    ]
+    return size
+
+
+def test_an_inline_function_survives_updates_and_takes_new_code(
+    operator_client: Callable[[str], Any],
+) -> None:
+    cfn = operator_client("cloudformation")
+    stack = f"inline-{uuid.uuid4().hex[:6]}"
+    cfn.create_stack(
+        StackName=stack,
+        TemplateBody=json.dumps(_template(V1, "hello")),
+        Parameters=[{"ParameterKey": "RetentionDays", "ParameterValue": "7"}],
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    assert settled(cfn, stack)["StackStatus"] == "CREATE_COMPLETE", failures(cfn, stack)
+    size = _code_size(operator_client, cfn, stack)
+    try:
+        # nothing changed, parameters passed: a change set that fails, no ValidationError
+        unchanged = _update(cfn, stack, _template(V1, "hello"), "7")
+        assert unchanged.startswith("no update: The submitted information didn't contain")
+        # only the log group's retention changes: the function is left as it is
+        assert _update(cfn, stack, _template(V1, "hello"), "30") == "UPDATE_COMPLETE", failures(
+            cfn, stack
+        )
+        assert _code_size(operator_client, cfn, stack) == size
+        # the function's configuration changes, its inline code stays
+        assert _update(cfn, stack, _template(V1, "hi"), "30") == "UPDATE_COMPLETE", failures(
+            cfn, stack
+        )
+        assert _code_size(operator_client, cfn, stack) == size
+        # new inline code is deployed
+        assert _update(cfn, stack, _template(V2, "hi"), "30") == "UPDATE_COMPLETE", failures(
+            cfn, stack
+        )
+        assert _code_size(operator_client, cfn, stack) != size
+    finally:
+        cfn.delete_stack(StackName=stack)
