@@ -18,7 +18,7 @@ from autofix.policy import actions_catalog
 from autofix.policy.arns import Arn, matches
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.escalation import data_access_of, escalations_of
-from autofix.policy.intent import CREDENTIAL_ACTIONS, Namespace, outside
+from autofix.policy.intent import CREDENTIAL_ACTIONS, Namespace, every_resource, outside
 from autofix.policy.scope import ScopedGrant
 
 EXIT_REFUSED = 3
@@ -121,7 +121,7 @@ def check(
                 continue
             risk = f"{why} (allowed by [guard] allow: {allowed})"
             flags.append(Flag(action, resource, risk, note))
-        elif _unscoped(resource):
+        elif every_resource(resource):
             for name, reads in data_access_of(action):
                 flags.append(Flag(action, resource, f"{name} {reads} on every resource", note))
         for escalation in escalations_of(action):

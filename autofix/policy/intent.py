@@ -104,7 +104,7 @@ def outside(action: str, resource: str, namespace: Namespace) -> str | None:
     arn = Arn.parse(resource)
     if arn is not None and arn.account not in ("", "*", "aws", namespace.account_id):
         return f"the resource is in another account ({arn.account})"
-    if is_data_access(action) and _every_resource(resource, arn):
+    if is_data_access(action) and every_resource(resource, arn):
         return "it reads or exposes every resource of its type in the account"
     if is_data_access(action) and _named_data(arn) and not _owned_resource(resource, namespace):
         return "it reads or exposes data the deployment's stacks do not own"
@@ -164,11 +164,12 @@ def _reads_only(action: str) -> bool:
     )
 
 
-def _every_resource(resource: str, arn: Arn | None) -> bool:
+def every_resource(resource: str, arn: Arn | None = None) -> bool:
     """`*`, or an ARN whose resource part is at most a type and wildcards (`secret:*`,
     `parameter/*`; for S3, whose names have no type, a bucket part that is `*`)."""
     if resource == "*":
         return True
+    arn = arn or Arn.parse(resource)
     if arn is None:
         return False
     rest = arn.resource if arn.service == "s3" else _TYPE_PREFIX.sub("", arn.resource, count=1)
