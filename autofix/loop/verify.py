@@ -220,22 +220,21 @@ class VerifyPass:
         deadline: float,
     ) -> tuple[PolicyDocument, tuple[str, ...]]:
         """`policy` without `unused`, when that smaller policy replays cleanly too; the
-        actions pruned whole."""
+        actions pruned whole. Should the replay fail with the patterns pruned as well, the
+        actions alone are tried (the prune before patterns were pruned too)."""
         smaller = policy
         for action in unused.actions:
             smaller = smaller.without_action(action)
+        without_patterns = smaller
         for grant in unused.patterns:
             smaller = smaller.without_grant(grant)
-        pruned_files = OutputFiles(self.files.directory / "verify" / "pruned")
-        pruned_files.directory.mkdir(parents=True, exist_ok=True)
-        _, _, code, reason, _ = self._replay(
-            "verify-pruned", smaller, role_policies, pruned_files, deadline, may_grant=False
-        )
+        code, reason = self._replay_pruned(smaller, role_policies, deadline)
+        if code != 0 and unused.patterns and unused.actions:
+            self._reverted(Unused(patterns=unused.patterns), reason)
+            unused, smaller = Unused(actions=unused.actions), without_patterns
+            code, reason = self._replay_pruned(smaller, role_policies, deadline)
         if code != 0:
-            named = [*unused.actions, *(f"{g.action} on {g.resource}" for g in unused.patterns)]
-            self.events.emit(
-                PruneReverted(actions=named, reason=f"without {', '.join(named)}: {reason}")
-            )
+            self._reverted(unused, reason)
             return policy, ()
         for action in unused.actions:
             self.events.emit(GrantPruned(action=action, why="no step used it in a clean replay"))
@@ -248,6 +247,22 @@ class VerifyPass:
                 )
             )
         return smaller, unused.actions
+
+    def _replay_pruned(
+        self, policy: PolicyDocument, role_policies: Mapping[str, PolicyDocument], deadline: float
+    ) -> tuple[int, str | None]:
+        pruned_files = OutputFiles(self.files.directory / "verify" / "pruned")
+        pruned_files.directory.mkdir(parents=True, exist_ok=True)
+        _, _, code, reason, _ = self._replay(
+            "verify-pruned", policy, role_policies, pruned_files, deadline, may_grant=False
+        )
+        return code, reason
+
+    def _reverted(self, unused: Unused, reason: str | None) -> None:
+        named = [*unused.actions, *(f"{g.action} on {g.resource}" for g in unused.patterns)]
+        self.events.emit(
+            PruneReverted(actions=named, reason=f"without {', '.join(named)}: {reason}")
+        )
 
     def _failed(
         self,

@@ -176,7 +176,7 @@ def build(
     is recorded once, where it was first denied). `stacks` are the stacks the steps
     deploy (generalised to `{stack}`); a handler demand on any other stack is the tool's.
     """
-    own = tuple(stacks)
+    own, services = tuple(stacks), tuple(services)
     commands: dict[str, dict[tuple[str, str], None]] = {}
     for directory in directories:
         ledger = directory / "ledger.jsonl"
@@ -184,14 +184,19 @@ def build(
             raise ConfigError(f"{directory}: no ledger.jsonl (not an autofix output directory)")
         lines, _ = read_lines(ledger)
         direct = _direct_actions(directory)
-        tool_stacks = _tool_stack_demands(directory, own)
+        tool_stacks = _tool_stack_demands(directory, own, services)
         verbs = _step_commands(lines)
         used = _used_per_step(directory, lines)
+        deployer = next(
+            (e.deployer for e in (ln.event for ln in lines) if isinstance(e, RunStart)), None
+        )
         summary = _summary(directory)
         for line in lines:
             event = line.event
             if not isinstance(event, GrantAdded):
                 continue
+            if event.principal and deployer and event.principal != deployer:
+                continue  # another managed role's grant (CDK's execution role): not the tool's
             action = event.action
             tools = event.source in TOOL_CHANNELS and (direct is None or action.lower() in direct)
             if not tools and not (
@@ -229,16 +234,23 @@ def build(
     }
 
 
-def _tool_stack_demands(directory: Path, own: Sequence[str]) -> set[tuple[str, str]]:
+def _tool_stack_demands(
+    directory: Path, own: Sequence[str], services: Sequence[str] = ()
+) -> set[tuple[str, str]]:
     """(action, resource) of the handler demands the deny logs show on stacks the tool
-    makes for itself: named by none of the steps."""
+    makes for itself: named by none of the steps, nor a service's (`{service}-{stage}`)."""
     found: set[tuple[str, str]] = set()
     for path in (*directory.glob("*.jsonl"), *directory.glob("verify/*/*.jsonl")):
         if path.name not in DENY_LOGS:
             continue
         for record in _records(path):
             stack = str(record.get("stack") or "")
-            if stack and stack not in own and "::" in str(record.get("operation") or ""):
+            if (
+                stack
+                and stack not in own
+                and not any(stack == s or stack.startswith(f"{s}-") for s in services)
+                and "::" in str(record.get("operation") or "")
+            ):
                 found.add((str(record.get("action", "")).lower(), str(record.get("resource"))))
     return found
 

@@ -326,6 +326,8 @@ class FreshAccounts:
         self.unused = unused
         self.unused_patterns = unused_patterns
         self.policies: dict[str, PolicyDocument] = {}
+        self.make_account: Any = FakeAccount
+        """Builds each replay's account from its needs (a test may use a stricter one)."""
         self.opened: list[str] = []
 
     @contextlib.contextmanager
@@ -341,7 +343,7 @@ class FreshAccounts:
         merged = {
             k: [*self.needs.get(k, []), *self.extra.get(k, [])] for k in {*self.needs, *self.extra}
         }
-        account = FakeAccount(merged)
+        account = self.make_account(merged)
         events = Events()
         deployer = Grantor(account.principal(DEPLOYER), policy, files.policy, rules(), events)
         unused = self.unused if label != "verify-pruned" else ()
@@ -473,6 +475,36 @@ def test_a_resource_pattern_no_call_matched_is_pruned_and_its_action_kept(
     assert not fresh.policies["verify-pruned"].has(stale)
     [pruned] = [e.fields() for e in seen if e.kind == "grant_pruned"]
     assert pruned["resource"] == stale.resource and pruned["action"] == "sns:CreateTopic"
+
+
+@dataclass
+class PatternNeeded(FakeAccount):
+    """Denies sns:CreateTopic unless `pattern` is in force (a pattern the record missed)."""
+
+    pattern: Grant | None = None
+
+    def execute(self, step: Step, attempt: int, phase: str = "discover") -> Execution:
+        in_force = self.principal(DEPLOYER).in_force
+        needed = self.pattern is not None and not in_force.has(self.pattern)
+        self.stuck = {"sns:createtopic"} if needed else set()
+        return super().execute(step, attempt, phase)
+
+
+def test_a_pattern_prune_that_fails_still_lets_the_unused_actions_go(tmp_path: Path) -> None:
+    stale = Grant("sns:CreateTopic", f"arn:aws:sns:us-east-1:{ACCOUNT}:order-*")
+    start = PolicyDocument(
+        (Grant("sns:CreateTopic", TOPIC), stale, Grant("sns:TagResource", TOPIC))
+    )
+    needs = {"deploy": [Need("sns:CreateTopic", TOPIC)]}
+    fresh = FreshAccounts(needs, {}, unused=("sns:TagResource",), unused_patterns=(stale,))
+    fresh.make_account = lambda merged: PatternNeeded(merged, pattern=stale)
+    verifier, seen = verify_pass(tmp_path, fresh)
+    result = verifier(start, {}, float("inf"))
+    assert result.verified and result.pruned == ("sns:TagResource",)
+    assert result.policy.has(stale) and not result.policy.has(Grant("sns:TagResource", TOPIC))
+    assert fresh.opened == ["verify-1", "verify-pruned", "verify-pruned"]
+    [reverted] = [e.fields() for e in seen if e.kind == "prune_reverted"]
+    assert reverted["actions"] == [f"sns:CreateTopic on {stale.resource}"]
 
 
 def test_a_pruned_policy_that_fails_keeps_the_grants(tmp_path: Path) -> None:

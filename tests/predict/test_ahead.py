@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from autofix.config import Step
-from autofix.predict import ahead, cfn_cli, sam
+from autofix.predict import ahead, cdk, cfn_cli, sam
+from autofix.predict.packaged import Packaged
 from autofix.predict.predictor import FROM_TEMPLATE, Predictor, _safe
 from autofix.predict.template import Place, generated_patterns
 from autofix.records.events import GrantAdded
@@ -156,4 +157,60 @@ def test_a_code_uri_in_globals_is_an_uploaded_object_too(tmp_path: Path) -> None
     assert packaged is not None
     assert any(
         b["Type"] == "AWS::Lambda::Function" for b in packaged.template["Resources"].values()
+    )
+
+
+def _assembly(directory: Path, stacks: tuple[str, ...]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    artifacts: dict[str, object] = {"Tree": {"type": "cdk:tree"}}
+    role = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/exec-${AWS::Region}"
+    for name in stacks:
+        (directory / f"{name}.template.json").write_text(json.dumps(TEMPLATE_Q))
+        artifacts[name] = {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/unknown-region",
+            "properties": {
+                "templateFile": f"{name}.template.json",
+                "cloudFormationExecutionRoleArn": role,
+            },
+        }
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+
+
+TEMPLATE_Q = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
+
+
+def test_cdk_synthesises_into_a_temporary_directory_and_reads_every_stack(
+    tmp_path: Path,
+) -> None:
+    commands: list[str] = []
+
+    def synth(step: Step) -> StepResult:
+        commands.append(step.run)
+        words = step.run.split()
+        _assembly(Path(words[words.index("--output") + 1]), ("a-dev", "b-dev"))
+        return StepResult(0, "", "", 0.0)
+
+    run = "X=1 cdk deploy --require-approval never -c stage=dev"
+    packaged = cdk.package(Step("deploy", run, tmp_path), synth)
+    assert [p.stack for p in packaged] == ["a-dev", "b-dev"]
+    assert commands[0].startswith("X=1 cdk synth -c stage=dev --output ")
+    assert not (tmp_path / "cdk.out").exists()  # the user's assembly is not written
+    assert packaged[0].role is not None and "${AWS::Region}" in packaged[0].role
+    named = cdk.package(Step("deploy", "cdk deploy b-dev --force", tmp_path), synth)
+    assert [p.stack for p in named] == ["b-dev"]
+
+
+def test_cdk_destroy_reads_the_assembly_it_is_given(tmp_path: Path) -> None:
+    _assembly(tmp_path / "cdk.out", ("a-dev",))
+    packaged = cdk.package(Step("destroy", "cdk destroy --app cdk.out --force", tmp_path), _no_tool)
+    assert [(p.stack, p.removes) for p in packaged] == [("a-dev", True)]
+
+
+def test_a_cdk_stack_is_predicted_for_its_execution_role() -> None:
+    predictor = Predictor(_no_tool, ACCOUNT, "eu-west-1")
+    role = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/exec-${AWS::Region}"
+    packaged = Packaged("deploy", TEMPLATE_Q, "a", "", None, "a", "cdk", role=role)
+    assert predictor._acting(packaged) == (
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/exec-eu-west-1/AWSCloudFormation"
     )
