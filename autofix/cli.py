@@ -78,6 +78,12 @@ def cli() -> None:
     is_flag=True,
     help="Let grants touch the deployer's own permissions (flagged, not refused).",
 )
+@click.option(
+    "--trust-output",
+    is_flag=True,
+    help="Grant denials read from a step's output even when the account never recorded "
+    "them (on a real account: escalation and data-access ones too). Recorded in the ledger.",
+)
 @_portable_option("Also write policy.portable.json with the account and region as placeholders.")
 @click.option(
     "--verify/--no-verify",

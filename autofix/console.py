@@ -85,6 +85,8 @@ class Console:
                 what = event.action or "(unnamed action)"
                 where = f" on {event.resource}" if event.resource else ""
                 note = "" if event.fixable else f" [{event.deny}, not fixable by a grant]"
+                if event.not_granted:
+                    note = f" [{event.not_granted}]"
                 self.say(
                     f"    denied {what}{where} ({event.source}){note}",
                     fg="red" if not event.fixable else None,
@@ -93,6 +95,12 @@ class Console:
                 self.say(f"    {tag}stack {event.stack} not recovered: {event.detail}", fg="yellow")
             case RunStart():
                 self._deployer = event.deployer
+                if event.trust_output:
+                    self.say(
+                        "  --trust-output: denials read from step output are granted without "
+                        "the account's record of them",
+                        fg="yellow",
+                    )
             case GrantAdded():
                 to = ""  # a managed role's grant (principal.also_manage) says whose it is
                 if event.principal and self._deployer and event.principal != self._deployer:
@@ -161,6 +169,7 @@ class Console:
                 self.say(f"{'':<{width}}  {'':<3} {'':>8}  {action}")
         self.say("")
         self._tiers(outcome)
+        self._flags(outcome)
         if not outcome.ok:
             verdict = f"stopped: {outcome.reason}"
         elif outcome.verified:
@@ -175,6 +184,15 @@ class Console:
         )
         for label, path in files.items():
             self.say(f"  {label:<8} {path}")
+
+    def _flags(self, outcome: RunOutcome) -> None:
+        """The risky grants the policy holds (privilege escalation, data access): review them."""
+        if not outcome.flags:
+            return
+        self.say(f"flagged grants, to review before use ({len(outcome.flags)}):", bold=True)
+        for flag in outcome.flags:
+            self.say(f"  ! {flag['action']} on {flag['resource']}: {flag['risk']}", fg="yellow")
+        self.say("")
 
     def _tiers(self, outcome: RunOutcome) -> None:
         """How the sandbox checked the resources it provisioned: one line per type."""

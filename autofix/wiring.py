@@ -21,15 +21,18 @@ from autofix.account.session import Operator, open_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover_touched
 from autofix.config import Config, PrincipalConfig, Step
+from autofix.config.project import service_names_of
 from autofix.console import Console
 from autofix.denials.model import Denial, Source
-from autofix.harvest.account_log import cloudtrail_log, sandbox_deny_log
+from autofix.harvest.account_log import anyone, cloudtrail_log, sandbox_deny_log
 from autofix.harvest.collect import AccountLog, Harvester, merge
+from autofix.harvest.corroborate import Corroboration
 from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_origins
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
 from autofix.loop.verify import Account, VerifyPass
 from autofix.policy.document import Grant, PolicyDocument
+from autofix.policy.intent import Namespace
 from autofix.policy.usage import unused_actions, unused_patterns
 from autofix.predict.predictor import Predictor
 from autofix.predict.stack_templates import acting, existing_stacks, reader
@@ -46,7 +49,9 @@ from autofix.step.setup import run_setup
 __all__ = [
     "Wiring",
     "account_log",
+    "corroboration",
     "managed_roles",
+    "namespace_of",
     "settle_seconds",
     "unverified_reason",
     "verifier",
@@ -77,6 +82,35 @@ def account_log(
             events.emit(Wait(seconds=seconds, why=why))
 
     return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
+
+
+def corroboration(records: SandboxRecords | None, trust_output: bool) -> Corroboration:
+    """How printed denials are checked: against the sandbox's deny log, when there is one."""
+    observed = sandbox_deny_log(records.denials, anyone) if records is not None else None
+    return Corroboration(observed, trust_output)
+
+
+def namespace_of(config: Config, account_id: str) -> Namespace:
+    """The deployment's names from its configuration: service names (configured or read
+    from serverless.yml), stack names, managed roles; and `[guard] allow`."""
+    names = (
+        *(config.policy.service_names or service_names_of(config.steps)),
+        *config.harvest.stacks,
+        *(stack for step in config.steps for stack in step.stacks),
+        *config.principal.also_manage,
+    )
+    return Namespace.of(account_id, names, config.guard.allow)
+
+
+def setup_stacks(operator: Operator, rules: GrantRules) -> GrantRules:
+    """On the embedded sandbox, the stacks the operator's `[[setup]]` made (every stack
+    there before the steps: a CDK bootstrap's) belong to the deployment too."""
+    if rules.namespace is None or not operator.is_local:
+        return rules
+    found = StackNames(operator.client("cloudformation")).refresh(datetime.fromtimestamp(0, UTC))
+    stacks = [*(n.stack for n in found.names), *(u.stack for u in found.unnamed)]
+    owned = [*found.explicit, *(n.name for n in found.names)]
+    return replace(rules, namespace=rules.namespace.widened(stacks, owned))
 
 
 def managed_roles(operator: Operator, config: Config) -> list[Deployer]:
@@ -183,8 +217,9 @@ class Wiring:
                 self.events,
             ),
             names=names,
+            corroborate=corroboration(records, self.rules.trust_output),
         )
-        rules = replace(self.rules, generated=names.snapshot)
+        rules = replace(setup_stacks(operator, self.rules), generated=names.snapshot)
         if soft and records is not None:
             harvest = _with_soft_denials(harvest, records.soft_denials, [deployer, *roles])
         observers: list[Observer] = []

@@ -92,6 +92,9 @@ def main() -> int:
         stdin=subprocess.DEVNULL, capture_output=True, text=True,
     )  # fmt: skip
     fleet_seconds = time.monotonic() - started
+    if not (work / "fleet" / "fleet.json").is_file():
+        print(f"the fleet wrote no fleet.json (exit {fleet.returncode}):\n{fleet.stderr[-2000:]}")
+        return 1
     report = json.loads((work / "fleet" / "fleet.json").read_text())
     peaks = report["machine"]["peak_rss_mb"]
     total = sum(r["seconds"] for r in alone.values())

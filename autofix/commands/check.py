@@ -25,7 +25,7 @@ from autofix.report.github import github_annotations
 from autofix.sandbox.records import SandboxRecords
 from autofix.sandbox.records.access_log import read_access_log
 from autofix.step.setup import run_setup
-from autofix.wiring import account_log
+from autofix.wiring import account_log, corroboration
 
 __all__ = ["check", "check_command", "replay"]
 
@@ -86,6 +86,7 @@ def replay(
             account_log=account_log(
                 operator, [deployer], records, config.harvest.cloudtrail_wait_seconds, events
             ),
+            corroborate=corroboration(records, config.guard.trust_output),
         )
         if records is not None and outcome.ok:
             used = [(r["principal"], r["action"]) for r in read_access_log(records.access)]

@@ -32,6 +32,7 @@ class RunRequest:
     scope: str | None
     region: str | None
     allow_self_edit: bool
+    trust_output: bool
     portable: str | None
     verify: bool
     strategy: str
@@ -67,6 +68,7 @@ def resolve(request: RunRequest) -> tuple[Config, RunOptions]:
         "max_attempts": request.max_attempts or options.get("max_attempts"),
         "scope": request.scope or options.get("scope"),
         "allow_self_edit": request.allow_self_edit or bool(options.get("allow_self_edit")),
+        "trust_output": request.trust_output or bool(options.get("trust_output")),
         "portable": request.portable or options.get("portable"),
         "verify": bool(options.get("verify", request.verify)) if resuming else request.verify,
         "strict": request.strict or bool(options.get("strict")),
@@ -94,6 +96,7 @@ def resolve(request: RunRequest) -> tuple[Config, RunOptions]:
         invocation=invocation,
         strict=chosen["strict"],
         strict_bounds=chosen["strict_bounds"],
+        trust_output=chosen["trust_output"],
         force=request.force,
     )
     return config, with_out_dir(run_options, config, out)

@@ -35,7 +35,7 @@ from autofix.records.outcome import RunOutcome
 from autofix.sandbox.records import SandboxRecords
 from autofix.sandbox.server import SandboxStopped
 from autofix.step import signals
-from autofix.wiring import Wiring, settle_seconds, verifier
+from autofix.wiring import Wiring, namespace_of, settle_seconds, verifier
 
 __all__ = ["RunOptions", "run", "with_out_dir"]
 
@@ -59,6 +59,8 @@ class RunOptions:
     strict: bool = False  # exit 1 when the sandbox could not check a resource
     strict_bounds: bool = False
     """Exit 1 when a resource was checked only against a schema's whole list (or not at all)."""
+    trust_output: bool = False
+    """Grant denials read from a step's output even when the account never recorded them."""
     force: bool = False
     """Write into an --out that is not marked as autofix's (its files may be replaced)."""
 
@@ -216,6 +218,8 @@ class _Run:
             ),
             allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
             settle_seconds=settle_seconds(config, operator),
+            trust_output=options.trust_output or config.guard.trust_output,
+            namespace=namespace_of(config, operator.account_id),
         )
 
     def _settings(self, operator: Operator) -> LoopSettings:

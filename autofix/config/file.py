@@ -32,6 +32,7 @@ from autofix.config.fields import (
     toml_kind,
 )
 from autofix.config.tables import (
+    GuardConfig,
     HarvestConfig,
     LoopConfig,
     PolicyConfig,
@@ -105,6 +106,7 @@ class ConfigFile:
     loop: LoopConfig = field(default_factory=LoopConfig)
     harvest: HarvestConfig = field(default_factory=HarvestConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
     steps: Annotated[tuple[StepTable, ...], _tables("steps", required=True)] = Field(
         default=(), validate_default=True
     )

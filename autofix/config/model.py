@@ -16,6 +16,7 @@ from autofix import untrusted
 from autofix.config.file import SetupTable, read_file
 from autofix.config.lifecycle import deploys, rehearsal_command, rehearsal_name
 from autofix.config.tables import (
+    GuardConfig,
     HarvestConfig,
     LoopConfig,
     PolicyConfig,
@@ -27,6 +28,7 @@ from autofix.errors import ConfigError
 
 __all__ = [
     "Config",
+    "GuardConfig",
     "HarvestConfig",
     "LoopConfig",
     "PolicyConfig",
@@ -76,6 +78,7 @@ class Config:
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     setup: tuple[Step, ...] = ()
     """`[[setup]]`: run as the sandbox's operator before the steps, in every account opened."""
+    guard: GuardConfig = field(default_factory=GuardConfig)
 
 
 def load_config(path: Path) -> Config:
@@ -118,6 +121,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         file.harvest,
         file.verify,
         setup,
+        file.guard,
     )
 
 

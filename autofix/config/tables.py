@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import field
 from typing import Annotated, Any
 
-from pydantic import ValidationInfo, model_validator
+from pydantic import BeforeValidator, ValidationInfo, model_validator
 from pydantic.dataclasses import dataclass
 from pydantic_core import ArgsKwargs
 
@@ -41,6 +41,7 @@ __all__ = [
     "PRINCIPAL_TYPES",
     "SANDBOX_KINDS",
     "SCOPES",
+    "GuardConfig",
     "HarvestConfig",
     "LoopConfig",
     "PolicyConfig",
@@ -127,6 +128,29 @@ class PolicyConfig:
     service_names: Strings = ()
     stages: Strings = ()
     allow_self_edit: Flag = False
+
+
+def _allowances(value: Any) -> tuple[str, ...]:
+    """`[guard] allow`: `ACTION` or `ACTION on ARN-PATTERN` (wildcards allowed)."""
+    entries = value if isinstance(value, list | tuple) else None
+    if entries is None or not all(isinstance(v, str) for v in entries):
+        raise invalid("must be a list of strings ('ACTION' or 'ACTION on ARN')")
+    for entry in entries:
+        action, _, resource = entry.partition(" on ")
+        service, colon, name = action.strip().partition(":")
+        if not (colon and service and name) or " " in action.strip() or (_ and not resource):
+            raise invalid(f"{entry!r}: expected 'service:Action' or 'service:Action on ARN'")
+    return tuple(entries)
+
+
+@dataclass(frozen=True, config=TABLE)
+class GuardConfig:
+    """What the safety guard lets through beyond its defaults."""
+
+    allow: Annotated[tuple[str, ...], BeforeValidator(_allowances)] = ()
+    """Refused or flagged grants explicitly allowed: `ACTION` or `ACTION on ARN-PATTERN`."""
+    trust_output: Flag = False
+    """Grant denials read from a step's output even when the account never recorded them."""
 
 
 @dataclass(frozen=True, config=TABLE)

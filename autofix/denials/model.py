@@ -54,12 +54,16 @@ class Denial:
     action_known: bool = True
     source: str = Source.OUTPUT
     evidence: str = field(default="", compare=False)
+    not_granted: str = ""
+    """Why this denial is never granted although it reads as fixable (e.g. a step printed
+    it and the account never recorded it: `autofix.harvest.corroborate`)."""
 
     @property
     def fixable(self) -> bool:
         """True only when adding an identity-policy Allow can fix it."""
         return (
             self.deny is DenyKind.IMPLICIT
+            and not self.not_granted
             and self.action is not None
             and self.action_known
             and self.encoded_message is None

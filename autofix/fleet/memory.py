@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["MemoryEstimate", "default_jobs", "descendants", "estimate", "tree_rss_mb"]
+__all__ = [
+    "MemoryEstimate",
+    "default_jobs",
+    "descendants",
+    "estimate",
+    "process_table",
+    "tree_rss_mb",
+]
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -58,16 +65,16 @@ def _available_mb() -> int | None:
     return None
 
 
-def tree_rss_mb(root_pid: int) -> float:
+def tree_rss_mb(root_pid: int, table: dict[int, tuple[int, int]] | None = None) -> float:
     """Resident memory, in MB, of `root_pid` and all its descendants (autofix starts its
     sandbox and each step in sessions of their own, so the tree is followed by parent)."""
-    table = _process_table()
+    table = table if table is not None else process_table()
     return sum(table[pid][1] for pid in descendants(root_pid, table) if pid in table) / 2**20
 
 
 def descendants(root_pid: int, table: dict[int, tuple[int, int]] | None = None) -> list[int]:
     """`root_pid` and every process below it, parents first."""
-    table = table if table is not None else _process_table()
+    table = table if table is not None else process_table()
     children: dict[int, list[int]] = {}
     for pid, (ppid, _rss) in table.items():
         children.setdefault(ppid, []).append(pid)
@@ -78,7 +85,7 @@ def descendants(root_pid: int, table: dict[int, tuple[int, int]] | None = None) 
     return found
 
 
-def _process_table() -> dict[int, tuple[int, int]]:
+def process_table() -> dict[int, tuple[int, int]]:
     """pid → (parent pid, resident bytes), from /proc."""
     table: dict[int, tuple[int, int]] = {}
     try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autofix.fleet.discover import Service
-from autofix.fleet.memory import descendants, tree_rss_mb
+from autofix.fleet.memory import descendants, process_table, tree_rss_mb
 from autofix.fleet.progress import Display, LedgerFollower, Live
 
 __all__ = ["Finished", "Job", "run_jobs"]
@@ -81,8 +81,9 @@ def run_jobs(
                 running.append(_start(queue.pop(0)))
                 display.update(running[-1].job.service.name, Live(state="running"))
             time.sleep(TICK_SECONDS)
+            table = process_table()
             for item in list(running):
-                item.peak_rss_mb = max(item.peak_rss_mb, tree_rss_mb(item.process.pid))
+                item.peak_rss_mb = max(item.peak_rss_mb, tree_rss_mb(item.process.pid, table))
                 live = item.follower.poll()
                 code = item.process.poll()
                 if code is None:

@@ -45,6 +45,11 @@ def sandbox_deny_log(path: Path, matches: Matcher) -> Callable[[float], list[Den
     return read
 
 
+def anyone(principal: str | None) -> bool:
+    """A matcher for every principal (corroboration reads every denial the sandbox issued)."""
+    return True
+
+
 def cloudtrail_log(
     trail: Any,
     matches: Matcher,

@@ -2,7 +2,8 @@
 
 Channels, in order: the command's output, CloudFormation stack events, decoded
 authorization messages, and (only when the step failed and nothing else was
-found) the account's own record of denials.
+found) the account's own record of denials. A denial the step printed is then checked
+against the account's record (`corroborate`): text alone is not proof.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from autofix.account.stack_names import StackNames
 from autofix.account.stacks import stacks_touched
 from autofix.config import Step
 from autofix.denials.model import Denial
+from autofix.harvest.corroborate import Corroboration
 from autofix.harvest.decode import decode_all
 from autofix.harvest.output import from_output
 from autofix.harvest.stack_events import from_stack_events
@@ -53,11 +55,13 @@ class Harvester:
         stack_names: tuple[str, ...] = (),
         account_log: AccountLog | None = None,
         names: StackNames | None = None,
+        corroborate: Corroboration | None = None,
     ) -> None:
         self.operator = operator
         self.names = names  # records the generated names of the stacks each attempt touched
         self.stack_names = stack_names
         self.account_log = account_log
+        self.corroborate = corroborate or Corroboration()
         self._cfn = operator.client("cloudformation")
         self._seen_events: set[str] = set()
 
@@ -77,4 +81,4 @@ class Harvester:
         )
         if not found and not result.ok and self.account_log is not None:
             found = merge(self.account_log(started))
-        return found
+        return self.corroborate(found, started)

@@ -16,6 +16,7 @@ from autofix.config.project import service_names_of, stages_of
 from autofix.denials.model import Denial
 from autofix.errors import ExitCode
 from autofix.harvest.collect import Harvester
+from autofix.harvest.corroborate import Corroboration
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.scope import Mode, ScopeContext, ScopedGrant, grants_for
 from autofix.records.events import AttemptStart, StepFailedEvent, StepOk, StepStart
@@ -98,6 +99,7 @@ def check_policy(
     environ: Mapping[str, str] | None = None,
     scope: Mode = "resource",
     account_log: Any = None,
+    corroborate: Corroboration | None = None,
 ) -> CheckOutcome:
     """Apply exactly `policy`, run each step once, and report what each step was denied.
 
@@ -116,7 +118,7 @@ def check_policy(
         operator.endpoint,
         environ if environ is not None else os.environ,
         events,
-        harvest=Harvester(operator, account_log=account_log, names=names),
+        harvest=Harvester(operator, account_log=account_log, names=names, corroborate=corroborate),
         hooks=[RehearsalSwitch(operator.endpoint if operator.is_local else None)],
     )
     results: list[StepCheck] = []

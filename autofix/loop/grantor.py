@@ -19,6 +19,7 @@ from autofix.errors import AutofixError, ExitCode
 from autofix.policy.document import PolicyDocument
 from autofix.policy.generated import GeneratedNames
 from autofix.policy.guard import Flag, GuardReport, check
+from autofix.policy.intent import Namespace
 from autofix.policy.scope import ScopeContext, ScopedGrant, grants_for
 from autofix.records.events import (
     DISCOVER,
@@ -75,12 +76,26 @@ class GrantRules:
     settle_seconds: float = 0.0
     generated: Callable[[], GeneratedNames] | None = None
     """The generated physical names the stacks showed so far (read at each grant)."""
+    trust_output: bool = False
+    """Grant denials read from a step's output even when the account never recorded them."""
+    namespace: Namespace | None = None
+    """What belongs to the deployment (None: no intent scoping); the stacks widen it."""
 
     def scope_now(self) -> ScopeContext:
         """The scope, with the generated names known at this moment."""
         if self.generated is None:
             return self.scope
         return replace(self.scope, generated=self.generated())
+
+    def namespace_now(self, *principals: str) -> Namespace | None:
+        """The namespace, with the stacks seen so far and the `principals` themselves."""
+        if self.namespace is None:
+            return None
+        names = self.generated() if self.generated is not None else GeneratedNames()
+        return self.namespace.widened(
+            names=[*(n.stack for n in names.names), *(u.stack for u in names.unnamed)],
+            owned=[*names.explicit, *(n.name for n in names.names), *principals],
+        )
 
 
 class Grantor:
@@ -214,6 +229,7 @@ class Grantor:
             self.arn,
             self.rules.allow_self_edit,
             deployer_attached=(self.principal.managed_arn,),
+            namespace=self.rules.namespace_now(self.arn.rsplit("/", 1)[-1]),
         )
 
     def _guard(self, scoped: list[ScopedGrant], step: str, phase: str) -> None:

@@ -60,6 +60,7 @@ class DenialRepair:
                 "was found in its output: not something a grant can fix",
                 tail=execution.result.tail(),
             )
+        denials = self._without_unproven(denials, execution)
         self._refuse_unfixable(denials, execution)
         self._stop_if_unmeetable(denials, execution)
         if not self.may_grant:
@@ -77,7 +78,7 @@ class DenialRepair:
     def after_success(self, execution: Execution, found: list[str]) -> list[str]:
         """A step can succeed while printing a denial (a warning): grant those too."""
         harvested = [d for d in execution.denials if d.fixable]
-        for denial in harvested:
+        for denial in [*harvested, *(d for d in execution.denials if d.not_granted)]:
             self.record(execution, denial)
         before = set(self.deployer.policy.grants)
         if harvested and self.may_grant:
@@ -96,8 +97,22 @@ class DenialRepair:
                 fixable=denial.fixable,
                 source=denial.source,
                 evidence=denial.evidence[:500],
+                not_granted=denial.not_granted,
                 phase=self.phase,
             )
+        )
+
+    def _without_unproven(self, denials: list[Denial], execution: Execution) -> list[Denial]:
+        """The denials, less those a step printed that are never granted; stops when no
+        other is left (the step's failure is then not one a grant can fix)."""
+        kept = [d for d in denials if not d.not_granted]
+        if kept:
+            return kept
+        named = ", ".join(sorted({f"{d.action} on {d.resource or '*'}" for d in denials}))
+        raise StepFailed(
+            f"the step failed, and the only denials are ones it printed that are not granted "
+            f"({named}): {denials[0].not_granted}",
+            tail=execution.result.tail(),
         )
 
     def _grant_all(self, execution: Execution, denials: list[Denial], found: list[str]) -> int:

@@ -119,6 +119,7 @@ class RepairLoop:
                 start_actions=list(self.policy.actions),
                 verify=self.verifier is not None,
                 strategy=self.strategy,
+                trust_output=self.deployer.rules.trust_output,
             )
         )
         try:

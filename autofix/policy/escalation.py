@@ -2,7 +2,8 @@
 
 The list is data (autofix/data/curated/escalations.json): the well-known paths of Rhino
 Security Labs' "AWS IAM Privilege Escalation: Methods and Mitigation" and Bishop Fox's
-iam-vulnerable scenarios, each entry with why it escalates.
+iam-vulnerable scenarios, each entry with why it escalates; and the data-access actions
+(reading secrets, decrypting, exposing buckets, leaving the organization).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Escalation:
     """False: flagged on any resource, `*` included, never refused (a path's first step)."""
 
 
+_DATA = data.load("curated", "escalations.json")
+
 ESCALATIONS: tuple[Escalation, ...] = tuple(
     Escalation(
         entry["action"],
@@ -31,11 +34,15 @@ ESCALATIONS: tuple[Escalation, ...] = tuple(
         tuple(entry.get("with_any", ())),
         bool(entry.get("refuse_unscoped", True)),
     )
-    for entry in data.load("curated", "escalations.json")["escalations"]
+    for entry in _DATA["escalations"]
 )
 """The list, kept in autofix/data/curated/escalations.json with its sources."""
 
 _BY_ACTION = {e.action.lower(): e for e in ESCALATIONS}
+DATA_ACCESS: dict[str, str] = {
+    entry["action"].lower(): entry["why"] for entry in _DATA.get("data_access", ())
+}
+"""Actions that read or expose the account's data, or leave its organization: why each."""
 
 
 def escalations_of(action: str) -> tuple[Escalation, ...]:
@@ -54,3 +61,13 @@ def escalations_of(action: str) -> tuple[Escalation, ...]:
 
 def is_escalation(action: str) -> bool:
     return bool(escalations_of(action))
+
+
+def data_access_of(action: str) -> tuple[tuple[str, str], ...]:
+    """The data-access actions (name, why) an action or action pattern grants."""
+    names = actions_catalog.expand(action) if ("*" in action or "?" in action) else (action,)
+    return tuple((n, DATA_ACCESS[n.lower()]) for n in names if n.lower() in DATA_ACCESS)
+
+
+def is_data_access(action: str) -> bool:
+    return bool(data_access_of(action))

@@ -2,7 +2,8 @@
 
 Refusals are absolute (`*`, `*:*`, `iam:*`, `sts:*`; escalation actions on unscoped
 resources) or overridable by the user (a grant that lets the deployer edit its own
-permissions, `--allow-self-edit`). Flags list each privilege-escalation action granted
+permissions, `--allow-self-edit`; a grant outside the deployment's namespace,
+`autofix.policy.intent`, `[guard] allow`). Flags list each privilege-escalation action granted
 on scoped resources, with why it is dangerous and why it was needed.
 """
 
@@ -16,22 +17,13 @@ from typing import Any
 from autofix.policy import actions_catalog
 from autofix.policy.arns import Arn, matches
 from autofix.policy.document import Grant, PolicyDocument
-from autofix.policy.escalation import escalations_of
+from autofix.policy.escalation import data_access_of, escalations_of
+from autofix.policy.intent import CREDENTIAL_ACTIONS, Namespace, every_resource, outside
 from autofix.policy.scope import ScopedGrant
 
 EXIT_REFUSED = 3
 NEVER_GRANTED = frozenset({"*", "*:*", "iam:*", "sts:*"})
-_CREDENTIAL_ACTIONS = frozenset(
-    {
-        "iam:createaccesskey",
-        "iam:updateaccesskey",
-        "iam:createloginprofile",
-        "iam:updateloginprofile",
-        "iam:createservicespecificcredential",
-        "iam:uploadsshpublickey",
-        "iam:enablemfadevice",
-    }
-)
+_CREDENTIAL_ACTIONS = CREDENTIAL_ACTIONS | {"iam:enablemfadevice"}
 # A resource field that is a bare type prefix and wildcards: `role/*`, `function:*`, `*`.
 _UNSCOPED_FIELD = re.compile(r"[A-Za-z-]*[/:]?[*/:]*")
 
@@ -94,11 +86,13 @@ def check(
     allow_self_edit: bool = False,
     *,
     deployer_attached: Sequence[str] = (),
+    namespace: Namespace | None = None,
 ) -> GuardReport:
     """Judge `grants` for the deployer `deployer_arn` (a user, role or assumed-role ARN).
 
     `deployer_attached` lists the ARNs of the managed policies and groups the deployer
-    has: rewriting those is self-edit too.
+    has: rewriting those is self-edit too. With a `namespace`, a grant outside the
+    deployment is refused unless `[guard] allow` lists it (then flagged).
     """
     items = [(g.grant, g.note) if isinstance(g, ScopedGrant) else (g, "") for g in grants]
     granted = {g.action.lower() for g, _ in items}
@@ -110,6 +104,26 @@ def check(
         if action.lower() in NEVER_GRANTED or action.startswith("*"):
             refusals.append(Refusal("never-grant", action, resource, f"{action} is never granted"))
             continue
+        why = outside(action, resource, namespace) if namespace is not None else None
+        if why is not None and namespace is not None:
+            allowed = namespace.allowance(action, resource)
+            if allowed is None:
+                refusals.append(
+                    Refusal(
+                        "outside-intent",
+                        action,
+                        resource,
+                        f"outside the deployment: {why}; allow it explicitly with "
+                        f'[guard] allow = ["{action} on {resource}"]',
+                        overridable=True,
+                    )
+                )
+                continue
+            risk = f"{why} (allowed by [guard] allow: {allowed})"
+            flags.append(Flag(action, resource, risk, note))
+        elif every_resource(resource):
+            for name, reads in data_access_of(action):
+                flags.append(Flag(action, resource, f"{name} {reads} on every resource", note))
         for escalation in escalations_of(action):
             needs = escalation.with_any
             if needs and not any(n.lower() in granted for n in needs):

@@ -324,5 +324,10 @@ def _fill(fmt: str, ctx: ScopeContext, name_var: str, service: str) -> str:
 
 
 def resources_named(denials: Iterable[Denial]) -> tuple[str, ...]:
-    """The distinct ARNs the denials name, for `ScopeContext.resources_seen`."""
-    return tuple(dict.fromkeys(d.resource for d in denials if d.resource and d.resource != "*"))
+    """The distinct ARNs the denials name, for `ScopeContext.resources_seen` (not those of a
+    denial that is never granted: a printed one the account did not record)."""
+    return tuple(
+        dict.fromkeys(
+            d.resource for d in denials if d.resource and d.resource != "*" and not d.not_granted
+        )
+    )

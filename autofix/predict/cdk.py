@@ -160,15 +160,13 @@ def _stacks(command: ToolCommand, assembly: Path) -> list[Packaged]:
         region = _region(str(artifact.get("environment") or ""))
         role = props.get("cloudFormationExecutionRoleArn")
         found.append(
-            Packaged(
+            Packaged.stack_of(
+                "cdk",
                 command.verb,
                 template,
                 stack,
-                "",
                 region,
-                stack,
-                tool="cdk",
-                removes=VERBS[command.verb],
+                VERBS[command.verb],
                 role=str(role) if role else None,
             )
         )

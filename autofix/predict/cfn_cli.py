@@ -45,7 +45,7 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
     role = command.value("--role-arn")
     removes = VERBS[command.verb]
     if removes:
-        return Packaged(command.verb, {}, stack, "", region, stack, "awscli", True, role)
+        return Packaged.stack_of("awscli", command.verb, {}, stack, region, True, role=role)
     path = _template_path(command, Path(step.cwd))
     template = parse_template(_read(path)) if path is not None else None
     if template is None:
@@ -64,8 +64,8 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
         )
     except TransformFailed:
         return None
-    return Packaged(
-        command.verb, template, stack, "", region, stack, "awscli", False, role, transforms
+    return Packaged.stack_of(
+        "awscli", command.verb, template, stack, region, False, role=role, transforms=transforms
     )
 
 

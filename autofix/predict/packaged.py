@@ -35,6 +35,20 @@ class Packaged:
     """The macros the template as written names (`AWS::Serverless-2016-10-31`): using one
     is the deployer's `cloudformation:CreateChangeSet` on it."""
 
+    @classmethod
+    def stack_of(
+        cls,
+        tool: str,
+        verb: str,
+        template: dict[str, Any],
+        stack: str,
+        region: str | None,
+        removes: bool,
+        **extra: Any,
+    ) -> Packaged:
+        """A tool's stack that is not a Serverless service's: the stack names it."""
+        return cls(verb, template, stack, "", region, stack, tool, removes, **extra)
+
 
 def transforms_of(template: dict[str, Any]) -> tuple[str, ...]:
     """The AWS-owned macros a template's `Transform` names (a name or a list)."""

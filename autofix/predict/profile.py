@@ -187,11 +187,16 @@ def build(
         tool_stacks = _tool_stack_demands(directory, own, services)
         verbs = _step_commands(lines)
         used = _used_per_step(directory, lines)
+        deployer = next(
+            (e.deployer for e in (ln.event for ln in lines) if isinstance(e, RunStart)), None
+        )
         summary = _summary(directory)
         for line in lines:
             event = line.event
             if not isinstance(event, GrantAdded):
                 continue
+            if event.principal and deployer and event.principal != deployer:
+                continue  # another managed role's grant (CDK's execution role): not the tool's
             action = event.action
             tools = event.source in TOOL_CHANNELS and (direct is None or action.lower() in direct)
             if not tools and not (

@@ -85,15 +85,13 @@ def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
         )
     except TransformFailed:
         return None  # the deploy's own change set will fail the same way: trial shows it
-    return Packaged(
+    return Packaged.stack_of(
+        "sam",
         command.verb,
         template,
         stack,
-        "",
         region,
-        stack,
-        tool="sam",
-        removes=VERBS[command.verb],
+        VERBS[command.verb],
         transforms=transforms_of(source),
     )
 

@@ -49,6 +49,8 @@ class RunStart(LedgerEvent):
     start_actions: list[str]
     verify: bool = True
     strategy: str = "trial"
+    trust_output: bool = False
+    """Denials read from step output were granted without the account's record of them."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +104,8 @@ class DenialFound(PhaseEvent):
     fixable: bool
     source: str
     evidence: str = ""
+    not_granted: str = ""
+    """Why a denial that reads as fixable is not granted (printed, not observed)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -31,12 +31,17 @@ def test_a_denial_that_a_grant_does_not_lift_is_no_progress(tmp_path: Path) -> N
         ' \\"Principal\\": {\\"Service\\": \\"lambda.amazonaws.com\\"},'
         ' \\"Action\\": \\"sts:AssumeRole\\"}]}'
     )
+    locked = "arn:aws:iam::123456789012:role/locked"
     create = f"{AWS} iam create-role --role-name locked --assume-role-policy-document '{trust}'"
     assume = (
         f"{AWS} sts assume-role --role-arn arn:aws:iam::123456789012:role/locked"
         " --role-session-name probe"
     )
-    result = run_steps(tmp_path, ("assume", f"{create}; {assume}"), head="[loop]\nmax_attempts = 6")
+    # the step's own role, outside any stack or service name: allowed by name
+    guard = f'[guard]\nallow = ["iam:CreateRole on {locked}", "sts:AssumeRole on {locked}"]'
+    result = run_steps(
+        tmp_path, ("assume", f"{create}; {assume}"), head=f"[loop]\nmax_attempts = 6\n{guard}"
+    )
     assert result.exit_code == 1, result.output
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["steps"][0]["actions"] == ["iam:CreateRole", "sts:AssumeRole"]

@@ -101,8 +101,15 @@ def test_permissions_on_other_roles_are_not_self_edit() -> None:
 
 
 def test_ordinary_grants_pass_silently() -> None:
-    report = check([Grant("s3:GetObject", "*"), Grant("lambda:GetFunction", FUNCTION)], USER)
+    objects = "arn:aws:s3:::my-service-artifacts/*"
+    report = check([Grant("s3:GetObject", objects), Grant("lambda:GetFunction", FUNCTION)], USER)
     assert report.ok and not report.flags
+
+
+def test_reading_every_object_is_flagged() -> None:
+    # issue 22: data access on every resource of its type is no ordinary grant
+    report = check([Grant("s3:GetObject", "*")], USER)
+    assert report.ok and [f.action for f in report.flags] == ["s3:GetObject"]
 
 
 def test_verbatim_statements_are_guarded_too() -> None:

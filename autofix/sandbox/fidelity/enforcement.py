@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlparse
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.responses import BaseResponse
+from moto.iam.exceptions import NotFoundException
 from moto.utilities.utils import get_partition
 from werkzeug.exceptions import HTTPException
 
@@ -128,10 +129,8 @@ def _enforce(
     partition = get_partition(resp.region)
     access_key_id = iam_request._access_key._access_key_id
     decision = authorize(resp.current_account, access_key_id, action, resource, partition)
-    if (
-        decision.allowed
-        and iam_request._is_assuming_role_operation(resource)
-        and not role_trusts(iam_request.backend.get_role_by_arn(resource), decision.principal_arn)
+    if decision.allowed and not may_assume(
+        iam_request.backend, action, resource, decision.principal_arn
     ):
         decision = Decision("implicit", decision.principal_arn, action, resource)
     if decision.allowed:
@@ -323,6 +322,21 @@ def install(writer: DenyLogWriter | None = None, soft_writer: DenyLogWriter | No
     )
     BaseResponse.call_action = _wrap_call_action(BaseResponse.call_action)  # type: ignore[method-assign,assignment]
     _installed = True
+
+
+def may_assume(backend: Any, action: str, resource: str, principal_arn: str) -> bool:
+    """Whether an allowed request may go ahead as far as the role it assumes is concerned.
+
+    As on AWS, `sts:AssumeRole` of a role that does not exist in this account (another
+    account's, or none at all) is denied like a role that does not trust the caller.
+    """
+    if action.lower() != "sts:assumerole":
+        return True
+    try:
+        role = backend.get_role_by_arn(resource)
+    except NotFoundException:
+        return False
+    return role_trusts(role, principal_arn)
 
 
 def role_trusts(role: Any, principal_arn: str) -> bool:

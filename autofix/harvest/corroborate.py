@@ -1,0 +1,81 @@
+"""Corroboration: a denial a step printed is granted only when the account recorded it.
+
+A deploy step's output is text its code controls: a compromised build script can print
+"not authorized to perform: iam:CreateAccessKey on resource: user/admin". On the embedded
+sandbox every denial the server issues is in its deny log, so a printed denial is kept
+only when the log shows that action denied (on that resource, to that principal) since
+the attempt started; any other is marked "printed, not observed: not granted".
+
+A real account has no such record at hand (CloudTrail lags by minutes and is not read
+here): denials known only from text are kept, except privilege-escalation and data-access
+actions, which are refused. `--trust-output` keeps every printed denial as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from autofix.denials.model import Denial, Source
+from autofix.denials.parse import parse_denials
+from autofix.policy.escalation import is_data_access, is_escalation
+
+NOT_OBSERVED = "printed, not observed: the sandbox never denied it, so it is not granted"
+TEXT_ONLY = (
+    "known only from the step's output, and a privilege-escalation or data-access action: "
+    "not granted (--trust-output grants denials read from output)"
+)
+_TEXT_CHANNELS = frozenset({Source.OUTPUT})
+"""Channels a step's code writes. Stack events, decoded messages and the account's log come
+from the account itself."""
+
+Observed = Callable[[float], list[Denial]]
+"""(attempt start, epoch seconds) -> every denial the sandbox issued since, to anyone."""
+
+
+@dataclass(frozen=True)
+class Corroboration:
+    """How printed denials are checked: against `observed` (the sandbox), or by action."""
+
+    observed: Observed | None = None
+    trust_output: bool = False
+
+    def __call__(self, found: Sequence[Denial], since: float) -> list[Denial]:
+        """`found`, each printed denial that must not be granted marked `not_granted`."""
+        printed = [d for d in found if d.source in _TEXT_CHANNELS and d.fixable]
+        if self.trust_output or not printed:
+            return list(found)
+        if self.observed is None:
+            return [_text_only(d) if d in printed else d for d in found]
+        records = self.observed(since)
+        return [
+            replace(d, not_granted=NOT_OBSERVED)
+            if d in printed and not any(seen(d, r) for r in records)
+            else d
+            for d in found
+        ]
+
+
+def _text_only(denial: Denial) -> Denial:
+    action = denial.action or ""
+    if is_escalation(action) or is_data_access(action):
+        return replace(denial, not_granted=TEXT_ONLY)
+    return denial
+
+
+def seen(printed: Denial, record: Denial) -> bool:
+    """Whether the sandbox's `record` is the denial `printed` reports.
+
+    The action must be the same; the resource and the principal too, when the text names
+    them (as the record has them, or as its own message reads them).
+    """
+    if not printed.action or not record.action:
+        return False
+    if printed.action.lower() != record.action.lower():
+        return False
+    readings = [record, *parse_denials(record.evidence)] if record.evidence else [record]
+    resources = {r.resource for r in readings if r.resource}
+    principals = {r.principal for r in readings if r.principal}
+    if printed.resource is not None and printed.resource not in resources:
+        return False
+    return printed.principal is None or printed.principal in principals
