@@ -90,7 +90,7 @@ def test_both_policies_converge_and_replay_cleanly_in_a_fresh_account(cdk_run: C
 def test_predict_reads_every_stack_ahead_and_takes_at_most_four_attempts(cdk_run: CdkRun) -> None:
     """`cdk synth` into a temporary directory before each step: the execution role's demands
     granted to it before the first attempt (issue 20: 5 + 6 + 2 attempts before; measured
-    2 + 1 + 1 without a cdk-2 profile), the user's cdk.out written by the deploy alone."""
+    2 + 1 + 1 without the cdk-2 profile, 1 + 1 + 1 with it)."""
     summary = read_json(cdk_run.out / "summary.json")
     attempts = [s["attempts"] for s in summary["steps"]]
     assert sum(attempts) <= 4, attempts

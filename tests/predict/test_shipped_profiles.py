@@ -1,0 +1,51 @@
+"""The shipped tool profiles match the tools the demos pin: a profile learnt from another
+version of its tool is stale (`make profiles` learns it again)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from autofix.config import Step, load_config
+from autofix.predict import ahead
+from autofix.predict import profile as profiles
+from autofix.step.runner import StepResult
+from tests.conftest import REPO
+
+PROFILES = sorted((REPO / "autofix" / "data" / "derived" / "profiles").glob("*.json"))
+
+
+def _run(step: Step) -> StepResult:
+    """As a step runs: autofix's venv first on PATH (the demos' `aws`)."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return ahead.run_without_credentials(step, {**os.environ, "PATH": path})
+
+
+def _tool_step(source: str) -> Step:
+    steps = load_config(REPO / source / "autofix.toml").steps
+    found = next((s for s in steps if ahead.tool_of(s.run) is not None), None)
+    assert found is not None, f"{source} has no deploy tool step"
+    return found
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[p.stem for p in PROFILES])
+def test_a_shipped_profile_was_learnt_from_the_installed_tool(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data.get("source") and data.get("version"), (
+        f"{path.name} records no source demo or tool version: run `make profiles`"
+    )
+    step = _tool_step(data["source"])
+    installed = ahead.installed_version(step, _run)
+    assert installed == data["version"], (
+        f"{path.name} was learnt from {data['version']}, the demo installs {installed}: "
+        "run `make profiles`"
+    )
+    assert ahead.profile_name(step, _run) == path.stem == profiles.bundled(path.stem).name  # type: ignore[union-attr]
+
+
+def test_each_tool_has_a_shipped_profile() -> None:
+    assert {p.stem.rsplit("-", 1)[0] for p in PROFILES} >= {"osls", "sam", "cdk", "awscli"}
