@@ -101,6 +101,7 @@ def check(
     flags: list[Flag] = []
     for grant, note in items:
         action, resource = grant.action, grant.resource
+        risks: list[str] = []
         if action.lower() in NEVER_GRANTED or action.startswith("*"):
             refusals.append(Refusal("never-grant", action, resource, f"{action} is never granted"))
             continue
@@ -119,11 +120,10 @@ def check(
                     )
                 )
                 continue
-            risk = f"{why} (allowed by [guard] allow: {allowed})"
-            flags.append(Flag(action, resource, risk, note))
+            risks.append(f"{why} (allowed by [guard] allow: {allowed})")
         elif every_resource(resource):
-            for name, reads in data_access_of(action):
-                flags.append(Flag(action, resource, f"{name} {reads} on every resource", note))
+            reads = data_access_of(action)
+            risks.extend(f"{name} {verb} on every resource" for name, verb in reads)
         for escalation in escalations_of(action):
             needs = escalation.with_any
             if needs and not any(n.lower() in granted for n in needs):
@@ -139,12 +139,12 @@ def check(
                     )
                 )
             else:
-                flags.append(Flag(action, resource, escalation.why, note))
+                risks.insert(0, escalation.why)
             break
         if _edits_itself(action, resource, deployer):
             message = "lets the deployer edit its own permissions"
             if allow_self_edit:
-                flags.append(Flag(action, resource, message + " (allowed by the user)", note))
+                risks.append(message + " (allowed by the user)")
             else:
                 refusals.append(
                     Refusal(
@@ -155,6 +155,8 @@ def check(
                         overridable=True,
                     )
                 )
+        if risks:  # one flag per grant, every reason it is risky
+            flags.append(Flag(action, resource, "; ".join(risks), note))
     return GuardReport(tuple(refusals), tuple(flags))
 
 

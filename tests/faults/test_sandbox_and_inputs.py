@@ -95,9 +95,12 @@ def test_start_policy_granting_everything_is_refused(tmp_path: Path, action: str
 
 
 def test_create_user_is_flagged(tmp_path: Path) -> None:
+    """A user outside the deployment is refused by default (tests/cli/test_guard_attacks.py);
+    allowed explicitly, its creation is granted and still flagged as an escalation."""
+    allow = '[guard]\nallow = ["iam:CreateUser on arn:aws:iam::123456789012:user/ci-bot"]\n'
     config = write_config(
         tmp_path,
-        f'[[steps]]\nname = "users"\nrun = "{AWS} iam create-user --user-name ci-bot"\n',
+        f'[[steps]]\nname = "users"\nrun = "{AWS} iam create-user --user-name ci-bot"\n' + allow,
     )
     result = run_autofix(
         "run", "--strategy", "trial", "--config", str(config), "--no-verify", timeout=300
