@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -31,10 +32,21 @@ def _ts(event: dict[str, object]) -> float:
 
 _RUN = (sys.executable, "-m", "autofix", "run")
 STRATEGIES = ("trial", "observe", "predict")
+PLAYGROUND = REPO / "playground"
+# The demos each profile was learnt from, then one service per framework it was not
+# (issue 20): Serverless, SAM, CDK and `aws cloudformation deploy`.
 CONFIGS = (
-    REPO / "playground" / "serverless-demo" / "autofix.toml",
-    REPO / "playground" / "serverless-upgrade" / "osls" / "autofix.toml",
+    PLAYGROUND / "serverless-demo" / "autofix.toml",
+    PLAYGROUND / "serverless-upgrade" / "osls" / "autofix.toml",
+    PLAYGROUND / "sam-demo" / "autofix.toml",
+    PLAYGROUND / "cdk-demo" / "autofix.toml",
+    PLAYGROUND / "corpus" / "http-api-dynamodb" / "autofix.toml",
+    PLAYGROUND / "services" / "sam-order-desk" / "autofix.toml",
+    PLAYGROUND / "services" / "cdk-ledger" / "autofix.toml",
+    PLAYGROUND / "services" / "cfn-billing-feed" / "autofix.toml",
 )
+# The CDK configs' setup runs `aws` from autofix's venv, as `make cdk-demo` does.
+_ENV = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
 def _actions(out: Path) -> set[str]:
@@ -51,6 +63,7 @@ def measure(config: Path, out: Path, strategy: str = "trial") -> dict[str, objec
         [*_RUN, "--config", str(config), "--out", str(out), "--strategy", strategy],
         capture_output=True,
         text=True,
+        env=_ENV,
     )
     wall = time.monotonic() - started
     events = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
