@@ -5,6 +5,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
+# A trust policy letting Lambda assume a role, for the templates of these tests.
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
 
 def settled(cfn: Any, name: str, tries: int = 200) -> dict[str, Any]:
     """The stack once no longer IN_PROGRESS (polled every 0.1 s, `tries` times)."""

@@ -11,19 +11,9 @@ import zipfile
 from collections.abc import Callable
 from typing import Any
 
-from tests.sandbox.stacks import failures, settled
+from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled
 
 MakeUser = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def _status_unread(cfn: Any, stack_id: str) -> str:
@@ -41,7 +31,10 @@ def _function(suffix: str, extra: dict[str, Any], outputs: dict[str, Any]) -> di
         "Resources": {
             "Role": {
                 "Type": "AWS::IAM::Role",
-                "Properties": {"RoleName": f"role-{suffix}", "AssumeRolePolicyDocument": TRUST},
+                "Properties": {
+                    "RoleName": f"role-{suffix}",
+                    "AssumeRolePolicyDocument": LAMBDA_TRUST,
+                },
             },
             "Fn": {
                 "Type": "AWS::Lambda::Function",

@@ -12,17 +12,8 @@ import pytest
 
 from autofix.sandbox.server import SandboxInfo
 from autofix.testing import IamSandbox
+from tests.sandbox.stacks import LAMBDA_TRUST
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 ALL_BUT_CREATE_FUNCTION = [
     "cloudformation:*",
     "iam:*",
@@ -92,7 +83,10 @@ def role_and_function(suffix: str, tags: bool = False) -> dict[str, Any]:
         "Resources": {
             "Role": {
                 "Type": "AWS::IAM::Role",
-                "Properties": {"RoleName": f"role-{suffix}", "AssumeRolePolicyDocument": TRUST},
+                "Properties": {
+                    "RoleName": f"role-{suffix}",
+                    "AssumeRolePolicyDocument": LAMBDA_TRUST,
+                },
             },
             "Fn": {"Type": "AWS::Lambda::Function", "Properties": function},
         }

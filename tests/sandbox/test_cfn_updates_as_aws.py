@@ -14,25 +14,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tests.sandbox.stacks import failures, settled
-
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled
 
 
 def _template(code: str, greeting: str) -> dict[str, Any]:
     return {
         "Parameters": {"RetentionDays": {"Type": "String", "Default": "7"}},
         "Resources": {
-            "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": TRUST}},
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": LAMBDA_TRUST},
+            },
             "Logs": {
                 "Type": "AWS::Logs::LogGroup",
                 "Properties": {"RetentionInDays": {"Ref": "RetentionDays"}},

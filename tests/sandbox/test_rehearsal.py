@@ -21,17 +21,8 @@ import pytest
 from autofix.config import Step
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo
 from autofix.step.hooks.rehearsal_switch import rehearsal_switch
+from tests.sandbox.stacks import LAMBDA_TRUST
 
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 SERVICES = ["cloudformation:*", "iam:*", "lambda:*", "apigateway:*", "logs:*", "s3:*"]
 REHEARSAL = Step("deploy (update)", "true", Path("."), rehearsal_of="deploy")
 
@@ -43,7 +34,10 @@ def template(suffix: str, greeting: str = "hello", code: str = "v1.zip") -> dict
         "Resources": {
             "Role": {
                 "Type": "AWS::IAM::Role",
-                "Properties": {"RoleName": f"role-{suffix}", "AssumeRolePolicyDocument": TRUST},
+                "Properties": {
+                    "RoleName": f"role-{suffix}",
+                    "AssumeRolePolicyDocument": LAMBDA_TRUST,
+                },
             },
             "Fn": {
                 "Type": "AWS::Lambda::Function",
