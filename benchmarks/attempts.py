@@ -163,7 +163,7 @@ def main() -> None:
     if "trial" in strategies:  # the reference comes first
         strategies = ["trial", *(s for s in strategies if s != "trial")]
     rows: list[dict[str, object]] = []
-    for config in args.config or CONFIGS:
+    for config in (c.resolve() for c in args.config or CONFIGS):
         reference: set[str] | None = None
         for strategy in strategies:
             with tempfile.TemporaryDirectory() as tmp:
@@ -171,7 +171,11 @@ def main() -> None:
                 actions = _actions(Path(tmp))
             if strategy == "trial":
                 reference = actions
-            result["service"] = str(config.parent.relative_to(REPO))
+            result["service"] = (
+                str(config.parent.relative_to(REPO))
+                if config.is_relative_to(REPO)
+                else str(config.parent)
+            )
             result["same_actions_as_trial"] = (
                 "-" if reference is None or strategy == "trial" else actions == reference
             )
