@@ -122,29 +122,38 @@ guarantees, not the bar.
 """
 
 
-def markdown(
-    rows: Sequence[dict[str, Any]],
-    date: str,
-    commit: str,
-    seconds: float,
-    skipped: Sequence[str] | None = None,
-) -> str:
-    rows = sorted(rows, key=lambda r: str(r["type"]))
+def markdown(doc: dict[str, Any]) -> str:
+    """docs/sweep.md from a sweep's document (scripts/cfn_sweep/document.py)."""
+    rows = sorted(doc["types"], key=lambda r: str(r["type"]))
+    skipped: Sequence[str] = doc.get("skipped") or []
     tiers = Counter(r["tier"] for r in rows)
+    commits = Counter(str(r.get("commit") or "unknown") for r in rows)
+    sittings = doc.get("sittings") or []
     lines = [
         "# The sweep: every CloudFormation type the sandbox can create",
         "",
-        f"Run {date} on commit `{commit}` ({seconds / 60:.0f} minutes,"
-        f" {len(rows)} types; tiers: "
+        f"Run {doc['date']} on commit `{doc['commit']}`, {len(sittings) or 1} sitting(s),"
+        f" {float(doc['seconds']) / 60:.0f} minutes in all, {len(rows)} types; tiers: "
         + ", ".join(f"{n} {t}" for t, n in sorted(tiers.items()))
-        + "). How it works: [below](#how-the-sweep-works).",
+        + ". Rows per commit they were measured on: "
+        + ", ".join(f"`{c}` {n}" for c, n in commits.most_common())
+        + ". How it works: [below](#how-the-sweep-works).",
         "",
     ]
+    if sittings:
+        lines += ["| sitting | commit | minutes | types swept |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {s.get('date')} | `{s.get('commit')}` | {float(s.get('seconds') or 0) / 60:.0f}"
+            f" | {s.get('types')} |"
+            for s in sittings
+        ]
+        lines.append("")
     if skipped:
         lines += [
-            f"**Partial**: a time budget stopped the sweep before {len(skipped)} more types"
-            " (taken in a fixed shuffled order, so those swept are spread over every"
-            " service; `make sweep` sweeps them all). Skipped: "
+            f"**Partial**: {len(rows)} of {len(rows) + len(skipped)} types swept;"
+            f" {len(skipped)} not yet (taken in a fixed shuffled order, so those swept are"
+            " spread over every service; `make sweep` resumes from `.sweep/sweep.json` and"
+            " sweeps them). Not yet: "
             + ", ".join(f"`{t}`" for t in skipped[:20])
             + (" …" if len(skipped) > 20 else ""),
             "",
@@ -177,14 +186,15 @@ def markdown(
     lines += [
         "",
         "| type | converged | verified | attempts | tier | stage | `*` refused | `*` granted"
-        " | reason |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        " | commit | reason |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(
             f"| `{r['type']}` | {_yes(r['converged'])} | {_yes(r['verified'])} | {r['attempts']}"
             f" | {r['tier']} | {r['stage']} | {_cell(', '.join(r['star_demands']))}"
-            f" | {_cell(', '.join(r['star_grants']))} | {_cell(_why(r)[:200])} |"
+            f" | {_cell(', '.join(r['star_grants']))} | `{r.get('commit') or 'unknown'}`"
+            f" | {_cell(_why(r)[:200])} |"
         )
     return "\n".join(lines) + "\n"
 
