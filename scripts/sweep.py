@@ -65,7 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--redo-failed",
         action="store_true",
-        help="with --resume: sweep again the types that did not converge and verify",
+        help="with --resume: sweep again the types that did not converge and verify"
+        " (each in a stack of its own: they are expected to fail)",
     )
     parser.add_argument(
         "--shard", type=_shard, metavar="I/N", help="sweep only every N-th type, from the I-th"
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sweep.py: {exc}", file=sys.stderr)
         return 2
     sweep = document.Sweep(args.json, REPO, targets, args.per_stack, len(known))
-    sweep.keep(earlier, args.redo_failed)
+    failed_before = sweep.keep(earlier, args.redo_failed)
     todo = sweep.todo()
     started = time.monotonic()
     deadline = started + args.budget_minutes * 60 if args.budget_minutes else None
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 [r.as_json() for r in found], time.monotonic() - started
             ),
         )
-        sweeper.sweep(todo, args.per_stack, args.workers)
+        sweeper.sweep(todo, args.per_stack, args.workers, alone=failed_before)
     sweep.seconds = time.monotonic() - started
     sweep.write()
     doc = sweep.document()

@@ -100,15 +100,21 @@ class Sweep:
     def __post_init__(self) -> None:
         self.commit = self.commit or current_commit(self.repo)
 
-    def keep(self, earlier: Iterable[dict[str, Any]], redo_failed: bool) -> None:
+    def keep(self, earlier: Iterable[dict[str, Any]], redo_failed: bool) -> set[str]:
         """Keep an earlier sweep's rows (its failures too, unless `redo_failed`; never a
-        row the harness itself broke on)."""
+        row the harness itself broke on); the types dropped because they failed."""
+        failed: set[str] = set()
         for document in earlier:
             self.sittings += document.get("sittings") or []
             for row in document["types"]:
-                if row.get("stage") == "error" or (redo_failed and not good(row)):
+                if row.get("stage") == "error":
+                    continue
+                if redo_failed and not good(row):
+                    failed.add(row["type"])
                     continue
                 self.rows[row["type"]] = row
+                failed.discard(row["type"])
+        return failed
 
     def todo(self) -> list[str]:
         return [t for t in self.targets if t not in self.rows]

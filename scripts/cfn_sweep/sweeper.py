@@ -19,7 +19,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,9 +50,20 @@ class Sweeper:
     _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sweep(self, types: Sequence[str], per_stack: int, workers: int) -> list[TypeRecord]:
-        """Records of `types` (in their order), `per_stack` types to a stack, `workers` at once."""
-        groups = [list(types[i : i + per_stack]) for i in range(0, len(types), per_stack)]
+    def sweep(
+        self,
+        types: Sequence[str],
+        per_stack: int,
+        workers: int,
+        alone: Collection[str] = (),
+    ) -> list[TypeRecord]:
+        """Records of `types` (in their order), `per_stack` types to a stack, `workers` at
+        once; the types in `alone` (known to fail: an earlier sitting's failures) each in
+        a stack of its own from the start, sparing the shared stacks their failed rounds."""
+        shared = [t for t in types if t not in alone]
+        groups = [[t] for t in types if t in alone] + [
+            list(shared[i : i + per_stack]) for i in range(0, len(shared), per_stack)
+        ]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             found = [r for rs in pool.map(self._safe_group, groups) for r in rs]
         order = {t: i for i, t in enumerate(types)}

@@ -138,3 +138,22 @@ def test_a_bad_shard_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
         sweep.main(["--all", "--shard", "4/3"])
     assert stop.value.code == 2
     assert "need 1 <= I <= N" in capsys.readouterr().err
+
+
+def test_redone_failures_are_swept_alone_the_rest_shared(tmp_path: Path) -> None:
+    """An earlier sitting's failures each get a stack of their own; new types share."""
+    from scripts.cfn_sweep.outcome import TypeRecord
+    from scripts.cfn_sweep.sweeper import Sweeper
+
+    seen: list[list[str]] = []
+
+    class Recording(Sweeper):
+        def group(self, types: Any) -> list[TypeRecord]:
+            seen.append(list(types))
+            return []
+
+    redo = document.Sweep(None, REPO, ["AWS::SNS::Topic", "A::B::C", "A::B::D", "A::B::E"], 2, 4)
+    failed = redo.keep([document.read(_earlier(tmp_path))], redo_failed=True)
+    assert failed == {"AWS::SNS::Topic"}
+    Recording(tmp_path / "work").sweep(redo.todo(), per_stack=2, workers=1, alone=failed)
+    assert seen == [["AWS::SNS::Topic"], ["A::B::C", "A::B::D"], ["A::B::E"]]
