@@ -77,11 +77,16 @@ def named_actions(rows: Sequence[dict[str, Any]]) -> list[tuple[str, int]]:
 
 HOW = """## How the sweep works
 
-`make sweep` (or `python scripts/sweep.py --all --json OUT --markdown docs/sweep.md`) sweeps
-every type `scripts/sweep.py --list` prints: each type the embedded sandbox can create
-(its data file lists cfn-lint's us-east-1 provider index; moto's model creates a type where
-moto has one, a stand-in where not), less the types of services AWS has shut down (the
-pinned schema's `lifecycle`, cfn-lint E3710). `--types A,B --json OUT` sweeps some.
+`make sweep` sweeps every type `scripts/sweep.py --list` prints: each type the embedded
+sandbox can create (its data file lists cfn-lint's us-east-1 provider index; moto's model
+creates a type where moto has one, a stand-in where not), less the types of services AWS
+has shut down (the pinned schema's `lifecycle`, cfn-lint E3710). It resumes: rows already
+in `.sweep/sweep.json` are kept (each with the commit it was measured on, shown per row
+below) and only the types missing are swept, so the sweep can finish across several
+sittings (`make sweep SWEEP_ARGS="--budget-minutes 60"`; `--redo-failed` sweeps the
+failures again on a newer commit). `scripts/sweep.py --types A,B --json OUT` sweeps some;
+`--shard I/N` every N-th type from the I-th (for several machines; merge the parts with
+`--resume P1 --resume P2 ... --json OUT`); `-j N` runs N stacks at once.
 
 - **Template** (`scripts/cfn_sweep/template.py`): one resource per type with its required
   properties (and the first branch of each `oneOf`/`anyOf`/`requiredXor`, and what cfn-lint's
@@ -99,15 +104,16 @@ pinned schema's `lifecycle`, cfn-lint E3710). `--types A,B --json OUT` sweeps so
   `aws cloudformation deploy` (update template, same stack), `aws cloudformation
   delete-stack` + `wait stack-delete-complete`; the update rehearsal is off (the update
   step is one).
-- **Shared stacks**: twelve types to a stack. The stack first runs as the sandbox's
-  administrator: a resource that fails there takes its type (and the types that need it)
-  out. When `autofix run` fails, the types whose handler calls were denied what its reason
-  names (the sandbox's deny log names each call's type) leave; the rest run again. What
-  is left runs alone. So every failure below comes from a stack of its own type (stage
-  `alone`), every success from a run that converged with the type in it (`group` or
-  `alone`). When a type's run fails for no permission it names, the administrator's run of
-  the same steps says why (`as administrator too`): the template or the sandbox's model,
-  not autofix.
+- **Shared stacks**: twelve types to a stack, under `autofix run` straight away. When it
+  fails, the types whose handler calls were denied what its reason names (the sandbox's
+  deny log names each call's type) leave; when its reason names no action, the same steps
+  run as the sandbox's administrator, and a resource that fails there takes its type (and
+  the types that need it) out. The rest run again. What is left runs alone, as do the
+  failures of an earlier sitting under `--redo-failed`. So every failure below comes from
+  a stack of its own type (stage `alone`), every success from a run that converged with
+  the type in it (`group` or `alone`). When a type's run fails for no permission it names,
+  the administrator's run of the same steps says why (`as administrator too`): the
+  template or the sandbox's model, not autofix.
 - **Record**: converged (exit 0), verified (summary.json), attempts, tier (summary.json
   `resources` when the run writes it; until then: `unverified` when summary.json lists the
   type, `checked` for types with property-aware rules, else `schema-bound`), `*` refused
