@@ -28,6 +28,7 @@ from autofix.policy.arns import Arn, covers
 from autofix.policy.document import Grant
 
 _SEGMENT = re.compile(r"[^/:]+")
+_SEPARATORS = "-_."
 _GENERATED_GOES_ON = re.compile(r"[*?]*-[A-Za-z0-9]")
 """After a name the rule truncated: a hyphen and the start of a logical id."""
 
@@ -50,8 +51,8 @@ def cut_names(resource: str, names: Iterable[str]) -> list[str]:
         if first <= 0:
             continue
         head = value[:first].lower()
-        if head in wanted:
-            continue  # a whole name: `svc*`, even where `svc-dev` is a name too
+        if head.rstrip(_SEPARATORS) in wanted:
+            continue  # a whole name: `svc*`, `svc-*`, even where `svc-dev` is a name too
         cut = [n for n in wanted if n.startswith(head)]
         if cut and not _GENERATED_GOES_ON.match(value, first):
             problems.append(
