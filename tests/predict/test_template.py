@@ -145,3 +145,27 @@ def test_an_alias_or_version_reference_names_its_function() -> None:
     function = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-Fn-*"
     assert on["ByAlias"] == {f"{function}:live"}
     assert on["ByVersion"] == {f"{function}:*"}
+
+
+def test_a_task_definition_is_predicted_on_its_family() -> None:
+    """A task definition is named by `Family` (not `<Type>Name`): the registration is
+    predicted on that family's revisions, or the generated family's, not every family."""
+    definition = {"ContainerDefinitions": [{"Name": "app", "Image": "busybox"}]}
+    template: dict[str, Any] = {
+        "Resources": {
+            "Named": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {**definition, "Family": "shop-export"},
+            },
+            "Unnamed": {"Type": "AWS::ECS::TaskDefinition", "Properties": definition},
+        }
+    }
+    on = {
+        g.logical_id: {
+            r.resource for r in g.requirements if r.action == "ecs:RegisterTaskDefinition"
+        }
+        for g in predict(template, PLACE, ("create",))
+    }
+    prefix = "arn:aws:ecs:eu-west-1:123456789012:task-definition"
+    assert on["Named"] == {f"{prefix}/shop-export:*"}
+    assert on["Unnamed"] == {f"{prefix}/shop-dev-Unnamed-*:*"}
