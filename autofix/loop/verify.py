@@ -19,8 +19,9 @@ from pathlib import Path
 
 from autofix.config import Step
 from autofix.harvest.demand_origin import Origins
-from autofix.loop import LoopSettings, OutputFiles, Planner, RepairLoop, Verification
+from autofix.loop.contracts import LoopSettings, OutputFiles, Planner, Verification
 from autofix.loop.grantor import GrantFailed, Grantor
+from autofix.loop.repair_loop import RepairLoop
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.generated import GeneratedNames
 from autofix.records.events import (
