@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["FileIn", "SandboxRecords", "json_lines"]
+__all__ = ["FileIn", "SandboxRecords", "json_lines", "json_object"]
 
 
 class FileIn:
@@ -74,12 +74,14 @@ def json_lines(path: Path) -> list[dict[str, Any]]:
     line that is not one (a write cut short by a stopped server) is passed over."""
     if not path.is_file():
         return []
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            found.append(record)
-    return found
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [record for line in lines if (record := json_object(line)) is not None]
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """`text` read as a JSON object; None when it is not one."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
