@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+__all__ = ["read_json_object", "write_atomic", "write_json_atomic"]
+
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step: readers see the old or the new file, never half."""
