@@ -3,14 +3,16 @@
 Over the derived data for every schema-tier type: with nothing referenced, no KMS action,
 no data access (escalations.json's `data_access`) and no Organizations call is demanded
 on `*` (only the types that exist for an organization keep theirs); what was withheld is
-named in the resource's coverage record. (An action of the type's own service acts on
-its own resource: that is the own-resource naming's business, not this.) With a key, an S3 URL, a secret or the property
-that turns the organization feature on, the action is demanded on exactly that, or as the
-schema says.
+named in the resource's coverage record (an action of the type's own service acts on its
+own resource: that is the own-resource naming's business, not this). With a key, an S3
+URL, a secret or the property that turns the organization feature on, the action is
+demanded on exactly that, or as the schema says. Through the sandbox: a principal denied
+kms:*, s3:* and organizations:* deploys three such types that name none.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -21,6 +23,7 @@ from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.demands.tiers import coverage, coverage_record, demands_for
+from tests.sandbox.stacks import failures, settled
 
 ACCOUNT = "123456789012"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -236,3 +239,48 @@ def test_the_predictor_withholds_the_same_actions() -> None:
     actions = {r.action for g in groups for r in g.requirements}
     assert actions, "the predictor demanded nothing"
     assert not any(a.startswith(("kms:", "organizations:")) for a in actions), actions
+
+
+# ---------------------------------------------------------------- through the sandbox
+
+
+def test_a_stack_deploys_without_kms_s3_or_organizations_when_it_names_none(
+    make_user: Any,
+) -> None:
+    """A Grafana workspace of the account alone, an IoT job with its document inline and a
+    user pool replica on the service's key: their schemas list kms:*, s3:GetObject and
+    organizations:DescribeOrganization; a principal denied all three deploys them."""
+    template = {
+        "Resources": {
+            "Pool": {"Type": "AWS::Cognito::UserPool", "Properties": {"UserPoolName": "cond-pool"}},
+            "Replica": {
+                "Type": "AWS::Cognito::UserPoolReplica",
+                "Properties": {"UserPoolId": {"Ref": "Pool"}, "RegionName": "us-west-2"},
+            },
+            "Dashboards": {
+                "Type": "AWS::Grafana::Workspace",
+                "Properties": {
+                    "AccountAccessType": "CURRENT_ACCOUNT",
+                    "AuthenticationProviders": ["AWS_SSO"],
+                    "PermissionType": "CUSTOMER_MANAGED",
+                },
+            },
+            "Job": {
+                "Type": "AWS::IoT::Job",
+                "Properties": {
+                    "JobId": "cond-job",
+                    "Targets": [f"arn:aws:iot:us-east-1:{ACCOUNT}:thing/cond-thing"],
+                    "Document": '{"operation": "reboot"}',
+                },
+            },
+        }
+    }
+    allowed = [  # everything else: the test is about these three
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": ["kms:*", "s3:*", "organizations:*"], "Resource": "*"},
+    ]
+    _, client = make_user(allowed)
+    cfn = client("cloudformation")
+    cfn.create_stack(StackName="cond-stack", TemplateBody=json.dumps(template))
+    status = settled(cfn, "cond-stack")["StackStatus"]
+    assert status == "CREATE_COMPLETE", failures(cfn, "cond-stack")

@@ -152,8 +152,17 @@ def withheld_actions(call: HandlerCall, actions: tuple[str, ...]) -> tuple[str, 
 
 def _withheld_kind(kind: str, action: str) -> bool:
     """Whether `action` of `kind` is not demanded when nothing of the kind is referenced."""
-    withheld = (_kinds()["kinds"][kind].get("unreferenced") or {}).get("withheld")
-    return withheld == "all" or (withheld == "data" and is_data_access(action))
+    spec = _kinds()["kinds"][kind]
+    withheld = (spec.get("unreferenced") or {}).get("withheld")
+    if withheld == "all":
+        return True
+    if withheld != "data":
+        return False
+    info = actions_catalog.lookup(action)
+    service = spec["service"]
+    types = {f"{service}:{rt.name}".lower() for rt in (info.resource_types if info else ())}
+    parts = {t.lower() for t in spec["iam_types"][1:]}  # s3:object: data in the kind's own
+    return is_data_access(action) or bool(types & parts)
 
 
 def parent_resource(call: HandlerCall, action: str) -> str | None:
