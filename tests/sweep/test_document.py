@@ -157,3 +157,15 @@ def test_redone_failures_are_swept_alone_the_rest_shared(tmp_path: Path) -> None
     assert failed == {"AWS::SNS::Topic"}
     Recording(tmp_path / "work").sweep(redo.todo(), per_stack=2, workers=1, alone=failed)
     assert seen == [["AWS::SNS::Topic"], ["A::B::C", "A::B::D"], ["A::B::E"]]
+
+
+def test_culprits_found_in_a_sitting_are_remembered_in_its_work_directory(
+    tmp_path: Path,
+) -> None:
+    from scripts.cfn_sweep.sweeper import Sweeper, known_culprits
+
+    sweeper = Sweeper(tmp_path)
+    assert known_culprits(tmp_path) == set()
+    sweeper._remember({"A::B::C", "A::B::D"})
+    sweeper._remember({"A::B::E"})
+    assert known_culprits(tmp_path) == {"A::B::C", "A::B::D", "A::B::E"}
