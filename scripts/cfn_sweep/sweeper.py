@@ -29,7 +29,12 @@ from scripts.cfn_sweep import admin, stack
 from scripts.cfn_sweep.outcome import TypeRecord, fallback_tier, records
 from scripts.cfn_sweep.template import Templates, build
 
-ROUNDS = 4
+ROUNDS = 8
+"""Failed runs of one shared stack before what is left runs alone (each removes a culprit:
+one more run of the stack costs less than a run per type alone)."""
+SPLIT_FROM = 4
+"""A stack this large whose failure names no culprit (not even as administrator: a timeout,
+say) is split in halves, each swept as a stack, rather than every type run alone."""
 CULPRITS = "culprits.txt"
 _SUB = re.compile(r"\$\{([A-Za-z0-9]+)")
 _ACTION = re.compile(r"\b([a-z0-9-]+:[A-Z][A-Za-z0-9*]+)")
@@ -125,6 +130,12 @@ class Sweeper:
             if not suspects:
                 result = admin.check(directory, name)
                 suspects, why = blame(templates, result.failures), "fails as administrator"
+            if not suspects and len(pending) >= SPLIT_FROM:
+                half = len(pending) // 2
+                self.log(f"{name}: {why}, no culprit named; halves of {len(pending)}")
+                found += self.group(pending[:half]) + self.group(pending[half:])
+                pending = []
+                break
             if not suspects or suspects >= set(pending):
                 break
             self.log(f"{name}: {why}; alone: {', '.join(sorted(suspects))}")
