@@ -165,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = document.Sweep(args.json, REPO, targets, args.per_stack, len(known))
     failed_before = sweep.keep(earlier, args.redo_failed)
     todo = sweep.todo()
+    sweep.write()  # the kept rows are there from the start
     started = time.monotonic()
     deadline = started + args.budget_minutes * 60 if args.budget_minutes else None
     with tempfile.TemporaryDirectory(prefix="sweep-") as scratch:
