@@ -15,18 +15,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, open_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover_touched
-from autofix.config import Config, PrincipalConfig, Step
+from autofix.config import Config, Step
 from autofix.config.project import service_names_of
+from autofix.config.tables import PrincipalConfig
 from autofix.console import Console
 from autofix.denials.model import Denial, Source
-from autofix.harvest.account_log import anyone, cloudtrail_log, sandbox_deny_log
+from autofix.harvest.account_log import (
+    anyone,
+    cloudtrail_denials,
+    cloudtrail_log,
+    sandbox_deny_log,
+)
 from autofix.harvest.collect import AccountLog, Harvester, merge
-from autofix.harvest.corroborate import Corroboration
+from autofix.harvest.corroborate import NOT_IN_TRAIL, Corroboration
 from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_origins
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
@@ -85,10 +92,33 @@ def account_log(
     return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
 
 
-def corroboration(records: SandboxRecords | None, trust_output: bool) -> Corroboration:
-    """How printed denials are checked: against the sandbox's deny log, when there is one."""
-    observed = sandbox_deny_log(records.denials, anyone) if records is not None else None
-    return Corroboration(observed, trust_output)
+def corroboration(
+    records: SandboxRecords | None,
+    trust_output: bool,
+    trail: Any = None,
+    wait_seconds: float = 300.0,
+    events: Events | None = None,
+) -> Corroboration:
+    """How printed denials are checked: against the sandbox's deny log when there is one;
+    on a real account against CloudTrail when `trail` (its client) is given
+    (`[guard] cloudtrail`), waiting up to `wait_seconds` for its record; else by action."""
+    if records is not None:
+        return Corroboration(sandbox_deny_log(records.denials, anyone), trust_output)
+    if trail is None:
+        return Corroboration(None, trust_output)
+
+    def notice(seconds: float, why: str) -> None:
+        if events is not None:
+            events.emit(Wait(seconds=seconds, why=why))
+
+    return Corroboration(
+        cloudtrail_denials(trail),
+        trust_output,
+        unseen=NOT_IN_TRAIL,
+        patience=wait_seconds,
+        poll_seconds=min(30.0, wait_seconds),
+        on_wait=notice,
+    )
 
 
 def namespace_of(config: Config, account_id: str) -> Namespace:
@@ -220,7 +250,13 @@ class Wiring:
                 self.events,
             ),
             names=names,
-            corroborate=corroboration(records, self.rules.trust_output),
+            corroborate=corroboration(
+                records,
+                self.rules.trust_output,
+                operator.client("cloudtrail") if config.guard.cloudtrail else None,
+                config.harvest.cloudtrail_wait_seconds,
+                self.events,
+            ),
         )
         rules = replace(setup_stacks(operator, self.rules), generated=names.snapshot)
         if soft and records is not None:
