@@ -213,31 +213,44 @@ def update_resource(
     if not parsed:
         return None
     resource_class, cleaned, new_name = parsed
-    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
-    if cannot_update and not rehearsal.active():  # a rehearsal checks it all the same
-        return None
-    current = resources_map[logical_id]
     resource_type = resource_json["Type"]
     props = cleaned.get("Properties") or {}
     stored = props_store(resources_map).get(logical_id, {})
-    old_props = rehearsal.old_properties(resource_type, props, stored)  # rehearsal hook
+    changed = rehearsal.changed_properties(props, stored)
+    if not changed:  # resolved as before: a change set leaves it alone, no handler runs
+        return None
+    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
+    current = resources_map[logical_id]
     physical_id = resource_physical_id(current)
     add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
-    call = _call(
-        resources_map,
-        "update",
-        logical_id,
-        resource_type,
-        physical_id or new_name,
-        props,
-        physical_id or None,
-        old_props,
-    )
-    check(op, call, after_create=False)
-    check(op, call, after_create=True)
-    if cannot_update or rehearsal.unchanged(props, stored):  # rehearsal: checked, kept as is
+    replaced = rehearsal.replaces(resource_type, changed)
+    if replaced:  # a new resource first; the old one is deleted in the cleanup
+        _check_as_update(
+            op, _call(resources_map, "create", logical_id, resource_type, new_name, props)
+        )
+    else:
+        _check_as_update(
+            op,
+            _call(
+                resources_map,
+                "update",
+                logical_id,
+                resource_type,
+                physical_id or new_name,
+                props,
+                physical_id or None,
+                stored,
+            ),
+        )
+    if cannot_update:  # moto cannot update this type: checked, its model kept as it is
+        if replaced:
+            _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
         add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None, physical_id, props)
+        props_store(resources_map)[logical_id] = copy.deepcopy(props)
+        if logical_id not in op.updated:  # a rollback puts its properties back
+            op.updated.append(logical_id)
         return None
+    as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     try:
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,
@@ -251,9 +264,11 @@ def update_resource(
     except Exception as exc:
         reason = handler_failure_reason(str(exc), "GeneralServiceException")
         raise ResourceFailed(logical_id, resource_type, "update", reason) from exc
+    if replaced:
+        _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
     new_resource.cf_resource_type = resource_type
     new_resource.logical_resource_id = logical_id
-    props_store(resources_map)[logical_id] = props
+    props_store(resources_map)[logical_id] = as_written
     if logical_id not in op.updated:
         op.updated.append(logical_id)
     add_event(
@@ -266,6 +281,35 @@ def update_resource(
         props,
     )
     return new_resource
+
+
+def _check_as_update(op: StackOperation, call: HandlerCall) -> None:
+    """Check `call`; a denial fails the resource's update (UPDATE_FAILED), whatever the call."""
+    try:
+        check(op, call, after_create=False)
+        check(op, call, after_create=True)
+    except ResourceFailed as failed:
+        raise ResourceFailed(call.logical_id, call.resource_type, "update", failed.reason) from None
+
+
+def _replaced_cleanup(
+    op: StackOperation,
+    resources_map: Any,
+    logical_id: str,
+    resource_type: str,
+    physical_id: str,
+    stored: Any,
+) -> None:
+    """The old resource's delete handler, checked; a denial leaves it (DELETE_FAILED) and the
+    update stands, as in CloudFormation's UPDATE_COMPLETE_CLEANUP_IN_PROGRESS."""
+    call = _call(
+        resources_map, "delete", logical_id, resource_type, physical_id, stored, physical_id or None
+    )
+    try:
+        check(op, call, after_create=False)
+        check(op, call, after_create=True)
+    except ResourceFailed as failed:
+        add_event(op.stack, logical_id, resource_type, "DELETE_FAILED", failed.reason, physical_id)
 
 
 def delete_resource(

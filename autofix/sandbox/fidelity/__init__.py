@@ -8,11 +8,11 @@ names), `resources` (real resource ARNs), `authz` (the decision, reusable:
 request path), `encoded` (EC2's encoded authorization failure messages and
 sts:DecodeAuthorizationMessage), `names` (physical names as CloudFormation makes
 them, per type; a type moto lacks keeps its explicit name), `propagation` (policy
-changes honoured after a delay, when asked) and `rehearsal` (an update rehearsal's
-stack update). CloudFormation's stacks, created, updated and deleted with the caller's
-permissions, are `autofix.sandbox.cloudformation` (`registry.PATCHES` lists every
-patch); the records the sandbox writes (deny log, access log, coverage) are
-`autofix.sandbox.records`.
+changes honoured after a delay, when asked) and `rehearsal` (updates as a change set
+makes them; the operator's rehearsal switch). CloudFormation's stacks, created,
+updated and deleted with the caller's permissions, are `autofix.sandbox.cloudformation`
+(`registry.PATCHES` lists every patch); the records the sandbox writes (deny log,
+access log, coverage) are `autofix.sandbox.records`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
     from autofix.sandbox.cloudformation import registry as cloudformation
     from autofix.sandbox.cloudformation import stack_reads
-    from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing
+    from autofix.sandbox.fidelity import encoded, enforcement, names, signing
     from autofix.sandbox.records import (
         SandboxRecords,
         access_log,
@@ -50,4 +50,3 @@ def install(deny_log: Path | None = None) -> None:
     cloudformation.install()
     names.install()  # generated names as CloudFormation builds them
     stack_reads.install()  # reading a stack's resources creates none
-    rehearsal.install()  # an unchanged template still updates while a rehearsal runs
