@@ -40,6 +40,8 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
+from autofix.sandbox.cloudformation.types import undeletable
+from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
 from autofix.sandbox.records import coverage_log, unverified_log
@@ -161,6 +163,7 @@ def create_resource(
         raise ResourceFailed(logical_id, resource_type, "create", reason) from exc
     resource.cf_resource_type = resource_type
     resource.logical_resource_id = logical_id
+    given_physical_id(resource, resource_type, physical_name)  # a model without one gets one
     physical_id = resource_physical_id(resource)
     add_event(
         op.stack,
@@ -360,5 +363,7 @@ def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, An
 
 
 def delete_unchecked(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
-    """moto's own ResourceMap._delete_resource."""
+    """moto's own ResourceMap._delete_resource; a model moto cannot delete is forgotten."""
+    if undeletable.cannot_delete(resource):
+        undeletable.forget(resource, resources_map._account_id, resources_map._region_name)
     original(parsing.ResourceMap, "_delete_resource")(resources_map, resource, resource_json)
