@@ -116,7 +116,10 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
         return NOT_REFERRING
     if not known:
         return ()  # named, but not known before deployment: the sandbox will tell
-    scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
+    if "id_prefixes" in _kinds()["kinds"][kind]:
+        scoped = _part_arns(call, kind, action, known)
+    else:
+        scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
     return scoped or NOT_REFERRING  # an action on no resource of the kind: just conditional
 
 
@@ -207,6 +210,50 @@ def _arns(call: HandlerCall, kind: str, action: str, value: str) -> list[str]:
         elif kind == "key" and rt.name == "key":
             found.append(formats[0].build({}, place))  # an alias: its key is not named
     return found
+
+
+def _part_arns(
+    call: HandlerCall, kind: str, action: str, values: list[str]
+) -> tuple[str, ...]:
+    """The ARNs `action` is authorised on for a kind whose values name several types of
+    part (subnets, security groups, VPCs; the kind's `parts` in cfn_reference_kinds.json).
+
+    Per resource type of the action: the named parts of that type; none named and the type
+    required, its ARN with `*` for its id (what the handler makes: a network interface).
+    """
+    spec = _kinds()["kinds"][kind]
+    place = Place(call.account_id, call.region, call.partition)
+    named: dict[str, list[str]] = {}
+    for value in values:
+        typed = _part_of(spec, value, place)
+        if typed is not None:
+            named.setdefault(typed[0], []).append(typed[1])
+    info = actions_catalog.lookup(action)
+    found: list[str] = []
+    for rt in info.resource_types if info else ():
+        iam_type = f"{spec['service']}:{rt.name}"
+        formats = formats_for_type(iam_type)
+        if not formats:
+            continue
+        if iam_type in named:
+            found += named[iam_type]
+        elif rt.required:
+            found.append(formats[0].build({}, place))
+    return tuple(dict.fromkeys(found))
+
+
+def _part_of(spec: dict[str, Any], value: str, place: Place) -> tuple[str, str] | None:
+    """(IAM type, ARN) of a part named by its id (`sg-...`) or its ARN; None if neither."""
+    if value.startswith("arn:"):
+        for iam_type in spec["iam_types"]:
+            if match_arn(value, formats_for_type(iam_type)) is not None:
+                return iam_type, value
+        return None
+    for prefix, iam_type in spec["id_prefixes"].items():
+        if value.startswith(prefix):
+            arn = arn_of(iam_type, value, place)
+            return (iam_type, arn) if arn else None
+    return None
 
 
 def _arn_of_value(iam_type: str, value: str, place: Place) -> str | None:
