@@ -21,7 +21,7 @@ from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.demands.tiers import coverage, demands_for
-from tests.sandbox.stacks import failures, settled
+from tests.sandbox.stacks import REDSHIFT_CLUSTER, failures, settled
 
 MakeUser = Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]]
 ACCOUNT = "123456789012"
@@ -131,21 +131,8 @@ def test_describe_actions_stay_on_star_as_iam_supports_no_resource_for_them() ->
 
 
 def _cluster_stack(group: str) -> dict[str, Any]:
-    return {
-        "Resources": {
-            "Warehouse": {
-                "Type": "AWS::Redshift::Cluster",
-                "Properties": {
-                    "ClusterType": "single-node",
-                    "NodeType": "dc2.large",
-                    "DBName": "db",
-                    "MasterUsername": "admin",
-                    "MasterUserPassword": "Passw0rd1",
-                    "VpcSecurityGroupIds": [group],
-                },
-            }
-        }
-    }
+    props = {**REDSHIFT_CLUSTER["Properties"], "VpcSecurityGroupIds": [group]}
+    return {"Resources": {"Warehouse": {**REDSHIFT_CLUSTER, "Properties": props}}}
 
 
 def test_a_cluster_deploys_with_network_interfaces_allowed_on_its_own_group_only(

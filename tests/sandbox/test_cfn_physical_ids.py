@@ -8,19 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id, snake
-from tests.sandbox.stacks import failures, settled
+from tests.sandbox.stacks import REDSHIFT_CLUSTER, failures, settled
 
 STACK = "physical-ids"
-CLUSTER = {
-    "Type": "AWS::Redshift::Cluster",
-    "Properties": {
-        "ClusterType": "single-node",
-        "NodeType": "dc2.large",
-        "DBName": "db",
-        "MasterUsername": "admin",
-        "MasterUserPassword": "Passw0rd1",
-    },
-}
 
 
 def test_a_cluster_is_known_by_its_id_and_deleted_with_a_grant_on_it(
@@ -41,7 +31,7 @@ def test_a_cluster_is_known_by_its_id_and_deleted_with_a_grant_on_it(
         ]
     )
     template = {
-        "Resources": {"Warehouse": CLUSTER},
+        "Resources": {"Warehouse": REDSHIFT_CLUSTER},
         "Outputs": {"Id": {"Value": {"Ref": "Warehouse"}}},
     }
     cfn = as_deployer("cloudformation")
