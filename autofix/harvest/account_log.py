@@ -95,12 +95,22 @@ _WAITING = (
 )
 
 
-def _lookup(trail: Any, since: float, matches: Matcher) -> list[Denial]:
+def cloudtrail_denials(trail: Any) -> Callable[[float], list[Denial]]:
+    """Every AccessDenied record CloudTrail holds since a time, read and write calls alike,
+    once (no waiting): what `harvest.corroborate` checks a printed denial against."""
+
+    def read(since: float) -> list[Denial]:
+        return _lookup(trail, since, anyone, writes_only=False)
+
+    return read
+
+
+def _lookup(trail: Any, since: float, matches: Matcher, writes_only: bool = True) -> list[Denial]:
     found: list[Denial] = []
-    pages = trail.get_paginator("lookup_events").paginate(
-        StartTime=datetime.fromtimestamp(since, tz=UTC),
-        LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
-    )
+    query: dict[str, Any] = {"StartTime": datetime.fromtimestamp(since, tz=UTC)}
+    if writes_only:
+        query["LookupAttributes"] = [{"AttributeKey": "ReadOnly", "AttributeValue": "false"}]
+    pages = trail.get_paginator("lookup_events").paginate(**query)
     for page in pages:
         for event in page.get("Events", []):
             record = json.loads(event.get("CloudTrailEvent", "{}"))

@@ -62,16 +62,22 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
     """How the sandbox checks `call`: one `sandbox-coverage.jsonl` line (without its time).
 
     `checked` when a property-aware rule answers; `schema-bound` when the schema tier
-    answers with its whole list (`bound_actions`: what it demanded from that upper bound);
+    answers with its whole list (`bound_actions`: what it demanded from that upper bound;
+    `withheld_actions`: what it listed on a key, bucket, object, secret, parameter or
+    organization feature the template names none of, not demanded, and said in `why`);
     `unverified` otherwise (a custom resource's provider function, a type with no data).
     """
     kind = coverage(call.resource_type)
     bound: list[str] = []
+    withheld: tuple[str, ...] = ()
     tier: Tier
     if kind == "rule":
         tier, why = "checked", "a property-aware rule names the calls for the properties used"
     elif kind == "schema":
         bound = sorted({r.action for r in _schema(call)})
+        schema = type_schema(call.resource_type)
+        listed = tuple(schema.actions.get(call.operation, ())) if schema else ()
+        withheld = references.withheld_actions(call, listed)
         tier, why = (
             "schema-bound",
             (
@@ -79,6 +85,11 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
                 "the template did not narrow it"
             ),
         )
+        if withheld:
+            why += (
+                "; not demanded, as the template names no key, bucket, object, secret or "
+                f"parameter they act on and turns on no organization feature: {', '.join(withheld)}"
+            )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
     return {
@@ -88,6 +99,7 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         "operation": call.operation,
         "tier": tier,
         "bound_actions": bound,
+        "withheld_actions": list(withheld),
         "why": why,
     }
 
