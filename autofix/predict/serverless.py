@@ -110,12 +110,6 @@ def _state(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def framework(cwd: Path) -> tuple[str, str] | None:
-    """(package, major version) of the Serverless Framework the step's directory installs."""
-    found = framework_version(cwd)
-    return (found[0], found[1].split(".", 1)[0]) if found else None
-
-
 def framework_version(cwd: Path) -> tuple[str, str] | None:
     """(package, version) of the Serverless Framework the step's directory installs."""
     for directory in (cwd, *cwd.resolve().parents):
