@@ -19,6 +19,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = ["PINNED_MOTO_VERSION", "install"]
+
 PINNED_MOTO_VERSION = "5.2.5"
 
 
