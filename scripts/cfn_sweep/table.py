@@ -65,8 +65,21 @@ def failure_class(row: dict[str, Any]) -> str:
     else:
         text = str(row.get("reason") or "converged, not verified")
         text = re.sub(r"^(no progress: [^(]*)\(.*$", r"\1(…)", text)  # the actions: below
-        text = re.sub(r"^(refused by the safety guard: \S+ on \S+):.*$", r"\1", text)
+        text = re.sub(  # the guard's reason, not the action (named in its own column)
+            r"^refused by the safety guard: \S+ on (\*|\S+): ([^:;]*).*$",
+            lambda m: f"refused by the safety guard: an action on {_star(m[1])}: {m[2]}",
+            text,
+        )
+        text = re.sub(
+            r"^a demand no grant can meet: .*? demands \S+ on (\S+) \(demanded by ([^:)(]*).*$",
+            lambda m: f"a demand no grant can meet: an action on {_star(m[1])}, by {m[2]}",
+            text,
+        )
     return _VOLATILE.sub("…", text.split("\n")[0])[:160]
+
+
+def _star(resource: str) -> str:
+    return "*" if resource == "*" else "a resource"
 
 
 def named_actions(rows: Sequence[dict[str, Any]]) -> list[tuple[str, int]]:
