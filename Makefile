@@ -130,6 +130,20 @@ clean: clean-sam-demo
 clean-sam-demo:
 	rm -rf $(SAM_DEMO)/.venv-sam $(SAM_DEMO)/.autofix $(SAM_DEMO)/.aws-sam
 
+# The services of playground/services (none was used to build autofix's knowledge): each one's
+# steps from an empty policy under `--strategy predict` (STRATEGY=trial for trial), one after
+# another, each run's output in .services/<service>-<strategy>; ONLY=<service> for one. Fails
+# when any run fails (README and FINDINGS in playground/services).
+.PHONY: services
+services: install
+	@mkdir -p .services; status=0; \
+	for dir in $(SERVICES)/$(or $(ONLY),*)/; do \
+	  name=$$(basename $$dir); [ -f $$dir/autofix.toml ] || continue; echo "== $$name"; \
+	  PATH="$$PWD/$(VENV)/bin:$$PATH" $(PY) -m autofix run --config $$dir/autofix.toml \
+	    --strategy $(or $(STRATEGY),predict) --out .services/$$name-$(or $(STRATEGY),predict) \
+	    || status=1; \
+	done; exit $$status
+
 # The sweep (issue 18): every CloudFormation type the sandbox can create, from a minimal
 # template built from its provider schema, deployed, updated and deleted under autofix run;
 # writes docs/sweep.md (the table, each row with its commit) and .sweep/sweep.json. It resumes
