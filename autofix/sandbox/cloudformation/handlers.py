@@ -167,6 +167,7 @@ def _create(op: StackOperation, args: ResourceArgs) -> Any:
         return None
     resource_class, cleaned, physical_name = parsed
     props = cleaned.get("Properties") or {}
+    physical_name = names.suffixed(resource_type, props, physical_name)
     as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
     call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
@@ -236,6 +237,7 @@ def _update(op: StackOperation, args: ResourceArgs) -> Any:
     resource_class, cleaned, new_name = parsed
     resource_type = resource_json["Type"]
     props = cleaned.get("Properties") or {}
+    new_name = names.suffixed(resource_type, props, new_name)
     stored = props_store(resources_map).get(logical_id, {})
     changed = rehearsal.changed_properties(props, stored)
     if not changed:  # resolved as before: a change set leaves it alone, no handler runs
