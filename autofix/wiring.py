@@ -21,8 +21,9 @@ from autofix.account.principal import Deployer
 from autofix.account.session import Operator, open_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover_touched
-from autofix.config import Config, PrincipalConfig, Step
+from autofix.config import Config, Step
 from autofix.config.project import service_names_of
+from autofix.config.tables import PrincipalConfig
 from autofix.console import Console
 from autofix.denials.model import Denial, Source
 from autofix.harvest.account_log import (

@@ -16,6 +16,7 @@ from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
 from autofix.denials.model import Denial, DenyKind, Source
 from autofix.denials.parse import parse_denials
+from autofix.sandbox.records import json_lines
 
 Matcher = Callable[[str | None], bool]
 """Is this principal ARN one whose denials the run is after (the deployer, a managed role)?"""
@@ -27,14 +28,8 @@ def sandbox_deny_log(path: Path, matches: Matcher) -> Callable[[float], list[Den
     """A reader of the sandbox's deny log, filtered to `matches` and the attempt."""
 
     def read(since: float) -> list[Denial]:
-        if not path.exists():
-            return []
         found: list[Denial] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for record in json_lines(path):
             if _epoch(record.get("time")) < since:
                 continue
             if not matches(record.get("principal")):

@@ -34,6 +34,23 @@ def _run(
     """One run on the "real" account: the step prints a data read of the service's own
     bucket and an access key for `admin`, then really calls sns:CreateTopic."""
     account = sandbox.account_id
+    printed = _printed(
+        account,
+        f"{name}-deployer",
+        [
+            ("s3:GetObject", f"arn:aws:s3:::{name}-data/report.csv"),
+            ("iam:CreateAccessKey", f"arn:aws:iam::{account}:user/admin"),
+        ],
+    )
+    step = f"{printed}; {AWS} sns create-topic --name {name}-topic"
+    return _run_step(sandbox, directory, name, step, extra, *options)
+
+
+def _run_step(
+    sandbox: IamSandbox, directory: Path, name: str, step: str, extra: str = "", *options: str
+) -> tuple[CliResult, Path]:
+    """`autofix run` of one step on the "real" account (principal `{name}-deployer`)."""
+    account = sandbox.account_id
     admin = sandbox.info.operator
     profile = directory / "aws-config"
     profile.write_text(
@@ -43,15 +60,6 @@ def _run(
         f"endpoint_url = {sandbox.endpoint_url}\nregion = {sandbox.region}\n"
     )
     principal = f"{name}-deployer"
-    printed = _printed(
-        account,
-        principal,
-        [
-            ("s3:GetObject", f"arn:aws:s3:::{name}-data/report.csv"),
-            ("iam:CreateAccessKey", f"arn:aws:iam::{account}:user/admin"),
-        ],
-    )
-    step = f"{printed}; {AWS} sns create-topic --name {name}-topic"
     config = write_config(
         directory,
         f"""
@@ -129,3 +137,21 @@ def test_trust_output_grants_what_the_text_says_and_the_ledger_says_so(
     assert "--trust-output" in result.output
     assert {"s3:GetObject", "sns:CreateTopic"} <= _granted(out)
     assert [e.trust_output for e in events_of(out / "ledger.jsonl", RunStart)] == [True]
+
+
+def test_every_printed_attack_on_a_real_account_gets_nothing(
+    iam_sandbox: IamSandbox, tmp_path: Path
+) -> None:
+    # the issue's list, printed by a step that then exits 0, with no CloudTrail to ask
+    from tests.cli.test_printed_denials import ATTACKS
+
+    account = iam_sandbox.account_id
+    attacks = [(a, r.replace("123456789012", account)) for a, r in ATTACKS]
+    step = _printed(account, "attacked-deployer", attacks) + "; true"
+    result, out = _run_step(iam_sandbox, tmp_path, "attacked", step)
+    assert result.exit_code != 0 or "not granted" in result.output, result.output[-3000:]
+    assert "Traceback" not in result.output
+    granted = _granted(out) if (out / "policy.json").exists() else set()
+    assert granted.isdisjoint({a for a, _ in attacks}), granted
+    found = events_of(out / "ledger.jsonl", DenialFound)
+    assert {(d.action, d.resource) for d in found if d.not_granted} == set(attacks)
