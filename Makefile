@@ -11,7 +11,8 @@ SERVICES := playground/services
 
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
-	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules
+	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules \
+	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/sls3-storefront/node_modules
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
@@ -41,8 +42,12 @@ $(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
 $(SERVICES)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
 
-$(SERVICES)/cdk-ledger/node_modules: | $(CDK_DEMO)/node_modules/.installed
+$(SERVICES)/cdk-ledger/node_modules $(SERVICES)/cdk-relay/node_modules: | $(CDK_DEMO)/node_modules/.installed
 	ln -sfn ../../cdk-demo/node_modules $@
+
+# sls3-storefront runs the upgrade demo's Serverless Framework 3 and serverless-localstack.
+$(SERVICES)/sls3-storefront/node_modules: | $(UPGRADE)/v3/node_modules/.installed
+	ln -sfn ../../serverless-upgrade/v3/node_modules $@
 
 # The CDK demo's pinned aws-cdk CLI and aws-cdk-lib (playground/cdk-demo/package-lock.json).
 $(CDK_DEMO)/node_modules/.installed: $(CDK_DEMO)/package-lock.json
@@ -109,7 +114,8 @@ clean:
 	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless
 	rm -rf $(CORPUS)/node_modules $(CORPUS)/*/.autofix $(CORPUS)/*/.serverless
 	rm -rf $(CDK_DEMO)/node_modules $(CDK_DEMO)/.autofix $(CDK_DEMO)/cdk.out
-	rm -f $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules
+	rm -f $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules $(SERVICES)/cdk-relay/node_modules
+	rm -f $(SERVICES)/sls3-storefront/node_modules
 
 # The SAM demo: the SAM CLI, pinned with its dependencies, in a venv of its own (its pins are
 # not ours); the demo's steps run .venv-sam/bin/sam.
