@@ -16,7 +16,7 @@ from typing import Literal
 from autofix.denials.model import Denial
 from autofix.policy import actions_catalog
 from autofix.policy.actions_catalog import ActionInfo
-from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn
+from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn, name_suffix
 from autofix.policy.arns import Arn, matches
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
@@ -144,7 +144,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
             scoped(p, "no resource named; scoped from resources seen in this step")
             for p in patterns
         ]
-    from_template = _from_format(info, ctx, ctx.generated.unnamed_prefixes(action.split(":", 1)[0]))
+    from_template = _from_format(info, ctx, ctx.generated.unnamed_patterns(action.split(":", 1)[0]))
     if from_template:
         return [
             scoped(
@@ -186,7 +186,7 @@ def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
         name = _generalise_name(arn.resource, ctx, mode)
         candidate = str(Arn(arn.partition, arn.service, arn.region, arn.account, name))
     else:
-        candidate = _from_variables(best[0], best[1], ctx, mode)
+        candidate = _from_variables(best[0], best[1], ctx, mode, best[2])
     candidate = re.sub(r"\*{2,}", "*", candidate)
     if matches(candidate, resource):
         return candidate
@@ -195,21 +195,36 @@ def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
     return resource
 
 
-def _best_format(resource: str, action: str | None) -> tuple[str, dict[str, str]] | None:
+def _best_format(
+    resource: str, action: str | None
+) -> tuple[str, dict[str, str], dict[str, str]] | None:
+    """The format `resource` has, its values, and the suffix the service appends to the
+    own field's name, when the value carries it as a pattern (`secret:x-??????`)."""
     found = match_arn(resource, formats_for_arn(resource, action))
-    return (found.format.template, dict(found.values)) if found else None
+    if found is None:
+        return None
+    values = dict(found.values)
+    own = found.format.own_field()
+    suffix = name_suffix(found.format.service, found.format.type_name)
+    kept = {own: suffix} if own and suffix and values.get(own, "").endswith(suffix) else {}
+    return found.format.template, values, kept
 
 
 def _match_format(fmt: str, resource: str) -> dict[str, str] | None:
     return ArnFormat("", "", fmt).match(resource)
 
 
-def _from_variables(fmt: str, values: dict[str, str], ctx: ScopeContext, mode: Mode) -> str:
+def _from_variables(
+    fmt: str, values: dict[str, str], ctx: ScopeContext, mode: Mode, suffixed: dict[str, str]
+) -> str:
     generalised: dict[str, str] = {}
     names_carry_service = False
     for name, value in values.items():
         if name in _ARN_FIELDS:
             generalised[name] = value
+        elif name in suffixed:  # a given name, then the service's suffix as its pattern
+            generalised[name] = value
+            names_carry_service |= _service_position(value, ctx) is not None
         elif _GENERATED_VARIABLE.search(name):
             generalised[name] = "*"
         else:
@@ -284,7 +299,8 @@ def _from_format(
 ) -> list[str]:
     """Patterns for an action whose denial named no resource, built from its ARN format.
 
-    The name is `{service name}*`, or `{prefix}*` for each of `prefixes` when given.
+    The name is `{service name}*`, or each of `prefixes` (generated-name patterns, ending in
+    `*`) when given.
     """
     names = ctx.service_names if prefixes is None else prefixes
     if not names:

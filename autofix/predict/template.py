@@ -75,8 +75,8 @@ class _Resolver:
             name = value if isinstance(value, str) else UNKNOWN
         elif rule is not None:
             # the random tail is 12 or 13 characters; where the name is truncated to fit,
-            # the two lengths cut the head differently: keep what both share
-            name = rule.head(self.place.stack, logical_id) + UNKNOWN
+            # the two lengths cut the head differently: the pattern both names match
+            name = rule.pattern(self.place.stack, logical_id)
         self._names[logical_id] = name
         return name
 
@@ -89,6 +89,7 @@ class _Resolver:
             region=p.region,
             account=p.account_id,
             name=self.physical_name(logical_id),
+            property=_Named(self, logical_id),
         )
 
     def ref(self, name: str) -> Any:
@@ -163,6 +164,24 @@ class _Resolver:
         return _SUB.sub(fill, text).replace("${!", "${")
 
 
+class _Named:
+    """`{property[FunctionName]}` in a return value's format: the resource's property,
+    resolved, as a name (an ARN's resource name: `function:f` gives `f`); `*` if unknown."""
+
+    def __init__(self, resolver: _Resolver, logical_id: str) -> None:
+        self.resolver = resolver
+        self.logical_id = logical_id
+
+    def __getitem__(self, prop: str) -> str:
+        body = self.resolver.resources.get(self.logical_id) or {}
+        props = body.get("Properties") if isinstance(body, dict) else None
+        value = props.get(prop) if isinstance(props, dict) else None
+        text = _text(self.resolver.resolve(value)) if value is not None else UNKNOWN
+        if text.startswith("arn:") and text.count(":") >= 5:
+            text = re.split(r"[:/]", text.split(":", 5)[5], maxsplit=1)[-1]
+        return text or UNKNOWN
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else UNKNOWN if value is not None else ""
 
@@ -191,7 +210,7 @@ def predict(
                 account_id=place.account_id,
                 region=place.region,
                 partition=place.partition,
-                physical_id=UNKNOWN,
+                physical_id=_physical_id(resolver, logical_id, rtype),
                 old_properties={},
             )
             reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
@@ -217,6 +236,15 @@ def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[s
 
 _RETAINED = frozenset({"Retain", "RetainExceptOnCreate"})
 """DeletionPolicy values that keep a resource when its stack deletes or drops it."""
+
+
+def _physical_id(resolver: _Resolver, logical_id: str, resource_type: str) -> str:
+    """The physical id the resource will have, as its `Ref` returns it (a managed policy's
+    ARN with its generated tail as `*`); `*` for a type whose `Ref` is not known."""
+    if resource_type not in _return_values()["ref"]:
+        return UNKNOWN
+    value = resolver.ref(logical_id)
+    return value if isinstance(value, str) and value else UNKNOWN
 
 
 def _plausible(resource: str) -> bool:

@@ -281,9 +281,14 @@ def test_a_denial_naming_no_bucket_is_scoped_to_what_every_generated_name_keeps(
         "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied"
     )
     [grant] = scope(parse_denials(text), ctx)
-    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*"
+    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*-serverlessdeploymen*-*"
     real = "aws-python-scheduled-cr-serverlessdeploymentbucket-dhodwgejfuua"  # seen in the corpus
     assert fnmatch.fnmatchcase(f"arn:aws:s3:::{real}", grant.grant.resource)
+    sandbox = "aws-python-scheduled-cron-serverlessdeploymentbuck-6psyaployaqg"  # name_rules
+    assert fnmatch.fnmatchcase(f"arn:aws:s3:::{sandbox}", grant.grant.resource)
+    # not a bucket of another service that starts the same way (issue 22)
+    for other in ("aws-python-scheduled-cleanup-data", "aws-python-scheduled-c-payroll-1"):
+        assert not fnmatch.fnmatchcase(f"arn:aws:s3:::{other}", grant.grant.resource)
     # without the template, the service name (which the real name does not start with)
     [fallback] = scope(
         parse_denials(text),
@@ -344,8 +349,8 @@ def test_names_the_template_leaves_to_cloudformation_scope_by_the_types_form() -
         }
     }
     names = explicit_or_generated("svc-dev", [], template_names(template))
-    assert names.unnamed_prefixes("states") == ("Machine-",)
-    assert names.unnamed_prefixes("sqs") == ("svc-dev",)
+    assert names.unnamed_patterns("states") == ("Machine-*",)
+    assert names.unnamed_patterns("sqs") == ("svc-dev-Queue-*",)
     arn = f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:Machine-{MIXED}"
     policy = PolicyDocument((Grant("states:DescribeStateMachine", arn),))
     after, changes = generalise_policy(policy, names)
@@ -353,3 +358,16 @@ def test_names_the_template_leaves_to_cloudformation_scope_by_the_types_form() -
         f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:Machine-*"
     ]
     assert changes
+
+
+def test_a_fifo_queues_generated_name_ends_in_its_suffix_within_the_limit() -> None:
+    rule = name_rule("AWS::SQS::Queue")
+    assert rule is not None and rule.max_length == 80
+    name = rule.generate("relay-dev", "DeadLetters", "A" * 12)
+    assert rule.with_suffix(name, {"FifoQueue": True}) == name + ".fifo"
+    assert rule.with_suffix(name, {"FifoQueue": "true"}) == name + ".fifo"
+    assert rule.with_suffix(name, {"FifoQueue": False}) == name
+    assert rule.with_suffix(name, {"QueueName": "given.fifo", "FifoQueue": True}) == name
+    long = rule.generate("s" * 60, "L" * 40, "A" * 12)
+    assert len(rule.with_suffix(long, {"FifoQueue": True})) == 80
+    assert rule.with_suffix(long, {"FifoQueue": True}).endswith(".fifo")

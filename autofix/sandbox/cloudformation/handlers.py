@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +42,8 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
+from autofix.sandbox.cloudformation.types import undeletable
+from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
 from autofix.sandbox.records import coverage_log, unverified_log
@@ -115,19 +119,45 @@ def _call(
     )
 
 
-def create_resource(
-    logical_id: str,
-    resource_json: dict[str, Any],
-    resources_map: Any,
-    account_id: str,
-    region_name: str,
-) -> Any:
-    """parsing.parse_and_create_resource, checked and with resource events."""
-    op = operation_for(resources_map)
-    if op is None:
-        return original(parsing, "parse_and_create_resource")(
-            logical_id, resource_json, resources_map, account_id, region_name
-        )
+@dataclass(frozen=True)
+class ResourceArgs:
+    """What moto's parsing hands a resource handler (`parse_and_create_resource`, ...)."""
+
+    logical_id: str
+    resource_json: dict[str, Any]
+    resources_map: Any
+    account_id: str
+    region_name: str
+
+
+def _handler(
+    moto_name: str, handler: Callable[[StackOperation, ResourceArgs], Any]
+) -> Callable[[str, dict[str, Any], Any, str, str], Any]:
+    """`parsing.<moto_name>` as moto has it outside the sandbox's stack operations (a
+    stack of moto's own), `handler` within one."""
+
+    def patched(
+        logical_id: str,
+        resource_json: dict[str, Any],
+        resources_map: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        op = operation_for(resources_map)
+        if op is None:
+            return original(parsing, moto_name)(
+                logical_id, resource_json, resources_map, account_id, region_name
+            )
+        args = ResourceArgs(logical_id, resource_json, resources_map, account_id, region_name)
+        return handler(op, args)
+
+    patched.__doc__ = f"parsing.{moto_name}, checked and with resource events."
+    return patched
+
+
+def _create(op: StackOperation, args: ResourceArgs) -> Any:
+    logical_id, resource_json = args.logical_id, args.resource_json
+    resources_map = args.resources_map
     condition = resource_json.get("Condition")
     if condition and not resources_map.lazy_condition_map[condition]:
         return None
@@ -137,6 +167,7 @@ def create_resource(
         return None
     resource_class, cleaned, physical_name = parsed
     props = cleaned.get("Properties") or {}
+    physical_name = names.suffixed(resource_type, props, physical_name)
     as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
     call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
@@ -150,8 +181,8 @@ def create_resource(
         resource = resource_class.create_from_cloudformation_json(
             physical_name,
             names.with_generated_name(resource_type, cleaned, physical_name),
-            account_id,
-            region_name,
+            args.account_id,
+            args.region_name,
             **kwargs,
         )
     except ResourceFailed:
@@ -161,6 +192,7 @@ def create_resource(
         raise ResourceFailed(logical_id, resource_type, "create", reason) from exc
     resource.cf_resource_type = resource_type
     resource.logical_resource_id = logical_id
+    given_physical_id(resource, resource_type, physical_name)  # a model without one gets one
     physical_id = resource_physical_id(resource)
     add_event(
         op.stack,
@@ -196,48 +228,52 @@ def create_resource(
     return resource
 
 
-def update_resource(
-    logical_id: str,
-    resource_json: dict[str, Any],
-    resources_map: Any,
-    account_id: str,
-    region_name: str,
-) -> Any:
-    """parsing.parse_and_update_resource, checked and with resource events."""
-    op = operation_for(resources_map)
-    if op is None:
-        return original(parsing, "parse_and_update_resource")(
-            logical_id, resource_json, resources_map, account_id, region_name
-        )
+def _update(op: StackOperation, args: ResourceArgs) -> Any:
+    logical_id, resource_json = args.logical_id, args.resource_json
+    resources_map = args.resources_map
     parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
     if not parsed:
         return None
     resource_class, cleaned, new_name = parsed
-    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
-    if cannot_update and not rehearsal.active():  # a rehearsal checks it all the same
-        return None
-    current = resources_map[logical_id]
     resource_type = resource_json["Type"]
     props = cleaned.get("Properties") or {}
+    new_name = names.suffixed(resource_type, props, new_name)
     stored = props_store(resources_map).get(logical_id, {})
-    old_props = rehearsal.old_properties(resource_type, props, stored)  # rehearsal hook
+    changed = rehearsal.changed_properties(props, stored)
+    if not changed:  # resolved as before: a change set leaves it alone, no handler runs
+        return None
+    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
+    current = resources_map[logical_id]
     physical_id = resource_physical_id(current)
     add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
-    call = _call(
-        resources_map,
-        "update",
-        logical_id,
-        resource_type,
-        physical_id or new_name,
-        props,
-        physical_id or None,
-        old_props,
-    )
-    check(op, call, after_create=False)
-    check(op, call, after_create=True)
-    if cannot_update or rehearsal.unchanged(props, stored):  # rehearsal: checked, kept as is
+    replaced = rehearsal.replaces(resource_type, changed)
+    if replaced:  # a new resource first; the old one is deleted in the cleanup
+        _check_as_update(
+            op, _call(resources_map, "create", logical_id, resource_type, new_name, props)
+        )
+    else:
+        _check_as_update(
+            op,
+            _call(
+                resources_map,
+                "update",
+                logical_id,
+                resource_type,
+                physical_id or new_name,
+                props,
+                physical_id or None,
+                stored,
+            ),
+        )
+    if cannot_update:  # moto cannot update this type: checked, its model kept as it is
+        if replaced:
+            _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
         add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None, physical_id, props)
+        props_store(resources_map)[logical_id] = copy.deepcopy(props)
+        if logical_id not in op.updated:  # a rollback puts its properties back
+            op.updated.append(logical_id)
         return None
+    as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     try:
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,
@@ -245,15 +281,17 @@ def update_resource(
             cloudformation_json=names.with_generated_name(
                 resource_type, cleaned, names.name_in(physical_id) or new_name
             ),
-            account_id=account_id,
-            region_name=region_name,
+            account_id=args.account_id,
+            region_name=args.region_name,
         )
     except Exception as exc:
         reason = handler_failure_reason(str(exc), "GeneralServiceException")
         raise ResourceFailed(logical_id, resource_type, "update", reason) from exc
+    if replaced:
+        _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
     new_resource.cf_resource_type = resource_type
     new_resource.logical_resource_id = logical_id
-    props_store(resources_map)[logical_id] = props
+    props_store(resources_map)[logical_id] = as_written
     if logical_id not in op.updated:
         op.updated.append(logical_id)
     add_event(
@@ -266,6 +304,39 @@ def update_resource(
         props,
     )
     return new_resource
+
+
+def _check_as_update(op: StackOperation, call: HandlerCall) -> None:
+    """Check `call`; a denial fails the resource's update (UPDATE_FAILED), whatever the call."""
+    try:
+        check(op, call, after_create=False)
+        check(op, call, after_create=True)
+    except ResourceFailed as failed:
+        raise ResourceFailed(call.logical_id, call.resource_type, "update", failed.reason) from None
+
+
+def _replaced_cleanup(
+    op: StackOperation,
+    resources_map: Any,
+    logical_id: str,
+    resource_type: str,
+    physical_id: str,
+    stored: Any,
+) -> None:
+    """The old resource's delete handler, checked; a denial leaves it (DELETE_FAILED) and the
+    update stands, as in CloudFormation's UPDATE_COMPLETE_CLEANUP_IN_PROGRESS."""
+    call = _call(
+        resources_map, "delete", logical_id, resource_type, physical_id, stored, physical_id or None
+    )
+    try:
+        check(op, call, after_create=False)
+        check(op, call, after_create=True)
+    except ResourceFailed as failed:
+        add_event(op.stack, logical_id, resource_type, "DELETE_FAILED", failed.reason, physical_id)
+
+
+create_resource = _handler("parse_and_create_resource", _create)
+update_resource = _handler("parse_and_update_resource", _update)
 
 
 def delete_resource(
@@ -316,5 +387,7 @@ def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, An
 
 
 def delete_unchecked(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
-    """moto's own ResourceMap._delete_resource."""
+    """moto's own ResourceMap._delete_resource; a model moto cannot delete is forgotten."""
+    if undeletable.cannot_delete(resource):
+        undeletable.forget(resource, resources_map._account_id, resources_map._region_name)
     original(parsing.ResourceMap, "_delete_resource")(resources_map, resource, resource_json)
