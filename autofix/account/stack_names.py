@@ -21,6 +21,7 @@ from autofix.policy.generated import (
     GeneratedNames,
     Span,
     explicit_or_generated,
+    template_explicit_names,
     template_names,
 )
 
@@ -78,11 +79,39 @@ class StackNames:
                         r.get("PhysicalResourceId") or "",
                     )
                 )
-        return explicit_or_generated(
-            stack.name, listed, self._template(stack), self._stack_random.get(stack.name, ())
+        document = self._template(stack)
+        names = dict(template_names(document)) if document is not None else None
+        found = explicit_or_generated(
+            stack.name, listed, names, self._stack_random.get(stack.name, ())
         )
+        explicit = template_explicit_names(document) | self._attempted_names(stack)
+        return found.merged(GeneratedNames(explicit=explicit))
 
-    def _template(self, stack: StackRef) -> dict[str, tuple[str, bool | None]] | None:
+    def _attempted_names(self, stack: StackRef) -> frozenset[str]:
+        """The names the stack's failed resources were given (their events' properties): a
+        create rolled back leaves no physical id, and an update rolled back leaves the old
+        template, yet the name was the stack's own."""
+        declared: dict[str, Any] = {}
+        try:
+            for page in self._cfn.get_paginator("describe_stack_events").paginate(
+                StackName=stack.stack_id
+            ):
+                for event in page.get("StackEvents", []):
+                    status = str(event.get("ResourceStatus", ""))
+                    text = event.get("ResourceProperties")
+                    if not status.endswith("_FAILED") or not isinstance(text, str):
+                        continue
+                    try:
+                        properties = json.loads(text)
+                    except ValueError:
+                        continue
+                    key = f"{event.get('LogicalResourceId', '')}@{len(declared)}"
+                    declared[key] = {"Type": event.get("ResourceType"), "Properties": properties}
+        except (ClientError, BotoCoreError):
+            return frozenset()
+        return template_explicit_names({"Resources": declared})
+
+    def _template(self, stack: StackRef) -> Any:
         """The template after transforms (SAM functions), else as submitted; None: unreadable."""
         for stage in ("Processed", "Original"):
             try:
@@ -91,7 +120,7 @@ class StackNames:
                 continue
             document = parse_template(body.get("TemplateBody"))
             if document is not None:
-                return dict(template_names(document))
+                return document
         return None
 
 

@@ -278,6 +278,20 @@ def generalise_policy(
     return PolicyDocument(verbatim=policy.verbatim).with_grants(grants), changes
 
 
+def template_explicit_names(template: Any) -> frozenset[str]:
+    """The names a template gives its resources literally (a role's `RoleName: x`): the
+    deployment's own before the resource exists (a denied create has no physical id yet)."""
+    declared = template.get("Resources") if isinstance(template, dict) else None
+    names: set[str] = set()
+    for body in (declared or {}).values():
+        rule = name_rule(str(body.get("Type", ""))) if isinstance(body, dict) else None
+        props = body.get("Properties") if rule is not None else None
+        value = props.get(rule.property) if isinstance(props, dict) and rule else None
+        if isinstance(value, str) and value and "*" not in value:
+            names.add(value)
+    return frozenset(names)
+
+
 def template_names(template: Any) -> Mapping[str, tuple[str, bool | None]]:
     """logical id -> (type, whether the template names it itself; None: cannot tell)."""
     declared = template.get("Resources") if isinstance(template, dict) else None

@@ -102,7 +102,8 @@ def outside(action: str, resource: str, namespace: Namespace) -> str | None:
     if lowered in CREDENTIAL_ACTIONS:
         return "it mints or revives a user's long-lived credentials"
     arn = Arn.parse(resource)
-    if arn is not None and arn.account not in ("", "*", "aws", namespace.account_id):
+    foreign = arn is not None and arn.account not in ("", "*", "aws", namespace.account_id)
+    if arn is not None and foreign and not _shared_read(action, arn):
         return f"the resource is in another account ({arn.account})"
     if is_data_access(action) and every_resource(resource, arn):
         return "it reads or exposes every resource of its type in the account"
@@ -154,6 +155,13 @@ def _owned_resource(resource: str, namespace: Namespace) -> bool:
     lowered = part.lower()
     known = (*namespace.names, *namespace.owned)
     return any(n.lower() in lowered for n in known if len(n) >= 3 and "*" not in n)
+
+
+def _shared_read(action: str, arn: Arn) -> bool:
+    """Reading what another account shares with every account (a public Lambda layer a
+    function names: `lambda:GetLayerVersion`, which AWS asks for on the layer's ARN when a
+    function uses another account's layer): a read, of no data and of no IAM principal."""
+    return arn.service != "iam" and _reads_only(action) and not is_data_access(action)
 
 
 def _reads_only(action: str) -> bool:

@@ -34,6 +34,8 @@ OUTSIDE = [
     ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:*"),
     ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod"),
     ("kms:Decrypt", "*"),
+    ("secretsmanager:GetSecretValue", "arn:aws:secretsmanager:us-east-1:210987654321:secret:x"),
+    ("iam:GetRole", "arn:aws:iam::210987654321:role/deploy"),  # another account's principal
     ("s3:GetObject", "arn:aws:s3:::*"),
     ("s3:PutBucketPolicy", "arn:aws:s3:::*"),
     ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/*"),
@@ -55,6 +57,8 @@ INSIDE = [
     ("s3:GetObject", "arn:aws:s3:::some-artifacts/*"),
     ("kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234"),
     ("lambda:CreateFunction", f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:autofix-demo-*"),
+    # a public layer of another account a function names (AWS asks for it on the layer)
+    ("lambda:GetLayerVersion", "arn:aws:lambda:us-east-1:017000801446:layer:Powertools:61"),
 ]
 
 

@@ -38,8 +38,23 @@ _PHASE_STATUS = {"create": "CREATE", "update": "UPDATE", "delete": "DELETE"}
 
 
 def fail_event(op: StackOperation, failure: ResourceFailed) -> None:
+    """The resource's `*_FAILED` event; a failed create or update carries the properties it
+    was given (`ResourceProperties`, as CloudFormation's events do)."""
     status = f"{_PHASE_STATUS[failure.operation]}_FAILED"
-    add_event(op.stack, failure.logical_id, failure.resource_type, status, failure.reason)
+    body = (getattr(op.stack.resource_map, "_resource_json_map", None) or {}).get(
+        failure.logical_id
+    )
+    properties = body.get("Properties") if isinstance(body, dict) else None
+    if failure.operation == "delete":
+        properties = None
+    add_event(
+        op.stack,
+        failure.logical_id,
+        failure.resource_type,
+        status,
+        failure.reason,
+        properties=properties,
+    )
 
 
 def failed_phrase(failures: list[ResourceFailed]) -> str:
