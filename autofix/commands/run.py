@@ -215,6 +215,7 @@ class _Run:
                 mode=scope_mode(options.scope or config.policy.scope),
                 service_names=config.policy.service_names or service_names_of(config.steps),
                 stages=config.policy.stages or stages_of(config.steps),
+                permissions_boundary=config.policy.permissions_boundary,
             ),
             allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
             settle_seconds=settle_seconds(config, operator),

@@ -48,12 +48,18 @@ class Corroboration:
         if self.observed is None:
             return [_text_only(d) if d in printed else d for d in found]
         records = self.observed(since)
-        return [
-            replace(d, not_granted=NOT_OBSERVED)
-            if d in printed and not any(seen(d, r) for r in records)
-            else d
-            for d in found
-        ]
+        return [_checked(d, records) if d in printed else d for d in found]
+
+
+def _checked(printed: Denial, records: Sequence[Denial]) -> Denial:
+    """`printed` marked not granted when no record shows it; else with what the record
+    knows that the text does not (the resource type whose handler was denied)."""
+    record = next((r for r in records if seen(printed, r)), None)
+    if record is None:
+        return replace(printed, not_granted=NOT_OBSERVED)
+    if record.resource_type and not printed.resource_type:
+        return replace(printed, resource_type=record.resource_type)
+    return printed
 
 
 def _text_only(denial: Denial) -> Denial:

