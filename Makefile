@@ -138,11 +138,16 @@ clean-sam-demo:
 
 # The sweep (issue 18): every CloudFormation type the sandbox can create, from a minimal
 # template built from its provider schema, deployed, updated and deleted under autofix run;
-# writes docs/sweep.md (the table, with its date and commit) and .sweep/sweep.json.
+# writes docs/sweep.md (the table, each row with its commit) and .sweep/sweep.json. It resumes
+# from .sweep/sweep.json: run it again to sweep the types not yet swept (SWEEP_ARGS="--budget-minutes
+# 60" stops after an hour, "--redo-failed" sweeps the failures again on a newer commit).
+SWEEP_ARGS ?=
 .PHONY: sweep
 sweep: install
 	mkdir -p .sweep
-	$(PY) scripts/sweep.py --all --per-stack 12 --workers 2 --json .sweep/sweep.json --markdown docs/sweep.md
+	$(PY) scripts/sweep.py --all --spread --per-stack 12 -j 2 --workdir .sweep/work \
+		$$(test -f .sweep/sweep.json && echo --resume .sweep/sweep.json) $(SWEEP_ARGS) \
+		--json .sweep/sweep.json --markdown docs/sweep.md
 
 # The fleet (issue 21): playground/fleet is a monorepo of four services (links to the
 # playground, the upgrade demo's osls service and two corpus services); its npm package pins

@@ -225,7 +225,8 @@ class Console:
                 self.say(f"✔ {step.name}: the saved policy is enough", fg="green")
                 for m in step.missing:
                     on = f" on {m.resource}" if m.resource else ""
-                    self.say(f"    but it was denied {m.action}{on} ({m.source}, a warning only)")
+                    why = m.not_granted or "a warning only"
+                    self.say(f"    but it was denied {m.action}{on} ({m.source}, {why})")
                 continue
             # the reason was printed as the step failed; name what is missing, or repeat it
             self.say(
@@ -236,6 +237,8 @@ class Console:
             for m in step.missing:
                 on = f" on {m.resource}" if m.resource else ""
                 note = "" if m.fixable else f", {m.deny} deny: a grant cannot fix it"
+                if m.not_granted:  # printed by the step; the account never denied it
+                    note = f", {m.not_granted}"
                 self.say(f"    missing {m.action or '(unnamed action)'}{on}  ({m.source}{note})")
                 if m.excerpt:
                     self.say(f"      │ {m.excerpt.splitlines()[0][:160]}", dim=True)

@@ -2,10 +2,14 @@
 
 Every deploy attempt on a real account costs minutes, so the number of attempts is
 the main performance figure; the second is what autofix adds to each attempt
-(harvesting, stack recovery, applying and awaiting the policy). Runs each config on
-the embedded sandbox once per strategy (trial, observe, predict), reads the ledger,
-and prints a table: attempts per step, `attempts_total` (verify replays that had to
-grant included), wall time, and whether the final policy's actions equal trial's.
+(harvesting, stack recovery, applying and awaiting the policy: the time from a step's
+exit to its next attempt). Runs each config on the embedded sandbox once per strategy
+(trial, observe, predict), reads the ledger, and prints a table: attempts per step,
+`attempts_total` (verify replays that had to grant included), wall time, the overhead
+per attempt, the machine's load average before and after the run (wall times on a
+shared machine are only as good as its load), whether the final policy's actions equal
+trial's, and whether the policy was verified. A run that leaves no summary is a row
+with its exit code, never a crash of the whole bench. `--config` runs the bench in parts.
 
     python benchmarks/attempts.py [--config FILE]... [--strategy S]... [--json]
 """
@@ -41,6 +45,9 @@ CONFIGS = (
     PLAYGROUND / "sam-demo" / "autofix.toml",
     PLAYGROUND / "cdk-demo" / "autofix.toml",
     PLAYGROUND / "corpus" / "http-api-dynamodb" / "autofix.toml",
+    # A second corpus service on another framework feature (issue 18): stream event
+    # sources (a DynamoDB stream and a Kinesis stream), not an HTTP API.
+    PLAYGROUND / "corpus" / "streams" / "autofix.toml",
     PLAYGROUND / "services" / "sam-order-desk" / "autofix.toml",
     PLAYGROUND / "services" / "cdk-ledger" / "autofix.toml",
     PLAYGROUND / "services" / "cfn-billing-feed" / "autofix.toml",
@@ -58,6 +65,7 @@ def _actions(out: Path) -> set[str]:
 
 
 def measure(config: Path, out: Path, strategy: str = "trial") -> dict[str, object]:
+    load_before = os.getloadavg()[0]
     started = time.monotonic()
     proc = subprocess.run(
         [*_RUN, "--config", str(config), "--out", str(out), "--strategy", strategy],
@@ -66,8 +74,25 @@ def measure(config: Path, out: Path, strategy: str = "trial") -> dict[str, objec
         env=_ENV,
     )
     wall = time.monotonic() - started
-    events = [json.loads(line) for line in (out / "ledger.jsonl").read_text().splitlines()]
-    summary = json.loads((out / "summary.json").read_text())
+    load_after = os.getloadavg()[0]
+    try:
+        ledger = (out / "ledger.jsonl").read_text()
+        summary = json.loads((out / "summary.json").read_text())
+    except (OSError, ValueError):
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+        return {
+            "strategy": strategy,
+            "verified": False,
+            "exit_code": proc.returncode,
+            "attempts_total": "-",
+            "attempts_per_step": {},
+            "wall_seconds": round(wall, 1),
+            "overhead_seconds_median": None,
+            "overhead_seconds_max": None,
+            "load_average": [round(load_before, 1), round(load_after, 1)],
+            "error": tail[0] if tail else "no summary.json",
+        }
+    events = [json.loads(line) for line in ledger.splitlines()]
     command_seconds = [float(e["seconds"]) for e in events if e["event"] == "command_exit"]
     overhead: list[float] = []
     last_exit: float | None = None
@@ -90,11 +115,14 @@ def measure(config: Path, out: Path, strategy: str = "trial") -> dict[str, objec
         "actions": len(_actions(out)),
         "wall_seconds": round(wall, 1),
         "command_seconds_total": round(sum(command_seconds), 1),
-        "command_seconds_median": round(statistics.median(command_seconds), 2),
+        "command_seconds_median": (
+            round(statistics.median(command_seconds), 2) if command_seconds else None
+        ),
         "overhead_seconds_median": round(statistics.median(overhead), 3) if overhead else None,
         "overhead_seconds_max": round(max(overhead), 3) if overhead else None,
         "startup_seconds": round(wall - sum(command_seconds) - sum(overhead), 1),
         "denials_by_channel": channels,
+        "load_average": [round(load_before, 1), round(load_after, 1)],
     }
 
 
@@ -102,16 +130,25 @@ def table(rows: list[dict[str, object]]) -> str:
     """A Markdown table, one row per config and strategy."""
     lines = [
         "| service | strategy | attempts per step | attempts_total | wall (s) | "
+        "overhead per attempt, median / max (s) | load before / after | "
         "same actions as trial | verified |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         per_step = r["attempts_per_step"]
         assert isinstance(per_step, dict)
         steps = " + ".join(str(v) for v in per_step.values())
+        overhead = (
+            "-"
+            if r["overhead_seconds_median"] is None
+            else f"{r['overhead_seconds_median']} / {r['overhead_seconds_max']}"
+        )
+        load = r.get("load_average")
+        loads = " / ".join(str(x) for x in load) if isinstance(load, list) else "-"
         lines.append(
             f"| {r['service']} | {r['strategy']} | {steps} | {r['attempts_total']} | "
-            f"{r['wall_seconds']} | {r['same_actions_as_trial']} | {r['verified']} |"
+            f"{r['wall_seconds']} | {overhead} | {loads} | {r['same_actions_as_trial']} | "
+            f"{'yes' if r['verified'] else 'no'} |"
         )
     return "\n".join(lines)
 
@@ -126,7 +163,7 @@ def main() -> None:
     if "trial" in strategies:  # the reference comes first
         strategies = ["trial", *(s for s in strategies if s != "trial")]
     rows: list[dict[str, object]] = []
-    for config in args.config or CONFIGS:
+    for config in (c.resolve() for c in args.config or CONFIGS):
         reference: set[str] | None = None
         for strategy in strategies:
             with tempfile.TemporaryDirectory() as tmp:
@@ -134,7 +171,11 @@ def main() -> None:
                 actions = _actions(Path(tmp))
             if strategy == "trial":
                 reference = actions
-            result["service"] = str(config.parent.relative_to(REPO))
+            result["service"] = (
+                str(config.parent.relative_to(REPO))
+                if config.is_relative_to(REPO)
+                else str(config.parent)
+            )
             result["same_actions_as_trial"] = (
                 "-" if reference is None or strategy == "trial" else actions == reference
             )

@@ -2,7 +2,7 @@
 
 Each service runs on the embedded sandbox under `trial` (the reference), then `predict`
 with all its knowledge and with part of it hidden from the predictor (never from the
-sandbox) through the benchmark-only knobs of `autofix/predict/hidden.py`:
+sandbox) through the knobs of `benchmarks/hidden_autofix.py` (autofix with them read):
 
 - `predict`: everything known;
 - `hide-30%`: the resource types whose digest falls in 30% of the digest space are not
@@ -41,6 +41,7 @@ VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
     "no-profile": ("predict", {"AUTOFIX_PREDICT_HIDE_PROFILE": "1"}),
 }
 KNOBS = ("AUTOFIX_PREDICT_HIDE_TYPES", "AUTOFIX_PREDICT_HIDE_PROFILE")
+RUNNER = Path(__file__).resolve().with_name("hidden_autofix.py")
 
 
 def _actions(out: Path) -> set[str]:
@@ -60,7 +61,7 @@ def measure(config: Path, variant: str) -> tuple[dict[str, object], set[str]]:
         started = time.monotonic()
         command = ["run", "--config", str(config), "--out", str(out), "--strategy", strategy]
         proc = subprocess.run(
-            [sys.executable, "-m", "autofix", *command],
+            [sys.executable, str(RUNNER), *command],
             capture_output=True,
             text=True,
             env={**env, **knobs},

@@ -8,6 +8,8 @@ provider schema (scripts/cfn_sweep/template.py), deployed, updated and deleted w
     python scripts/sweep.py --list-sample > tests/sweep/sample_types.txt
     python scripts/sweep.py --types AWS::SQS::Queue,AWS::SNS::Topic --json out.json
     python scripts/sweep.py --all --json out.json --markdown docs/sweep.md
+    python scripts/sweep.py --all --resume out.json --json out.json --budget-minutes 60
+    python scripts/sweep.py --all --shard 2/4 -j 2 --json part2.json
 
 Details: docs/sweep.md.
 """
@@ -15,10 +17,7 @@ Details: docs/sweep.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,10 +27,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from scripts.cfn_sweep import catalog, table  # noqa: E402
+from scripts.cfn_sweep import catalog, document, table  # noqa: E402
 from scripts.cfn_sweep.sweeper import Sweeper  # noqa: E402
 
-DEFAULT_PER_STACK = 8
+DEFAULT_PER_STACK = 12
 SAMPLE_HEADER = (
     "The sweep's fixed sample (scripts/cfn_sweep/catalog.py: sample()); regenerate with"
     " python scripts/sweep.py --list-sample > tests/sweep/sample_types.txt"
@@ -52,10 +51,30 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--render", type=Path, metavar="JSON", help="write --markdown from a sweep's --json"
     )
-    parser.add_argument("--json", type=Path, help="write the records here")
+    parser.add_argument("--json", type=Path, help="write the records here (after every stack)")
     parser.add_argument("--markdown", type=Path, help="write the Markdown table here")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="OUT",
+        help="keep the rows of an earlier sweep (its --json, or its work directory's"
+        " records.jsonl) and sweep only the types it lacks; may be given more than once",
+    )
+    parser.add_argument(
+        "--redo-failed",
+        action="store_true",
+        help="with --resume: sweep again the types that did not converge and verify"
+        " (each in a stack of its own: they are expected to fail)",
+    )
+    parser.add_argument(
+        "--shard", type=_shard, metavar="I/N", help="sweep only every N-th type, from the I-th"
+    )
     parser.add_argument("--per-stack", type=int, default=DEFAULT_PER_STACK)
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, choices=(1, 2))
+    parser.add_argument(
+        "-j", "--workers", type=int, default=DEFAULT_WORKERS, help="stacks swept at once"
+    )
     parser.add_argument("--workdir", type=Path, help="keep each stack's files here")
     parser.add_argument(
         "--budget-minutes",
@@ -73,31 +92,48 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _commit() -> str:
+def _shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
-        )
-    except OSError:
-        return "unknown"
-    return out.stdout.strip() or "unknown"
+        i, n = int(index), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not I/N: {text!r}") from None
+    if not 1 <= i <= n:
+        raise argparse.ArgumentTypeError(f"need 1 <= I <= N: {text!r}")
+    return i, n
 
 
 def _render(source: Path, target: Path | None) -> int:
     try:
-        document = json.loads(source.read_text(encoding="utf-8"))
-        rows = document["types"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        print(f"sweep.py: cannot read a sweep from {source}: {exc}", file=sys.stderr)
+        doc = document.read(source)
+    except document.ResumeError as exc:
+        print(f"sweep.py: {exc}", file=sys.stderr)
         return 2
-    text = table.markdown(
-        rows, document["date"], document["commit"], document["seconds"], document.get("skipped")
-    )
+    text = table.markdown(doc)
     if target:
-        target.write_text(text, encoding="utf-8")
+        document.write_atomic(target, text)
     else:
         print(text, end="")
     return 0
+
+
+def _targets(args: argparse.Namespace, known: tuple[str, ...]) -> list[str] | str:
+    """The types this invocation covers, in sweep order; or a one-line error."""
+    if args.types:
+        types = [t.strip() for t in args.types.split(",") if t.strip()]
+        unknown = [t for t in types if t not in known]
+        if unknown:
+            return f"not a type the sweep covers: {', '.join(unknown)}"
+    else:
+        types = list(catalog.sample() if args.sample else known)
+    if args.per_stack < 1 or args.workers < 1:
+        return "--per-stack and --workers must be at least 1"
+    if args.spread:
+        types.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+    if args.shard:
+        index, count = args.shard
+        types = types[index - 1 :: count]
+    return types
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,46 +148,41 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.render:
         return _render(args.render, args.markdown)
-    if args.types:
-        types = [t.strip() for t in args.types.split(",") if t.strip()]
-        unknown = [t for t in types if t not in known]
-        if unknown:
-            print(f"sweep.py: not a type the sweep covers: {', '.join(unknown)}", file=sys.stderr)
-            return 2
-    else:
-        types = list(catalog.sample() if args.sample else known)
-    if args.per_stack < 1:
-        print("sweep.py: --per-stack must be at least 1", file=sys.stderr)
+    targets = _targets(args, known)
+    if isinstance(targets, str):
+        print(f"sweep.py: {targets}", file=sys.stderr)
         return 2
-    if args.spread:
-        types.sort(key=lambda t: hashlib.sha256(t.encode()).hexdigest())
+    try:
+        earlier = [document.read(path) for path in args.resume]
+    except document.ResumeError as exc:
+        print(f"sweep.py: {exc}", file=sys.stderr)
+        return 2
+    sweep = document.Sweep(args.json, REPO, targets, args.per_stack, len(known))
+    failed_before = sweep.keep(earlier, args.redo_failed)
+    todo = sweep.todo()
     started = time.monotonic()
     deadline = started + args.budget_minutes * 60 if args.budget_minutes else None
     with tempfile.TemporaryDirectory(prefix="sweep-") as scratch:
         workdir = args.workdir or Path(scratch)
-        sweeper = Sweeper(workdir.resolve(), deadline=deadline)
-        found = sweeper.sweep(types, args.per_stack, args.workers)
-    seconds = time.monotonic() - started
-    rows = [r.as_json() for r in found]
-    done = {r["type"] for r in rows}
-    skipped = sorted(t for t in types if t not in done)
-    document = {
-        "date": datetime.date.today().isoformat(),
-        "commit": _commit(),
-        "seconds": round(seconds, 1),
-        "per_stack": args.per_stack,
-        "swept_of": len(known),
-        "skipped": skipped,
-        "types": rows,
-        "checks": [{"check": c, "met": ok, "measured": got} for c, ok, got in table.checks(rows)],
-    }
-    if args.json:
-        args.json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+        sweeper = Sweeper(
+            workdir.resolve(),
+            deadline=deadline,
+            on_records=lambda found: sweep.add(
+                [r.as_json() for r in found], time.monotonic() - started
+            ),
+        )
+        sweeper.sweep(todo, args.per_stack, args.workers, alone=failed_before)
+    sweep.seconds = time.monotonic() - started
+    sweep.write()
+    doc = sweep.document()
     if args.markdown:
-        text = table.markdown(rows, document["date"], document["commit"], seconds, skipped)
-        args.markdown.write_text(text, encoding="utf-8")
-    good = sum(1 for r in rows if r["converged"] and r["verified"])
-    print(f"{good} of {len(rows)} types converged and verified in {seconds:.0f}s")
+        document.write_atomic(args.markdown, table.markdown(doc))
+    rows = doc["types"]
+    good = sum(1 for r in rows if document.good(r))
+    print(
+        f"{good} of {len(rows)} types converged and verified"
+        f" ({sweep.new} swept now in {sweep.seconds:.0f}s, {len(doc['skipped'])} not yet)"
+    )
     bar = table.checks(rows)
     for what, ok, got in bar:
         print(f"  {'met' if ok else 'NOT met'}: {what} ({got})")

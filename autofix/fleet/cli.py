@@ -202,7 +202,7 @@ def report(dirs: tuple[Path, ...], out: Path | None) -> None:
     "--collapse/--no-collapse",
     default=True,
     show_default=True,
-    help="Collapse read-only actions into wildcards (never a write).",
+    help="Collapse actions into a wildcard where it matches only actions granted there.",
 )
 def merge_policy(dirs: tuple[Path, ...], output: Path, target: Any, collapse: bool) -> None:
     """Merge the services' policies (output directories under DIRS) into one for a shared

@@ -1,5 +1,9 @@
 """One policy for one deploy role: the services' policies merged, deduplicated, collapsed and
-split into managed policies within IAM's size limits (or a plain statement that it cannot fit)."""
+split into managed policies within IAM's size limits (or a plain statement that it cannot fit).
+
+The merge never widens (autofix.policy.widening): a grant goes only when another of the
+same action covers it, and actions collapse into a wildcard only when it matches nothing
+but the actions granted there."""
 
 from __future__ import annotations
 
@@ -67,7 +71,7 @@ def merge_policies(
         names.append(service.name)
     merged = merged.compacted()
     if collapse:
-        merged = collapse_actions(merged).compacted()
+        merged = collapse_actions(merged, exact=True).compacted()
     size = size_of(merged)
     try:
         parts = tuple(fit(merged, target, max_policies=max_policies))

@@ -37,6 +37,8 @@ class Missing:
     deny: str
     source: str
     excerpt: str
+    not_granted: str = ""
+    """Why it reads as fixable and is not (printed by the step, never observed)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class CheckOutcome:
                             "deny": m.deny,
                             "source": m.source,
                             "excerpt": m.excerpt,
+                            "not_granted": m.not_granted,
                         }
                         for m in s.missing
                     ],
@@ -183,8 +186,14 @@ def _check_step(
         return StepCheck(step.name, True, 0, result.duration, missing), grants
     if execution.problem is not None:
         reason = execution.problem
+    elif any(not d.not_granted for d in denials):
+        count = sum(1 for d in denials if not d.not_granted)
+        reason = f"denied {count} action(s) the saved policy does not grant"
     elif denials:
-        reason = f"denied {len(denials)} action(s) the saved policy does not grant"
+        reason = (
+            f"failed (exit {result.exit_code}); the {len(denials)} denial(s) it printed were "
+            "never observed, so no grant fixes it"
+        )
     else:
         reason = f"failed (exit {result.exit_code}) with no permission error: {result.tail(3)}"
     return StepCheck(step.name, False, result.exit_code, result.duration, missing, reason), grants
@@ -201,4 +210,5 @@ def _missing(denial: Denial, scoped: list[ScopedGrant]) -> Missing:
         deny=denial.deny.value,
         source=denial.source,
         excerpt=denial.evidence[:300],
+        not_granted=denial.not_granted,
     )

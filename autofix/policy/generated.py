@@ -142,25 +142,18 @@ class Unnamed:
             name, self.stack, self.logical_id, self.resource_type, self.stack_random
         )
 
-    def certain_prefix(self) -> str:
-        """What every name CloudFormation may give it starts with, whatever the truncation.
-
-        Where the name must be cut, the stack name keeps at least what is left beside the
-        whole logical id and the longest random part (a conservative reading of how
-        CloudFormation shares the room), and never less than the rule's own cut.
-        """
-        rule = name_rule(self.resource_type)
-        if rule is not None and not rule.has_stack():
-            return rule.head(self.stack, self.logical_id)
-        limit, lower = (rule.max_length, rule.lowercase) if rule else (None, False)
-        keep = len(self.stack)
-        if limit is not None:
-            for length in TAIL_LENGTHS:
-                if len(self.stack) + len(self.logical_id) + length + 2 > limit:
-                    room = limit - length - 2
-                    keep = min(keep, max(1, room - len(self.logical_id)), (room + 1) // 2)
-        prefix = self.stack[:keep]
-        return prefix.lower() if lower else prefix
+    def pattern(self) -> str:
+        """The pattern every name CloudFormation may give it matches, whatever its random
+        part: its type's generated-name pattern (`NameRule.pattern`), the random parts of
+        the stack's own name (a nested stack) as `*` too. Never a bare start of the stack's
+        name: that would match other stacks' resources (autofix.policy.widening)."""
+        rule = name_rule(self.resource_type) or NameRule("")
+        pattern = rule.pattern(self.stack, self.logical_id)
+        for start, end in self.stack_random:
+            random = self.stack[start:end]
+            for text in dict.fromkeys((random, random.lower())):
+                pattern = pattern.replace(text, "*", 1)
+        return re.sub(r"\*+", "*", pattern)
 
     @property
     def service(self) -> str:
@@ -237,10 +230,10 @@ class GeneratedNames:
 
         return self._regex.sub(pattern, text)
 
-    def unnamed_prefixes(self, service: str) -> tuple[str, ...]:
-        """The certain prefixes of the names the templates leave to CloudFormation, per service."""
+    def unnamed_patterns(self, service: str) -> tuple[str, ...]:
+        """The patterns of the names the templates leave to CloudFormation, per service."""
         return tuple(
-            dict.fromkeys(u.certain_prefix() for u in self.unnamed if u.service == service.lower())
+            dict.fromkeys(u.pattern() for u in self.unnamed if u.service == service.lower())
         )
 
     def is_explicit(self, name: str) -> bool:

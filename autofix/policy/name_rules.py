@@ -53,10 +53,48 @@ class NameRule:
 
     def head(self, stack: str, logical_id: str) -> str:
         """What every generated name of this type starts with, whatever its random part."""
-        heads = []
-        for length in TAIL_LENGTHS:
-            heads.append(self.generate(stack, logical_id, "\x00" * length)[:-length])
-        return shared_start(heads)
+        return shared_start(self._heads(stack, logical_id))
+
+    def pattern(self, stack: str, logical_id: str) -> str:
+        """The pattern every generated name of this type matches, whatever its random part:
+        a generated-name pattern, never a bare start cut inside a word
+        (autofix.policy.widening).
+
+        In the common form, a name too long for its type is cut, and how CloudFormation
+        shares the room between the stack name and the logical id is read two ways (names
+        seen on AWS keep the whole logical id, `aws-python-scheduled-cr-
+        serverlessdeploymentbucket-...`; the sandbox halves the room): each part keeps what
+        both readings keep, `*` stands for the rest, and the hyphens between stay. Other
+        forms: each part as far as both random-part lengths cut it alike.
+        """
+        if self.form == COMMON_FORM and self.max_length is not None:
+            stack_keep, logical_keep = len(stack), len(logical_id)
+            for length in TAIL_LENGTHS:
+                if len(stack) + len(logical_id) + length + 2 > self.max_length:
+                    room = self.max_length - length - 2
+                    stack_keep = min(stack_keep, max(1, room - len(logical_id)), (room + 1) // 2)
+                    logical_keep = min(logical_keep, max(1, room - len(stack)), room // 2)
+            stack_part = stack[:stack_keep] + ("*" if stack_keep < len(stack) else "")
+            cut = "*" if logical_keep < len(logical_id) else ""
+            pattern = f"{stack_part}-{logical_id[:logical_keep]}{cut}-*"
+            return pattern.lower() if self.lowercase else pattern
+        heads = self._heads(stack, logical_id)
+        if len(set(heads)) == 1:
+            return heads[0] + "*"
+        parts = [head[:-1].rsplit("-", 1) for head in heads]
+        if any(len(p) != 2 for p in parts):
+            return shared_start(heads) + "*-*"
+        pieces = []
+        for index in (0, 1):
+            texts = [p[index] for p in parts]
+            shared = shared_start(texts)
+            pieces.append(shared if len(set(texts)) == 1 else shared + "*")
+        return f"{pieces[0]}-{pieces[1]}-*"
+
+    def _heads(self, stack: str, logical_id: str) -> list[str]:
+        return [
+            self.generate(stack, logical_id, "\x00" * length)[:-length] for length in TAIL_LENGTHS
+        ]
 
 
 @cache

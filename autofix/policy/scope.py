@@ -151,7 +151,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
             scoped(p, "no resource named; scoped from resources seen in this step")
             for p in patterns
         ]
-    from_template = _from_format(info, ctx, ctx.generated.unnamed_prefixes(action.split(":", 1)[0]))
+    from_template = _from_format(info, ctx, ctx.generated.unnamed_patterns(action.split(":", 1)[0]))
     if from_template:
         return [
             scoped(
@@ -306,7 +306,8 @@ def _from_format(
 ) -> list[str]:
     """Patterns for an action whose denial named no resource, built from its ARN format.
 
-    The name is `{service name}*`, or `{prefix}*` for each of `prefixes` when given.
+    The name is `{service name}*`, or each of `prefixes` (generated-name patterns, ending in
+    `*`) when given.
     """
     names = ctx.service_names if prefixes is None else prefixes
     if not names:

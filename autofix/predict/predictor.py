@@ -28,7 +28,7 @@ from autofix.policy.escalation import is_escalation
 from autofix.predict import ahead
 from autofix.predict import profile as profiles
 from autofix.predict.groups import placed
-from autofix.predict.hidden import Hidden, from_environment
+from autofix.predict.hidden import Hidden, current
 from autofix.predict.packaged import Packaged, Run
 from autofix.predict.stack_templates import Templates, service_role_session
 from autofix.predict.template import Place, Predicted, generated_patterns, predict
@@ -65,8 +65,8 @@ class Predictor:
     """Reads the templates of the stacks an attempt touched (steps not packaged ahead)."""
     acting: Callable[[str], str | None] | None = None
     """Whom CloudFormation acts as on a stack (its service role), None: the deployer."""
-    hidden: Hidden = field(default_factory=from_environment)
-    """Knowledge not to grant ahead (benchmark-only knobs, `predict.hidden`)."""
+    hidden: Hidden = field(default_factory=current)
+    """Knowledge not to grant ahead (nothing, but in a benchmark: `predict.hidden`)."""
     groups: list[Predicted] = field(default_factory=list)
     _performed: set[Operation] = field(default_factory=set)
     """The handler operations the current step performs (`_wanted`)."""

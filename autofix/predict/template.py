@@ -75,8 +75,8 @@ class _Resolver:
             name = value if isinstance(value, str) else UNKNOWN
         elif rule is not None:
             # the random tail is 12 or 13 characters; where the name is truncated to fit,
-            # the two lengths cut the head differently: keep what both share
-            name = rule.head(self.place.stack, logical_id) + UNKNOWN
+            # the two lengths cut the head differently: the pattern both names match
+            name = rule.pattern(self.place.stack, logical_id)
         self._names[logical_id] = name
         return name
 

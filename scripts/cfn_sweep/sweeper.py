@@ -1,13 +1,14 @@
 """Sweep many types: shared stacks, each failure pinned on its own type.
 
-A stack of several types is first run as the sandbox's administrator (admin.check): a
-resource that fails there takes its type, and every type whose resource refers to it,
-out of the stack (until a stack passes; its parts are not checked again). The rest run
-under `autofix run`; when that fails, the types whose
+A stack of several types runs under `autofix run` first. When that fails, the types whose
 handler calls were denied what the run's reason names (the sandbox's deny log says which
-type each call was for) leave the stack, and the rest run again. Whatever is left is
-swept alone, so every record of a failure comes from a stack of one type, and every
-record of success from a run that converged with the type in it.
+type each call was for) leave the stack; when the reason names no action, the same steps
+run as the sandbox's administrator (admin.check), and a resource that fails there takes
+its type, and every type whose resource refers to it, out. The rest run again. Whatever
+is left is swept alone, so every record of a failure comes from a stack of one type, and
+every record of success from a run that converged with the type in it. (The
+administrator's run is only the explanation of a failure: a stack that converges needs
+none, which is most of them.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,12 +44,26 @@ class Sweeper:
     log: Callable[[str], None] = _say
     deadline: float | None = None
     """time.monotonic() after which no new stack starts (a budget); its types are skipped."""
+    on_records: Callable[[list[TypeRecord]], None] | None = None
+    """Called (one at a time) with each group's records as they come: a sweep stopped
+    half-way keeps what it found."""
     _ids: Iterable[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sweep(self, types: Sequence[str], per_stack: int, workers: int) -> list[TypeRecord]:
-        """Records of `types` (in their order), `per_stack` types to a stack, `workers` at once."""
-        groups = [list(types[i : i + per_stack]) for i in range(0, len(types), per_stack)]
+    def sweep(
+        self,
+        types: Sequence[str],
+        per_stack: int,
+        workers: int,
+        alone: Collection[str] = (),
+    ) -> list[TypeRecord]:
+        """Records of `types` (in their order), `per_stack` types to a stack, `workers` at
+        once; the types in `alone` (known to fail: an earlier sitting's failures) each in
+        a stack of its own from the start, sparing the shared stacks their failed rounds."""
+        shared = [t for t in types if t not in alone]
+        groups = [[t] for t in types if t in alone] + [
+            list(shared[i : i + per_stack]) for i in range(0, len(shared), per_stack)
+        ]
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             found = [r for rs in pool.map(self._safe_group, groups) for r in rs]
         order = {t: i for i, t in enumerate(types)}
@@ -58,9 +73,17 @@ class Sweeper:
         self.workdir.mkdir(parents=True, exist_ok=True)
 
     def _next(self) -> tuple[Path, str]:
-        with self._lock:
-            number = next(iter(self._ids))
-        return self.workdir / f"{number:04d}", f"sweep-{number:04d}"
+        """A new stack's directory (made here: one an earlier sitting or another shard left
+        in the same work directory is never reused) and its stack name."""
+        while True:
+            with self._lock:
+                number = next(iter(self._ids))
+            directory = self.workdir / f"{number:04d}"
+            try:
+                directory.mkdir()
+            except FileExistsError:
+                continue
+            return directory, f"sweep-{number:04d}"
 
     def _safe_group(self, types: Sequence[str]) -> list[TypeRecord]:
         """group(), its records kept as they come (records.jsonl in the work directory);
@@ -71,9 +94,12 @@ class Sweeper:
             found = self.group(types)
         except Exception as exc:  # one stack's trouble must not end the sweep
             found = [_broken(t, f"sweep error: {type(exc).__name__}: {exc}") for t in types]
-        with self._lock, (self.workdir / "records.jsonl").open("a", encoding="utf-8") as out:
-            for record in found:
-                out.write(json.dumps(record.as_json()) + "\n")
+        with self._lock:
+            with (self.workdir / "records.jsonl").open("a", encoding="utf-8") as out:
+                for record in found:
+                    out.write(json.dumps(record.as_json()) + "\n")
+            if self.on_records is not None:
+                self.on_records(found)
         return found
 
     def group(self, types: Sequence[str]) -> list[TypeRecord]:
@@ -82,29 +108,22 @@ class Sweeper:
             return self.alone(types[0])
         pending, alone = list(types), []
         found: list[TypeRecord] = []
-        checked = False  # once the administrator ran a stack of them, a part of it is not re-run
         for _ in range(ROUNDS):
             if len(pending) < 2:
                 break
             templates = build(pending)
             directory, name = self._next()
             stack.write(directory, templates, name)
-            result = admin.AdminCheck(True, (), "") if checked else admin.check(directory, name)
-            if result.ok:
-                checked = True
-                run = stack.run_autofix(directory / "autofix.toml")
-                self.log(
-                    f"{name}: {len(pending)} types, autofix exit {run.exit_code} in {run.seconds}s"
-                )
-                if run.exit_code == 0:
-                    found += records(run, templates.swept, name, "group", helpers_of(templates))
-                    pending = []
-                    break
-                suspects = culprits(directory, run, templates)
-                why = "autofix fails"
-            else:
-                suspects = blame(templates, result.failures)
-                why = "fails as administrator"
+            run = stack.run_autofix(directory / "autofix.toml")
+            self.log(f"{name}: {len(pending)} types, exit {run.exit_code} in {run.seconds}s")
+            if run.exit_code == 0:
+                found += records(run, templates.swept, name, "group", helpers_of(templates))
+                pending = []
+                break
+            suspects, why = culprits(directory, run, templates), "autofix fails"
+            if not suspects:
+                result = admin.check(directory, name)
+                suspects, why = blame(templates, result.failures), "fails as administrator"
             if not suspects or suspects >= set(pending):
                 break
             self.log(f"{name}: {why}; alone: {', '.join(sorted(suspects))}")

@@ -77,11 +77,16 @@ def named_actions(rows: Sequence[dict[str, Any]]) -> list[tuple[str, int]]:
 
 HOW = """## How the sweep works
 
-`make sweep` (or `python scripts/sweep.py --all --json OUT --markdown docs/sweep.md`) sweeps
-every type `scripts/sweep.py --list` prints: each type the embedded sandbox can create
-(its data file lists cfn-lint's us-east-1 provider index; moto's model creates a type where
-moto has one, a stand-in where not), less the types of services AWS has shut down (the
-pinned schema's `lifecycle`, cfn-lint E3710). `--types A,B --json OUT` sweeps some.
+`make sweep` sweeps every type `scripts/sweep.py --list` prints: each type the embedded
+sandbox can create (its data file lists cfn-lint's us-east-1 provider index; moto's model
+creates a type where moto has one, a stand-in where not), less the types of services AWS
+has shut down (the pinned schema's `lifecycle`, cfn-lint E3710). It resumes: rows already
+in `.sweep/sweep.json` are kept (each with the commit it was measured on, shown per row
+below) and only the types missing are swept, so the sweep can finish across several
+sittings (`make sweep SWEEP_ARGS="--budget-minutes 60"`; `--redo-failed` sweeps the
+failures again on a newer commit). `scripts/sweep.py --types A,B --json OUT` sweeps some;
+`--shard I/N` every N-th type from the I-th (for several machines; merge the parts with
+`--resume P1 --resume P2 ... --json OUT`); `-j N` runs N stacks at once.
 
 - **Template** (`scripts/cfn_sweep/template.py`): one resource per type with its required
   properties (and the first branch of each `oneOf`/`anyOf`/`requiredXor`, and what cfn-lint's
@@ -99,15 +104,16 @@ pinned schema's `lifecycle`, cfn-lint E3710). `--types A,B --json OUT` sweeps so
   `aws cloudformation deploy` (update template, same stack), `aws cloudformation
   delete-stack` + `wait stack-delete-complete`; the update rehearsal is off (the update
   step is one).
-- **Shared stacks**: twelve types to a stack. The stack first runs as the sandbox's
-  administrator: a resource that fails there takes its type (and the types that need it)
-  out. When `autofix run` fails, the types whose handler calls were denied what its reason
-  names (the sandbox's deny log names each call's type) leave; the rest run again. What
-  is left runs alone. So every failure below comes from a stack of its own type (stage
-  `alone`), every success from a run that converged with the type in it (`group` or
-  `alone`). When a type's run fails for no permission it names, the administrator's run of
-  the same steps says why (`as administrator too`): the template or the sandbox's model,
-  not autofix.
+- **Shared stacks**: twelve types to a stack, under `autofix run` straight away. When it
+  fails, the types whose handler calls were denied what its reason names (the sandbox's
+  deny log names each call's type) leave; when its reason names no action, the same steps
+  run as the sandbox's administrator, and a resource that fails there takes its type (and
+  the types that need it) out. The rest run again. What is left runs alone, as do the
+  failures of an earlier sitting under `--redo-failed`. So every failure below comes from
+  a stack of its own type (stage `alone`), every success from a run that converged with
+  the type in it (`group` or `alone`). When a type's run fails for no permission it names,
+  the administrator's run of the same steps says why (`as administrator too`): the
+  template or the sandbox's model, not autofix.
 - **Record**: converged (exit 0), verified (summary.json), attempts, tier (summary.json
   `resources` when the run writes it; until then: `unverified` when summary.json lists the
   type, `checked` for types with property-aware rules, else `schema-bound`), `*` refused
@@ -122,29 +128,38 @@ guarantees, not the bar.
 """
 
 
-def markdown(
-    rows: Sequence[dict[str, Any]],
-    date: str,
-    commit: str,
-    seconds: float,
-    skipped: Sequence[str] | None = None,
-) -> str:
-    rows = sorted(rows, key=lambda r: str(r["type"]))
+def markdown(doc: dict[str, Any]) -> str:
+    """docs/sweep.md from a sweep's document (scripts/cfn_sweep/document.py)."""
+    rows = sorted(doc["types"], key=lambda r: str(r["type"]))
+    skipped: Sequence[str] = doc.get("skipped") or []
     tiers = Counter(r["tier"] for r in rows)
+    commits = Counter(str(r.get("commit") or "unknown") for r in rows)
+    sittings = doc.get("sittings") or []
     lines = [
         "# The sweep: every CloudFormation type the sandbox can create",
         "",
-        f"Run {date} on commit `{commit}` ({seconds / 60:.0f} minutes,"
-        f" {len(rows)} types; tiers: "
+        f"Run {doc['date']} on commit `{doc['commit']}`, {len(sittings) or 1} sitting(s),"
+        f" {float(doc['seconds']) / 60:.0f} minutes in all, {len(rows)} types; tiers: "
         + ", ".join(f"{n} {t}" for t, n in sorted(tiers.items()))
-        + "). How it works: [below](#how-the-sweep-works).",
+        + ". Rows per commit they were measured on: "
+        + ", ".join(f"`{c}` {n}" for c, n in commits.most_common())
+        + ". How it works: [below](#how-the-sweep-works).",
         "",
     ]
+    if sittings:
+        lines += ["| sitting | commit | minutes | types swept |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| {s.get('date')} | `{s.get('commit')}` | {float(s.get('seconds') or 0) / 60:.0f}"
+            f" | {s.get('types')} |"
+            for s in sittings
+        ]
+        lines.append("")
     if skipped:
         lines += [
-            f"**Partial**: a time budget stopped the sweep before {len(skipped)} more types"
-            " (taken in a fixed shuffled order, so those swept are spread over every"
-            " service; `make sweep` sweeps them all). Skipped: "
+            f"**Partial**: {len(rows)} of {len(rows) + len(skipped)} types swept;"
+            f" {len(skipped)} not yet (taken in a fixed shuffled order, so those swept are"
+            " spread over every service; `make sweep` resumes from `.sweep/sweep.json` and"
+            " sweeps them). Not yet: "
             + ", ".join(f"`{t}`" for t in skipped[:20])
             + (" …" if len(skipped) > 20 else ""),
             "",
@@ -177,14 +192,15 @@ def markdown(
     lines += [
         "",
         "| type | converged | verified | attempts | tier | stage | `*` refused | `*` granted"
-        " | reason |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        " | commit | reason |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         lines.append(
             f"| `{r['type']}` | {_yes(r['converged'])} | {_yes(r['verified'])} | {r['attempts']}"
             f" | {r['tier']} | {r['stage']} | {_cell(', '.join(r['star_demands']))}"
-            f" | {_cell(', '.join(r['star_grants']))} | {_cell(_why(r)[:200])} |"
+            f" | {_cell(', '.join(r['star_grants']))} | `{r.get('commit') or 'unknown'}`"
+            f" | {_cell(_why(r)[:200])} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -115,3 +115,30 @@ def test_trust_output_in_the_config_file(tmp_path: Path) -> None:
     result = _trial(config)
     assert result.exit_code == 0, result.output[-3000:]
     assert _granted(tmp_path / ".autofix") == {"sns:ListTopics"}
+
+
+def test_check_labels_a_printed_denial_as_printed_not_observed(tmp_path: Path) -> None:
+    # `autofix check` of a saved policy: the step prints a denial the sandbox never issued
+    saved = tmp_path / "saved.json"
+    saved.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sns:ListTopics", "Resource": "*"}],
+            }
+        )
+    )
+    config = _config(tmp_path, _printer(ATTACKS[:1], 1))
+    args = ("check", "--config", str(config), "--policy", str(saved))
+    result = run_autofix(*args, timeout=300)
+    assert result.exit_code == 1, result.output[-3000:]
+    assert "Traceback" not in result.output
+    assert "missing iam:CreateAccessKey" in result.output
+    assert "printed, not observed" in result.output
+    assert "implicit deny" not in result.output
+    assert "never observed, so no grant fixes it" in result.output
+    report = json.loads(run_autofix(*args, "--json", timeout=300).stdout)
+    [missing] = report["steps"][0]["missing"]
+    assert missing["not_granted"].startswith("printed, not observed")
+    assert missing["fixable"] is False
+    assert report["patch"] is None  # nothing to grant for it

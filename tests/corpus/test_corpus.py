@@ -14,6 +14,7 @@ import pytest
 
 from tests.corpus.conftest import CorpusRun
 from tests.corpus.expectations import covers, load_expected
+from tests.support.never_widens import widening_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.corpus]
 
@@ -51,3 +52,8 @@ def test_unverified_names_exactly_what_cannot_be_checked(corpus_run: CorpusRun) 
         assert entry.get("why"), f"unverified without a reason: {entry}"
     allowed = {(u.type, u.logical_id) for u in load_expected(corpus_run.service).unverified}
     assert {(e["type"], e["logical_id"]) for e in reported} == allowed
+
+
+def test_no_merged_statement_or_pattern_widens(corpus_run: CorpusRun) -> None:
+    """Issue 22: every statement allows only what a grant did; no pattern cuts a name."""
+    assert widening_problems(corpus_run.out) == []

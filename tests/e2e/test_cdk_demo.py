@@ -22,6 +22,7 @@ import pytest
 
 from autofix.testing import IamSandbox
 from tests.conftest import REPO, CliResult, read_json, run_autofix
+from tests.support.never_widens import widening_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cdk]
 
@@ -178,3 +179,8 @@ def test_the_rendered_execution_policy_bootstraps_a_fresh_account_that_deploys(
         stack = admin.client("cloudformation").describe_stacks(StackName="autofix-cdk-demo-dev")
         assert stack["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
         assert not [d for d in sandbox.denials() if "cfn-exec-role" in d.principal]
+
+
+def test_no_merged_statement_or_pattern_widens(cdk_run: CdkRun) -> None:
+    """Issue 22: both policies allow only what a grant did; no pattern cuts a name."""
+    assert widening_problems(cdk_run.out) == []

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import read_json, run_autofix
 from tests.e2e.conftest import copy_playground
+from tests.support.never_widens import widening_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -35,3 +36,4 @@ def test_the_default_strategy_takes_a_handful_of_attempts(tmp_path: Path) -> Non
     }
     assert {"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration"} <= actions
     assert "+ predict · granted lambda:CreateFunction" in result.stderr
+    assert widening_problems(directory / ".autofix") == []  # issue 22

@@ -12,6 +12,7 @@ import pytest
 from autofix.policy.actions_catalog import lookup
 from tests.conftest import read_json, run_autofix
 from tests.e2e.conftest import PlaygroundRun, copy_playground
+from tests.support.never_widens import widening_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -176,3 +177,8 @@ def test_portable_policy_works_in_a_second_account(
     result = run_autofix("check", "--config", str(config), "--policy", str(portable), timeout=900)
     assert result.exit_code == 0, result.output[-3000:]
     assert "account 210987654321" in result.stderr
+
+
+def test_no_merged_statement_or_pattern_widens(playground_run: PlaygroundRun) -> None:
+    """Issue 22: every statement allows only what a grant did; no pattern cuts a name."""
+    assert widening_problems(playground_run.out) == []

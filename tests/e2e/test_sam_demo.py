@@ -19,6 +19,7 @@ import pytest
 
 from autofix.records.events import DenialFound
 from tests.conftest import REPO, CliResult, events_of, read_json, run_autofix
+from tests.support.never_widens import widening_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -123,3 +124,9 @@ def test_predict_takes_one_attempt_per_step_with_trials_actions(
     attempts = [s["attempts"] for s in summary["steps"]]
     assert sum(attempts) <= 4, attempts  # issue 20's bar
     assert _actions(sam_predicted) == _actions(sam_run)
+
+
+def test_no_merged_statement_or_pattern_widens(sam_run: SamRun, sam_predicted: SamRun) -> None:
+    """Issue 22: every statement allows only what a grant did; no pattern cuts a name."""
+    assert widening_problems(sam_run.out) == []
+    assert widening_problems(sam_predicted.out) == []

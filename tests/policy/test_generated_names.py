@@ -281,9 +281,14 @@ def test_a_denial_naming_no_bucket_is_scoped_to_what_every_generated_name_keeps(
         "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied"
     )
     [grant] = scope(parse_denials(text), ctx)
-    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*"
+    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*-serverlessdeploymen*-*"
     real = "aws-python-scheduled-cr-serverlessdeploymentbucket-dhodwgejfuua"  # seen in the corpus
     assert fnmatch.fnmatchcase(f"arn:aws:s3:::{real}", grant.grant.resource)
+    sandbox = "aws-python-scheduled-cron-serverlessdeploymentbuck-6psyaployaqg"  # name_rules
+    assert fnmatch.fnmatchcase(f"arn:aws:s3:::{sandbox}", grant.grant.resource)
+    # not a bucket of another service that starts the same way (issue 22)
+    for other in ("aws-python-scheduled-cleanup-data", "aws-python-scheduled-c-payroll-1"):
+        assert not fnmatch.fnmatchcase(f"arn:aws:s3:::{other}", grant.grant.resource)
     # without the template, the service name (which the real name does not start with)
     [fallback] = scope(
         parse_denials(text),
@@ -344,8 +349,8 @@ def test_names_the_template_leaves_to_cloudformation_scope_by_the_types_form() -
         }
     }
     names = explicit_or_generated("svc-dev", [], template_names(template))
-    assert names.unnamed_prefixes("states") == ("Machine-",)
-    assert names.unnamed_prefixes("sqs") == ("svc-dev",)
+    assert names.unnamed_patterns("states") == ("Machine-*",)
+    assert names.unnamed_patterns("sqs") == ("svc-dev-Queue-*",)
     arn = f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:Machine-{MIXED}"
     policy = PolicyDocument((Grant("states:DescribeStateMachine", arn),))
     after, changes = generalise_policy(policy, names)

@@ -291,7 +291,7 @@ def test_a_hidden_type_is_not_granted_ahead_and_its_first_denial_pays_for_its_si
     needs = {"remove": [Need("lambda:DeleteFunction", first), Need("lambda:GetFunction", second)]}
     r = rig(tmp_path, needs)
     r.loop.planner = Predictor(  # type: ignore[assignment]
-        fake_package([], template), ACCOUNT, "us-east-1", hidden=Hidden(share=1.0)
+        fake_package([], template), ACCOUNT, "us-east-1", hidden=Hidden(types=lambda _: True)
     )
     r.loop.steps = (Step("remove", "sls remove --stage dev", tmp_path),)
     outcome = r.loop.run()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from autofix.sandbox.server import SandboxInfo
 from autofix.testing import IamSandbox
 from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled
 
