@@ -100,3 +100,6 @@ def test_the_global_keys_every_request_carries() -> None:
     assert context["iam:passedtoservice"] == ["x"]
     account = {"StringEquals": {"aws:ResourceAccount": "123456789012"}}
     assert holds(account, context)
+    bucket = request_context(USER, "arn:aws:s3:::cdk-assets/key", "eu-west-1")
+    assert holds(account, bucket)  # an S3 ARN names no account: the bucket is the caller's
+    assert not holds({"StringNotEquals": {"s3:ResourceAccount": "123456789012"}}, bucket)

@@ -83,9 +83,13 @@ def request_context(
     }
     if kind == "user":
         context["aws:username"] = [parts[5].rsplit("/", 1)[-1]]
+    # the account that owns the resource: its ARN's, or (an S3 ARN names none) the account
+    # the request is made in, the only one a sandbox resource lives in
     resource_parts = resource.split(":", 5)
-    if len(resource_parts) == 6 and resource_parts[4]:
-        context["aws:resourceaccount"] = [resource_parts[4]]
+    owner = resource_parts[4] if len(resource_parts) == 6 and resource_parts[4] else account
+    context["aws:resourceaccount"] = [owner]
+    if resource.startswith(("arn:aws:s3:::", "arn:aws-cn:s3:::", "arn:aws-us-gov:s3:::")):
+        context["s3:resourceaccount"] = [owner]  # S3's own key for the same (S3's SAR)
     for key, values in (extra or {}).items():
         context[key.lower()] = list(values)
     return context
