@@ -15,18 +15,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from autofix.account.principal import Deployer
 from autofix.account.session import Operator, open_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover_touched
-from autofix.config import Config, PrincipalConfig, Step
+from autofix.config import Config, Step
 from autofix.config.project import service_names_of
+from autofix.config.tables import PrincipalConfig
 from autofix.console import Console
 from autofix.denials.model import Denial, Source
-from autofix.harvest.account_log import anyone, cloudtrail_log, sandbox_deny_log
+from autofix.harvest.account_log import (
+    anyone,
+    cloudtrail_denials,
+    cloudtrail_log,
+    sandbox_deny_log,
+)
 from autofix.harvest.collect import AccountLog, Harvester, merge
-from autofix.harvest.corroborate import Corroboration
+from autofix.harvest.corroborate import NOT_IN_TRAIL, Corroboration
 from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_origins
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
@@ -34,6 +41,7 @@ from autofix.loop.verify import Account, VerifyPass
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.intent import Namespace
 from autofix.policy.usage import unused_actions, unused_patterns
+from autofix.predict.ahead import stack_names
 from autofix.predict.predictor import Predictor
 from autofix.predict.stack_templates import acting, existing_stacks, reader
 from autofix.records.events import Wait
@@ -84,19 +92,44 @@ def account_log(
     return cloudtrail_log(operator.client("cloudtrail"), matches, wait_seconds, notice)
 
 
-def corroboration(records: SandboxRecords | None, trust_output: bool) -> Corroboration:
-    """How printed denials are checked: against the sandbox's deny log, when there is one."""
-    observed = sandbox_deny_log(records.denials, anyone) if records is not None else None
-    return Corroboration(observed, trust_output)
+def corroboration(
+    records: SandboxRecords | None,
+    trust_output: bool,
+    trail: Any = None,
+    wait_seconds: float = 300.0,
+    events: Events | None = None,
+) -> Corroboration:
+    """How printed denials are checked: against the sandbox's deny log when there is one;
+    on a real account against CloudTrail when `trail` (its client) is given
+    (`[guard] cloudtrail`), waiting up to `wait_seconds` for its record; else by action."""
+    if records is not None:
+        return Corroboration(sandbox_deny_log(records.denials, anyone), trust_output)
+    if trail is None:
+        return Corroboration(None, trust_output)
+
+    def notice(seconds: float, why: str) -> None:
+        if events is not None:
+            events.emit(Wait(seconds=seconds, why=why))
+
+    return Corroboration(
+        cloudtrail_denials(trail),
+        trust_output,
+        unseen=NOT_IN_TRAIL,
+        patience=wait_seconds,
+        poll_seconds=min(30.0, wait_seconds),
+        on_wait=notice,
+    )
 
 
 def namespace_of(config: Config, account_id: str) -> Namespace:
     """The deployment's names from its configuration: service names (configured or read
-    from serverless.yml), stack names, managed roles; and `[guard] allow`."""
+    from serverless.yml), stack names (configured, or named by a step's command line or the
+    tool's settings: `--stack-name`, samconfig's `stack_name`), managed roles; and
+    `[guard] allow`."""
     names = (
         *(config.policy.service_names or service_names_of(config.steps)),
         *config.harvest.stacks,
-        *(stack for step in config.steps for stack in step.stacks),
+        *(stack for step in config.steps for stack in (*step.stacks, *stack_names(step))),
         *config.principal.also_manage,
     )
     return Namespace.of(account_id, names, config.guard.allow)
@@ -217,7 +250,13 @@ class Wiring:
                 self.events,
             ),
             names=names,
-            corroborate=corroboration(records, self.rules.trust_output),
+            corroborate=corroboration(
+                records,
+                self.rules.trust_output,
+                operator.client("cloudtrail") if config.guard.cloudtrail else None,
+                config.harvest.cloudtrail_wait_seconds,
+                self.events,
+            ),
         )
         rules = replace(setup_stacks(operator, self.rules), generated=names.snapshot)
         if soft and records is not None:

@@ -4,7 +4,9 @@ For every resource type whose template may leave its name out, keep the property
 that names it, the longest name the service accepts, and whether the name is
 lower case. CloudFormation builds such a name as `{stack}-{logical id}-{random}`,
 truncated to that length (see autofix/policy/generated.py). A short override list,
-each entry with its source, fills in limits the schemas do not state.
+each entry with its source, fills in limits the schemas do not state, and name
+properties not called `<Type>Name`, `Name` or `<Type>Identifier` (a task definition's
+`Family`).
 
 Run: python scripts/derive_name_rules.py
 """
@@ -38,6 +40,11 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
     # "Table names ... must be between 3 and 255 characters long"
     "AWS::DynamoDB::Table": {"max_length": 255},
+    # A name property the schema names otherwise (not <Type>Name, Name, <Type>Identifier).
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-taskdefinition.html
+    # "Family: The name of a family that this task definition is registered to. Up to 255
+    # characters are allowed"; left out, CloudFormation generates it.
+    "AWS::ECS::TaskDefinition": {"property": "Family", "max_length": 255},
 }
 _BOUND = re.compile(r"\{\d*,(\d+)\}")
 
@@ -84,7 +91,7 @@ def _lowercase(spec: dict[str, Any]) -> bool:
 def derive() -> dict[str, Any]:
     types: dict[str, dict[str, Any]] = {}
     for rtype, schema in sorted(_schemas().items()):
-        prop = name_property(rtype, schema)
+        prop = name_property(rtype, schema) or OVERRIDES.get(rtype, {}).get("property")
         if prop is None:
             continue
         spec = schema["properties"][prop]

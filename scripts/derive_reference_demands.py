@@ -7,8 +7,9 @@ actions on resources other than its own (iam:PassRole on a role, kms:* on a key,
 are only called for the resources the template names. For every type whose handlers
 list actions of a kind's service (autofix/data/curated/cfn_reference_kinds.json; not its
 own service), this finds the properties (dotted paths, `*` for list items) that refer to
-one of the kind, by, first that tells: the schema's `relationshipRef`, cfn-lint's
-`format` (`AWS::IAM::Role.Arn`), the property's name (the sweep's reference finder,
+one of the kind (for a `feature` kind, organization: the properties that turn it on, by
+name or by an enum value naming it), by, first that tells: the schema's `relationshipRef`,
+cfn-lint's `format` (`AWS::IAM::Role.Arn`), the property's name (the sweep's reference finder,
 scripts/cfn_sweep/references.py, then the kind's name pattern). The short
 autofix/data/curated/cfn_reference_overrides.json adds what no schema tells (each entry
 with its source). Read by autofix/sandbox/cloudformation/demands/references.py.
@@ -39,6 +40,10 @@ KINDS = DATA / "curated" / "cfn_reference_kinds.json"
 OVERRIDES = DATA / "curated" / "cfn_reference_overrides.json"
 HANDLER_DATA = DATA / "derived" / "cfn_types.json"
 MAX_DEPTH = 8
+_VALUES_SAID = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b|\b[A-Z]{4,}\b")
+"""Enum values a description lists (`must be one of ACCOUNT, ORGANIZATION, ...`)."""
+ITSELF = "."
+"""The path of a `feature` kind that is always on: the type exists for it."""
 
 
 def _leaves(info: TypeInfo, node: Any, path: tuple[str, ...], depth: int = 0) -> Iterator[Any]:
@@ -62,6 +67,33 @@ def _leaves(info: TypeInfo, node: Any, path: tuple[str, ...], depth: int = 0) ->
         yield path, node
 
 
+def _feature_path(path: tuple[str, ...], node: Any, spec: dict[str, Any]) -> str | None:
+    """The dotted path that turns a `feature` kind on (`IsOrganizationTrail`), with the enum
+    values that do when only some do (`AccountAccessType=ORGANIZATION`, from the enum or the
+    values the description lists); None if it does not."""
+    names = tuple(p for p in path if p != "*")
+    dotted = ".".join(path)
+    listed = node.get("enum") or _VALUES_SAID.findall(str(node.get("description") or ""))
+    values = [str(v) for v in dict.fromkeys(listed) if re.search(spec["names"], str(v))]
+    if values:
+        return f"{dotted}={'|'.join(values)}"
+    if listed or not re.search(spec["names"], ".".join(names[-2:])):
+        return None
+    return dotted
+
+
+def _purpose(info: TypeInfo, resource_type: str, spec: dict[str, Any], feature: str) -> bool:
+    """Whether the feature is what the type is for: its name or its schema's description
+    says so (`AWS::Config::OrganizationConfigRule`), or the overrides do."""
+    said = f"{resource_type} {info.schema.get('description') or ''}"
+    return bool(re.search(spec["names"], said)) or resource_type in _always(feature)
+
+
+def _always(feature: str) -> dict[str, str]:
+    always: dict[str, dict[str, str]] = json.loads(OVERRIDES.read_text())["features_always"]
+    return always.get(feature, {})
+
+
 def _kind_of(info: TypeInfo, path: tuple[str, ...], node: Any, kinds: dict[str, Any]) -> str | None:
     names = tuple(p for p in path if p != "*")
     try:
@@ -77,7 +109,7 @@ def _kind_of(info: TypeInfo, path: tuple[str, ...], node: Any, kinds: dict[str, 
         return None
     named = ".".join(names[-2:])  # `EncryptionConfig.KeyId`: the parent says what key
     for kind, spec in kinds.items():
-        if re.search(spec["names"], named):
+        if not spec.get("feature") and re.search(spec["names"], named):
             return kind
     return None
 
@@ -110,13 +142,21 @@ def derive() -> dict[str, Any]:
             continue
         info = type_info(resource_type)
         found: dict[str, list[str]] = {}
+        features = {k: s for k, s in kinds.items() if s.get("feature") and k in wanted}
         for path, node in _leaves(info, info.schema, ()):
             kind = _kind_of(info, path, node, kinds)
             if kind in wanted:
                 found.setdefault(kind, []).append(".".join(path))
+            elif kind is None:
+                for feature, spec in features.items():
+                    if (trigger := _feature_path(path, node, spec)) is not None:
+                        found.setdefault(feature, []).append(trigger)
         for kind, paths in (overrides.get(resource_type) or {}).items():
             if kind in kinds:
                 found[kind] = sorted({*found.get(kind, []), *paths})
+        for feature in features:
+            if _purpose(info, resource_type, features[feature], feature):
+                found[feature] = [ITSELF]  # the type's purpose: always on
         if found:
             types[resource_type] = {k: sorted(v) for k, v in sorted(found.items())}
     return {

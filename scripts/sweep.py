@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from scripts.cfn_sweep import catalog, document, table  # noqa: E402
-from scripts.cfn_sweep.sweeper import Sweeper  # noqa: E402
+from scripts.cfn_sweep.sweeper import Sweeper, known_culprits  # noqa: E402
 
 DEFAULT_PER_STACK = 12
 SAMPLE_HEADER = (
@@ -75,7 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-j", "--workers", type=int, default=DEFAULT_WORKERS, help="stacks swept at once"
     )
-    parser.add_argument("--workdir", type=Path, help="keep each stack's files here")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="keep each stack's files here; the culprits an earlier sitting found here are"
+        " swept alone from the start",
+    )
     parser.add_argument(
         "--budget-minutes",
         type=float,
@@ -160,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep = document.Sweep(args.json, REPO, targets, args.per_stack, len(known))
     failed_before = sweep.keep(earlier, args.redo_failed)
     todo = sweep.todo()
+    sweep.write()  # the kept rows are there from the start
     started = time.monotonic()
     deadline = started + args.budget_minutes * 60 if args.budget_minutes else None
     with tempfile.TemporaryDirectory(prefix="sweep-") as scratch:
@@ -171,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                 [r.as_json() for r in found], time.monotonic() - started
             ),
         )
-        sweeper.sweep(todo, args.per_stack, args.workers, alone=failed_before)
+        alone = failed_before | known_culprits(workdir.resolve())
+        sweeper.sweep(todo, args.per_stack, args.workers, alone=alone)
     sweep.seconds = time.monotonic() - started
     sweep.write()
     doc = sweep.document()

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from autofix.account.session import Operator
-from autofix.config import PrincipalConfig
+from autofix.config.tables import PrincipalConfig
 from autofix.errors import AutofixError, SafetyRefusal
 from autofix.policy.document import PolicyDocument
 from autofix.policy.limits import PolicySizeError, Target, fit, plan_version_rotation

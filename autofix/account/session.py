@@ -18,7 +18,8 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autofix import untrusted
-from autofix.config import Config, SandboxConfig
+from autofix.config import Config
+from autofix.config.tables import SandboxConfig
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.sandbox.records import SandboxRecords
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo, SandboxStopped

@@ -86,7 +86,13 @@ def replay(
             account_log=account_log(
                 operator, [deployer], records, config.harvest.cloudtrail_wait_seconds, events
             ),
-            corroborate=corroboration(records, config.guard.trust_output),
+            corroborate=corroboration(
+                records,
+                config.guard.trust_output,
+                operator.client("cloudtrail") if config.guard.cloudtrail else None,
+                config.harvest.cloudtrail_wait_seconds,
+                events,
+            ),
         )
         if records is not None and outcome.ok:
             used = [(r["principal"], r["action"]) for r in read_access_log(records.access)]

@@ -11,7 +11,7 @@ import contextlib
 import json
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -258,15 +258,7 @@ class _Run:
         found = coverage.read_coverage(records.directory, clock)
         replayed = coverage.read_verify_coverage(self.files.directory / "verify", self.started)
         for item in coverage.unverified_of(found):
-            events.emit(
-                ResourceUnverified(
-                    type=item.type,
-                    logical_id=item.logical_id,
-                    step=item.step,
-                    why=item.why,
-                    stack=item.stack,
-                )
-            )
+            events.emit(ResourceUnverified(**asdict(item)))  # the event carries the record
         strict = coverage.Strictness(self.options.strict, self.options.strict_bounds)
         outcome = coverage.with_coverage(outcome, found, replayed, strict)
         write_json_atomic(self.files.summary, outcome.to_summary())

@@ -9,7 +9,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from autofix.config.file import explain
-from autofix.config.model import Config, SandboxConfig, load_config, steps_from_command
+from autofix.config.model import Config, load_config, steps_from_command
+from autofix.config.tables import SandboxConfig
 from autofix.errors import ConfigError
 
 __all__ = ["CONFIG_NAMES", "config_for"]

@@ -26,21 +26,7 @@ from autofix.config.tables import (
 )
 from autofix.errors import ConfigError
 
-__all__ = [
-    "Config",
-    "GuardConfig",
-    "HarvestConfig",
-    "LoopConfig",
-    "PolicyConfig",
-    "PrincipalConfig",
-    "SandboxConfig",
-    "Step",
-    "VerifyConfig",
-    "lifecycle",
-    "load_config",
-    "parse_config",
-    "steps_from_command",
-]
+__all__ = ["Config", "Step", "lifecycle", "load_config", "parse_config", "steps_from_command"]
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,9 @@ class GuardConfig:
     """Refused or flagged grants explicitly allowed: `ACTION` or `ACTION on ARN-PATTERN`."""
     trust_output: Flag = False
     """Grant denials read from a step's output even when the account never recorded them."""
+    cloudtrail: Flag = False
+    """On a real account, grant a denial read from a step's output only when CloudTrail
+    recorded it (waiting up to `harvest.cloudtrail_wait_seconds` for the record)."""
 
 
 @dataclass(frozen=True, config=TABLE)

@@ -9,7 +9,6 @@ name and config, as `autofix fleet list --json` lists it), `exit-code`, and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from autofix.errors import ConfigError
 from autofix.fleet.discover import Service
 from autofix.policy.document import PolicyDocument, PolicyError
-from autofix.records.files import write_json_atomic
+from autofix.records.files import read_json_object, write_json_atomic
 
 __all__ = [
     "FLEET_JSON",
@@ -125,14 +124,14 @@ def _walk(directory: Path) -> list[Path]:
 
 def read_service(out_dir: Path, relative_to: Path, not_started: bool = False) -> ServiceReport:
     """A service's record from its output directory alone."""
-    mark = _json(out_dir / SERVICE_JSON) or {}
+    mark = read_json_object(out_dir / SERVICE_JSON) or {}
     name = str(mark.get("name") or _relative(out_dir, relative_to))
     config = str(mark.get("config") or "")
     exit_code = _exit_code(out_dir)
     if (out_dir / CHECK_JSON).is_file():
-        check = _json(out_dir / CHECK_JSON) or {}
+        check = read_json_object(out_dir / CHECK_JSON) or {}
         return _from_check(name, config, out_dir, relative_to, check, exit_code)
-    summary = _json(out_dir / "summary.json")
+    summary = read_json_object(out_dir / "summary.json")
     actions = _actions(out_dir / "policy.json")
     saved = _actions(out_dir / SAVED_POLICY)
     if summary is None:
@@ -207,14 +206,6 @@ def _actions(path: Path) -> tuple[str, ...]:
     except (PolicyError, OSError, ValueError):
         return ()
     return tuple(sorted(set(doc.actions), key=str.lower))
-
-
-def _json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _exit_code(out_dir: Path) -> int | None:

@@ -16,6 +16,7 @@ from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
 from autofix.denials.model import Denial, DenyKind, Source
 from autofix.denials.parse import parse_denials
+from autofix.sandbox.records import json_lines
 
 Matcher = Callable[[str | None], bool]
 """Is this principal ARN one whose denials the run is after (the deployer, a managed role)?"""
@@ -27,14 +28,8 @@ def sandbox_deny_log(path: Path, matches: Matcher) -> Callable[[float], list[Den
     """A reader of the sandbox's deny log, filtered to `matches` and the attempt."""
 
     def read(since: float) -> list[Denial]:
-        if not path.exists():
-            return []
         found: list[Denial] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for record in json_lines(path):
             if _epoch(record.get("time")) < since:
                 continue
             if not matches(record.get("principal")):
@@ -95,12 +90,22 @@ _WAITING = (
 )
 
 
-def _lookup(trail: Any, since: float, matches: Matcher) -> list[Denial]:
+def cloudtrail_denials(trail: Any) -> Callable[[float], list[Denial]]:
+    """Every AccessDenied record CloudTrail holds since a time, read and write calls alike,
+    once (no waiting): what `harvest.corroborate` checks a printed denial against."""
+
+    def read(since: float) -> list[Denial]:
+        return _lookup(trail, since, anyone, writes_only=False)
+
+    return read
+
+
+def _lookup(trail: Any, since: float, matches: Matcher, writes_only: bool = True) -> list[Denial]:
     found: list[Denial] = []
-    pages = trail.get_paginator("lookup_events").paginate(
-        StartTime=datetime.fromtimestamp(since, tz=UTC),
-        LookupAttributes=[{"AttributeKey": "ReadOnly", "AttributeValue": "false"}],
-    )
+    query: dict[str, Any] = {"StartTime": datetime.fromtimestamp(since, tz=UTC)}
+    if writes_only:
+        query["LookupAttributes"] = [{"AttributeKey": "ReadOnly", "AttributeValue": "false"}]
+    pages = trail.get_paginator("lookup_events").paginate(**query)
     for page in pages:
         for event in page.get("Events", []):
             record = json.loads(event.get("CloudTrailEvent", "{}"))

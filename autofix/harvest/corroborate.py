@@ -6,9 +6,11 @@ sandbox every denial the server issues is in its deny log, so a printed denial i
 only when the log shows that action denied (on that resource, to that principal) since
 the attempt started; any other is marked "printed, not observed: not granted".
 
-A real account has no such record at hand (CloudTrail lags by minutes and is not read
-here): denials known only from text are kept, except privilege-escalation and data-access
-actions, which are refused. `--trust-output` keeps every printed denial as before.
+On a real account with `[guard] cloudtrail = true`, CloudTrail's AccessDenied records play
+the deny log's part; they lag by minutes, so the check waits for them (bounded). Without
+it there is no record at hand: denials known only from text are kept, except
+privilege-escalation and data-access actions, which are refused with a line saying how to
+corroborate or trust them. `--trust-output` keeps every printed denial as before.
 """
 
 from __future__ import annotations
@@ -16,14 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay, wait_fixed
+
 from autofix.denials.model import Denial, Source
 from autofix.denials.parse import parse_denials
 from autofix.policy.escalation import is_data_access, is_escalation
 
 NOT_OBSERVED = "printed, not observed: the sandbox never denied it, so it is not granted"
+NOT_IN_TRAIL = "printed, not observed: CloudTrail recorded no such denial, so it is not granted"
 TEXT_ONLY = (
     "known only from the step's output, and a privilege-escalation or data-access action: "
-    "not granted (--trust-output grants denials read from output)"
+    "not granted ([guard] cloudtrail = true checks it against CloudTrail; --trust-output "
+    "grants denials read from output)"
 )
 _TEXT_CHANNELS = frozenset({Source.OUTPUT})
 """Channels a step's code writes. Stack events, decoded messages and the account's log come
@@ -35,10 +41,20 @@ Observed = Callable[[float], list[Denial]]
 
 @dataclass(frozen=True)
 class Corroboration:
-    """How printed denials are checked: against `observed` (the sandbox), or by action."""
+    """How printed denials are checked: against `observed` (the sandbox's deny log, or
+    CloudTrail), or, with no record at hand, by action.
+
+    `patience` is how long to wait for a record that lags (CloudTrail), asking again every
+    `poll_seconds`; `on_wait` is told before the first wait; `unseen` is the line a
+    denial the record lacks is marked with.
+    """
 
     observed: Observed | None = None
     trust_output: bool = False
+    unseen: str = NOT_OBSERVED
+    patience: float = 0.0
+    poll_seconds: float = 30.0
+    on_wait: Callable[[float, str], None] | None = None
 
     def __call__(self, found: Sequence[Denial], since: float) -> list[Denial]:
         """`found`, each printed denial that must not be granted marked `not_granted`."""
@@ -47,19 +63,37 @@ class Corroboration:
             return list(found)
         if self.observed is None:
             return [_text_only(d) if d in printed else d for d in found]
-        records = self.observed(since)
-        return [_checked(d, records) if d in printed else d for d in found]
+        records = self._records(self.observed, printed, since)
+        return [_checked(d, records, self.unseen) if d in printed else d for d in found]
+
+    def _records(self, observed: Observed, printed: Sequence[Denial], since: float) -> list[Denial]:
+        """The record, read again while a printed denial is missing from it (bounded)."""
+
+        def missing(records: list[Denial]) -> bool:
+            return not all(any(seen(d, r) for r in records) for d in printed)
+
+        if self.patience <= 0:
+            return observed(since)
+
+        def notice(state: RetryCallState) -> None:
+            if state.attempt_number == 1 and self.on_wait is not None:
+                self.on_wait(self.patience, _WAITING)
+
+        polling = Retrying(
+            retry=retry_if_result(missing),
+            stop=stop_after_delay(self.patience),
+            wait=wait_fixed(self.poll_seconds),
+            before_sleep=notice,
+            retry_error_callback=lambda state: state.outcome.result() if state.outcome else [],
+        )
+        records: list[Denial] = polling(observed, since)
+        return records
 
 
-def _checked(printed: Denial, records: Sequence[Denial]) -> Denial:
-    """`printed` marked not granted when no record shows it; else with what the record
-    knows that the text does not (the resource type whose handler was denied)."""
-    record = next((r for r in records if seen(printed, r)), None)
-    if record is None:
-        return replace(printed, not_granted=NOT_OBSERVED)
-    if record.resource_type and not printed.resource_type:
-        return replace(printed, resource_type=record.resource_type)
-    return printed
+_WAITING = (
+    "the step printed denials: waiting for CloudTrail's record of them, which lags by "
+    "minutes, before granting any (bound: harvest.cloudtrail_wait_seconds)"
+)
 
 
 def _text_only(denial: Denial) -> Denial:
@@ -85,3 +119,14 @@ def seen(printed: Denial, record: Denial) -> bool:
     if printed.resource is not None and printed.resource not in resources:
         return False
     return printed.principal is None or printed.principal in principals
+
+
+def _checked(printed: Denial, records: Sequence[Denial], unseen: str) -> Denial:
+    """`printed` marked not granted (`unseen`) when no record shows it; else with what the
+    record knows that the text does not (the resource type whose handler was denied)."""
+    record = next((r for r in records if seen(printed, r)), None)
+    if record is None:
+        return replace(printed, not_granted=unseen)
+    if record.resource_type and not printed.resource_type:
+        return replace(printed, resource_type=record.resource_type)
+    return printed

@@ -8,7 +8,6 @@ logical id (`stack/LogicalId CREATE_FAILED: ...`, autofix.harvest.stack_events).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from autofix.denials.model import Denial, Source
+from autofix.sandbox.records import json_lines
 
 __all__ = ["DemandOrigin", "Origins", "from_evidence", "sandbox_origins", "tier_words"]
 
@@ -83,12 +83,8 @@ def _from_log(deny_log: Path, denial: Denial, since: float) -> DemandOrigin | No
         return None
     found: dict[str, object] | None = None
     mine: dict[str, object] | None = None
-    for line in deny_log.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict) or not record.get("demand"):
+    for record in json_lines(deny_log):
+        if not record.get("demand"):
             continue
         if (
             str(record.get("action", "")).lower() == denial.action.lower()

@@ -7,26 +7,10 @@ every step succeeded, a verifier replays the policy in a fresh account (`autofix
 
 Modules: `contracts` (settings, files, the verify result, a strategy's hooks),
 `repair_loop` (steps and attempts), `repair` (denials to grants), `finish` (the outcome).
+A strategy's and the verify pass's hooks (`Planner`, `Verifier`, ...) are in `contracts`.
 """
 
-from autofix.loop.contracts import (
-    LoopSettings,
-    OutputFiles,
-    Planner,
-    Sleep,
-    StepFailed,
-    Verification,
-    Verifier,
-)
+from autofix.loop.contracts import LoopSettings, OutputFiles
 from autofix.loop.repair_loop import RepairLoop
 
-__all__ = [
-    "LoopSettings",
-    "OutputFiles",
-    "Planner",
-    "RepairLoop",
-    "Sleep",
-    "StepFailed",
-    "Verification",
-    "Verifier",
-]
+__all__ = ["LoopSettings", "OutputFiles", "RepairLoop"]

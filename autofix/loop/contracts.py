@@ -14,6 +14,7 @@ from autofix.loop.grantor import Added, Grantor
 from autofix.policy.document import PolicyDocument
 from autofix.records.outcome import StepOutcome
 from autofix.sandbox import DEFAULT_ACCOUNT_ID
+from autofix.sandbox.records import FileIn
 from autofix.step.executor import Execution
 
 
@@ -28,19 +29,13 @@ class LoopSettings:
 
 @dataclass(frozen=True)
 class OutputFiles:
+    """A run's own files, in its output directory."""
+
     directory: Path
 
-    @property
-    def policy(self) -> Path:
-        return self.directory / "policy.json"
-
-    @property
-    def ledger(self) -> Path:
-        return self.directory / "ledger.jsonl"
-
-    @property
-    def summary(self) -> Path:
-        return self.directory / "summary.json"
+    policy = FileIn("policy.json")
+    ledger = FileIn("ledger.jsonl")
+    summary = FileIn("summary.json")
 
     def role_policy(self, role: str) -> Path:
         """The discovered policy of another managed role (`principal.also_manage`)."""

@@ -7,7 +7,7 @@ only the policy file and the principal differ.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -99,28 +99,23 @@ class GrantRules:
         )
 
 
+@dataclass(eq=False)
 class Grantor:
     """Holds one principal's discovered policy and grows it one scoped grant at a time."""
 
-    def __init__(
-        self,
-        principal: Principal,
-        policy: PolicyDocument,
-        policy_file: Path,
-        rules: GrantRules,
-        events: Events,
-        is_deployer: bool = True,
-    ) -> None:
-        self.principal = principal
-        self.policy = policy
-        self.policy_file = policy_file
-        self.rules = rules
-        self.events = events
-        self.is_deployer = is_deployer
-        self.flags: dict[tuple[str, str], Flag] = {}
-        self._known_actions = {a.lower() for a in policy.actions}
-        self.applied = False
-        """The policy is stored on the principal (see `apply_when_present`)."""
+    principal: Principal
+    policy: PolicyDocument
+    policy_file: Path
+    rules: GrantRules
+    events: Events
+    is_deployer: bool = True
+    flags: dict[tuple[str, str], Flag] = field(default_factory=dict, init=False)
+    applied: bool = field(default=False, init=False)
+    """The policy is stored on the principal (see `apply_when_present`)."""
+    _known_actions: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._known_actions = {a.lower() for a in self.policy.actions}
 
     @property
     def arn(self) -> str:

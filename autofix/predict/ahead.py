@@ -86,28 +86,28 @@ def run_without_credentials(step: Step, environ: Mapping[str, str] | None = None
     return run_step(step, step_environment(os.environ if environ is None else environ, {}, step))
 
 
-def installed_version(step: Step, run: Run) -> str | None:
-    """The version (`1.170.0`) of the tool the step calls, as its environment installs it."""
+def _installed(step: Step, run: Run) -> tuple[str, str] | None:
+    """(name, version) of the tool the step calls, as its environment installs it: the
+    name is its family's, or the Serverless Framework's package (`osls`, `serverless`)."""
     tool = tool_of(step.run)
     if tool is None:
         return None
     if tool.family == "serverless":
-        found = serverless.framework_version(Path(step.cwd))
-        return found[1] if found else None
+        return serverless.framework_version(Path(step.cwd))
     assert tool.command is not None
     words = [*tool.command.prefix, tool.command.executable, "--version"]
     result = run(replace(step, run=shlex.join(words)))
     match = _VERSION.search(f"{result.stdout}\n{result.stderr}") if result.ok else None
-    return ".".join(match.groups()) if match else None
+    return (tool.family, ".".join(match.groups())) if match else None
+
+
+def installed_version(step: Step, run: Run) -> str | None:
+    """The version (`1.170.0`) of the tool the step calls, as its environment installs it."""
+    found = _installed(step, run)
+    return found[1] if found else None
 
 
 def profile_name(step: Step, run: Run) -> str | None:
     """The bundled profile that fits the step's tool: `<family>-<major version>`."""
-    tool = tool_of(step.run)
-    if tool is None:
-        return None
-    if tool.family == "serverless":
-        found = serverless.framework(Path(step.cwd))
-        return f"{found[0]}-{found[1]}" if found else None
-    version = installed_version(step, run)
-    return f"{tool.family}-{version.split('.', 1)[0]}" if version else None
+    found = _installed(step, run)
+    return f"{found[0]}-{found[1].split('.', 1)[0]}" if found else None

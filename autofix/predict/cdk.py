@@ -11,16 +11,15 @@ are that role's, not the deployer's. Named stacks select among the app's; none: 
 from __future__ import annotations
 
 import fnmatch
-import json
 import shlex
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from autofix.config import Step
 from autofix.predict.command_line import ToolCommand, find
 from autofix.predict.packaged import Packaged, Run
+from autofix.records.files import read_json_object
 
 TOOLS = frozenset({"cdk"})
 VERBS = {"deploy": False, "destroy": True}
@@ -139,9 +138,8 @@ def _selected(command: ToolCommand) -> list[str]:
 
 
 def _stacks(command: ToolCommand, assembly: Path) -> list[Packaged]:
-    try:
-        manifest = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = read_json_object(assembly / "manifest.json")
+    if manifest is None:
         return []
     patterns = [] if command.has("--all") else _selected(command)
     found = []
@@ -154,7 +152,7 @@ def _stacks(command: ToolCommand, assembly: Path) -> list[Packaged]:
             fnmatch.fnmatch(n, p) for p in patterns for n in (stack, artifact_id)
         ):
             continue
-        template = _template(assembly / str(props.get("templateFile", "")))
+        template = read_json_object(assembly / str(props.get("templateFile", "")))
         if template is None:
             continue
         region = _region(str(artifact.get("environment") or ""))
@@ -171,14 +169,6 @@ def _stacks(command: ToolCommand, assembly: Path) -> list[Packaged]:
             )
         )
     return found
-
-
-def _template(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _region(environment: str) -> str | None:

@@ -25,7 +25,7 @@ from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
 from autofix.loop.grantor import Added, GrantFailed, Grantor
 from autofix.policy.escalation import is_escalation
-from autofix.predict import ahead
+from autofix.predict import ahead, serverless
 from autofix.predict import profile as profiles
 from autofix.predict.groups import placed
 from autofix.predict.hidden import Hidden, current
@@ -86,13 +86,25 @@ class Predictor:
         self._generated = set()
         self._performed = _wanted(tears_down(step.run), step)
         stacks = ahead.prepare(step, self.run, self.account_id)
+        first: list[Added] = []
+        if not stacks:  # the package run may need the tool's own calls (a layer's stack read)
+            first = self._tool_calls_first(step, grantors)
+            stacks = ahead.prepare(step, self.run, self.account_id) if first else []
         self._from_stacks = not stacks and self.templates is not None
         denials: list[Denial] = []
         for packaged in stacks:
             denials += self._stack_denials(step, packaged)
         if stacks:
             denials += self._profile_denials(step, stacks[0])
-        return self._grant(grantors, denials, step)
+        return first + self._grant(grantors, denials, step)
+
+    def _tool_calls_first(self, step: Step, grantors: Sequence[Grantor]) -> list[Added]:
+        """The profile's calls for the stack a Serverless step names, granted before its
+        package run is tried again (what was granted; [] when nothing could be)."""
+        named = serverless.declared(step)
+        if named is None:
+            return []
+        return self._grant(grantors, self._profile_denials(step, named), step)
 
     def _stack_denials(self, step: Step, packaged: Packaged) -> list[Denial]:
         region = packaged.region or self.region

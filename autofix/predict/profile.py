@@ -33,7 +33,8 @@ from autofix.policy.truncation import truncated
 from autofix.predict import ahead
 from autofix.records.event_lines import LedgerLine, read_lines
 from autofix.records.events import VERIFY, GrantAdded, RunEnd, RunStart, StepStart, VerifyStart
-from autofix.sandbox.records import SandboxRecords
+from autofix.records.files import read_json_object
+from autofix.sandbox.records import SandboxRecords, json_lines
 
 TOOL_CHANNELS = frozenset({Source.OUTPUT, Source.ACCOUNT_LOG, Source.DECODED, Source.SOFT_DENY_LOG})
 TOOL_STACK_CHANNELS = frozenset({*TOOL_CHANNELS, Source.STACK_EVENTS})
@@ -112,19 +113,6 @@ def bundled(name: str) -> Profile | None:
 # ---------------------------------------------------------------- regeneration
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a sandbox record (a deny or access log), one a line."""
-    found = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict):
-            found.append(event)
-    return found
-
-
 def _direct_actions(directory: Path) -> set[str] | None:
     """Actions the sandbox's deny logs show the tool calling itself (not a handler's
     demand); None when the run has no sandbox records (a real account)."""
@@ -134,7 +122,7 @@ def _direct_actions(directory: Path) -> set[str] | None:
         return None
     actions: set[str] = set()
     for path in logs:
-        for record in _records(path):
+        for record in json_lines(path):
             if not record.get("demand") and "::" not in str(record.get("operation") or ""):
                 actions.add(str(record.get("action", "")).lower())
     return actions
@@ -243,7 +231,7 @@ def _tool_stack_demands(
     for path in (*directory.glob("*.jsonl"), *directory.glob("verify/*/*.jsonl")):
         if path.name not in DENY_LOGS:
             continue
-        for record in _records(path):
+        for record in json_lines(path):
             stack = str(record.get("stack") or "")
             if (
                 stack
@@ -290,7 +278,7 @@ def _used_per_step(directory: Path, lines: Sequence[LedgerLine]) -> dict[str, se
     ends = [_time(line.ts) for line in lines if isinstance(line.event, VerifyStart | RunEnd)]
     windows.append((min(ends) if ends else float("inf"), ""))
     used: dict[str, set[str]] = {}
-    for record in _records(access):
+    for record in json_lines(access):
         if record.get("principal") != deployer:
             continue
         when = _time(record.get("time"))
@@ -326,8 +314,4 @@ def context_of_run(directory: Path) -> RunContext:
 
 
 def _summary(directory: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((directory / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json_object(directory / "summary.json") or {}

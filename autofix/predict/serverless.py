@@ -1,8 +1,11 @@
 """What a Serverless Framework step will deploy: `sls package` into a temporary directory.
 
-`package` makes no AWS call and, with `--package DIR`, writes only into DIR, so the
-user's files are untouched. The step's command line gives the verb (deploy, remove)
-and every option (`--stage`, `--region`, `--config`) the package run must share.
+With `--package DIR`, `package` writes only into DIR, so the user's files are untouched.
+It makes no AWS call, except for a service with layers: it reads the deployed stack's
+outputs (`cloudformation:DescribeStacks`, osls 4 `lib/plugins/aws/package/compile/layers.js`
+`compareWithLastLayer`), so its caller may need the tool's own calls first (`declared`).
+The step's command line gives the verb (deploy, remove) and every option (`--stage`,
+`--region`, `--config`) the package run must share.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from autofix.config import Step
+from autofix.config.project import service_names_of
 from autofix.predict.packaged import Packaged, Run
 
 CLIS = frozenset({"sls", "serverless", "osls"})
@@ -105,15 +109,38 @@ def package(step: Step, run: Run) -> Packaged | None:
     )
 
 
+def declared(step: Step) -> Packaged | None:
+    """The stack a Serverless step names without packaging it (no template): the service
+    its serverless.yml declares, the command's `--stage` (else `dev`) and `--region`."""
+    command = parse_command(step.run)
+    services = service_names_of([step]) if command is not None else ()
+    if command is None or not services:
+        return None
+    stage = _option(command, "--stage", "-s") or "dev"
+    return Packaged(
+        command.verb,
+        {},
+        services[0],
+        stage,
+        _option(command, "--region", "-r"),
+        f"{services[0]}-{stage}",
+        removes=command.verb == "remove",
+    )
+
+
+def _option(command: Command, long: str, short: str) -> str | None:
+    words = command.words[command.verb_at + 1 :]
+    for i, word in enumerate(words):
+        if word.startswith(long + "="):
+            return word.split("=", 1)[1]
+        if word in (long, short) and i + 1 < len(words):
+            return words[i + 1]
+    return None
+
+
 def _state(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
-
-
-def framework(cwd: Path) -> tuple[str, str] | None:
-    """(package, major version) of the Serverless Framework the step's directory installs."""
-    found = framework_version(cwd)
-    return (found[0], found[1].split(".", 1)[0]) if found else None
 
 
 def framework_version(cwd: Path) -> tuple[str, str] | None:

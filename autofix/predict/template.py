@@ -89,6 +89,7 @@ class _Resolver:
             region=p.region,
             account=p.account_id,
             name=self.physical_name(logical_id),
+            property=_Named(self, logical_id),
         )
 
     def ref(self, name: str) -> Any:
@@ -161,6 +162,24 @@ class _Resolver:
             return _text(self.ref(name))
 
         return _SUB.sub(fill, text).replace("${!", "${")
+
+
+class _Named:
+    """`{property[FunctionName]}` in a return value's format: the resource's property,
+    resolved, as a name (an ARN's resource name: `function:f` gives `f`); `*` if unknown."""
+
+    def __init__(self, resolver: _Resolver, logical_id: str) -> None:
+        self.resolver = resolver
+        self.logical_id = logical_id
+
+    def __getitem__(self, prop: str) -> str:
+        body = self.resolver.resources.get(self.logical_id) or {}
+        props = body.get("Properties") if isinstance(body, dict) else None
+        value = props.get(prop) if isinstance(props, dict) else None
+        text = _text(self.resolver.resolve(value)) if value is not None else UNKNOWN
+        if text.startswith("arn:") and text.count(":") >= 5:
+            text = re.split(r"[:/]", text.split(":", 5)[5], maxsplit=1)[-1]
+        return text or UNKNOWN
 
 
 def _text(value: Any) -> str:

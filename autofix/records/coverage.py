@@ -12,7 +12,6 @@ A run lists them per step in summary.json (`resources`, `verify_resources`, and
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from autofix.errors import ExitCode
 from autofix.records.event_lines import read_lines
 from autofix.records.events import LedgerEvent, StepStart
 from autofix.records.outcome import TIERS, ResourceTier, RunOutcome, Unverified
-from autofix.sandbox.records import SandboxRecords
+from autofix.sandbox.records import SandboxRecords, json_lines
 
 __all__ = [
     "StepClock",
@@ -82,8 +81,8 @@ def read_coverage(
     """Per resource and step, how the sandbox whose records are in `directory` checked it
     (records written before `since`, epoch seconds, are another run's: left out)."""
     records = SandboxRecords(directory)
-    lines = [_coverage_line(r, clock, since) for r in _records(records.coverage)]
-    lines += [_unverified_line(r, clock, since) for r in _records(records.unverified)]
+    lines = [_coverage_line(r, clock, since) for r in json_lines(records.coverage)]
+    lines += [_unverified_line(r, clock, since) for r in json_lines(records.unverified)]
     return _per_resource(line for line in lines if line is not None)
 
 
@@ -152,20 +151,6 @@ def with_coverage(
 
 def _identity(resource: ResourceTier) -> tuple[str, str, str]:
     return (resource.stack, resource.logical_id, resource.type)
-
-
-def _records(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    found = []
-    for text in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(text)
-        except ValueError:
-            continue  # a torn line
-        if isinstance(record, dict):
-            found.append(record)
-    return found
 
 
 def _coverage_line(record: dict[str, Any], clock: StepClock, since: float) -> _Line | None:

@@ -9,12 +9,12 @@ event naming the tier, so a reader knows which grants rest on an upper bound.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from autofix.denials.model import Source
 from autofix.records.events import GrantAdded, GrantDemand, LedgerEvent
 from autofix.records.ledger import Events
+from autofix.sandbox.records import json_lines
 
 
 class DemandMarks:
@@ -41,14 +41,8 @@ class DemandMarks:
 
     def tier_of(self, action: str, principal: str | None) -> str | None:
         """The tier of the latest handler demand for `action` the sandbox denied `principal`."""
-        if not self.deny_log.exists():
-            return None
         found = None
-        for line in self.deny_log.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
+        for record in json_lines(self.deny_log):
             if (
                 record.get("demand")
                 and str(record.get("action", "")).lower() == action.lower()

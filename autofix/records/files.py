@@ -1,4 +1,4 @@
-"""Writing the user's files safely."""
+"""Writing the user's files safely, and reading back the JSON ones."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+__all__ = ["read_json_object", "write_atomic", "write_json_atomic"]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -26,3 +28,12 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     write_atomic(path, json.dumps(data, indent=2) + "\n")
+
+
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`; None when it is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -28,13 +28,8 @@ class Unverified:
     why: str
     stack: str = ""
 
-    def to_json(self) -> dict[str, str]:
-        return {
-            "type": self.type,
-            "logical_id": self.logical_id,
-            "step": self.step,
-            "why": self.why,
-        }
+    def to_json(self) -> dict[str, Any]:
+        return _json_fields(self, leave_out="stack")
 
 
 TIERS = ("checked", "schema-bound", "unverified")
@@ -60,16 +55,7 @@ class ResourceTier:
     """The handler operations the step called (create, update, delete)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "logical_id": self.logical_id,
-            "stack": self.stack,
-            "step": self.step,
-            "tier": self.tier,
-            "bound_actions": list(self.bound_actions),
-            "why": self.why,
-            "operations": list(self.operations),
-        }
+        return _json_fields(self)
 
 
 @dataclass(frozen=True)
@@ -128,3 +114,9 @@ class RunOutcome:
             "resources": [r.to_json() for r in self.resources],
             "verify_resources": [r.to_json() for r in self.verify_resources],
         }
+
+
+def _json_fields(record: Any, leave_out: str = "") -> dict[str, Any]:
+    """A record's fields in their order, tuples as lists (but `leave_out`)."""
+    values = {f.name: getattr(record, f.name) for f in fields(record) if f.name != leave_out}
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}

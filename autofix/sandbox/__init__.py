@@ -10,6 +10,8 @@ import importlib.util
 
 from autofix.errors import ConfigError
 
+__all__ = ["DEFAULT_ACCOUNT_ID", "DISTRIBUTION", "EXTRA", "require_sandbox_extra"]
+
 DEFAULT_ACCOUNT_ID = "123456789012"
 """The embedded sandbox's account id (AWS's documentation example id), unless configured."""
 DISTRIBUTION = "autofix-iam"

@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -185,6 +185,7 @@ def serve(
         server.stop()
 
 
+@dataclass(eq=False)
 class EmbeddedSandbox:
     """Context manager: a sandbox server in a child process.
 
@@ -192,31 +193,23 @@ class EmbeddedSandbox:
     ...     info.endpoint
     """
 
-    def __init__(
-        self,
-        region: str = "us-east-1",
-        account_id: str = DEFAULT_ACCOUNT_ID,
-        deny_log: Path | None = None,
-        startup_timeout: float = 60.0,
-        server_log: Path | None = None,
-        propagation_delay: float = 0.0,
-        soft: bool = False,
-        plugins: Sequence[str] = (),
-    ) -> None:
-        self.region = region
-        self.soft = soft
-        """Soft mode: implicit denials are recorded (sandbox-soft-denials.jsonl), not enforced."""
-        self.account_id = account_id
-        self.deny_log = deny_log
-        self.server_log = server_log
-        self.propagation_delay = propagation_delay
-        self.plugins = tuple(plugins)
-        """Modules the server process loads (see `serve`)."""
-        self.startup_timeout = startup_timeout
-        self._proc: subprocess.Popen[str] | None = None
-        self._temp_log = False
-        self._log_path = Path(os.devnull)
-        self.info: SandboxInfo | None = None
+    region: str = "us-east-1"
+    account_id: str = DEFAULT_ACCOUNT_ID
+    deny_log: Path | None = None
+    startup_timeout: float = 60.0
+    server_log: Path | None = None
+    propagation_delay: float = 0.0
+    soft: bool = False
+    """Soft mode: implicit denials are recorded (sandbox-soft-denials.jsonl), not enforced."""
+    plugins: Sequence[str] = ()
+    """Modules the server process loads (see `serve`)."""
+    info: SandboxInfo | None = field(default=None, init=False)
+    _proc: subprocess.Popen[str] | None = field(default=None, init=False, repr=False)
+    _temp_log: bool = field(default=False, init=False, repr=False)
+    _log_path: Path = field(default=Path(os.devnull), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.plugins = tuple(self.plugins)
 
     def __enter__(self) -> SandboxInfo:
         require_sandbox_extra()

@@ -29,7 +29,13 @@ from scripts.cfn_sweep import admin, stack
 from scripts.cfn_sweep.outcome import TypeRecord, fallback_tier, records
 from scripts.cfn_sweep.template import Templates, build
 
-ROUNDS = 4
+ROUNDS = 8
+"""Failed runs of one shared stack before what is left runs alone (each removes a culprit:
+one more run of the stack costs less than a run per type alone)."""
+SPLIT_FROM = 4
+"""A stack this large whose failure names no culprit (not even as administrator: a timeout,
+say) is split in halves, each swept as a stack, rather than every type run alone."""
+CULPRITS = "culprits.txt"
 _SUB = re.compile(r"\$\{([A-Za-z0-9]+)")
 _ACTION = re.compile(r"\b([a-z0-9-]+:[A-Z][A-Za-z0-9*]+)")
 
@@ -124,14 +130,28 @@ class Sweeper:
             if not suspects:
                 result = admin.check(directory, name)
                 suspects, why = blame(templates, result.failures), "fails as administrator"
+            if not suspects and len(pending) >= SPLIT_FROM:
+                half = len(pending) // 2
+                self.log(f"{name}: {why}, no culprit named; halves of {len(pending)}")
+                found += self.group(pending[:half]) + self.group(pending[half:])
+                pending = []
+                break
             if not suspects or suspects >= set(pending):
                 break
             self.log(f"{name}: {why}; alone: {', '.join(sorted(suspects))}")
+            self._remember(suspects)
             alone += [t for t in pending if t in suspects]
             pending = [t for t in pending if t not in suspects]
         for resource_type in alone + pending:
             found += self.alone(resource_type)
         return found
+
+    def _remember(self, suspects: set[str]) -> None:
+        """Culprits go to CULPRITS in the work directory: a later sitting there sweeps
+        them alone from the start (known_culprits), even if this one stops before their
+        records are written."""
+        with self._lock, (self.workdir / CULPRITS).open("a", encoding="utf-8") as out:
+            out.writelines(f"{t}\n" for t in sorted(suspects))
 
     def alone(self, resource_type: str) -> list[TypeRecord]:
         """The record of one type in a stack of its own; when autofix fails there for no
@@ -150,6 +170,15 @@ class Sweeper:
         why = "; ".join(f"{f.logical_id} {f.status}: {f.reason}" for f in result.failures[:3])
         step = result.failures[0].step if result.failures else "a step"
         return [replace(found[0], admin=f"{step}: {why or result.output}")]
+
+
+def known_culprits(workdir: Path) -> set[str]:
+    """The types earlier sittings in `workdir` took out of a shared stack as culprits."""
+    try:
+        text = (workdir / CULPRITS).read_text(encoding="utf-8")
+    except OSError:
+        return set()
+    return {line.strip() for line in text.splitlines() if line.strip()}
 
 
 def _broken(resource_type: str, reason: str) -> TypeRecord:

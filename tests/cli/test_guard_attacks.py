@@ -98,3 +98,25 @@ def test_a_malformed_allowance_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "guard.allow" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "role_arn",
+    ["arn:aws:iam::210987654321:role/deploy", "arn:aws:iam::123456789012:role/no-such-role"],
+)
+def test_an_allowed_assume_role_of_a_role_not_in_the_account_gets_no_credentials(
+    tmp_path: Path, role_arn: str
+) -> None:
+    # issue 22: once sts:AssumeRole was granted, the sandbox handed out credentials for
+    # another account's role and for a role that does not exist; AWS refuses both
+    step = f"{AWS} sts assume-role --role-arn {role_arn} --role-session-name probe"
+    allow = f'\n[guard]\nallow = ["sts:AssumeRole on {role_arn}"]\n'
+    config = _config(tmp_path, step, allow)
+    result = run_autofix(
+        "run", "--strategy", "trial", "--no-verify", "--config", str(config), timeout=300
+    )
+    assert result.exit_code != 0, result.output[-3000:]
+    assert "Traceback" not in result.output
+    assert "AccessKeyId" not in result.output and "SessionToken" not in result.output
+    ledger = (tmp_path / ".autofix" / "ledger.jsonl").read_text()
+    assert '"event": "step_ok"' not in ledger

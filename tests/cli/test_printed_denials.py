@@ -142,3 +142,15 @@ def test_check_labels_a_printed_denial_as_printed_not_observed(tmp_path: Path) -
     assert missing["not_granted"].startswith("printed, not observed")
     assert missing["fixable"] is False
     assert report["patch"] is None  # nothing to grant for it
+
+
+def test_with_no_verify_printed_denials_stay_out_of_the_policy(tmp_path: Path) -> None:
+    # issue 22: with --no-verify they all used to stay in policy.json, the run exiting 0
+    result = _trial(_config(tmp_path, _printer(ATTACKS, 0)))
+    assert result.exit_code == 0, result.output[-3000:]
+    assert result.output.count("printed, not observed") >= len(ATTACKS)
+    out = tmp_path / ".autofix"
+    policy = read_json(out / "policy.json")
+    assert policy["Statement"] == []
+    found = events_of(out / "ledger.jsonl", DenialFound)
+    assert {(d.action, d.resource) for d in found if d.not_granted} == set(ATTACKS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from autofix.denials.model import Denial, Source
-from autofix.harvest.corroborate import NOT_OBSERVED, TEXT_ONLY, Corroboration, seen
+from autofix.harvest.corroborate import NOT_IN_TRAIL, NOT_OBSERVED, TEXT_ONLY, Corroboration, seen
 
 USER = "arn:aws:iam::123456789012:user/autofix-deployer"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:t"
@@ -79,3 +79,29 @@ def test_trust_output_keeps_everything() -> None:
     denial = printed("iam:CreateAccessKey", "arn:aws:iam::123456789012:user/admin")
     assert Corroboration(lambda since: [], trust_output=True)([denial], 0.0) == [denial]
     assert Corroboration(None, trust_output=True)([denial], 0.0)[0].fixable
+
+
+def test_a_lagging_record_is_read_again_until_it_shows_the_denial() -> None:
+    # CloudTrail lags: the first reads lack the denial, a later one has it
+    reads = iter([[], [], [recorded()]])
+    waits: list[float] = []
+    check = Corroboration(
+        lambda since: next(reads),
+        unseen=NOT_IN_TRAIL,
+        patience=5.0,
+        poll_seconds=0.01,
+        on_wait=lambda seconds, why: waits.append(seconds),
+    )
+    [kept] = check([printed("sns:CreateTopic")], 0.0)
+    assert kept.fixable and waits == [5.0]
+
+
+def test_a_record_that_never_shows_it_marks_it_after_the_bound() -> None:
+    check = Corroboration(
+        lambda since: [recorded()], unseen=NOT_IN_TRAIL, patience=0.05, poll_seconds=0.01
+    )
+    found = check(
+        [printed("sns:CreateTopic"), printed("iam:CreateAccessKey", "arn:aws:iam::1:user/a")],
+        0.0,
+    )
+    assert [d.not_granted for d in found] == ["", NOT_IN_TRAIL]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autofix.config import LoopConfig, PrincipalConfig, SandboxConfig, parse_config
+from autofix.config import parse_config
+from autofix.config.tables import LoopConfig, PrincipalConfig, SandboxConfig
 from autofix.errors import ConfigError
 from tests.conftest import run_autofix, write_config
 

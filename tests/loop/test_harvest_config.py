@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autofix.config import HarvestConfig, parse_config
+from autofix.config import parse_config
+from autofix.config.tables import HarvestConfig
 from autofix.errors import ConfigError
 
 STEP = {"name": "a", "run": "true"}

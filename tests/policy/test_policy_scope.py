@@ -251,3 +251,15 @@ def test_a_resource_that_is_no_arn_is_never_written_into_a_grant() -> None:
     grants = grants_for([denial], ctx)
     assert grants and all(g.grant.resource != "my-widget" for g in grants)
     assert all(g.grant.resource == "*" or g.grant.resource.startswith("arn:") for g in grants)
+
+
+def test_a_secret_demanded_on_its_name_and_suffix_is_granted_so() -> None:
+    """The sandbox demands a secret on `secret:<name>-??????` (the suffix Secrets Manager
+    appends): the grant keeps it; a field that is an id would become `*` (every secret)."""
+    ctx = ScopeContext("123456789012", "us-east-1", service_names=("ledger",))
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:ledger/api-key-??????"
+    denial = Denial("secretsmanager:GetSecretValue", secret, deny=DenyKind.IMPLICIT)
+    (grant,) = grants_for([denial], ctx)
+    assert grant.grant.resource == secret
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    assert generalise(key, ctx, action="kms:DescribeKey").endswith(":key/*")

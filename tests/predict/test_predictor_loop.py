@@ -302,3 +302,31 @@ def test_a_hidden_type_is_not_granted_ahead_and_its_first_denial_pays_for_its_si
     assert {("lambda:DeleteFunction", second), ("lambda:GetFunction", second)} <= grouped
     assert [g.attempt for g in grants] == [1] * len(grants)  # all with the first denial
     assert not {a for a, _ in grouped} & {"lambda:CreateFunction", "lambda:UpdateFunctionCode"}
+
+
+def test_a_package_run_needing_the_tools_own_calls_is_tried_again_with_them(
+    tmp_path: Path,
+) -> None:
+    """A service with layers: `sls package` reads the deployed stack (DescribeStacks) and
+    fails for a deployer with an empty policy. The profile's calls for the stack the step
+    names are granted first, and the package run is tried again."""
+    (tmp_path / "serverless.yml").write_text("service: shop\nprovider:\n  name: aws\n")
+    packaged: list[str] = []
+    package = fake_package(packaged)
+    holder: dict[str, Any] = {}
+
+    def run(step: Step) -> StepResult:
+        if "cloudformation:DescribeStacks" not in holder["rig"].loop.deployer.policy.actions:
+            return StepResult(1, "", "not authorized to perform: cloudformation:DescribeStacks", 0)
+        return package(step)  # type: ignore[operator, no-any-return]
+
+    needs = {"deploy": [Need("lambda:CreateFunction", FUNCTION)]}
+    r = holder["rig"] = rig(tmp_path, needs)
+    r.loop.planner = Predictor(run, ACCOUNT, "us-east-1", profile_name="osls-4")  # type: ignore[arg-type]
+    r.loop.steps = (Step("deploy", "sls deploy --stage dev", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 1
+    grants = [e for e in r.seen if isinstance(e, GrantAdded) and e.phase == "predict"]
+    assert "cloudformation:DescribeStacks" in {g.action for g in grants}
+    assert "lambda:CreateFunction" in {g.action for g in grants}
+    assert len(packaged) == 1

@@ -100,3 +100,72 @@ def test_names_follow_each_types_rule() -> None:
     assert ("ssm:PutParameter", "arn:aws:ssm:eu-west-1:123456789012:parameter/CFN-Param-*") in found
     alarm = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:shop-dev-errors"
     assert ("cloudwatch:PutMetricAlarm", alarm) in found
+
+
+def test_an_alias_or_version_reference_names_its_function() -> None:
+    """A permission on a published alias (SAM's AutoPublishAlias) or version is demanded on
+    that function's qualified ARN, not on every function of the account."""
+    fn = {"Ref": "Fn"}
+    template: dict[str, Any] = {
+        "Resources": {
+            **{k: v for k, v in TEMPLATE["Resources"].items() if k != "Fn"},
+            "Fn": {**TEMPLATE["Resources"]["Fn"], "Properties": {"Code": {"ZipFile": "x"}}},
+            "Version": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": fn}},
+            "Live": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {
+                    "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+                    "FunctionVersion": {"Fn::GetAtt": ["Version", "Version"]},
+                    "Name": "live",
+                },
+            },
+            "ByAlias": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Ref": "Live"},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "apigateway.amazonaws.com",
+                },
+            },
+            "ByVersion": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Ref": "Version"},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "s3.amazonaws.com",
+                },
+            },
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    on = {
+        g.logical_id: {r.resource for r in g.requirements if r.action == "lambda:AddPermission"}
+        for g in groups
+    }
+    function = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-Fn-*"
+    assert on["ByAlias"] == {f"{function}:live"}
+    assert on["ByVersion"] == {f"{function}:*"}
+
+
+def test_a_task_definition_is_predicted_on_its_family() -> None:
+    """A task definition is named by `Family` (not `<Type>Name`): the registration is
+    predicted on that family's revisions, or the generated family's, not every family."""
+    definition = {"ContainerDefinitions": [{"Name": "app", "Image": "busybox"}]}
+    template: dict[str, Any] = {
+        "Resources": {
+            "Named": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {**definition, "Family": "shop-export"},
+            },
+            "Unnamed": {"Type": "AWS::ECS::TaskDefinition", "Properties": definition},
+        }
+    }
+    on = {
+        g.logical_id: {
+            r.resource for r in g.requirements if r.action == "ecs:RegisterTaskDefinition"
+        }
+        for g in predict(template, PLACE, ("create",))
+    }
+    prefix = "arn:aws:ecs:eu-west-1:123456789012:task-definition"
+    assert on["Named"] == {f"{prefix}/shop-export:*"}
+    assert on["Unnamed"] == {f"{prefix}/shop-dev-Unnamed-*:*"}

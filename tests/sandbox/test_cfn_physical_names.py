@@ -2,8 +2,9 @@
 
 An unnamed state machine is `<LogicalId>-<random>` (no stack name), an unnamed SSM
 parameter `CFN-<LogicalId>-<random>`; a type moto has no CloudFormation model for (a
-CloudWatch alarm) keeps the explicit name its template gives, and its handler is checked
-on that name, not on an invented one.
+CloudWatch alarm), or whose model declares no name property (a dashboard), keeps the
+explicit name its template gives, and its handler is checked on that name, not on an
+invented one.
 """
 
 from __future__ import annotations
@@ -94,6 +95,41 @@ def test_an_explicit_name_of_a_type_moto_lacks_is_the_one_checked(
     operator_client("cloudformation").delete_stack(StackName="names-explicit-alarm")
     assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
     assert [r["PhysicalResourceId"] for r in listed] == ["ingest-failures"]
+
+
+def test_an_explicit_name_of_a_model_without_a_name_property_is_the_one_checked(
+    make_user: Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]],
+    operator_client: Callable[[str], Any],
+) -> None:
+    """moto models a dashboard but declares no name property: the handler was checked on
+    `dashboard/<stack>-<LogicalId>-<random>` while the dashboard was `DashboardName`."""
+    account = operator_client("sts").get_caller_identity()["Account"]
+    dashboard = f"arn:aws:cloudwatch::{account}:dashboard/orders-overview"
+    _, as_deployer = make_user(
+        [
+            {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "cloudwatch:*", "Resource": dashboard},
+        ]
+    )
+    widget = {"type": "text", "x": 0, "y": 0, "width": 6, "height": 2}
+    body = json.dumps({"widgets": [{**widget, "properties": {"markdown": "orders"}}]})
+    template = {
+        "Resources": {
+            "Overview": {
+                "Type": "AWS::CloudWatch::Dashboard",
+                "Properties": {"DashboardName": "orders-overview", "DashboardBody": body},
+            }
+        }
+    }
+    cfn = as_deployer("cloudformation")
+    cfn.create_stack(StackName="names-explicit-dashboard", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "names-explicit-dashboard")
+    reasons = failures(cfn, "names-explicit-dashboard")
+    listed = cfn.list_stack_resources(StackName="names-explicit-dashboard")
+    operator_client("cloudformation").delete_stack(StackName="names-explicit-dashboard")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
+    physical = [r["PhysicalResourceId"] for r in listed["StackResourceSummaries"]]
+    assert physical == ["orders-overview"]
 
 
 def test_an_unnamed_parameter_keeps_its_name_through_an_update(

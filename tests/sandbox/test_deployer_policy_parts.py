@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from autofix.account.principal import Deployer
 from autofix.account.session import local_operator
-from autofix.config import PrincipalConfig
+from autofix.config.tables import PrincipalConfig
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.sandbox.server import SandboxInfo
 

@@ -157,3 +157,42 @@ def test_redone_failures_are_swept_alone_the_rest_shared(tmp_path: Path) -> None
     assert failed == {"AWS::SNS::Topic"}
     Recording(tmp_path / "work").sweep(redo.todo(), per_stack=2, workers=1, alone=failed)
     assert seen == [["AWS::SNS::Topic"], ["A::B::C", "A::B::D"], ["A::B::E"]]
+
+
+def test_culprits_found_in_a_sitting_are_remembered_in_its_work_directory(
+    tmp_path: Path,
+) -> None:
+    from scripts.cfn_sweep.sweeper import Sweeper, known_culprits
+
+    sweeper = Sweeper(tmp_path)
+    assert known_culprits(tmp_path) == set()
+    sweeper._remember({"A::B::C", "A::B::D"})
+    sweeper._remember({"A::B::E"})
+    assert known_culprits(tmp_path) == {"A::B::C", "A::B::D", "A::B::E"}
+
+
+def test_a_stack_failing_with_no_culprit_named_is_split_in_halves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure nobody can pin (a timeout, say) halves the stack; what converges is
+    recorded from the half it converged in, never from the stack that failed."""
+    from scripts.cfn_sweep import admin, stack
+    from scripts.cfn_sweep.sweeper import Sweeper
+
+    def run(config: Path, timeout: float = 0) -> stack.RunFiles:
+        size = len(json.loads((config.parent / "deploy.json").read_text())["Resources"])
+        return stack.RunFiles(1 if size >= 4 else 0, 1.0, "timed out", {}, (), {})
+
+    monkeypatch.setattr(stack, "run_autofix", run)
+    monkeypatch.setattr(admin, "check", lambda directory, name: admin.AdminCheck(True, (), ""))
+    types = [
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+        "AWS::KMS::Key",
+        "AWS::ECR::Repository",
+    ]
+    found = Sweeper(tmp_path, log=lambda line: None).group(types)
+    assert sorted(r.type for r in found) == sorted(types)
+    assert all(r.converged and r.stage == "group" and r.stack_types <= 3 for r in found)

@@ -11,7 +11,7 @@ from scripts.cfn_sweep.outcome import (
     star_grants,
 )
 from scripts.cfn_sweep.sweeper import blame, references
-from scripts.cfn_sweep.table import failure_class
+from scripts.cfn_sweep.table import failure_class, named_actions
 from scripts.cfn_sweep.template import Swept, build
 
 
@@ -78,8 +78,27 @@ def test_failures_that_read_the_same_fall_in_one_class() -> None:
     rows = [
         {"reason": "no progress: the step is still denied actions that are already granted (a:B)"},
         {"reason": "no progress: the step is still denied actions that are already granted (c:D)"},
-        {"reason": "refused by the safety guard: iam:PassRole on *: privilege escalation (...)"},
+        {"reason": "refused by the safety guard: iam:PassRole on *: privilege escalation; x"},
+        {"reason": "refused by the safety guard: s3:GetObject on *: outside the deployment: it"},
+        {"reason": "refused by the safety guard: kms:Decrypt on *: outside the deployment: it"},
+        {
+            "reason": "a demand no grant can meet: Q (A::B::C) of stack s demands a:B on *"
+            " (demanded by the schema tier: every action); autofix will not grant it"
+        },
+        {
+            "reason": "a demand no grant can meet: R (A::B::D) of stack s demands c:D on *"
+            " (demanded by the schema tier: every action); autofix will not grant it"
+        },
     ]
     classes = [failure_class(r) for r in rows]
     assert classes[0] == classes[1] != classes[2]
-    assert classes[2] == "refused by the safety guard: iam:PassRole on *"
+    assert classes[2] == "refused by the safety guard: an action on *: privilege escalation"
+    assert (
+        classes[3]
+        == classes[4]
+        == ("refused by the safety guard: an action on *: outside the deployment")
+    )
+    assert (
+        classes[5] == classes[6] == "a demand no grant can meet: an action on *, by the schema tier"
+    )
+    assert named_actions(rows[3:5]) == [("s3:GetObject", 1), ("kms:Decrypt", 1)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -129,19 +131,45 @@ def _call(
     )
 
 
-def create_resource(
-    logical_id: str,
-    resource_json: dict[str, Any],
-    resources_map: Any,
-    account_id: str,
-    region_name: str,
-) -> Any:
-    """parsing.parse_and_create_resource, checked and with resource events."""
-    op = operation_for(resources_map)
-    if op is None:
-        return original(parsing, "parse_and_create_resource")(
-            logical_id, resource_json, resources_map, account_id, region_name
-        )
+@dataclass(frozen=True)
+class ResourceArgs:
+    """What moto's parsing hands a resource handler (`parse_and_create_resource`, ...)."""
+
+    logical_id: str
+    resource_json: dict[str, Any]
+    resources_map: Any
+    account_id: str
+    region_name: str
+
+
+def _handler(
+    moto_name: str, handler: Callable[[StackOperation, ResourceArgs], Any]
+) -> Callable[[str, dict[str, Any], Any, str, str], Any]:
+    """`parsing.<moto_name>` as moto has it outside the sandbox's stack operations (a
+    stack of moto's own), `handler` within one."""
+
+    def patched(
+        logical_id: str,
+        resource_json: dict[str, Any],
+        resources_map: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        op = operation_for(resources_map)
+        if op is None:
+            return original(parsing, moto_name)(
+                logical_id, resource_json, resources_map, account_id, region_name
+            )
+        args = ResourceArgs(logical_id, resource_json, resources_map, account_id, region_name)
+        return handler(op, args)
+
+    patched.__doc__ = f"parsing.{moto_name}, checked and with resource events."
+    return patched
+
+
+def _create(op: StackOperation, args: ResourceArgs) -> Any:
+    logical_id, resource_json = args.logical_id, args.resource_json
+    resources_map = args.resources_map
     condition = resource_json.get("Condition")
     if condition and not resources_map.lazy_condition_map[condition]:
         return None
@@ -164,8 +192,8 @@ def create_resource(
         resource = resource_class.create_from_cloudformation_json(
             physical_name,
             names.with_generated_name(resource_type, cleaned, physical_name),
-            account_id,
-            region_name,
+            args.account_id,
+            args.region_name,
             **kwargs,
         )
     except ResourceFailed:
@@ -210,19 +238,9 @@ def create_resource(
     return resource
 
 
-def update_resource(
-    logical_id: str,
-    resource_json: dict[str, Any],
-    resources_map: Any,
-    account_id: str,
-    region_name: str,
-) -> Any:
-    """parsing.parse_and_update_resource, checked and with resource events."""
-    op = operation_for(resources_map)
-    if op is None:
-        return original(parsing, "parse_and_update_resource")(
-            logical_id, resource_json, resources_map, account_id, region_name
-        )
+def _update(op: StackOperation, args: ResourceArgs) -> Any:
+    logical_id, resource_json = args.logical_id, args.resource_json
+    resources_map = args.resources_map
     parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
     if not parsed:
         return None
@@ -259,8 +277,8 @@ def update_resource(
             cloudformation_json=names.with_generated_name(
                 resource_type, cleaned, names.name_in(physical_id) or new_name
             ),
-            account_id=account_id,
-            region_name=region_name,
+            account_id=args.account_id,
+            region_name=args.region_name,
         )
     except Exception as exc:
         reason = handler_failure_reason(str(exc), "GeneralServiceException")
@@ -280,6 +298,10 @@ def update_resource(
         props,
     )
     return new_resource
+
+
+create_resource = _handler("parse_and_create_resource", _create)
+update_resource = _handler("parse_and_update_resource", _update)
 
 
 def delete_resource(

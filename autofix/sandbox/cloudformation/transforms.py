@@ -139,14 +139,14 @@ def update_stack(
     template: str,
     role_arn: str | None = None,
     parameters: dict[str, Any] | None = None,
-    tags: dict[str, str] | None = None,
+    **kw: Any,
 ) -> None:
     """Stack.update (UpdateStack): the SAM transform expanded first."""
     params = parameters if parameters is not None else dict(self.parameters or {})
     processed = _expand_or_raise(template, params, self.account_id, self.region_name)
     if processed is not None:
         remember(self.stack_id, processed, template)
-    updates.update_stack(self, processed or template, role_arn, parameters, tags)
+    updates.update_stack(self, processed or template, role_arn, parameters, **kw)
 
 
 def _expand_or_raise(

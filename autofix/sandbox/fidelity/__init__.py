@@ -1,24 +1,25 @@
 """Patches that make moto deny like a real AWS account (installed in the server process).
 
-Each module mends one behaviour of moto 5.2.5 (pinned; see tests/sandbox):
-`signing` (body-less requests), `actions` and `s3_operations` (real IAM action
-names), `resources` (real resource ARNs), `authz` (the decision, reusable:
-`authorize(account_id, access_key_id, action, resource) -> Decision`),
-`envelopes` (AccessDenied per protocol) and `enforcement` (wires them into moto's
-request path), `encoded` (EC2's encoded authorization failure messages and
-sts:DecodeAuthorizationMessage), `names` (physical names as CloudFormation makes
-them, per type; a type moto lacks keeps its explicit name), `propagation` (policy
-changes honoured after a delay, when asked) and `rehearsal` (an update rehearsal's
-stack update). CloudFormation's stacks, created, updated and deleted with the caller's
-permissions, are `autofix.sandbox.cloudformation` (`registry.PATCHES` lists every
-patch); the records the sandbox writes (deny log, access log, coverage) are
-`autofix.sandbox.records`.
+Each module mends one behaviour of moto 5.2.5 (pinned; see tests/sandbox): `signing`
+(body-less requests), `actions` and `s3_operations` (real IAM action names), `resources`
+(real resource ARNs), `authz` (the decision, reusable: `authorize(account_id,
+access_key_id, action, resource) -> Decision`), `envelopes` (AccessDenied per protocol)
+and `enforcement` (wires them into moto's request path), `encoded` (EC2's encoded
+authorization failure messages and sts:DecodeAuthorizationMessage), `names` (physical
+names as CloudFormation makes them, per type; a type moto lacks keeps its explicit name),
+`propagation` (policy changes honoured after a delay, when asked), `rehearsal` (an
+update rehearsal's stack update) and `trail` (CloudTrail's LookupEvents from the deny log).
+CloudFormation's stacks, created, updated and deleted with the caller's permissions, are
+`autofix.sandbox.cloudformation` (`registry.PATCHES` lists every patch); the records the
+sandbox writes (deny log, access log, coverage) are `autofix.sandbox.records`.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+__all__ = ["PINNED_MOTO_VERSION", "install"]
 
 PINNED_MOTO_VERSION = "5.2.5"
 
@@ -27,7 +28,7 @@ def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
     from autofix.sandbox.cloudformation import registry as cloudformation
     from autofix.sandbox.cloudformation import stack_reads
-    from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing
+    from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing, trail
     from autofix.sandbox.records import (
         SandboxRecords,
         access_log,
@@ -51,3 +52,4 @@ def install(deny_log: Path | None = None) -> None:
     names.install()  # generated names as CloudFormation builds them
     stack_reads.install()  # reading a stack's resources creates none
     rehearsal.install()  # an unchanged template still updates while a rehearsal runs
+    trail.install(deny_log)  # cloudtrail:LookupEvents answers from the deny log

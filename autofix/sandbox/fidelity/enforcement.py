@@ -28,7 +28,7 @@ from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
 from autofix.sandbox.fidelity.request_keys import request_keys
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
 from autofix.sandbox.fidelity.s3_operations import s3_operation
-from autofix.sandbox.records import access_log
+from autofix.sandbox.records import access_log, json_object
 from autofix.sandbox.records.deny_log import DenyLogWriter, DenyRecord
 
 _DENIAL_ATTR = "_autofix_denial"
@@ -67,12 +67,7 @@ def _params(resp: Any) -> dict[str, Any]:
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
         if isinstance(body, str) and body.lstrip().startswith("{"):
-            try:
-                document = json.loads(body)
-            except ValueError:
-                continue
-            if isinstance(document, dict):
-                params.update(document)
+            params.update(json_object(body) or {})
     return params
 
 

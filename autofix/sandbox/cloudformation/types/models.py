@@ -12,27 +12,19 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
+from autofix.sandbox.cloudformation.types.stack_model import StackModel
 
-class StackBucketPolicy(CloudFormationModel):
+
+class StackBucketPolicy(StackModel, CloudFormationModel):
     """AWS::S3::BucketPolicy: puts the document on the bucket; Ref is the bucket name."""
+
+    resource_type = "AWS::S3::BucketPolicy"
 
     def __init__(self, account_id: str, region_name: str, bucket: str, document: Any) -> None:
         self.account_id = account_id
         self.region_name = region_name
         self.bucket = bucket
         self.document = document if isinstance(document, str) else json.dumps(document)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @property
     def physical_resource_id(self) -> str:
@@ -41,48 +33,38 @@ class StackBucketPolicy(CloudFormationModel):
     def _backend(self) -> Any:
         return s3_backends[self.account_id][get_partition(self.region_name)]
 
-    def put(self) -> None:
-        self._backend().put_bucket_policy(self.bucket, self.document.encode())
-
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def made(
+        cls, name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> StackBucketPolicy:
-        props = cloudformation_json["Properties"]
         policy = cls(account_id, region_name, str(props["Bucket"]), props["PolicyDocument"])
-        policy.put()
+        policy._backend().put_bucket_policy(policy.bucket, policy.document.encode())
         return policy
 
     @classmethod
-    def update_from_cloudformation_json(
+    def updated(
         cls,
-        original_resource: StackBucketPolicy,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
+        original: StackBucketPolicy,
+        name: str,
+        props: dict[str, Any],
         account_id: str,
         region_name: str,
     ) -> StackBucketPolicy:
-        if str(cloudformation_json["Properties"]["Bucket"]) != original_resource.bucket:
-            original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
+        """The same bucket's policy is replaced in place (a put); another bucket's is moved."""
+        if str(props["Bucket"]) != original.bucket:
+            original.delete(account_id, region_name)
+        return cls.made(name, props, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         if self.bucket in self._backend().buckets:
             self._backend().delete_bucket_policy(self.bucket)
 
-    def is_created(self) -> bool:
-        return True
 
-
-class StackApiStage(CloudFormationModel):
+class StackApiStage(StackModel, CloudFormationModel):
     """AWS::ApiGateway::Stage: a stage of a rest API; Ref is the stage name."""
+
+    resource_type = "AWS::ApiGateway::Stage"
+    name_property = "StageName"
 
     def __init__(self, account_id: str, region_name: str, rest_api_id: str, name: str) -> None:
         self.account_id = account_id
@@ -90,36 +72,18 @@ class StackApiStage(CloudFormationModel):
         self.rest_api_id = rest_api_id
         self.name = name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "StageName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::ApiGateway::Stage"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
-
     @property
     def physical_resource_id(self) -> str:
         return self.name
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
+    def made(
+        cls, name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> StackApiStage:
-        props = cloudformation_json["Properties"]
         tags = {t["Key"]: t["Value"] for t in props.get("Tags") or []}
         apigateway_backends[account_id][region_name].create_stage(
             function_id=str(props["RestApiId"]),
-            stage_name=resource_name,
+            stage_name=name,
             deploymentId=str(props.get("DeploymentId") or ""),
             variables=props.get("Variables"),
             description=props.get("Description", ""),
@@ -128,29 +92,12 @@ class StackApiStage(CloudFormationModel):
             tags=tags or None,
             tracing_enabled=props.get("TracingEnabled"),
         )
-        return cls(account_id, region_name, str(props["RestApiId"]), resource_name)
-
-    @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: StackApiStage,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> StackApiStage:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
+        return cls(account_id, region_name, str(props["RestApiId"]), name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         backend = apigateway_backends[account_id][region_name]
         if self.rest_api_id in backend.apis and self.name in backend.apis[self.rest_api_id].stages:
             backend.delete_stage(self.rest_api_id, self.name)
-
-    def is_created(self) -> bool:
-        return True
 
 
 def bucket_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:

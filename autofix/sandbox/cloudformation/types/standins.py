@@ -25,6 +25,7 @@ from autofix import data
 from autofix.sandbox.cloudformation.demands.schema import is_resource_type, type_schema
 from autofix.sandbox.cloudformation.demands.tiers import is_custom
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.types.stack_model import StackModel
 
 _PLACEHOLDER = re.compile(r"\{([a-z]+)(?::([^}|]+))?(?:\|([^}]*))?\}")
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -36,18 +37,12 @@ def _formats() -> dict[str, str]:
     return formats
 
 
-class StandIn(CloudFormationModel):
+class StandIn(StackModel, CloudFormationModel):
     """A resource of a type moto lacks: its physical id and attributes, nothing else."""
-
-    resource_type = ""
 
     def __init__(self, physical_id: str, attributes: dict[str, str]) -> None:
         self.physical_id = physical_id
         self.attributes = attributes
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -62,17 +57,9 @@ class StandIn(CloudFormationModel):
         return self.physical_id
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> StandIn:
-        props = cloudformation_json.get("Properties") or {}
+    def made(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> StandIn:
         place = {"account": account_id, "region": region_name, "partition": _partition(region_name)}
-        return cls._made(resource_name, props, place)
+        return cls._made(name, props, place)
 
     @classmethod
     def _made(cls, resource_name: str, props: dict[str, Any], place: dict[str, str]) -> StandIn:
@@ -97,21 +84,13 @@ class StandIn(CloudFormationModel):
         return cls(physical_id, attributes)
 
     @classmethod
-    def update_from_cloudformation_json(
-        cls,
-        original_resource: StandIn,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
+    def updated(
+        cls, original: StandIn, name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> StandIn:
-        return original_resource  # the same resource, its ids kept
+        return original  # the same resource, its ids kept
 
     def delete(self, account_id: str, region_name: str) -> None:
         """Nothing to remove: the stand-in holds no service state."""
-
-    def is_created(self) -> bool:
-        return True
 
 
 def _partition(region: str) -> str:
