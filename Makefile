@@ -13,6 +13,7 @@ SERVICES := playground/services
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
 	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules \
+	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/sls3-storefront/node_modules \
 	$(BOUNDARY)/node_modules
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
@@ -47,8 +48,12 @@ $(BOUNDARY)/node_modules: | $(DEMO)/node_modules/.installed
 $(SERVICES)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
 
-$(SERVICES)/cdk-ledger/node_modules: | $(CDK_DEMO)/node_modules/.installed
+$(SERVICES)/cdk-ledger/node_modules $(SERVICES)/cdk-relay/node_modules: | $(CDK_DEMO)/node_modules/.installed
 	ln -sfn ../../cdk-demo/node_modules $@
+
+# sls3-storefront runs the upgrade demo's Serverless Framework 3 and serverless-localstack.
+$(SERVICES)/sls3-storefront/node_modules: | $(UPGRADE)/v3/node_modules/.installed
+	ln -sfn ../../serverless-upgrade/v3/node_modules $@
 
 # The CDK demo's pinned aws-cdk CLI and aws-cdk-lib (playground/cdk-demo/package-lock.json).
 $(CDK_DEMO)/node_modules/.installed: $(CDK_DEMO)/package-lock.json
@@ -115,7 +120,8 @@ clean:
 	rm -rf $(UPGRADE)/v3/node_modules $(UPGRADE)/osls/node_modules $(UPGRADE)/*/.autofix $(UPGRADE)/*/.serverless
 	rm -rf $(CORPUS)/node_modules $(CORPUS)/*/.autofix $(CORPUS)/*/.serverless
 	rm -rf $(CDK_DEMO)/node_modules $(CDK_DEMO)/.autofix $(CDK_DEMO)/cdk.out
-	rm -f $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules
+	rm -f $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules $(SERVICES)/cdk-relay/node_modules
+	rm -f $(SERVICES)/sls3-storefront/node_modules
 
 # The SAM demo: the SAM CLI, pinned with its dependencies, in a venv of its own (its pins are
 # not ours); the demo's steps run .venv-sam/bin/sam.
@@ -135,6 +141,20 @@ clean: clean-sam-demo
 .PHONY: clean-sam-demo
 clean-sam-demo:
 	rm -rf $(SAM_DEMO)/.venv-sam $(SAM_DEMO)/.autofix $(SAM_DEMO)/.aws-sam
+
+# The services of playground/services (none was used to build autofix's knowledge): each one's
+# steps from an empty policy under `--strategy predict` (STRATEGY=trial for trial), one after
+# another, each run's output in .services/<service>-<strategy>; ONLY=<service> for one. Fails
+# when any run fails (README and FINDINGS in playground/services).
+.PHONY: services
+services: install
+	@mkdir -p .services; status=0; \
+	for dir in $(SERVICES)/$(or $(ONLY),*)/; do \
+	  name=$$(basename $$dir); [ -f $$dir/autofix.toml ] || continue; echo "== $$name"; \
+	  PATH="$$PWD/$(VENV)/bin:$$PATH" $(PY) -m autofix run --config $$dir/autofix.toml \
+	    --strategy $(or $(STRATEGY),predict) --out .services/$$name-$(or $(STRATEGY),predict) \
+	    || status=1; \
+	done; exit $$status
 
 # The sweep (issue 18): every CloudFormation type the sandbox can create, from a minimal
 # template built from its provider schema, deployed, updated and deleted under autofix run;

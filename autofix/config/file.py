@@ -31,15 +31,7 @@ from autofix.config.fields import (
     non_empty,
     toml_kind,
 )
-from autofix.config.tables import (
-    GuardConfig,
-    HarvestConfig,
-    LoopConfig,
-    PolicyConfig,
-    PrincipalConfig,
-    SandboxConfig,
-    VerifyConfig,
-)
+from autofix.config.tables import Tables
 
 __all__ = ["ConfigFile", "SetupTable", "StepTable", "explain", "read_file"]
 
@@ -97,16 +89,9 @@ def _tables(name: str, required: bool) -> BeforeValidator:
 
 
 @dataclass(frozen=True, config=TABLE)
-class ConfigFile:
+class ConfigFile(Tables):
     """Every table of the file; `steps` is required, the rest has defaults."""
 
-    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
-    principal: PrincipalConfig = field(default_factory=PrincipalConfig)
-    policy: PolicyConfig = field(default_factory=PolicyConfig)
-    loop: LoopConfig = field(default_factory=LoopConfig)
-    harvest: HarvestConfig = field(default_factory=HarvestConfig)
-    verify: VerifyConfig = field(default_factory=VerifyConfig)
-    guard: GuardConfig = field(default_factory=GuardConfig)
     steps: Annotated[tuple[StepTable, ...], _tables("steps", required=True)] = Field(
         default=(), validate_default=True
     )

@@ -21,26 +21,29 @@ class Tool:
 
     name: str
     pattern: re.Pattern[str]
-    force_flag: str | None
+    force_flags: tuple[str, ...]
 
 
 # A word boundary that also accepts a path (`node_modules/.bin/sls`) or `npx sls`.
 _W = r"(?:(?<=[\s/;&|(])|^)"
+_UPLOAD = "--force-upload"
+_EMPTY_OK = "--no-fail-on-empty-changeset"
 TOOLS: tuple[Tool, ...] = (
     Tool(
         "Serverless Framework",
         re.compile(_W + r"(?:sls|serverless|osls)\s+deploy\b(?!\s+(?:function|list)\b)"),
-        "--force",  # uploads a new artifact: the function's code changes
+        ("--force",),  # uploads a new artifact: the function's code changes
     ),
-    Tool("AWS CDK", re.compile(_W + r"cdk\s+deploy\b"), "--force"),
-    Tool("AWS SAM", re.compile(_W + r"sam\s+deploy\b"), "--force-upload"),
+    Tool("AWS CDK", re.compile(_W + r"cdk\s+deploy\b"), ("--force",)),
+    # an unchanged template is no change set on AWS; these tools then exit non-zero unless told
+    Tool("AWS SAM", re.compile(_W + r"sam\s+deploy\b"), (_UPLOAD, _EMPTY_OK)),
     Tool(
         "aws cloudformation deploy",
         re.compile(_W + r"(?:aws|awscli)\s+cloudformation\s+deploy\b"),
-        "--force-upload",
+        (_UPLOAD, _EMPTY_OK),
     ),
-    Tool("Terraform", re.compile(_W + r"(?:terraform|tofu)\s+apply\b"), None),
-    Tool("Pulumi", re.compile(_W + r"pulumi\s+up\b"), None),
+    Tool("Terraform", re.compile(_W + r"(?:terraform|tofu)\s+apply\b"), ()),
+    Tool("Pulumi", re.compile(_W + r"pulumi\s+up\b"), ()),
 )
 _TEARDOWN = re.compile(
     _W
@@ -68,16 +71,19 @@ def deploys(command: str) -> bool:
 
 
 def forced(command: str) -> str:
-    """`command` made to redeploy for real: each known deploy invocation gets its force flag.
+    """`command` made to redeploy for real: each known deploy invocation gets its force flags.
 
     >>> forced("sls deploy --stage dev")
     'sls deploy --force --stage dev'
     """
     for tool in TOOLS:
-        flag = tool.force_flag
-        if flag is None or re.search(rf"(?:^|\s){re.escape(flag)}(?:\s|=|$)", command):
-            continue
-        command = tool.pattern.sub(rf"\g<0> {flag}", command)
+        missing = [
+            flag
+            for flag in tool.force_flags
+            if not re.search(rf"(?:^|\s){re.escape(flag)}(?:\s|=|$)", command)
+        ]
+        if missing:
+            command = tool.pattern.sub(rf"\g<0> {' '.join(missing)}", command)
     return command
 
 

@@ -15,15 +15,7 @@ from typing import Any
 from autofix import untrusted
 from autofix.config.file import SetupTable, read_file
 from autofix.config.lifecycle import deploys, rehearsal_command, rehearsal_name
-from autofix.config.tables import (
-    GuardConfig,
-    HarvestConfig,
-    LoopConfig,
-    PolicyConfig,
-    PrincipalConfig,
-    SandboxConfig,
-    VerifyConfig,
-)
+from autofix.config.tables import Tables
 from autofix.errors import ConfigError
 
 __all__ = ["Config", "Step", "lifecycle", "load_config", "parse_config", "steps_from_command"]
@@ -52,19 +44,14 @@ class Step:
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(Tables):
+    """The run's configuration: the file's tables (`Tables`), its steps and where it is."""
+
     steps: tuple[Step, ...]
-    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
-    principal: PrincipalConfig = field(default_factory=PrincipalConfig)
-    policy: PolicyConfig = field(default_factory=PolicyConfig)
-    loop: LoopConfig = field(default_factory=LoopConfig)
     base_dir: Path = Path(".")
     source: Path | None = None
-    harvest: HarvestConfig = field(default_factory=HarvestConfig)
-    verify: VerifyConfig = field(default_factory=VerifyConfig)
     setup: tuple[Step, ...] = ()
     """`[[setup]]`: run as the sandbox's operator before the steps, in every account opened."""
-    guard: GuardConfig = field(default_factory=GuardConfig)
 
 
 def load_config(path: Path) -> Config:
@@ -96,19 +83,7 @@ def parse_config(raw: Mapping[str, Any], base_dir: Path, source: Path | None = N
         if names.count(name) > 1:
             raise ConfigError(f"{where}: steps: the step name {name!r} is used twice")
     setup = tuple(_step(t, rehearse=False) for t in file.setup)
-    return Config(
-        steps,
-        file.sandbox,
-        file.principal,
-        file.policy,
-        file.loop,
-        base_dir,
-        source,
-        file.harvest,
-        file.verify,
-        setup,
-        file.guard,
-    )
+    return Config(steps, base_dir, source, setup, **file.tables())
 
 
 def _step(table: SetupTable, **more: Any) -> Step:

@@ -6,6 +6,7 @@ A new key is one field with a type from `autofix.config.fields`; its errors then
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import field
@@ -48,6 +49,7 @@ __all__ = [
     "PolicyConfig",
     "PrincipalConfig",
     "SandboxConfig",
+    "Tables",
     "VerifyConfig",
     "given_keys",
 ]
@@ -197,3 +199,21 @@ class VerifyConfig:
     env: Env = field(default_factory=dict)
     """Set for every step during a replay; `{run}` becomes a fresh id per replay. On a real
     account (no fresh account to replay in) this names a fresh stack, and is required."""
+
+
+@dataclass(frozen=True, config=TABLE, kw_only=True)
+class Tables:
+    """The file's optional tables, each with its defaults: the file's schema
+    (`config.file.ConfigFile`) and the run's configuration (`config.Config`) both have them."""
+
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    principal: PrincipalConfig = field(default_factory=PrincipalConfig)
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    loop: LoopConfig = field(default_factory=LoopConfig)
+    harvest: HarvestConfig = field(default_factory=HarvestConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    guard: GuardConfig = field(default_factory=GuardConfig)
+
+    def tables(self) -> dict[str, Any]:
+        """Each table by its name (to carry them from the file to the configuration)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(Tables)}

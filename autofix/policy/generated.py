@@ -231,9 +231,14 @@ class GeneratedNames:
         return self._regex.sub(pattern, text)
 
     def unnamed_patterns(self, service: str) -> tuple[str, ...]:
-        """The patterns of the names the templates leave to CloudFormation, per service."""
+        """The patterns of the names the templates leave to CloudFormation, per service
+        (of types that have a name: a bucket policy's physical id names nothing)."""
         return tuple(
-            dict.fromkeys(u.pattern() for u in self.unnamed if u.service == service.lower())
+            dict.fromkeys(
+                u.pattern()
+                for u in self.unnamed
+                if u.service == service.lower() and name_rule(u.resource_type) is not None
+            )
         )
 
     def is_explicit(self, name: str) -> bool:

@@ -96,7 +96,7 @@ def _installed(step: Step, run: Run) -> tuple[str, str] | None:
         return serverless.framework_version(Path(step.cwd))
     assert tool.command is not None
     words = [*tool.command.prefix, tool.command.executable, "--version"]
-    result = run(replace(step, run=shlex.join(words)))
+    result = run(replace(step, run=tool.command.lead + shlex.join(words)))
     match = _VERSION.search(f"{result.stdout}\n{result.stderr}") if result.ok else None
     return (tool.family, ".".join(match.groups())) if match else None
 

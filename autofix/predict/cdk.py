@@ -107,7 +107,7 @@ def _synth(command: ToolCommand, out: Path) -> str:
         for value in _all_values(command, name):
             shared += [name, value]
     words = [*command.prefix, command.executable, "synth", *shared, "--output", str(out), "--quiet"]
-    return shlex.join(words)
+    return command.lead + shlex.join(words)
 
 
 def _all_values(command: ToolCommand, name: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,9 @@ class ToolCommand:
     words: tuple[str, ...]
     tool_at: int
     verb_at: int
+    lead: str = ""
+    """The shell line's text before this command, verbatim (`export X=${Y}; `): a command
+    derived from this one keeps it, unquoted, so its assignments still expand."""
 
     @property
     def executable(self) -> str:
@@ -72,18 +75,62 @@ def find(
 
     `tools` are executable names (a path's last part is compared: `.venv/bin/sam`).
     """
-    try:
-        words = tuple(shlex.split(run))
-    except ValueError:
-        return None
-    for i, word in enumerate(words):
-        if Path(word).name not in tools:
-            continue
-        at = i + 1
-        if group:
-            if at >= len(words) or words[at] != group:
+    for lead, words in simple_commands(run):
+        for i, word in enumerate(words):
+            if Path(word).name not in tools:
                 continue
-            at += 1
-        if at < len(words) and words[at] in verbs:
-            return ToolCommand(words, i, at)
+            at = i + 1
+            if group:
+                if at >= len(words) or words[at] != group:
+                    continue
+                at += 1
+            if at < len(words) and words[at] in verbs:
+                return ToolCommand(words, i, at, lead)
     return None
+
+
+def simple_commands(run: str) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each command of the shell line `run` between operators (`;`, `&&`, `||`, `|`, `&`,
+    newlines; not inside quotes, `$(...)` or `${...}`): the text before it, verbatim, and
+    its words. A line that does not split into words yields nothing from there on."""
+    start = 0
+    for end in [*_operator_ends(run), len(run)]:
+        segment = run[start:end].rstrip(";&|\n")
+        try:
+            words = tuple(shlex.split(segment))
+        except ValueError:
+            return
+        yield run[: end - len(run[start:end].lstrip())], words
+        start = end
+
+
+def _operator_ends(run: str) -> Iterator[int]:
+    """Where each top-level shell operator of `run` ends."""
+    quote = ""
+    depth = 0
+    i = 0
+    while i < len(run):
+        char = run[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "$" and run[i + 1 : i + 2] in ("(", "{"):
+            depth += 1
+            i += 1
+        elif char in ")}" and depth:
+            depth -= 1
+        elif not depth and (char in ";\n" or _is_pipe_or_and(run, i)):
+            doubled = run[i + 1 : i + 2] == char and char in "&|"
+            i += 2 if doubled else 1
+            yield i
+            continue
+        i += 1
+
+
+def _is_pipe_or_and(run: str, i: int) -> bool:
+    """`run[i]` is `|` or `&` as an operator, not a redirection's (`2>&1`, `&>`, `>|`)."""
+    return run[i] in "&|" and run[i - 1 : i] not in ("<", ">") and run[i + 1 : i + 2] != ">"

@@ -19,6 +19,7 @@ from typing import Any
 
 from autofix.config import Step
 from autofix.config.project import service_names_of
+from autofix.predict.command_line import simple_commands
 from autofix.predict.packaged import Packaged, Run
 
 CLIS = frozenset({"sls", "serverless", "osls"})
@@ -37,6 +38,8 @@ class Command:
 
     words: tuple[str, ...]
     verb_at: int
+    lead: str = ""
+    """The shell line's text before this command, verbatim (see command_line.ToolCommand)."""
 
     @property
     def verb(self) -> str:
@@ -55,21 +58,18 @@ class Command:
             elif name not in DEPLOY_ONLY_OPTIONS:
                 rest.append(word)
         words = [*self.words[: self.verb_at], "package", *rest, "--package", str(directory)]
-        return shlex.join(words)
+        return self.lead + shlex.join(words)
 
 
 def parse_command(run: str) -> Command | None:
     """The Serverless command in `run` (`npx sls deploy --stage dev`), or None."""
-    try:
-        words = tuple(shlex.split(run))
-    except ValueError:
-        return None
-    for i, word in enumerate(words[:-1]):
-        if Path(word).name in CLIS and words[i + 1] in VERBS:
-            following = words[i + 2] if i + 2 < len(words) else ""
-            if following in ("function", "list"):  # `deploy function -f`: no stack deploy
-                return None
-            return Command(words, i + 1)
+    for lead, words in simple_commands(run):
+        for i, word in enumerate(words[:-1]):
+            if Path(word).name in CLIS and words[i + 1] in VERBS:
+                following = words[i + 2] if i + 2 < len(words) else ""
+                if following in ("function", "list"):  # `deploy function -f`: no stack deploy
+                    return None
+                return Command(words, i + 1, lead)
     return None
 
 

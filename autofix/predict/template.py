@@ -210,7 +210,7 @@ def predict(
                 account_id=place.account_id,
                 region=place.region,
                 partition=place.partition,
-                physical_id=UNKNOWN,
+                physical_id=_physical_id(resolver, logical_id, rtype),
                 old_properties={},
             )
             reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
@@ -236,6 +236,15 @@ def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[s
 
 _RETAINED = frozenset({"Retain", "RetainExceptOnCreate"})
 """DeletionPolicy values that keep a resource when its stack deletes or drops it."""
+
+
+def _physical_id(resolver: _Resolver, logical_id: str, resource_type: str) -> str:
+    """The physical id the resource will have, as its `Ref` returns it (a managed policy's
+    ARN with its generated tail as `*`); `*` for a type whose `Ref` is not known."""
+    if resource_type not in _return_values()["ref"]:
+        return UNKNOWN
+    value = resolver.ref(logical_id)
+    return value if isinstance(value, str) and value else UNKNOWN
 
 
 def _plausible(resource: str) -> bool:

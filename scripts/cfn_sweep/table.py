@@ -169,7 +169,7 @@ def markdown(doc: dict[str, Any]) -> str:
     lines = [
         "# The sweep: every CloudFormation type the sandbox can create",
         "",
-        f"Run {doc['date']} on commit `{doc['commit']}`, {len(sittings) or 1} sitting(s),"
+        f"Last sitting {doc['date']} on commit `{doc['commit']}`; {len(sittings) or 1} sitting(s),"
         f" {float(doc['seconds']) / 60:.0f} minutes in all, {len(rows)} types; tiers: "
         + ", ".join(f"{n} {t}" for t, n in sorted(tiers.items()))
         + ". Rows per commit they were measured on: "

@@ -36,10 +36,18 @@ def test_a_deploy_step_is_followed_by_its_forced_rehearsal(tmp_path: Path) -> No
     ("command", "rehearsal"),
     [
         ("npx cdk deploy --all", "npx cdk deploy --force --all"),
-        ("sam deploy --no-confirm-changeset", "sam deploy --force-upload --no-confirm-changeset"),
+        (
+            "sam deploy --no-confirm-changeset",
+            "sam deploy --force-upload --no-fail-on-empty-changeset --no-confirm-changeset",
+        ),
         (
             "aws cloudformation deploy --stack-name s --template-file t.yaml",
-            "aws cloudformation deploy --force-upload --stack-name s --template-file t.yaml",
+            "aws cloudformation deploy --force-upload --no-fail-on-empty-changeset"
+            " --stack-name s --template-file t.yaml",
+        ),
+        (  # a flag already given is not given twice
+            "sam deploy --no-fail-on-empty-changeset",
+            "sam deploy --force-upload --no-fail-on-empty-changeset",
         ),
         ("cd app && serverless deploy -s prod", "cd app && serverless deploy --force -s prod"),
         ("sls deploy --force", "sls deploy --force"),

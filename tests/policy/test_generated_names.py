@@ -358,3 +358,16 @@ def test_names_the_template_leaves_to_cloudformation_scope_by_the_types_form() -
         f"arn:aws:states:eu-west-1:{ACCOUNT}:stateMachine:Machine-*"
     ]
     assert changes
+
+
+def test_a_fifo_queues_generated_name_ends_in_its_suffix_within_the_limit() -> None:
+    rule = name_rule("AWS::SQS::Queue")
+    assert rule is not None and rule.max_length == 80
+    name = rule.generate("relay-dev", "DeadLetters", "A" * 12)
+    assert rule.with_suffix(name, {"FifoQueue": True}) == name + ".fifo"
+    assert rule.with_suffix(name, {"FifoQueue": "true"}) == name + ".fifo"
+    assert rule.with_suffix(name, {"FifoQueue": False}) == name
+    assert rule.with_suffix(name, {"QueueName": "given.fifo", "FifoQueue": True}) == name
+    long = rule.generate("s" * 60, "L" * 40, "A" * 12)
+    assert len(rule.with_suffix(long, {"FifoQueue": True})) == 80
+    assert rule.with_suffix(long, {"FifoQueue": True}).endswith(".fifo")

@@ -58,7 +58,10 @@ def test_whole_names_separators_and_generated_patterns_keep_the_rule() -> None:
 
 
 def test_a_denial_naming_no_bucket_gets_only_the_deployments_buckets() -> None:
-    unnamed = tuple(Unnamed(STACK, logical, "AWS::S3::Bucket") for logical in BUCKETS)
+    unnamed = (
+        *(Unnamed(STACK, logical, "AWS::S3::Bucket") for logical in BUCKETS),
+        Unnamed(STACK, "ServerlessDeploymentBucketPolicy", "AWS::S3::BucketPolicy"),
+    )
     ctx = ScopeContext(
         "123456789012",
         "us-east-1",
@@ -70,7 +73,7 @@ def test_a_denial_naming_no_bucket_gets_only_the_deployments_buckets() -> None:
         "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied"
     )
     grants = [g.grant.resource for g in grants_for(parse_denials(text), ctx)]
-    assert len(grants) == len(BUCKETS)
+    assert len(grants) == len(BUCKETS)  # a bucket policy names no bucket
     for pattern in grants:
         assert cut_names(pattern, [SERVICE, STACK]) == [], pattern
     for logical in BUCKETS:

@@ -169,3 +169,21 @@ def test_a_task_definition_is_predicted_on_its_family() -> None:
     prefix = "arn:aws:ecs:eu-west-1:123456789012:task-definition"
     assert on["Named"] == {f"{prefix}/shop-export:*"}
     assert on["Unnamed"] == {f"{prefix}/shop-dev-Unnamed-*:*"}
+
+
+def test_a_demand_on_the_physical_id_is_predicted_on_what_ref_returns() -> None:
+    """A managed policy's handler acts on its ARN, its physical id: before the deploy that
+    is what its `Ref` returns, with the generated tail as `*`, not `policy/*` (an
+    escalation on a wildcard the predictor would then drop)."""
+    template: dict[str, Any] = {
+        "Resources": {
+            "Policy": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+            }
+        }
+    }
+    policy = "arn:aws:iam::123456789012:policy/shop-dev-Policy-*"
+    for operation, action in (("create", "iam:CreatePolicy"), ("delete", "iam:DeletePolicy")):
+        (group,) = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
+        assert {r.resource for r in group.requirements if r.action == action} == {policy}

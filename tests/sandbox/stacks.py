@@ -17,6 +17,18 @@ LAMBDA_TRUST = {
     ],
 }
 
+# A minimal Redshift cluster (moto's model has no physical id of its own).
+REDSHIFT_CLUSTER: dict[str, Any] = {
+    "Type": "AWS::Redshift::Cluster",
+    "Properties": {
+        "ClusterType": "single-node",
+        "NodeType": "dc2.large",
+        "DBName": "db",
+        "MasterUsername": "admin",
+        "MasterUserPassword": "Passw0rd1",
+    },
+}
+
 
 def settled(cfn: Any, name: str, tries: int = 200) -> dict[str, Any]:
     """The stack once no longer IN_PROGRESS (polled every 0.1 s, `tries` times)."""

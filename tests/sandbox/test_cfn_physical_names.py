@@ -39,6 +39,8 @@ def test_unnamed_resources_are_named_by_their_types_rule(
                 "Properties": {"Type": "String", "Value": "v"},
             },
             "Topic": {"Type": "AWS::SNS::Topic"},
+            "Ordered": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}},
+            "Plain": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": False}},
         }
     }
     cfn = operator_client("cloudformation")
@@ -55,6 +57,9 @@ def test_unnamed_resources_are_named_by_their_types_rule(
     assert re.fullmatch(
         rf"arn:aws:sns:[a-z0-9-]+:\d+:names-per-type-Topic-{TAIL}", physical["Topic"]
     )
+    # an unnamed FIFO queue (a CDK `fifo: true` queue) is named with the suffix SQS demands
+    assert re.fullmatch(rf"https://.*/\d+/names-per-type-Ordered-{TAIL}\.fifo", physical["Ordered"])
+    assert re.fullmatch(rf"https://.*/\d+/names-per-type-Plain-{TAIL}", physical["Plain"])
 
 
 def test_an_explicit_name_of_a_type_moto_lacks_is_the_one_checked(

@@ -1,8 +1,9 @@
-"""An update rehearsal on the embedded sandbox checks each resource type's update handler.
+"""Stack updates on the embedded sandbox change what a change set changes.
 
-The operator's switch (autofix.step.hooks.rehearsal_switch) is on while a rehearsal step runs;
-then a stack update treats every present, mutable property as changed, so the caller
-needs the update permissions a real change to the code or the configuration takes.
+An update rehearsal (the operator's switch, autofix.step.hooks.rehearsal_switch, is on
+while one runs) demands the update handlers of the resources the next deploy changes, no
+others; a create-only change demands a create and a delete; an unchanged template is no
+update.
 """
 
 from __future__ import annotations
@@ -170,36 +171,79 @@ def failures(info: SandboxInfo, stack: str) -> dict[str, str]:
     }
 
 
-def test_without_a_rehearsal_an_unchanged_template_is_no_update(sandbox: SandboxInfo) -> None:
+UPDATES_OF_OTHERS = (  # update actions of every resource but the function
+    "iam:UpdateRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:TagRole",
+    "apigateway:PATCH",
+    "apigateway:PUT",
+)
+
+
+def updated_in_last_update(cfn: Any, stack: str) -> set[str]:
+    """Logical ids with an UPDATE_COMPLETE event since the stack's last update began."""
+    events = cfn.describe_stack_events(StackName=stack)["StackEvents"]  # newest first
+    found: set[str] = set()
+    for event in events:
+        if event["LogicalResourceId"] == stack:
+            if event["ResourceStatus"] == "UPDATE_IN_PROGRESS":
+                break
+            continue
+        if event["ResourceStatus"] == "UPDATE_COMPLETE":
+            found.add(event["LogicalResourceId"])
+    return found
+
+
+@pytest.mark.parametrize("rehearsing", [False, True])
+def test_an_unchanged_template_is_no_update(sandbox: SandboxInfo, rehearsing: bool) -> None:
+    """As on AWS, with the operator's rehearsal switch on or off."""
     body = template(uuid.uuid4().hex[:6])
     stack = deployed(sandbox, body)
     cfn = deployer_without(sandbox, "lambda:UpdateFunctionConfiguration")
-    assert redeploy(cfn, stack, body).startswith("no update: The submitted information")
+    if rehearsing:
+        with rehearsal_switch(sandbox.endpoint)(REHEARSAL):
+            outcome = redeploy(cfn, stack, body)
+    else:
+        outcome = redeploy(cfn, stack, body)
+    assert outcome.startswith("no update: The submitted information")
 
 
-def test_a_rehearsal_demands_update_function_configuration(sandbox: SandboxInfo) -> None:
+def test_a_rehearsal_demands_the_changed_resources_update_and_no_others(
+    sandbox: SandboxInfo,
+) -> None:
+    """Only the function's environment changes: its update is demanded, nothing else's."""
     suffix = uuid.uuid4().hex[:6]
-    body = template(suffix)
-    stack = deployed(sandbox, body)
-    cfn = deployer_without(sandbox, "lambda:UpdateFunctionConfiguration")
+    stack = deployed(sandbox, template(suffix))
+    changed = template(suffix, greeting="hi")
+    without_it = deployer_without(sandbox, "lambda:UpdateFunctionConfiguration")
     with rehearsal_switch(sandbox.endpoint)(REHEARSAL):
-        assert redeploy(cfn, stack, body) == "UPDATE_ROLLBACK_COMPLETE"
-    reason = failures(sandbox, stack)["Fn"]
+        assert redeploy(without_it, stack, changed) == "UPDATE_ROLLBACK_COMPLETE"
+    assert set(failures(sandbox, stack)) == {"Fn"}
     assert (
         "is not authorized to perform: lambda:UpdateFunctionConfiguration on resource: "
         f"arn:aws:lambda:us-east-1:123456789012:function:fn-{suffix}"
-    ) in reason
-    # the switch is off again: the same deployer's unchanged redeploy is no update
-    assert redeploy(cfn, stack, body).startswith("no update")
+    ) in failures(sandbox, stack)["Fn"]
+    without_others = deployer_without(sandbox, *UPDATES_OF_OTHERS)
+    with rehearsal_switch(sandbox.endpoint)(REHEARSAL):
+        assert redeploy(without_others, stack, changed) == "UPDATE_COMPLETE"
+    assert updated_in_last_update(without_others, stack) == {"Fn"}
+    function = client(sandbox, "lambda").get_function_configuration(FunctionName=f"fn-{suffix}")
+    assert function["Environment"]["Variables"] == {"GREETING": "hi"}
 
 
-def test_a_rehearsal_demands_the_api_gateway_stage_update(sandbox: SandboxInfo) -> None:
-    body = template(uuid.uuid4().hex[:6])
-    stack = deployed(sandbox, body)
+def test_a_new_deployment_updates_the_stage_that_refers_to_it(sandbox: SandboxInfo) -> None:
+    """A new logical id for the deployment (Serverless makes one per deploy): the stage that
+    refers to it is updated (apigateway:PATCH on the stage), the API and method are not."""
+    suffix = uuid.uuid4().hex[:6]
+    stack = deployed(sandbox, template(suffix))
+    renamed = template(suffix)
+    resources = renamed["Resources"]
+    resources["Deployment2"] = resources.pop("Deployment")
+    resources["Stage"]["Properties"]["DeploymentId"] = {"Ref": "Deployment2"}
     stages = "arn:aws:apigateway:us-east-1::/restapis/*/stages/*"
     cfn = deployer_without(sandbox, "apigateway:PATCH", denied_on=stages)
-    with rehearsal_switch(sandbox.endpoint)(REHEARSAL):
-        assert redeploy(cfn, stack, body) == "UPDATE_ROLLBACK_COMPLETE"
+    assert redeploy(cfn, stack, renamed) == "UPDATE_ROLLBACK_COMPLETE"
     api = next(
         r["PhysicalResourceId"]
         for r in cfn.list_stack_resources(StackName=stack)["StackResourceSummaries"]
@@ -210,28 +254,49 @@ def test_a_rehearsal_demands_the_api_gateway_stage_update(sandbox: SandboxInfo) 
         "perform: apigateway:PATCH on resource: "
         f"arn:aws:apigateway:us-east-1::/restapis/{api}/stages/live with an explicit deny"
     ) in reasons["Stage"]
-    assert set(reasons) == {"Stage"}  # the API's own PATCH was allowed
+    assert set(reasons) == {"Stage"}
+    allowed = deployer_without(sandbox, *UPDATES_OF_OTHERS[:4])  # PATCH allowed
+    assert redeploy(allowed, stack, renamed) == "UPDATE_COMPLETE"
+    assert updated_in_last_update(allowed, stack) == {"Stage"}
 
 
-def test_a_rehearsal_with_every_update_permission_keeps_the_resources(
-    sandbox: SandboxInfo,
-) -> None:
+def renamed_function(suffix: str) -> dict[str, Any]:
+    body = template(suffix)
+    body["Resources"]["Fn"]["Properties"]["FunctionName"] = f"fn2-{suffix}"
+    return body
+
+
+def test_a_create_only_change_replaces_the_resource(sandbox: SandboxInfo) -> None:
+    """A new FunctionName (create-only): the create handler is demanded, not the update's;
+    the old function's delete runs in the cleanup, where a denial leaves it and the update
+    stands (DELETE_FAILED), as in CloudFormation."""
     suffix = uuid.uuid4().hex[:6]
-    body = template(suffix, greeting="kept")
-    stack = deployed(sandbox, body)
-    cfn = deployer_without(sandbox)
-    with rehearsal_switch(sandbox.endpoint)(REHEARSAL):
-        assert redeploy(cfn, stack, body) == "UPDATE_COMPLETE"
-    updated = {
-        e["LogicalResourceId"]
-        for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
-        if e["ResourceStatus"] == "UPDATE_COMPLETE"
-    }
-    # every resource with a mutable property; a Deployment holds only create-only ones here
-    assert updated >= {"Role", "Fn", "Api", "Method", "Stage"}
-    assert "Deployment" not in updated
-    function = client(sandbox, "lambda").get_function_configuration(FunctionName=f"fn-{suffix}")
-    assert function["Environment"]["Variables"] == {"GREETING": "kept"}
+    stack = deployed(sandbox, template(suffix))
+    no_update = ("lambda:UpdateFunctionConfiguration", "lambda:UpdateFunctionCode")
+    cfn = deployer_without(sandbox, *no_update)
+    assert redeploy(cfn, stack, renamed_function(suffix)) == "UPDATE_COMPLETE"
+    assert updated_in_last_update(cfn, stack) == {"Fn"}
+
+    suffix = uuid.uuid4().hex[:6]
+    stack = deployed(sandbox, template(suffix))
+    cfn = deployer_without(sandbox, "lambda:CreateFunction")
+    assert redeploy(cfn, stack, renamed_function(suffix)) == "UPDATE_ROLLBACK_COMPLETE"
+    assert (
+        "lambda:CreateFunction on resource: "
+        f"arn:aws:lambda:us-east-1:123456789012:function:fn2-{suffix}"
+    ) in failures(sandbox, stack)["Fn"]
+
+    suffix = uuid.uuid4().hex[:6]
+    stack = deployed(sandbox, template(suffix))
+    cfn = deployer_without(sandbox, "lambda:DeleteFunction")
+    assert redeploy(cfn, stack, renamed_function(suffix)) == "UPDATE_COMPLETE"
+    events = cfn.describe_stack_events(StackName=stack)["StackEvents"]
+    delete_failed = [e for e in events if e["ResourceStatus"] == "DELETE_FAILED"]
+    assert [e["LogicalResourceId"] for e in delete_failed] == ["Fn"]
+    assert (
+        "lambda:DeleteFunction on resource: "
+        f"arn:aws:lambda:us-east-1:123456789012:function:fn-{suffix}"
+    ) in delete_failed[0]["ResourceStatusReason"]
 
 
 def test_a_real_code_change_needs_the_code_update_only(sandbox: SandboxInfo) -> None:

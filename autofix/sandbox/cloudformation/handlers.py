@@ -43,6 +43,8 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
+from autofix.sandbox.cloudformation.types import undeletable
+from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
 from autofix.sandbox.fidelity.request_keys import boundary_keys, passed_to
@@ -179,6 +181,7 @@ def _create(op: StackOperation, args: ResourceArgs) -> Any:
         return None
     resource_class, cleaned, physical_name = parsed
     props = cleaned.get("Properties") or {}
+    physical_name = names.suffixed(resource_type, props, physical_name)
     as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     add_event(op.stack, logical_id, resource_type, "CREATE_IN_PROGRESS", properties=props)
     call = _call(resources_map, "create", logical_id, resource_type, physical_name, props)
@@ -203,6 +206,7 @@ def _create(op: StackOperation, args: ResourceArgs) -> Any:
         raise ResourceFailed(logical_id, resource_type, "create", reason) from exc
     resource.cf_resource_type = resource_type
     resource.logical_resource_id = logical_id
+    given_physical_id(resource, resource_type, physical_name)  # a model without one gets one
     physical_id = resource_physical_id(resource)
     add_event(
         op.stack,
@@ -245,31 +249,45 @@ def _update(op: StackOperation, args: ResourceArgs) -> Any:
     if not parsed:
         return None
     resource_class, cleaned, new_name = parsed
-    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
-    if cannot_update and not rehearsal.active():  # a rehearsal checks it all the same
-        return None
-    current = resources_map[logical_id]
     resource_type = resource_json["Type"]
     props = cleaned.get("Properties") or {}
+    new_name = names.suffixed(resource_type, props, new_name)
     stored = props_store(resources_map).get(logical_id, {})
-    old_props = rehearsal.old_properties(resource_type, props, stored)  # rehearsal hook
+    changed = rehearsal.changed_properties(props, stored)
+    if not changed:  # resolved as before: a change set leaves it alone, no handler runs
+        return None
+    cannot_update = hasattr(resource_class.update_from_cloudformation_json, "__isabstractmethod__")
+    current = resources_map[logical_id]
     physical_id = resource_physical_id(current)
     add_event(op.stack, logical_id, resource_type, "UPDATE_IN_PROGRESS", None, physical_id, props)
-    call = _call(
-        resources_map,
-        "update",
-        logical_id,
-        resource_type,
-        physical_id or new_name,
-        props,
-        physical_id or None,
-        old_props,
-    )
-    check(op, call, after_create=False)
-    check(op, call, after_create=True)
-    if cannot_update or rehearsal.unchanged(props, stored):  # rehearsal: checked, kept as is
+    replaced = rehearsal.replaces(resource_type, changed)
+    if replaced:  # a new resource first; the old one is deleted in the cleanup
+        _check_as_update(
+            op, _call(resources_map, "create", logical_id, resource_type, new_name, props)
+        )
+    else:
+        _check_as_update(
+            op,
+            _call(
+                resources_map,
+                "update",
+                logical_id,
+                resource_type,
+                physical_id or new_name,
+                props,
+                physical_id or None,
+                stored,
+            ),
+        )
+    if cannot_update:  # moto cannot update this type: checked, its model kept as it is
+        if replaced:
+            _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
         add_event(op.stack, logical_id, resource_type, "UPDATE_COMPLETE", None, physical_id, props)
+        props_store(resources_map)[logical_id] = copy.deepcopy(props)
+        if logical_id not in op.updated:  # a rollback puts its properties back
+            op.updated.append(logical_id)
         return None
+    as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
     try:
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,
@@ -283,9 +301,11 @@ def _update(op: StackOperation, args: ResourceArgs) -> Any:
     except Exception as exc:
         reason = handler_failure_reason(str(exc), "GeneralServiceException")
         raise ResourceFailed(logical_id, resource_type, "update", reason) from exc
+    if replaced:
+        _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
     new_resource.cf_resource_type = resource_type
     new_resource.logical_resource_id = logical_id
-    props_store(resources_map)[logical_id] = props
+    props_store(resources_map)[logical_id] = as_written
     if logical_id not in op.updated:
         op.updated.append(logical_id)
     add_event(
@@ -298,6 +318,35 @@ def _update(op: StackOperation, args: ResourceArgs) -> Any:
         props,
     )
     return new_resource
+
+
+def _check_as_update(op: StackOperation, call: HandlerCall) -> None:
+    """Check `call`; a denial fails the resource's update (UPDATE_FAILED), whatever the call."""
+    try:
+        check(op, call, after_create=False)
+        check(op, call, after_create=True)
+    except ResourceFailed as failed:
+        raise ResourceFailed(call.logical_id, call.resource_type, "update", failed.reason) from None
+
+
+def _replaced_cleanup(
+    op: StackOperation,
+    resources_map: Any,
+    logical_id: str,
+    resource_type: str,
+    physical_id: str,
+    stored: Any,
+) -> None:
+    """The old resource's delete handler, checked; a denial leaves it (DELETE_FAILED) and the
+    update stands, as in CloudFormation's UPDATE_COMPLETE_CLEANUP_IN_PROGRESS."""
+    call = _call(
+        resources_map, "delete", logical_id, resource_type, physical_id, stored, physical_id or None
+    )
+    try:
+        check(op, call, after_create=False)
+        check(op, call, after_create=True)
+    except ResourceFailed as failed:
+        add_event(op.stack, logical_id, resource_type, "DELETE_FAILED", failed.reason, physical_id)
 
 
 create_resource = _handler("parse_and_create_resource", _create)
@@ -352,5 +401,7 @@ def _quiet_delete(resources_map: Any, resource: Any, resource_json: dict[str, An
 
 
 def delete_unchecked(resources_map: Any, resource: Any, resource_json: dict[str, Any]) -> None:
-    """moto's own ResourceMap._delete_resource."""
+    """moto's own ResourceMap._delete_resource; a model moto cannot delete is forgotten."""
+    if undeletable.cannot_delete(resource):
+        undeletable.forget(resource, resources_map._account_id, resources_map._region_name)
     original(parsing.ResourceMap, "_delete_resource")(resources_map, resource, resource_json)

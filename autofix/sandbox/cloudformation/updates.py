@@ -75,7 +75,7 @@ def run_update(
     rm = stack.resource_map
     new_dict = Stack.parse_template(template)
     saved = _RollbackState.capture(stack)
-    diff = rehearsal.widen(rm.build_resource_diff(new_dict, parameters), new_dict)  # rehearsal
+    diff = rehearsal.with_dependents(rm.build_resource_diff(new_dict, parameters), new_dict)
     stack_event(stack, "UPDATE_IN_PROGRESS", status_reason)
     with acting(StackOperation(stack, caller)) as op:
 

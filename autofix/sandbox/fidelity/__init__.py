@@ -7,8 +7,9 @@ access_key_id, action, resource) -> Decision`), `envelopes` (AccessDenied per pr
 and `enforcement` (wires them into moto's request path), `encoded` (EC2's encoded
 authorization failure messages and sts:DecodeAuthorizationMessage), `names` (physical
 names as CloudFormation makes them, per type; a type moto lacks keeps its explicit name),
-`propagation` (policy changes honoured after a delay, when asked), `rehearsal` (an
-update rehearsal's stack update) and `trail` (CloudTrail's LookupEvents from the deny log).
+`propagation` (policy changes honoured after a delay, when asked), `rehearsal` (updates
+as a change set makes them; the operator's rehearsal switch) and `trail` (CloudTrail's
+LookupEvents from the deny log).
 CloudFormation's stacks, created, updated and deleted with the caller's permissions, are
 `autofix.sandbox.cloudformation` (`registry.PATCHES` lists every patch); the records the
 sandbox writes (deny log, access log, coverage) are `autofix.sandbox.records`.
@@ -28,7 +29,7 @@ def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
     from autofix.sandbox.cloudformation import registry as cloudformation
     from autofix.sandbox.cloudformation import stack_reads
-    from autofix.sandbox.fidelity import encoded, enforcement, names, rehearsal, signing, trail
+    from autofix.sandbox.fidelity import encoded, enforcement, names, signing, trail
     from autofix.sandbox.records import (
         SandboxRecords,
         access_log,
@@ -51,5 +52,4 @@ def install(deny_log: Path | None = None) -> None:
     cloudformation.install()
     names.install()  # generated names as CloudFormation builds them
     stack_reads.install()  # reading a stack's resources creates none
-    rehearsal.install()  # an unchanged template still updates while a rehearsal runs
     trail.install(deny_log)  # cloudtrail:LookupEvents answers from the deny log

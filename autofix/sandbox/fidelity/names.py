@@ -107,3 +107,10 @@ def _moto_types() -> dict[str, Any]:
     from moto.cloudformation import parsing
 
     return parsing.get_model_map()
+
+
+def suffixed(resource_type: str, properties: dict[str, Any], name: str) -> str:
+    """A generated `name` with the suffix the type's rule adds for these properties (an
+    unnamed FIFO queue's `.fifo`); moto's generator sees no properties."""
+    rule = name_rule(resource_type)
+    return rule.with_suffix(name, properties) if rule else name

@@ -1,17 +1,22 @@
-"""The sandbox's side of an update rehearsal: every mutable property counts as changed.
+"""Updates as a change set makes them, and the operator's rehearsal switch.
 
-While the operator has switched a rehearsal on (`POST /_autofix/rehearsal`, body
-`{"active": true}`; the loop does it around each `<step> (update)` attempt), a stack
-update treats each existing resource's present, mutable properties as changed: the
-resource is updated, and its type's update handler is checked with the caller's
-permissions as if each of those properties had a new value (property-aware, as a
-create is). A property is mutable unless its provider schema lists it in
+A stack update changes what CloudFormation's change set changes, no more: a resource
+whose template or referenced parameters changed, or that refers (Ref, Fn::GetAtt,
+Fn::Sub) to one that is added or modified, is a candidate ("Dynamic" in a change set);
+a candidate whose resolved properties equal the ones it has is not updated, and no
+handler of it is called. A changed property the type's provider schema lists in
 `createOnlyProperties` (autofix/data/derived/cfn_create_only_properties.json, from
-scripts/derive_create_only_properties.py): changing one replaces the resource.
-A change set with an unchanged template is executable while a rehearsal is on.
+scripts/derive_create_only_properties.py) replaces the resource: its create handler
+and then its delete handler run, not its update handler. Sources:
+https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html
+and .../using-cfn-updating-stacks-changesets-samples.html (`Replacement`, `Dynamic`).
 
-Resources whose real properties did not change keep their moto model as it is: only
-the handler's permissions are checked, nothing is rebuilt.
+An update rehearsal (`<step> (update)`) is the next deploy run for real (a forced
+redeploy, or the step's `rehearse_run`): it demands what that deploy's change set
+changes. The operator's switch (`POST /_autofix/rehearsal`, body `{"active": true}`,
+around each rehearsal attempt) only records that one runs; the sandbox updates the same
+way with it on or off. An unchanged template is no update, as on AWS ("The submitted
+information didn't contain changes").
 """
 
 from __future__ import annotations
@@ -22,15 +27,13 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
-from moto.cloudformation.models import CloudFormationBackend
-
 from autofix import data
+from autofix.sandbox.cloudformation.waves import references
 
 PATH = "/_autofix/rehearsal"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 _ACTIVE = threading.Event()
-_ORIGINAL: dict[str, Any] = {}
 
 
 def active() -> bool:
@@ -52,68 +55,41 @@ def create_only_properties() -> dict[str, frozenset[str]]:
     return {t: frozenset(props) for t, props in types.items()}
 
 
-def mutable_present(resource_type: str, properties: Mapping[str, Any]) -> list[str]:
-    """The properties a rehearsal changes: present, and not create-only for the type."""
+def changed_properties(properties: Mapping[str, Any], stored: Mapping[str, Any]) -> list[str]:
+    """The top-level properties whose resolved values differ from the stored ones."""
+    keys = dict.fromkeys([*properties, *stored])
+    return [k for k in keys if properties.get(k) != stored.get(k)]
+
+
+def replaces(resource_type: str, changed: Iterable[str]) -> bool:
+    """Whether changing `changed` replaces a resource of `resource_type` (a create-only one)."""
     fixed = create_only_properties().get(resource_type, frozenset())
-    return [k for k, v in properties.items() if k not in fixed and v not in (None, "", [], {})]
+    return any(k in fixed for k in changed)
 
 
-def old_properties(
-    resource_type: str, properties: Mapping[str, Any], stored: Mapping[str, Any]
-) -> Mapping[str, Any]:
-    """The "previous" properties an update handler is judged against.
+def with_dependents(
+    diff: dict[str, list[str]], template: Mapping[str, Any]
+) -> dict[str, list[str]]:
+    """A stack update's resource diff, its Modify widened to the dynamic candidates.
 
-    Outside a rehearsal, what the stack really had. In a rehearsal, the same minus every
-    present mutable property, so each of them reads as changed to the requirement rules.
+    A resource that refers, directly or through others, to an added or modified one may
+    resolve to new values (a replaced resource's new id); the update compares its resolved
+    properties and leaves it alone when they are equal.
     """
-    if not active():
-        return stored
-    changed = set(mutable_present(resource_type, properties))
-    return {k: v for k, v in stored.items() if k not in changed}
-
-
-def unchanged(properties: Mapping[str, Any], stored: Mapping[str, Any]) -> bool:
-    """A rehearsal-only update: nothing real changed, so moto's model is left alone."""
-    return active() and dict(properties) == dict(stored)
-
-
-def widen(diff: dict[str, list[str]], template: Mapping[str, Any]) -> dict[str, list[str]]:
-    """A stack update's resource diff; in a rehearsal, every updatable resource is modified."""
-    if not active():
-        return diff
+    resources = template.get("Resources") or {}
+    touched = set(diff["Add"]) | set(diff["Modify"])
     modify = list(diff["Modify"])
-    for name, resource in (template.get("Resources") or {}).items():
-        if name in diff["Add"] or name in modify or not isinstance(resource, dict):
-            continue
-        props = resource.get("Properties") or {}
-        if isinstance(props, dict) and mutable_present(str(resource.get("Type")), props):
-            modify.append(name)
+    grew = True
+    while grew:
+        grew = False
+        for name, resource in resources.items():
+            if name in touched or not isinstance(resource, dict):
+                continue
+            if references(resource.get("Properties") or {}) & touched:
+                touched.add(name)
+                modify.append(name)
+                grew = True
     return {**diff, "Modify": modify}
-
-
-def _create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> Any:
-    """CreateChangeSet: while rehearsing, an unchanged template still makes an update."""
-    change_set_id, stack_id = _ORIGINAL["create_change_set"](self, *args, **kwargs)
-    change_set = self.change_sets.get(change_set_id)
-    if (
-        active()
-        and change_set is not None
-        and change_set.change_set_type == "UPDATE"
-        and change_set.status == "FAILED"
-        and "didn't contain changes" in (change_set.status_reason or "")
-    ):
-        change_set.status = "CREATE_COMPLETE"
-        change_set.execution_status = "AVAILABLE"
-        change_set.status_reason = None
-    return change_set_id, stack_id
-
-
-def install() -> None:
-    """Patch CreateChangeSet for rehearsals. Idempotent."""
-    if _ORIGINAL:
-        return
-    _ORIGINAL["create_change_set"] = CloudFormationBackend.create_change_set
-    CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
 
 
 def wrap(app: WsgiApp) -> WsgiApp:

@@ -1,9 +1,10 @@
 """The operator's rehearsal switch on the embedded sandbox.
 
 Around each attempt of a rehearsal step (`<step> (update)`), the operator tells the
-embedded sandbox that a rehearsal runs (`POST /_autofix/rehearsal`), so its stack
-updates treat every mutable property as changed (autofix/sandbox/fidelity/rehearsal.py).
-On a real account there is nothing to switch: the forced redeploy is the rehearsal.
+embedded sandbox that a rehearsal runs (`POST /_autofix/rehearsal`). The sandbox records
+it; its stack updates change what the change set changes either way, as AWS does
+(autofix/sandbox/fidelity/rehearsal.py). On a real account there is nothing to switch:
+the forced redeploy is the rehearsal.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import Place, arn_of, formats_for_type, match_arn
 from autofix.policy.escalation import is_data_access
+from autofix.sandbox.cloudformation.demands import network_parts
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
@@ -129,7 +130,12 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
         return NOT_REFERRING  # turned on: demanded as the schema says
     if not known:
         return ()  # named, but not known before deployment: the sandbox will tell
-    scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
+    spec = _kinds()["kinds"][kind]
+    if "id_prefixes" in spec:  # several types of part: each as its own (network_parts.py)
+        place = Place(call.account_id, call.region, call.partition)
+        scoped = network_parts.part_arns(spec, action, known, place)
+    else:
+        scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
     return scoped or NOT_REFERRING  # an action on no resource of the kind: just conditional
 
 
