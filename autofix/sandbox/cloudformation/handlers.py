@@ -18,7 +18,6 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
-from autofix.policy.conditions import PASS_ROLE, passed_to_service
 from autofix.sandbox.cloudformation.caller import (
     Caller,
     Verdict,
@@ -47,11 +46,9 @@ from autofix.sandbox.cloudformation.types import undeletable
 from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
-from autofix.sandbox.fidelity.request_keys import boundary_keys, passed_to
+from autofix.sandbox.fidelity.request_keys import handler_keys
 from autofix.sandbox.records import coverage_log, unverified_log
 from autofix.sandbox.records.deny_log import DenyRecord
-
-ROLE_TYPE = "AWS::IAM::Role"
 
 
 def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
@@ -74,7 +71,8 @@ def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
 
 
 def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> None:
-    verdict = evaluate(caller, req.action, req.resource, call.region, _request_keys(call, req))
+    keys = handler_keys(call.resource_type, req.action, req.resource, call.properties)
+    verdict = evaluate(caller, req.action, req.resource, call.region, keys)
     if verdict is Verdict.ALLOWED:
         return
     reason = access_denied_reason(caller, req.action, req.resource, verdict)
@@ -97,16 +95,6 @@ def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> 
         )
     )
     raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)
-
-
-def _request_keys(call: HandlerCall, req: Requirement) -> dict[str, list[str]]:
-    """The condition keys of the handler's request: the service a role is passed to, the
-    permissions boundary a role is created or changed with."""
-    if req.action.lower() == PASS_ROLE.lower():
-        return passed_to(passed_to_service(call.resource_type))
-    own_role = call.resource_type == ROLE_TYPE
-    requested = call.properties.get("PermissionsBoundary") if own_role else None
-    return boundary_keys(req.action, req.resource, requested, role_as_requested=own_role)
 
 
 def _call(

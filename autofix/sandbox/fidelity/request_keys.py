@@ -22,9 +22,15 @@ from functools import cache
 from typing import Any
 
 from autofix.policy import actions_catalog
-from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, PERMISSIONS_BOUNDARY
+from autofix.policy.conditions import (
+    PASS_ROLE,
+    PASSED_TO_SERVICE,
+    PERMISSIONS_BOUNDARY,
+    passed_to_service,
+)
 
 Keys = dict[str, list[str]]
+ROLE_TYPE = "AWS::IAM::Role"
 _SETS_BOUNDARY = frozenset({"iam:createrole", "iam:putrolepermissionsboundary"})
 
 
@@ -75,3 +81,15 @@ def request_keys(action: str, resource: str, params: Mapping[str, Any]) -> Keys:
     if action.lower() == PASS_ROLE.lower():
         return {}  # a direct PassRole request is no service's: the key stays absent
     return boundary_keys(action, resource, params.get("PermissionsBoundary"))
+
+
+def handler_keys(
+    resource_type: str, action: str, resource: str, properties: Mapping[str, Any]
+) -> Keys:
+    """The condition keys of a CloudFormation handler's request: the service a role is
+    passed to, the permissions boundary a role is created or changed with."""
+    if action.lower() == PASS_ROLE.lower():
+        return passed_to(passed_to_service(resource_type))
+    own_role = resource_type == ROLE_TYPE
+    requested = properties.get("PermissionsBoundary") if own_role else None
+    return boundary_keys(action, resource, requested, role_as_requested=own_role)
