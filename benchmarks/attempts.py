@@ -11,7 +11,7 @@ shared machine are only as good as its load), whether the final policy's actions
 trial's, and whether the policy was verified. A run that leaves no summary is a row
 with its exit code, never a crash of the whole bench. `--config` runs the bench in parts.
 
-    python benchmarks/attempts.py [--config FILE]... [--strategy S]... [--json]
+    python benchmarks/attempts.py [--config FILE]... [--strategy S]... [--json] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -158,6 +159,12 @@ def main() -> None:
     parser.add_argument("--config", type=Path, action="append", help="(repeatable)")
     parser.add_argument("--strategy", action="append", choices=STRATEGIES, help="(repeatable)")
     parser.add_argument("--json", action="store_true", help="print every measure as JSON")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each run's output directory (ledger, policy, summary) under "
+        "KEEP/<service>/<strategy>, to explain a row",
+    )
     args = parser.parse_args()
     strategies = args.strategy or list(STRATEGIES)
     if "trial" in strategies:  # the reference comes first
@@ -167,8 +174,13 @@ def main() -> None:
         reference: set[str] | None = None
         for strategy in strategies:
             with tempfile.TemporaryDirectory() as tmp:
-                result = measure(config, Path(tmp), strategy)
-                actions = _actions(Path(tmp))
+                out = Path(tmp)
+                result = measure(config, out, strategy)
+                actions = _actions(out)
+                if args.keep is not None:
+                    kept = args.keep / config.parent.name / strategy
+                    shutil.rmtree(kept, ignore_errors=True)
+                    shutil.copytree(out, kept, symlinks=True)
             if strategy == "trial":
                 reference = actions
             result["service"] = (
