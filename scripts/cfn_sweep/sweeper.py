@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.cfn_sweep import admin, stack
-from scripts.cfn_sweep.outcome import TypeRecord, fallback_tier, records
+from scripts.cfn_sweep.outcome import TypeRecord, attribute, fallback_tier, records
 from scripts.cfn_sweep.template import Templates, build
 
 ROUNDS = 8
@@ -200,7 +200,9 @@ def _broken(resource_type: str, reason: str) -> TypeRecord:
 
 def culprits(directory: Path, run: stack.RunFiles, templates: Templates) -> set[str]:
     """Swept types whose handlers were denied an action the run's reason names (the
-    sandbox's deny log names the type of each handler call), or that need such a resource."""
+    sandbox's deny log names the type of each handler call), or that need such a resource;
+    when no handler call was denied it, the types whose schema (or whose helpers' schema)
+    lists it. Never every type: that names no culprit."""
     named = set(_ACTION.findall(str(run.summary.get("reason") or run.output[-2000:])))
     if not named:
         return set()
@@ -210,11 +212,19 @@ def culprits(directory: Path, run: stack.RunFiles, templates: Templates) -> set[
         if record.get("action") in named and "::" in operation:
             denied.add(operation.split(" ")[0])
     resources = templates.deploy["Resources"]
-    return {
+    found = {
         s.type
         for s in templates.swept
         if {resources[lid]["Type"] for lid in _closure(resources, s.logical_id)} & denied
     }
+    if found:
+        return found
+    # Refused before any handler call was denied (a predicted demand the guard refused):
+    # the types whose provider schema lists the action, then those whose helpers' does.
+    owners = attribute(sorted(named), templates.swept, helpers_of(templates))
+    return {t for t, actions in owners.items() if actions} - (
+        {s.type for s in templates.swept} if all(owners.values()) else set()
+    )
 
 
 def references(value: Any) -> set[str]:

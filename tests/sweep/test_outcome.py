@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scripts.cfn_sweep.admin import Failure
 from scripts.cfn_sweep.outcome import (
     attribute,
@@ -10,7 +12,8 @@ from scripts.cfn_sweep.outcome import (
     star_demands,
     star_grants,
 )
-from scripts.cfn_sweep.sweeper import blame, references
+from scripts.cfn_sweep.stack import RunFiles
+from scripts.cfn_sweep.sweeper import blame, culprits, references
 from scripts.cfn_sweep.table import failure_class, named_actions
 from scripts.cfn_sweep.template import Swept, build
 
@@ -102,3 +105,19 @@ def test_failures_that_read_the_same_fall_in_one_class() -> None:
         classes[5] == classes[6] == "a demand no grant can meet: an action on *, by the schema tier"
     )
     assert named_actions(rows[3:5]) == [("s3:GetObject", 1), ("kms:Decrypt", 1)]
+
+
+def test_a_refusal_no_handler_call_met_is_pinned_on_the_type_whose_schema_lists_it(
+    tmp_path: Path,
+) -> None:
+    """The guard refused a predicted demand before any call was denied: the deny log is
+    empty, so the culprit is the type whose provider schema lists the action."""
+    templates = build(["AWS::EC2::EnclaveCertificateIamRoleAssociation", "AWS::SQS::Queue"])
+    reason = (
+        "refused by the safety guard: ec2:AssociateEnclaveCertificateIamRole on"
+        " arn:aws:iam::123456789012:role/x: outside the deployment"
+    )
+    run = RunFiles(3, 1.0, "", {"reason": reason}, (), {})
+    assert culprits(tmp_path, run, templates) == {"AWS::EC2::EnclaveCertificateIamRoleAssociation"}
+    nobody = RunFiles(3, 1.0, "", {"reason": "refused: x:Y on *"}, (), {})
+    assert culprits(tmp_path, nobody, templates) == set()
