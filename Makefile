@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 CORPUS := playground/corpus
+BOUNDARY := playground/boundary
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
@@ -12,7 +13,8 @@ SERVICES := playground/services
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
 	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules \
-	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/sls3-storefront/node_modules
+	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/sls3-storefront/node_modules \
+	$(BOUNDARY)/node_modules
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +38,10 @@ $(UPGRADE)/osls/node_modules: | $(DEMO)/node_modules/.installed
 
 # The corpus's services run the playground's osls too (playground/corpus/package.json).
 $(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
+	ln -sfn ../serverless-demo/node_modules $@
+
+# The boundary variant of the playground runs the playground's osls.
+$(BOUNDARY)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
 
 # The services of playground/services run the playground's osls and the CDK demo's CDK.

@@ -22,6 +22,7 @@ import yaml
 
 from autofix.account.stack_names import parse_template
 from autofix.config import Step
+from autofix.policy.name_rules import name_rule
 from autofix.predict.command_line import ToolCommand, find
 from autofix.predict.packaged import Packaged, transforms_of
 from autofix.sandbox.cloudformation.sam_translator import (
@@ -39,6 +40,10 @@ SECTIONS = {"delete": ("deploy", "delete")}
 """samconfig sections a verb reads beyond `global` (`sam delete` takes the deployed stack's
 name and region from the deploy section: samcli/commands/delete/delete_context.py)."""
 UNKNOWN_BUCKET = "*"
+MANAGED_BUCKET = ("aws-sam-cli-managed-default", "SamCliSourceBucket")
+"""The stack and logical id of the bucket `--resolve-s3` deploys through
+(samcli/lib/bootstrap/bootstrap.py: SAM_CLI_STACK_NAME, its `SamCliSourceBucket`): its name
+is the one CloudFormation generates for it."""
 DEFAULT_ACCOUNT = "123456789012"
 
 
@@ -77,7 +82,11 @@ def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
     if source is None:
         return None
     overrides = _overrides(command.values("--parameter-overrides"), settings)
-    bucket = command.value("--s3-bucket") or _text(settings.get("s3_bucket")) or UNKNOWN_BUCKET
+    bucket = (
+        command.value("--s3-bucket")
+        or _text(settings.get("s3_bucket"))
+        or _managed(command, settings)
+    )
     prefix = command.value("--s3-prefix") or _text(settings.get("s3_prefix")) or ""
     try:
         template = expand(
@@ -94,6 +103,14 @@ def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
         VERBS[command.verb],
         transforms=transforms_of(source),
     )
+
+
+def _managed(command: ToolCommand, settings: Mapping[str, Any]) -> str:
+    """With `--resolve-s3`, the managed bucket's generated name, its random part as `*`."""
+    rule = name_rule("AWS::S3::Bucket")
+    if rule is None or not (command.has("--resolve-s3") or settings.get("resolve_s3") is True):
+        return UNKNOWN_BUCKET
+    return rule.pattern(*MANAGED_BUCKET)
 
 
 def expand(

@@ -160,6 +160,27 @@ def test_a_code_uri_in_globals_is_an_uploaded_object_too(tmp_path: Path) -> None
     )
 
 
+def test_resolve_s3_uploads_to_the_managed_bucket(tmp_path: Path) -> None:
+    """With `resolve_s3` the code goes to the bucket of SAM's managed stack, whose name
+    CloudFormation generates: that bucket, not the prefix in any bucket (`*/<prefix>/*`)."""
+    project = _sam_project(tmp_path)
+    settings = (project / "samconfig.toml").read_text()
+    assert "resolve_s3 = true" in settings
+    managed = "aws-sam-cli-managed-default-samclisourcebucket-*"
+    assert _code_bucket(Step("deploy", "sam deploy", project)) == managed
+    (project / "samconfig.toml").write_text(settings.replace("resolve_s3 = true", ""))
+    assert _code_bucket(Step("deploy", "sam deploy", project)) == "*"  # not known ahead
+    assert _code_bucket(Step("deploy", "sam deploy --resolve-s3", project)) == managed
+
+
+def _code_bucket(step: Step) -> str:
+    packaged = sam.package(step)
+    assert packaged is not None
+    resources = packaged.template["Resources"].values()
+    function = next(b for b in resources if b["Type"] == "AWS::Lambda::Function")
+    return str(function["Properties"]["Code"]["S3Bucket"])
+
+
 def _assembly(directory: Path, stacks: tuple[str, ...]) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     artifacts: dict[str, object] = {"Tree": {"type": "cdk:tree"}}
