@@ -4,6 +4,7 @@ PY := $(VENV)/bin/python
 DEMO := playground/serverless-demo
 UPGRADE := playground/serverless-upgrade
 CORPUS := playground/corpus
+BOUNDARY := playground/boundary
 CDK_DEMO := playground/cdk-demo
 SERVICES := playground/services
 
@@ -12,7 +13,8 @@ SERVICES := playground/services
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
 	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules \
-	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/sls3-storefront/node_modules
+	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/sls3-storefront/node_modules \
+	$(BOUNDARY)/node_modules
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +38,10 @@ $(UPGRADE)/osls/node_modules: | $(DEMO)/node_modules/.installed
 
 # The corpus's services run the playground's osls too (playground/corpus/package.json).
 $(CORPUS)/node_modules: | $(DEMO)/node_modules/.installed
+	ln -sfn ../serverless-demo/node_modules $@
+
+# The boundary variant of the playground runs the playground's osls.
+$(BOUNDARY)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
 
 # The services of playground/services run the playground's osls and the CDK demo's CDK.
@@ -152,16 +158,16 @@ services: install
 
 # The sweep (issue 18): every CloudFormation type the sandbox can create, from a minimal
 # template built from its provider schema, deployed, updated and deleted under autofix run;
-# writes docs/sweep.md (the table, each row with its commit) and .sweep/sweep.json. It resumes
-# from .sweep/sweep.json: run it again to sweep the types not yet swept (SWEEP_ARGS="--budget-minutes
+# writes docs/sweep.md (the table, each row with its commit) and docs/sweep.json. It resumes
+# from docs/sweep.json: run it again to sweep the types not yet swept (SWEEP_ARGS="--budget-minutes
 # 60" stops after an hour, "--redo-failed" sweeps the failures again on a newer commit).
 SWEEP_ARGS ?=
 .PHONY: sweep
 sweep: install
 	mkdir -p .sweep
 	$(PY) scripts/sweep.py --all --spread --per-stack 12 -j 2 --workdir .sweep/work \
-		$$(test -f .sweep/sweep.json && echo --resume .sweep/sweep.json) $(SWEEP_ARGS) \
-		--json .sweep/sweep.json --markdown docs/sweep.md
+		$$(test -f docs/sweep.json && echo --resume docs/sweep.json) $(SWEEP_ARGS) \
+		--json docs/sweep.json --markdown docs/sweep.md
 
 # The fleet (issue 21): playground/fleet is a monorepo of four services (links to the
 # playground, the upgrade demo's osls service and two corpus services); its npm package pins

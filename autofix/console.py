@@ -105,7 +105,10 @@ class Console:
                 to = ""  # a managed role's grant (principal.also_manage) says whose it is
                 if event.principal and self._deployer and event.principal != self._deployer:
                     to = f" · to {event.principal.rsplit('/', 1)[-1]}"
-                self.say(f"    + {tag}granted {event.action} on {event.resource}{to}", fg="green")
+                when = _condition_words(event.condition)
+                self.say(
+                    f"    + {tag}granted {event.action} on {event.resource}{when}{to}", fg="green"
+                )
             case StepOk():
                 n, a = event.attempts, len(event.actions)
                 self.say(
@@ -252,3 +255,16 @@ class Console:
                 self.say(f"    {action}", fg="yellow")
         verdict = "the saved policy still works" if outcome.ok else "the saved policy is not enough"
         self.say(verdict, fg="green" if outcome.ok else "red", bold=True)
+
+
+def _condition_words(condition: dict[str, Any] | None) -> str:
+    """` if iam:PassedToService = lambda.amazonaws.com` for a grant's `Condition` element."""
+    if not condition:
+        return ""
+    parts = []
+    for operator, pairs in condition.items():
+        for key, values in pairs.items():
+            listed = " or ".join([values] if isinstance(values, str) else values)
+            sign = "=" if operator == "StringEquals" else operator
+            parts.append(f"{key} {sign} {listed}")
+    return " if " + " and ".join(parts)

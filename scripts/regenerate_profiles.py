@@ -27,6 +27,7 @@ SOURCES = (
     "playground/sam-demo",
     "playground/cdk-demo",
     "playground/cfn-demo",
+    "playground/serverless-upgrade/v3",
 )
 """The demos the shipped profiles are learnt from (each has an autofix.toml)."""
 LINKED = ("node_modules", ".venv-sam")

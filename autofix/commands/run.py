@@ -17,6 +17,7 @@ from typing import Any
 
 from autofix.account.session import Operator, open_operator
 from autofix.config import Config
+from autofix.config.boundary import missing_settings
 from autofix.config.project import service_names_of, stages_of
 from autofix.console import Console
 from autofix.errors import ConfigError
@@ -168,6 +169,8 @@ class _Run:
             f"{len(policy.actions)} actions to start",
             bold=True,
         )
+        for line in missing_settings(config):
+            self.console.say(f"! {line}")
         settings = self._settings(operator)
         wiring = Wiring(config, self._rules(operator), events, self.console)
         verify_pass, unverified_why = verifier(wiring, options.verify, settings, self.files)
@@ -215,6 +218,7 @@ class _Run:
                 mode=scope_mode(options.scope or config.policy.scope),
                 service_names=config.policy.service_names or service_names_of(config.steps),
                 stages=config.policy.stages or stages_of(config.steps),
+                permissions_boundary=config.policy.permissions_boundary,
             ),
             allow_self_edit=options.allow_self_edit or config.policy.allow_self_edit,
             settle_seconds=settle_seconds(config, operator),

@@ -7,6 +7,7 @@ A new key is one field with a type from `autofix.config.fields`; its errors then
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import field
 from typing import Annotated, Any
@@ -121,6 +122,18 @@ class PrincipalConfig:
         return self
 
 
+_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+$")
+
+
+def _boundary(value: Any) -> str:
+    """`[policy] permissions_boundary`: a managed policy's ARN."""
+    if not isinstance(value, str) or not _POLICY_ARN.match(value):
+        raise invalid(
+            f"{value!r}: expected a managed policy ARN (arn:aws:iam::123456789012:policy/NAME)"
+        )
+    return value
+
+
 @dataclass(frozen=True, config=TABLE)
 class PolicyConfig:
     """The policy the run starts from and how its grants are scoped."""
@@ -130,6 +143,9 @@ class PolicyConfig:
     service_names: Strings = ()
     stages: Strings = ()
     allow_self_edit: Flag = False
+    permissions_boundary: Annotated[str | None, BeforeValidator(_boundary)] = None
+    """A managed policy ARN: role creation and role-policy writes are granted only with it
+    as the role's permissions boundary (`iam:PermissionsBoundary`)."""
 
 
 def _allowances(value: Any) -> tuple[str, ...]:

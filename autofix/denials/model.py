@@ -57,6 +57,9 @@ class Denial:
     not_granted: str = ""
     """Why this denial is never granted although it reads as fixable (e.g. a step printed
     it and the account never recorded it: `autofix.harvest.corroborate`)."""
+    resource_type: str = field(default="", compare=False)
+    """The CloudFormation resource type whose handler was denied (a stack event's or the
+    sandbox's record), when known: it tells which service an iam:PassRole passes to."""
 
     @property
     def fixable(self) -> bool:

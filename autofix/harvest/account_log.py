@@ -150,7 +150,14 @@ def _from_record(record: dict[str, Any]) -> Denial:
         operation=record.get("operation"),
         source=Source.ACCOUNT_LOG,
         evidence=record.get("message", ""),
+        resource_type=_handler_type(record) if record.get("demand") else "",
     )
+
+
+def _handler_type(record: dict[str, Any]) -> str:
+    """The resource type of a CloudFormation handler's demand (`AWS::X::Y create`)."""
+    found = str(record.get("operation") or "").partition(" ")[0]
+    return found if found.count("::") == 2 else ""
 
 
 def _epoch(value: Any) -> float:

@@ -9,6 +9,7 @@ against the account's record (`corroborate`): text alone is not proof.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from autofix.account.session import Operator
@@ -42,7 +43,9 @@ def merge(*channels: Sequence[Denial]) -> list[Denial]:
             or (denial.principal is None and denial.key[0] in named_actions)
         ):
             continue
-        kept.setdefault(denial.key, denial)
+        first = kept.setdefault(denial.key, denial)
+        if not first.resource_type and denial.resource_type:
+            kept[denial.key] = replace(first, resource_type=denial.resource_type)
     return list(kept.values())
 
 

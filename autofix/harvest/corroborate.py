@@ -64,12 +64,7 @@ class Corroboration:
         if self.observed is None:
             return [_text_only(d) if d in printed else d for d in found]
         records = self._records(self.observed, printed, since)
-        return [
-            replace(d, not_granted=self.unseen)
-            if d in printed and not any(seen(d, r) for r in records)
-            else d
-            for d in found
-        ]
+        return [_checked(d, records, self.unseen) if d in printed else d for d in found]
 
     def _records(self, observed: Observed, printed: Sequence[Denial], since: float) -> list[Denial]:
         """The record, read again while a printed denial is missing from it (bounded)."""
@@ -124,3 +119,14 @@ def seen(printed: Denial, record: Denial) -> bool:
     if printed.resource is not None and printed.resource not in resources:
         return False
     return printed.principal is None or printed.principal in principals
+
+
+def _checked(printed: Denial, records: Sequence[Denial], unseen: str) -> Denial:
+    """`printed` marked not granted (`unseen`) when no record shows it; else with what the
+    record knows that the text does not (the resource type whose handler was denied)."""
+    record = next((r for r in records if seen(printed, r)), None)
+    if record is None:
+        return replace(printed, not_granted=unseen)
+    if record.resource_type and not printed.resource_type:
+        return replace(printed, resource_type=record.resource_type)
+    return printed

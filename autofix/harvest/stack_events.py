@@ -28,21 +28,35 @@ def failure_reasons(
     `seen` holds the event and change-set ids already read by earlier attempts: the
     time window allows for clock skew, so it can reach back into the previous attempt.
     """
+    for where, reason, _ in _typed_reasons(cfn, stack, since, seen):
+        yield where, reason
+
+
+def _typed_reasons(
+    cfn: Any, stack: StackRef, since: datetime, seen: set[str] | None = None
+) -> Iterator[tuple[str, str, str]]:
+    """`failure_reasons` with the failed resource's type ("" for a change set)."""
     seen = set() if seen is None else seen
     yield from _stack_reasons(cfn, stack.stack_id, stack.name, since, 0, seen)
-    yield from _change_set_reasons(cfn, stack, seen)
+    yield from ((w, r, "") for w, r in _change_set_reasons(cfn, stack, seen))
 
 
 def from_stack_events(
     cfn: Any, stacks: list[StackRef], since: datetime, seen: set[str] | None = None
 ) -> list[Denial]:
-    """Every denial in the failure reasons of `stacks`, tagged with the `stack-events` channel."""
+    """Every denial in the failure reasons of `stacks`, tagged with the `stack-events` channel
+    and the type of the resource that failed."""
     found: list[Denial] = []
     for stack in stacks:
-        for where, reason in failure_reasons(cfn, stack, since, seen):
+        for where, reason, resource_type in _typed_reasons(cfn, stack, since, seen):
             evidence = f"{where}: {reason}"
             found.extend(
-                replace(denial, source=Source.STACK_EVENTS, evidence=evidence)
+                replace(
+                    denial,
+                    source=Source.STACK_EVENTS,
+                    evidence=evidence,
+                    resource_type=resource_type,
+                )
                 for denial in parse_denials(reason)
             )
     return found
@@ -50,7 +64,7 @@ def from_stack_events(
 
 def _stack_reasons(
     cfn: Any, stack_id: str, label: str, since: datetime, depth: int, seen: set[str]
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, str]]:
     nested: list[tuple[str, str]] = []
     for event in _events(cfn, stack_id):
         if event["Timestamp"] < since - CLOCK_SKEW:
@@ -63,7 +77,8 @@ def _stack_reasons(
         status = event.get("ResourceStatus", "")
         reason = event.get("ResourceStatusReason") or ""
         if status.endswith("_FAILED") and reason:
-            yield f"{label}/{event['LogicalResourceId']} {status}", reason
+            where = f"{label}/{event['LogicalResourceId']} {status}"
+            yield where, reason, str(event.get("ResourceType") or "")
         physical = event.get("PhysicalResourceId") or ""
         if event.get("ResourceType") == NESTED_STACK and physical.startswith("arn:"):
             pair = (physical, f"{label}/{event['LogicalResourceId']}")

@@ -132,6 +132,7 @@ def check_policy(
         mode=scope,
         service_names=config.policy.service_names or service_names_of(config.steps),
         stages=config.policy.stages or stages_of(config.steps),
+        permissions_boundary=config.policy.permissions_boundary,
     )
     try:
         for index, step in enumerate(config.steps, start=1):

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from autofix.account.principal import AppliedPolicy
 from autofix.denials.model import Denial
 from autofix.errors import AutofixError, ExitCode
+from autofix.policy import conditions
 from autofix.policy.document import PolicyDocument
 from autofix.policy.generated import GeneratedNames
 from autofix.policy.guard import Flag, GuardReport, check
@@ -164,6 +165,7 @@ class Grantor:
                     principal=self.arn,
                     source=grant.denial.source if grant.denial else None,
                     phase=phase,
+                    condition=conditions.to_json(grant.grant.condition) or None,
                 )
             )
         self.apply(phase)

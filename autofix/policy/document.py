@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from autofix.policy import conditions
 from autofix.policy.arns import covers
+from autofix.policy.conditions import Condition
 from autofix.policy.validate import VERSION, PolicyProblem, problems_in_text
 
 __all__ = ["VERSION", "Grant", "PolicyDocument", "PolicyError", "PolicyProblem"]
@@ -34,10 +36,19 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class Grant:
-    """One allowed action on one resource pattern."""
+    """One allowed action on one resource pattern, under `condition` (none: always)."""
 
     action: str
     resource: str = "*"
+    condition: Condition = ()
+
+    def allows(self, other: Grant) -> bool:
+        """Whether this grant allows all `other` does (the same action and resource)."""
+        return (
+            self.action.lower() == other.action.lower()
+            and self.resource == other.resource
+            and conditions.covers(self.condition, other.condition)
+        )
 
 
 @dataclass(frozen=True)
@@ -53,15 +64,22 @@ class PolicyDocument:
         return tuple(dict.fromkeys(g.action for g in self.grants))
 
     def with_grants(self, new: Iterable[Grant]) -> PolicyDocument:
-        """A copy with the grants of `new` that are not already present appended."""
-        have = {(g.action.lower(), g.resource) for g in self.grants}
-        added = []
+        """A copy with the grants of `new` that are not already present appended; a grant
+        of an action and resource already granted under another condition widens that
+        grant's condition to allow both (`conditions.merged`)."""
+        grants = list(self.grants)
+        where = {(g.action.lower(), g.resource): i for i, g in enumerate(grants)}
         for grant in new:
             key = (grant.action.lower(), grant.resource)
-            if key not in have:
-                have.add(key)
-                added.append(grant)
-        return PolicyDocument(self.grants + tuple(added), self.verbatim)
+            if key not in where:
+                where[key] = len(grants)
+                grants.append(grant)
+                continue
+            old = grants[where[key]]
+            if not old.allows(grant):
+                both = conditions.merged(old.condition, grant.condition)
+                grants[where[key]] = Grant(old.action, old.resource, both)
+        return PolicyDocument(tuple(grants), self.verbatim)
 
     def without_action(self, action: str) -> PolicyDocument:
         kept = tuple(g for g in self.grants if g.action.lower() != action.lower())
@@ -77,10 +95,7 @@ class PolicyDocument:
         return PolicyDocument(kept, self.verbatim)
 
     def has(self, grant: Grant) -> bool:
-        return any(
-            g.action.lower() == grant.action.lower() and g.resource == grant.resource
-            for g in self.grants
-        )
+        return any(g.allows(grant) for g in self.grants)
 
     def compacted(self) -> PolicyDocument:
         """The same permissions without redundancy.
@@ -91,15 +106,14 @@ class PolicyDocument:
         statements are kept once.
         """
         spelling: dict[str, str] = {}
-        by_action: dict[str, list[str]] = {}
+        by_action: dict[tuple[str, Condition], list[str]] = {}
         for grant in self.grants:
-            key = grant.action.lower()
-            spelling.setdefault(key, grant.action)
-            resources = by_action.setdefault(key, [])
+            spelling.setdefault(grant.action.lower(), grant.action)
+            resources = by_action.setdefault((grant.action.lower(), grant.condition), [])
             if grant.resource not in resources:
                 resources.append(grant.resource)
         kept: list[Grant] = []
-        for key, resources in by_action.items():
+        for (key, condition), resources in by_action.items():
             wildcards = [r for r in resources if "*" in r or "?" in r]
             for index, resource in enumerate(resources):
                 redundant = any(
@@ -110,7 +124,7 @@ class PolicyDocument:
                     for other in wildcards
                 )
                 if not redundant:
-                    kept.append(Grant(spelling[key], resource))
+                    kept.append(Grant(spelling[key], resource, condition))
         verbatim: list[dict[str, Any]] = []
         for statement in self.verbatim:
             if statement not in verbatim:
@@ -124,28 +138,31 @@ class PolicyDocument:
         their first action; verbatim statements follow, each once.
         """
         compact = self.compacted()
-        resources_by_action: dict[str, list[str]] = {}
+        resources_by_action: dict[tuple[str, Condition], list[str]] = {}
         for grant in compact.grants:
-            resources_by_action.setdefault(grant.action, [])
-            if grant.resource not in resources_by_action[grant.action]:
-                resources_by_action[grant.action].append(grant.resource)
-        actions_by_resources: dict[tuple[str, ...], list[str]] = {}
-        for action, resources in resources_by_action.items():
-            actions_by_resources.setdefault(tuple(sorted(resources)), []).append(action)
+            resources = resources_by_action.setdefault((grant.action, grant.condition), [])
+            if grant.resource not in resources:
+                resources.append(grant.resource)
+        actions_by_resources: dict[tuple[tuple[str, ...], Condition], list[str]] = {}
+        for (action, condition), resources in resources_by_action.items():
+            key = (tuple(sorted(resources)), condition)
+            actions_by_resources.setdefault(key, []).append(action)
         statements: list[dict[str, Any]] = []
         used_sids: set[str] = set()
-        for resource_set, actions in sorted(
-            actions_by_resources.items(), key=lambda item: sorted(item[1], key=str.lower)[0].lower()
+        for (resource_set, condition), actions in sorted(
+            actions_by_resources.items(),
+            key=lambda item: (sorted(item[1], key=str.lower)[0].lower(), item[0][1]),
         ):
             sid = _unique_sid(_sid_for(actions), used_sids)
-            statements.append(
-                {
-                    "Sid": sid,
-                    "Effect": "Allow",
-                    "Action": sorted(actions, key=str.lower),
-                    "Resource": list(resource_set) if len(resource_set) > 1 else resource_set[0],
-                }
-            )
+            statement: dict[str, Any] = {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Action": sorted(actions, key=str.lower),
+                "Resource": list(resource_set) if len(resource_set) > 1 else resource_set[0],
+            }
+            if condition:
+                statement["Condition"] = conditions.to_json(condition)
+            statements.append(statement)
         statements.extend(compact.verbatim)
         return {"Version": VERSION, "Statement": statements}
 
@@ -172,13 +189,22 @@ class PolicyDocument:
             effect = statement.get("Effect")
             if effect not in ("Allow", "Deny"):
                 raise PolicyError(f'Statement[{index}].Effect must be "Allow" or "Deny"')
-            plain = effect == "Allow" and set(statement) <= {"Sid", "Effect", "Action", "Resource"}
-            if not plain:
+            condition: Condition | None = ()
+            if "Condition" in statement:
+                condition = conditions.from_json(statement["Condition"])
+            plain = effect == "Allow" and set(statement) <= {
+                "Sid",
+                "Effect",
+                "Action",
+                "Resource",
+                "Condition",
+            }
+            if not plain or condition is None:
                 verbatim.append(statement)
                 continue
             actions = _as_list(statement.get("Action"), f"Statement[{index}].Action")
             resources = _as_list(statement.get("Resource", "*"), f"Statement[{index}].Resource")
-            grants.extend(Grant(a, r) for a in actions for r in resources)
+            grants.extend(Grant(a, r, condition) for a in actions for r in resources)
         return cls(tuple(grants), tuple(verbatim))
 
     @classmethod

@@ -269,7 +269,7 @@ def generalise_policy(
     for grant in policy.grants:
         found = names.found_in(grant.resource) if grant.resource != "*" else []
         if found:
-            after = Grant(grant.action, names.substitute(grant.resource))
+            after = Grant(grant.action, names.substitute(grant.resource), grant.condition)
             changes.append(Generalised(grant, after, tuple(found)))
             grant = after
         grants.append(grant)

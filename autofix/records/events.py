@@ -129,6 +129,8 @@ class GrantAdded(PhaseEvent):
     flagged: bool = False
     principal: str | None = None
     source: str | None = None
+    condition: dict[str, Any] | None = None
+    """The grant's IAM `Condition` element (`iam:PassedToService`, ...), when it has one."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -94,7 +94,7 @@ HOW = """## How the sweep works
 sandbox can create (its data file lists cfn-lint's us-east-1 provider index; moto's model
 creates a type where moto has one, a stand-in where not), less the types of services AWS
 has shut down (the pinned schema's `lifecycle`, cfn-lint E3710). It resumes: rows already
-in `.sweep/sweep.json` are kept (each with the commit it was measured on, shown per row
+in `docs/sweep.json` are kept (each with the commit it was measured on, shown per row
 below) and only the types missing are swept, so the sweep can finish across several
 sittings (`make sweep SWEEP_ARGS="--budget-minutes 60"`; `--redo-failed` sweeps the
 failures again on a newer commit). `scripts/sweep.py --types A,B --json OUT` sweeps some;
@@ -189,7 +189,7 @@ def markdown(doc: dict[str, Any]) -> str:
         lines += [
             f"**Partial**: {len(rows)} of {len(rows) + len(skipped)} types swept;"
             f" {len(skipped)} not yet (taken in a fixed shuffled order, so those swept are"
-            " spread over every service; `make sweep` resumes from `.sweep/sweep.json` and"
+            " spread over every service; `make sweep` resumes from `docs/sweep.json` and"
             " sweeps them). Not yet: "
             + ", ".join(f"`{t}`" for t in skipped[:20])
             + (" …" if len(skipped) > 20 else ""),

@@ -117,6 +117,17 @@ def test_the_deployer_assumes_the_bootstrap_roles_and_deploys_nothing_itself(
     assert not actions & NEVER
 
 
+def test_the_execution_role_passes_the_function_role_to_lambda_only(cdk_run: CdkRun) -> None:
+    """Issue 22: the app's function role goes to Lambda, and only there."""
+    statements = cdk_run.policy(EXEC_ROLE)["Statement"]
+    passing = [s for s in statements if "iam:PassRole" in s["Action"]]
+    assert passing
+    for statement in passing:
+        assert statement["Condition"] == {
+            "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}
+        }
+
+
 def test_the_execution_role_holds_what_the_app_needs_and_no_wildcard(cdk_run: CdkRun) -> None:
     pairs = _actions(cdk_run.policy(EXEC_ROLE))
     actions = {action for action, _ in pairs}

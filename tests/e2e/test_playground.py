@@ -88,6 +88,14 @@ def test_resource_star_only_where_iam_has_no_resource_level_permission(
     assert iam_resources == ["arn:aws:iam::123456789012:role/autofix-demo-*-us-east-1-lambdaRole"]
 
 
+def test_pass_role_names_the_service_the_role_is_passed_to(playground_run: PlaygroundRun) -> None:
+    """Issue 22: the function's role goes to Lambda, and only there."""
+    [statement] = [s for s in playground_run.policy["Statement"] if "iam:PassRole" in s["Action"]]
+    assert statement["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}
+    }
+
+
 def test_escalation_actions_are_flagged_with_why(playground_run: PlaygroundRun) -> None:
     flags = {f["action"]: f for f in playground_run.summary["flags"]}
     assert "iam:PassRole" in flags

