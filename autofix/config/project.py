@@ -10,10 +10,14 @@ import re
 import shlex
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from autofix.config import Step
 
-_SERVICE_LINE = re.compile(r"^service:\s*(?:name:\s*)?['\"]?([A-Za-z0-9][\w-]*)", re.MULTILINE)
+_SERVICE_NAME = re.compile(r"[A-Za-z0-9][\w-]*")
+_SELF_REFERENCE = re.compile(r"\$\{self:([\w.-]+)\}")
 _STAGE_FLAGS = ("--stage", "-s")
 SERVERLESS_FILES = ("serverless.yml", "serverless.yaml")
 
@@ -35,13 +39,49 @@ def stages_of(steps: Sequence[Step]) -> tuple[str, ...]:
 
 
 def service_names_of(steps: Sequence[Step]) -> tuple[str, ...]:
-    """Service names declared by a Serverless Framework file in a step's directory."""
+    """Service names declared by a Serverless Framework file in a step's directory (a
+    `${self:...}` reference resolved from the same file; a name that stays variable, such
+    as `${opt:...}`, is left out rather than cut at the variable)."""
     found: list[str] = []
     for step in steps:
         for name in SERVERLESS_FILES:
             path = Path(step.cwd) / name
             if path.is_file():
-                match = _SERVICE_LINE.search(path.read_text(encoding="utf-8", errors="replace"))
-                if match:
-                    found.append(match.group(1))
+                service = _service_name(path.read_text(encoding="utf-8", errors="replace"))
+                if service:
+                    found.append(service)
     return tuple(dict.fromkeys(found))
+
+
+class _AnyTagLoader(yaml.SafeLoader):  # type: ignore[misc]
+    """YAML whose CloudFormation short forms (`!Ref`, ...) read as nothing."""
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _service_name(text: str) -> str | None:
+    try:
+        document = yaml.load(text, Loader=_AnyTagLoader)  # a SafeLoader
+    except yaml.YAMLError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    service = document.get("service")
+    if isinstance(service, dict):
+        service = service.get("name")
+    if not isinstance(service, str):
+        return None
+    for _ in range(5):  # a reference may name another one
+        resolved = _SELF_REFERENCE.sub(lambda m: _lookup(document, m.group(1)), service)
+        if resolved == service:
+            break
+        service = resolved
+    return service if _SERVICE_NAME.fullmatch(service) else None
+
+
+def _lookup(document: dict[str, Any], path: str) -> str:
+    value: Any = document
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return str(value) if isinstance(value, str | int) else "${unresolved}"
