@@ -23,7 +23,8 @@ def names(tmp_path: Path, text: str) -> tuple[str, ...]:
         ("service:\n  name: 'orders-api'\n", ("orders-api",)),
         (  # a self reference is resolved from the file, short forms and all
             "service: sls-${self:custom.name}-sfp\ncustom:\n  name: bb245\n"
-            "resources:\n  Resources:\n    B: {Type: AWS::S3::Bucket, Properties: {BucketName: !Ref X}}\n",
+            "resources:\n  Resources:\n"
+            "    B: {Type: AWS::S3::Bucket, Properties: {BucketName: !Ref X}}\n",
             ("sls-bb245-sfp",),
         ),
         ("service: app-${opt:team}\n", ()),  # stays variable: left out, not cut to "app-"
