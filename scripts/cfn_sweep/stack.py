@@ -20,7 +20,8 @@ from typing import Any
 
 from scripts.cfn_sweep.template import Templates
 
-AWS = f"{shlex.quote(sys.executable)} -m awscli"
+AWS = shlex.quote(str(Path(sys.executable).with_name("aws")))
+"""The AWS CLI installed beside this Python, run as a user runs it (`aws ...`)."""
 _DEPLOY_FLAGS = (
     "--capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND"
     " --no-fail-on-empty-changeset"
