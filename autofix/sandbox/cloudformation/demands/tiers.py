@@ -72,8 +72,9 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
 
     `checked` when a property-aware rule answers; `schema-bound` when the schema tier
     answers with its whole list (`bound_actions`: what it demanded from that upper bound;
-    `withheld_actions`: what it listed on a key, bucket, object, secret, parameter or
-    organization feature the template names none of, not demanded, and said in `why`);
+    `withheld_actions`: what it listed on a key, bucket, object, secret, parameter, role,
+    group, user or organization feature the template names none of, not demanded, and
+    said in `why`);
     `unverified` otherwise (a custom resource's provider function, a type with no data).
     """
     kind = coverage(call.resource_type)
@@ -96,8 +97,9 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         )
         if withheld:
             why += (
-                "; not demanded, as the template names no key, bucket, object, secret or "
-                f"parameter they act on and turns on no organization feature: {', '.join(withheld)}"
+                "; not demanded, as the template names no key, bucket, object, secret, "
+                "parameter, role, group or user they act on and turns on no organization "
+                f"feature: {', '.join(withheld)}"
             )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
