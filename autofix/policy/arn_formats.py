@@ -172,14 +172,26 @@ def formats_for_type(resource_type: str, action: str | None = None) -> tuple[Arn
     return ()
 
 
+def _field_names(kind: str, template: str) -> bool:
+    """Whether the format's last field is the type's name or id (`DbInstanceName`)."""
+    fields = [f for f in _VARIABLE.findall(template) if f not in ARN_FIELDS]
+    own = _ALNUM.sub("", fields[-1].lower()) if fields else ""
+    return own in {f"{kind}{s}" for s in ("name", "id", "identifier", "arn")}
+
+
 MIN_TAIL = 4
 """The shortest IAM type name taken as the tail of a CloudFormation type's name."""
 
 
 def named_by_tail(kind: str, types: Iterable[ResourceType]) -> tuple[ResourceType, ...]:
-    """The IAM resource types whose name ends the CloudFormation type's (`DBSnapshot` ->
-    `snapshot`, `CompositeAlarm` -> `alarm`, `TopicRule` -> `rule`), the longest such
-    name's; for a type no IAM type is named exactly or as the start of."""
+    """For a CloudFormation type no IAM type is named exactly or as the start of: the IAM
+    types whose ARN's own field is named for it (`db` of a DBInstance: `${DbInstanceName}`),
+    else those whose name ends the CloudFormation type's (`DBSnapshot` -> `snapshot`,
+    `CompositeAlarm` -> `alarm`, `TopicRule` -> `rule`), the longest such name's."""
+    types = tuple(types)
+    by_field = tuple(rt for rt in types if any(_field_names(kind, t) for t in rt.arn_formats))
+    if by_field:
+        return by_field
     tails = [
         (len(name), rt)
         for rt in types
