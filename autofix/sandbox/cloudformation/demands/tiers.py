@@ -247,9 +247,9 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     place = Place(call.account_id, call.region, call.partition)
     if field is None:  # a format with no name in it (`cert:*`, `data-lake/default`): itself
         return fmt.build({}, place)
-    given = call.properties.get(field)
-    if isinstance(given, str) and given and given != "*":  # `BranchName: main` names it
-        return build(fmt, given, place, call.properties)
+    named = call.properties.get(field)
+    if isinstance(named, str) and named and named != "*":  # `BranchName: main` names it
+        return build(fmt, named, place, call.properties)
     name = call.physical_name
     if not name or name.startswith("arn:"):
         return "*"
