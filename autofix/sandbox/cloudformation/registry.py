@@ -8,7 +8,8 @@ state (the operation, who acts, events), handlers
 delete), updates (update), change_sets,
 validation (template checks), standins (types moto lacks),
 transforms (the SAM transform, GetTemplate's stages), rest_api_body,
-models and lambda_versions (models moto lacks or gets wrong).
+models and lambda_versions (models moto lacks or gets wrong), optional_properties
+(optional properties moto's models read as required).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from autofix.sandbox.cloudformation.types import (
     iam_role,
     lambda_versions,
     models,
+    optional_properties,
     rest_api_body,
     standins,
 )
@@ -328,6 +330,7 @@ PATCHES: tuple[Patch, ...] = (
             "get_policy",
         )
     ),
+    *optional_properties.patches(),
 )
 
 
