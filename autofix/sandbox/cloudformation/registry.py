@@ -43,6 +43,7 @@ from autofix.sandbox.cloudformation.caller import caller_from_headers
 from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.state import request_caller
 from autofix.sandbox.cloudformation.types import (
+    attributes,
     elbv2,
     iam_role,
     lambda_versions,
@@ -331,6 +332,13 @@ PATCHES: tuple[Patch, ...] = (
         )
     ),
     *optional_properties.patches(),
+    Patch(
+        parsing.ResourceMap,
+        "validate_outputs",
+        attributes.validate_outputs,
+        "Outputs reading an attribute AWS's type has and moto's model lacks (a subnet's "
+        "SubnetId, a key's KeyId) were refused (the values: intrinsics.clean_json)",
+    ),
 )
 
 
