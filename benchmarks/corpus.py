@@ -89,7 +89,9 @@ def measure(name: str, scratch: Path, strategy: str, timeout: float = 3600) -> d
         "unverified": len(summary.get("unverified", [])),
         "never_widens": widening,
         "expected": expected,
-        "reason": summary.get("reason")
+        "reason": None
+        if proc.returncode == 0
+        else summary.get("reason")
         or next((s.get("reason") for s in steps if not s["ok"]), None)
         or _last_line(proc.stderr),
     }
