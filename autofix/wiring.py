@@ -41,7 +41,7 @@ from autofix.loop.verify import Account, VerifyPass
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.intent import Namespace
 from autofix.policy.usage import unused_actions, unused_patterns
-from autofix.predict.ahead import stack_names
+from autofix.predict.ahead import passed_roles, stack_names
 from autofix.predict.predictor import Predictor
 from autofix.predict.stack_templates import acting, existing_stacks, reader
 from autofix.records.events import Wait
@@ -124,13 +124,14 @@ def corroboration(
 def namespace_of(config: Config, account_id: str) -> Namespace:
     """The deployment's names from its configuration: service names (configured or read
     from serverless.yml), stack names (configured, or named by a step's command line or the
-    tool's settings: `--stack-name`, samconfig's `stack_name`), managed roles; and
-    `[guard] allow`."""
+    tool's settings: `--stack-name`, samconfig's `stack_name`), managed roles, the service
+    roles a step's command line passes to CloudFormation (`--role-arn`); and `[guard] allow`."""
     names = (
         *(config.policy.service_names or service_names_of(config.steps)),
         *config.harvest.stacks,
         *(stack for step in config.steps for stack in (*step.stacks, *stack_names(step))),
         *config.principal.also_manage,
+        *(role.rsplit("/", 1)[-1] for step in config.steps for role in passed_roles(step)),
     )
     return Namespace.of(account_id, names, config.guard.allow)
 

@@ -151,6 +151,7 @@ def _from_record(record: dict[str, Any]) -> Denial:
         source=Source.ACCOUNT_LOG,
         evidence=record.get("message", ""),
         resource_type=_handler_type(record) if record.get("demand") else "",
+        passed_to=str(record.get("passed_to") or ""),
     )
 
 
