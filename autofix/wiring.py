@@ -22,7 +22,7 @@ from autofix.account.session import Operator, open_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover_touched
 from autofix.config import Config, Step
-from autofix.config.project import service_names_of
+from autofix.config.project import deployment_roles_of, service_names_of
 from autofix.config.tables import PrincipalConfig
 from autofix.console import Console
 from autofix.denials.model import Denial, Source
@@ -131,9 +131,15 @@ def namespace_of(config: Config, account_id: str) -> Namespace:
         *config.harvest.stacks,
         *(stack for step in config.steps for stack in (*step.stacks, *stack_names(step))),
         *config.principal.also_manage,
-        *(role.rsplit("/", 1)[-1] for step in config.steps for role in passed_roles(step)),
+        *(role.rsplit("/", 1)[-1] for role in _passed_roles(config.steps)),
     )
     return Namespace.of(account_id, names, config.guard.allow)
+
+
+def _passed_roles(steps: Sequence[Step]) -> tuple[str, ...]:
+    """The service roles the steps pass to CloudFormation: on a command line
+    (`--role-arn`, samconfig's `role_arn`) or as a Serverless deployment role."""
+    return (*(r for step in steps for r in passed_roles(step)), *deployment_roles_of(steps))
 
 
 def setup_stacks(operator: Operator, rules: GrantRules) -> GrantRules:
