@@ -17,19 +17,10 @@ import pytest
 from autofix.records.events import GrantAdded
 from tests.conftest import read_json, run_autofix, write_config
 from tests.loop.scaffold import ACCOUNT, events
+from tests.sandbox.stacks import CLOUDFORMATION_TRUST
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/queue-deployer"
 TO_CLOUDFORMATION = {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudformation.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 ROLE_POLICY = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}],
@@ -37,7 +28,7 @@ ROLE_POLICY = {
 
 
 def _config(directory: Path) -> Path:
-    (directory / "trust.json").write_text(json.dumps(TRUST))
+    (directory / "trust.json").write_text(json.dumps(CLOUDFORMATION_TRUST))
     (directory / "role-policy.json").write_text(json.dumps(ROLE_POLICY))
     (directory / "template.json").write_text(
         json.dumps(

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from autofix.testing import IamSandbox
-from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled
+from tests.sandbox.stacks import CLOUDFORMATION_TRUST, LAMBDA_TRUST, failures, settled
 
 ACCOUNT = "123456789012"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/deploy-boundary"
@@ -193,16 +193,6 @@ def test_a_stack_creates_a_role_with_the_boundary_under_a_bounded_policy(
     assert settled(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
 
 
-CFN_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudformation.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 QUEUE = json.dumps(
     {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "by-role"}}}}
 )
@@ -222,7 +212,9 @@ def pass_stack_role_to(service: str, role: str) -> list[dict[str, Any]]:
 
 def test_a_stack_role_is_passed_to_cloudformation(account: IamSandbox) -> None:
     admin = account.admin_session().client("iam")
-    admin.create_role(RoleName="stack-exec", AssumeRolePolicyDocument=json.dumps(CFN_TRUST))
+    admin.create_role(
+        RoleName="stack-exec", AssumeRolePolicyDocument=json.dumps(CLOUDFORMATION_TRUST)
+    )
     role = f"arn:aws:iam::{ACCOUNT}:role/stack-exec"
 
     to_lambda = account.principal(
