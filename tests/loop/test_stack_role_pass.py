@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from autofix.records.events import GrantAdded
+from autofix.records.events import DenialFound, GrantAdded
 from tests.conftest import read_json, run_autofix, write_config
 from tests.loop.scaffold import ACCOUNT, events
 from tests.sandbox.stacks import CLOUDFORMATION_TRUST
@@ -77,3 +77,37 @@ def test_the_stack_role_is_passed_only_to_cloudformation(tmp_path: Path, strateg
     assert statement["Resource"] == ROLE and statement["Condition"] == TO_CLOUDFORMATION
     # the policy replayed cleanly in a fresh account, the pass included
     assert read_json(tmp_path / ".autofix" / "summary.json")["verified"] is True
+
+
+def test_a_pass_allowed_only_to_another_service_is_denied_and_granted_to_cloudformation(
+    tmp_path: Path,
+) -> None:
+    config = _config(tmp_path)
+    to_lambda = {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}
+    start = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {  # the guard refuses CreateChangeSet beside PassRole on "*": scoped to the stack
+                "Effect": "Allow",
+                "Action": "cloudformation:*",
+                "Resource": f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/by-role/*",
+            },
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE, "Condition": to_lambda},
+        ],
+    }
+    (tmp_path / "start.json").write_text(json.dumps(start))
+    config.write_text('[policy]\nstart = "start.json"\n\n' + config.read_text())
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), env={"PATH": path})
+    assert result.exit_code == 0, result.output
+    [denied] = [d for d in events(tmp_path, DenialFound) if d.action == "iam:PassRole"]
+    assert (denied.resource, denied.attempt) == (ROLE, 1)
+    passes = [g for g in events(tmp_path, GrantAdded) if g.action == "iam:PassRole"]
+    assert [(g.resource, g.condition) for g in passes] == [(ROLE, TO_CLOUDFORMATION)]
+    # the start policy's pass to Lambda stays, the pass to CloudFormation joins it
+    [statement] = _pass_role_statements(tmp_path)
+    assert statement["Condition"] == {
+        "StringEquals": {
+            "iam:PassedToService": ["cloudformation.amazonaws.com", "lambda.amazonaws.com"]
+        }
+    }
