@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
 
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.types.attributes import UNSUPPORTED, missing_attribute
 
 _ZONE_LETTERS = ("a", "b", "c", "d")
 
@@ -26,7 +28,8 @@ def _no_value(node: Any, resources_map: Any) -> bool:
 
 def clean_json(resource_json: Any, resources_map: Any) -> Any:
     """moto's `clean_json`, with `Fn::GetAZs` resolving its argument (`{"Ref": "AWS::Region"}`),
-    and a list item that is AWS::NoValue removed (moto kept it as `null`).
+    a list item that is AWS::NoValue removed (moto kept it as `null`), and `Fn::GetAtt` of
+    an attribute the type has and moto's model lacks answered (types/attributes.py).
 
     AWS reads an empty argument, or any expression of the region, as the stack's region.
     A `null` statement in a role's trust policy (CDK's bootstrap roles have two) made
@@ -43,4 +46,19 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
         if not isinstance(region, str) or not region:
             region = resources_map._region_name
         return [f"{region}{letter}" for letter in _ZONE_LETTERS]
-    return original(parsing, "clean_json")(resource_json, resources_map)
+    try:
+        return original(parsing, "clean_json")(resource_json, resources_map)
+    except ValidationError as exc:
+        found = _attribute(resource_json, resources_map) if UNSUPPORTED in str(exc) else None
+        if found is None:
+            raise
+        return found
+
+
+def _attribute(resource_json: Any, resources_map: Any) -> Any:
+    """The value of a `Fn::GetAtt` moto's model could not answer, when AWS's type has it."""
+    target = resource_json.get("Fn::GetAtt") if isinstance(resource_json, dict) else None
+    if not isinstance(target, list) or len(target) != 2:
+        return None
+    resource = resources_map.get(target[0])
+    return None if resource is None else missing_attribute(resource, str(target[1]))
