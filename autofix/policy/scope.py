@@ -244,9 +244,10 @@ def _from_variables(
     for name, value in values.items():
         if name in _ARN_FIELDS:
             generalised[name] = value
-        elif name in suffixed:  # a given name, then the service's suffix as its pattern
-            generalised[name] = value
-            names_carry_service |= _service_position(value, ctx) is not None
+        elif name in suffixed:  # the name (its generated parts as `*`), then the suffix
+            given = value[: len(value) - len(suffixed[name])]
+            generalised[name] = _generalise_name(given, ctx, mode) + suffixed[name]
+            names_carry_service |= _service_position(given, ctx) is not None
         elif _GENERATED_VARIABLE.search(name):
             generalised[name] = "*"
         else:
