@@ -1,6 +1,7 @@
 """Fn::GetAtt of attributes AWS's types have and moto's models lack (a subnet's SubnetId, a
-key's KeyId, a queue's QueueUrl, a topic's TopicArn, a VPN gateway's VPNGatewayId): answered as AWS answers them, in
-properties and in outputs; an attribute the type does not have still fails the stack."""
+key's KeyId, a queue's QueueUrl, a topic's TopicArn, a VPN gateway's VPNGatewayId): answered
+as AWS answers them, in properties and in outputs; an attribute the type does not have
+still fails the stack."""
 
 from __future__ import annotations
 
