@@ -172,8 +172,9 @@ def test_a_role_arn_in_a_policy_document_is_not_a_passed_role() -> None:
     assert _demanded(call, "iam:PassRole") == {ROLE}
 
 
-def test_a_type_whose_schema_names_no_role_property_still_demands_pass_role() -> None:
-    """The template cannot tell which role: demanded as the schema says (then refused)."""
+def test_a_type_whose_schema_names_no_role_property_demands_no_pass_role() -> None:
+    """No role named: none passed (the coverage record names it withheld,
+    tests/sandbox/test_cfn_iam_principal_demands.py); a role ARN anywhere is the role."""
     untold = [
         t
         for t in sorted(references.reference_properties().keys() | {"AWS::EC2::Instance"})
@@ -183,7 +184,8 @@ def test_a_type_whose_schema_names_no_role_property_still_demands_pass_role() ->
         and coverage(t) == "schema"
     ]
     assert untold
-    assert _demanded(_call(untold[0], {}), "iam:PassRole") == {"*"}
+    assert _demanded(_call(untold[0], {}), "iam:PassRole") == set()
+    assert _demanded(_call(untold[0], {"Config": {"Arn": ROLE}}), "iam:PassRole") == {ROLE}
 
 
 def test_the_predictor_reads_the_same_references_from_the_template() -> None:
@@ -285,7 +287,7 @@ def test_a_type_that_creates_its_linked_role_acts_on_it_when_it_names_no_role() 
     for action in ("iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
         assert _demanded(call, action) == {linked}, action
     neptune = _call("AWS::Neptune::DBInstance", {})
-    assert _demanded(neptune, "iam:PassRole") == {"*"}  # never its linked role: untold
+    assert _demanded(neptune, "iam:PassRole") == set()  # never its linked role: none named
     assert _demanded(neptune, "iam:ListRoles") == {"*"}  # acts on no role
 
 
