@@ -63,23 +63,31 @@ def target_of(owner: TypeInfo, path: tuple[str, ...], node: Json) -> Target | No
     noun, kind = match.group("noun"), match.group("kind")
     many = node.get("type") == "array"
     bare = not kind
+    says_arn = _says_arn(node)
     if bare:  # a bare noun: `Role`, `Bucket`, `Subnets`
         noun = noun[:-1] if many and noun.endswith("s") else noun
         text = str(node.get("description") or "")
-        says_name = " name" in text and not re.search(r"\bARN\b", text)
+        says_name = " name" in text and not says_arn
         # What the schema says it holds (`Roles`: "The name of the role") before the noun's
         # usual value (a role's ARN): AWS refuses an ARN where a name is asked for.
-        kind = ("Name" if says_name else overrides.noun_want(noun)) or (
-            "Arn" if re.search(r"\bARN\b", text) else "Id"
-        )
+        kind = ("Name" if says_name else overrides.noun_want(noun)) or ("Arn" if says_arn else "Id")
     want = _KINDS.get(kind[:-1] if kind.endswith("s") else kind)
     if want is None or not noun:
         return _described(owner, node)
-    says_arn = bool(re.search(r"\bARN\b", str(node.get("description") or "")))
     kind_type = _noun_type(owner, noun, exact=bare and not says_arn)
     if kind_type is None or kind_type == owner.name:
         return _described(owner, node) if want == "Arn" else None
     return Target(kind_type, want, many)
+
+
+def _says_arn(node: Json) -> bool:
+    """Whether the schema says the property holds an ARN: its description, or its pattern
+    (`arn:.*role/.*`: a bare `AccessRole` with it is a role's ARN, not a role's name)."""
+    items = node.get("items") if isinstance(node.get("items"), dict) else {}
+    pattern = str(node.get("pattern") or (items or {}).get("pattern") or "")
+    return bool(
+        re.search(r"\bARN\b", str(node.get("description") or "")) or re.match(r"\^?arn:", pattern)
+    )
 
 
 def _relationship(node: Json) -> Target | None:

@@ -83,6 +83,11 @@ def test_sample_file_is_the_constructed_sample() -> None:
         ("AWS::EC2::SpotFleet", ("SpotFleetRequestConfigData", "IamFleetRole"), None),
         # "The name of the role": a role's name (Ref), not the noun's usual ARN
         ("AWS::IAM::InstanceProfile", ("Roles",), [{"Ref": "IAMRoleDep"}]),
+        # a bare `...Role` whose pattern says ARN (`arn:.*role/.*`): a role's ARN, not junk
+        # from the pattern (the sandbox would demand iam:PassRole on `*` for it)
+        ("AWS::Transfer::Connector", ("AccessRole",), None),
+        ("AWS::KinesisAnalyticsV2::Application", ("ServiceExecutionRole",), None),
+        ("AWS::IoTTwinMaker::SyncJob", ("SyncRole",), None),
     ],
 )
 def test_a_referenced_resource_is_created_and_pointed_at(
