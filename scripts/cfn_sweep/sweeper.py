@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scripts.cfn_sweep import admin, stack
+from scripts.cfn_sweep import admin, overrides, stack
 from scripts.cfn_sweep.outcome import TypeRecord, attribute, fallback_tier, records
 from scripts.cfn_sweep.template import Templates, build
 
@@ -169,7 +169,9 @@ class Sweeper:
             return found
         why = "; ".join(f"{f.logical_id} {f.status}: {f.reason}" for f in result.failures[:3])
         step = result.failures[0].step if result.failures else "a step"
-        return [replace(found[0], admin=f"{step}: {why or result.output}")]
+        known = overrides.cannot(resource_type)  # AWS refuses it too, for a known want
+        reason = f"cannot be swept: {known}" if known else found[0].reason
+        return [replace(found[0], admin=f"{step}: {why or result.output}", reason=reason)]
 
 
 def known_culprits(workdir: Path) -> set[str]:
