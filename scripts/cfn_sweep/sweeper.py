@@ -155,21 +155,22 @@ class Sweeper:
 
     def alone(self, resource_type: str) -> list[TypeRecord]:
         """The record of one type in a stack of its own; when autofix fails there for no
-        permission it names, the administrator's run of the same steps says why."""
+        permission it names (or the type is one AWS cannot sweep: overrides' `cannot`), the
+        administrator's run of the same steps says why."""
         templates = build([resource_type])
         directory, name = self._next()
         stack.write(directory, templates, name)
         run = stack.run_autofix(directory / "autofix.toml")
         found = records(run, templates.swept, name, "alone", helpers_of(templates))
         self.log(f"{name}: {resource_type}: autofix exit {run.exit_code} in {run.seconds}s")
-        if run.exit_code == 0 or _ACTION.search(found[0].reason or ""):
+        known = overrides.cannot(resource_type)  # AWS refuses it too, for a known want
+        if run.exit_code == 0 or (_ACTION.search(found[0].reason or "") and not known):
             return found
         result = admin.check(directory, name)
         if result.ok:
             return found
         why = "; ".join(f"{f.logical_id} {f.status}: {f.reason}" for f in result.failures[:3])
         step = result.failures[0].step if result.failures else "a step"
-        known = overrides.cannot(resource_type)  # AWS refuses it too, for a known want
         reason = f"cannot be swept: {known}" if known else found[0].reason
         return [replace(found[0], admin=f"{step}: {why or result.output}", reason=reason)]
 

@@ -211,8 +211,9 @@ def test_a_type_aws_cannot_sweep_says_why_when_the_administrator_fails_it(
     from scripts.cfn_sweep import admin, overrides, stack
     from scripts.cfn_sweep.sweeper import Sweeper
 
-    def run(config: Path, timeout: float = 0) -> stack.RunFiles:
-        return stack.RunFiles(1, 1.0, "the step failed", {"reason": "the step failed"}, (), {})
+    def run(config: Path, timeout: float = 0) -> stack.RunFiles:  # names an action or not
+        reason = "refused by the safety guard: s3:GetObject on *" if cannot else "failed"
+        return stack.RunFiles(1, 1.0, reason, {"reason": reason}, (), {})
 
     failure = admin.Failure("deploy", "X", "CREATE_FAILED", "TemplateURL must reference ...")
     monkeypatch.setattr(stack, "run_autofix", run)
