@@ -178,7 +178,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
 def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Condition, str]:
     """The condition a grant of `action` carries, and a note when one cannot be told."""
     if action.lower() == conditions.PASS_ROLE.lower():
-        service = conditions.passed_to_service(denial.resource_type)
+        service = denial.passed_to or conditions.passed_to_service(denial.resource_type)
         if service:
             return conditions.passed_to((service,)), f"; passed to {service}"
         why = (

@@ -1,6 +1,7 @@
 """Fn::GetAtt of attributes AWS's types have and moto's models lack (a subnet's SubnetId, a
-key's KeyId, a queue's QueueUrl, a topic's TopicArn): answered as AWS answers them, in
-properties and in outputs; an attribute the type does not have still fails the stack."""
+key's KeyId, a queue's QueueUrl, a topic's TopicArn, a VPN gateway's VPNGatewayId): answered
+as AWS answers them, in properties and in outputs; an attribute the type does not have
+still fails the stack."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def _template(bogus: bool = False) -> dict[str, Any]:
             "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": _key_policy()}},
             "Queue": {"Type": "AWS::SQS::Queue"},
             "Topic": {"Type": "AWS::SNS::Topic"},
+            "Gateway": {"Type": "AWS::EC2::VPNGateway", "Properties": {"Type": "ipsec.1"}},
         },
         "Outputs": {
             "Subnet": {"Value": {"Ref": "Subnet"}},
@@ -40,6 +42,8 @@ def _template(bogus: bool = False) -> dict[str, Any]:
             "QueueUrl": {"Value": {"Fn::Sub": "${Queue.QueueUrl}"}},
             "Topic": {"Value": {"Ref": "Topic"}},
             "TopicArn": {"Value": {"Fn::GetAtt": ["Topic", "TopicArn"]}},
+            "Gateway": {"Value": {"Ref": "Gateway"}},
+            "GatewayId": {"Value": {"Fn::GetAtt": ["Gateway", "VPNGatewayId"]}},
         },
     }
 
@@ -62,6 +66,8 @@ def test_attributes_moto_lacks_are_answered_as_aws_answers_them(
     assert out["KeyId"] == out["Key"]
     assert out["QueueUrl"] == out["Queue"] and out["Queue"].startswith("http")
     assert out["TopicArn"] == out["Topic"] and out["Topic"].startswith("arn:aws:sns:")
+    assert out["GatewayId"] == out["Gateway"] and out["Gateway"].startswith("vgw-")  # no
+    # attribute at all in moto's model (its GetAtt was a 500 that left the stack in progress)
     nics = operator_client("ec2").describe_network_interfaces(
         Filters=[{"Name": "subnet-id", "Values": [out["Subnet"]]}]
     )["NetworkInterfaces"]
@@ -82,3 +88,30 @@ def test_an_attribute_the_type_does_not_have_still_fails(
         return
     stack = settled(cfn, "no-such-attribute")
     assert stack["StackStatus"] != "CREATE_COMPLETE"
+
+
+def test_an_attribute_no_model_answers_fails_its_resource_and_the_stack_rolls_back(
+    operator_client: Callable[[str], Any],
+) -> None:
+    """The schema has it (a subnet's NetworkAclAssociationId), moto's model holds it nowhere:
+    the resource reading it fails, as a handler's error does, and the stack rolls back
+    (before, ExecuteChangeSet answered ValidationError and the stack stayed
+    CREATE_IN_PROGRESS for good)."""
+    template = _template()
+    template["Resources"]["Nic"]["Properties"]["Description"] = {
+        "Fn::GetAtt": ["Subnet", "NetworkAclAssociationId"]
+    }
+    cfn = operator_client("cloudformation")
+    made = cfn.create_change_set(
+        StackName="unanswered-attribute",
+        ChangeSetName="first",
+        ChangeSetType="CREATE",
+        TemplateBody=json.dumps(template),
+    )
+    for _ in range(100):
+        if cfn.describe_change_set(ChangeSetName=made["Id"])["Status"] == "CREATE_COMPLETE":
+            break
+    cfn.execute_change_set(ChangeSetName=made["Id"])
+    stack = settled(cfn, "unanswered-attribute")
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    assert any("NetworkAclAssociationId" in r for r in failures(cfn, "unanswered-attribute"))

