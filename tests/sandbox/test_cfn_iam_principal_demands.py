@@ -181,3 +181,17 @@ def test_a_user_joins_its_group_with_add_user_to_group_on_that_group_alone(
         else:  # denied on that group: the handler names it
             assert status != "CREATE_COMPLETE"
             assert any("iam:AddUserToGroup" in f and group in f for f in failures(cfn, stack))
+
+
+def test_a_user_without_a_login_profile_is_given_no_password() -> None:
+    """iam:CreateLoginProfile serves LoginProfile alone (property_features): without it a
+    create or update does not demand it, and the coverage record names it withheld."""
+    bare = _call("AWS::IAM::User", {})
+    assert _demanded(bare, "iam:CreateLoginProfile") == set()
+    assert "iam:CreateLoginProfile" in coverage_record(bare, "stack")["withheld_actions"]
+    login = {"LoginProfile": {"Password": "p"}}
+    user = f"arn:aws:iam::{ACCOUNT}:user/stack-Logical-AbC123"
+    assert _demanded(_call("AWS::IAM::User", login), "iam:CreateLoginProfile") == {user}
+    dropped = _call("AWS::IAM::User", {}, "update", login)
+    assert _demanded(dropped, "iam:DeleteLoginProfile") == {user}
+    assert _demanded(_call("AWS::IAM::User", {}, "delete"), "iam:DeleteLoginProfile") == {user}

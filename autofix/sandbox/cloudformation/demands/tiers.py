@@ -28,7 +28,7 @@ from autofix.policy.arn_formats import (
     name_suffix,
     named_by_tail,
 )
-from autofix.sandbox.cloudformation.demands import references
+from autofix.sandbox.cloudformation.demands import features, references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -88,7 +88,9 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         bound = sorted({r.action for r in _schema(call)})
         schema = type_schema(call.resource_type)
         listed = tuple(schema.actions.get(call.operation, ())) if schema else ()
+        unused = features.unused(call)
         withheld = references.withheld_actions(call, listed)
+        withheld += tuple(a for a in listed if a.lower() in unused)
         tier, why = (
             "schema-bound",
             (
@@ -100,7 +102,7 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
             why += (
                 "; not demanded, as the template names no key, bucket, object, secret, "
                 "parameter, role, group or user they act on and turns on no organization "
-                f"feature: {', '.join(withheld)}"
+                f"feature or property feature they serve: {', '.join(withheld)}"
             )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
@@ -157,7 +159,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
         ]
     found = []
+    unused = features.unused(call)
     for action in dict.fromkeys(demanded):
+        if action.lower() in unused:  # a feature the template does not use (LoginProfile)
+            continue
         referred = references.resources_for(call, action)
         if referred is not None:  # on what the template refers to; nothing: not demanded
             found += [Requirement(action, r, tier="schema") for r in referred]
