@@ -219,3 +219,16 @@ def test_an_arn_of_a_type_without_an_arn_attribute_is_built_from_its_format() ->
     assert config["Ec2Config"]["SubnetArn"] == {"Fn::Sub": arn}
     [group] = config["Ec2Config"]["SecurityGroupArns"]
     assert group["Fn::Sub"].endswith(":security-group/${EC2SecurityGroupDep}")
+
+
+def test_a_nat_gateway_and_a_flow_log_have_what_ec2_requires() -> None:
+    """EC2 refuses a NAT gateway in no subnet and a flow log with no destination or with a
+    resource id naming nothing: a private gateway in the template's subnet, the VPC's flow
+    log to the template's bucket."""
+    nat = build(["AWS::EC2::NatGateway"])
+    props = nat.deploy["Resources"][nat.swept[0].logical_id]["Properties"]
+    assert props == {"SubnetId": {"Ref": "EC2SubnetDep"}, "ConnectivityType": "private"}
+    flow = build(["AWS::EC2::FlowLog"])
+    props = flow.deploy["Resources"][flow.swept[0].logical_id]["Properties"]
+    assert props["ResourceType"] == "VPC" and props["ResourceId"] == {"Ref": "EC2VPCDep"}
+    assert props["LogDestination"] == {"Fn::GetAtt": ["S3BucketDep", "Arn"]}
