@@ -23,9 +23,9 @@ from autofix.policy.arn_formats import (
     Place,
     build,
     formats_of,
-    is_assigned_id,
     match_arn,
     name_suffix,
+    resource_arn,
 )
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.requirements import (
@@ -237,18 +237,13 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     if suffix and given:  # `secret:<name>-??????`, whatever was assigned
         place = Place(call.account_id, call.region, call.partition)
         return build(formats_of(own[0], service)[0], given + suffix, place, call.properties)
-    if known.startswith(f"arn:{call.partition}:{service}:"):
-        return known
-    name = call.physical_name
-    if not name or name.startswith("arn:"):
+    name = known if known.startswith("arn:") else call.physical_name
+    formats = formats_of(own[0], service)
+    if not name or formats[0].own_field() is None:
         return "*"
-    fmt = formats_of(own[0], service)[0]
-    field = fmt.own_field()
-    if field is None:
-        return "*"
-    if is_assigned_id(field):  # the service makes it on creation: not the generated name
-        name = ""
-    return build(fmt, name, Place(call.account_id, call.region, call.partition), call.properties)
+    place = Place(call.account_id, call.region, call.partition)
+    # the one ARN function: an ARN of another form than AWS's (a model's) is written anew
+    return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:
