@@ -69,3 +69,17 @@ def test_an_action_on_another_resource_is_demanded_on_the_arn_a_property_holds()
     )
     found = {r.action: r.resource for r in demands_for(call)}
     assert found["pca-connector-ad:CreateTemplate"] == connector
+
+
+def test_an_action_on_what_the_resource_holds_is_demanded_within_it() -> None:
+    """A schedule group's delete deletes its schedules: scheduler:DeleteSchedule is
+    authorised on `schedule/${GroupName}/${ScheduleName}`, so on the group's own schedules,
+    not on `*` (which no grant autofix makes would meet)."""
+    group = "stack-Group-AbC123"
+    found = {
+        r.action: r.resource
+        for r in demands_for(_call("AWS::Scheduler::ScheduleGroup", "delete", group, {}))
+    }
+    assert found["scheduler:DeleteSchedule"] == (
+        f"arn:aws:scheduler:us-east-1:123456789012:schedule/{group}/*"
+    )

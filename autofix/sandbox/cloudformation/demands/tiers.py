@@ -22,6 +22,7 @@ from autofix.policy.arn_formats import (
     ArnFormat,
     Place,
     build,
+    formats_for_type,
     formats_of,
     match_arn,
     name_suffix,
@@ -168,6 +169,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _ALNUM = re.compile(r"[^a-z0-9]")
 _ARN_FIELDS = ("Partition", "Region", "Account")
+_GENERIC_FIELDS = frozenset(
+    {"Id", "Identifier", "Name", "ResourceId", "ResourceName", "ResourcePath", "UUID", "Version"}
+)
+"""ARN fields of many unrelated types: sharing one says nothing of what holds what."""
 _HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
 
@@ -220,7 +225,8 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     secret's `-??????`, autofix/data/curated/arn_name_suffixes.json) on its name and that
     wildcard, before and after creation. An action on another resource whose ARN the properties fill
     (eks:CreateFargateProfile on the cluster its `ClusterName` names) is demanded on that;
-    any other on `*`.
+    one on what the resource holds on those of its own ARN's fields (`_within_own`); any
+    other on `*`.
     """
     info = actions_catalog.lookup(action)
     kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
@@ -229,7 +235,7 @@ def _own_resource(call: HandlerCall, action: str) -> str:
         rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
     ]
     if not own or not own[0].arn_formats:
-        return references.parent_resource(call, action) or "*"
+        return references.parent_resource(call, action) or _within_own(call, action) or "*"
     service = action.partition(":")[0]
     known = call.physical_id or ""
     suffix = name_suffix(service, own[0].name)
@@ -244,6 +250,40 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     place = Place(call.account_id, call.region, call.partition)
     # the one ARN function: an ARN of another form than AWS's (a model's) is written anew
     return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
+
+
+def _within_own(call: HandlerCall, action: str) -> str | None:
+    """What `action` acts on inside the handler's own resource, by the fields its ARN
+    shares with the resource's own: the own ARN's own field (not generic: `${Name}`; not
+    a property, which names another resource), in a format of the handler's own service
+    where it is not the own field (a schedule group's delete deletes its schedules:
+    scheduler:DeleteSchedule on `schedule/${GroupName}/${ScheduleName}` is demanded on
+    `schedule/<the group>/*`); None when no format of the action, of the same service,
+    shares a known field with the own ARN."""
+    known = call.physical_id or ""
+    name = known if known.startswith("arn:") else call.physical_name
+    place = Place(call.account_id, call.region, call.partition)
+    own = resource_arn(call.resource_type, name, place, call.properties) if name else None
+    read = match_arn(own, formats_for_type(call.resource_type)) if own else None
+    if read is None:
+        return None
+    field = read.format.own_field()
+    value = read.values.get(field or "", "*")
+    service = action.partition(":")[0].lower()
+    if (
+        field is None
+        or field in _GENERIC_FIELDS
+        or field in call.properties  # a property's value: another resource's, not its own
+        or value == "*"
+        or not service == read.format.service.lower() == references.own_service(call.resource_type)
+    ):
+        return None
+    info = actions_catalog.lookup(action)
+    for rt in info.resource_types if info else ():
+        for fmt in formats_for_type(f"{service}:{rt.name}"):
+            if field in fmt.fields and fmt.own_field() != field:
+                return fmt.build({field: value}, place)
+    return None
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:
