@@ -1,11 +1,14 @@
 """Attempts and wall time of `autofix run` on each service of the corpus (playground/corpus).
 
 Runs the services one after another (each deploys a stage and removes it on a fresh
-embedded sandbox), each from a copy in a temporary directory, and prints one row per
-service: exit code, attempts per step, wall time, whether the verify replay passed, how
-many resources the run reported unverified, and the reason when it failed.
+embedded sandbox), each from a copy in a temporary directory, under each strategy asked
+for, and prints one row per service and strategy: exit code, attempts per step, the
+final policy's actions, wall time, whether the verify replay passed, how many resources
+the run reported unverified, whether the policy keeps to "merging never widens"
+(tests/support/never_widens.py) and to the service's `expected.toml` (its key actions,
+exactly its unverified resources), and the reason when something failed.
 
-    python benchmarks/corpus.py [SERVICE ...] [--json FILE] [--keep DIR]
+    python benchmarks/corpus.py [SERVICE ...] [--strategy predict,trial] [--json FILE] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +26,10 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "playground" / "corpus"
+sys.path.insert(0, str(REPO))
+
+from tests.corpus.expectations import covers, load_expected  # noqa: E402
+from tests.support.never_widens import widening_problems  # noqa: E402
 
 
 def services() -> list[str]:
@@ -46,12 +53,13 @@ def copy_service(name: str, target: Path) -> Path:
     return directory
 
 
-def measure(name: str, scratch: Path, timeout: float = 3600) -> dict[str, Any]:
-    """Run one service and read its summary."""
+def measure(name: str, scratch: Path, strategy: str, timeout: float = 3600) -> dict[str, Any]:
+    """Run one service under `strategy`, read its summary and check its outputs."""
     directory = copy_service(name, scratch)
     out = scratch / f"{name}.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     command = [sys.executable, "-m", "autofix", "run", "--config", str(directory / "autofix.toml")]
+    command += ["--strategy", strategy]
     started = time.monotonic()
     proc = subprocess.run(
         [*command, "--out", str(out)],
@@ -65,18 +73,57 @@ def measure(name: str, scratch: Path, timeout: float = 3600) -> dict[str, Any]:
     summary_path = out / "summary.json"
     summary: dict[str, Any] = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     steps = summary.get("steps", [])
+    policy_path = out / "policy.json"
+    policy: dict[str, Any] = json.loads(policy_path.read_text()) if policy_path.is_file() else {}
+    widening = widening_problems(out, directory / "autofix.toml") if summary else ["no summary"]
+    expected = expected_problems(name, summary, policy) if summary else ["no summary"]
     return {
         "service": name,
+        "strategy": strategy,
         "exit_code": proc.returncode,
         "attempts_total": summary.get("attempts_total"),
         "attempts_per_step": {s["name"]: s["attempts"] for s in steps},
+        "actions": len(policy_actions(policy)),
         "wall_seconds": round(wall, 1),
         "verified": summary.get("verified"),
         "unverified": len(summary.get("unverified", [])),
-        "reason": summary.get("reason")
+        "never_widens": widening,
+        "expected": expected,
+        "reason": None
+        if proc.returncode == 0
+        else summary.get("reason")
         or next((s.get("reason") for s in steps if not s["ok"]), None)
         or _last_line(proc.stderr),
     }
+
+
+def policy_actions(policy: dict[str, Any]) -> set[str]:
+    """The distinct actions the policy's Allow statements name."""
+    found: set[str] = set()
+    for statement in policy.get("Statement", []):
+        if statement.get("Effect") == "Allow":
+            action = statement.get("Action", [])
+            found.update([action] if isinstance(action, str) else action)
+    return found
+
+
+def expected_problems(name: str, summary: dict[str, Any], policy: dict[str, Any]) -> list[str]:
+    """Where the run misses its `expected.toml`: a key action the policy lacks, or an
+    unverified resource the service does not allow (or one it allows, not reported)."""
+    expected = load_expected(name)
+    region, account = summary.get("region", ""), summary.get("account_id", "")
+    problems = [
+        f"missing {k.action}" + (f" on {k.resource}" if k.resource else "")
+        for k in expected.actions
+        if not covers(policy, k, region, account)
+    ]
+    reported = {(e["type"], e["logical_id"]) for e in summary.get("unverified", [])}
+    allowed = {(u.type, u.logical_id) for u in expected.unverified}
+    problems += [f"unverified, not allowed: {t} {i}" for t, i in sorted(reported - allowed)]
+    problems += [
+        f"allowed unverified, not reported: {t} {i}" for t, i in sorted(allowed - reported)
+    ]
+    return problems
 
 
 def _last_line(text: str) -> str | None:
@@ -86,17 +133,28 @@ def _last_line(text: str) -> str | None:
 
 
 def row(result: dict[str, Any]) -> str:
-    steps = ", ".join(f"{k} {v}" for k, v in result["attempts_per_step"].items()) or "-"
+    steps = " + ".join(str(v) for v in result["attempts_per_step"].values()) or "-"
     reason = (result["reason"] or "").replace("|", "/").replace("\n", " ")
     return (
-        f"| {result['service']} | {result['exit_code']} | {result['attempts_total']} ({steps}) "
-        f"| {result['wall_seconds']} | {result['verified']} | {result['unverified']} | {reason} |"
+        f"| {result['service']} | {result['strategy']} | {result['exit_code']} "
+        f"| {steps} = {result['attempts_total']} | {result['actions']} "
+        f"| {result['wall_seconds']} | {result['verified']} | {result['unverified']} "
+        f"| {_ok(result['never_widens'])} | {_ok(result['expected'])} | {reason} |"
     )
+
+
+def _ok(problems: list[str]) -> str:
+    return "yes" if not problems else f"no ({len(problems)})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("service", nargs="*", help="services to run (default: all)")
+    parser.add_argument(
+        "--strategy",
+        default="predict",
+        help="comma-separated strategies, each run on every service (default: predict)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     parser.add_argument("--keep", type=Path, help="keep each run's policy, ledger and summary here")
     args = parser.parse_args()
@@ -104,18 +162,25 @@ def main() -> None:
     unknown = sorted(set(names) - set(services()))
     if unknown:
         parser.error(f"not in the corpus: {', '.join(unknown)}")
-    print("| service | exit | attempts | wall s | verified | unverified | reason |")
-    print("| --- | --- | --- | --- | --- | --- | --- |", flush=True)
+    strategies = [s for s in args.strategy.split(",") if s]
+    print(
+        "| service | strategy | exit | attempts | actions | wall s | verified | unverified "
+        "| never widens | expected | reason |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
     results = []
-    for name in names:
-        with tempfile.TemporaryDirectory(prefix=f"corpus-{name}-") as tmp:
-            result = measure(name, Path(tmp))
-            if args.keep and (Path(tmp) / f"{name}.out").is_dir():
-                shutil.copytree(Path(tmp) / f"{name}.out", args.keep / name, dirs_exist_ok=True)
-        results.append(result)
-        print(row(result), flush=True)
-        if args.json:
-            args.json.write_text(json.dumps(results, indent=2) + "\n")
+    for strategy in strategies:
+        for name in names:
+            with tempfile.TemporaryDirectory(prefix=f"corpus-{name}-") as tmp:
+                result = measure(name, Path(tmp), strategy)
+                kept = Path(tmp) / f"{name}.out"
+                if args.keep and kept.is_dir():
+                    target = args.keep / strategy / name
+                    shutil.copytree(kept, target, dirs_exist_ok=True)
+            results.append(result)
+            print(row(result), flush=True)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def _glob(pattern: str, *, pattern_over_pattern: bool) -> re.Pattern[str]:
         if char == "*":
             pieces.append(".*")
         elif char == "?":
-            # A `?` covers one concrete character, never a wildcard of the other pattern.
-            pieces.append("[^*?]" if pattern_over_pattern else ".")
+            # A `?` covers one character of the other pattern: a concrete one or its own
+            # `?` (one character too), never a `*` (any number of them).
+            pieces.append("[^*]" if pattern_over_pattern else ".")
         else:
             pieces.append(re.escape(char))
     return re.compile("".join(pieces), re.DOTALL)

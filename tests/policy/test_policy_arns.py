@@ -56,3 +56,16 @@ def test_covers_is_pattern_containment() -> None:
     assert not covers("arn:aws:s3:::b-dev-*", "arn:aws:s3:::b-*")
     assert not covers("arn:aws:s3:::b-?", "arn:aws:s3:::b-*")
     assert not covers("arn:aws:s3:::a*b", "arn:aws:s3:::a*")
+
+
+def test_a_question_mark_covers_one_character_of_a_pattern_too() -> None:
+    """`?` matches exactly one character, so it covers a `?` (one character) but not a `*`:
+    a generated-name pattern (`...-ExampleSecret-*-??????`, a Secrets Manager secret's
+    random suffix) covers itself and the patterns it is wider than."""
+    secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:svc-dev-Secret-*-??????"
+    assert covers(secret, secret)
+    assert covers(secret, secret.replace("*-", "abc-"))
+    assert covers("arn:aws:s3:::b-?", "arn:aws:s3:::b-?")
+    assert not covers("arn:aws:s3:::b-??", "arn:aws:s3:::b-?")
+    assert not covers("arn:aws:s3:::b-?", "arn:aws:s3:::b-*")
+    assert not covers(secret.replace("*-", "abc-"), secret)

@@ -21,6 +21,7 @@ from moto.iam.models import AWSManagedPolicy, IAMBackend, Role, iam_backends
 from moto.utilities.utils import get_partition
 
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.types.stack_model import creates, updates
 
 _AWS_POLICY = ":iam::aws:policy/"
 
@@ -65,12 +66,11 @@ def _as_text(document: Any) -> str:
     return document if isinstance(document, str) else json.dumps(document)
 
 
-def _text_policies(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
-    props = cloudformation_json.get("Properties") or {}
+def _text_policies(props: dict[str, Any]) -> dict[str, Any]:
     policies = [
         {**p, "PolicyDocument": _as_text(p["PolicyDocument"])} for p in props.get("Policies") or []
     ]
-    return {**cloudformation_json, "Properties": {**props, "Policies": policies}}
+    return {**props, "Policies": policies}
 
 
 def _backend(account_id: str, region_name: str) -> IAMBackend:
@@ -78,43 +78,28 @@ def _backend(account_id: str, region_name: str) -> IAMBackend:
     return backend
 
 
+@creates
 def create_role(
-    cls: type[Role],
-    /,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
+    cls: type[Role], name: str, props: dict[str, Any], account_id: str, region_name: str, **kw: Any
 ) -> Role:
     """Role.create_from_cloudformation_json, with managed policies and inline text."""
     create = original(Role, "create_from_cloudformation_json")
-    role: Role = create(
-        resource_name, _text_policies(cloudformation_json), account_id, region_name, **kwargs
-    )
+    role: Role = create(name, {"Properties": _text_policies(props)}, account_id, region_name, **kw)
     backend = _backend(account_id, region_name)
-    for arn in (cloudformation_json.get("Properties") or {}).get("ManagedPolicyArns") or []:
+    for arn in props.get("ManagedPolicyArns") or []:
         ensure_aws_managed(backend, str(arn))
         backend.attach_role_policy(str(arn), role.name)
     return role
 
 
+@updates
 def update_role(
-    cls: type[Role],
-    /,
-    original_resource: Role,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
+    cls: type[Role], old: Role, new_name: str, props: dict[str, Any], account_id: str, region: str
 ) -> Role:
     """Role.update_from_cloudformation_json, also updating trust, inline and managed policies."""
     update = original(Role, "update_from_cloudformation_json")
-    role: Role = update(
-        original_resource, new_resource_name, cloudformation_json, account_id, region_name
-    )
-    props = cloudformation_json.get("Properties") or {}
-    backend = _backend(account_id, region_name)
+    role: Role = update(old, new_name, {"Properties": props}, account_id, region)
+    backend = _backend(account_id, region)
     if "AssumeRolePolicyDocument" in props:
         role.assume_role_policy_document = _as_text(props["AssumeRolePolicyDocument"])
     wanted = {p["PolicyName"]: _as_text(p["PolicyDocument"]) for p in props.get("Policies") or []}

@@ -22,7 +22,7 @@ from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 from moto.core.common_models import CloudFormationModel
 
 from autofix.sandbox.cloudformation.demands.schema import type_schema
-from autofix.sandbox.cloudformation.types.stack_model import StackModel
+from autofix.sandbox.cloudformation.types.stack_model import StackModel, creates, updates
 
 VERSION_TYPE = "AWS::Lambda::Version"
 ALIAS_TYPE = "AWS::Lambda::Alias"
@@ -36,17 +36,11 @@ def _read_only(resource_type: str) -> tuple[str, ...]:
 # ---------------------------------------------------------------- AWS::Lambda::Version
 
 
+@creates
 def create_version(
-    cls: type[Any],
-    /,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
+    cls: type[Any], name: str, props: dict[str, Any], account_id: str, region_name: str, **_: Any
 ) -> Any:
     """AWS::Lambda::Version: moto's, keeping the version's ARN (`...:function:NAME:N`)."""
-    props = cloudformation_json["Properties"]
     published = get_backend(account_id, region_name).publish_version(
         str(props["FunctionName"]), str(props.get("Description") or "")
     )
@@ -163,29 +157,23 @@ def layers_data(function: Any, layer_version_arns: list[str]) -> list[dict[str, 
     return found
 
 
+@updates
 def update_function(
-    cls: type[Any],
-    /,
-    original_resource: Any,
-    new_resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
+    cls: type[Any], function: Any, _name: str, props: dict[str, Any], _account: str, _region: str
 ) -> Any:
     """LambdaFunction.update_from_cloudformation_json with inline code as CloudFormation has it.
 
     `Code.ZipFile` is the source text (zipped as moto's create zips it), deployed only
     when it differs from the function's; other code (S3) is updated as moto does.
     """
-    props = cloudformation_json["Properties"]
-    original_resource.update_configuration(props)
+    function.update_configuration(props)
     code = props.get("Code") or {}
     if "ZipFile" not in code:
-        original_resource.update_function_code(code)
-    elif _inline_source(original_resource.code_bytes) != code["ZipFile"]:
+        function.update_function_code(code)
+    elif _inline_source(function.code_bytes) != code["ZipFile"]:
         zipped = cls._create_zipfile_from_plaintext_code(code["ZipFile"])
-        original_resource.update_function_code({"ZipFile": base64.b64encode(zipped)})
-    return original_resource
+        function.update_function_code({"ZipFile": base64.b64encode(zipped)})
+    return function
 
 
 def _inline_source(code_bytes: bytes) -> str | None:

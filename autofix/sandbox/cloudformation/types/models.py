@@ -12,7 +12,7 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.utilities.utils import get_partition
 
-from autofix.sandbox.cloudformation.types.stack_model import StackModel
+from autofix.sandbox.cloudformation.types.stack_model import StackModel, creates
 
 
 class StackBucketPolicy(StackModel, CloudFormationModel):
@@ -138,14 +138,9 @@ def layer_version_name_property() -> str:
     return "LayerName"
 
 
+@creates
 def create_method(
-    cls: type[Any],
-    /,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
+    cls: type[Any], name: str, props: dict[str, Any], account_id: str, region_name: str, **_: Any
 ) -> Any:
     """AWS::ApiGateway::Method: its Integration, and the integration's method and URI, optional.
 
@@ -153,7 +148,6 @@ def create_method(
     integration's role (Credentials) and request settings are passed on: an AWS
     integration without its role failed ("Role ARN must be specified").
     """
-    props = cloudformation_json["Properties"]
     backend = apigateway_backends[account_id][region_name]
     method = backend.put_method(
         function_id=props["RestApiId"],

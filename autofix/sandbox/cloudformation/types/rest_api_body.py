@@ -16,6 +16,7 @@ from typing import Any
 
 from moto.apigateway.models import APIGatewayBackend, RestAPI, apigateway_backends
 
+from autofix.sandbox.cloudformation.types.stack_model import creates
 from autofix.sandbox.records import unverified_log
 
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
@@ -46,35 +47,29 @@ def _method(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, INTEGRATION: {**integration, "type": integration["type"].upper()}}
 
 
+@creates
 def create_rest_api(
-    cls: type[RestAPI],
-    /,
-    resource_name: str,
-    cloudformation_json: dict[str, Any],
-    account_id: str,
-    region_name: str,
-    **kwargs: Any,
+    cls: type[RestAPI], given: str, props: dict[str, Any], account_id: str, region: str, **ids: Any
 ) -> RestAPI:
     """RestAPI.create_from_cloudformation_json: named from Body when Name is absent, with
     the Body's methods imported."""
-    properties = cloudformation_json.get("Properties") or {}
-    body = properties.get("Body")
+    body = props.get("Body")
     info = body.get("info") if isinstance(body, dict) else None
     title = info.get("title") if isinstance(info, dict) else None
-    name = properties.get("Name") or title or resource_name
-    backend: APIGatewayBackend = apigateway_backends[account_id][region_name]
+    name = props.get("Name") or title or given
+    backend: APIGatewayBackend = apigateway_backends[account_id][region]
     api = backend.create_rest_api(
         name=str(name),
-        description=properties.get("Description", ""),
-        endpoint_configuration=properties.get("EndpointConfiguration"),
+        description=props.get("Description", ""),
+        endpoint_configuration=props.get("EndpointConfiguration"),
     )
     if isinstance(body, dict):
         backend.put_rest_api(api.id, openapi_paths(body), fail_on_warnings=False, mode="merge")
-    elif properties.get("BodyS3Location"):
-        stack_id = str(kwargs.get("StackId", ""))  # arn:...:stack/NAME/ID
+    elif props.get("BodyS3Location"):
+        stack_id = str(ids.get("StackId", ""))  # arn:...:stack/NAME/ID
         unverified_log.record(
             "AWS::ApiGateway::RestApi",
-            str(kwargs.get("LogicalId", resource_name)),
+            str(ids.get("LogicalId", given)),
             stack_id.split("/")[1] if stack_id.count("/") >= 2 else stack_id,
             "its BodyS3Location is not imported: the API's methods do not exist in the sandbox",
         )
