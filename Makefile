@@ -107,8 +107,13 @@ lint: install
 bench: install
 	$(PY) benchmarks/attempts.py
 
+# Every corpus service under each strategy, one run at a time (predict about 4 minutes a
+# service, trial up to 20 on a busy machine): a table of attempts, actions, verified, the
+# never-widens check and the expected.toml check (docs/measurements-corpus.md).
+# `CORPUS_STRATEGIES=predict` or `CORPUS_ONLY="streams vpc-secrets"` for part of it.
+CORPUS_STRATEGIES ?= predict,trial
 bench-corpus: install
-	$(PY) benchmarks/corpus.py
+	$(PY) benchmarks/corpus.py --strategy $(CORPUS_STRATEGIES) $(CORPUS_ONLY)
 
 # What predict pays when part of its knowledge is hidden (docs/measurements-hidden-knowledge.md):
 # the playground and two corpus services, trial and four predict variants (about an hour).

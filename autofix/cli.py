@@ -5,17 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 import click
 
 from autofix import __version__, untrusted
+from autofix.cli_options import F, dir_option, file_option, json_option
 from autofix.errors import AutofixError, ExitCode
 from autofix.policy.render import FORMATS as RENDER_FORMATS
 from autofix.records.lock import describe
 from autofix.sandbox.server import SandboxError, SandboxStopped
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _config_option(command: F) -> F:
@@ -34,21 +33,15 @@ def _out_option(command: F) -> F:
         is_flag=True,
         help="Write into an --out directory that holds files but is not an autofix output.",
     )(command)
-    return click.option(
-        "--out",
-        type=click.Path(path_type=Path, file_okay=False),
-        help="Output directory (default: .autofix/ beside the config).",
-    )(command)
+    return dir_option("--out", help="Output directory (default: .autofix/ beside the config).")(
+        command
+    )
 
 
 def _portable_option(help_text: str) -> Callable[[F], F]:
     return click.option(
         "--portable", type=click.Choice(["cloudformation", "terraform", "plain"]), help=help_text
     )
-
-
-def _json_option(help_text: str) -> Callable[[F], F]:
-    return click.option("--json", "as_json", is_flag=True, help=help_text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,10 +53,9 @@ def cli() -> None:
 @cli.command(context_settings={"ignore_unknown_options": False})
 @_config_option
 @_out_option
-@click.option(
+@file_option(
     "--from",
     "start_policy",
-    type=click.Path(path_type=Path, dir_okay=False),
     help="Start from this saved policy and widen only what is newly missing.",
 )
 @click.option("--max-attempts", type=click.IntRange(min=1), help="Attempts per step.")
@@ -102,10 +94,9 @@ def cli() -> None:
     "predict: before each step, grant what its packaged template and the tool's profile "
     "need, then trial (the verify pass prunes what no replay used).",
 )
-@click.option(
+@dir_option(
     "--resume",
     "resume_dir",
-    type=click.Path(path_type=Path, file_okay=False),
     help="Continue the interrupted run in this output directory (its ledger and policy).",
 )
 @click.option(
@@ -147,20 +138,12 @@ def run(**arguments: Any) -> None:
 
 @cli.command()
 @_config_option
-@click.option(
-    "--policy",
-    "policy_path",
-    required=True,
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The saved policy to replay, exactly as it is.",
+@file_option(
+    "--policy", "policy_path", required=True, help="The saved policy to replay, exactly as it is."
 )
 @_out_option
-@click.option(
-    "--write-patch",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write a policy that adds just the missing actions.",
-)
-@_json_option("Print the result as JSON on stdout.")
+@file_option("--write-patch", help="Write a policy that adds just the missing actions.")
+@json_option("Print the result as JSON on stdout.")
 def check(
     config_path: Path | None,
     policy_path: Path,
@@ -215,11 +198,7 @@ def render(
 
 @cli.command()
 @click.option("--region", default="us-east-1", show_default=True)
-@click.option(
-    "--deny-log",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write every denial the sandbox issues to this JSON-lines file.",
-)
+@file_option("--deny-log", help="Write every denial the sandbox issues to this JSON-lines file.")
 def sandbox(region: str, deny_log: Path | None) -> None:
     """Run the embedded sandbox account in the foreground and print its export lines."""
     from autofix.commands.sandbox import serve_foreground
@@ -229,7 +208,7 @@ def sandbox(region: str, deny_log: Path | None) -> None:
 
 @cli.command()
 @click.argument("source", default="-", type=click.File("r", encoding="utf-8", errors="replace"))
-@_json_option("Print the machine-readable contract.")
+@json_option("Print the machine-readable contract.")
 def explain(source: TextIO, as_json: bool) -> None:
     """Explain the permission errors in error text (FILE, or - for stdin)."""
     from autofix.commands.explain import explain_human, explain_json
@@ -246,10 +225,10 @@ def explain(source: TextIO, as_json: bool) -> None:
     type=click.Choice(["markdown", "html", "json"]),
     help="One format only (default: report.md and report.html).",
 )
-@click.option(
+@file_option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    allow_dash=True,
     help="Write to FILE instead of OUT_DIR (- for stdout; format from the suffix).",
 )
 def report(out_dir: Path, fmt: str | None, output: Path | None) -> None:
@@ -264,7 +243,7 @@ def report(out_dir: Path, fmt: str | None, output: Path | None) -> None:
 @cli.command()
 @click.argument("a", type=click.Path(path_type=Path))
 @click.argument("b", type=click.Path(path_type=Path))
-@_json_option("Print the comparison as JSON.")
+@json_option("Print the comparison as JSON.")
 def diff(a: Path, b: Path, as_json: bool) -> None:
     """Compare two runs (output directories) or two policies; exit 1 when they differ.
 
@@ -291,12 +270,7 @@ def diff(a: Path, b: Path, as_json: bool) -> None:
     help="The profile's name (default: the runs' tool and its installed major version, "
     "e.g. sam-1).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the profile to FILE (default: print it).",
-)
+@file_option("-o", "--output", help="Write the profile to FILE (default: print it).")
 @click.option(
     "--service",
     "services",

@@ -22,7 +22,7 @@ from autofix.account.session import Operator, open_operator
 from autofix.account.stack_names import StackNames
 from autofix.account.stacks import Recovery, recover_touched
 from autofix.config import Config, Step
-from autofix.config.project import service_names_of
+from autofix.config.project import deployment_roles_of, service_names_of
 from autofix.config.tables import PrincipalConfig
 from autofix.console import Console
 from autofix.denials.model import Denial, Source
@@ -41,7 +41,7 @@ from autofix.loop.verify import Account, VerifyPass
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.intent import Namespace
 from autofix.policy.usage import unused_actions, unused_patterns
-from autofix.predict.ahead import stack_names
+from autofix.predict.ahead import passed_roles, stack_names
 from autofix.predict.predictor import Predictor
 from autofix.predict.stack_templates import acting, existing_stacks, reader
 from autofix.records.events import Wait
@@ -124,15 +124,22 @@ def corroboration(
 def namespace_of(config: Config, account_id: str) -> Namespace:
     """The deployment's names from its configuration: service names (configured or read
     from serverless.yml), stack names (configured, or named by a step's command line or the
-    tool's settings: `--stack-name`, samconfig's `stack_name`), managed roles; and
-    `[guard] allow`."""
+    tool's settings: `--stack-name`, samconfig's `stack_name`), managed roles, the service
+    roles a step's command line passes to CloudFormation (`--role-arn`); and `[guard] allow`."""
     names = (
         *(config.policy.service_names or service_names_of(config.steps)),
         *config.harvest.stacks,
         *(stack for step in config.steps for stack in (*step.stacks, *stack_names(step))),
         *config.principal.also_manage,
+        *(role.rsplit("/", 1)[-1] for role in _passed_roles(config.steps)),
     )
     return Namespace.of(account_id, names, config.guard.allow)
+
+
+def _passed_roles(steps: Sequence[Step]) -> tuple[str, ...]:
+    """The service roles the steps pass to CloudFormation: on a command line
+    (`--role-arn`, samconfig's `role_arn`) or as a Serverless deployment role."""
+    return (*(r for step in steps for r in passed_roles(step)), *deployment_roles_of(steps))
 
 
 def setup_stacks(operator: Operator, rules: GrantRules) -> GrantRules:

@@ -1,4 +1,4 @@
-"""What the deploy steps reveal about the project: service names and stages.
+"""What the deploy steps reveal about the project: service names, stages, deployment roles.
 
 Scoping keeps the service name literal in ARNs and turns the stage into a
 wildcard when the steps deploy more than one stage.
@@ -47,10 +47,36 @@ def service_names_of(steps: Sequence[Step]) -> tuple[str, ...]:
         for name in SERVERLESS_FILES:
             path = Path(step.cwd) / name
             if path.is_file():
-                service = _service_name(path.read_text(encoding="utf-8", errors="replace"))
+                service = _service_name(path)
                 if service:
                     found.append(service)
     return tuple(dict.fromkeys(found))
+
+
+def deployment_roles_of(steps: Sequence[Step]) -> tuple[str, ...]:
+    """The service roles a Serverless Framework file in a step's directory has
+    CloudFormation deploy with (`provider.iam.deploymentRole`, the older
+    `provider.cfnRole`), when written as a role ARN (a variable is left out)."""
+    found: list[str] = []
+    for step in steps:
+        for name in SERVERLESS_FILES:
+            path = Path(step.cwd) / name
+            document = _document(path) if path.is_file() else None
+            provider = document.get("provider") if document else None
+            role = deployment_role(provider) if isinstance(provider, dict) else None
+            if role:
+                found.append(role)
+    return tuple(dict.fromkeys(found))
+
+
+def deployment_role(provider: dict[str, Any]) -> str | None:
+    """A Serverless `provider`'s deployment role ARN, None: none, or not a literal ARN."""
+    iam = provider.get("iam")
+    role = iam.get("deploymentRole") if isinstance(iam, dict) else None
+    role = role or provider.get("cfnRole")
+    if isinstance(role, str) and role.startswith("arn:") and ":role/" in role and "${" not in role:
+        return role
+    return None
 
 
 class _AnyTagLoader(yaml.SafeLoader):  # type: ignore[misc]
@@ -60,12 +86,19 @@ class _AnyTagLoader(yaml.SafeLoader):  # type: ignore[misc]
 _AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
-def _service_name(text: str) -> str | None:
+def _document(path: Path) -> dict[str, Any] | None:
     try:
-        document = yaml.load(text, Loader=_AnyTagLoader)  # a SafeLoader
-    except yaml.YAMLError:
+        document = yaml.load(  # a SafeLoader
+            path.read_text(encoding="utf-8", errors="replace"), Loader=_AnyTagLoader
+        )
+    except (OSError, yaml.YAMLError):
         return None
-    if not isinstance(document, dict):
+    return document if isinstance(document, dict) else None
+
+
+def _service_name(path: Path) -> str | None:
+    document = _document(path)
+    if document is None:
         return None
     service = document.get("service")
     if isinstance(service, dict):

@@ -60,6 +60,9 @@ class Denial:
     resource_type: str = field(default="", compare=False)
     """The CloudFormation resource type whose handler was denied (a stack event's or the
     sandbox's record), when known: it tells which service an iam:PassRole passes to."""
+    passed_to: str = field(default="", compare=False)
+    """An iam:PassRole's: the service principal the request passed the role to, as the
+    account recorded it (a CloudFormation RoleARN: cloudformation.amazonaws.com)."""
 
     @property
     def fixable(self) -> bool:
@@ -79,6 +82,16 @@ class Denial:
 
     def with_source(self, source: str) -> Denial:
         return replace(self, source=source)
+
+    def completed_by(self, other: Denial) -> Denial:
+        """This denial with what `other` (a sighting of the same denial, the account's
+        record of it) knows that this one does not: the handler's resource type, the
+        service a role was passed to."""
+        return replace(
+            self,
+            resource_type=self.resource_type or other.resource_type,
+            passed_to=self.passed_to or other.passed_to,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The stable `autofix explain --json` shape."""

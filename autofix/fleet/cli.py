@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from autofix.cli_options import F, dir_option, file_option, json_option
 from autofix.errors import ConfigError, ExitCode
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["fleet"]
 
@@ -42,9 +40,8 @@ def _jobs(command: F) -> F:
 
 
 def _out(command: F) -> F:
-    return click.option(
+    return dir_option(
         "--out",
-        type=click.Path(path_type=Path, file_okay=False),
         help="Each service's output in OUT/<service>/, and OUT/fleet.json (default: each "
         "config's own .autofix/, and fleet.json in the first PATH's .autofix/).",
     )(command)
@@ -65,10 +62,9 @@ def fleet() -> None:
 @_exclude
 @_jobs
 @_out
-@click.option(
+@dir_option(
     "--resume",
     "resume_dir",
-    type=click.Path(path_type=Path, file_okay=False),
     help="Continue the fleet whose fleet.json is in this directory: each service not ended ok.",
 )
 @click.option("--strategy", type=click.Choice(["trial", "observe", "predict"]))
@@ -109,9 +105,8 @@ def run(
 @_exclude
 @_jobs
 @_out
-@click.option(
+@file_option(
     "--policy",
-    type=click.Path(path_type=Path, dir_okay=False),
     help="Replay this policy for every service (a merged one); default: each service's "
     "saved .autofix/policy.json.",
 )
@@ -134,7 +129,7 @@ def check(
 @fleet.command("list")
 @_paths
 @_exclude
-@click.option("--json", "as_json", is_flag=True, help="One line of JSON (a CI matrix's input).")
+@json_option("One line of JSON (a CI matrix's input).")
 @click.option("--shard", metavar="I/N", help="Only the I-th of N even shares (1-based).")
 def list_services(
     paths: tuple[Path, ...], exclude: tuple[str, ...], as_json: bool, shard: str | None
@@ -168,11 +163,7 @@ def _shard(items: list[Any], spec: str) -> list[Any]:
 
 @fleet.command("report")
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Where fleet.json and the pages go (default: DIR, when there is one).",
-)
+@dir_option("--out", help="Where fleet.json and the pages go (default: DIR, when there is one).")
 def report(dirs: tuple[Path, ...], out: Path | None) -> None:
     """The fleet report over output directories (a CI matrix's artifacts, separate runs):
     fleet.json, fleet.md, fleet.html, the Step Summary; exit 1 when a service failed."""
@@ -183,10 +174,9 @@ def report(dirs: tuple[Path, ...], out: Path | None) -> None:
 
 @fleet.command("merge-policy")
 @click.argument("dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option(
+@file_option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
     default=Path("merged.json"),
     show_default=True,
     help="The merged policy; parts go beside it as NAME.part-N.json when it needs several.",
@@ -236,10 +226,10 @@ def emit() -> None:
     show_default=True,
     help="The command that installs autofix and the services' deploy tools on a runner.",
 )
-@click.option(
+@file_option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    allow_dash=True,
     default=Path("-"),
     help="The workflow file (default: stdout), e.g. .github/workflows/autofix-fleet.yml.",
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
 from autofix.denials.model import Denial, DenyKind, Source
 from autofix.denials.parse import parse_denials
+from autofix.policy.conditions import PASS_ROLE, passed_by_request
 from autofix.sandbox.records import json_lines
 
 Matcher = Callable[[str | None], bool]
@@ -121,7 +123,7 @@ def _lookup(trail: Any, since: float, matches: Matcher, writes_only: bool = True
                 continue
             parsed = parse_denials(record.get("errorMessage", ""))
             if parsed:
-                found.extend(d.with_source(Source.ACCOUNT_LOG) for d in parsed)
+                found.extend(_passed_in(d, record).with_source(Source.ACCOUNT_LOG) for d in parsed)
             else:
                 service = record.get("eventSource", "").split(".")[0]
                 found.append(
@@ -134,6 +136,17 @@ def _lookup(trail: Any, since: float, matches: Matcher, writes_only: bool = True
                     )
                 )
     return found
+
+
+def _passed_in(denial: Denial, record: dict[str, Any]) -> Denial:
+    """An iam:PassRole denied in a request that passes a role to the service called (a
+    CloudFormation `RoleARN`: `passed_by_request`), with that service."""
+    if (denial.action or "").lower() != PASS_ROLE.lower():
+        return denial
+    how = passed_by_request(
+        str(record.get("eventSource") or "").split(".")[0], str(record.get("eventName") or "")
+    )
+    return replace(denial, passed_to=how.service) if how and not denial.passed_to else denial
 
 
 def _from_record(record: dict[str, Any]) -> Denial:
@@ -151,6 +164,7 @@ def _from_record(record: dict[str, Any]) -> Denial:
         source=Source.ACCOUNT_LOG,
         evidence=record.get("message", ""),
         resource_type=_handler_type(record) if record.get("demand") else "",
+        passed_to=str(record.get("passed_to") or ""),
     )
 
 

@@ -9,7 +9,6 @@ against the account's record (`corroborate`): text alone is not proof.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from autofix.account.session import Operator
@@ -44,8 +43,7 @@ def merge(*channels: Sequence[Denial]) -> list[Denial]:
         ):
             continue
         first = kept.setdefault(denial.key, denial)
-        if not first.resource_type and denial.resource_type:
-            kept[denial.key] = replace(first, resource_type=denial.resource_type)
+        kept[denial.key] = first.completed_by(denial)
     return list(kept.values())
 
 

@@ -123,10 +123,9 @@ def seen(printed: Denial, record: Denial) -> bool:
 
 def _checked(printed: Denial, records: Sequence[Denial], unseen: str) -> Denial:
     """`printed` marked not granted (`unseen`) when no record shows it; else with what the
-    record knows that the text does not (the resource type whose handler was denied)."""
+    record knows that the text does not (the resource type whose handler was denied, the
+    service a role was passed to)."""
     record = next((r for r in records if seen(printed, r)), None)
     if record is None:
         return replace(printed, not_granted=unseen)
-    if record.resource_type and not printed.resource_type:
-        return replace(printed, resource_type=record.resource_type)
-    return printed
+    return printed.completed_by(record)

@@ -14,7 +14,7 @@ from autofix.loop.grantor import Added, Grantor
 from autofix.policy.document import PolicyDocument
 from autofix.records.outcome import StepOutcome
 from autofix.sandbox import DEFAULT_ACCOUNT_ID
-from autofix.sandbox.records import FileIn
+from autofix.sandbox.records import Directory, FileIn
 from autofix.step.executor import Execution
 
 
@@ -27,11 +27,8 @@ class LoopSettings:
     region: str = "us-east-1"
 
 
-@dataclass(frozen=True)
-class OutputFiles:
+class OutputFiles(Directory):
     """A run's own files, in its output directory."""
-
-    directory: Path
 
     policy = FileIn("policy.json")
     ledger = FileIn("ledger.jsonl")

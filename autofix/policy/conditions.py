@@ -3,6 +3,8 @@
 - `iam:PassRole` carries `iam:PassedToService` with the service principal the role is
   passed to: known from the resource type whose handler passes it (`passed_to_service`);
   where it cannot be told, no condition (a wrong one would fail on AWS) and a note saying so.
+- A request that names a role for the service called (CloudFormation's `RoleARN`,
+  `passed_by_request`) passes it to that service: `iam:PassRole` with that service.
 - With `[policy] permissions_boundary`, role creation and role-policy writes carry
   `iam:PermissionsBoundary` (`boundary_condition`).
 
@@ -11,6 +13,7 @@ Read by the grantor, the predictor and the sandbox alike.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -41,6 +44,29 @@ def passed_to_service(resource_type: str) -> str | None:
         return None
     found = _data()["passed_to_service"].get(parts[1])
     return str(found) if found else None
+
+
+@dataclass(frozen=True)
+class RequestPass:
+    """A request parameter naming a role the request passes to the service called."""
+
+    parameter: str
+    service: str
+    """The service principal (the value of `iam:PassedToService`)."""
+
+
+def passed_by_request(prefix: str, operation: str) -> RequestPass | None:
+    """How a request of `operation` to the service `prefix` passes a role, or None."""
+    found = _data()["passed_by_request"].get(prefix.lower())
+    if not found or operation not in found["operations"]:
+        return None
+    return RequestPass(str(found["parameter"]), str(found["service"]))
+
+
+def receiver(prefix: str) -> str | None:
+    """The service principal a request to `prefix` that names a role passes it to."""
+    found = _data()["passed_by_request"].get(prefix.lower())
+    return str(found["service"]) if found else None
 
 
 def boundary_actions() -> frozenset[str]:

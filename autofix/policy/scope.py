@@ -178,7 +178,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
 def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Condition, str]:
     """The condition a grant of `action` carries, and a note when one cannot be told."""
     if action.lower() == conditions.PASS_ROLE.lower():
-        service = conditions.passed_to_service(denial.resource_type)
+        service = denial.passed_to or conditions.passed_to_service(denial.resource_type)
         if service:
             return conditions.passed_to((service,)), f"; passed to {service}"
         why = (
@@ -244,9 +244,10 @@ def _from_variables(
     for name, value in values.items():
         if name in _ARN_FIELDS:
             generalised[name] = value
-        elif name in suffixed:  # a given name, then the service's suffix as its pattern
-            generalised[name] = value
-            names_carry_service |= _service_position(value, ctx) is not None
+        elif name in suffixed:  # the name (its generated parts as `*`), then the suffix
+            given = value[: len(value) - len(suffixed[name])]
+            generalised[name] = _generalise_name(given, ctx, mode) + suffixed[name]
+            names_carry_service |= _service_position(given, ctx) is not None
         elif _GENERATED_VARIABLE.search(name):
             generalised[name] = "*"
         else:

@@ -80,6 +80,19 @@ def stack_names(step: Step) -> tuple[str, ...]:
     return (name,) if name else ()
 
 
+def passed_roles(step: Step) -> tuple[str, ...]:
+    """The service roles a step's command line passes to CloudFormation (`--role-arn`,
+    samconfig's `role_arn`), read without running anything."""
+    tool = tool_of(step.run)
+    if tool is None or tool.command is None:
+        return ()
+    if tool.family == "sam":
+        role = sam.role_arn(step)
+    else:
+        role = tool.command.value("--role-arn", *(("-r",) if tool.family == "cdk" else ()))
+    return (role,) if role else ()
+
+
 def run_without_credentials(step: Step, environ: Mapping[str, str] | None = None) -> StepResult:
     """Run `step` as it would run (its directory, env, node_modules/.bin first), with no
     credentials at all: for `--version` and the like."""

@@ -45,7 +45,9 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
     role = command.value("--role-arn")
     removes = VERBS[command.verb]
     if removes:
-        return Packaged.stack_of("awscli", command.verb, {}, stack, region, True, role=role)
+        return Packaged.stack_of(
+            "awscli", command.verb, {}, stack, region, True, role=role, passes_role=bool(role)
+        )
     path = _template_path(command, Path(step.cwd))
     template = parse_template(_read(path)) if path is not None else None
     if template is None:
@@ -65,7 +67,15 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
     except TransformFailed:
         return None
     return Packaged.stack_of(
-        "awscli", command.verb, template, stack, region, False, role=role, transforms=transforms
+        "awscli",
+        command.verb,
+        template,
+        stack,
+        region,
+        False,
+        role=role,
+        passes_role=bool(role),
+        transforms=transforms,
     )
 
 

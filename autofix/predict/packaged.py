@@ -31,6 +31,10 @@ class Packaged:
     tool: str = "osls"
     removes: bool = False
     role: str | None = None
+    passes_role: bool = False
+    """The step's caller passes `role` to CloudFormation itself (`--role-arn` on its command
+    line: iam:PassRole to cloudformation.amazonaws.com), not a role its tool assumes (CDK's
+    deploy role, which passes the execution role)."""
     transforms: tuple[str, ...] = ()
     """The macros the template as written names (`AWS::Serverless-2016-10-31`): using one
     is the deployer's `cloudformation:CreateChangeSet` on it."""

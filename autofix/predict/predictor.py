@@ -25,6 +25,8 @@ from autofix.config import Step
 from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
 from autofix.loop.grantor import Added, GrantFailed, Grantor
+from autofix.policy import conditions
+from autofix.policy.conditions import PASS_ROLE
 from autofix.policy.escalation import is_escalation
 from autofix.predict import ahead, serverless
 from autofix.predict import profile as profiles
@@ -42,6 +44,8 @@ from autofix.step.executor import Execution
 FROM_TEMPLATE = "predicted-template"
 FROM_PROFILE = "predicted-profile"
 FROM_GROUP = "predicted-group"
+CLOUDFORMATION = "cloudformation"
+"""The service a stack's `--role-arn` is passed to (its IAM prefix)."""
 
 _GROUP_OPERATIONS: tuple[Operation, ...] = ("create", "update", "delete")
 
@@ -124,7 +128,8 @@ class Predictor:
             groups = predict(template, place, _GROUP_OPERATIONS)
             wanted = self._performed = _wanted(packaged.removes, step)
         self.groups += groups
-        denials = self._denials(groups, wanted, FROM_TEMPLATE, principal)
+        denials = self._role_passed(packaged, region)
+        denials += self._denials(groups, wanted, FROM_TEMPLATE, principal)
         if not packaged.removes:
             denials += self._removed(packaged, deployed, place, principal)
             denials += [  # the deployer's, whoever CloudFormation then acts as
@@ -140,14 +145,26 @@ class Predictor:
 
     def _acting(self, packaged: Packaged) -> str | None:
         """The session CloudFormation acts as on the stack (None: the deployer)."""
+        role = self._role(packaged)
+        return service_role_session(role) if role else None
+
+    def _role(self, packaged: Packaged) -> str | None:
         if packaged.role is None:
             return None
-        role = (
+        return (
             packaged.role.replace("${AWS::Partition}", self.partition)
             .replace("${AWS::AccountId}", self.account_id)
             .replace("${AWS::Region}", packaged.region or self.region)
         )
-        return service_role_session(role)
+
+    def _role_passed(self, packaged: Packaged, region: str) -> list[Denial]:
+        """The deployer's iam:PassRole of the role its command line gives CloudFormation
+        (`--role-arn`), to CloudFormation (`iam:PassedToService`)."""
+        role, service = self._role(packaged), conditions.receiver(CLOUDFORMATION)
+        if not packaged.passes_role or not role or not service:
+            return []
+        evidence = f"--role-arn {role} (stack {packaged.stack})"
+        return [Denial(PASS_ROLE, role, source=FROM_PROFILE, evidence=evidence, passed_to=service)]
 
     def _deployed(self, stack: str) -> dict[str, Any] | None:
         if self.templates is None:
@@ -244,8 +261,17 @@ class Predictor:
             stack=packaged.stack,
         )
         return [
-            Denial(c.action, c.resource, source=FROM_PROFILE, evidence=f"profile {loaded.name}")
+            Denial(
+                c.action,
+                c.resource,
+                source=FROM_PROFILE,
+                evidence=f"profile {loaded.name}",
+                passed_to=c.passed_to,
+            )
             for c in calls
+            # an iam:PassRole whose receiving service the profile does not name is left to
+            # the enforced loop, which learns it from the request (`iam:PassedToService`)
+            if c.action.lower() != PASS_ROLE.lower() or c.passed_to
         ]
 
     def _grant(self, grantors: Sequence[Grantor], denials: list[Denial], step: Step) -> list[Added]:

@@ -29,6 +29,7 @@ from autofix.config.project import service_names_of
 from autofix.denials.model import Source
 from autofix.errors import ConfigError
 from autofix.policy.arns import matches
+from autofix.policy.conditions import PASSED_TO_SERVICE
 from autofix.policy.truncation import truncated
 from autofix.predict import ahead
 from autofix.records.event_lines import LedgerLine, read_lines
@@ -48,6 +49,8 @@ DENY_LOGS = (SandboxRecords(Path()).denials.name, SandboxRecords(Path()).soft_de
 class Call:
     action: str
     resource: str
+    passed_to: str = ""
+    """An iam:PassRole's: the service the role is passed to (its `iam:PassedToService`)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Profile:
                     lambda m: values.get(m[1], m[0]),
                     truncated(c.resource, service),
                 ),
+                c.passed_to,
             )
             for c in self.commands.get(command, ())
         ]
@@ -94,7 +98,10 @@ def parse(data: Any, origin: str) -> Profile:
     """A profile from its JSON form; ConfigError naming `origin` when malformed."""
     try:
         commands = {
-            str(cmd): tuple(Call(str(c["action"]), str(c["resource"])) for c in calls)
+            str(cmd): tuple(
+                Call(str(c["action"]), str(c["resource"]), str(c.get("passed_to") or ""))
+                for c in calls
+            )
             for cmd, calls in data["commands"].items()
         }
         return Profile(str(data["name"]), commands, str(data.get("version") or ""))
@@ -165,7 +172,7 @@ def build(
     deploy (generalised to `{stack}`); a handler demand on any other stack is the tool's.
     """
     own, services = tuple(stacks), tuple(services)
-    commands: dict[str, dict[tuple[str, str], None]] = {}
+    commands: dict[str, dict[tuple[str, str, str], None]] = {}
     for directory in directories:
         ledger = directory / "ledger.jsonl"
         if not ledger.is_file():
@@ -208,7 +215,8 @@ def build(
                 verbs[s][0] for s, acts in used.items() if action.lower() in acts and s in verbs
             }
             for each in {verb, *also}:
-                commands.setdefault(each, {})[(action, resource)] = None
+                for service in passed_to(event) or ("",):
+                    commands.setdefault(each, {})[(action, resource, service)] = None
     found: dict[str, Any] = {"name": name}
     if version:
         found["version"] = version
@@ -216,10 +224,23 @@ def build(
         "about": "Actions the deploy tool calls itself, per command; regenerate with "
         "`make profiles` (or `autofix profile OUT_DIR... --name NAME`).",
         "commands": {
-            verb: [{"action": a, "resource": r} for a, r in sorted(calls)]
+            verb: [
+                {"action": a, "resource": r} | ({"passed_to": p} if p else {})
+                for a, r, p in sorted(calls)
+            ]
             for verb, calls in sorted(commands.items())
         },
     }
+
+
+def passed_to(grant: GrantAdded) -> tuple[str, ...]:
+    """The services a granted iam:PassRole passes its role to (its `iam:PassedToService`
+    condition), () when it has none."""
+    for pairs in (grant.condition or {}).values():
+        for key, values in (pairs or {}).items():
+            if key.lower() == PASSED_TO_SERVICE.lower():
+                return tuple([values] if isinstance(values, str) else values)
+    return ()
 
 
 def _tool_stack_demands(

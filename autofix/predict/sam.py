@@ -66,6 +66,16 @@ def stack_name(step: Step) -> str | None:
     return command.value("--stack-name") or _text(settings.get("stack_name")) or None
 
 
+def role_arn(step: Step) -> str | None:
+    """The service role a SAM step passes to CloudFormation (`--role-arn`, samconfig's
+    `role_arn`), None: CloudFormation acts as the caller."""
+    command = parse_command(step.run)
+    if command is None:
+        return None
+    settings = _settings(command, Path(step.cwd))
+    return command.value("--role-arn") or _text(settings.get("role_arn")) or None
+
+
 def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
     """The stack a SAM step deploys or deletes; None when it is not one or cannot be read."""
     command = parse_command(step.run)
@@ -88,6 +98,7 @@ def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
         or _managed(command, settings)
     )
     prefix = command.value("--s3-prefix") or _text(settings.get("s3_prefix")) or ""
+    role = role_arn(step)
     try:
         template = expand(
             source, path.parent if path else cwd, overrides, bucket, prefix, region, account_id
@@ -101,6 +112,8 @@ def package(step: Step, account_id: str = DEFAULT_ACCOUNT) -> Packaged | None:
         stack,
         region,
         VERBS[command.verb],
+        role=role,
+        passes_role=bool(role),
         transforms=transforms_of(source),
     )
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from autofix.config import Step
-from autofix.config.project import service_names_of
+from autofix.config.project import deployment_role, service_names_of
 from autofix.predict.command_line import simple_commands
 from autofix.predict.packaged import Packaged, Run
 
@@ -98,6 +98,7 @@ def package(step: Step, run: Run) -> Packaged | None:
         return None
     stack = str(provider.get("stackName") or f"{name}-{stage}")
     region = provider.get("region")
+    role = deployment_role(provider)  # `provider.iam.deploymentRole`: passed as RoleARN
     return Packaged(
         command.verb,
         template,
@@ -106,6 +107,8 @@ def package(step: Step, run: Run) -> Packaged | None:
         str(region) if region else None,
         stack,
         removes=command.verb == "remove",
+        role=role,
+        passes_role=bool(role),
     )
 
 

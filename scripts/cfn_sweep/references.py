@@ -66,8 +66,11 @@ def target_of(owner: TypeInfo, path: tuple[str, ...], node: Json) -> Target | No
     if bare:  # a bare noun: `Role`, `Bucket`, `Subnets`
         noun = noun[:-1] if many and noun.endswith("s") else noun
         text = str(node.get("description") or "")
-        kind = overrides.noun_want(noun) or (
-            "Arn" if re.search(r"\bARN\b", text) else "Name" if " name" in text else "Id"
+        says_name = " name" in text and not re.search(r"\bARN\b", text)
+        # What the schema says it holds (`Roles`: "The name of the role") before the noun's
+        # usual value (a role's ARN): AWS refuses an ARN where a name is asked for.
+        kind = ("Name" if says_name else overrides.noun_want(noun)) or (
+            "Arn" if re.search(r"\bARN\b", text) else "Id"
         )
     want = _KINDS.get(kind[:-1] if kind.endswith("s") else kind)
     if want is None or not noun:

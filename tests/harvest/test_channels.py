@@ -221,3 +221,41 @@ def test_cloudtrail_is_waited_for_with_a_bound_and_says_so() -> None:
     with empty:
         assert bounded(begun.timestamp()) == []
     assert (datetime.now(UTC) - begun).total_seconds() < 3
+
+
+def test_cloudtrail_tells_the_service_a_stack_role_was_passed_to() -> None:
+    """A PassRole denied in CloudFormation's CreateChangeSet (its RoleARN) was a pass to
+    CloudFormation; the same text in another request names no service."""
+    trail = boto3.client(
+        "cloudtrail", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    deployer = "arn:aws:iam::123456789012:user/d"
+    role = "arn:aws:iam::123456789012:role/stack-exec"
+
+    def event(source: str, name: str) -> dict[str, object]:
+        record = {
+            "errorCode": "AccessDenied",
+            "errorMessage": f"User: {deployer} is not authorized to perform: iam:PassRole on "
+            f"resource: {role}",
+            "userIdentity": {"arn": deployer},
+            "eventSource": source,
+            "eventName": name,
+        }
+        return {"EventId": name, "CloudTrailEvent": json.dumps(record)}
+
+    stub = Stubber(trail)
+    stub.add_response(
+        "lookup_events",
+        {
+            "Events": [
+                event("cloudformation.amazonaws.com", "CreateChangeSet"),
+                event("lambda.amazonaws.com", "CreateFunction20150331"),
+            ]
+        },
+    )
+    with stub:
+        found = cloudtrail_log(trail, lambda arn: True, 0)(datetime.now(UTC).timestamp() - 60)
+    assert [(d.action, d.resource, d.passed_to) for d in found] == [
+        ("iam:PassRole", role, "cloudformation.amazonaws.com"),
+        ("iam:PassRole", role, ""),
+    ]

@@ -263,3 +263,17 @@ def test_a_secret_demanded_on_its_name_and_suffix_is_granted_so() -> None:
     assert grant.grant.resource == secret
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     assert generalise(key, ctx, action="kms:DescribeKey").endswith(":key/*")
+
+
+def test_a_generated_secret_name_before_its_suffix_is_generalised() -> None:
+    """A secret the template leaves CloudFormation to name (`<stack>-<LogicalId>-<random>`)
+    is demanded on that name and Secrets Manager's `-??????`: the random part becomes `*`
+    as in any generated name (each retry creates a new one, so a literal grant never
+    lasts), and the suffix stays."""
+    ctx = ScopeContext("123456789012", "us-east-1", service_names=("svc",), stages=("dev",))
+    prefix = "arn:aws:secretsmanager:us-east-1:123456789012:secret:svc-dev-ExampleSecret-"
+    denial = Denial("secretsmanager:CreateSecret", prefix + "2p47MreAogLZ-??????",
+                    deny=DenyKind.IMPLICIT)  # fmt: skip
+    (grant,) = grants_for([denial], ctx)
+    assert grant.grant.resource == prefix + "*-??????"
+    assert matches(grant.grant.resource, prefix + "FWmyIwfEuOu8-a1B2c3")

@@ -235,3 +235,21 @@ def test_a_cdk_stack_is_predicted_for_its_execution_role() -> None:
     assert predictor._acting(packaged) == (
         f"arn:aws:sts::{ACCOUNT}:assumed-role/exec-eu-west-1/AWSCloudFormation"
     )
+
+
+def test_a_role_the_command_line_passes_is_the_deployers_pass_to_cloudformation(
+    tmp_path: Path,
+) -> None:
+    project = _sam_project(tmp_path)
+    role = f"arn:aws:iam::{ACCOUNT}:role/sam-exec"
+    packaged = sam.package(Step("deploy", f"sam deploy --role-arn {role}", project), ACCOUNT)
+    assert packaged is not None and (packaged.role, packaged.passes_role) == (role, True)
+    predictor = Predictor(_no_tool, ACCOUNT, "eu-west-1")
+    [passed] = predictor._role_passed(packaged, "eu-west-1")
+    assert (passed.action, passed.resource, passed.principal) == ("iam:PassRole", role, None)
+    assert passed.passed_to == "cloudformation.amazonaws.com"
+    # CDK's execution role is passed by its deploy role, not by the deployer
+    cdk_stack = Packaged("deploy", TEMPLATE_Q, "a", "", None, "a", "cdk", role=role)
+    assert predictor._role_passed(cdk_stack, "eu-west-1") == []
+    plain = sam.package(Step("deploy", "sam deploy", project), ACCOUNT)
+    assert plain is not None and plain.role is None and not plain.passes_role

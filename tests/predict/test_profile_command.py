@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from autofix.predict.profile import parse
 from tests.conftest import read_json, run_autofix
 
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -198,3 +199,33 @@ def test_a_sam_profile_keeps_its_managed_stacks_demands_and_names_the_stack(
         ],
         "delete": [{"action": "cloudformation:DeleteStack", "resource": stack}],
     }
+
+
+def test_a_tools_pass_of_a_role_keeps_the_service_it_passes_to(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    role = f"arn:aws:iam::{ACCOUNT}:role/shop-deployer"
+    to_cfn = {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}
+    _lines(
+        out / "ledger.jsonl",
+        [
+            _start("up", 1, "npx sls deploy --stage dev"),
+            _grant("up", "iam:PassRole", role, "output") | {"condition": to_cfn},
+        ],
+    )
+    _lines(out / "sandbox-denials.jsonl", [_deny("iam:PassRole", "CreateChangeSet")])
+    (out / "summary.json").write_text(json.dumps({"account_id": ACCOUNT, "region": REGION}))
+    target = tmp_path / "osls-4.json"
+    result = run_autofix(
+        "profile", str(out), "--name", "osls-4", "--service", "shop", "-o", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    [call] = read_json(target)["commands"]["deploy"]
+    assert call == {
+        "action": "iam:PassRole",
+        "resource": "arn:aws:iam::{account}:role/{service}-deployer",
+        "passed_to": "cloudformation.amazonaws.com",
+    }
+    loaded = parse(read_json(target), "osls-4.json")
+    [predicted] = loaded.calls("deploy", "shop", "dev", REGION, ACCOUNT, "aws")
+    assert (predicted.resource, predicted.passed_to) == (role, "cloudformation.amazonaws.com")

@@ -5,17 +5,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-# A trust policy letting Lambda assume a role, for the templates of these tests.
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+
+def trusting(service: str) -> dict[str, Any]:
+    """A role's trust policy letting `service` assume it."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+LAMBDA_TRUST = trusting("lambda.amazonaws.com")
+CLOUDFORMATION_TRUST = trusting("cloudformation.amazonaws.com")
 
 # A minimal Redshift cluster (moto's model has no physical id of its own).
 REDSHIFT_CLUSTER: dict[str, Any] = {

@@ -244,6 +244,42 @@ def test_a_rest_api_from_sam_has_its_methods_and_deploys(
     cfn.delete_stack(StackName="sam-rest")
 
 
+def test_a_rest_api_with_cors_gets_its_mock_options_methods(
+    operator_client: Callable[[str], Any],
+) -> None:
+    """SAM's Cors writes an OPTIONS method with a MOCK integration (no uri, no httpMethod)
+    into the Body: it is imported, and the API deploys (moto's importer failed on it)."""
+    _code(operator_client)
+    rest = {**FUNCTION["Properties"], "Events": {"Hi": {"Type": "Api", "Properties": {
+        "Path": "/items", "Method": "get"}}}}  # fmt: skip
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Globals": {"Api": {"Cors": "'*'"}},
+        "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": rest}},
+    }
+    cfn = operator_client("cloudformation")
+    _change_set(cfn, "sam-cors", json.dumps(template))
+    cfn.execute_change_set(StackName="sam-cors", ChangeSetName="c1")
+    stack = cfn.describe_stacks(StackName="sam-cors")["Stacks"][0]
+    events = cfn.describe_stack_events(StackName="sam-cors")["StackEvents"]
+    reasons = [e.get("ResourceStatusReason") for e in events if "FAILED" in e["ResourceStatus"]]
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
+    api_id = next(
+        r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName="sam-cors")["StackResourceSummaries"]
+        if r["ResourceType"] == "AWS::ApiGateway::RestApi"
+    )
+    apigateway = operator_client("apigateway")
+    found = apigateway.get_resources(restApiId=api_id)["items"]
+    items = next(r for r in found if r["path"] == "/items")
+    assert set(items.get("resourceMethods", {})) == {"GET", "OPTIONS"}
+    options = apigateway.get_integration(
+        restApiId=api_id, resourceId=items["id"], httpMethod="OPTIONS"
+    )
+    assert options["type"] == "MOCK"
+    cfn.delete_stack(StackName="sam-cors")
+
+
 def test_create_stack_expands_the_transform_too(operator_client: Callable[[str], Any]) -> None:
     _code(operator_client)
     cfn = operator_client("cloudformation")

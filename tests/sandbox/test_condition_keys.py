@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from autofix.testing import IamSandbox
-from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled
+from tests.sandbox.stacks import CLOUDFORMATION_TRUST, LAMBDA_TRUST, failures, settled
 
 ACCOUNT = "123456789012"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/deploy-boundary"
@@ -191,3 +191,58 @@ def test_a_stack_creates_a_role_with_the_boundary_under_a_bounded_policy(
     assert settled(cfn, stack_id)["StackStatus"] == "CREATE_COMPLETE"
     cfn.delete_stack(StackName=stack_id)
     assert settled(cfn, stack_id)["StackStatus"] == "DELETE_COMPLETE"
+
+
+QUEUE = json.dumps(
+    {"Resources": {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "by-role"}}}}
+)
+
+
+def pass_stack_role_to(service: str, role: str) -> list[dict[str, Any]]:
+    return [
+        {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": role,
+            "Condition": {"StringEquals": {"iam:PassedToService": service}},
+        },
+    ]
+
+
+def test_a_stack_role_is_passed_to_cloudformation(account: IamSandbox) -> None:
+    admin = account.admin_session().client("iam")
+    admin.create_role(
+        RoleName="stack-exec", AssumeRolePolicyDocument=json.dumps(CLOUDFORMATION_TRUST)
+    )
+    role = f"arn:aws:iam::{ACCOUNT}:role/stack-exec"
+
+    to_lambda = account.principal(
+        {"Version": "2012-10-17", "Statement": pass_stack_role_to("lambda.amazonaws.com", role)}
+    )
+    cfn = to_lambda.client("cloudformation")
+    for call in (
+        lambda: cfn.create_stack(StackName="role-to-lambda", TemplateBody=QUEUE, RoleARN=role),
+        lambda: cfn.create_change_set(
+            StackName="role-to-lambda", ChangeSetName="c", TemplateBody=QUEUE, RoleARN=role
+        ),
+    ):
+        message = denied(call)
+        assert "(AccessDenied)" in message
+        assert f"is not authorized to perform: iam:PassRole on resource: {role}" in message
+    [*_, record] = account.denials(to_lambda)
+    assert (record.action, record.resource) == ("iam:PassRole", role)
+    assert (record.operation, record.passed_to) == (
+        "CreateChangeSet",
+        "cloudformation.amazonaws.com",
+    )
+    # without the role the same caller may create the stack: only the pass is denied
+    cfn.create_stack(StackName="role-to-lambda", TemplateBody=QUEUE)
+
+    to_cfn = account.principal(
+        {
+            "Version": "2012-10-17",
+            "Statement": pass_stack_role_to("cloudformation.amazonaws.com", role),
+        }
+    ).client("cloudformation")
+    to_cfn.create_stack(StackName="role-to-cfn", TemplateBody=QUEUE, RoleARN=role)

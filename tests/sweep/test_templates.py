@@ -81,6 +81,8 @@ def test_sample_file_is_the_constructed_sample() -> None:
         ("AWS::ApiGateway::Method", ("RestApiId",), {"Ref": "ApiGatewayRestApiDep"}),
         ("AWS::S3::BucketPolicy", ("Bucket",), {"Ref": "S3BucketDep"}),
         ("AWS::EC2::SpotFleet", ("SpotFleetRequestConfigData", "IamFleetRole"), None),
+        # "The name of the role": a role's name (Ref), not the noun's usual ARN
+        ("AWS::IAM::InstanceProfile", ("Roles",), [{"Ref": "IAMRoleDep"}]),
     ],
 )
 def test_a_referenced_resource_is_created_and_pointed_at(
@@ -94,7 +96,8 @@ def test_a_referenced_resource_is_created_and_pointed_at(
         assert value == {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}
     else:
         assert value == want
-    target = (want or {"Ref": "IAMRoleDep"}).get("Ref") or want["Fn::GetAtt"][0]
+    first = want[0] if isinstance(want, list) else want
+    target = (first or {"Ref": "IAMRoleDep"}).get("Ref") or first["Fn::GetAtt"][0]
     assert target in templates.helpers
 
 
@@ -155,3 +158,30 @@ def test_an_unknown_type_is_one_line_and_exit_2() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "AWS::S3::Bukket" in proc.stderr
+
+
+def test_an_endpoint_config_serves_a_model_with_a_container_and_a_role() -> None:
+    """SageMaker refuses a variant with no instances and a model with no container; the
+    sandbox refused them too (moto: 'Invalid Keys for ProductionVariant', 'ExecutionRoleArn')."""
+    templates = build(["AWS::SageMaker::EndpointConfig"])
+    resources = templates.deploy["Resources"]
+    variant = resources[templates.swept[0].logical_id]["Properties"]["ProductionVariants"][0]
+    assert variant["InstanceType"] and variant["InitialInstanceCount"] == 1
+    model = resources[variant["ModelName"]["Fn::GetAtt"][0]]
+    assert model["Type"] == "AWS::SageMaker::Model"
+    assert model["Properties"]["PrimaryContainer"]["Image"]
+    assert model["Properties"]["ExecutionRoleArn"] == {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}
+
+
+def test_a_deployment_deploys_an_api_with_a_method() -> None:
+    """API Gateway refuses to deploy an API without methods ("The REST API doesn't contain
+    any methods"): the API a deployment needs has one, from its Body."""
+    templates = build(["AWS::ApiGateway::Deployment"])
+    resources = templates.deploy["Resources"]
+    api_id = resources[templates.swept[0].logical_id]["Properties"]["RestApiId"]["Ref"]
+    paths = resources[api_id]["Properties"]["Body"]["paths"]
+    assert any(
+        method.get("x-amazon-apigateway-integration")
+        for p in paths.values()
+        for method in p.values()
+    )

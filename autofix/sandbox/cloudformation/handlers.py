@@ -31,6 +31,7 @@ from autofix.sandbox.cloudformation.demands.tiers import (
     demands_for,
     unverified_why,
 )
+from autofix.sandbox.cloudformation.intrinsics import parsed_resource
 from autofix.sandbox.cloudformation.patches import original
 from autofix.sandbox.cloudformation.state import (
     NESTED_STACK,
@@ -164,7 +165,7 @@ def _create(op: StackOperation, args: ResourceArgs) -> Any:
     if condition and not resources_map.lazy_condition_map[condition]:
         return None
     resource_type = resource_json["Type"]
-    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    parsed = parsed_resource(logical_id, resource_json, resources_map, "create")
     if not parsed:
         return None
     resource_class, cleaned, physical_name = parsed
@@ -233,7 +234,7 @@ def _create(op: StackOperation, args: ResourceArgs) -> Any:
 def _update(op: StackOperation, args: ResourceArgs) -> Any:
     logical_id, resource_json = args.logical_id, args.resource_json
     resources_map = args.resources_map
-    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    parsed = parsed_resource(logical_id, resource_json, resources_map, "update")
     if not parsed:
         return None
     resource_class, cleaned, new_name = parsed

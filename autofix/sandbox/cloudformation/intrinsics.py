@@ -1,12 +1,17 @@
-"""Intrinsic functions moto's CloudFormation resolves wrongly."""
+"""Intrinsic functions moto's CloudFormation resolves wrongly, and a template error met while
+resolving a resource's properties failing that resource (not the whole stack operation)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
 
+from autofix.sandbox.cloudformation.demands.requirements import Operation
 from autofix.sandbox.cloudformation.patches import original
+from autofix.sandbox.cloudformation.state import ResourceFailed
+from autofix.sandbox.cloudformation.types.attributes import UNSUPPORTED, missing_attribute
 
 _ZONE_LETTERS = ("a", "b", "c", "d")
 
@@ -26,7 +31,8 @@ def _no_value(node: Any, resources_map: Any) -> bool:
 
 def clean_json(resource_json: Any, resources_map: Any) -> Any:
     """moto's `clean_json`, with `Fn::GetAZs` resolving its argument (`{"Ref": "AWS::Region"}`),
-    and a list item that is AWS::NoValue removed (moto kept it as `null`).
+    a list item that is AWS::NoValue removed (moto kept it as `null`), and `Fn::GetAtt` of
+    an attribute the type has and moto's model lacks answered (types/attributes.py).
 
     AWS reads an empty argument, or any expression of the region, as the stack's region.
     A `null` statement in a role's trust policy (CDK's bootstrap roles have two) made
@@ -43,4 +49,48 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
         if not isinstance(region, str) or not region:
             region = resources_map._region_name
         return [f"{region}{letter}" for letter in _ZONE_LETTERS]
-    return original(parsing, "clean_json")(resource_json, resources_map)
+    try:
+        return original(parsing, "clean_json")(resource_json, resources_map)
+    except ValidationError as exc:
+        found = _attribute(resource_json, resources_map) if UNSUPPORTED in str(exc) else None
+        if found is None:
+            raise
+        return found
+    except AttributeError as exc:  # a model with no attributes at all (moto's VpnGateway)
+        if "get_cfn_attribute" not in str(exc) or not _is_getatt(resource_json):
+            raise
+        found = _attribute(resource_json, resources_map)
+        if found is None:
+            name, attribute = resource_json["Fn::GetAtt"]
+            raise ValidationError(
+                message=f"Template error: resource {name} {UNSUPPORTED} {attribute} in Fn::GetAtt"
+            ) from exc
+        return found
+
+
+def _is_getatt(resource_json: Any) -> bool:
+    target = resource_json.get("Fn::GetAtt") if isinstance(resource_json, dict) else None
+    return isinstance(target, list) and len(target) == 2
+
+
+def _attribute(resource_json: Any, resources_map: Any) -> Any:
+    """The value of a `Fn::GetAtt` moto's model could not answer, when AWS's type has it."""
+    if not _is_getatt(resource_json):
+        return None
+    target = resource_json["Fn::GetAtt"]
+    resource = resources_map.get(target[0])
+    return None if resource is None else missing_attribute(resource, str(target[1]))
+
+
+def parsed_resource(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, operation: Operation
+) -> Any:
+    """moto's `parse_resource_and_generate_name`; a template error in the resource's
+    properties (an attribute no model answers) fails the resource, as a handler's error
+    does: the stack rolls back. It escaped the stack operation before, which left the
+    stack CREATE_IN_PROGRESS for good (a deploy then waited ten minutes for it to settle)."""
+    try:
+        return parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    except ValidationError as exc:
+        reason = str(getattr(exc, "message", "") or exc)
+        raise ResourceFailed(logical_id, str(resource_json.get("Type")), operation, reason) from exc

@@ -8,7 +8,8 @@ state (the operation, who acts, events), handlers
 delete), updates (update), change_sets,
 validation (template checks), standins (types moto lacks),
 transforms (the SAM transform, GetTemplate's stages), rest_api_body,
-models and lambda_versions (models moto lacks or gets wrong).
+models and lambda_versions (models moto lacks or gets wrong), optional_properties
+(optional properties moto's models read as required).
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ from autofix.sandbox.cloudformation.caller import caller_from_headers
 from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.state import request_caller
 from autofix.sandbox.cloudformation.types import (
+    attributes,
     elbv2,
     iam_role,
     lambda_versions,
     models,
+    optional_properties,
     rest_api_body,
     standins,
 )
@@ -327,6 +330,14 @@ PATCHES: tuple[Patch, ...] = (
             "attach_group_policy",
             "get_policy",
         )
+    ),
+    *optional_properties.patches(),
+    Patch(
+        parsing.ResourceMap,
+        "validate_outputs",
+        attributes.validate_outputs,
+        "Outputs reading an attribute AWS's type has and moto's model lacks (a subnet's "
+        "SubnetId, a key's KeyId) were refused (the values: intrinsics.clean_json)",
     ),
 )
 

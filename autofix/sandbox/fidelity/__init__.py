@@ -7,7 +7,8 @@ access_key_id, action, resource) -> Decision`), `envelopes` (AccessDenied per pr
 and `enforcement` (wires them into moto's request path), `encoded` (EC2's encoded
 authorization failure messages and sts:DecodeAuthorizationMessage), `names` (physical
 names as CloudFormation makes them, per type; a type moto lacks keeps its explicit name),
-`propagation` (policy changes honoured after a delay, when asked), `rehearsal` (updates
+`propagation` (policy changes honoured after a delay, when asked), `policy_documents`
+(a region in the S3 ARNs that have one, as IAM takes them), `rehearsal` (updates
 as a change set makes them; the operator's rehearsal switch) and `trail` (CloudTrail's
 LookupEvents from the deny log).
 CloudFormation's stacks, created, updated and deleted with the caller's permissions, are
@@ -29,7 +30,14 @@ def install(deny_log: Path | None = None) -> None:
     """Install every fidelity patch. Safe to call once per process."""
     from autofix.sandbox.cloudformation import registry as cloudformation
     from autofix.sandbox.cloudformation import stack_reads
-    from autofix.sandbox.fidelity import encoded, enforcement, names, signing, trail
+    from autofix.sandbox.fidelity import (
+        encoded,
+        enforcement,
+        names,
+        policy_documents,
+        signing,
+        trail,
+    )
     from autofix.sandbox.records import (
         SandboxRecords,
         access_log,
@@ -51,5 +59,6 @@ def install(deny_log: Path | None = None) -> None:
     encoded.install()  # after enforcement: EC2 denials encoded, sts:DecodeAuthorizationMessage
     cloudformation.install()
     names.install()  # generated names as CloudFormation builds them
+    policy_documents.install()  # a region in the S3 ARNs that have one
     stack_reads.install()  # reading a stack's resources creates none
     trail.install(deny_log)  # cloudtrail:LookupEvents answers from the deny log

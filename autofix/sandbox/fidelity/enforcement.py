@@ -22,10 +22,11 @@ from moto.iam.exceptions import NotFoundException
 from moto.utilities.utils import get_partition
 from werkzeug.exceptions import HTTPException
 
+from autofix.policy.conditions import PASS_ROLE
 from autofix.sandbox.fidelity.actions import iam_action, iam_prefix, s3_action_name
 from autofix.sandbox.fidelity.authz import Decision, authorize
 from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
-from autofix.sandbox.fidelity.request_keys import request_keys
+from autofix.sandbox.fidelity.request_keys import passed_role, request_keys
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
 from autofix.sandbox.fidelity.s3_operations import s3_operation
 from autofix.sandbox.records import access_log, json_object
@@ -124,38 +125,44 @@ def _enforce(
     resource = resource_of(action)
     partition = get_partition(resp.region)
     access_key_id = iam_request._access_key._access_key_id
-    extra = request_keys(action, resource, _params(resp))
-    decision = authorize(
-        resp.current_account, access_key_id, action, resource, partition, resp.region, extra
-    )
-    if decision.allowed and not may_assume(
-        iam_request.backend, action, resource, decision.principal_arn
-    ):
-        decision = Decision("implicit", decision.principal_arn, action, resource)
-    if decision.allowed:
-        access_log.record(decision.principal_arn, action, resource)
-        return
-    request_id = str(uuid.uuid4())
-    record = DenyRecord(
-        time=datetime.now(UTC).isoformat(),
-        principal=decision.principal_arn,
-        access_key_id=access_key_id,
-        action=action,
-        resource=resource,
-        deny=decision.outcome,
-        message=decision.message,
-        service=prefix,
-        operation=operation or "",
-        request_id=request_id,
-    )
-    if _soft_writer is not None and decision.outcome == "implicit":
-        # soft mode: record what would be denied, and allow it (explicit denies stay)
-        _soft_writer.write(record)
-        access_log.record(decision.principal_arn, action, resource)
-        return
-    if _writer is not None:
-        _writer.write(record)
-    raise_denied(decision, request_id)
+    params = _params(resp)
+    checks = [(action, resource, request_keys(action, resource, params), "")]
+    passed = passed_role(prefix, operation or "", params)
+    if passed is not None:  # the request passes a role to the service called: as IAM checks
+        checks.append((PASS_ROLE, passed.role, passed.keys, passed.service))
+    for checked, on, keys, passed_to in checks:
+        decision = authorize(
+            resp.current_account, access_key_id, checked, on, partition, resp.region, keys
+        )
+        if decision.allowed and not may_assume(
+            iam_request.backend, checked, on, decision.principal_arn
+        ):
+            decision = Decision("implicit", decision.principal_arn, checked, on)
+        if decision.allowed:
+            access_log.record(decision.principal_arn, checked, on)
+            continue
+        request_id = str(uuid.uuid4())
+        record = DenyRecord(
+            time=datetime.now(UTC).isoformat(),
+            principal=decision.principal_arn,
+            access_key_id=access_key_id,
+            action=checked,
+            resource=on,
+            deny=decision.outcome,
+            message=decision.message,
+            service=prefix,
+            operation=operation or "",
+            request_id=request_id,
+            passed_to=passed_to,
+        )
+        if _soft_writer is not None and decision.outcome == "implicit":
+            # soft mode: record what would be denied, and allow it (explicit denies stay)
+            _soft_writer.write(record)
+            access_log.record(decision.principal_arn, checked, on)
+            continue
+        if _writer is not None:
+            _writer.write(record)
+        raise_denied(decision, request_id)
 
 
 def enforced() -> bool:

@@ -11,6 +11,10 @@ and the IAM condition keys
   request sets (`CreateRole`, `PutRolePermissionsBoundary`), else the role's current one;
   absent when the role has none.
 
+A request that names a role for the service called (CloudFormation's `RoleARN`: the
+curated `passed_by_request`) is also an `iam:PassRole` of that role with
+`iam:PassedToService` that service (`passed_role`), checked after the request's own action.
+
 Other service keys are not in the sandbox's context: a condition on one fails as on AWS
 when the key is absent from the request.
 """
@@ -18,6 +22,7 @@ when the key is absent from the request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,6 +31,7 @@ from autofix.policy.conditions import (
     PASS_ROLE,
     PASSED_TO_SERVICE,
     PERMISSIONS_BOUNDARY,
+    passed_by_request,
     passed_to_service,
 )
 
@@ -93,3 +99,26 @@ def handler_keys(
     own_role = resource_type == ROLE_TYPE
     requested = properties.get("PermissionsBoundary") if own_role else None
     return boundary_keys(action, resource, requested, role_as_requested=own_role)
+
+
+@dataclass(frozen=True)
+class PassedRole:
+    """The role a request passes, and to which service (its `iam:PassedToService`)."""
+
+    role: str
+    service: str
+
+    @property
+    def keys(self) -> Keys:
+        return passed_to(self.service)
+
+
+def passed_role(prefix: str, operation: str, params: Mapping[str, Any]) -> PassedRole | None:
+    """The role the request `operation` to `prefix` passes to that service, or None."""
+    how = passed_by_request(prefix, operation)
+    if how is None:
+        return None
+    value = params.get(how.parameter)
+    if isinstance(value, list):  # a query-protocol field: its values
+        value = value[0] if value else None
+    return PassedRole(str(value), how.service) if value else None

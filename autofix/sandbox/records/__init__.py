@@ -13,9 +13,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-__all__ = ["FileIn", "SandboxRecords", "json_lines", "json_object"]
+__all__ = ["Directory", "FileIn", "SandboxRecords", "json_lines", "json_object"]
+
+
+@dataclass(frozen=True)
+class Directory:
+    """A directory whose files have fixed names: a subclass names each as a `FileIn`."""
+
+    directory: Path
 
 
 class FileIn:
@@ -24,20 +31,12 @@ class FileIn:
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __get__(self, owner: _InDirectory, kind: type | None = None) -> Path:
+    def __get__(self, owner: Directory, kind: type | None = None) -> Path:
         return owner.directory / self.name
 
 
-class _InDirectory(Protocol):
-    @property
-    def directory(self) -> Path: ...
-
-
-@dataclass(frozen=True)
-class SandboxRecords:
+class SandboxRecords(Directory):
     """The record files of one sandbox, in `directory`."""
-
-    directory: Path
 
     denials = FileIn("sandbox-denials.jsonl")
     """Every denial the sandbox issued (the account's own deny record)."""

@@ -32,6 +32,7 @@ class DenyRecord:
     demand: str = ""  # a CloudFormation handler's demand: "rule" or "schema" (its tier)
     logical_id: str = ""  # a handler's demand: the resource whose handler demanded it
     stack: str = ""  # ... and its stack
+    passed_to: str = ""  # an iam:PassRole's: the service the role was passed to
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

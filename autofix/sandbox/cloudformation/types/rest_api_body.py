@@ -40,11 +40,16 @@ def openapi_paths(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _method(doc: dict[str, Any]) -> dict[str, Any]:
-    """A method's document; its integration type as API Gateway stores it (`AWS_PROXY`)."""
+    """A method's document; its integration type as API Gateway stores it (`AWS_PROXY`).
+
+    An integration without a `uri` or `httpMethod` (a MOCK one, as SAM writes for CORS)
+    gets empty ones: moto's importer passes only the fields present to a `put_integration`
+    that requires both, and the API failed with TypeError."""
     integration = doc.get(INTEGRATION)
     if not isinstance(integration, dict) or not isinstance(integration.get("type"), str):
         return doc
-    return {**doc, INTEGRATION: {**integration, "type": integration["type"].upper()}}
+    mended = {"uri": "", "httpMethod": "", **integration, "type": integration["type"].upper()}
+    return {**doc, INTEGRATION: mended}
 
 
 @creates
