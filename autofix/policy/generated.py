@@ -131,6 +131,8 @@ class Unnamed:
     def prefixes(self) -> tuple[str, ...]:
         """What precedes the random part, for each random-part length."""
         rule = name_rule(self.resource_type) or NameRule("")
+        if not rule.has_random():
+            return (rule.generate(self.stack, self.logical_id, ""),)
         heads = []
         for length in TAIL_LENGTHS:
             head = rule.generate(self.stack, self.logical_id, "x" * length)

@@ -60,11 +60,17 @@ class NameRule:
         """Whether the generated name holds the stack name."""
         return "{stack}" in self.form
 
+    def has_random(self) -> bool:
+        """Whether the generated name holds a random part (an unnamed Lambda layer is
+        named by its logical id alone: every deploy's name is the same)."""
+        return "{random}" in self.form
+
     def generate(self, stack: str, logical_id: str, tail: str) -> str:
         """The name CloudFormation gives a resource of this type with no name given."""
         if self.form == COMMON_FORM:
             return generated_name(stack, logical_id, tail, self.max_length, self.lowercase)
-        fixed = len(self.form.replace("{logical}", "").replace("{random}", "")) + len(tail)
+        random = len(tail) if self.has_random() else 0
+        fixed = len(self.form.replace("{logical}", "").replace("{random}", "")) + random
         room = [n for n in (self.logical_max, (self.max_length or 0) - fixed) if n]
         logical = logical_id[: max(1, min(room))] if room else logical_id
         name = self.form.format(stack=stack, logical=logical, random=tail)
@@ -72,6 +78,8 @@ class NameRule:
 
     def head(self, stack: str, logical_id: str) -> str:
         """What every generated name of this type starts with, whatever its random part."""
+        if not self.has_random():
+            return self.generate(stack, logical_id, "")
         return shared_start(self._heads(stack, logical_id))
 
     def pattern(self, stack: str, logical_id: str) -> str:
@@ -97,6 +105,8 @@ class NameRule:
             cut = "*" if logical_keep < len(logical_id) else ""
             pattern = f"{stack_part}-{logical_id[:logical_keep]}{cut}-*"
             return pattern.lower() if self.lowercase else pattern
+        if not self.has_random():
+            return self.generate(stack, logical_id, "")
         heads = self._heads(stack, logical_id)
         if len(set(heads)) == 1:
             return heads[0] + "*"

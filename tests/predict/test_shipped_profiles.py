@@ -49,3 +49,41 @@ def test_a_shipped_profile_was_learnt_from_the_installed_tool(path: Path) -> Non
 
 def test_each_tool_has_a_shipped_profile() -> None:
     assert {p.stem.rsplit("-", 1)[0] for p in PROFILES} >= {"osls", "sam", "cdk", "awscli"}
+
+
+SERVERLESS_PROFILES = [p for p in PROFILES if p.stem.split("-")[0] in ("osls", "serverless")]
+
+
+@pytest.mark.parametrize("path", SERVERLESS_PROFILES, ids=[p.stem for p in SERVERLESS_PROFILES])
+@pytest.mark.parametrize("service", ["autofix-demo", "serverless-http-api-dynamodb"])
+def test_a_serverless_profile_s_bucket_calls_cover_the_deployment_bucket_cloudformation_names(
+    path: Path, service: str
+) -> None:
+    """The deployment bucket is the stack's unnamed `ServerlessDeploymentBucket`: CloudFormation
+    names it `{stack}-serverlessdeploymentbucket-{random}`, cut to 63 characters where the
+    stack name is long (`serverless-http-api-dynam-serverlessdeploymentbuck-...`). Each
+    action a profile's command calls on that bucket is granted on a pattern the name
+    matches, whatever the service's length (the corpus's http-api-dynamodb paid an attempt
+    for `s3:ListBucket` learnt as `{service}-*`)."""
+    from autofix.policy.arns import matches
+    from autofix.policy.name_rules import TAIL_LENGTHS, name_rule
+
+    rule = name_rule("AWS::S3::Bucket")
+    assert rule is not None
+    bucket_names = [
+        rule.generate(f"{service}-dev", "ServerlessDeploymentBucket", "a1b2c3d4e5f6g7"[:n])
+        for n in TAIL_LENGTHS
+    ]
+    profile = profiles.bundled(path.stem)
+    assert profile is not None
+    for command in profile.commands:
+        calls = profile.calls(command, service, "dev", "us-east-1", "123456789012", "aws")
+        on_bucket: dict[str, list[str]] = {}
+        for call in calls:
+            if call.resource.startswith("arn:aws:s3:::") and "/" not in call.resource:
+                on_bucket.setdefault(call.action, []).append(call.resource)
+        for action, resources in on_bucket.items():
+            for name in bucket_names:
+                assert any(matches(r, f"arn:aws:s3:::{name}") for r in resources), (
+                    f"{path.stem} {command}: {action} on {resources} misses {name}"
+                )

@@ -156,3 +156,59 @@ def test_an_unnamed_parameter_keeps_its_name_through_an_update(
     cfn.delete_stack(StackName="names-param-update")
     assert stack["StackStatus"] == "UPDATE_COMPLETE", reasons
     assert value == "v2"
+
+
+def test_a_layer_is_checked_and_predicted_under_its_layer_name(
+    make_user: Callable[[list[dict[str, Any]] | None], tuple[str, Callable[[str], Any]]],
+    operator_client: Callable[[str], Any],
+) -> None:
+    """A layer's ARN is `layer:<LayerName>:<version>`; an unnamed layer's LayerName is its
+    logical id (curated/cfn_physical_names.json). The deployer gets exactly the grants the
+    predictor derives from the template (PublishLayerVersion on `layer:NAME`, the version
+    actions on `layer:NAME:*`), and the sandbox's handler is checked on the same names:
+    the stack deploys and deletes with nothing else."""
+    from autofix.predict.template import Place, predict
+
+    s3 = operator_client("s3")
+    s3.create_bucket(Bucket="layer-artifacts")
+    s3.put_object(Bucket="layer-artifacts", Key="libs.zip", Body=b"PK\x05\x06" + b"\x00" * 18)
+    content = {"S3Bucket": "layer-artifacts", "S3Key": "libs.zip"}
+    template = {
+        "Resources": {
+            "SharedLibs": {"Type": "AWS::Lambda::LayerVersion", "Properties": {"Content": content}},
+            "Named": {
+                "Type": "AWS::Lambda::LayerVersion",
+                "Properties": {"Content": content, "LayerName": "orders-deps"},
+            },
+        }
+    }
+    region = operator_client("cloudformation").meta.region_name
+    account = operator_client("sts").get_caller_identity()["Account"]
+    predicted = predict(template, Place("names-layers", account, region), ("create", "delete"))
+    grants = {(r.action, r.resource) for p in predicted for r in p.requirements}
+    layer = f"arn:aws:lambda:{region}:{account}:layer"
+    assert {g for g in grants if g[0].startswith("lambda:")} == {
+        ("lambda:PublishLayerVersion", f"{layer}:SharedLibs"),
+        ("lambda:PublishLayerVersion", f"{layer}:orders-deps"),
+        ("lambda:GetLayerVersion", f"{layer}:SharedLibs:*"),
+        ("lambda:DeleteLayerVersion", f"{layer}:SharedLibs:*"),
+        ("lambda:GetLayerVersion", f"{layer}:orders-deps:*"),
+        ("lambda:DeleteLayerVersion", f"{layer}:orders-deps:*"),
+    }
+    _, as_deployer = make_user(
+        [
+            {"Effect": "Allow", "Action": "cloudformation:*", "Resource": "*"},
+            *({"Effect": "Allow", "Action": a, "Resource": r} for a, r in sorted(grants)),
+        ]
+    )
+    cfn = as_deployer("cloudformation")
+    cfn.create_stack(StackName="names-layers", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "names-layers")
+    reasons = failures(cfn, "names-layers")
+    listed = cfn.list_stack_resources(StackName="names-layers")["StackResourceSummaries"]
+    physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed}
+    cfn.delete_stack(StackName="names-layers")
+    deleted = settled(cfn, stack["StackId"])
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
+    assert physical == {"SharedLibs": f"{layer}:SharedLibs:1", "Named": f"{layer}:orders-deps:1"}
+    assert deleted["StackStatus"] == "DELETE_COMPLETE", failures(cfn, stack["StackId"])

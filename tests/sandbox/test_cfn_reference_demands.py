@@ -103,6 +103,39 @@ def test_a_user_pool_without_key_sms_or_ses_demands_no_kms_pass_role_or_linked_r
     }
 
 
+@pytest.mark.parametrize("operation", ["create", "update"])
+def test_a_user_pool_with_sms_mfa_and_custom_attributes_passes_only_its_sms_role(
+    operation: str,
+) -> None:
+    """Issue 18 item 2: SMS MFA turns on iam:PassRole on the SMS role alone (never `*`), no
+    key means no KMS action, no SES identity no linked role; the pool's own MFA and
+    custom-attribute calls stay on the pool and the coverage record names them as taken
+    from the schema's upper bound (no handler source shows them skipped)."""
+    from autofix.sandbox.cloudformation.demands.tiers import coverage_record
+
+    props = {
+        "MfaConfiguration": "ON",
+        "EnabledMfas": ["SMS_MFA"],
+        "SmsConfiguration": {"SnsCallerArn": ROLE, "ExternalId": "pool-sms"},
+        "Schema": [{"Name": "tier", "AttributeDataType": "String", "Mutable": True}],
+    }
+    call = _call("AWS::Cognito::UserPool", props, operation)
+    demands = demands_for(call)
+    assert {r.resource for r in demands if r.action.startswith("iam:")} == {ROLE}
+    assert {r.action for r in demands if r.action.startswith("iam:")} == {"iam:PassRole"}
+    assert not [r for r in demands if r.action.startswith("kms:")]
+    own = [r for r in demands if r.action.startswith("cognito-idp:")]
+    assert all(
+        r.resource.startswith(f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/")
+        or r.action == "cognito-idp:CreateUserPool"
+        for r in own
+    ), own
+    record = coverage_record(call, "stack")
+    assert record["tier"] == "schema-bound"
+    assert "cognito-idp:SetUserPoolMfaConfig" in record["bound_actions"]
+    assert not [a for a in record["bound_actions"] if a.startswith("kms:")]
+
+
 def test_a_service_linked_role_is_demanded_on_its_service_path_never_on_star() -> None:
     creators = [
         t
@@ -139,8 +172,9 @@ def test_a_role_arn_in_a_policy_document_is_not_a_passed_role() -> None:
     assert _demanded(call, "iam:PassRole") == {ROLE}
 
 
-def test_a_type_whose_schema_names_no_role_property_still_demands_pass_role() -> None:
-    """The template cannot tell which role: demanded as the schema says (then refused)."""
+def test_a_type_whose_schema_names_no_role_property_demands_no_pass_role() -> None:
+    """No role named: none passed (the coverage record names it withheld,
+    tests/sandbox/test_cfn_iam_principal_demands.py); a role ARN anywhere is the role."""
     untold = [
         t
         for t in sorted(references.reference_properties().keys() | {"AWS::EC2::Instance"})
@@ -150,7 +184,8 @@ def test_a_type_whose_schema_names_no_role_property_still_demands_pass_role() ->
         and coverage(t) == "schema"
     ]
     assert untold
-    assert _demanded(_call(untold[0], {}), "iam:PassRole") == {"*"}
+    assert _demanded(_call(untold[0], {}), "iam:PassRole") == set()
+    assert _demanded(_call(untold[0], {"Config": {"Arn": ROLE}}), "iam:PassRole") == {ROLE}
 
 
 def test_the_predictor_reads_the_same_references_from_the_template() -> None:
@@ -252,7 +287,7 @@ def test_a_type_that_creates_its_linked_role_acts_on_it_when_it_names_no_role() 
     for action in ("iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"):
         assert _demanded(call, action) == {linked}, action
     neptune = _call("AWS::Neptune::DBInstance", {})
-    assert _demanded(neptune, "iam:PassRole") == {"*"}  # never its linked role: untold
+    assert _demanded(neptune, "iam:PassRole") == set()  # never its linked role: none named
     assert _demanded(neptune, "iam:ListRoles") == {"*"}  # acts on no role
 
 

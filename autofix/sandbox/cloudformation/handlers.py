@@ -294,6 +294,8 @@ def _update(op: StackOperation, args: ResourceArgs) -> Any:
         _replaced_cleanup(op, resources_map, logical_id, resource_type, physical_id, stored)
     new_resource.cf_resource_type = resource_type
     new_resource.logical_resource_id = logical_id
+    # a model moto remade without an id (an IoT policy) keeps the one it had, or its new name
+    given_physical_id(new_resource, resource_type, new_name if replaced else physical_id)
     props_store(resources_map)[logical_id] = as_written
     if logical_id not in op.updated:
         op.updated.append(logical_id)

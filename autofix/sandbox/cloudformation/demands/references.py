@@ -17,8 +17,10 @@ bucket, ...) are called only for the resources the template names. Per action:
   resource stays schema-bound), except for the kinds whose `unreferenced` entry withholds
   them: KMS actions with no customer key named (the service's own key needs no grant from
   the caller), data access to no bucket, object or secret named, Organizations calls of a
-  type whose organization feature nothing turns on. Those are not demanded, and
-  `withheld_actions` names them for the resource's coverage record.
+  type whose organization feature nothing turns on, an action on a role, group or user
+  none is named of (iam:PassRole, sts:AssumeRole, iam:AddUserToGroup: a request names
+  the principal it acts on). Those are not demanded, and `withheld_actions` names them
+  for the resource's coverage record.
 
 A `feature` kind (organization) names no resource: its properties turn it on (true, a
 non-empty value, the enum value naming it: `AccountAccessType=ORGANIZATION`), the derived
@@ -79,18 +81,27 @@ def kind_of(resource_type: str, action: str) -> str | None:
 
     An action of the kind's service that acts on the kind's resource type, or (of another
     service than the handler's own) on no resource type at all (`ec2:DescribeSubnets`).
-    A resource of the kind itself acts on its own: no kind.
+    A resource of the kind itself acts on its own: no kind. An action of another service
+    that acts on the kind (`acting_services`: sts:AssumeRole on a role) is of the kind when
+    every resource type it acts on is.
     """
     service = action.partition(":")[0].lower()
     info = actions_catalog.lookup(action)
-    types = {f"{service}:{rt.name}".lower() for rt in (info.resource_types if info else ())}
+    names = [rt.name for rt in (info.resource_types if info else ())]
     for kind, spec in _kinds()["kinds"].items():
-        if spec["service"] != service or resource_type in spec["cfn_types"]:
+        acting = service != spec["service"]  # sts:AssumeRole on a role: its types are IAM's
+        if resource_type in spec["cfn_types"] or (
+            acting and service not in spec.get("acting_services", ())
+        ):
             continue
+        types = {f"{spec['service']}:{name}".lower() for name in names}
         mine = {t.lower() for t in spec["iam_types"]}
-        if service == own_service(resource_type):
-            return kind if types and types <= mine else None
-        return kind if not types or types & mine else None
+        if service == own_service(resource_type) or acting:
+            if types and types <= mine:
+                return str(kind)
+            continue
+        if not types or types & mine:
+            return str(kind)
     return None
 
 
@@ -125,7 +136,7 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     kind = kind_of(call.resource_type, action)
     if kind is None:
         return NOT_REFERRING
-    values = referenced(call, kind)
+    values = referenced(call, kind, action)
     known = [v for v in values if v != UNKNOWN]
     if not values:
         if kind in reference_properties().get(call.resource_type, {}):
@@ -149,7 +160,8 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
 def withheld_actions(call: HandlerCall, actions: tuple[str, ...]) -> tuple[str, ...]:
     """Those of `actions` not demanded because the type's schema names no resource of their
     kind and the template names none (no customer key, no bucket or secret, no organization
-    feature): the template cannot say the handler calls them; the coverage names them."""
+    feature, no role, group or user): the template cannot say the handler calls them; the
+    coverage names them."""
     found = []
     for action in actions:
         kind = kind_of(call.resource_type, action)
@@ -157,7 +169,7 @@ def withheld_actions(call: HandlerCall, actions: tuple[str, ...]) -> tuple[str, 
             kind is not None
             and _withheld_kind(kind, action)
             and kind not in reference_properties().get(call.resource_type, {})
-            and not referenced(call, kind)
+            and not referenced(call, kind, action)
         ):
             found.append(action)
     return tuple(dict.fromkeys(found))
@@ -169,11 +181,13 @@ def _withheld_kind(kind: str, action: str) -> bool:
     withheld = (spec.get("unreferenced") or {}).get("withheld")
     if withheld == "all":
         return True
-    if withheld != "data":
+    if withheld not in ("data", "typed"):
         return False
     info = actions_catalog.lookup(action)
     service = spec["service"]
     types = {f"{service}:{rt.name}".lower() for rt in (info.resource_types if info else ())}
+    if withheld == "typed":  # on a role, a group, a user: one must be named
+        return bool(types & {t.lower() for t in spec["iam_types"]})
     parts = {t.lower() for t in spec["iam_types"][1:]}  # s3:object: data in the kind's own
     return is_data_access(action) or bool(types & parts)
 
@@ -203,15 +217,25 @@ def parent_resource(call: HandlerCall, action: str) -> str | None:
     return None
 
 
-def referenced(call: HandlerCall, kind: str) -> tuple[str, ...]:
-    """The values in `call`'s properties that name a resource of `kind`."""
+def referenced(call: HandlerCall, kind: str, action: str = "") -> tuple[str, ...]:
+    """The values in `call`'s properties that name a resource of `kind`.
+
+    An update's action that undoes (`iam:RemoveUserFromGroup`, a detach, a delete) acts on
+    what the old properties named: the group the user leaves is the one it was in.
+    """
     spec = _kinds()["kinds"][kind]
     paths = reference_properties().get(call.resource_type, {}).get(kind, ())
+    props = call.properties
+    if call.operation == "update" and call.old_properties and _UNDOES.match(action):
+        props = call.old_properties
     if spec.get("feature"):
-        return tuple(dict.fromkeys(v for path in paths for v in _turned_on(call.properties, path)))
-    found = [v for path in paths for v in _at(call.properties, path.split("."))]
-    found += _values_like(call.properties, re.compile(spec["value"]))
+        return tuple(dict.fromkeys(v for path in paths for v in _turned_on(props, path)))
+    found = [v for path in paths for v in _at(props, path.split("."))]
+    found += _values_like(props, re.compile(spec["value"]))
     return tuple(dict.fromkeys(found))
+
+
+_UNDOES = re.compile(r"^[a-z0-9-]+:(Remove|Detach|Delete|Disassociate|Deregister)", re.IGNORECASE)
 
 
 def _turned_on(properties: Any, trigger: str) -> list[str]:
@@ -363,7 +387,9 @@ def _on_own_linked_role(call: HandlerCall, action: str) -> bool:
     """Whether `action` (not iam:PassRole) acts on a role and the type creates its own."""
     info = actions_catalog.lookup(action)
     types = info.resource_types if info else ()
-    if action.lower() == PASS_ROLE or not any(rt.name == "role" for rt in types):
+    if action.lower() == PASS_ROLE or not action.lower().startswith("iam:"):
+        return False  # sts:AssumeRole: a caller never assumes a service-linked role
+    if not any(rt.name == "role" for rt in types):
         return False
     schema = type_schema(call.resource_type)
     actions = {a.lower() for acts in (schema.actions.values() if schema else ()) for a in acts}

@@ -26,9 +26,10 @@ from autofix.policy.arn_formats import (
     formats_of,
     match_arn,
     name_suffix,
+    named_by_tail,
     resource_arn,
 )
-from autofix.sandbox.cloudformation.demands import references
+from autofix.sandbox.cloudformation.demands import features, references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -73,8 +74,9 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
 
     `checked` when a property-aware rule answers; `schema-bound` when the schema tier
     answers with its whole list (`bound_actions`: what it demanded from that upper bound;
-    `withheld_actions`: what it listed on a key, bucket, object, secret, parameter or
-    organization feature the template names none of, not demanded, and said in `why`);
+    `withheld_actions`: what it listed on a key, bucket, object, secret, parameter, role,
+    group, user or organization feature the template names none of, not demanded, and
+    said in `why`);
     `unverified` otherwise (a custom resource's provider function, a type with no data).
     """
     kind = coverage(call.resource_type)
@@ -87,7 +89,9 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         bound = sorted({r.action for r in _schema(call)})
         schema = type_schema(call.resource_type)
         listed = tuple(schema.actions.get(call.operation, ())) if schema else ()
+        unused = features.unused(call)
         withheld = references.withheld_actions(call, listed)
+        withheld += tuple(a for a in listed if a.lower() in unused)
         tier, why = (
             "schema-bound",
             (
@@ -97,8 +101,9 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         )
         if withheld:
             why += (
-                "; not demanded, as the template names no key, bucket, object, secret or "
-                f"parameter they act on and turns on no organization feature: {', '.join(withheld)}"
+                "; not demanded, as the template names no key, bucket, object, secret, "
+                "parameter, role, group or user they act on and turns on no organization "
+                f"feature or property feature they serve: {', '.join(withheld)}"
             )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
@@ -155,7 +160,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
         ]
     found = []
+    unused = features.unused(call)
     for action in dict.fromkeys(demanded):
+        if action.lower() in unused:  # a feature the template does not use (LoginProfile)
+            continue
         referred = references.resources_for(call, action)
         if referred is not None:  # on what the template refers to; nothing: not demanded
             found += [Requirement(action, r, tier="schema") for r in referred]
@@ -233,9 +241,14 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     types = info.resource_types if info else ()
     own = [  # `loadbalancer/app/`, `feature-group`, `branches`
         rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
-    ]
+    ] or list(named_by_tail(kind, types))  # `snapshot` of a DBSnapshot
     if not own or not own[0].arn_formats:
-        return references.parent_resource(call, action) or _within_own(call, action) or "*"
+        return (
+            references.parent_resource(call, action)
+            or _within_own(call, action)
+            or _required_type(call, action)
+            or "*"
+        )
     service = action.partition(":")[0]
     known = call.physical_id or ""
     suffix = name_suffix(service, own[0].name)
@@ -243,12 +256,22 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     if suffix and given:  # `secret:<name>-??????`, whatever was assigned
         place = Place(call.account_id, call.region, call.partition)
         return build(formats_of(own[0], service)[0], given + suffix, place, call.properties)
-    name = known if known.startswith("arn:") else call.physical_name
     formats = formats_of(own[0], service)
-    if not name or formats[0].own_field() is None:
-        return "*"
+    fmt = formats[0]
+    field = fmt.own_field()
     place = Place(call.account_id, call.region, call.partition)
-    # the one ARN function: an ARN of another form than AWS's (a model's) is written anew
+    if known.startswith("arn:"):  # the one ARN function: a model's own ARN form written anew
+        return (
+            resource_arn(call.resource_type, known, place, call.properties, formats=formats) or "*"
+        )
+    if field is None:  # a format with no name in it (`cert:*`, `data-lake/default`): itself
+        return fmt.build({}, place)
+    named = call.properties.get(field)
+    if isinstance(named, str) and named and named != "*":  # `BranchName: main` names it
+        return build(fmt, named, place, call.properties)
+    name = call.physical_name
+    if not name:
+        return "*"
     return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
 
 
@@ -284,6 +307,24 @@ def _within_own(call: HandlerCall, action: str) -> str | None:
             if field in fmt.fields and fmt.own_field() != field:
                 return fmt.build({field: value}, place)
     return None
+
+
+def _required_type(call: HandlerCall, action: str) -> str | None:
+    """An action of the handler's own service that acts on one resource type only, required,
+    neither the type's own nor one its properties name (redshift:PutResourcePolicy on the
+    cluster's `namespace`, whose id the service assigns): that type's ARN with the fields
+    the properties and the place fill and `*` for the rest, not `*` (IAM authorises the
+    request on a resource of that type)."""
+    info = actions_catalog.lookup(action)
+    service = action.partition(":")[0].lower()
+    if info is None or service != references.own_service(call.resource_type):
+        return None
+    required = [rt for rt in info.resource_types if rt.required and rt.arn_formats]
+    if len(required) != 1 or len(info.resource_types) != 1:
+        return None
+    fmt = formats_of(required[0], service)[0]
+    values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
+    return fmt.build(values, Place(call.account_id, call.region, call.partition))
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:

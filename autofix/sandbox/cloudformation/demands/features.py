@@ -1,0 +1,42 @@
+"""Schema-listed actions that serve one optional property's feature, demanded only with it.
+
+A provider schema lists every action its handler may call, some only for a feature a
+property turns on (an IAM user's `LoginProfile`: iam:CreateLoginProfile gives it a
+console password). `property_features` in
+autofix/data/curated/cfn_reference_overrides.json names them per type, each with its
+source. A create or update whose template sets the property in neither its new nor its
+old properties does not demand them (the coverage record names them withheld); a delete
+still does: it looks for what may be there.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from autofix import data
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+
+
+@cache
+def _features() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = data.load("curated", "cfn_reference_overrides.json").get(
+        "property_features", {}
+    )
+    return found
+
+
+def unused(call: HandlerCall) -> frozenset[str]:
+    """The actions (lower-cased) of features `call`'s template does not use."""
+    if call.operation == "delete":
+        return frozenset()
+    found: set[str] = set()
+    for prop, feature in _features().get(call.resource_type, {}).items():
+        if _set(call.properties, prop) or _set(call.old_properties, prop):
+            continue
+        found.update(a.lower() for a in feature["actions"])
+    return frozenset(found)
+
+
+def _set(props: Any, prop: str) -> bool:
+    return isinstance(props, dict) and props.get(prop) not in (None, "", [], {})
