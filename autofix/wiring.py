@@ -37,7 +37,7 @@ from autofix.harvest.corroborate import NOT_IN_TRAIL, Corroboration
 from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_origins
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
-from autofix.loop.verify import Account, VerifyPass
+from autofix.loop.verify import Account, Unused, VerifyPass
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.intent import Namespace
 from autofix.policy.usage import unused_actions, unused_patterns
@@ -315,6 +315,22 @@ class Wiring:
             ]
             return unused_patterns(grantor.policy, used, deployer.matches_exactly)
 
+        def roles_unused() -> dict[str, Unused]:
+            """Per managed role, its grants no call of that role used (the deployer's
+            calls, and other roles', do not count for it)."""
+            if records is None:
+                return {}
+            log = list(read_access_log(records.access))
+            actions = [(r["principal"], r["action"]) for r in log]
+            calls = [(r["principal"], r["action"], r["resource"]) for r in log]
+            return {
+                name: Unused(
+                    unused_actions(g.policy, actions, g.principal.matches_exactly),
+                    unused_patterns(g.policy, calls, g.principal.matches_exactly),
+                )
+                for name, g in role_grantors.items()
+            }
+
         try:
             yield Account(
                 executor,
@@ -326,6 +342,7 @@ class Wiring:
                 planner=planner,
                 origins=sandbox_origins(records.denials) if records is not None else _evidence,
                 unused_patterns=unused_grants,
+                roles_unused=roles_unused,
             )
         finally:
             deployer.close()

@@ -7,7 +7,9 @@ denial in a replay is harvested and granted like any other, recorded with
 (verified) or the round bound is reached (not verified: exit 1). Then the actions that
 clean replay never used, and the resource patterns of used actions that no call matched
 (a pattern a later grant superseded), are pruned, and the smaller policy must replay
-cleanly as well.
+cleanly as well. So are those of each managed role's policy (`principal.also_manage`)
+that no call of that role used; should the replay fail with them pruned, the deployer's
+unused actions alone are tried.
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ class Account:
     unused_patterns: Callable[[], tuple[Grant, ...]] | None = None
     """After the replay: the deployer's grants of a used action whose resource pattern no
     call matched (None: cannot tell)."""
+    roles_unused: Callable[[], Mapping[str, Unused]] | None = None
+    """After the replay: per managed role, what its policy grants that no call of the role
+    used (None: cannot tell)."""
 
 
 @dataclass(frozen=True)
@@ -67,9 +72,31 @@ class Unused:
 
     actions: tuple[str, ...] = ()
     patterns: tuple[Grant, ...] = ()
+    roles: tuple[tuple[str, Unused], ...] = ()
+    """Per managed role (by name), what its policy grants that the replay never used."""
 
     def __bool__(self) -> bool:
-        return bool(self.actions or self.patterns)
+        return bool(self.actions or self.patterns or self.roles)
+
+    def without_roles_or_patterns(self) -> Unused:
+        return Unused(actions=self.actions)
+
+    def prune(self, policy: PolicyDocument) -> PolicyDocument:
+        """`policy` without these actions and patterns."""
+        for action in self.actions:
+            policy = policy.without_action(action)
+        for grant in self.patterns:
+            policy = policy.without_grant(grant)
+        return policy
+
+    def named(self, role: str = "") -> list[str]:
+        """What is pruned, as the ledger and summary name it."""
+        of = f" (role {role})" if role else ""
+        return [
+            *(f"{a}{of}" for a in self.actions),
+            *(f"{g.action} on {g.resource}{of}" for g in self.patterns),
+            *(n for name, u in self.roles for n in u.named(name)),
+        ]
 
 
 FORWARDED = frozenset(
@@ -149,7 +176,7 @@ class VerifyPass:
             return self._failed(status, [], policy, role_policies, counted, 1)
         pruned: tuple[str, ...] = ()
         if self.prune and unused:
-            policy, pruned = self._pruned(policy, role_policies, unused, deadline)
+            policy, role_policies, pruned = self._pruned(policy, role_policies, unused, deadline)
         self.events.emit(VerifyOk(pruned=list(pruned), rounds=round_))
         return Verification(
             True,
@@ -211,24 +238,22 @@ class VerifyPass:
         role_policies: Mapping[str, PolicyDocument],
         unused: Unused,
         deadline: float,
-    ) -> tuple[PolicyDocument, tuple[str, ...]]:
-        """`policy` without `unused`, when that smaller policy replays cleanly too; the
-        actions pruned whole. Should the replay fail with the patterns pruned as well, the
-        actions alone are tried (the prune before patterns were pruned too)."""
-        smaller = policy
-        for action in unused.actions:
-            smaller = smaller.without_action(action)
-        without_patterns = smaller
-        for grant in unused.patterns:
-            smaller = smaller.without_grant(grant)
-        code, reason = self._replay_pruned(smaller, role_policies, deadline)
-        if code != 0 and unused.patterns and unused.actions:
-            self._reverted(Unused(patterns=unused.patterns), reason)
-            unused, smaller = Unused(actions=unused.actions), without_patterns
-            code, reason = self._replay_pruned(smaller, role_policies, deadline)
+    ) -> tuple[PolicyDocument, Mapping[str, PolicyDocument], tuple[str, ...]]:
+        """`policy` and the role policies without `unused`, when they replay cleanly too;
+        the actions pruned whole (a role's as `action (role NAME)`). Should the replay fail
+        with the patterns or the roles' grants pruned as well, the deployer's unused actions
+        alone are tried (the prune before patterns and roles were pruned too)."""
+        smaller, smaller_roles = self._without(policy, role_policies, unused)
+        code, reason = self._replay_pruned(smaller, smaller_roles, deadline)
+        alone = unused.without_roles_or_patterns()
+        if code != 0 and unused.actions and (unused.patterns or unused.roles):
+            self._reverted(Unused(patterns=unused.patterns, roles=unused.roles), reason)
+            unused = alone
+            smaller, smaller_roles = self._without(policy, role_policies, unused)
+            code, reason = self._replay_pruned(smaller, smaller_roles, deadline)
         if code != 0:
             self._reverted(unused, reason)
-            return policy, ()
+            return policy, role_policies, ()
         for action in unused.actions:
             self.events.emit(GrantPruned(action=action, why="no step used it in a clean replay"))
         for grant in unused.patterns:
@@ -239,7 +264,27 @@ class VerifyPass:
                     why="no step's call matched this resource pattern in a clean replay",
                 )
             )
-        return smaller, unused.actions
+        for name, of_role in unused.roles:
+            for action in of_role.actions:
+                why = f"no call of the managed role {name} used it in a clean replay"
+                self.events.emit(GrantPruned(action=action, why=why, role=name))
+            for grant in of_role.patterns:
+                why = f"no call of the managed role {name} matched this resource pattern"
+                self.events.emit(
+                    GrantPruned(action=grant.action, resource=grant.resource, why=why, role=name)
+                )
+        role_actions = tuple(f"{a} (role {n})" for n, u in unused.roles for a in u.actions)
+        return smaller, smaller_roles, (*unused.actions, *role_actions)
+
+    @staticmethod
+    def _without(
+        policy: PolicyDocument, role_policies: Mapping[str, PolicyDocument], unused: Unused
+    ) -> tuple[PolicyDocument, dict[str, PolicyDocument]]:
+        roles = dict(role_policies)
+        for name, of_role in unused.roles:
+            if name in roles:
+                roles[name] = of_role.prune(roles[name])
+        return unused.prune(policy), roles
 
     def _replay_pruned(
         self, policy: PolicyDocument, role_policies: Mapping[str, PolicyDocument], deadline: float
@@ -252,7 +297,7 @@ class VerifyPass:
         return code, reason
 
     def _reverted(self, unused: Unused, reason: str | None) -> None:
-        named = [*unused.actions, *(f"{g.action} on {g.resource}" for g in unused.patterns)]
+        named = unused.named()
         self.events.emit(
             PruneReverted(actions=named, reason=f"without {', '.join(named)}: {reason}")
         )
@@ -283,7 +328,8 @@ def _unused(account: Account) -> Unused | None:
     if actions is None:
         return None
     patterns = account.unused_patterns() if account.unused_patterns is not None else ()
-    return Unused(actions, patterns)
+    roles = account.roles_unused() if account.roles_unused is not None else {}
+    return Unused(actions, patterns, tuple((n, u) for n, u in sorted(roles.items()) if u))
 
 
 def _actions(policy: PolicyDocument, role_policies: Mapping[str, PolicyDocument]) -> list[str]:

@@ -262,6 +262,8 @@ class GrantPruned(LedgerEvent):
     why: str
     resource: str | None = None
     """Set when only this resource pattern of the action was pruned (the action stays)."""
+    role: str | None = None
+    """Set when the grant was a managed role's (`principal.also_manage`), not the deployer's."""
 
 
 @dataclass(frozen=True, kw_only=True)

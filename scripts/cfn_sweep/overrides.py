@@ -75,6 +75,13 @@ def extras(type_name: str) -> dict[str, Any]:
     }
 
 
+def cannot(type_name: str) -> str | None:
+    """Why AWS itself cannot run the sweep's steps for `type_name` (None: nothing known)."""
+    entry = (_data().get("cannot") or {}).get(type_name) or {}
+    found = entry.get("reason")
+    return str(found) if found else None
+
+
 def missing(found: Any) -> bool:
     return found is _MISSING
 
@@ -84,6 +91,6 @@ def sources() -> dict[str, str]:
     data = _data()
     return {
         f"{section}:{key}": str(entry.get("source") or "")
-        for section in ("nouns", "formats", "values")
+        for section in ("nouns", "formats", "values", "cannot")
         for key, entry in data[section].items()
     }

