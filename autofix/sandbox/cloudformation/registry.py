@@ -24,7 +24,7 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import BaseResponse
 from moto.elbv2.models import FakeListener, FakeListenerRule, FakeTargetGroup
-from moto.iam.models import IAMBackend, Role
+from moto.iam.models import IAMBackend, Role, User
 from moto.s3.models import FakeBucket
 
 from autofix.sandbox.cloudformation import (
@@ -46,6 +46,7 @@ from autofix.sandbox.cloudformation.types import (
     attributes,
     elbv2,
     iam_role,
+    iam_user,
     lambda_versions,
     models,
     optional_properties,
@@ -315,6 +316,13 @@ PATCHES: tuple[Patch, ...] = (
         "update_from_cloudformation_json",
         classmethod(iam_role.update_role),
         "updating a stack's role changed only its description",
+    ),
+    Patch(
+        User,
+        "update_from_cloudformation_json",
+        classmethod(iam_user.update_user),
+        "updating any property of a stack's user replaced it under the same name "
+        "(EntityAlreadyExists): only UserName is create-only",
     ),
     *(
         Patch(
