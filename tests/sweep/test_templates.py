@@ -219,3 +219,26 @@ def test_an_arn_of_a_type_without_an_arn_attribute_is_built_from_its_format() ->
     assert config["Ec2Config"]["SubnetArn"] == {"Fn::Sub": arn}
     [group] = config["Ec2Config"]["SecurityGroupArns"]
     assert group["Fn::Sub"].endswith(":security-group/${EC2SecurityGroupDep}")
+
+
+def test_a_nat_gateway_and_a_flow_log_have_what_ec2_requires() -> None:
+    """EC2 refuses a NAT gateway in no subnet and a flow log with no destination or with a
+    resource id naming nothing: a private gateway in the template's subnet, the VPC's flow
+    log to the template's bucket."""
+    nat = build(["AWS::EC2::NatGateway"])
+    props = nat.deploy["Resources"][nat.swept[0].logical_id]["Properties"]
+    assert props == {"SubnetId": {"Ref": "EC2SubnetDep"}, "ConnectivityType": "private"}
+    flow = build(["AWS::EC2::FlowLog"])
+    props = flow.deploy["Resources"][flow.swept[0].logical_id]["Properties"]
+    assert props["ResourceType"] == "VPC" and props["ResourceId"] == {"Ref": "EC2VPCDep"}
+    assert props["LogDestination"] == {"Fn::GetAtt": ["S3BucketDep", "Arn"]}
+
+
+def test_a_security_group_rule_names_its_group_and_a_protocol() -> None:
+    """EC2 refuses a rule with a protocol that is none (the builder's sample string) and,
+    outside the default VPC, one with no group: all protocols (-1), the template's group."""
+    for resource_type in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+        templates = build([resource_type])
+        props = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
+        assert props["IpProtocol"] == "-1"
+        assert props["GroupId"] == {"Fn::GetAtt": ["EC2SecurityGroupDep", "GroupId"]}

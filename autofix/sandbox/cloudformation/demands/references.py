@@ -42,7 +42,14 @@ from typing import Any
 
 from autofix import data
 from autofix.policy import actions_catalog
-from autofix.policy.arn_formats import Place, arn_of, formats_for_type, match_arn
+from autofix.policy.arn_formats import (
+    Place,
+    arn_of,
+    formats_for_type,
+    identifiers_in,
+    in_account,
+    match_arn,
+)
 from autofix.policy.escalation import is_data_access
 from autofix.sandbox.cloudformation.demands import network_parts
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
@@ -187,13 +194,22 @@ def _withheld_kind(kind: str, action: str) -> bool:
 
 def parent_resource(call: HandlerCall, action: str) -> str | None:
     """The ARN of another resource `action` acts on, when the properties fill every field of
-    one of its formats by name (eks:CreateFargateProfile on `cluster/${ClusterName}`)."""
+    one of its formats by name (eks:CreateFargateProfile on `cluster/${ClusterName}`), or
+    hold an ARN of the account that does (pca-connector-ad:CreateTemplate on the connector
+    its `ConnectorArn` names: `identifiers_in`; another account's is not read: demanded as
+    before)."""
     info = actions_catalog.lookup(action)
     place = Place(call.account_id, call.region, call.partition)
     service = action.partition(":")[0].lower()
+    given = identifiers_in(call.properties, place)
+    arns = [v for v in call.properties.values() if isinstance(v, str) and in_account(v, place)]
     for rt in info.resource_types if info else ():
-        for fmt in formats_for_type(f"{service}:{rt.name}"):
-            values = {f: call.properties.get(f) for f in fmt.fields}
+        formats = formats_for_type(f"{service}:{rt.name}")
+        held = next((a for a in arns if match_arn(a, formats) is not None), None)
+        if held is not None:  # the ARN as the template gives it
+            return held
+        for fmt in formats:
+            values = {f: given.get(f) for f in fmt.fields}
             if fmt.fields and all(
                 isinstance(v, str) and v and v != UNKNOWN for v in values.values()
             ):

@@ -22,11 +22,12 @@ from autofix.policy.arn_formats import (
     ArnFormat,
     Place,
     build,
+    formats_for_type,
     formats_of,
-    is_assigned_id,
     match_arn,
     name_suffix,
     named_by_tail,
+    resource_arn,
 )
 from autofix.sandbox.cloudformation.demands import features, references
 from autofix.sandbox.cloudformation.demands.requirements import (
@@ -176,6 +177,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _ALNUM = re.compile(r"[^a-z0-9]")
 _ARN_FIELDS = ("Partition", "Region", "Account")
+_GENERIC_FIELDS = frozenset(
+    {"Id", "Identifier", "Name", "ResourceId", "ResourceName", "ResourcePath", "UUID", "Version"}
+)
+"""ARN fields of many unrelated types: sharing one says nothing of what holds what."""
 _HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
 
 
@@ -228,7 +233,8 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     secret's `-??????`, autofix/data/curated/arn_name_suffixes.json) on its name and that
     wildcard, before and after creation. An action on another resource whose ARN the properties fill
     (eks:CreateFargateProfile on the cluster its `ClusterName` names) is demanded on that;
-    any other on `*`.
+    one on what the resource holds on those of its own ARN's fields (`_within_own`); any
+    other on `*`.
     """
     info = actions_catalog.lookup(action)
     kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
@@ -237,7 +243,12 @@ def _own_resource(call: HandlerCall, action: str) -> str:
         rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
     ] or list(named_by_tail(kind, types))  # `snapshot` of a DBSnapshot
     if not own or not own[0].arn_formats:
-        return references.parent_resource(call, action) or _required_type(call, action) or "*"
+        return (
+            references.parent_resource(call, action)
+            or _within_own(call, action)
+            or _required_type(call, action)
+            or "*"
+        )
     service = action.partition(":")[0]
     known = call.physical_id or ""
     suffix = name_suffix(service, own[0].name)
@@ -245,22 +256,57 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     if suffix and given:  # `secret:<name>-??????`, whatever was assigned
         place = Place(call.account_id, call.region, call.partition)
         return build(formats_of(own[0], service)[0], given + suffix, place, call.properties)
-    if known.startswith(f"arn:{call.partition}:{service}:"):
-        return known
-    fmt = formats_of(own[0], service)[0]
+    formats = formats_of(own[0], service)
+    fmt = formats[0]
     field = fmt.own_field()
     place = Place(call.account_id, call.region, call.partition)
+    if known.startswith("arn:"):  # the one ARN function: a model's own ARN form written anew
+        return (
+            resource_arn(call.resource_type, known, place, call.properties, formats=formats) or "*"
+        )
     if field is None:  # a format with no name in it (`cert:*`, `data-lake/default`): itself
         return fmt.build({}, place)
     named = call.properties.get(field)
     if isinstance(named, str) and named and named != "*":  # `BranchName: main` names it
         return build(fmt, named, place, call.properties)
     name = call.physical_name
-    if not name or name.startswith("arn:"):
+    if not name:
         return "*"
-    if is_assigned_id(field):  # the service makes it on creation: not the generated name
-        name = ""
-    return build(fmt, name, place, call.properties)
+    return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
+
+
+def _within_own(call: HandlerCall, action: str) -> str | None:
+    """What `action` acts on inside the handler's own resource, by the fields its ARN
+    shares with the resource's own: the own ARN's own field (not generic: `${Name}`; not
+    a property, which names another resource), in a format of the handler's own service
+    where it is not the own field (a schedule group's delete deletes its schedules:
+    scheduler:DeleteSchedule on `schedule/${GroupName}/${ScheduleName}` is demanded on
+    `schedule/<the group>/*`); None when no format of the action, of the same service,
+    shares a known field with the own ARN."""
+    known = call.physical_id or ""
+    name = known if known.startswith("arn:") else call.physical_name
+    place = Place(call.account_id, call.region, call.partition)
+    own = resource_arn(call.resource_type, name, place, call.properties) if name else None
+    read = match_arn(own, formats_for_type(call.resource_type)) if own else None
+    if read is None:
+        return None
+    field = read.format.own_field()
+    value = read.values.get(field or "", "*")
+    service = action.partition(":")[0].lower()
+    if (
+        field is None
+        or field in _GENERIC_FIELDS
+        or field in call.properties  # a property's value: another resource's, not its own
+        or value == "*"
+        or not service == read.format.service.lower() == references.own_service(call.resource_type)
+    ):
+        return None
+    info = actions_catalog.lookup(action)
+    for rt in info.resource_types if info else ():
+        for fmt in formats_for_type(f"{service}:{rt.name}"):
+            if field in fmt.fields and fmt.own_field() != field:
+                return fmt.build({field: value}, place)
+    return None
 
 
 def _required_type(call: HandlerCall, action: str) -> str | None:

