@@ -237,3 +237,13 @@ def test_a_nat_gateway_and_a_flow_log_have_what_ec2_requires() -> None:
     props = flow.deploy["Resources"][flow.swept[0].logical_id]["Properties"]
     assert props["ResourceType"] == "VPC" and props["ResourceId"] == {"Ref": "EC2VPCDep"}
     assert props["LogDestination"] == {"Fn::GetAtt": ["S3BucketDep", "Arn"]}
+
+
+def test_a_security_group_rule_names_its_group_and_a_protocol() -> None:
+    """EC2 refuses a rule with a protocol that is none (the builder's sample string) and,
+    outside the default VPC, one with no group: all protocols (-1), the template's group."""
+    for resource_type in ("AWS::EC2::SecurityGroupIngress", "AWS::EC2::SecurityGroupEgress"):
+        templates = build([resource_type])
+        props = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
+        assert props["IpProtocol"] == "-1"
+        assert props["GroupId"] == {"Fn::GetAtt": ["EC2SecurityGroupDep", "GroupId"]}
