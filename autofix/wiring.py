@@ -38,6 +38,7 @@ from autofix.harvest.demand_origin import DemandOrigin, from_evidence, sandbox_o
 from autofix.loop import LoopSettings, OutputFiles
 from autofix.loop.grantor import Grantor, GrantRules
 from autofix.loop.verify import Account, Unused, VerifyPass
+from autofix.loop.verify_setup import unverified_reason, verify_environment
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.intent import Namespace
 from autofix.policy.usage import unused_actions, unused_patterns
@@ -351,23 +352,6 @@ class Wiring:
 def _evidence(denial: Denial, since: float) -> DemandOrigin | None:
     """On a real account: what a stack event's failure names."""
     return from_evidence(denial)
-
-
-def unverified_reason(config: Config, verify: bool) -> str | None:
-    """Why this run's policy will not be replayed in a fresh account (None: it will be)."""
-    if not verify:
-        return "skipped (--no-verify)"
-    if config.sandbox.kind != "local" and not config.verify.env:
-        return (
-            "skipped (a real account has no fresh account to replay in: set [verify] env "
-            "to give the replay fresh stack names)"
-        )
-    return None
-
-
-def verify_environment(env: Mapping[str, str], replay_id: str) -> dict[str, str]:
-    """`[verify] env` for one replay: `{run}` becomes the replay's own id."""
-    return {key: value.replace("{run}", replay_id) for key, value in env.items()}
 
 
 def verifier(

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from autofix.predict.template import Place, Predicted, Resolver, handler_groups
-from autofix.sandbox.cloudformation.waves import references
+from autofix.sandbox.cloudformation.refs import references
 from autofix.sandbox.fidelity.rehearsal import changed_properties, replaces
 
 

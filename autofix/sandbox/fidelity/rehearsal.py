@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.sandbox.cloudformation.waves import references
+from autofix.sandbox.cloudformation.refs import references
 
 PATH = "/_autofix/rehearsal"
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

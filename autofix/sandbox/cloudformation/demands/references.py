@@ -53,6 +53,7 @@ from autofix.policy.arn_formats import (
 from autofix.policy.escalation import is_data_access
 from autofix.sandbox.cloudformation.demands import network_parts
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.s3_urls import bucket_and_key
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
 UNKNOWN = "*"
@@ -314,32 +315,6 @@ def _arns(call: HandlerCall, kind: str, action: str, value: str) -> list[str]:
         elif kind == "key" and rt.name == "key":
             found.append(formats[0].build({}, place))  # an alias: its key is not named
     return found
-
-
-_S3_URL = re.compile(
-    r"^s3://(?P<bucket>[^/]+)/?(?P<key>.*)$"
-    r"|^https://(?P<vbucket>[^/]+)\.s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?/?(?P<vkey>.*)$"
-    r"|^https://s3([.-][a-z0-9-]+)*\.amazonaws\.com(\.cn)?/(?P<pbucket>[^/]+)/?(?P<pkey>.*)$"
-    r"|^arn:[a-z-]+:s3:::(?P<abucket>[^/]+)/?(?P<akey>.*)$"
-)
-
-
-def bucket_and_key(value: str) -> tuple[str, str]:
-    """(bucket, key) of a bucket name, an S3 ARN or an S3 URL (virtual-hosted or path
-    style); the key is empty when the value names only the bucket."""
-    found = _S3_URL.match(value)
-    if found is None:
-        return value, ""
-    parts = found.groupdict()
-    for bucket, key in (
-        ("bucket", "key"),
-        ("vbucket", "vkey"),
-        ("pbucket", "pkey"),
-        ("abucket", "akey"),
-    ):
-        if parts[bucket]:
-            return parts[bucket], parts[key] or ""
-    return value, ""
 
 
 def _in_bucket(action: str, value: str, place: Place) -> list[str]:
