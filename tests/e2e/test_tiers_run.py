@@ -29,16 +29,26 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       QueueName: orders-queue
-  Pack:
-    Type: AWS::Config::ConformancePack
+  Artifacts:
+    Type: AWS::S3::Bucket
+  CanaryRole:
+    Type: AWS::IAM::Role
     Properties:
-      ConformancePackName: orders-pack
-      TemplateBody: |
-        Resources:
-          Versioning:
-            Type: AWS::Config::ConfigRule
-            Properties:
-              Source: {Owner: AWS, SourceIdentifier: S3_BUCKET_VERSIONING_ENABLED}
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+  Canary:
+    Type: AWS::Synthetics::Canary
+    Properties:
+      Name: orders-canary
+      Code: {Handler: index.handler, S3Bucket: !Ref Artifacts, S3Key: canary.zip}
+      ArtifactS3Location: !Sub "s3://${Artifacts}"
+      ExecutionRoleArn: !GetAtt CanaryRole.Arn
+      Schedule: {Expression: rate(5 minutes)}
+      RuntimeVersion: syn-nodejs-puppeteer-9.1
 """
 
 KEY = """\
@@ -89,11 +99,11 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
     reason = summary["reason"]
     for part in (
         "a demand no grant can meet",
-        "Pack (AWS::Config::ConformancePack) of stack orders",
-        "demands iam:PassRole on *",
+        "Canary (AWS::Synthetics::Canary) of stack orders",
+        "demands lambda:CreateFunction on *",
         "the schema tier",
         "create handler",
-        "the safety guard refuses iam:PassRole on *",
+        "the safety guard refuses lambda:CreateFunction on *",
     ):
         assert part in reason, reason
     assert "no progress" not in result.output
@@ -101,27 +111,34 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
     ledger = out / "ledger.jsonl"
     [stop] = events_of(ledger, DemandUnmeetable)
     assert (stop.action, stop.resource, stop.rule, stop.tier) == (
-        "iam:PassRole",
+        "lambda:CreateFunction",
         "*",
         "escalation-unscoped",
         "schema",
     )
     assert (stop.resource_type, stop.logical_id, stop.operation) == (
-        "AWS::Config::ConformancePack",
-        "Pack",
+        "AWS::Synthetics::Canary",
+        "Canary",
         "create",
     )
     # at once: the attempt that first met the denial is the last one
-    first = min(d.attempt for d in events_of(ledger, DenialFound) if d.action == "iam:PassRole")
+    first = min(
+        d.attempt for d in events_of(ledger, DenialFound) if d.action == "lambda:CreateFunction"
+    )
     assert first == stop.attempt == events_of(ledger, AttemptStart)[-1].attempt
     [failed] = events_of(ledger, StepFailedEvent)
     assert failed.reason == reason and failed.exit_code == 3
-    assert "iam:PassRole" not in json.dumps(read_json(out / "policy.json"))
+    assert "lambda:CreateFunction" not in json.dumps(read_json(out / "policy.json"))
     # the tiers of what it provisioned on the way
     tiers = {(r["logical_id"], r["tier"]) for r in summary["resources"]}
-    assert tiers == {("Queue", "checked"), ("Pack", "schema-bound")}
-    [pack] = [r for r in summary["resources"] if r["logical_id"] == "Pack"]
-    assert "iam:PassRole" in pack["bound_actions"]
+    assert tiers == {
+        ("Queue", "checked"),
+        ("Artifacts", "checked"),
+        ("CanaryRole", "checked"),
+        ("Canary", "schema-bound"),
+    }
+    [canary] = [r for r in summary["resources"] if r["logical_id"] == "Canary"]
+    assert "lambda:CreateFunction" in canary["bound_actions"]
 
 
 def test_tiers_are_listed_and_strict_bounds_fails_a_schema_bound_run(tmp_path: Path) -> None:
