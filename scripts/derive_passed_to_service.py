@@ -33,17 +33,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import botocore.session
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from scripts.cfn_sweep.schemas import TypeInfo, type_info  # noqa: E402
+from scripts.derive_reference_demands import DATA, HANDLER_DATA  # noqa: E402
+from scripts.derive_reference_demands import OUTPUT as REFERENCES  # noqa: E402
 
-DATA = ROOT / "autofix" / "data"
 OUTPUT = DATA / "derived" / "iam_passed_to_service.json"
 CURATED = DATA / "curated" / "iam_conditions.json"
-HANDLERS = DATA / "derived" / "cfn_types.json"
-REFERENCES = DATA / "derived" / "cfn_reference_demands.json"
 PASS_ROLE = "iam:passrole"
 _PRINCIPAL = re.compile(r"\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com)\b")
 _ROLE_MEMBER = re.compile(r"(rolearns?|iamrole|servicerole|executionrole|^role)$", re.IGNORECASE)
@@ -51,8 +53,6 @@ _ROLE_MEMBER = re.compile(r"(rolearns?|iamrole|servicerole|executionrole|^role)$
 
 def verified_principals() -> list[str]:
     """The `iam:PassedToService` values of the AWS managed policies (exact names only)."""
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
     found: set[str] = set()
 
     def walk(node: Any) -> None:
@@ -122,7 +122,7 @@ def principal_of(
 
 
 def _passing_types() -> list[str]:
-    handlers = json.loads(HANDLERS.read_text(encoding="utf-8"))["types"]
+    handlers = json.loads(HANDLER_DATA.read_text(encoding="utf-8"))["types"]
     return sorted(
         t
         for t, ops in handlers.items()
@@ -171,8 +171,6 @@ def requests(
     not derived); any other to the service's own principal (the curated
     `passed_by_request`, else `<prefix>.amazonaws.com` when verified). `not_derived`: the
     operations of prefixes whose principal is not known."""
-    import botocore.session
-
     session = botocore.session.get_session()
     properties = _by_member(types, not_derived)
     found: dict[str, dict[str, dict[str, str]]] = {}
