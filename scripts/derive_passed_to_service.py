@@ -15,10 +15,12 @@ A principal is written only where it is known, first that tells:
 managed policies (moto's pinned copy of them): a verified list, not a guess from a name.
 Every other role property is listed under `not_derived` with why: it keeps no condition.
 
-Requests (`requests`): a botocore operation whose input has a member naming a role ARN
-(its name ends in `RoleArn`/`RoleARN`, or is `Role`/`ExecutionRole`/`ServiceRole` with an
-ARN-shaped string) passes that role to the service called: its principal is the service's
-own (the curated `passed_by_request` first, then rule 3 by the operation's IAM prefix).
+Requests (`requests`): a botocore `Create*`, `Update*`, `Put*`, `Start*`, `Register*` or
+`Set*` operation whose input has a member naming a role ARN (its name ends in `RoleArn`,
+`Role`, `ExecutionRole`, `ServiceRole`, ... and it holds an ARN; in a JSON protocol's
+structures and lists too) passes that role: where the same-named role property of the
+service's types passes it, else to the service's own principal (the curated
+`passed_by_request` first, then rule 3 by the operation's IAM prefix).
 
 Run: python scripts/derive_passed_to_service.py   (regenerate_data.py --check tells when stale)
 """
@@ -130,17 +132,23 @@ def _passing_types() -> list[str]:
     )
 
 
-def _role_members(shape: Any) -> Iterator[tuple[str, str]]:
-    """(member, name on the wire) of the input members of `shape` that name a role ARN
-    (a string or a list of them)."""
+def _role_members(shape: Any, nested: bool, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(member name, path on the wire: `Targets.*.RoleArn`) of the input members of `shape`
+    that name a role ARN (a string or a list of them); inside structures and lists too
+    when `nested` (a JSON protocol: the request body keeps its structure)."""
     for name, member in (getattr(shape, "members", None) or {}).items():
+        wire = str(member.serialization.get("name") or name)
         target = member.member if member.type_name == "list" else member
+        step = f"{wire}.*" if member.type_name == "list" else wire
+        if target.type_name == "structure" and nested and depth < 3:
+            yield from ((n, f"{step}.{w}") for n, w in _role_members(target, nested, depth + 1))
+            continue
         if target.type_name != "string" or not _ROLE_MEMBER.search(name):
             continue
         pattern = str(target.metadata.get("pattern") or "")
         docs = str(member.documentation or "").lower()
         if "arn" in pattern or "arn" in name.lower() or "arn" in docs:
-            yield name, str(member.serialization.get("name") or name)
+            yield name, wire
 
 
 def _by_member(
@@ -164,7 +172,8 @@ def requests(
     types: dict[str, dict[str, str]],
     not_derived: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
-    """Per IAM prefix, per operation whose input names a role ARN: {wire name: principal}.
+    """Per IAM prefix, per operation whose input names a role ARN: {path: principal} (the
+    member's path in the request: `Role`, `Target.RoleArn`, `Targets.*.RoleArn`).
 
     A member named as a role property of a type of the same service passes its role where
     that property does (ECS's `taskRoleArn` to ecs-tasks.amazonaws.com; none where it is
@@ -184,11 +193,11 @@ def requests(
             if not name.startswith(("Create", "Update", "Put", "Start", "Register", "Set")):
                 continue
             shape = model.operation_model(name).input_shape
-            for member, wire in _role_members(shape):
+            nested = model.protocol in ("json", "rest-json")
+            for member, wire in _role_members(shape, nested):
                 said = properties.get(prefix, {}).get(member.lower())
                 if said is not None:
-                    principal = said.pop() if len(said) == 1 else ""
-                    said.add(principal) if principal else None
+                    principal = next(iter(said)) if len(said) == 1 else ""
                 else:
                     principal = own if own in verified or listed else ""
                 if principal:

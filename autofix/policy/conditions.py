@@ -65,14 +65,15 @@ def _curated_principal(resource_type: str) -> str | None:
     return str(found) if found else None
 
 
-def _values_at(node: Any, path: list[str]) -> list[Any]:
+def values_at(node: Any, path: list[str]) -> list[Any]:
+    """The values at the dotted `path` (split; `*`: each item of a list) in `node`."""
     if not path:
         return node if isinstance(node, list) else [node]
     if path[0] == "*":
         items = node if isinstance(node, list) else []
-        return [v for item in items for v in _values_at(item, path[1:])]
+        return [v for item in items for v in values_at(item, path[1:])]
     if isinstance(node, dict) and path[0] in node:
-        return _values_at(node[path[0]], path[1:])
+        return values_at(node[path[0]], path[1:])
     return []
 
 
@@ -94,7 +95,7 @@ def passed_to_service(
         return _curated_principal(resource_type)
     if role and properties:
         for path in (*known, *withheld):
-            if any(_names_role(v, role) for v in _values_at(properties, path.split("."))):
+            if any(_names_role(v, role) for v in values_at(properties, path.split("."))):
                 return known.get(path)
     values = set(known.values())
     return values.pop() if len(values) == 1 and not withheld else None

@@ -1,5 +1,6 @@
 """iam:PassedToService beyond the curated services: a request naming a role (Lambda's
-`CreateFunction` `Role`, Step Functions' `roleArn`: botocore's role members) and a resource
+`CreateFunction` `Role`, Step Functions' `roleArn`, EventBridge's `Targets.*.RoleArn`:
+botocore's role members) and a resource
 handler of a type whose principal is derived (a SageMaker notebook's `RoleArn`) pass the
 role to their service, and a pass conditioned on another service is denied, as on AWS.
 boto3 against a real sandbox."""
@@ -93,6 +94,20 @@ def test_create_state_machine_passes_its_role_to_states(account: IamSandbox) -> 
     assert "iam:PassRole" in str(caught.value)
     to_states = account.principal(passing("svc-role", "states.amazonaws.com", ["states:*"]))
     to_states.client("stepfunctions").create_state_machine(name="sm-b", **machine)
+
+
+def test_a_role_in_a_nested_member_is_passed_too(account: IamSandbox) -> None:
+    """EventBridge's PutTargets names each target's role in `Targets.*.RoleArn`."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/svc-role"
+    target = {"Id": "t", "Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:q", "RoleArn": role}
+    admin = account.admin_session().client("events")
+    admin.put_rule(Name="nested", ScheduleExpression="rate(1 hour)")
+    to_lambda = account.principal(passing("svc-role", "lambda.amazonaws.com", ["events:*"]))
+    with pytest.raises(ClientError) as caught:
+        to_lambda.client("events").put_targets(Rule="nested", Targets=[target])
+    assert f"iam:PassRole on resource: {role}" in str(caught.value)
+    to_events = account.principal(passing("svc-role", "events.amazonaws.com", ["events:*"]))
+    to_events.client("events").put_targets(Rule="nested", Targets=[target])
 
 
 def notebook(name: str) -> str:

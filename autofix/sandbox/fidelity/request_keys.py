@@ -34,6 +34,7 @@ from autofix.policy.conditions import (
     PERMISSIONS_BOUNDARY,
     passed_by_request,
     passed_to_service,
+    values_at,
 )
 
 Keys = dict[str, list[str]]
@@ -118,7 +119,6 @@ def passed_roles(prefix: str, operation: str, params: Mapping[str, Any]) -> list
     """The roles the request `operation` to `prefix` passes, each with its service."""
     found = []
     for how in passed_by_request(prefix, operation):
-        value = params.get(how.parameter)
-        values = value if isinstance(value, list) else [value]  # a query field: its values
-        found += [PassedRole(str(v), how.service) for v in values[:1] if v]
+        values = values_at(params, how.parameter.split("."))  # a query field: its values
+        found += [PassedRole(str(v), how.service) for v in values if v and isinstance(v, str)]
     return found
