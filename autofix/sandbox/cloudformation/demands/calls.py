@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autofix.policy.arn_formats import Place
+
 Operation = Literal["create", "update", "delete"]
 Props = Mapping[str, Any]
 
@@ -24,6 +26,11 @@ class HandlerCall:
     partition: str = "aws"
     physical_id: str | None = None  # known once the resource exists
     old_properties: Props = field(default_factory=dict)
+
+    @property
+    def place(self) -> Place:
+        """The ARN fields of the resource: its partition, region and account."""
+        return Place(self.account_id, self.region, self.partition)
 
 
 Tier = Literal["rule", "schema"]

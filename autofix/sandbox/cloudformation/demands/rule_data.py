@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.policy.arn_formats import Place, arn_of
+from autofix.policy.arn_formats import arn_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement, tag_changes
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
@@ -175,8 +175,7 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
             return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
         if not text or text.startswith("arn:"):
             return text
-        place = Place(call.account_id, call.region, call.partition)
-        return arn_of(_CONVERTERS[kind], text, place) or ""
+        return arn_of(_CONVERTERS[kind], text, call.place) or ""
     if rest and kind == "old":
         value = _path(call.old_properties, rest)
         return str(value) if _set(value) and not isinstance(value, dict | list) else ""
