@@ -104,5 +104,15 @@ def name_list(value: Any) -> list[str]:
     return [str(value)] if value else []
 
 
+def is_queue_url(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def queue_url_arn(call: HandlerCall, url: str) -> str:
+    """The ARN of the SQS queue at `url` (a queue's Ref, and its physical id)."""
+    account, name = url.rstrip("/").split("/")[-2:]
+    return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
+
+
 def s3_object_arn(call: HandlerCall, bucket: Any, key: Any) -> str:
     return f"arn:{call.partition}:s3:::{bucket}/{key}"
