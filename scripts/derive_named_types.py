@@ -19,24 +19,21 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+try:
+    from scripts import derive_reference_demands as references
+except ModuleNotFoundError:  # run as a file (regenerate_data.py loads it so)
+    import derive_reference_demands as references  # type: ignore[no-redef]
 
-from autofix.policy import actions_catalog  # noqa: E402
-from autofix.policy.arn_formats import formats_for_type, own_types  # noqa: E402
-from autofix.sandbox.cloudformation.demands.references import own_service  # noqa: E402
-from scripts.cfn_sweep.schemas import all_types, type_info  # noqa: E402
-from scripts.derive_reference_demands import _leaves  # noqa: E402
+from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import formats_for_type, own_types
+from autofix.sandbox.cloudformation.demands.references import own_service
+from scripts.cfn_sweep.schemas import all_types, type_info
 
-DATA = ROOT / "autofix" / "data"
-OUTPUT = DATA / "derived" / "cfn_named_types.json"
-HANDLER_DATA = DATA / "derived" / "cfn_types.json"
+OUTPUT = Path(references.DATA) / "derived" / "cfn_named_types.json"
 _ALNUM = re.compile(r"[^a-z0-9]")
 SUFFIXES = ("name", "id", "arn", "identifier")
 
@@ -66,7 +63,7 @@ def _names(path: tuple[str, ...], iam_type: str) -> bool:
 
 
 def derive() -> dict[str, Any]:
-    handler_types: dict[str, Any] = json.loads(HANDLER_DATA.read_text())["types"]
+    handler_types: dict[str, Any] = json.loads(references.HANDLER_DATA.read_text())["types"]
     types: dict[str, dict[str, list[str]]] = {}
     for resource_type in sorted(all_types()):
         entry = handler_types.get(resource_type)
@@ -77,7 +74,7 @@ def derive() -> dict[str, Any]:
         if not wanted:
             continue
         info = type_info(resource_type)
-        leaves = [path for path, _ in _leaves(info, info.schema, ())]
+        leaves = [path for path, _ in references._leaves(info, info.schema, ())]
         found = {
             iam_type: sorted(".".join(p) for p in leaves if _names(p, iam_type))
             for iam_type in sorted(wanted)
@@ -95,8 +92,7 @@ def derive() -> dict[str, Any]:
 
 
 def main() -> None:
-    text = json.dumps(derive(), indent=1, sort_keys=True) + "\n"
-    OUTPUT.write_text(text, encoding="utf-8")
+    OUTPUT.write_text(json.dumps(derive(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"wrote {OUTPUT}")
 
 

@@ -15,6 +15,7 @@ import re
 from autofix import data
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.tiers import coverage_record, demands_for
+from tests.sandbox.test_cfn_own_arn_demands import _call
 
 ACCOUNT = "123456789012"
 OPTIMIZER = "AWS::Glue::TableOptimizer"
@@ -24,20 +25,6 @@ BASE: Props = {
     "TableName": "events",
     "Type": "compaction",
 }
-
-
-def _call(resource_type: str, props: Props, operation: str = "create") -> HandlerCall:
-    return HandlerCall(
-        resource_type,
-        operation,  # type: ignore[arg-type]
-        "Logical",
-        "stack-Logical-AbC123",
-        props,
-        ACCOUNT,
-        "us-east-1",
-        physical_id=None if operation == "create" else "stack-Logical-AbC123",
-        old_properties=props,
-    )
 
 
 def _on(call: HandlerCall, action: str) -> set[str]:
