@@ -239,6 +239,11 @@ def referenced(call: HandlerCall, kind: str, action: str = "") -> tuple[str, ...
 _UNDOES = re.compile(r"^[a-z0-9-]+:(Remove|Detach|Delete|Disassociate|Deregister)", re.IGNORECASE)
 
 
+def values_at(properties: Any, path: str) -> list[str]:
+    """The scalar values at a dotted path (`*`: every item of a list)."""
+    return list(_at(properties, path.split(".")))
+
+
 def _turned_on(properties: Any, trigger: str) -> list[str]:
     """The values at a feature's trigger (`Path` or `Path=VALUE|OTHER`) that turn it on."""
     if trigger == ITSELF:

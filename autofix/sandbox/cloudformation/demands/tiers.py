@@ -28,7 +28,7 @@ from autofix.policy.arn_formats import (
     own_types,
     resource_arn,
 )
-from autofix.sandbox.cloudformation.demands import features, references
+from autofix.sandbox.cloudformation.demands import features, named_types, references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -91,6 +91,7 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         unused = features.unused(call)
         withheld = references.withheld_actions(call, listed)
         withheld += tuple(a for a in listed if a.lower() in unused)
+        withheld += _unnamed(call, listed)
         tier, why = (
             "schema-bound",
             (
@@ -101,7 +102,8 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         if withheld:
             why += (
                 "; not demanded, as the template names no key, bucket, object, secret, "
-                "parameter, role, group or user they act on and turns on no organization "
+                "parameter, role, group, user or other resource of its service they act on "
+                "and turns on no organization "
                 f"feature or property feature they serve: {', '.join(withheld)}"
             )
     else:
@@ -169,8 +171,24 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             continue
         path = _api_path(call, action)
         resource, after_create = path if path is not None else (_own_resource(call, action), False)
+        named = named_types.resources_for(call, action) if resource == "*" else None
+        if named is not None:  # another of its service's resources: the one named, if any
+            found += [Requirement(action, r, tier="schema") for r in named]
+            continue
         found.append(Requirement(action, resource, after_create, tier="schema"))
     return found
+
+
+def _unnamed(call: HandlerCall, listed: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `listed` on another resource of the type's service that the schema can name
+    and the template names none of (named_types): not demanded."""
+    return tuple(
+        a
+        for a in listed
+        if _api_path(call, a) is None
+        and _own_resource(call, a) == "*"
+        and named_types.resources_for(call, a) == ()
+    )
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
