@@ -26,6 +26,7 @@ DERIVERS = (
     "derive_name_rules.py",
     "derive_create_only_properties.py",
     "derive_reference_demands.py",
+    "derive_named_types.py",
     "derive_passed_to_service.py",
 )
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autofix.policy.arn_formats import Place
+
 Operation = Literal["create", "update", "delete"]
 Props = Mapping[str, Any]
 
@@ -24,6 +26,11 @@ class HandlerCall:
     partition: str = "aws"
     physical_id: str | None = None  # known once the resource exists
     old_properties: Props = field(default_factory=dict)
+
+    @property
+    def place(self) -> Place:
+        """The ARN fields of the resource: its partition, region and account."""
+        return Place(self.account_id, self.region, self.partition)
 
 
 Tier = Literal["rule", "schema"]
@@ -95,6 +102,16 @@ def name_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value if v]
     return [str(value)] if value else []
+
+
+def is_queue_url(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def queue_url_arn(call: HandlerCall, url: str) -> str:
+    """The ARN of the SQS queue at `url` (a queue's Ref, and its physical id)."""
+    account, name = url.rstrip("/").split("/")[-2:]
+    return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
 
 
 def s3_object_arn(call: HandlerCall, bucket: Any, key: Any) -> str:
