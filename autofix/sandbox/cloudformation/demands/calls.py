@@ -50,6 +50,11 @@ class Requirement:
     tier: Tier = "rule"
 
 
+def is_set(value: Any) -> bool:
+    """Whether a property value is set: anything but None, "", [] and {}."""
+    return value not in (None, "", [], {})
+
+
 def tag_changes(call: HandlerCall, key: str = "Tags") -> tuple[bool, bool]:
     """(tags added or changed, tags removed) between old and new properties."""
     new = _tag_dict(call.properties.get(key))
@@ -73,23 +78,8 @@ def build_arn(call: HandlerCall, service: str, resource: str, region: bool = Tru
     return f"arn:{call.partition}:{service}:{reg}:{call.account_id}:{resource}"
 
 
-def has_any(props: Props, *keys: str) -> bool:
-    return any(props.get(k) not in (None, "", [], {}) for k in keys)
-
-
 def changed_any(call: HandlerCall, *keys: str) -> bool:
     return any(call.properties.get(k) != call.old_properties.get(k) for k in keys)
-
-
-def tag_demands(
-    call: HandlerCall, arn: str, tag: str, untag: str, key: str = "Tags"
-) -> list[Requirement]:
-    if call.operation == "create":
-        return [Requirement(tag, arn)] if has_any(call.properties, key) else []
-    if call.operation == "update":
-        added, removed = tag_changes(call, key)
-        return [Requirement(a, arn) for a, on in ((tag, added), (untag, removed)) if on]
-    return []
 
 
 def role_arn_of(call: HandlerCall, name_or_arn: str) -> str:
@@ -112,7 +102,3 @@ def queue_url_arn(call: HandlerCall, url: str) -> str:
     """The ARN of the SQS queue at `url` (a queue's Ref, and its physical id)."""
     account, name = url.rstrip("/").split("/")[-2:]
     return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
-
-
-def s3_object_arn(call: HandlerCall, bucket: Any, key: Any) -> str:
-    return f"arn:{call.partition}:s3:::{bucket}/{key}"

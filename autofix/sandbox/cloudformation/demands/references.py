@@ -52,7 +52,7 @@ from autofix.policy.arn_formats import (
 )
 from autofix.policy.escalation import is_data_access
 from autofix.sandbox.cloudformation.demands import network_parts
-from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall, is_set
 from autofix.sandbox.cloudformation.demands.s3_urls import bucket_and_key
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
@@ -379,7 +379,7 @@ def _on_own_linked_role(call: HandlerCall, action: str) -> bool:
 def _has(value: Any, parts: list[str]) -> bool:
     """Whether the dotted path holds anything (an object or a list too)."""
     for part in parts:
-        if not isinstance(value, dict) or value.get(part) in (None, "", [], {}):
+        if not isinstance(value, dict) or not is_set(value.get(part)):
             return False
         value = value[part]
     return True

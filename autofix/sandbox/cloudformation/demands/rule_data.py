@@ -39,6 +39,7 @@ from autofix.sandbox.cloudformation.demands.calls import (
     HandlerCall,
     Requirement,
     is_queue_url,
+    is_set,
     queue_url_arn,
     tag_changes,
 )
@@ -94,11 +95,11 @@ def requirements_from_data(
 
 def _holds(call: HandlerCall, step: Mapping[str, Any], tag_property: str) -> bool:
     props, old = call.properties, call.old_properties
-    if "if_has" in step and not any(_set(_path(props, k)) for k in step["if_has"]):
+    if "if_has" in step and not any(is_set(_path(props, k)) for k in step["if_has"]):
         return False
-    if "if_lacks" in step and any(_set(_path(props, k)) for k in step["if_lacks"]):
+    if "if_lacks" in step and any(is_set(_path(props, k)) for k in step["if_lacks"]):
         return False
-    if "if_had" in step and not any(_set(_path(old, k)) for k in step["if_had"]):
+    if "if_had" in step and not any(is_set(_path(old, k)) for k in step["if_had"]):
         return False
     if "if_contains" in step and not all(
         text in str(_path(props, k) or "") for k, text in step["if_contains"].items()
@@ -120,7 +121,7 @@ def _holds(call: HandlerCall, step: Mapping[str, Any], tag_property: str) -> boo
         return False
     if "if_tags" in step:
         if call.operation == "create":
-            added, removed = _set(props.get(tag_property)), False
+            added, removed = is_set(props.get(tag_property)), False
         else:
             added, removed = tag_changes(call, tag_property)
         return added if step["if_tags"] == "added" else removed
@@ -136,10 +137,6 @@ def _items(props: Any, spec: str) -> set[str]:
     return {str(_path(item, key) if key else item) for item in listed}
 
 
-def _set(value: Any) -> bool:
-    return value not in (None, "", [], {})
-
-
 def _path(props: Any, dotted: str) -> Any:
     value = props
     for key in dotted.split("."):
@@ -152,7 +149,7 @@ def _path(props: Any, dotted: str) -> Any:
 def _mapped(props: Any, spec: Mapping[str, Any]) -> str:
     """A `values` entry: the property `from` looked up in `map`, else `else`, else `default`."""
     found = _path(props, spec["from"])
-    if not _set(found) or isinstance(found, dict | list):
+    if not is_set(found) or isinstance(found, dict | list):
         return str(spec.get("default", ""))
     mapped = spec.get("map", {}).get(str(found))
     if mapped is None and "else" in spec:
@@ -207,9 +204,9 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
         return arn_of(_CONVERTERS[kind], text, call.place) or ""
     if rest and kind == "old":
         value = _path(call.old_properties, rest)
-        return str(value) if _set(value) and not isinstance(value, dict | list) else ""
+        return str(value) if is_set(value) and not isinstance(value, dict | list) else ""
     if name == "item" or name.startswith("item."):
         value = item if name == "item" else _path(item, name.removeprefix("item."))
     else:
         value = _path(call.properties, name)
-    return str(value) if _set(value) and not isinstance(value, dict | list) else ""
+    return str(value) if is_set(value) and not isinstance(value, dict | list) else ""
