@@ -24,6 +24,7 @@ DERIVERS = (
     "derive_name_rules.py",
     "derive_create_only_properties.py",
     "derive_reference_demands.py",
+    "derive_named_types.py",
 )
 
 
