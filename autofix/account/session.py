@@ -17,9 +17,9 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autofix import untrusted
-from autofix.botocore_data import data_session
 from autofix.config import Config
 from autofix.config.tables import SandboxConfig
+from autofix.data.botocore_models import data_session
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.sandbox.records import SandboxRecords
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo, SandboxStopped

@@ -13,8 +13,8 @@ __all__ = ["serve_foreground"]
 
 def serve_foreground(region: str, deny_log: Path | None, echo: Callable[[str], None]) -> None:
     """Start the sandbox, print the lines that point a shell at it, serve until Ctrl-C."""
+    from autofix.errors import exit_at_once
     from autofix.sandbox.server import SandboxInfo, serve
-    from autofix.step.signals import exit_at_once
 
     require_sandbox_extra()
     stop = threading.Event()

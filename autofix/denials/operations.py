@@ -21,7 +21,7 @@ from typing import Any
 import botocore
 
 from autofix import data
-from autofix.botocore_data import data_session
+from autofix.data.botocore_models import data_session
 from autofix.denials.actions import ActionName, canonical, service_known
 
 # IAM prefix -> {operation: action(s)} where the action is not named like the operation.

@@ -26,8 +26,8 @@ from types import TracebackType
 from typing import IO, Any
 
 from autofix import untrusted
+from autofix.errors import exit_at_once
 from autofix.sandbox import DEFAULT_ACCOUNT_ID, require_sandbox_extra
-from autofix.step.signals import exit_at_once
 from autofix.untrusted.files import open_no_follow
 
 OPERATOR_USER = "autofix-operator"

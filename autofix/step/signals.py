@@ -15,13 +15,13 @@ reaper's watchdog, and the sandbox server stops at the end of its input.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
+
+from autofix.errors import exit_at_once
 
 INTERRUPTED = 130  # 128 + SIGINT
 FORCE_AFTER_SECONDS = 30.0
@@ -79,19 +79,6 @@ def force(code: int, why: str) -> None:
         with contextlib.suppress(Exception):
             callback()
     exit_at_once(code)
-
-
-def exit_at_once(code: int) -> None:
-    """Exit without the interpreter's teardown (flushing the standard streams first).
-
-    With moto or the frameworks' models loaded, the teardown alone costs most of a
-    CPU-second: seconds of wall time on a loaded machine after the work is done.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    logging.shutdown()
-    os._exit(code)
 
 
 def exit_code(exc: BaseException) -> int:

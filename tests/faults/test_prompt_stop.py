@@ -20,8 +20,8 @@ SLOW_STOP = textwrap.dedent(
     import sys, time
     from autofix.step import signals
     signals.install(force_after=float(sys.argv[1]))
-    print("ready", flush=True)
-    try:
+    try:  # a signal that comes as soon as the line is read is caught here
+        print("ready", flush=True)
         time.sleep(60)
     except KeyboardInterrupt:
         print("stopping", flush=True)

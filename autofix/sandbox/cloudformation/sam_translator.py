@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from autofix.botocore_data import data_session
+from autofix.data.botocore_models import data_session
 
 SERVERLESS = "AWS::Serverless-2016-10-31"
 FAILED_PREFIX = f"Transform {SERVERLESS} failed with: "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import parse_qsl
 
-from autofix.botocore_data import data_session
+from autofix.data.botocore_models import data_session
 
 
 @dataclass(frozen=True)
