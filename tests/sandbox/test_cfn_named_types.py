@@ -75,3 +75,12 @@ def test_a_property_named_like_the_type_is_what_the_data_holds() -> None:
             for path in paths:
                 last = [p for p in path.split(".") if p != "*"][-1].lower()
                 assert noun in last, (iam_type, path)
+
+
+def test_an_arn_held_deep_in_the_properties_is_what_the_action_is_demanded_on() -> None:
+    """A SIP media application's create adds a permission to the function its endpoint
+    names (`Endpoints[].LambdaArn`, a list of objects): on that function, not on `*`."""
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:dialer"
+    props: Props = {"Name": "sip", "AwsRegion": "us-east-1", "Endpoints": [{"LambdaArn": function}]}
+    call = _call("AWS::Chime::SipMediaApplication", props)
+    assert _on(call, "lambda:AddPermission") == {function}
