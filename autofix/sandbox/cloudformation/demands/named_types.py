@@ -21,7 +21,7 @@ from functools import cache
 
 from autofix import data
 from autofix.policy import actions_catalog
-from autofix.policy.arn_formats import Place, arn_of, formats_of, in_account, match_arn
+from autofix.policy.arn_formats import arn_of, formats_of, in_account, match_arn
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.references import arns_in, values_at
 
@@ -39,7 +39,7 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     none (nothing named: not demanded); None when neither tells."""
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     formats = [f for rt in (info.resource_types if info else ()) for f in formats_of(rt, service)]
     held = [a for a in arns_in(call.properties) if in_account(a, place)]
     matched = [a for a in held if match_arn(a, formats) is not None]
