@@ -17,7 +17,7 @@ from functools import cache
 
 from autofix import data
 from autofix.policy import actions_catalog
-from autofix.policy.arn_formats import Place, arn_of
+from autofix.policy.arn_formats import arn_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.references import values_at
 
@@ -40,12 +40,11 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
     paths = {t: named[t] for t in required if t in named}
     if not paths:
         return None
-    place = Place(call.account_id, call.region, call.partition)
     found = [
         arn
         for iam_type, held in paths.items()
         for path in held
         for value in values_at(call.properties, path)
-        if (arn := arn_of(iam_type, value, place, call.properties)) is not None
+        if (arn := arn_of(iam_type, value, call.place, call.properties)) is not None
     ]
     return tuple(dict.fromkeys(found))

@@ -20,7 +20,6 @@ from typing import Any, Literal
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import (
     ArnFormat,
-    Place,
     build,
     formats_for_type,
     formats_of,
@@ -272,8 +271,7 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     suffix = name_suffix(service, own[0].name)
     given = _name_before(suffix, call, formats_of(own[0], service)[0]) if suffix else ""
     if suffix and given:  # `secret:<name>-??????`, whatever was assigned
-        place = Place(call.account_id, call.region, call.partition)
-        return build(formats_of(own[0], service)[0], given + suffix, place, call.properties)
+        return build(formats_of(own[0], service)[0], given + suffix, call.place, call.properties)
     return _own_arn(call, formats_of(own[0], service))
 
 
@@ -285,7 +283,7 @@ def _own_arn(call: HandlerCall, formats: tuple[ArnFormat, ...]) -> str:
     known = call.physical_id or ""
     fmt = formats[0]
     field = fmt.own_field()
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     if known.startswith("arn:"):  # the one ARN function: a model's own ARN form written anew
         return (
             resource_arn(call.resource_type, known, place, call.properties, formats=formats) or "*"
@@ -321,7 +319,7 @@ def _within_own(call: HandlerCall, action: str) -> str | None:
     shares a known field with the own ARN."""
     known = call.physical_id or ""
     name = known if known.startswith("arn:") else call.physical_name
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     own = resource_arn(call.resource_type, name, place, call.properties) if name else None
     read = match_arn(own, formats_for_type(call.resource_type)) if own else None
     if read is None:
@@ -360,7 +358,7 @@ def _required_type(call: HandlerCall, action: str) -> str | None:
         return None
     fmt = formats_of(required[0], service)[0]
     values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
-    return fmt.build(values, Place(call.account_id, call.region, call.partition))
+    return fmt.build(values, call.place)
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:
