@@ -194,7 +194,7 @@ def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Conditio
         if service:
             return conditions.passed_to((service,)), f"; passed to {service}"
         why = (
-            f"the service {denial.resource_type} passes its role to is not in autofix's data"
+            conditions.unknown_why(denial.resource_type)
             if denial.resource_type
             else "the denial does not tell which service receives the role"
         )

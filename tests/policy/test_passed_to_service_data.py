@@ -91,3 +91,13 @@ def test_requests_naming_a_role_pass_it_where_the_matching_property_does() -> No
     assert services("cloudformation", "RegisterType") == {}
     assert "RegisterType.ExecutionRoleArn" in derived()["requests"]["not_derived"]["cloudformation"]
     assert services("lambda", "Invoke") == {}
+
+
+def test_a_pass_without_a_service_says_why_in_its_note() -> None:
+    [node] = grants_for([Denial("iam:PassRole", ROLE, resource_type="AWS::EKS::Nodegroup")], CTX)
+    assert node.grant.condition == ()
+    assert "AWS::EKS::Nodegroup.NodeRole is not derived" in node.note
+    assert "ec2.amazonaws.com" in node.note
+    [db] = grants_for([Denial("iam:PassRole", ROLE, resource_type="AWS::RDS::DBInstance")], CTX)
+    assert db.grant.condition == ()
+    assert "does not tell which property named the role" in db.note
