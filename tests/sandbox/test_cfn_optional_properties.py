@@ -1,7 +1,7 @@
 """Optional properties moto's models read as required: a template leaving them out
 creates the resource, as on AWS (a transit gateway without Description, a KMS key without
-KeyPolicy, a private NAT gateway without AllocationId, an SSM document without DocumentFormat), and the moto model still gets what
-the template gives."""
+KeyPolicy, a private NAT gateway without AllocationId, an SSM document without
+DocumentFormat), and the moto model still gets what the template gives."""
 
 from __future__ import annotations
 
