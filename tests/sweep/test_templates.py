@@ -284,3 +284,15 @@ def test_a_listener_has_a_port_a_protocol_and_an_action_that_stands_alone() -> N
         ]
         assert (listener["Protocol"], listener["Port"]) == ("HTTP", 80)
         assert [a["Type"] for a in listener["DefaultActions"]] == ["fixed-response"]
+
+
+def test_a_listener_rule_and_a_volume_attachment_have_what_aws_requires() -> None:
+    """CreateRule needs its listener and a condition with its config; AttachVolume a
+    device name: the template's listener, a path pattern, /dev/sdh."""
+    props, resources = _swept_props("AWS::ElasticLoadBalancingV2::ListenerRule")
+    listener = resources[props["ListenerArn"]["Ref"]]
+    assert listener["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
+    assert [c["Field"] for c in props["Conditions"]] == ["path-pattern"]
+    assert [a["Type"] for a in props["Actions"]] == ["fixed-response"]
+    props, _ = _swept_props("AWS::EC2::VolumeAttachment")
+    assert props["Device"] == "/dev/sdh"
