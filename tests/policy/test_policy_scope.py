@@ -277,3 +277,30 @@ def test_a_generated_secret_name_before_its_suffix_is_generalised() -> None:
     (grant,) = grants_for([denial], ctx)
     assert grant.grant.resource == prefix + "*-??????"
     assert matches(grant.grant.resource, prefix + "FWmyIwfEuOu8-a1B2c3")
+
+
+def test_a_denial_on_star_is_granted_on_star_not_on_the_resources_seen() -> None:
+    """A request evaluated on `*` (`on resource: *`, the sandbox's or the account's) is met
+    only by a grant on `*`: a pattern scoped from a sibling's ARN never matches it, and the
+    step would be denied again ("no progress", issue 18: 46 swept types ended so)."""
+    seen = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/abc123"
+    on_star = Denial("bedrock:UpdateGuardrail", "*", source="stack-events")
+    sibling = Denial("bedrock:GetGuardrail", seen, source="stack-events")
+    grants = grants_for([sibling, on_star], ScopeContext(ACCOUNT, "us-east-1"))
+    by_action = {g.action: g for g in grants}
+    assert by_action["bedrock:UpdateGuardrail"].resource == "*"
+    assert matches(by_action["bedrock:UpdateGuardrail"].resource, "*")
+    assert "evaluated on *" in by_action["bedrock:UpdateGuardrail"].note
+    assert by_action["bedrock:GetGuardrail"].resource != "*"
+    assert matches(by_action["bedrock:GetGuardrail"].resource, seen)
+
+
+def test_a_prediction_on_star_is_still_scoped_from_the_resources_seen() -> None:
+    """The predictor writes `*` for what the template cannot tell yet: that is no request
+    evaluated on `*`, and it stays scoped (never widened by this rule)."""
+    seen = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/abc123"
+    predicted = Denial("bedrock:UpdateGuardrail", "*", source="predicted-template")
+    sibling = Denial("bedrock:GetGuardrail", seen, source="predicted-template")
+    grants = grants_for([sibling, predicted], ScopeContext(ACCOUNT, "us-east-1"))
+    update = next(g for g in grants if g.action == "bedrock:UpdateGuardrail")
+    assert update.resource != "*" and matches(update.resource, seen)
