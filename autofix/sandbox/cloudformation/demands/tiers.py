@@ -245,6 +245,7 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     if not own or not own[0].arn_formats:
         return (
             references.parent_resource(call, action)
+            or _own_arn_of_type(call, action)
             or _within_own(call, action)
             or _required_type(call, action)
             or "*"
@@ -309,20 +310,37 @@ def _within_own(call: HandlerCall, action: str) -> str | None:
     return None
 
 
+def _own_arn_of_type(call: HandlerCall, action: str) -> str | None:
+    """The resource's own ARN (its physical id, once it exists) when it has a format of one
+    of `action`'s resource types, of the action's service: the request names it
+    (datasync:ListTagsForResource on a location, whatever the CloudFormation type is called:
+    `LocationS3`, `LocationEFS`); None otherwise."""
+    known = call.physical_id or ""
+    info = actions_catalog.lookup(action)
+    if info is None or not known.startswith("arn:"):
+        return None
+    service = action.partition(":")[0].lower()
+    formats = [f for rt in info.resource_types for f in formats_of(rt, service)]
+    return known if match_arn(known, formats) is not None else None
+
+
 def _required_type(call: HandlerCall, action: str) -> str | None:
-    """An action of the handler's own service that acts on one resource type only, required,
-    neither the type's own nor one its properties name (redshift:PutResourcePolicy on the
-    cluster's `namespace`, whose id the service assigns): that type's ARN with the fields
-    the properties and the place fill and `*` for the rest, not `*` (IAM authorises the
-    request on a resource of that type)."""
+    """An action of the handler's own service that IAM authorises on one resource type:
+    its one required type (ec2:AllocateAddress on `elastic-ip`, whatever else it may
+    name), or, none required, its only type (rds:DescribeDBSubnetGroups on `subgrp`);
+    neither the type's own by name nor one its properties name (redshift:PutResourcePolicy
+    on the cluster's `namespace`, whose id the service assigns): that type's ARN with the
+    fields the properties and the place fill and `*` for the rest, not `*` (a request on
+    `*` is one IAM never sees for it; a grant on the type's ARN would never meet it)."""
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()
     if info is None or service != references.own_service(call.resource_type):
         return None
-    required = [rt for rt in info.resource_types if rt.required and rt.arn_formats]
-    if len(required) != 1 or len(info.resource_types) != 1:
+    typed = [rt for rt in info.resource_types if rt.arn_formats]
+    required = [rt for rt in typed if rt.required]
+    if len(required) != 1 and not (not required and len(typed) == 1):
         return None
-    fmt = formats_of(required[0], service)[0]
+    fmt = formats_of((required or typed)[0], service)[0]
     values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
     return fmt.build(values, Place(call.account_id, call.region, call.partition))
 
