@@ -22,6 +22,7 @@ from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
 from autofix.policy.generated import GeneratedNames
+from autofix.policy.on_star import ON_STAR_NOTE, evaluated_on_star
 
 Mode = Literal["resource", "service", "any"]
 MODES: tuple[Mode, ...] = ("resource", "service", "any")
@@ -112,17 +113,6 @@ def grants_for(denials: Sequence[Denial], ctx: ScopeContext) -> list[ScopedGrant
         for scoped in _scope_one(denial, denial.action, ctx):
             result.setdefault(scoped.grant, scoped)
     return list(result.values())
-
-
-ON_STAR_NOTE = "denied on *: the request was evaluated on *, which no narrower grant covers"
-
-
-def evaluated_on_star(denial: Denial) -> bool:
-    """Whether the request was evaluated on `*` (`on resource: *`), as observed (the sandbox,
-    the account, a step's output): only a grant on `*` can allow it; a pattern scoped from
-    the resources seen never matches `*` and the step would be denied again. A prediction
-    on `*` is not: the predictor writes `*` for what the template cannot tell yet."""
-    return denial.resource == "*" and not denial.source.startswith("predicted")
 
 
 def _names_resource(denial: Denial) -> bool:

@@ -4,6 +4,7 @@ import pytest
 
 from autofix.denials.model import Denial, DenyKind
 from autofix.policy.arns import matches
+from autofix.policy.on_star import ON_STAR_NOTE, evaluated_on_star, kept_off_star
 from autofix.policy.scope import ScopeContext, generalise, grants_for
 
 ACCOUNT = "123456789012"
@@ -304,3 +305,20 @@ def test_a_prediction_on_star_is_still_scoped_from_the_resources_seen() -> None:
     grants = grants_for([sibling, predicted], ScopeContext(ACCOUNT, "us-east-1"))
     update = next(g for g in grants if g.action == "bedrock:UpdateGuardrail")
     assert update.resource != "*" and matches(update.resource, seen)
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["iam:CreateServiceLinkedRole", "iam:PassRole", "kms:Decrypt", "kms:GenerateDataKey",
+     "kms:CreateGrant", "kms:ReEncryptFrom", "secretsmanager:GetSecretValue"],
+)  # fmt: skip
+def test_a_denial_on_star_of_an_action_kept_off_star_is_never_granted_on_star(
+    action: str,
+) -> None:
+    """Issue 18's bar: no policy grants PassRole, CreateServiceLinkedRole or KMS data-plane
+    on `*` (nor another escalation or data-access action): the rule does not widen such a
+    denial; it is scoped as before (the loop stops on it as a demand no grant can meet)."""
+    on_star = Denial(action, "*", source="stack-events")
+    assert kept_off_star(action) and not evaluated_on_star(on_star)
+    grants = grants_for([on_star], ScopeContext(ACCOUNT, "us-east-1", service_names=("svc",)))
+    assert grants and all(g.note != ON_STAR_NOTE for g in grants), grants
