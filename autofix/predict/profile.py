@@ -114,7 +114,7 @@ def bundled(name: str) -> Profile | None:
     path = data.location("derived", f"profiles/{name}.json")
     if not path.is_file():
         return None
-    return parse(json.loads(path.read_text(encoding="utf-8")), f"profiles/{name}.json")
+    return parse(data.load("derived", f"profiles/{name}.json"), f"profiles/{name}.json")
 
 
 # ---------------------------------------------------------------- regeneration

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
+from autofix.policy.conditions import PASS_ROLE, passed_to_service
 from autofix.policy.name_rules import name_rule
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
@@ -42,6 +43,8 @@ class Predicted:
     resource_type: str
     operation: Operation
     requirements: tuple[Requirement, ...]
+    passed_to: tuple[tuple[str, str], ...] = ()
+    """(role, service principal) of each iam:PassRole requirement whose property tells it."""
 
 
 @cache
@@ -227,7 +230,13 @@ def handler_groups(
         old_properties=old_properties if isinstance(old_properties, dict) else {},
     )
     reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
-    return [Predicted(logical_id, rtype, operation, reqs)] if reqs else []
+    passes = {
+        (r.resource, service)
+        for r in reqs
+        if r.action.lower() == PASS_ROLE.lower()
+        and (service := passed_to_service(rtype, r.resource, call.properties))
+    }
+    return [Predicted(logical_id, rtype, operation, reqs, tuple(sorted(passes)))] if reqs else []
 
 
 def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[str]:

@@ -87,3 +87,16 @@ def test_a_serverless_profile_s_bucket_calls_cover_the_deployment_bucket_cloudfo
                 assert any(matches(r, f"arn:aws:s3:::{name}") for r in resources), (
                     f"{path.stem} {command}: {action} on {resources} misses {name}"
                 )
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[p.stem for p in PROFILES])
+def test_a_shipped_profiles_role_pass_names_the_service_it_goes_to(path: Path) -> None:
+    """A profile's iam:PassRole is predicted with its `iam:PassedToService` (`passed_to`);
+    one without it would never be predicted (the enforced loop learns the service from
+    the request). The demos' tools pass no role themselves today (their handlers do: the
+    template's part), so a regenerated profile that learns one must keep its service."""
+    loaded = profiles.parse(json.loads(path.read_text(encoding="utf-8")), path.name)
+    for command, calls in loaded.commands.items():
+        for call in calls:
+            if call.action.lower() == "iam:passrole":
+                assert call.passed_to.endswith(".amazonaws.com"), (path.name, command, call)

@@ -224,3 +224,28 @@ def test_a_network_part_the_template_makes_is_predicted_on_its_type() -> None:
     } <= found
     ca = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/ca1"
     assert ("acm-pca:IssueCertificate", ca) in found  # on the CA its property names
+
+
+def test_a_predicted_pass_names_the_service_its_property_passes_the_role_to() -> None:
+    account = PLACE.account_id
+    s3_role = f"arn:aws:iam::{account}:role/shop-s3-import"
+    monitoring = f"arn:aws:iam::{account}:role/shop-monitoring"
+    template = {
+        "Resources": {
+            "Db": {
+                "Type": "AWS::RDS::DBInstance",
+                "Properties": {
+                    "DBInstanceClass": "db.t3.micro",
+                    "Engine": "postgres",
+                    "AssociatedRoles": [{"RoleArn": s3_role, "FeatureName": "s3Import"}],
+                    "MonitoringInterval": 60,
+                    "MonitoringRoleArn": monitoring,
+                },
+            }
+        }
+    }
+    [group] = predict(template, PLACE, ("create",))
+    passes = {r.resource for r in group.requirements if r.action == "iam:PassRole"}
+    assert passes == {s3_role, monitoring}
+    # the monitoring role goes to monitoring.rds...: not derived, so no service for it
+    assert group.passed_to == ((s3_role, "rds.amazonaws.com"),)

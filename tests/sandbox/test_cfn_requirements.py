@@ -333,6 +333,25 @@ def test_rule_data_maps_values_and_reads_old_properties() -> None:
     assert ("iam:PassRole", ROLE) in pairs("AWS::ApiGateway::Method", "create", role)
 
 
+def test_a_role_update_demands_what_it_adds_to_and_removes_from_its_lists() -> None:
+    """`if_added` / `if_removed`: inline policies compared by name, managed ones whole."""
+    a, b = ("arn:aws:iam::aws:policy/A", "arn:aws:iam::aws:policy/B")
+    old = {"Policies": [{"PolicyName": "p1"}, {"PolicyName": "p2"}], "ManagedPolicyArns": [a]}
+    new = {"Policies": [{"PolicyName": "p1", "PolicyDocument": {}}], "ManagedPolicyArns": [b]}
+    role = "arn:aws:iam::123456789012:role/r"
+    assert pairs("AWS::IAM::Role", "update", new, "r", old_properties=old) == [
+        ("iam:PutRolePolicy", role),
+        ("iam:DeleteRolePolicy", role),
+        ("iam:AttachRolePolicy", role),
+        ("iam:DetachRolePolicy", role),
+    ]
+    grown = {"Policies": [*old["Policies"], {"PolicyName": "p3"}], "ManagedPolicyArns": [a, b]}
+    assert actions("AWS::IAM::Role", "update", grown, "r", old_properties=old) == {
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+    }
+
+
 def test_a_topic_and_a_queue_that_exist_are_known_by_their_physical_ids() -> None:
     topic = "arn:aws:sns:us-east-1:123456789012:stack-Topic-ABCDEF123456"
     assert pairs("AWS::SNS::Topic", "delete", {}, topic, physical_id=topic) == [

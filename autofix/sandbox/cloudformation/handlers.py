@@ -18,6 +18,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
+from autofix.policy.conditions import PASSED_TO_SERVICE
 from autofix.sandbox.cloudformation.caller import (
     Caller,
     Verdict,
@@ -93,6 +94,7 @@ def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> 
             demand=req.tier,
             logical_id=call.logical_id,
             stack=stack,
+            passed_to=next(iter(keys.get(PASSED_TO_SERVICE, ())), ""),
         )
     )
     raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)

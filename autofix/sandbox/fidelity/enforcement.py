@@ -26,7 +26,7 @@ from autofix.policy.conditions import PASS_ROLE
 from autofix.sandbox.fidelity.actions import iam_action, iam_prefix, s3_action_name
 from autofix.sandbox.fidelity.authz import Decision, authorize
 from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
-from autofix.sandbox.fidelity.request_keys import passed_role, request_keys
+from autofix.sandbox.fidelity.request_keys import passed_roles, request_keys
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
 from autofix.sandbox.fidelity.s3_operations import s3_operation
 from autofix.sandbox.records import access_log, json_object
@@ -127,9 +127,11 @@ def _enforce(
     access_key_id = iam_request._access_key._access_key_id
     params = _params(resp)
     checks = [(action, resource, request_keys(action, resource, params), "")]
-    passed = passed_role(prefix, operation or "", params)
-    if passed is not None:  # the request passes a role to the service called: as IAM checks
-        checks.append((PASS_ROLE, passed.role, passed.keys, passed.service))
+    for passed in passed_roles(prefix, operation or "", params):  # roles passed: as IAM checks
+        role = passed.role
+        if not role.startswith("arn:"):  # a role's name (Glue's `Role` takes either)
+            role = f"arn:{partition}:iam::{resp.current_account}:role/{role}"
+        checks.append((PASS_ROLE, role, passed.keys, passed.service))
     for checked, on, keys, passed_to in checks:
         decision = authorize(
             resp.current_account, access_key_id, checked, on, partition, resp.region, keys

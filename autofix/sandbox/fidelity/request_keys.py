@@ -11,9 +11,10 @@ and the IAM condition keys
   request sets (`CreateRole`, `PutRolePermissionsBoundary`), else the role's current one;
   absent when the role has none.
 
-A request that names a role for the service called (CloudFormation's `RoleARN`: the
-curated `passed_by_request`) is also an `iam:PassRole` of that role with
-`iam:PassedToService` that service (`passed_role`), checked after the request's own action.
+A request that names a role (CloudFormation's `RoleARN`, Lambda's `Role`, ...:
+`passed_by_request`, curated and derived from botocore's request members) is also an
+`iam:PassRole` of that role with `iam:PassedToService` its service (`passed_roles`),
+checked after the request's own action.
 
 Other service keys are not in the sandbox's context: a condition on one fails as on AWS
 when the key is absent from the request.
@@ -33,6 +34,7 @@ from autofix.policy.conditions import (
     PERMISSIONS_BOUNDARY,
     passed_by_request,
     passed_to_service,
+    values_at,
 )
 
 Keys = dict[str, list[str]]
@@ -95,7 +97,7 @@ def handler_keys(
     """The condition keys of a CloudFormation handler's request: the service a role is
     passed to, the permissions boundary a role is created or changed with."""
     if action.lower() == PASS_ROLE.lower():
-        return passed_to(passed_to_service(resource_type))
+        return passed_to(passed_to_service(resource_type, resource, properties))
     own_role = resource_type == ROLE_TYPE
     requested = properties.get("PermissionsBoundary") if own_role else None
     return boundary_keys(action, resource, requested, role_as_requested=own_role)
@@ -113,12 +115,10 @@ class PassedRole:
         return passed_to(self.service)
 
 
-def passed_role(prefix: str, operation: str, params: Mapping[str, Any]) -> PassedRole | None:
-    """The role the request `operation` to `prefix` passes to that service, or None."""
-    how = passed_by_request(prefix, operation)
-    if how is None:
-        return None
-    value = params.get(how.parameter)
-    if isinstance(value, list):  # a query-protocol field: its values
-        value = value[0] if value else None
-    return PassedRole(str(value), how.service) if value else None
+def passed_roles(prefix: str, operation: str, params: Mapping[str, Any]) -> list[PassedRole]:
+    """The roles the request `operation` to `prefix` passes, each with its service."""
+    found = []
+    for how in passed_by_request(prefix, operation):
+        values = values_at(params, how.parameter.split("."))  # a query field: its values
+        found += [PassedRole(str(v), how.service) for v in values if v and isinstance(v, str)]
+    return found

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autofix.policy.arn_formats import Place
+
 Operation = Literal["create", "update", "delete"]
 Props = Mapping[str, Any]
 
@@ -25,6 +27,11 @@ class HandlerCall:
     physical_id: str | None = None  # known once the resource exists
     old_properties: Props = field(default_factory=dict)
 
+    @property
+    def place(self) -> Place:
+        """The ARN fields of the resource: its partition, region and account."""
+        return Place(self.account_id, self.region, self.partition)
+
 
 Tier = Literal["rule", "schema"]
 
@@ -41,6 +48,11 @@ class Requirement:
     resource: str
     after_create: bool = False  # the ARN holds an id the service assigns on creation
     tier: Tier = "rule"
+
+
+def is_set(value: Any) -> bool:
+    """Whether a property value is set: anything but None, "", [] and {}."""
+    return value not in (None, "", [], {})
 
 
 def tag_changes(call: HandlerCall, key: str = "Tags") -> tuple[bool, bool]:
@@ -66,23 +78,8 @@ def build_arn(call: HandlerCall, service: str, resource: str, region: bool = Tru
     return f"arn:{call.partition}:{service}:{reg}:{call.account_id}:{resource}"
 
 
-def has_any(props: Props, *keys: str) -> bool:
-    return any(props.get(k) not in (None, "", [], {}) for k in keys)
-
-
 def changed_any(call: HandlerCall, *keys: str) -> bool:
     return any(call.properties.get(k) != call.old_properties.get(k) for k in keys)
-
-
-def tag_demands(
-    call: HandlerCall, arn: str, tag: str, untag: str, key: str = "Tags"
-) -> list[Requirement]:
-    if call.operation == "create":
-        return [Requirement(tag, arn)] if has_any(call.properties, key) else []
-    if call.operation == "update":
-        added, removed = tag_changes(call, key)
-        return [Requirement(a, arn) for a, on in ((tag, added), (untag, removed)) if on]
-    return []
 
 
 def role_arn_of(call: HandlerCall, name_or_arn: str) -> str:
@@ -97,5 +94,11 @@ def name_list(value: Any) -> list[str]:
     return [str(value)] if value else []
 
 
-def s3_object_arn(call: HandlerCall, bucket: Any, key: Any) -> str:
-    return f"arn:{call.partition}:s3:::{bucket}/{key}"
+def is_queue_url(text: str) -> bool:
+    return text.startswith(("https://", "http://"))
+
+
+def queue_url_arn(call: HandlerCall, url: str) -> str:
+    """The ARN of the SQS queue at `url` (a queue's Ref, and its physical id)."""
+    account, name = url.rstrip("/").split("/")[-2:]
+    return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"

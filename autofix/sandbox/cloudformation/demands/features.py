@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall, is_set
 
 
 @cache
@@ -39,4 +39,4 @@ def unused(call: HandlerCall) -> frozenset[str]:
 
 
 def _set(props: Any, prop: str) -> bool:
-    return isinstance(props, dict) and props.get(prop) not in (None, "", [], {})
+    return isinstance(props, dict) and is_set(props.get(prop))

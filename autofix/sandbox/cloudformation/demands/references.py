@@ -52,7 +52,7 @@ from autofix.policy.arn_formats import (
 )
 from autofix.policy.escalation import is_data_access
 from autofix.sandbox.cloudformation.demands import network_parts
-from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall, is_set
 from autofix.sandbox.cloudformation.demands.s3_urls import bucket_and_key
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 
@@ -151,7 +151,7 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
         return ()  # named, but not known before deployment: the sandbox will tell
     spec = _kinds()["kinds"][kind]
     if "id_prefixes" in spec:  # several types of part: each as its own (network_parts.py)
-        place = Place(call.account_id, call.region, call.partition)
+        place = call.place
         scoped = network_parts.part_arns(spec, action, known, place)
     else:
         scoped = tuple(dict.fromkeys(a for v in known for a in _arns(call, kind, action, v)))
@@ -200,7 +200,7 @@ def parent_resource(call: HandlerCall, action: str) -> str | None:
     its `ConnectorArn` names: `identifiers_in`; another account's is not read: demanded as
     before)."""
     info = actions_catalog.lookup(action)
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     service = action.partition(":")[0].lower()
     given = identifiers_in(call.properties, place)
     arns = [v for v in call.properties.values() if isinstance(v, str) and in_account(v, place)]
@@ -237,6 +237,11 @@ def referenced(call: HandlerCall, kind: str, action: str = "") -> tuple[str, ...
 
 
 _UNDOES = re.compile(r"^[a-z0-9-]+:(Remove|Detach|Delete|Disassociate|Deregister)", re.IGNORECASE)
+
+
+def values_at(properties: Any, path: str) -> list[str]:
+    """The scalar values at a dotted path (`*`: every item of a list)."""
+    return list(_at(properties, path.split(".")))
 
 
 def _turned_on(properties: Any, trigger: str) -> list[str]:
@@ -291,7 +296,7 @@ def _arns(call: HandlerCall, kind: str, action: str, value: str) -> list[str]:
     the template does not name: the key's ARN with `*` for its id.
     """
     spec = _kinds()["kinds"][kind]
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     if kind == "bucket":
         return _in_bucket(action, value, place)
     own_type = spec["iam_types"][0]
@@ -374,7 +379,7 @@ def _on_own_linked_role(call: HandlerCall, action: str) -> bool:
 def _has(value: Any, parts: list[str]) -> bool:
     """Whether the dotted path holds anything (an object or a list too)."""
     for part in parts:
-        if not isinstance(value, dict) or value.get(part) in (None, "", [], {}):
+        if not isinstance(value, dict) or not is_set(value.get(part)):
             return False
         value = value[part]
     return True

@@ -5,9 +5,10 @@ The upper bound per resource type and operation is the provider schema's
 scripts/derive_handler_permissions.py; see cloudformation.demands.schema). A rule narrows
 it to the calls a handler makes for the properties present, and puts each action on
 its real ARN. Rules are data (autofix/data/curated/cfn_rules.json, read by `rule_data`);
-the few in code are irregular: IAM's (one action per kind of principal a policy names,
-and what an update adds or removes from lists: cloudformation.demands.rules_iam), SNS topics
-and SQS queues (the `.fifo` CloudFormation appends to a generated FIFO name).
+the few in code are irregular: IAM policies' (one action per kind of principal a policy
+names: cloudformation.demands.rules_iam). SNS
+topics and SQS queues are data with their own ARN worked out here (the `.fifo`
+CloudFormation appends to a generated FIFO name, a physical id of their own form).
 """
 
 from __future__ import annotations
@@ -23,17 +24,12 @@ from autofix.sandbox.cloudformation.demands.calls import (
     Requirement,
     Tier,
     build_arn,
-    changed_any,
-    has_any,
+    is_queue_url,
+    queue_url_arn,
     tag_changes,
-    tag_demands,
 )
 from autofix.sandbox.cloudformation.demands.rule_data import data_rule_types, requirements_from_data
-from autofix.sandbox.cloudformation.demands.rules_iam import (
-    iam_managed_policy,
-    iam_policy,
-    iam_role,
-)
+from autofix.sandbox.cloudformation.demands.rules_iam import iam_managed_policy, iam_policy
 from autofix.sandbox.cloudformation.demands.schema import bounds
 
 __all__ = [
@@ -67,7 +63,8 @@ def requirements_for(call: HandlerCall) -> tuple[Requirement, ...]:
     if rule is not None:
         found: Iterable[Requirement] = rule(call)
     elif call.resource_type in data_rule_types():
-        found = requirements_from_data(call)
+        own_arn = _OWN_ARNS.get(call.resource_type)
+        found = requirements_from_data(call, {"arn": own_arn(call)} if own_arn else None)
     else:
         return ()
 
@@ -83,9 +80,9 @@ def covered_types() -> frozenset[str]:
 
 
 # ---------------------------------------------------------------- SQS, SNS
-# In code for their names: CloudFormation appends `.fifo` to a FIFO queue's or topic's
-# generated name, and the resource's ARN comes from a physical id of its own form
-# (a queue URL, a topic ARN) once it exists.
+# Their rules are data; their own ARN is worked out here: CloudFormation appends `.fifo`
+# to a FIFO queue's or topic's generated name, and the resource's ARN comes from a
+# physical id of its own form (a queue URL, a topic ARN) once it exists.
 
 
 def _fifo_name(call: HandlerCall, name_property: str, fifo_property: str) -> str:
@@ -95,66 +92,27 @@ def _fifo_name(call: HandlerCall, name_property: str, fifo_property: str) -> str
     return name
 
 
-def _sqs_queue(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
+def _queue_arn(call: HandlerCall) -> str:
     # the queue's Ref, its URL, is its physical id (and the name a delete knows it by)
     ids = (call.physical_id or "", call.physical_name or "")
-    url = next((i for i in ids if i.startswith(("https://", "http://"))), "")
+    url = next((i for i in ids if is_queue_url(i)), "")
     if url:
-        account, name = url.rstrip("/").split("/")[-2:]
-        arn = f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
-    else:
-        arn = build_arn(call, "sqs", _fifo_name(call, "QueueName", "FifoQueue"))
-    if call.operation == "create":
-        yield Requirement("sqs:CreateQueue", arn)
-        yield Requirement("sqs:GetQueueUrl", arn)
-        yield Requirement("sqs:GetQueueAttributes", arn)
-        if has_any(p, "Tags"):
-            yield Requirement("sqs:TagQueue", arn)
-            yield Requirement("sqs:ListQueueTags", arn)
-    elif call.operation == "update":
-        yield Requirement("sqs:SetQueueAttributes", arn)
-        yield Requirement("sqs:GetQueueAttributes", arn)
-        yield from tag_demands(call, arn, "sqs:TagQueue", "sqs:UntagQueue")
-    else:
-        yield Requirement("sqs:GetQueueAttributes", arn)
-        yield Requirement("sqs:DeleteQueue", arn)
+        return queue_url_arn(call, url)
+    return build_arn(call, "sqs", _fifo_name(call, "QueueName", "FifoQueue"))
 
 
-def _sns_topic(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
+def _topic_arn(call: HandlerCall) -> str:
     known = call.physical_id or ""  # the topic's Ref: its ARN
-    arn = known if known.startswith("arn:") else None
-    arn = arn or build_arn(call, "sns", _fifo_name(call, "TopicName", "FifoTopic"))
-    if call.operation == "create":
-        yield Requirement("sns:CreateTopic", arn)
-        yield from tag_demands(call, arn, "sns:TagResource", "sns:UntagResource")
-        if has_any(p, "Subscription"):
-            yield Requirement("sns:Subscribe", arn)
-        if has_any(p, "DataProtectionPolicy"):
-            yield Requirement("sns:PutDataProtectionPolicy", arn)
-        yield Requirement("sns:GetTopicAttributes", arn)
-    elif call.operation == "update":
-        yield Requirement("sns:GetTopicAttributes", arn)
-        if changed_any(
-            call,
-            *[k for k in set(p) | set(call.old_properties) if k not in ("Tags", "Subscription")],
-        ):
-            yield Requirement("sns:SetTopicAttributes", arn)
-        if changed_any(call, "Subscription"):
-            yield Requirement("sns:ListSubscriptionsByTopic", arn)
-            yield Requirement("sns:Subscribe", arn)
-            yield Requirement("sns:Unsubscribe", arn)
-        yield from tag_demands(call, arn, "sns:TagResource", "sns:UntagResource")
-    else:
-        yield Requirement("sns:GetTopicAttributes", arn)
-        yield Requirement("sns:DeleteTopic", arn)
+    if known.startswith("arn:"):
+        return known
+    return build_arn(call, "sns", _fifo_name(call, "TopicName", "FifoTopic"))
 
 
+_OWN_ARNS: dict[str, Callable[[HandlerCall], str]] = {
+    "AWS::SNS::Topic": _topic_arn,
+    "AWS::SQS::Queue": _queue_arn,
+}
 _RULES: dict[str, Rule] = {
     "AWS::IAM::ManagedPolicy": iam_managed_policy,
     "AWS::IAM::Policy": iam_policy,
-    "AWS::IAM::Role": iam_role,
-    "AWS::SNS::Topic": _sns_topic,
-    "AWS::SQS::Queue": _sqs_queue,
 }

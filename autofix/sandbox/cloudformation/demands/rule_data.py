@@ -11,14 +11,18 @@ an ARN or a queue URL, by autofix.policy.arn_formats; empty when P is), `path:P`
 leading slashes), `upper:P`, or `retype:KIND:P` (the ARN P with its resource type, the
 part before the first `/`, replaced by KIND: a listener's ARN prefix from its load
 balancer's), or a name of the rule's `values`: a property's value (`from`) looked up
-in a `map`, else the `else` template (`{value}` is the value), else `default`.
+in a `map`, else the `else` template (`{value}` is the value), else `default`; or a value
+code worked out (`{arn}`: the resource's own ARN, for the types whose names are irregular:
+cloudformation.demands.requirements).
 
 Conditions (all must hold): `if_has` (any of the properties set), `if_lacks` (none
 of them set), `if_had` (any of them set before an update), `if_changed` (an update
 changed any of them), `if_changed_other_than` (an update changed any other
-property), `if_contains` (property -> text its value contains), `if_tags` ("added"
-or "removed": the tag property's change on create or update), `if_arn_service` (the
-rendered resource is an ARN of that service).
+property), `if_added` / `if_removed` (an update added to / removed from the list
+property P, its items compared whole or, for `P.Key`, by that key of theirs),
+`if_contains` (property -> text its value contains), `if_tags` ("added" or "removed":
+the tag property's change on create or update), `if_arn_service` (the rendered resource
+is an ARN of that service).
 `each` repeats the call for every item of a list property, `{item}` / `{item.Key}`.
 """
 
@@ -30,8 +34,15 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.policy.arn_formats import Place, arn_of
-from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement, tag_changes
+from autofix.policy.arn_formats import arn_of
+from autofix.sandbox.cloudformation.demands.calls import (
+    HandlerCall,
+    Requirement,
+    is_queue_url,
+    is_set,
+    queue_url_arn,
+    tag_changes,
+)
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
 _CONTEXT = ("partition", "region", "account", "physical_id", "physical_name")
@@ -57,11 +68,16 @@ def data_rule_types() -> frozenset[str]:
     return frozenset(rule_data())
 
 
-def requirements_from_data(call: HandlerCall) -> Iterable[Requirement]:
-    """The requirements the data rule of `call.resource_type` gives for `call`."""
+def requirements_from_data(
+    call: HandlerCall, named: Mapping[str, str] | None = None
+) -> Iterable[Requirement]:
+    """The requirements the data rule of `call.resource_type` gives for `call`; `named`
+    holds values code worked out for the rule's templates (a resource's own `{arn}`)."""
     rule = rule_data()[call.resource_type]
     arns: Mapping[str, str] = rule.get("arns", {})
-    values = {name: _mapped(call.properties, spec) for name, spec in rule.get("values", {}).items()}
+    values = dict(named or {})
+    for name, spec in rule.get("values", {}).items():
+        values[name] = _mapped(call.properties, spec)
     for step in rule.get(call.operation, []):
         if not _holds(call, step, rule.get("tag_property", "Tags")):
             continue
@@ -79,11 +95,11 @@ def requirements_from_data(call: HandlerCall) -> Iterable[Requirement]:
 
 def _holds(call: HandlerCall, step: Mapping[str, Any], tag_property: str) -> bool:
     props, old = call.properties, call.old_properties
-    if "if_has" in step and not any(_set(_path(props, k)) for k in step["if_has"]):
+    if "if_has" in step and not any(is_set(_path(props, k)) for k in step["if_has"]):
         return False
-    if "if_lacks" in step and any(_set(_path(props, k)) for k in step["if_lacks"]):
+    if "if_lacks" in step and any(is_set(_path(props, k)) for k in step["if_lacks"]):
         return False
-    if "if_had" in step and not any(_set(_path(old, k)) for k in step["if_had"]):
+    if "if_had" in step and not any(is_set(_path(old, k)) for k in step["if_had"]):
         return False
     if "if_contains" in step and not all(
         text in str(_path(props, k) or "") for k, text in step["if_contains"].items()
@@ -97,17 +113,28 @@ def _holds(call: HandlerCall, step: Mapping[str, Any], tag_property: str) -> boo
         others = (set(props) | set(old)) - set(step["if_changed_other_than"])
         if not any(props.get(k) != old.get(k) for k in others):
             return False
+    if "if_added" in step and not _items(props, step["if_added"]) - _items(old, step["if_added"]):
+        return False
+    if "if_removed" in step and not _items(old, step["if_removed"]) - _items(
+        props, step["if_removed"]
+    ):
+        return False
     if "if_tags" in step:
         if call.operation == "create":
-            added, removed = _set(props.get(tag_property)), False
+            added, removed = is_set(props.get(tag_property)), False
         else:
             added, removed = tag_changes(call, tag_property)
         return added if step["if_tags"] == "added" else removed
     return True
 
 
-def _set(value: Any) -> bool:
-    return value not in (None, "", [], {})
+def _items(props: Any, spec: str) -> set[str]:
+    """The items of the list property `P` of `spec` (`P` or `P.Key`: that key of each)."""
+    prop, _, key = spec.partition(".")
+    listed = props.get(prop) if isinstance(props, Mapping) else None
+    if not isinstance(listed, list):
+        return set()
+    return {str(_path(item, key) if key else item) for item in listed}
 
 
 def _path(props: Any, dotted: str) -> Any:
@@ -122,7 +149,7 @@ def _path(props: Any, dotted: str) -> Any:
 def _mapped(props: Any, spec: Mapping[str, Any]) -> str:
     """A `values` entry: the property `from` looked up in `map`, else `else`, else `default`."""
     found = _path(props, spec["from"])
-    if not _set(found) or isinstance(found, dict | list):
+    if not is_set(found) or isinstance(found, dict | list):
         return str(spec.get("default", ""))
     mapped = spec.get("map", {}).get(str(found))
     if mapped is None and "else" in spec:
@@ -170,18 +197,16 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
         return _value(rest, call, item).upper()
     if rest and kind in _CONVERTERS:
         text = _value(rest, call, item)
-        if kind == "queue" and text.startswith(("http://", "https://")):
-            account, name = text.rstrip("/").split("/")[-2:]
-            return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
+        if kind == "queue" and is_queue_url(text):
+            return queue_url_arn(call, text)
         if not text or text.startswith("arn:"):
             return text
-        place = Place(call.account_id, call.region, call.partition)
-        return arn_of(_CONVERTERS[kind], text, place) or ""
+        return arn_of(_CONVERTERS[kind], text, call.place) or ""
     if rest and kind == "old":
         value = _path(call.old_properties, rest)
-        return str(value) if _set(value) and not isinstance(value, dict | list) else ""
+        return str(value) if is_set(value) and not isinstance(value, dict | list) else ""
     if name == "item" or name.startswith("item."):
         value = item if name == "item" else _path(item, name.removeprefix("item."))
     else:
         value = _path(call.properties, name)
-    return str(value) if _set(value) and not isinstance(value, dict | list) else ""
+    return str(value) if is_set(value) and not isinstance(value, dict | list) else ""

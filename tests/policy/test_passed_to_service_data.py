@@ -1,0 +1,93 @@
+"""The derived iam:PassedToService data (scripts/derive_passed_to_service.py): which
+principal each role property and role-naming request passes its role to, only where it is
+known, and what is not derived stays without a condition."""
+
+from __future__ import annotations
+
+from autofix import data
+from autofix.denials.model import Denial
+from autofix.policy import conditions
+from autofix.policy.scope import ScopeContext, grants_for
+
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/photos-dev-role"
+CTX = ScopeContext(ACCOUNT, "us-east-1", service_names=("photos",), stages=("dev",))
+
+
+def derived() -> dict:
+    found: dict = data.load("derived", "iam_passed_to_service.json")
+    return found
+
+
+def test_every_principal_is_one_aws_passes_roles_to_or_curated() -> None:
+    curated = data.load("curated", "iam_conditions.json")
+    sourced = {
+        *curated["passed_to_service"].values(),
+        *curated["passed_to_service_by_type"].values(),
+        *(p for props in curated["passed_to_service_by_property"].values() for p in props.values()),
+    }
+    verified = set(derived()["verified_principals"])
+    assert "lambda.amazonaws.com" in verified and "ecs-tasks.amazonaws.com" in verified
+    for resource_type, properties in derived()["types"].items():
+        for path, principal in properties.items():
+            assert principal in verified | sourced, (resource_type, path, principal)
+    for prefix, operations in derived()["requests"]["by_prefix"].items():
+        for operation, members in operations.items():
+            assert set(members.values()) <= verified | sourced, (prefix, operation)
+
+
+def test_what_is_not_derived_says_why_and_gets_no_condition() -> None:
+    withheld = derived()["not_derived"]
+    assert withheld["AWS::RDS::DBInstance"]["MonitoringRoleArn"]
+    for resource_type, properties in withheld.items():
+        assert all(why for why in properties.values()), resource_type
+        for path in properties:
+            assert path not in conditions.role_principals(resource_type)
+
+
+def test_the_property_naming_the_role_decides() -> None:
+    rds = "AWS::RDS::DBInstance"
+    associated = {"AssociatedRoles": [{"RoleArn": ROLE, "FeatureName": "s3Import"}]}
+    assert conditions.passed_to_service(rds, ROLE, associated) == "rds.amazonaws.com"
+    monitored = {"MonitoringRoleArn": ROLE, "MonitoringInterval": 60}
+    assert conditions.passed_to_service(rds, ROLE, monitored) is None  # not derived
+    assert conditions.passed_to_service(rds) is None  # which property: not told
+    task = "AWS::ECS::TaskDefinition"
+    assert conditions.passed_to_service(task, ROLE, {"TaskRoleArn": ROLE}) == (
+        "ecs-tasks.amazonaws.com"
+    )
+    express = "AWS::ECS::ExpressGatewayService"
+    assert conditions.passed_to_service(express, ROLE, {"InfrastructureRoleArn": ROLE}) == (
+        "ecs.amazonaws.com"
+    )
+    assert conditions.passed_to_service(express, ROLE, {"TaskRoleArn": ROLE}) == (
+        "ecs-tasks.amazonaws.com"
+    )
+
+
+def test_a_derived_types_pass_is_conditioned_on_its_service() -> None:
+    [notebook] = grants_for(
+        [Denial("iam:PassRole", ROLE, resource_type="AWS::SageMaker::NotebookInstance")], CTX
+    )
+    assert notebook.grant.condition == conditions.passed_to(("sagemaker.amazonaws.com",))
+    [trail] = grants_for(
+        [Denial("iam:PassRole", ROLE, resource_type="AWS::CloudTrail::Trail")], CTX
+    )
+    assert trail.grant.condition == conditions.passed_to(("cloudtrail.amazonaws.com",))
+
+
+def test_requests_naming_a_role_pass_it_where_the_matching_property_does() -> None:
+    def services(prefix: str, operation: str) -> dict[str, str]:
+        return {p.parameter: p.service for p in conditions.passed_by_request(prefix, operation)}
+
+    assert services("lambda", "CreateFunction") == {"Role": "lambda.amazonaws.com"}
+    assert services("states", "CreateStateMachine") == {"roleArn": "states.amazonaws.com"}
+    assert services("ecs", "RegisterTaskDefinition") == {
+        "executionRoleArn": "ecs-tasks.amazonaws.com",
+        "taskRoleArn": "ecs-tasks.amazonaws.com",
+    }
+    assert services("cloudformation", "DeleteStack") == {"RoleARN": "cloudformation.amazonaws.com"}
+    # an extension's execution role goes to resources.cloudformation...: not derived
+    assert services("cloudformation", "RegisterType") == {}
+    assert "RegisterType.ExecutionRoleArn" in derived()["requests"]["not_derived"]["cloudformation"]
+    assert services("lambda", "Invoke") == {}
