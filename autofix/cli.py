@@ -122,6 +122,7 @@ def run(**arguments: Any) -> None:
     from autofix.commands.invocation import RunRequest, resolve
     from autofix.commands.run import run as run_steps
     from autofix.console import Console
+    from autofix.errors import exit_at_once
     from autofix.step import signals
 
     config, options = resolve(RunRequest(**arguments))
@@ -132,7 +133,7 @@ def run(**arguments: Any) -> None:
         resumable = (where / "ledger.jsonl").is_file()
         hint = f"; resume with: autofix run --resume {where}" if resumable else ""
         click.echo(f"interrupted: policy.json and the ledger are intact{hint}", err=True)
-        sys.exit(signals.exit_code(exc))
+        exit_at_once(signals.exit_code(exc))
     sys.exit(outcome.exit_code)
 
 
@@ -307,17 +308,20 @@ _add_fleet()
 
 def main() -> None:
     """The `autofix` command: every error a user can act on is one line and an exit code."""
+    from autofix.errors import exit_at_once
+    from autofix.records.files import remove_unfinished
     from autofix.step import signals
 
     signals.install()
+    signals.at_force(remove_unfinished)
     try:
         cli.main(prog_name="autofix", standalone_mode=False)
     except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
         click.echo("interrupted", err=True)
-        sys.exit(signals.exit_code(exc.__cause__ or exc))
+        exit_at_once(signals.exit_code(exc.__cause__ or exc))
     except KeyboardInterrupt as exc:
         click.echo("interrupted", err=True)
-        sys.exit(signals.exit_code(exc))
+        exit_at_once(signals.exit_code(exc))
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitCode.USAGE)

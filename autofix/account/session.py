@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
-import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from autofix import untrusted
 from autofix.config import Config
 from autofix.config.tables import SandboxConfig
+from autofix.data.botocore_models import data_session
 from autofix.errors import ConfigError, SafetyRefusal
 from autofix.sandbox.records import SandboxRecords
 from autofix.sandbox.server import EmbeddedSandbox, SandboxInfo, SandboxStopped
@@ -48,7 +48,7 @@ class Operator:
 def local_operator(info: SandboxInfo) -> Operator:
     """The operator of the embedded sandbox."""
     # the user's AWS_PROFILE names a profile of a real account, not the sandbox's
-    isolated = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    isolated = data_session()
     session = boto3.Session(
         aws_access_key_id=info.operator.access_key_id,
         aws_secret_access_key=info.operator.secret_access_key,

@@ -13,6 +13,7 @@ __all__ = ["serve_foreground"]
 
 def serve_foreground(region: str, deny_log: Path | None, echo: Callable[[str], None]) -> None:
     """Start the sandbox, print the lines that point a shell at it, serve until Ctrl-C."""
+    from autofix.errors import exit_at_once
     from autofix.sandbox.server import SandboxInfo, serve
 
     require_sandbox_extra()
@@ -29,5 +30,6 @@ def serve_foreground(region: str, deny_log: Path | None, echo: Callable[[str], N
 
     try:
         serve(0, region, DEFAULT_ACCOUNT_ID, deny_log, ready, stop)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # `serve` has stopped the server: nothing else to keep
         stop.set()
+        exit_at_once(0)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import botocore
-import botocore.session
 
 from autofix import data
+from autofix.data.botocore_models import data_session
 from autofix.denials.actions import ActionName, canonical, service_known
 
 # IAM prefix -> {operation: action(s)} where the action is not named like the operation.
@@ -99,7 +99,7 @@ def _iam_prefix(meta: dict[str, Any], name: str) -> str:
 
 
 def _build_raw() -> dict[str, Any]:
-    session = botocore.session.get_session()
+    session = data_session()
     loader = session.get_component("data_loader")
     operations: dict[str, list[list[str]]] = {}
     services: dict[str, list[str]] = {}
@@ -191,7 +191,7 @@ def _choose(candidates: list[tuple[str, str]], hints: Sequence[str]) -> tuple[st
 
 
 def _apigateway_resolution(service: str, op: str, region: str | None) -> Resolution:
-    model = botocore.session.get_session().get_service_model(service)
+    model = data_session().get_service_model(service)
     http = model.operation_model(op).http
     verb = str(http.get("method", "GET")).upper()
     uri = _URI_PLACEHOLDER.sub("*", str(http.get("requestUri", "/")).split("?")[0])

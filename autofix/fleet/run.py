@@ -19,6 +19,7 @@ from pathlib import Path
 from autofix.fleet.discover import Service
 from autofix.fleet.memory import descendants, process_table, tree_rss_mb
 from autofix.fleet.progress import Display, LedgerFollower, Live
+from autofix.step import signals
 
 __all__ = ["Finished", "Job", "run_jobs"]
 
@@ -98,6 +99,7 @@ def run_jobs(
     except KeyboardInterrupt as exc:
         stopped = exc
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop
+        signals.disarm()  # the stop is bounded here: `grace_seconds`, then SIGKILL
         display.say(f"stopping {len(running)} running service(s) …")
         for item in running:
             _signal(item.process, signal.SIGTERM)

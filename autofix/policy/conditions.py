@@ -101,6 +101,21 @@ def passed_to_service(
     return values.pop() if len(values) == 1 and not withheld else None
 
 
+def unknown_why(resource_type: str) -> str:
+    """Why a pass of `resource_type`'s role gets no service (`passed_to_service` is None)."""
+    withheld = not_derived(resource_type)
+    if withheld and not role_principals(resource_type):
+        path, why = next(iter(withheld.items()))
+        more = f" (and {len(withheld) - 1} more role properties)" if len(withheld) > 1 else ""
+        return f"{resource_type}.{path}{more} is not derived: {why}"
+    if withheld or role_principals(resource_type):
+        return (
+            f"{resource_type}'s role properties go to different services or one not derived,"
+            " and the denial does not tell which property named the role"
+        )
+    return f"the service {resource_type} passes its role to is not in autofix's data"
+
+
 @dataclass(frozen=True)
 class RequestPass:
     """A request parameter naming a role the request passes to a service."""

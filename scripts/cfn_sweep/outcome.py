@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from scripts.cfn_sweep import autofix_api
+from scripts.cfn_sweep import autofix_api, guard_allow
 from scripts.cfn_sweep.stack import RunFiles
 from scripts.cfn_sweep.template import Swept
 
@@ -43,6 +43,7 @@ class TypeRecord:
     helpers: list[str] = field(default_factory=list)
     admin: str | None = None  # why the administrator fails the same steps, when it does
     denied: list[str] = field(default_factory=list)  # a failed run's last denials
+    guard_allow: list[str] = field(default_factory=list)  # what its stack's user must allow
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,6 +167,8 @@ def records(
     grants = attribute(star_grants(run.policy), swept, helpers)
     demands = attribute(star_demands(run.ledger), swept, helpers)
     actions = len(_policy_actions(run.policy))
+    stack_types = [s.type for s in swept] + [t for ts in helpers.values() for t in ts]
+    allow = guard_allow.for_types(stack_types)
     return [
         TypeRecord(
             type=item.type,
@@ -184,6 +187,7 @@ def records(
             actions=actions,
             helpers=helpers.get(item.logical_id, []),
             denied=[] if run.exit_code == 0 else last_denials(run.ledger),
+            guard_allow=allow,
         )
         for item in swept
     ]

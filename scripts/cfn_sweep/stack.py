@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts.cfn_sweep import guard_allow
 from scripts.cfn_sweep.template import Templates
 
 AWS = shlex.quote(str(Path(sys.executable).with_name("aws")))
@@ -58,6 +59,9 @@ def write(directory: Path, templates: Templates, stack: str) -> Path:
         ("delete", delete_command(stack), None),
     )
     lines = [f"[loop]\nmax_minutes = {RUN_MINUTES}\n"]
+    allow = guard_allow.for_types(types_of(templates))
+    if allow:  # a type that exists for an organization: its user allows those calls
+        lines.append(f"[guard]\nallow = {json.dumps(allow)}\n")
     for name, command, rehearse in steps:
         lines.append("[[steps]]")
         lines.append(f"name = {json.dumps(name)}")
@@ -69,6 +73,11 @@ def write(directory: Path, templates: Templates, stack: str) -> Path:
     config = directory / "autofix.toml"
     config.write_text("\n".join(lines))
     return config
+
+
+def types_of(templates: Templates) -> list[str]:
+    """Every resource type of the stack, swept or helper."""
+    return sorted({str(r.get("Type")) for r in templates.deploy["Resources"].values()})
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,12 @@ failures again on a newer commit). `scripts/sweep.py --types A,B --json OUT` swe
   verify on) from an empty policy, steps `aws cloudformation deploy` (deploy template),
   `aws cloudformation deploy` (update template, same stack), `aws cloudformation
   delete-stack` + `wait stack-delete-complete`; the update rehearsal is off (the update
-  step is one).
+  step is one). A stack holding a type that exists for an organization (its organization
+  feature is its purpose in `autofix/data/derived/cfn_reference_demands.json`:
+  `Organizations::*`, `ControlTower::*`, `SecurityHub::OrganizationConfiguration`, ...) is
+  run with `[guard] allow = ["organizations:*"]`, as its user must write it (the guard
+  refuses the Organizations APIs as outside a deployment otherwise); its rows say so
+  (`guard_allow`). A refusal of an Organizations call by any other type stays a refusal.
 - **Shared stacks**: twelve types to a stack, under `autofix run` straight away. When it
   fails, the types whose handler calls were denied what its reason names (the sandbox's
   deny log names each call's type) leave; when its reason names no action, the same steps

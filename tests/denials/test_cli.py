@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,23 @@ def test_subprocess_like_a_user(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(done.stdout)["denials"][0]["action"] == "s3:PutAccelerateConfiguration"
+
+
+def test_an_operator_profile_this_machine_lacks_is_not_read(tmp_path: Path) -> None:
+    """`AWS_PROFILE` names the operator's real account (set for `autofix run`); reading
+    botocore's models must not look it up. With no operation index cached yet (a new machine,
+    a botocore upgrade), building it once raised ProfileNotFound."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_PROFILE="operator-admin", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    done = subprocess.run(
+        [sys.executable, "-m", "autofix", "explain", "--json"],
+        input="An error occurred (AccessDenied) when calling the CreateQueue operation: "
+        "Access to the resource https://sqs.us-east-1.amazonaws.com/ is denied.",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [d["action"] for d in json.loads(done.stdout)["denials"]] == ["sqs:CreateQueue"]
+    assert list((tmp_path / "cache" / "autofix").glob("botocore-operations-*.json"))

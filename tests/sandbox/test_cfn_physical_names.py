@@ -212,3 +212,31 @@ def test_a_layer_is_checked_and_predicted_under_its_layer_name(
     assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
     assert physical == {"SharedLibs": f"{layer}:SharedLibs:1", "Named": f"{layer}:orders-deps:1"}
     assert deleted["StackStatus"] == "DELETE_COMPLETE", failures(cfn, stack["StackId"])
+
+
+def test_an_unnamed_model_without_a_name_property_is_created_under_the_checked_name(
+    operator_client: Callable[[str], Any],
+) -> None:
+    """moto declares no name property for a task definition and registered an unnamed one
+    as `task-definition-<digits>`, a family no replay could predict: a policy granted on
+    one run's family was denied on the next (the sweep's AWS::ECS::TaskDefinition)."""
+    container = {"Name": "app", "Image": "public.ecr.aws/docker/library/busybox", "Memory": 128}
+    template = {
+        "Resources": {
+            "Task": {
+                "Type": "AWS::ECS::TaskDefinition",
+                "Properties": {"ContainerDefinitions": [container]},
+            }
+        }
+    }
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="names-task-family", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "names-task-family")
+    reasons = failures(cfn, "names-task-family")
+    listed = cfn.list_stack_resources(StackName="names-task-family")["StackResourceSummaries"]
+    cfn.delete_stack(StackName="names-task-family")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", reasons
+    assert re.fullmatch(
+        rf"arn:aws:ecs:[a-z0-9-]+:\d+:task-definition/names-task-family-Task-{TAIL}:1",
+        listed[0]["PhysicalResourceId"],
+    )

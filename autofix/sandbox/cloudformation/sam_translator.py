@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from botocore.session import get_session
+from autofix.data.botocore_models import data_session
 
 SERVERLESS = "AWS::Serverless-2016-10-31"
 FAILED_PREFIX = f"Transform {SERVERLESS} failed with: "
@@ -26,7 +26,7 @@ def transform_arn(name: str, partition: str, region: str) -> str:
 
 def partition_of(region: str) -> str:
     """The partition of `region` (botocore's endpoint data)."""
-    found = get_session().get_partition_for_region(region)
+    found = data_session().get_partition_for_region(region)
     return str(found)
 
 

@@ -66,14 +66,16 @@ def with_generated_name(resource_type: str, resource_json: dict[str, Any], name:
     """`resource_json` for moto's create, its name property set to the generated `name`
     where the template leaves it out (moto's SSM parameter reads only the property).
 
-    Only for a moto model named by the same property: another (a rest API named by its
-    OpenAPI body's title) keeps its own way.
+    Only for a moto model named by the same property, or one that declares none (an ECS
+    task definition's `Family`: moto would invent `task-definition-<digits>` of its own,
+    not the name the handler was checked on); another (a rest API named by its OpenAPI
+    body's title) keeps its own way.
     """
     rule = name_rule(resource_type)
     props = resource_json.get("Properties")
     if rule is None or rule.property in (props or {}) or not isinstance(props or {}, dict):
         return resource_json
-    if _moto_name_property(resource_type) != rule.property:
+    if _moto_name_property(resource_type) not in ("", rule.property):
         return resource_json
     return {**resource_json, "Properties": {**(props or {}), rule.property: name}}
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import parse_qsl
 
-import botocore.session
+from autofix.data.botocore_models import data_session
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class _Signature:
 
 @cache
 def _signatures() -> tuple[_Signature, ...]:
-    model = botocore.session.get_session().get_service_model("s3")
+    model = data_session().get_service_model("s3")
     found = []
     for name in model.operation_names:
         op = model.operation_model(name)

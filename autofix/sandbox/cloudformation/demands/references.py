@@ -239,6 +239,11 @@ def referenced(call: HandlerCall, kind: str, action: str = "") -> tuple[str, ...
 _UNDOES = re.compile(r"^[a-z0-9-]+:(Remove|Detach|Delete|Disassociate|Deregister)", re.IGNORECASE)
 
 
+def arns_in(properties: Any) -> list[str]:
+    """Every ARN anywhere in `properties`, policy documents aside."""
+    return _values_like(properties, re.compile(r"^arn:"))
+
+
 def values_at(properties: Any, path: str) -> list[str]:
     """The scalar values at a dotted path (`*`: every item of a list)."""
     return list(_at(properties, path.split(".")))

