@@ -22,6 +22,7 @@ from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
 from autofix.policy.generated import GeneratedNames
+from autofix.policy.on_star import ON_STAR_NOTE, evaluated_on_star
 
 Mode = Literal["resource", "service", "any"]
 MODES: tuple[Mode, ...] = ("resource", "service", "any")
@@ -150,6 +151,8 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
         and not any(r.required for r in info.resource_types)
     ):
         return [scoped("*", _ON_ANY)]  # only `*` meets it; the guard judges it there
+    if evaluated_on_star(denial):
+        return [scoped("*", ON_STAR_NOTE)]
     if denial.resource and _names_resource(denial):
         pattern = generalise(denial.resource, ctx, mode=mode, action=action)
         return [scoped(pattern, f"denied on {denial.resource}" + _generated_note(denial, ctx))]

@@ -4,6 +4,7 @@ import pytest
 
 from autofix.denials.model import Denial, DenyKind
 from autofix.policy.arns import matches
+from autofix.policy.on_star import ON_STAR_NOTE, evaluated_on_star, kept_off_star
 from autofix.policy.scope import ScopeContext, generalise, grants_for
 
 ACCOUNT = "123456789012"
@@ -277,3 +278,47 @@ def test_a_generated_secret_name_before_its_suffix_is_generalised() -> None:
     (grant,) = grants_for([denial], ctx)
     assert grant.grant.resource == prefix + "*-??????"
     assert matches(grant.grant.resource, prefix + "FWmyIwfEuOu8-a1B2c3")
+
+
+def test_a_denial_on_star_is_granted_on_star_not_on_the_resources_seen() -> None:
+    """A request evaluated on `*` (`on resource: *`, the sandbox's or the account's) is met
+    only by a grant on `*`: a pattern scoped from a sibling's ARN never matches it, and the
+    step would be denied again ("no progress", issue 18: 46 swept types ended so)."""
+    seen = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/abc123"
+    on_star = Denial("bedrock:UpdateGuardrail", "*", source="stack-events")
+    sibling = Denial("bedrock:GetGuardrail", seen, source="stack-events")
+    grants = grants_for([sibling, on_star], ScopeContext(ACCOUNT, "us-east-1"))
+    by_action = {g.action: g for g in grants}
+    assert by_action["bedrock:UpdateGuardrail"].resource == "*"
+    assert matches(by_action["bedrock:UpdateGuardrail"].resource, "*")
+    assert "evaluated on *" in by_action["bedrock:UpdateGuardrail"].note
+    assert by_action["bedrock:GetGuardrail"].resource != "*"
+    assert matches(by_action["bedrock:GetGuardrail"].resource, seen)
+
+
+def test_a_prediction_on_star_is_still_scoped_from_the_resources_seen() -> None:
+    """The predictor writes `*` for what the template cannot tell yet: that is no request
+    evaluated on `*`, and it stays scoped (never widened by this rule)."""
+    seen = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/abc123"
+    predicted = Denial("bedrock:UpdateGuardrail", "*", source="predicted-template")
+    sibling = Denial("bedrock:GetGuardrail", seen, source="predicted-template")
+    grants = grants_for([sibling, predicted], ScopeContext(ACCOUNT, "us-east-1"))
+    update = next(g for g in grants if g.action == "bedrock:UpdateGuardrail")
+    assert update.resource != "*" and matches(update.resource, seen)
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["iam:CreateServiceLinkedRole", "iam:PassRole", "kms:Decrypt", "kms:GenerateDataKey",
+     "kms:CreateGrant", "kms:ReEncryptFrom", "secretsmanager:GetSecretValue"],
+)  # fmt: skip
+def test_a_denial_on_star_of_an_action_kept_off_star_is_never_granted_on_star(
+    action: str,
+) -> None:
+    """Issue 18's bar: no policy grants PassRole, CreateServiceLinkedRole or KMS data-plane
+    on `*` (nor another escalation or data-access action): the rule does not widen such a
+    denial; it is scoped as before (the loop stops on it as a demand no grant can meet)."""
+    on_star = Denial(action, "*", source="stack-events")
+    assert kept_off_star(action) and not evaluated_on_star(on_star)
+    grants = grants_for([on_star], ScopeContext(ACCOUNT, "us-east-1", service_names=("svc",)))
+    assert grants and all(g.note != ON_STAR_NOTE for g in grants), grants

