@@ -258,7 +258,8 @@ def _swept_props(resource_type: str) -> tuple[dict[str, Any], dict[str, Any]]:
 def test_a_property_naming_another_resource_points_at_one_in_the_template() -> None:
     """AWS refuses a sample string where a resource must exist: an archive's source is the
     template's event bus, an instance group's job flow is the template's EMR cluster (EMR's
-    API calls a cluster a job flow), an event source mapping's source the template's queue."""
+    API calls a cluster a job flow), an event source mapping's source the template's queue,
+    an alias's target the template's key."""
     props, resources = _swept_props("AWS::Events::Archive")
     bus = props["SourceArn"]["Fn::GetAtt"]
     assert resources[bus[0]]["Type"] == "AWS::Events::EventBus" and bus[1] == "Arn"
@@ -270,6 +271,8 @@ def test_a_property_naming_another_resource_points_at_one_in_the_template() -> N
     props, resources = _swept_props("AWS::Lambda::EventSourceMapping")
     queue = props["EventSourceArn"]["Fn::GetAtt"]
     assert resources[queue[0]]["Type"] == "AWS::SQS::Queue" and queue[1] == "Arn"
+    props, resources = _swept_props("AWS::KMS::Alias")
+    assert resources[props["TargetKeyId"]["Ref"]]["Type"] == "AWS::KMS::Key"
 
 
 def test_a_listener_has_a_port_a_protocol_and_an_action_that_stands_alone() -> None:
