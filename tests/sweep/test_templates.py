@@ -247,3 +247,55 @@ def test_a_security_group_rule_names_its_group_and_a_protocol() -> None:
         props = templates.deploy["Resources"][templates.swept[0].logical_id]["Properties"]
         assert props["IpProtocol"] == "-1"
         assert props["GroupId"] == {"Fn::GetAtt": ["EC2SecurityGroupDep", "GroupId"]}
+
+
+def _swept_props(resource_type: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    templates = build([resource_type])
+    resources = templates.deploy["Resources"]
+    return resources[templates.swept[0].logical_id]["Properties"], resources
+
+
+def test_a_property_naming_another_resource_points_at_one_in_the_template() -> None:
+    """AWS refuses a sample string where a resource must exist: an archive's source is the
+    template's event bus, an instance group's job flow is the template's EMR cluster (EMR's
+    API calls a cluster a job flow), an event source mapping's source the template's queue."""
+    props, resources = _swept_props("AWS::Events::Archive")
+    bus = props["SourceArn"]["Fn::GetAtt"]
+    assert resources[bus[0]]["Type"] == "AWS::Events::EventBus" and bus[1] == "Arn"
+    for resource_type in ("AWS::EMR::InstanceGroupConfig", "AWS::EMR::Step"):
+        props, resources = _swept_props(resource_type)
+        assert resources[props["JobFlowId"]["Ref"]]["Type"] == "AWS::EMR::Cluster"
+    props, _ = _swept_props("AWS::EMR::InstanceGroupConfig")
+    assert props["InstanceRole"] == "TASK"
+    props, resources = _swept_props("AWS::Lambda::EventSourceMapping")
+    queue = props["EventSourceArn"]["Fn::GetAtt"]
+    assert resources[queue[0]]["Type"] == "AWS::SQS::Queue" and queue[1] == "Arn"
+
+
+def test_a_listener_has_a_port_a_protocol_and_an_action_that_stands_alone() -> None:
+    """ELB refuses a listener without a port and an authenticate action without its config:
+    an HTTP listener on port 80 whose default action is a fixed response."""
+    for resource_type in (
+        "AWS::ElasticLoadBalancingV2::Listener",
+        "AWS::ElasticLoadBalancingV2::ListenerCertificate",
+    ):
+        _, resources = _swept_props(resource_type)
+        [listener] = [
+            r["Properties"]
+            for r in resources.values()
+            if r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
+        ]
+        assert (listener["Protocol"], listener["Port"]) == ("HTTP", 80)
+        assert [a["Type"] for a in listener["DefaultActions"]] == ["fixed-response"]
+
+
+def test_a_listener_rule_and_a_volume_attachment_have_what_aws_requires() -> None:
+    """CreateRule needs its listener and a condition with its config; AttachVolume a
+    device name: the template's listener, a path pattern, /dev/sdh."""
+    props, resources = _swept_props("AWS::ElasticLoadBalancingV2::ListenerRule")
+    listener = resources[props["ListenerArn"]["Ref"]]
+    assert listener["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
+    assert [c["Field"] for c in props["Conditions"]] == ["path-pattern"]
+    assert [a["Type"] for a in props["Actions"]] == ["fixed-response"]
+    props, _ = _swept_props("AWS::EC2::VolumeAttachment")
+    assert props["Device"] == "/dev/sdh"
