@@ -176,6 +176,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         if named is not None:  # another of its service's resources: the one named, if any
             found += [Requirement(action, r, tier="schema") for r in named]
             continue
+        made = made_types.named_by_service(call, action) if resource == "*" else ()
+        if made:  # what the service makes in the caller's account, as it names it
+            found += [Requirement(action, r, tier="schema") for r in made]
+            continue
         if resource == "*":  # what the handler makes of another type: on that type
             resource = made_types.made_resource(call, action) or resource
         if resource == "*":  # the one type IAM authorises it on, if it has one
