@@ -1,8 +1,11 @@
-"""What the service makes in the caller's account, under the names it gives (issue 18).
+"""What the service makes in the caller's account, and what its API does not call (issue 18).
 
 A canary's handler makes a Lambda function and layer named by Synthetics (`cwsyn-...`): its
-lambda actions are demanded on those, not on `*`. Over the curated data, through the
-predictor and through the sandbox.
+lambda actions are demanded on those, not on `*`. MWAA's schema lists the console's
+actions (creating the execution role's policy: iam:CreatePolicy), MGN's the SSM commands a
+connector later runs: not demanded, named withheld. A Cloud9 environment starts an SSM
+session only when it is a no-ingress one (`ConnectionType: CONNECT_SSM`), on the instance
+Cloud9 launches. Over the curated data, through the predictor and through the sandbox.
 """
 
 from __future__ import annotations
@@ -59,6 +62,39 @@ def test_a_canary_makes_its_function_and_layer_under_the_services_names() -> Non
         assert not any("*" in rs for a, rs in on.items() if a.startswith("lambda:")), on
 
 
+def test_the_console_s_actions_are_not_demanded_of_an_mwaa_environment() -> None:
+    props = {
+        "Name": "flows",
+        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/mwaa",
+        "SourceBucketArn": "arn:aws:s3:::dags",
+    }
+    for operation in OPERATIONS:
+        on = _on("AWS::MWAA::Environment", props, operation)
+        assert not {"iam:CreatePolicy", "iam:CreateRole", "s3:CreateBucket"} & set(on)
+    create = _on("AWS::MWAA::Environment", props)
+    assert create["iam:PassRole"] == {f"arn:aws:iam::{ACCOUNT}:role/mwaa"}  # the API's
+    assert {"iam:CreatePolicy", "iam:CreateRole"} <= _withheld("AWS::MWAA::Environment", props)
+
+
+def test_a_connector_sends_no_ssm_command_when_it_is_created() -> None:
+    props = {"Name": "dc1", "SsmInstanceId": "mi-0123456789abcdef0"}
+    on = _on("AWS::MGN::Connector", props)
+    assert "ssm:SendCommand" not in on and "mgn:CreateConnector" in on
+    assert "ssm:SendCommand" in _withheld("AWS::MGN::Connector", props)
+
+
+def test_a_cloud9_environment_starts_a_session_only_without_ingress() -> None:
+    ssh = {"InstanceType": "t3.micro", "ImageId": "amazonlinux-2023-x86_64"}
+    assert "ssm:StartSession" not in _on("AWS::Cloud9::EnvironmentEC2", ssh)
+    assert "ssm:StartSession" in _withheld("AWS::Cloud9::EnvironmentEC2", ssh)
+    ssm = {**ssh, "ConnectionType": "CONNECT_SSM"}
+    assert _on("AWS::Cloud9::EnvironmentEC2", ssm)["ssm:StartSession"] == {
+        f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*",
+        "arn:aws:ssm:us-east-1:*:document/*",
+    }
+    assert "ssm:StartSession" not in _withheld("AWS::Cloud9::EnvironmentEC2", ssm)
+
+
 def test_the_data_names_real_types_and_actions_each_with_its_source() -> None:
     curated = data.load("curated", "cfn_service_resources.json")
     for resource_type, entry in curated["made"].items():
@@ -86,6 +122,10 @@ def test_the_predictor_reads_the_same_data() -> None:
     template = {
         "Resources": {
             "Canary": {"Type": CANARY, "Properties": CANARY_PROPS},
+            "Flows": {
+                "Type": "AWS::MWAA::Environment",
+                "Properties": {"Name": "flows", "SourceBucketArn": "arn:aws:s3:::dags"},
+            },
         }
     }
     groups = predict(template, Place("ops", ACCOUNT, "us-east-1"), ("create",))

@@ -104,8 +104,8 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
             why += (
                 "; not demanded, as the template names no key, bucket, object, secret, "
                 "parameter, role, group, user or other resource of its service they act on "
-                "and turns on no organization "
-                f"feature or property feature they serve: {', '.join(withheld)}"
+                "and turns on no organization feature or property feature they serve, "
+                f"or the API does not call: {', '.join(withheld)}"
             )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
