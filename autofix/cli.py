@@ -154,16 +154,17 @@ def check(
     as_json: bool,
 ) -> None:
     """Replay a saved policy after an upgrade; exit 1 naming what is newly missing."""
-    from autofix.commands.check import check_command
+    from autofix.commands.check import CheckOptions, check_command
     from autofix.config.find import config_for
 
     config = config_for(config_path, (), None)
     out_dir = out or (config.base_dir / ".autofix")
+    options = CheckOptions(policy_path, out_dir, write_patch, as_json, force)
 
     def echo(text: str, **how: Any) -> None:
         click.echo(untrusted.clean(text), **how)
 
-    sys.exit(check_command(config, policy_path, out_dir, write_patch, as_json, echo, force))
+    sys.exit(check_command(config, options, echo))
 
 
 @cli.command()

