@@ -7,11 +7,10 @@ host, so a template uploaded through the sandbox's own endpoint
 access: a caller without `s3:GetObject` on it gets "TemplateURL must reference a
 valid S3 object to which you have access." (a ValidationError), which the sandbox
 answers the same way and records in its deny log, since the message names no action.
+The URL is read by the one S3 URL parser (cloudformation.demands.s3_urls).
 """
 
 from __future__ import annotations
-
-from urllib.parse import unquote, urlparse
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
@@ -19,20 +18,10 @@ from moto.s3.exceptions import MissingBucket, MissingKey
 from moto.s3.models import s3_backends
 
 from autofix.sandbox.cloudformation.caller import Verdict, caller_from_headers, evaluate
+from autofix.sandbox.cloudformation.demands.s3_urls import bucket_and_key
 from autofix.sandbox.fidelity import enforcement
 
 NO_ACCESS = "TemplateURL must reference a valid S3 object to which you have access."
-
-
-def bucket_and_key(template_url: str) -> tuple[str, str]:
-    """(bucket, key) of an S3 URL: virtual-hosted on an AWS S3 host, else path-style."""
-    parts = urlparse(template_url)
-    host = (parts.hostname or "").lower()
-    path = unquote(parts.path.lstrip("/"))
-    if host.endswith("amazonaws.com") and ".s3" in host and not host.startswith("s3"):
-        return host.split(".s3", 1)[0], path  # BUCKET.s3[.REGION].amazonaws.com/KEY
-    bucket, _, key = path.partition("/")  # s3[.REGION].amazonaws.com/BUCKET/KEY, or the sandbox
-    return bucket, key
 
 
 def read_template(template_url: str, account_id: str, partition: str) -> str:

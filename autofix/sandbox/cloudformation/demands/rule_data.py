@@ -8,7 +8,9 @@ context value (`partition`, `region`, `account`, `physical_id`, `physical_name`)
 `'literal'`, `old:P` (the property before an update), a converter `function:P` /
 `layer:P` / `role:P` / `topic:P` / `queue:P` / `key:P` / `alias:P` (an ARN from a name,
 an ARN or a queue URL, by autofix.policy.arn_formats; empty when P is), `path:P` (without its
-leading slashes), `upper:P`, or `retype:KIND:P` (the ARN P with its resource type, the
+leading slashes), `upper:P`, `object:P` (the ARN of the S3 object the URL or ARN P
+names, in any of its forms, by cloudformation.demands.s3_urls; empty when it names
+none), or `retype:KIND:P` (the ARN P with its resource type, the
 part before the first `/`, replaced by KIND: a listener's ARN prefix from its load
 balancer's), or a name of the rule's `values`: a property's value (`from`) looked up
 in a `map`, else the `else` template (`{value}` is the value), else `default`; or a value
@@ -43,6 +45,7 @@ from autofix.sandbox.cloudformation.demands.calls import (
     queue_url_arn,
     tag_changes,
 )
+from autofix.sandbox.cloudformation.demands.s3_urls import object_arn
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
 _CONTEXT = ("partition", "region", "account", "physical_id", "physical_name")
@@ -195,6 +198,8 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
         return f"{head.rsplit(':', 1)[0]}:{new_kind}/{path}"
     if rest and kind == "upper":
         return _value(rest, call, item).upper()
+    if rest and kind == "object":  # the S3 object a URL names, in any of its forms
+        return object_arn(_value(rest, call, item), call.partition) or ""
     if rest and kind in _CONVERTERS:
         text = _value(rest, call, item)
         if kind == "queue" and is_queue_url(text):
