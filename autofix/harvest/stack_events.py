@@ -1,6 +1,8 @@
 """Denials reported by CloudFormation: failed resource events, nested stacks, change sets.
 
-Read by the operator after an attempt, for every stack the attempt touched.
+Read by the operator after an attempt, for every stack the attempt touched. A TemplateURL
+failure, which names no resource, is read against the failed resource's TemplateURL
+(autofix.harvest.template_urls).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from botocore.exceptions import ClientError
 from autofix.account.stacks import CLOCK_SKEW, StackRef
 from autofix.denials.model import Denial, Source
 from autofix.denials.parse import parse_denials
+from autofix.harvest.template_urls import resolve
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
 MAX_NESTING = 5
@@ -28,17 +31,18 @@ def failure_reasons(
     `seen` holds the event and change-set ids already read by earlier attempts: the
     time window allows for clock skew, so it can reach back into the previous attempt.
     """
-    for where, reason, _ in _typed_reasons(cfn, stack, since, seen):
+    for where, reason, *_ in _typed_reasons(cfn, stack, since, seen):
         yield where, reason
 
 
 def _typed_reasons(
     cfn: Any, stack: StackRef, since: datetime, seen: set[str] | None = None
-) -> Iterator[tuple[str, str, str]]:
-    """`failure_reasons` with the failed resource's type ("" for a change set)."""
+) -> Iterator[tuple[str, str, str, str, str]]:
+    """`failure_reasons` with the failed resource's type, its stack's id and its logical id
+    ("" for a change set)."""
     seen = set() if seen is None else seen
     yield from _stack_reasons(cfn, stack.stack_id, stack.name, since, 0, seen)
-    yield from ((w, r, "") for w, r in _change_set_reasons(cfn, stack, seen))
+    yield from ((w, r, "", "", "") for w, r in _change_set_reasons(cfn, stack, seen))
 
 
 def from_stack_events(
@@ -48,11 +52,13 @@ def from_stack_events(
     and the type of the resource that failed."""
     found: list[Denial] = []
     for stack in stacks:
-        for where, reason, resource_type in _typed_reasons(cfn, stack, since, seen):
+        for where, reason, resource_type, stack_id, logical in _typed_reasons(
+            cfn, stack, since, seen
+        ):
             evidence = f"{where}: {reason}"
             found.extend(
                 replace(
-                    denial,
+                    resolve(cfn, stack_id, logical, reason, denial),
                     source=Source.STACK_EVENTS,
                     evidence=evidence,
                     resource_type=resource_type,
@@ -64,7 +70,7 @@ def from_stack_events(
 
 def _stack_reasons(
     cfn: Any, stack_id: str, label: str, since: datetime, depth: int, seen: set[str]
-) -> Iterator[tuple[str, str, str]]:
+) -> Iterator[tuple[str, str, str, str, str]]:
     nested: list[tuple[str, str]] = []
     for event in _events(cfn, stack_id):
         if event["Timestamp"] < since - CLOCK_SKEW:
@@ -78,7 +84,8 @@ def _stack_reasons(
         reason = event.get("ResourceStatusReason") or ""
         if status.endswith("_FAILED") and reason:
             where = f"{label}/{event['LogicalResourceId']} {status}"
-            yield where, reason, str(event.get("ResourceType") or "")
+            logical = str(event["LogicalResourceId"])
+            yield where, reason, str(event.get("ResourceType") or ""), stack_id, logical
         physical = event.get("PhysicalResourceId") or ""
         if event.get("ResourceType") == NESTED_STACK and physical.startswith("arn:"):
             pair = (physical, f"{label}/{event['LogicalResourceId']}")

@@ -95,14 +95,17 @@ class DenialRepair:
         )
 
     def _without_unproven(self, denials: list[Denial], execution: Execution) -> list[Denial]:
-        """The denials, less those a step printed that are never granted; stops when no
-        other is left (the step's failure is then not one a grant can fix)."""
+        """The denials, less those never granted (a step printed them and the account never
+        recorded them; a TemplateURL that names no object); stops when no other is left (the
+        step's failure is then not one a grant can fix)."""
         kept = [d for d in denials if not d.not_granted]
         if kept:
             return kept
-        named = ", ".join(sorted({f"{d.action} on {d.resource or '*'}" for d in denials}))
+        named = ", ".join(
+            sorted({f"{d.action} on {d.resource or 'no named resource'}" for d in denials})
+        )
         raise StepFailed(
-            f"the step failed, and the only denials are ones it printed that are not granted "
+            f"the step failed, and the only denials are ones that are not granted "
             f"({named}): {denials[0].not_granted}",
             tail=execution.result.tail(),
         )
