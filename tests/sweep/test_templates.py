@@ -335,3 +335,14 @@ def test_a_record_set_group_holds_a_record_in_its_named_zone() -> None:
     zone = resources[props["HostedZoneId"]["Ref"]]["Properties"]["Name"]
     [record] = props["RecordSets"]
     assert record["Name"].endswith("." + zone) and record["ResourceRecords"]
+
+
+def test_a_spot_fleet_names_its_allocation_strategy_image_and_instance_type() -> None:
+    """The sandbox's model reads AllocationStrategy (AWS's default, lowestPrice) and fails
+    without it, as administrator too; a launch specification names an image and a type."""
+    props, resources = _swept_props("AWS::EC2::SpotFleet")
+    config = props["SpotFleetRequestConfigData"]
+    assert config["AllocationStrategy"] == "lowestPrice"
+    assert resources[config["IamFleetRole"]["Fn::GetAtt"][0]]["Type"] == "AWS::IAM::Role"
+    [spec] = config["LaunchSpecifications"]
+    assert spec["ImageId"] and spec["InstanceType"]
