@@ -11,6 +11,7 @@ from autofix.harvest.demand_origin import Origins
 from autofix.loop.contracts import Planner, StepFailed
 from autofix.loop.grantor import GrantFailed, Grantor
 from autofix.loop.unmeetable import find_unmeetable
+from autofix.policy.arns import malformed
 from autofix.records.events import DenialFound, DenialOtherPrincipal
 from autofix.records.ledger import Events
 from autofix.step.executor import Execution
@@ -54,6 +55,7 @@ class DenialRepair:
             )
         denials = self._without_unproven(denials, execution)
         self._refuse_unfixable(denials, execution)
+        self._refuse_malformed(denials, execution)
         self._stop_if_unmeetable(denials, execution)
         if not self.may_grant:
             named = sorted({d.action or "an unnamed action" for d in denials})
@@ -133,6 +135,22 @@ class DenialRepair:
             return
         self.events.emit(stop.event(execution.step.name, execution.attempt, self.phase))
         raise StepFailed(stop.line(), exit_code=stop.exit_code, tail=execution.result.tail())
+
+    def _refuse_malformed(self, denials: list[Denial], execution: Execution) -> None:
+        """Stop at once on a demand on an ARN IAM takes in no policy (`arn::lambda:...`, a
+        template's value): no grant can name it, and the fix is the value, not a grant."""
+        for denial in denials:
+            why = malformed(denial.resource or "") if denial.fixable else None
+            if why is None:
+                continue
+            origin = self.origins(denial, execution.started) if self.origins else None
+            who = (origin.resource_words() if origin else "") or "the step"
+            raise StepFailed(
+                f"a demand on no ARN: {who} demands {denial.action} on {denial.resource}, "
+                f"which no policy can name ({why}); the value comes from the template or "
+                "the step's input: correct it there",
+                tail=execution.result.tail(),
+            )
 
     def _owned(self, principal: str | None) -> bool:
         return any(g.owns(principal) for g in self.grantors)

@@ -227,11 +227,23 @@ def named_by_tail(kind: str, types: Iterable[ResourceType]) -> tuple[ResourceTyp
 
 
 def _candidate_services(resource_type: str, action: str | None) -> list[str]:
+    """Where to look a CloudFormation type's IAM type up, in order: `action`'s service; its
+    own namespace when its handlers call that service (`AWS::SSO::Instance` is `sso`'s
+    `Instance`, not the `instance-profile` of `iam`, which its create handler calls first);
+    the other services its handlers call; its namespace (a service its handlers do not call:
+    `AWS::ECR::PublicRepository` is `ecr-public`'s)."""
     services = [action.partition(":")[0].lower()] if action else []
     entry = data.load("derived", "cfn_types.json")["types"].get(resource_type) or {}
-    for operation in ("create", "update", "delete"):
-        services.extend(str(a).partition(":")[0].lower() for a in entry.get(operation) or ())
-    services.append(resource_type.split("::")[1].lower())
+    called = [
+        str(a).partition(":")[0].lower()
+        for operation in ("create", "update", "delete")
+        for a in entry.get(operation) or ()
+    ]
+    namespace = resource_type.split("::")[1].lower()
+    if namespace in called:
+        services.append(namespace)
+    services.extend(called)
+    services.append(namespace)
     return [s for s in dict.fromkeys(services) if s]
 
 

@@ -31,6 +31,25 @@ class Arn:
         )
 
 
+_PARTITION = re.compile(r"aws(-[a-z]+)*")
+
+
+def malformed(text: str) -> str | None:
+    """Why `text`, written as an ARN (`arn:...`), is none IAM takes in a policy (None: it is
+    one, or it is not written as an ARN): fewer than six fields, no service, or a partition
+    that is none (`arn::lambda:...`: IAM refuses the policy, MalformedPolicyDocument)."""
+    if not text.startswith("arn:"):
+        return None
+    parts = text.split(":", 5)
+    if len(parts) != 6:
+        return "it has fewer than an ARN's six fields (arn:partition:service:region:account:...)"
+    if not _PARTITION.fullmatch(parts[1]):
+        return f"its partition {parts[1]!r} is none of AWS's (aws, aws-cn, aws-us-gov, ...)"
+    if not parts[2]:
+        return "it names no service"
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _glob(pattern: str, *, pattern_over_pattern: bool) -> re.Pattern[str]:
     pieces = []

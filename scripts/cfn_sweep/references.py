@@ -75,9 +75,23 @@ def target_of(owner: TypeInfo, path: tuple[str, ...], node: Json) -> Target | No
     if want is None or not noun:
         return _described(owner, node)
     kind_type = _noun_type(owner, noun, exact=bare and not says_arn)
+    if kind_type is None and bare:  # `FirmwareUpdateRole`: "... IAM role for reading S3"
+        kind_type, kind = _described_noun(noun, node)
+        want = _KINDS.get(kind, want)
     if kind_type is None or kind_type == owner.name:
         return _described(owner, node) if want == "Arn" else None
     return Target(kind_type, want, many)
+
+
+def _described_noun(noun: str, node: Json) -> tuple[str | None, str]:
+    """A bare noun ending with a listed one (`FirmwareUpdateRole`, `Role`) whose description
+    names that thing (`IAM role`): that type and what the listed noun holds (a role's ARN)."""
+    listed = overrides.noun_ending(noun)
+    text = str(node.get("description") or "").lower()
+    words = re.findall(r"[A-Z][a-z]+|[a-z]+", listed or "")
+    if listed is None or not words or " ".join(words).lower() not in text:
+        return None, ""
+    return overrides.noun_type(listed, exact=True), overrides.noun_want(listed) or "Id"
 
 
 def _says_arn(node: Json) -> bool:

@@ -1,12 +1,15 @@
 """Honest tiers and the stop on a demand no grant can meet, through `aws cloudformation deploy`.
 
-A conformance pack's provider schema lists `iam:PassRole` for its create handler and names no
-property that holds the role (AWS Config passes its own service-linked role): the template
-cannot tell which role, so the sandbox demands it, at the schema tier, on `*`. autofix never
-grants it there, so the run must stop at the attempt that first meets it, naming the resource,
-the tier, the action and why: not "no progress" attempts later. (A state machine, whose
-`RoleArn` names its role, is demanded iam:PassRole on that role only:
-tests/sandbox/test_cfn_reference_demands.py.)
+A Service Catalog product provisioned without a launch constraint is launched with the
+caller's own credentials: Service Catalog creates the product's CloudFormation stack as the
+caller (https://docs.aws.amazon.com/servicecatalog/latest/adminguide/constraints-launch.html),
+under a name the service gives, which no data names yet: the sandbox demands
+cloudformation:CreateStack, at the schema tier, on `*`. With iam:PassRole in the policy
+(the template's function passes its role) CreateStack is a privilege escalation, which the
+guard grants only on scoped resources: no grant can meet it, so the run must stop at the
+attempt that first meets it, naming the resource, the tier, the action and why: not "no
+progress" attempts later. (A state machine, whose `RoleArn` names its role, is demanded
+iam:PassRole on that role only: tests/sandbox/test_cfn_reference_demands.py.)
 """
 
 from __future__ import annotations
@@ -29,9 +32,7 @@ Resources:
     Type: AWS::SQS::Queue
     Properties:
       QueueName: orders-queue
-  Artifacts:
-    Type: AWS::S3::Bucket
-  CanaryRole:
+  WorkerRole:
     Type: AWS::IAM::Role
     Properties:
       AssumeRolePolicyDocument:
@@ -40,15 +41,20 @@ Resources:
           - Effect: Allow
             Principal: {Service: lambda.amazonaws.com}
             Action: sts:AssumeRole
-  Canary:
-    Type: AWS::Synthetics::Canary
+  Worker:
+    Type: AWS::Lambda::Function
     Properties:
-      Name: orders-canary
-      Code: {Handler: index.handler, S3Bucket: !Ref Artifacts, S3Key: canary.zip}
-      ArtifactS3Location: !Sub "s3://${Artifacts}"
-      ExecutionRoleArn: !GetAtt CanaryRole.Arn
-      Schedule: {Expression: rate(5 minutes)}
-      RuntimeVersion: syn-nodejs-puppeteer-9.1
+      FunctionName: orders-worker
+      Role: !GetAtt WorkerRole.Arn
+      Runtime: python3.12
+      Handler: index.handler
+      Code: {ZipFile: "def handler(event, context):\\n    return event\\n"}
+  Product:
+    Type: AWS::ServiceCatalog::CloudFormationProvisionedProduct
+    DependsOn: Worker  # provisioned once the worker's role is passed
+    Properties:
+      ProductName: orders-product
+      ProvisioningArtifactName: v1
 """
 
 KEY = """\
@@ -99,11 +105,11 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
     reason = summary["reason"]
     for part in (
         "a demand no grant can meet",
-        "Canary (AWS::Synthetics::Canary) of stack orders",
-        "demands lambda:CreateFunction on *",
+        "Product (AWS::ServiceCatalog::CloudFormationProvisionedProduct) of stack orders",
+        "demands cloudformation:CreateStack on *",
         "the schema tier",
         "create handler",
-        "the safety guard refuses lambda:CreateFunction on *",
+        "the safety guard refuses cloudformation:CreateStack on *",
     ):
         assert part in reason, reason
     assert "no progress" not in result.output
@@ -111,34 +117,38 @@ def test_a_demand_no_grant_can_meet_stops_at_once(tmp_path: Path) -> None:
     ledger = out / "ledger.jsonl"
     [stop] = events_of(ledger, DemandUnmeetable)
     assert (stop.action, stop.resource, stop.rule, stop.tier) == (
-        "lambda:CreateFunction",
+        "cloudformation:CreateStack",
         "*",
         "escalation-unscoped",
         "schema",
     )
     assert (stop.resource_type, stop.logical_id, stop.operation) == (
-        "AWS::Synthetics::Canary",
-        "Canary",
+        "AWS::ServiceCatalog::CloudFormationProvisionedProduct",
+        "Product",
         "create",
     )
     # at once: the attempt that first met the denial is the last one
     first = min(
-        d.attempt for d in events_of(ledger, DenialFound) if d.action == "lambda:CreateFunction"
+        d.attempt
+        for d in events_of(ledger, DenialFound)
+        if d.action == "cloudformation:CreateStack"
     )
     assert first == stop.attempt == events_of(ledger, AttemptStart)[-1].attempt
     [failed] = events_of(ledger, StepFailedEvent)
     assert failed.reason == reason and failed.exit_code == 3
-    assert "lambda:CreateFunction" not in json.dumps(read_json(out / "policy.json"))
+    policy = json.dumps(read_json(out / "policy.json"))
+    assert "cloudformation:CreateStack" not in policy
+    assert "iam:PassRole" in policy  # the worker's role: what makes CreateStack escalate
     # the tiers of what it provisioned on the way
     tiers = {(r["logical_id"], r["tier"]) for r in summary["resources"]}
     assert tiers == {
         ("Queue", "checked"),
-        ("Artifacts", "checked"),
-        ("CanaryRole", "checked"),
-        ("Canary", "schema-bound"),
+        ("WorkerRole", "checked"),
+        ("Worker", "checked"),
+        ("Product", "schema-bound"),
     }
-    [canary] = [r for r in summary["resources"] if r["logical_id"] == "Canary"]
-    assert "lambda:CreateFunction" in canary["bound_actions"]
+    [product] = [r for r in summary["resources"] if r["logical_id"] == "Product"]
+    assert "cloudformation:CreateStack" in product["bound_actions"]
 
 
 def test_tiers_are_listed_and_strict_bounds_fails_a_schema_bound_run(tmp_path: Path) -> None:

@@ -132,3 +132,35 @@ def test_resource_arn_keeps_aws_s_form_and_rewrites_a_model_s() -> None:
     assert made == f"{connector}/template/*"  # the id it will be assigned: not known yet
     elsewhere = connector.replace("123456789012", "210987654321")
     assert identifiers_in({"ConnectorArn": elsewhere}, PLACE) == {}  # not this account's
+
+
+def test_a_type_s_own_service_wins_over_another_its_handlers_call_first() -> None:
+    """Over every CloudFormation type: when its namespace is a service its handlers call
+    and that service has an IAM type its name matches, its ARN is that service's, never
+    another's that matches a part of its name (`AWS::SSO::Instance` was IAM's
+    `instance-profile`, its create handler calling iam:CreateServiceLinkedRole first:
+    sso:CreateAccountAssignment was demanded on an instance profile; issue 18)."""
+    from autofix import data
+    from autofix.policy import actions_catalog
+    from autofix.policy.arn_formats import own_types
+
+    types = data.load("derived", "cfn_types.json")["types"]
+    services = set(actions_catalog.services())
+    checked, wrong = 0, []
+    for cfn_type, entry in types.items():
+        parts = cfn_type.split("::")
+        namespace = parts[1].lower() if len(parts) == 3 else ""
+        called = {str(a).partition(":")[0].lower() for op in ("create", "delete")
+                  for a in entry.get(op) or ()}  # fmt: skip
+        if namespace not in services or namespace not in called:
+            continue
+        kind = re.sub(r"[^a-z0-9]", "", parts[2].lower())
+        if not own_types(kind, actions_catalog.service_resource_types(namespace).values()):
+            continue
+        checked += 1
+        found = {f.service for f in formats_for_type(cfn_type)}
+        if found != {namespace}:
+            wrong.append((cfn_type, found))
+    assert checked > 500 and not wrong, wrong
+    assert [f.type_name for f in formats_for_type("AWS::SSO::Instance")] == ["Instance"]
+    assert formats_for_type("AWS::RDS::DBInstance")[0].type_name == "db"

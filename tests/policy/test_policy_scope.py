@@ -322,3 +322,18 @@ def test_a_denial_on_star_of_an_action_kept_off_star_is_never_granted_on_star(
     assert kept_off_star(action) and not evaluated_on_star(on_star)
     grants = grants_for([on_star], ScopeContext(ACCOUNT, "us-east-1", service_names=("svc",)))
     assert grants and all(g.note != ON_STAR_NOTE for g in grants), grants
+
+
+def test_a_secret_denied_on_its_arn_keeps_its_name_and_the_suffix_pattern() -> None:
+    """A secret that exists is denied on its ARN, the suffix Secrets Manager appended made
+    (`...-SecretDep-ARZ1xCkXYVfO-2rqrzd`): the grant is its name (the generated part `*`) and
+    `-??????`, never `secret:*` (its field is `SecretId`, an id by name: every secret in the
+    account, which the guard refuses for GetSecretValue; issue 18,
+    AWS::SecretsManager::SecretTargetAttachment)."""
+    ctx = ScopeContext("123456789012", "us-east-1")
+    prefix = "arn:aws:secretsmanager:us-east-1:123456789012:secret:sweep-0002-SecretDep-"
+    denial = Denial("secretsmanager:GetSecretValue", prefix + "ARZ1xCkXYVfO-2rqrzd",
+                    deny=DenyKind.IMPLICIT)  # fmt: skip
+    (grant,) = grants_for([denial], ctx)
+    assert grant.grant.resource == prefix + "*-??????"
+    assert matches(grant.grant.resource, prefix + "ARZ1xCkXYVfO-2rqrzd")

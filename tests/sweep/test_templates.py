@@ -302,3 +302,36 @@ def test_a_listener_rule_and_a_volume_attachment_have_what_aws_requires() -> Non
     assert [a["Type"] for a in props["Actions"]] == ["fixed-response"]
     props, _ = _swept_props("AWS::EC2::VolumeAttachment")
     assert props["Device"] == "/dev/sdh"
+
+
+def test_a_role_named_by_a_longer_noun_its_description_calls_a_role_is_made() -> None:
+    """`FirmwareUpdateRole` ("FUOTA task firmware IAM role for reading S3"): a bare noun
+    that ends with a listed one (`Role`) and whose description names it is that type, made
+    in the template; a sample string named a role the stack did not own, which the guard
+    refuses to pass (issue 18: AWS::IoTWireless::FuotaTask)."""
+    props, resources = _swept_props("AWS::IoTWireless::FuotaTask")
+    role = props["FirmwareUpdateRole"]["Fn::GetAtt"]
+    assert resources[role[0]]["Type"] == "AWS::IAM::Role" and role[1] == "Arn"
+
+
+def test_an_arn_no_template_can_make_is_one_of_the_stack_s_account() -> None:
+    """A resource policy is on the template's function, not on a sample of its pattern
+    (`arn::lambda:...`, no partition: MalformedPolicyDocument); an ingestion destination's
+    app bundle and ingestion (no type the sandbox makes) are ARNs of the stack's account,
+    not `arn:a` (issue 18: AWS::Lambda::ResourcePolicy, AWS::AppFabric::IngestionDestination)."""
+    props, resources = _swept_props("AWS::Lambda::ResourcePolicy")
+    function = props["ResourceArn"]["Fn::GetAtt"]
+    assert resources[function[0]]["Type"] == "AWS::Lambda::Function"
+    props, _ = _swept_props("AWS::AppFabric::IngestionDestination")
+    for name in ("AppBundleArn", "IngestionArn"):
+        assert props[name]["Fn::Sub"].startswith("arn:${AWS::Partition}:appfabric:${AWS::Region}")
+
+
+def test_a_record_set_group_holds_a_record_in_its_named_zone() -> None:
+    """ChangeResourceRecordSets takes at least one change, and CreateHostedZone a name: a
+    group with no record set failed as administrator too (issue 18: the exit-255 row
+    AWS::Route53::RecordSetGroup)."""
+    props, resources = _swept_props("AWS::Route53::RecordSetGroup")
+    zone = resources[props["HostedZoneId"]["Ref"]]["Properties"]["Name"]
+    [record] = props["RecordSets"]
+    assert record["Name"].endswith("." + zone) and record["ResourceRecords"]

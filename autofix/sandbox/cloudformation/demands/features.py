@@ -6,7 +6,13 @@ console password). `property_features` in
 autofix/data/curated/cfn_reference_overrides.json names them per type, each with its
 source. A create or update whose template sets the property in neither its new nor its
 old properties does not demand them (the coverage record names them withheld); a delete
-still does: it looks for what may be there.
+still does: it looks for what may be there. A feature keyed `Property=VALUE` is on only
+when the property holds that value (a Cloud9 environment's `ConnectionType=CONNECT_SSM`:
+its default is SSH).
+
+`not_called` in autofix/data/curated/cfn_service_resources.json names, per type, actions
+the schema lists that no operation of the resource calls with the caller's access (the
+console's: creating an MWAA execution role), each with its source: never demanded.
 """
 
 from __future__ import annotations
@@ -26,11 +32,21 @@ def _features() -> dict[str, dict[str, Any]]:
     return found
 
 
+@cache
+def _not_called() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = data.load("curated", "cfn_service_resources.json")[
+        "not_called"
+    ]
+    return found
+
+
 def unused(call: HandlerCall) -> frozenset[str]:
-    """The actions (lower-cased) of features `call`'s template does not use."""
+    """The actions (lower-cased) of features `call`'s template does not use, and those its
+    API does not call."""
+    never = _not_called().get(call.resource_type, {}).get("actions", ())
+    found: set[str] = {a.lower() for a in never}
     if call.operation == "delete":
-        return frozenset()
-    found: set[str] = set()
+        return frozenset(found)
     for prop, feature in _features().get(call.resource_type, {}).items():
         if _set(call.properties, prop) or _set(call.old_properties, prop):
             continue
@@ -39,4 +55,7 @@ def unused(call: HandlerCall) -> frozenset[str]:
 
 
 def _set(props: Any, prop: str) -> bool:
-    return isinstance(props, dict) and is_set(props.get(prop))
+    prop, _, wanted = prop.partition("=")
+    if not isinstance(props, dict) or not is_set(props.get(prop)):
+        return False
+    return not wanted or str(props[prop]) == wanted

@@ -9,15 +9,23 @@ the properties fill and `*` for the rest, when the type's create handler makes r
 of that type: it lists a create action that requires the type, or whose name is `Create`
 and the type's name (`CreateDbInstance`, `db-instance`). IAM authorises the request on a
 resource of that type, which `*` never is.
+
+A handler may also make resources of another service in the caller's account, named by the
+service (a canary's `cwsyn-<name>-<id>` Lambda function): `named_by_service` demands an
+action on those IAM types (autofix/data/curated/cfn_service_resources.json, `made`, each
+entry with its source) on their ARN with the name pattern the service gives.
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
+from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.actions_catalog import ResourceType
-from autofix.policy.arn_formats import formats_of
+from autofix.policy.arn_formats import formats_for_type, formats_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.references import own_service
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -52,3 +60,24 @@ def _made(resource_type: str, service: str, made: ResourceType) -> bool:
         if info and any(rt.required and rt.name == made.name for rt in info.resource_types):
             return True
     return False
+
+
+@cache
+def _made_by_service() -> dict[str, Any]:
+    made: dict[str, Any] = data.load("curated", "cfn_service_resources.json")["made"]
+    return made
+
+
+def named_by_service(call: HandlerCall, action: str) -> tuple[str, ...]:
+    """The ARN patterns `action` is demanded on when it acts on what the service makes for a
+    resource of `call`'s type in the caller's account (empty: the data names none of the
+    action's resource types)."""
+    entries = _made_by_service().get(call.resource_type, {}).get("resources", ())
+    info = actions_catalog.lookup(action)
+    acted = {f for rt in (info.resource_types if info else ()) for f in rt.arn_formats}
+    found = []
+    for entry in entries:
+        for fmt in formats_for_type(entry["iam_type"]):
+            if fmt.template in acted:
+                found.append(fmt.build(entry["values"], call.place))
+    return tuple(dict.fromkeys(found))

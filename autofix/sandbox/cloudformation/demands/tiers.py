@@ -104,8 +104,8 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
             why += (
                 "; not demanded, as the template names no key, bucket, object, secret, "
                 "parameter, role, group, user or other resource of its service they act on "
-                "and turns on no organization "
-                f"feature or property feature they serve: {', '.join(withheld)}"
+                "and turns on no organization feature or property feature they serve, "
+                f"or the API does not call: {', '.join(withheld)}"
             )
     else:
         tier, why = "unverified", unverified_why(call.resource_type) or NONE_WHY
@@ -175,6 +175,10 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         named = named_types.resources_for(call, action) if resource == "*" else None
         if named is not None:  # another of its service's resources: the one named, if any
             found += [Requirement(action, r, tier="schema") for r in named]
+            continue
+        made = made_types.named_by_service(call, action) if resource == "*" else ()
+        if made:  # what the service makes in the caller's account, as it names it
+            found += [Requirement(action, r, tier="schema") for r in made]
             continue
         if resource == "*":  # what the handler makes of another type: on that type
             resource = made_types.made_resource(call, action) or resource
