@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from autofix import data
 from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import formats_of, match_arn
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,22 @@ class Escalation:
     with_any: tuple[str, ...] = ()
     refuse_unscoped: bool = True
     """False: flagged on any resource, `*` included, never refused (a path's first step)."""
+    through: tuple[str, ...] = ()
+    """The action's IAM resource types the escalation flows through (none: all of them)."""
+
+    def carried_by(self, resource: str) -> bool:
+        """Whether a grant on `resource` carries the escalation: `*`, a resource of a type
+        it flows through (RunInstances on `instance/*`), or one of no type of the action's
+        it can tell; not one of its other types (RunInstances on `image/*`: an AMI passes
+        no role)."""
+        if not self.through or resource == "*":
+            return True
+        service = self.action.partition(":")[0].lower()
+        info = actions_catalog.lookup(self.action)
+        for rt in info.resource_types if info else ():
+            if match_arn(resource, formats_of(rt, service)) is not None:
+                return rt.name in self.through
+        return True
 
 
 _DATA = data.load("curated", "escalations.json")
@@ -33,6 +50,7 @@ ESCALATIONS: tuple[Escalation, ...] = tuple(
         entry["why"],
         tuple(entry.get("with_any", ())),
         bool(entry.get("refuse_unscoped", True)),
+        tuple(entry.get("through", ())),
     )
     for entry in _DATA["escalations"]
 )

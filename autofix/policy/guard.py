@@ -128,7 +128,8 @@ def check(
             needs = escalation.with_any
             if needs and not any(n.lower() in granted for n in needs):
                 continue
-            if _unscoped(resource) and escalation.refuse_unscoped:
+            refused = escalation.refuse_unscoped and escalation.carried_by(resource)
+            if _unscoped(resource) and refused:
                 refusals.append(
                     Refusal(
                         "escalation-unscoped",

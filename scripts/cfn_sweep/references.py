@@ -85,13 +85,17 @@ def target_of(owner: TypeInfo, path: tuple[str, ...], node: Json) -> Target | No
 
 def _described_noun(noun: str, node: Json) -> tuple[str | None, str]:
     """A bare noun ending with a listed one (`FirmwareUpdateRole`, `Role`) whose description
-    names that thing (`IAM role`): that type and what the listed noun holds (a role's ARN)."""
+    names that thing with its service (`IAM role`): that type and what the listed noun holds
+    (a role's ARN). Not a `ClientSecret` ("the client secret"): a value, no Secrets Manager
+    secret."""
     listed = overrides.noun_ending(noun)
-    text = str(node.get("description") or "").lower()
+    kind = overrides.noun_type(listed, exact=True) if listed else None
     words = re.findall(r"[A-Z][a-z]+|[a-z]+", listed or "")
-    if listed is None or not words or " ".join(words).lower() not in text:
+    text = " ".join(str(node.get("description") or "").lower().split())
+    if kind is None or not words:
         return None, ""
-    return overrides.noun_type(listed, exact=True), overrides.noun_want(listed) or "Id"
+    named = f"{kind.split('::')[1]} {' '.join(words)}".lower()  # `iam role`
+    return (kind, overrides.noun_want(str(listed)) or "Id") if named in text else (None, "")
 
 
 def _says_arn(node: Json) -> bool:

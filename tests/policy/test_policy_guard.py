@@ -122,3 +122,32 @@ def test_verbatim_statements_are_guarded_too() -> None:
     )
     report = check_document(doc, USER)
     assert sorted(r.rule for r in report.refusals) == ["escalation-unscoped", "never-grant"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "refused"),
+    [
+        ("*", True),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/*", True),
+        ("arn:aws:ec2:us-east-1::image/*", False),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/*", False),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/*", False),
+        (f"arn:aws:ec2:us-east-1:{ACCOUNT}:network-interface/*", False),
+    ],
+)
+def test_run_instances_escalates_through_the_instance_not_the_image(
+    resource: str, refused: bool
+) -> None:
+    """RunInstances with iam:PassRole escalates through the role the instance gets (its
+    instance profile): refused unscoped on `*` and on instances; on an AMI, a subnet, a
+    security group it is flagged, not refused (issue 18: AWS::EKS::Nodegroup and
+    AWS::EC2::SpotFleet stopped on `image/*`)."""
+    deployer = f"arn:aws:iam::{ACCOUNT}:user/deployer"
+    grants = [
+        Grant("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app-nodes"),
+        Grant("ec2:RunInstances", resource),
+    ]
+    report = check(grants, deployer)
+    assert bool(report.refusals) is refused
+    if not refused:
+        assert [f.action for f in report.flags] == ["iam:PassRole", "ec2:RunInstances"]

@@ -335,3 +335,29 @@ def test_a_record_set_group_holds_a_record_in_its_named_zone() -> None:
     zone = resources[props["HostedZoneId"]["Ref"]]["Properties"]["Name"]
     [record] = props["RecordSets"]
     assert record["Name"].endswith("." + zone) and record["ResourceRecords"]
+
+
+def test_a_spot_fleet_names_its_allocation_strategy_image_and_instance_type() -> None:
+    """The sandbox's model reads AllocationStrategy (AWS's default, lowestPrice) and fails
+    without it, as administrator too; a launch specification names an image and a type."""
+    props, resources = _swept_props("AWS::EC2::SpotFleet")
+    config = props["SpotFleetRequestConfigData"]
+    assert config["AllocationStrategy"] == "lowestPrice"
+    assert resources[config["IamFleetRole"]["Fn::GetAtt"][0]]["Type"] == "AWS::IAM::Role"
+    [spec] = config["LaunchSpecifications"]
+    assert spec["ImageId"] and spec["InstanceType"]
+
+
+def test_a_secret_value_is_no_secrets_manager_secret() -> None:
+    """A longer noun is taken for a listed one only when its description names it with its
+    service (`IAM role`): an OAuth `ClientSecret` ("the client secret") is a value, not a
+    Secrets Manager secret to make (it would make the sandbox demand secretsmanager calls
+    on a literal; tests/data's freshness check caught it)."""
+    from scripts.cfn_sweep.references import target_of
+
+    info = type_info("AWS::IoTWireless::FuotaTask")
+    node = {"type": "string", "description": "The client secret of the OAuth app"}
+    assert target_of(info, ("ClientSecret",), node) is None
+    role = {"type": "string", "description": "FUOTA task firmware IAM role for reading S3"}
+    found = target_of(info, ("FirmwareUpdateRole",), role)
+    assert found is not None and found.type == "AWS::IAM::Role"
