@@ -46,10 +46,12 @@ if str(ROOT) not in sys.path:
 from scripts.cfn_sweep.schemas import TypeInfo, type_info  # noqa: E402
 from scripts.derive_reference_demands import DATA, HANDLER_DATA  # noqa: E402
 from scripts.derive_reference_demands import OUTPUT as REFERENCES  # noqa: E402
+from scripts.passed_to_evidence import Said, documented, said_in  # noqa: E402
 
 OUTPUT = DATA / "derived" / "iam_passed_to_service.json"
 CURATED = DATA / "curated" / "iam_conditions.json"
 PASS_ROLE = "iam:passrole"
+CONFLICT = "the evidence conflicts"
 _PRINCIPAL = re.compile(r"\b([a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com)\b")
 _ROLE_MEMBER = re.compile(r"(rolearns?|iamrole|servicerole|executionrole|^role)$", re.IGNORECASE)
 
@@ -128,6 +130,12 @@ def _curated(curated: dict[str, Any], resource_type: str, path: str) -> tuple[st
     return None
 
 
+def _handler_actions(resource_type: str) -> list[str]:
+    handlers = json.loads(HANDLER_DATA.read_text(encoding="utf-8"))["types"]
+    ops = handlers.get(resource_type, {})
+    return [str(a) for op in ("create", "update") for a in ops.get(op, ())]
+
+
 def principal_of(
     resource_type: str,
     path: str,
@@ -135,16 +143,30 @@ def principal_of(
     verified: set[str],
     evidence: dict[str, list[str]],
 ) -> tuple[str, str]:
-    """(principal, how) of the role property `path` of `resource_type`; ("", why not)."""
+    """(principal, the evidence that decided it) of the role property `path` of
+    `resource_type`; ("", why not). Past the curation, every source that tells is read,
+    and a principal is written only when they all tell the same one: a conflict is listed,
+    not settled by order."""
     said = _curated(curated, resource_type, path)
     if said is not None:
         return said
-    named = set(_PRINCIPAL.findall(_description(type_info(resource_type), path))) & verified
+    told: dict[str, list[str]] = {}
+    description = _description(type_info(resource_type), path)
+    named = set(_PRINCIPAL.findall(description)) & verified
     if len(named) == 1:
-        return named.pop(), "the property's description"
+        told.setdefault(named.pop(), []).append("the property's description")
+    for found in documented(description, _handler_actions(resource_type), path):
+        words = "names its iam:PassedToService" if found.kind == "passed" else "names its trust"
+        told.setdefault(found.principal, []).append(f"documented ({found.where} {words})")
     own = _own_service(resource_type)
     if f"{own}.amazonaws.com" in evidence:
-        return f"{own}.amazonaws.com", f"the type's IAM prefix ({own})"
+        told.setdefault(f"{own}.amazonaws.com", []).append(f"the type's IAM prefix ({own})")
+    if len(told) == 1:
+        [(principal, how)] = told.items()
+        return principal, "; ".join(dict.fromkeys(how))
+    if told:
+        each = "; ".join(f"{p} by {', '.join(h)}" for p, h in sorted(told.items()))
+        return "", f"{CONFLICT}: {each}"
     return "", f"no AWS managed policy of {own} passes a role to {own}.amazonaws.com"
 
 
@@ -176,6 +198,20 @@ def _role_members(shape: Any, nested: bool, depth: int = 0) -> Iterator[tuple[st
             yield name, wire
 
 
+def _member_said(shape: Any, wire: str, where: str) -> Said | None:
+    """What the documentation of the member at `wire` (`Targets.*.RoleArn`) of `shape`
+    says the role is passed to or trusts."""
+    member = None
+    for part in wire.split("."):
+        if part == "*":
+            shape = shape.member
+            continue
+        members = {str(m.serialization.get("name") or n): m for n, m in shape.members.items()}
+        member = members[part]
+        shape = member
+    return said_in(str(member.documentation or ""), where) if member is not None else None
+
+
 def _by_member(
     types: dict[str, dict[str, str]], not_derived: dict[str, dict[str, str]]
 ) -> dict[str, dict[str, set[str]]]:
@@ -203,11 +239,15 @@ def requests(
     A member named as a role property of a type of the same service passes its role where
     that property does (ECS's `taskRoleArn` to ecs-tasks.amazonaws.com; none where it is
     not derived); any other to the service's own principal (the curated
-    `passed_by_request`, else `<prefix>.amazonaws.com` with `evidence`). `not_derived`: the
-    operations of prefixes whose principal is not known."""
+    `passed_by_request`, else `<prefix>.amazonaws.com` with `evidence`), or, where the
+    member's own documentation names the iam:PassedToService value or the one principal
+    the role must trust, that one (`documented`: `passed` or `trusted`; where it differs
+    from the service's own, the evidence conflicts and the member is not derived).
+    `not_derived`: the operations of prefixes whose principal is not known."""
     session = botocore.session.get_session()
     properties = _by_member(types, not_derived)
     found: dict[str, dict[str, dict[str, str]]] = {}
+    told: dict[str, dict[str, dict[str, str]]] = {}
     unknown: dict[str, list[str]] = {}
     for service in session.get_available_services():
         model = session.get_service_model(service)
@@ -225,11 +265,46 @@ def requests(
                     principal = next(iter(said)) if len(said) == 1 else ""
                 else:
                     principal = own if own in evidence or listed else ""
+                    said_here = _member_said(shape, wire, f"botocore {prefix} {name}.{wire}")
+                    if said_here and principal and said_here.principal != principal:
+                        principal = ""  # the evidence conflicts: listed, not settled
+                    elif said_here:
+                        principal = said_here.principal
+                        told.setdefault(prefix, {}).setdefault(name, {})[wire] = said_here.kind
                 if principal:
                     found.setdefault(prefix, {}).setdefault(name, {})[wire] = principal
                 else:
                     unknown.setdefault(prefix, []).append(f"{name}.{wire}")
-    return {"by_prefix": found, "not_derived": {p: sorted(v) for p, v in unknown.items()}}
+    return {
+        "by_prefix": found,
+        "documented": told,
+        "not_derived": {p: sorted(v) for p, v in unknown.items()},
+    }
+
+
+def _counts(
+    types: dict[str, dict[str, str]],
+    not_derived: dict[str, dict[str, str]],
+    trust_withheld: dict[str, list[str]],
+    no_property: list[str],
+) -> dict[str, int]:
+    """How far the data goes: the types with a principal for a role property, for all of
+    them; and with the role's trust policy at run time (a role the template creates that
+    trusts one service), the types whose every pass can carry a service."""
+    passing = {*types, *not_derived, *no_property}
+    open_to_trust = {
+        t: [p for p in paths if p not in trust_withheld.get(t, [])]
+        for t, paths in not_derived.items()
+    }
+    return {
+        "types_passing_a_role": len(passing),
+        "types_with_principal": len(types),
+        "types_with_principal_for_every_role_property": len(set(types) - set(not_derived)),
+        "types_told_by_data_or_trust": len(passing - set(trust_withheld)),
+        "properties_with_principal": sum(len(v) for v in types.values()),
+        "properties_not_derived": sum(len(v) for v in not_derived.values()),
+        "properties_not_derived_open_to_trust": sum(len(v) for v in open_to_trust.values()),
+    }
 
 
 def derive() -> dict[str, Any]:
@@ -238,6 +313,8 @@ def derive() -> dict[str, Any]:
     verified = set(verified_principals())
     evidence = own_evidence()
     types: dict[str, dict[str, str]] = {}
+    decided: dict[str, dict[str, str]] = {}
+    trust_withheld: dict[str, list[str]] = {}
     not_derived: dict[str, dict[str, str]] = {}
     no_property: list[str] = []
     how_counts: dict[str, int] = {}
@@ -250,31 +327,42 @@ def derive() -> dict[str, Any]:
             principal, how = principal_of(resource_type, path, curated, verified, evidence)
             if principal:
                 types.setdefault(resource_type, {})[path] = principal
-                kind = how.split(" (")[0]
-                how_counts[kind] = how_counts.get(kind, 0) + 1
+                decided.setdefault(resource_type, {})[path] = how
+                for kind in {h.split(" (")[0] for h in how.split("; ")}:
+                    how_counts[kind] = how_counts.get(kind, 0) + 1
             else:
                 not_derived.setdefault(resource_type, {})[path] = how
+                curated_out = path in curated["not_derived"].get(resource_type, {})
+                if curated_out or how.startswith(CONFLICT):
+                    trust_withheld.setdefault(resource_type, []).append(path)
     versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("cfn-lint", "moto", "botocore"))
     return {
         "about": "The service principal (iam:PassedToService) each resource type's handler "
         "passes the role of each role property to (`types`: {type: {dotted path: "
-        "principal}}), and the requests that pass a role (`requests`). `not_derived`: role "
+        "principal}}), with the evidence that decided each (`decided_by`: the curation, the "
+        "property's description, AWS's documentation of the property (its schema description "
+        "or botocore's request member naming the iam:PassedToService value or the one "
+        "principal the role must trust), the type's IAM prefix with AWS managed policies; "
+        "where several tell, they agree), and the requests that pass a role (`requests`). "
+        "`not_derived`: role "
         "properties with no principal (no condition: a wrong one fails on AWS), each with "
         "why; `no_role_property`: types whose handlers list iam:PassRole but whose schema "
-        "names no role property. Written by scripts/derive_passed_to_service.py: never "
+        "names no role property; `trust_withheld`: the role properties not derived whose "
+        "role's trust policy must not decide either (curated, or the evidence conflicts). "
+        "`counts.by_evidence`: per class of evidence, the principals it told (one that several "
+        "told counts under each). Written by scripts/derive_passed_to_service.py: never "
         "edit by hand.",
-        "source": f"{versions}; autofix/data/curated/iam_conditions.json; "
+        "source": f"{versions} (its service models' documentation); "
+        "autofix/data/curated/iam_conditions.json; "
         "cfn_types.json and cfn_reference_demands.json",
         "verified_principals": sorted(verified),
         "evidence": {p: names[:3] for p, names in evidence.items()},
-        "counts": {
-            "types_with_principal": len(types),
-            "properties_with_principal": sum(len(v) for v in types.values()),
-            "properties_not_derived": sum(len(v) for v in not_derived.values()),
-            "by_rule": dict(sorted(how_counts.items())),
-        },
+        "counts": _counts(types, not_derived, trust_withheld, no_property)
+        | {"by_evidence": dict(sorted(how_counts.items()))},
         "types": types,
+        "decided_by": decided,
         "not_derived": not_derived,
+        "trust_withheld": trust_withheld,
         "no_role_property": no_property,
         "requests": requests(curated, evidence, types, not_derived),
     }

@@ -22,6 +22,7 @@ from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
 from autofix.denials.model import Denial, Source
 from autofix.denials.parse import parse_denials
+from autofix.policy.conditions import PASS_ROLE
 from autofix.policy.escalation import is_data_access, is_escalation
 
 NOT_OBSERVED = "printed, not observed: the sandbox never denied it, so it is not granted"
@@ -57,7 +58,10 @@ class Corroboration:
     on_wait: Callable[[float, str], None] | None = None
 
     def __call__(self, found: Sequence[Denial], since: float) -> list[Denial]:
-        """`found`, each printed denial that must not be granted marked `not_granted`."""
+        """`found`, each printed denial that must not be granted marked `not_granted`; an
+        iam:PassRole the account reported (a stack event) completed from the record with
+        the service the role was passed to, which only the record knows."""
+        found = self._passes_completed(found, since)
         printed = [d for d in found if d.source in _TEXT_CHANNELS and d.fixable]
         if self.trust_output or not printed:
             return list(found)
@@ -65,6 +69,21 @@ class Corroboration:
             return [_text_only(d) if d in printed else d for d in found]
         records = self._records(self.observed, printed, since)
         return [_checked(d, records, self.unseen) if d in printed else d for d in found]
+
+    def _passes_completed(self, found: Sequence[Denial], since: float) -> list[Denial]:
+        """`found`, an account-reported iam:PassRole without its service completed from
+        the record at hand (the sandbox's deny log: a record that lags is not waited for)."""
+        passes = [
+            d
+            for d in found
+            if d.source not in _TEXT_CHANNELS
+            and (d.action or "").lower() == PASS_ROLE.lower()
+            and not d.passed_to
+        ]
+        if not passes or self.observed is None or self.patience > 0:
+            return list(found)
+        records = self.observed(since)
+        return [_completed(d, records) if d in passes else d for d in found]
 
     def _records(self, observed: Observed, printed: Sequence[Denial], since: float) -> list[Denial]:
         """The record, read again while a printed denial is missing from it (bounded)."""
@@ -119,6 +138,11 @@ def seen(printed: Denial, record: Denial) -> bool:
     if printed.resource is not None and printed.resource not in resources:
         return False
     return printed.principal is None or printed.principal in principals
+
+
+def _completed(denial: Denial, records: Sequence[Denial]) -> Denial:
+    record = next((r for r in records if seen(denial, r) and r.passed_to), None)
+    return denial.completed_by(record) if record is not None else denial
 
 
 def _checked(printed: Denial, records: Sequence[Denial], unseen: str) -> Denial:

@@ -7,8 +7,9 @@
 - Where the data gives no principal, a role whose trust policy names exactly one service
   principal is passed to that service (`trusted_service`): the one principal that can
   use the role (IAM User Guide, "Granting a user permissions to pass a role to an AWS
-  service"); not where the curation withholds the property (the type's service passes
-  the role on to another, and which value AWS checks is not documented).
+  service"); not where the data withholds the property from it (curated: the type's
+  service passes the role on to another, and which value AWS checks is not documented;
+  or the evidence for the property conflicts).
 - A request that names a role (CloudFormation's `RoleARN`, Lambda's `Role`, ...:
   `passed_by_request`, curated and derived from botocore) passes it to that service.
 - With `[policy] permissions_boundary`, role creation and role-policy writes carry
@@ -154,9 +155,10 @@ def trust_tells(
     resource_type: str, role: str = "", properties: Mapping[str, Any] | None = None
 ) -> bool:
     """Whether a pass of `role` by `resource_type`'s handler that the data gives no service
-    may take the service its trust policy names: not where the curation withholds the
-    property naming it (or, when none names it, any of the type's role properties)."""
-    withheld = _data()["not_derived"].get(resource_type, {})
+    may take the service its trust policy names: not where the data withholds the property
+    naming it from the trust policy too (`trust_withheld`: curated, or the evidence
+    conflicts), nor, when no property names it, where it withholds any of the type's."""
+    withheld = _derived()["trust_withheld"].get(resource_type, [])
     if not withheld:
         return True
     path = _naming_property(resource_type, role, properties) if role and properties else None

@@ -28,16 +28,25 @@ def test_every_principal_is_one_aws_passes_roles_to_or_curated() -> None:
     }
     verified = set(derived()["verified_principals"])
     assert "lambda.amazonaws.com" in verified and "ecs-tasks.amazonaws.com" in verified
-    # a principal not curated is one a managed policy of that service passes roles to
+    # a principal not curated is one a managed policy of that service passes roles to, or
+    # one AWS's documentation of the property names; each entry says which decided it
     evidence = derived()["evidence"]
     assert evidence["lambda.amazonaws.com"] and "ecs-tasks.amazonaws.com" not in evidence
     for resource_type, properties in derived()["types"].items():
         for path, principal in properties.items():
-            assert principal in verified | sourced, (resource_type, path, principal)
-            assert principal in sourced or evidence.get(principal), (resource_type, path)
+            how = derived()["decided_by"][resource_type][path]
+            documented = how.startswith("documented (")
+            assert principal in verified | sourced or documented, (resource_type, path)
+            assert principal in sourced or evidence.get(principal) or documented, how
     for prefix, operations in derived()["requests"]["by_prefix"].items():
         for operation, members in operations.items():
-            assert set(members.values()) <= verified | sourced, (prefix, operation)
+            told = derived()["requests"]["documented"].get(prefix, {}).get(operation, {})
+            for wire, principal in members.items():
+                by_property = principal in {
+                    p for t, props in derived()["types"].items() for p in props.values()
+                }
+                known = principal in verified | sourced or by_property or wire in told
+                assert known, (prefix, operation, wire)
 
 
 def test_what_is_not_derived_says_why_and_gets_no_condition() -> None:
@@ -105,3 +114,55 @@ def test_a_pass_without_a_service_says_why_in_its_note() -> None:
     [db] = grants_for([Denial("iam:PassRole", ROLE, resource_type="AWS::RDS::DBInstance")], CTX)
     assert db.grant.condition == ()
     assert "does not tell which property named the role" in db.note
+
+
+def test_what_aws_documents_for_a_property_decides_and_a_conflict_is_listed() -> None:
+    decided = derived()["decided_by"]
+    # botocore's CreateComputeEnvironment: "the condition iam:PassedToService: ecs..."
+    batch = "AWS::Batch::ComputeEnvironment"
+    infrastructure = "ComputeResources.ManagedInstancesProvider.InfrastructureRoleArn"
+    assert conditions.role_principals(batch)[infrastructure] == "ecs.amazonaws.com"
+    assert "names its iam:PassedToService" in decided[batch][infrastructure]
+    # the schema: "a trust policy allowing sms-voice.amazonaws.com to assume it"
+    rcs = "AWS::SMSVOICE::RcsAgent"
+    assert conditions.role_principals(rcs)["TwoWayMediaS3Role"] == "sms-voice.amazonaws.com"
+    assert "names its trust" in decided[rcs]["TwoWayMediaS3Role"]
+    # where several tell, each is listed and they agree
+    notebook = decided["AWS::SageMaker::NotebookInstance"]["RoleArn"]
+    assert "botocore sagemaker CreateNotebookInstance.RoleArn names its trust" in notebook
+    assert "the type's IAM prefix (sagemaker)" in notebook
+    # a canary's role must trust lambda.amazonaws.com, the prefix rule says synthetics:
+    # listed, not settled, and its trust policy does not decide at run time either
+    canary = "AWS::Synthetics::Canary"
+    why = conditions.not_derived(canary)["ExecutionRoleArn"]
+    assert why.startswith("the evidence conflicts: lambda.amazonaws.com by documented")
+    assert "synthetics.amazonaws.com by the type's IAM prefix" in why
+    assert derived()["trust_withheld"][canary] == ["ExecutionRoleArn"]
+    assert not conditions.trust_tells(canary, ROLE, {"ExecutionRoleArn": ROLE})
+    # a curated withholding holds for the trust policy too; a plain gap does not
+    assert "NodeRole" in derived()["trust_withheld"]["AWS::EKS::Nodegroup"]
+    assert conditions.trust_tells("AWS::Transcribe::Vocabulary", ROLE, {"DataAccessRoleArn": ROLE})
+
+
+def test_the_counts_measure_the_coverage() -> None:
+    counts = derived()["counts"]
+    passing = counts["types_passing_a_role"]
+    assert passing == len({*derived()["types"], *derived()["not_derived"],
+                           *derived()["no_role_property"]})  # fmt: skip
+    assert counts["types_with_principal"] == len(derived()["types"])
+    assert counts["types_told_by_data_or_trust"] == passing - len(derived()["trust_withheld"])
+
+
+def test_no_pass_role_grant_is_unconditioned_silently() -> None:
+    """For every type that passes a role (and for a denial that names none), the grant
+    carries iam:PassedToService or its note says why not."""
+    passing = {*derived()["types"], *derived()["not_derived"], *derived()["no_role_property"]}
+    unsaid = []
+    for resource_type in [*sorted(passing), ""]:
+        denial = Denial("iam:PassRole", ROLE, resource_type=resource_type)
+        [grant] = grants_for([denial], CTX)
+        said = f"no {conditions.PASSED_TO_SERVICE} condition: " in grant.note
+        if not grant.grant.condition and not said:
+            unsaid.append(resource_type)
+        assert not (grant.grant.condition and said), resource_type
+    assert unsaid == []
