@@ -141,6 +141,11 @@ def test_what_aws_documents_for_a_property_decides_and_a_conflict_is_listed() ->
     assert not conditions.trust_tells(canary, ROLE, {"ExecutionRoleArn": ROLE})
     # a curated withholding holds for the trust policy too; a plain gap does not
     assert "NodeRole" in derived()["trust_withheld"]["AWS::EKS::Nodegroup"]
+    # AWS Batch passes a job's role on to its ECS task: its trust (ecs-tasks) does not decide
+    job = "AWS::Batch::JobDefinition"
+    assert "ContainerProperties.JobRoleArn" in derived()["trust_withheld"][job]
+    props = {"ContainerProperties": {"JobRoleArn": ROLE}}
+    assert not conditions.trust_tells(job, ROLE, props)
     assert conditions.trust_tells("AWS::Transcribe::Vocabulary", ROLE, {"DataAccessRoleArn": ROLE})
 
 
