@@ -105,6 +105,11 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+def venv_on_path() -> dict[str, str]:
+    """PATH with this Python's bin first: the venv's `aws` (awscli) for steps and scripts."""
+    return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
 def run_autofix(
     *args: str, cwd: Path | None = None, timeout: float = 600, env: dict[str, str] | None = None
 ) -> CliResult:

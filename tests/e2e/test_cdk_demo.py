@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from autofix.testing import IamSandbox
-from tests.conftest import REPO, CliResult, read_json, run_autofix
+from tests.conftest import REPO, CliResult, read_json, run_autofix, venv_on_path
 from tests.support.never_widens import widening_problems
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cdk]
@@ -33,7 +32,7 @@ NEVER = {"*", "*:*", "iam:*"}
 
 def _path_env() -> dict[str, str]:
     """`aws` (awscli, beside this Python) on PATH for the setup step and the render script."""
-    return {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return venv_on_path()
 
 
 def _actions(policy: dict[str, Any]) -> list[tuple[str, str]]:

@@ -9,14 +9,12 @@ from an empty policy under `--strategy predict`. Its README says what real AWS d
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_json, run_autofix
+from tests.conftest import read_json, run_autofix, venv_on_path
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +30,10 @@ NO_RESOURCE_LEVEL = {  # the Service Authorization Reference lists no resource t
 def test_a_fresh_plain_cloudformation_service_converges_as_aws_names_it(tmp_path: Path) -> None:
     service = tmp_path / "cfn-export-jobs"
     shutil.copytree(SERVICE, service)
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     out = tmp_path / "out"
     result = run_autofix(
         "run", "--config", str(service / "autofix.toml"), "--out", str(out),
-        timeout=900, env={"PATH": path},
+        timeout=900, env=venv_on_path(),
     )  # fmt: skip
     assert result.exit_code == 0, result.output[-3000:]
     summary = read_json(out / "summary.json")

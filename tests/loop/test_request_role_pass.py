@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import sys
 import zipfile
 from pathlib import Path
 
 from autofix.records.events import GrantAdded
-from tests.conftest import read_json, run_autofix, write_config
+from tests.conftest import read_json, run_autofix, venv_on_path, write_config
 from tests.loop.scaffold import ACCOUNT, events
 from tests.sandbox.stacks import LAMBDA_TRUST
 
@@ -45,8 +43,7 @@ def _config(directory: Path) -> Path:
 
 def test_a_role_passed_by_a_request_is_passed_only_to_its_service(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config), env={"PATH": path})
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), env=venv_on_path())
     assert result.exit_code == 0, result.output
     passes = [g for g in events(tmp_path, GrantAdded) if g.action == "iam:PassRole"]
     assert [(g.resource, g.condition) for g in passes] == [(ROLE, TO_LAMBDA)]

@@ -7,15 +7,13 @@ operator's `[[setup]]`."""
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from autofix.records.events import DenialFound, GrantAdded
-from tests.conftest import read_json, run_autofix, write_config
+from tests.conftest import read_json, run_autofix, venv_on_path, write_config
 from tests.loop.scaffold import ACCOUNT, events
 from tests.sandbox.stacks import CLOUDFORMATION_TRUST
 
@@ -64,8 +62,7 @@ def _pass_role_statements(directory: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("strategy", ["trial", "predict"])
 def test_the_stack_role_is_passed_only_to_cloudformation(tmp_path: Path, strategy: str) -> None:
     config = _config(tmp_path)
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    result = run_autofix("run", "--strategy", strategy, "--config", str(config), env={"PATH": path})
+    result = run_autofix("run", "--strategy", strategy, "--config", str(config), env=venv_on_path())
     assert result.exit_code == 0, result.output
     passes = [g for g in events(tmp_path, GrantAdded) if g.action == "iam:PassRole"]
     assert [(g.resource, g.condition) for g in passes] == [(ROLE, TO_CLOUDFORMATION)]
@@ -97,8 +94,7 @@ def test_a_pass_allowed_only_to_another_service_is_denied_and_granted_to_cloudfo
     }
     (tmp_path / "start.json").write_text(json.dumps(start))
     config.write_text('[policy]\nstart = "start.json"\n\n' + config.read_text())
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    result = run_autofix("run", "--strategy", "trial", "--config", str(config), env={"PATH": path})
+    result = run_autofix("run", "--strategy", "trial", "--config", str(config), env=venv_on_path())
     assert result.exit_code == 0, result.output
     [denied] = [d for d in events(tmp_path, DenialFound) if d.action == "iam:PassRole"]
     assert (denied.resource, denied.attempt) == (ROLE, 1)

@@ -8,8 +8,6 @@ PassRole grant is ever unconditioned silently. The real AWS CLI on the embedded 
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import pytest
 
 from autofix.policy.conditions import PASSED_TO_SERVICE
 from autofix.records.events import GrantAdded
-from tests.conftest import read_json, run_autofix, write_config
+from tests.conftest import read_json, run_autofix, venv_on_path, write_config
 from tests.loop.scaffold import events
 from tests.sandbox.stacks import trusting
 
@@ -67,8 +65,7 @@ def _config(directory: Path) -> Path:
 @pytest.mark.parametrize("strategy", ["trial", "predict"])
 def test_the_roles_one_trusted_service_conditions_its_pass(tmp_path: Path, strategy: str) -> None:
     config = _config(tmp_path)
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    result = run_autofix("run", "--strategy", strategy, "--config", str(config), env={"PATH": path})
+    result = run_autofix("run", "--strategy", strategy, "--config", str(config), env=venv_on_path())
     assert result.exit_code == 0, result.output
     passes = [g for g in events(tmp_path, GrantAdded) if g.action == "iam:PassRole"]
     by_role = {g.resource.rsplit("/", 1)[-1].split("-")[1]: g for g in passes}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,14 @@ from autofix.config import Step, load_config
 from autofix.predict import ahead
 from autofix.predict import profile as profiles
 from autofix.step.runner import StepResult
-from tests.conftest import REPO
+from tests.conftest import REPO, venv_on_path
 
 PROFILES = sorted((REPO / "autofix" / "data" / "derived" / "profiles").glob("*.json"))
 
 
 def _run(step: Step) -> StepResult:
     """As a step runs: autofix's venv first on PATH (the demos' `aws`)."""
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return ahead.run_without_credentials(step, {**os.environ, "PATH": path})
+    return ahead.run_without_credentials(step, {**os.environ, **venv_on_path()})
 
 
 def _tool_step(source: str) -> Step:
