@@ -26,6 +26,7 @@ from autofix.config.lifecycle import tears_down
 from autofix.denials.model import Denial
 from autofix.loop.grantor import Added, GrantFailed, Grantor
 from autofix.policy import conditions
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.conditions import PASS_ROLE
 from autofix.policy.escalation import is_escalation
 from autofix.predict import ahead, serverless
@@ -114,7 +115,7 @@ class Predictor:
 
     def _stack_denials(self, step: Step, packaged: Packaged) -> list[Denial]:
         region = packaged.region or self.region
-        place = Place(packaged.stack, self.account_id, region, self.partition)
+        place = Place(packaged.stack, ArnPlace(self.account_id, region, self.partition))
         template = packaged.template
         deployed = self._deployed(packaged.stack)
         if packaged.removes:  # what is deployed is what the delete deletes
@@ -212,7 +213,7 @@ class Predictor:
                 if stack in self._stacks_read:
                     continue
                 self._stacks_read.add(stack)
-                place = Place(stack, self.account_id, self.region, self.partition)
+                place = Place(stack, ArnPlace(self.account_id, self.region, self.partition))
                 groups = predict(template, place, _GROUP_OPERATIONS)
                 self.groups += groups
                 self._generated |= generated_patterns(template, place)

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.conditions import PASS_ROLE, receiving_service
 from autofix.policy.name_rules import name_rule
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
@@ -28,12 +29,10 @@ _NO_VALUE = object()
 
 @dataclass(frozen=True)
 class Place:
-    """Where the template will be deployed."""
+    """Where the template will be deployed: its stack, and the ARN fields of what it makes."""
 
     stack: str
-    account_id: str
-    region: str
-    partition: str = "aws"
+    at: ArnPlace
 
 
 @dataclass(frozen=True)
@@ -99,20 +98,17 @@ class Resolver:
     def _format(self, fmt: str | None, logical_id: str) -> str:
         if fmt is None:
             return UNKNOWN
-        p = self.place
         return fmt.format(
-            partition=p.partition,
-            region=p.region,
-            account=p.account_id,
+            **{key.lower(): value for key, value in self.place.at.values().items()},
             name=self.physical_name(logical_id),
             property=_Named(self, logical_id),
         )
 
     def ref(self, name: str) -> Any:
         pseudo = {
-            "AWS::AccountId": self.place.account_id,
-            "AWS::Region": self.place.region,
-            "AWS::Partition": self.place.partition,
+            "AWS::AccountId": self.place.at.account,
+            "AWS::Region": self.place.at.region,
+            "AWS::Partition": self.place.at.partition,
             "AWS::StackName": self.place.stack,
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": _NO_VALUE,
@@ -236,9 +232,9 @@ def handler_groups(
         logical_id=logical_id,
         physical_name=resolver.physical_name(logical_id),
         properties=properties if isinstance(properties, dict) else {},
-        account_id=resolver.place.account_id,
-        region=resolver.place.region,
-        partition=resolver.place.partition,
+        account_id=resolver.place.at.account,
+        region=resolver.place.at.region,
+        partition=resolver.place.at.partition,
         physical_id=_physical_id(resolver, logical_id, rtype),
         old_properties=old_properties if isinstance(old_properties, dict) else {},
     )

@@ -11,13 +11,14 @@ from typing import Any
 
 from autofix.denials.model import Denial
 from autofix.policy import conditions
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.conditions import receiving_service, trusted_service
 from autofix.policy.scope import ScopeContext, grants_for
 from autofix.predict.template import Place, predict
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/shop-feedback"
-PLACE = Place("shop-dev", ACCOUNT, "eu-west-1")
+PLACE = Place("shop-dev", ArnPlace(ACCOUNT, "eu-west-1"))
 VOCABULARY = "AWS::Transcribe::Vocabulary"
 
 

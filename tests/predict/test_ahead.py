@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from autofix.config import Step
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.predict import ahead, cdk, cfn_cli, sam
 from autofix.predict.packaged import Packaged
 from autofix.predict.predictor import FROM_TEMPLATE, Predictor, _safe
@@ -109,7 +110,7 @@ def test_aws_cloudformation_deploy_reads_its_template_file(tmp_path: Path) -> No
 
 def test_escalation_is_predicted_only_on_a_generated_names_tail() -> None:
     template = {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {}}}}
-    names = generated_patterns(template, Place("app", ACCOUNT, "us-east-1"))
+    names = generated_patterns(template, Place("app", ArnPlace(ACCOUNT, "us-east-1")))
     role = f"arn:aws:iam::{ACCOUNT}:role/app-Role-*"
     assert names == {"app-Role-*"}
     assert _safe("iam:PassRole", role, names)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.predict.changes import predict_changes
 from autofix.predict.template import Place
 
-PLACE = Place("shop", "123456789012", "us-east-1")
+PLACE = Place("shop", ArnPlace("123456789012", "us-east-1"))
 
 
 def _queue(**props: Any) -> dict[str, Any]:

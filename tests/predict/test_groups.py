@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from autofix.denials.model import Denial, Source
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.predict.groups import placed
 from autofix.predict.template import Place, Predicted, predict
 
 ACCOUNT = "123456789012"
-PLACE = Place("shop-dev", ACCOUNT, "us-east-1")
+PLACE = Place("shop-dev", ArnPlace(ACCOUNT, "us-east-1"))
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/shop-dev-role"
 
 

@@ -264,11 +264,12 @@ def test_an_update_predicts_deleting_what_the_new_template_drops(tmp_path: Path)
 
 
 def test_a_retained_resource_is_not_predicted_a_delete() -> None:
+    from autofix.policy.arn_formats import Place as ArnPlace
     from autofix.predict.template import Place, predict
 
     queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "kept"}}
     template = {"Resources": {"Kept": {**queue, "DeletionPolicy": "Retain"}, "Gone": queue}}
-    place = Place("shop-dev", ACCOUNT, "us-east-1", "aws")
+    place = Place("shop-dev", ArnPlace(ACCOUNT, "us-east-1", "aws"))
     deleted = {g.logical_id for g in predict(template, place, ("delete",))}
     assert deleted == {"Gone"}
 

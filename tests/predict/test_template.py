@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.predict.template import Place, predict
 
-PLACE = Place("shop-dev", "123456789012", "eu-west-1")
+PLACE = Place("shop-dev", ArnPlace("123456789012", "eu-west-1"))
 
 TEMPLATE: dict[str, Any] = {
     "Parameters": {"Stage": {"Type": "String", "Default": "dev"}},
@@ -209,7 +210,7 @@ def test_a_network_part_the_template_makes_is_predicted_on_its_type() -> None:
             },
         }
     }
-    place = Place("s", "123456789012", "us-east-1")
+    place = Place("s", ArnPlace("123456789012", "us-east-1"))
     found = {
         (r.action, r.resource)
         for g in predict(template, place, ("create",))
@@ -227,7 +228,7 @@ def test_a_network_part_the_template_makes_is_predicted_on_its_type() -> None:
 
 
 def test_a_predicted_pass_names_the_service_its_property_passes_the_role_to() -> None:
-    account = PLACE.account_id
+    account = PLACE.at.account
     s3_role = f"arn:aws:iam::{account}:role/shop-s3-import"
     monitoring = f"arn:aws:iam::{account}:role/shop-monitoring"
     template = {

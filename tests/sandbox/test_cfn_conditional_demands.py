@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.escalation import is_data_access
 from autofix.predict.template import Place, predict
 from autofix.sandbox.cloudformation.demands import references
@@ -235,7 +236,7 @@ def test_the_predictor_withholds_the_same_actions() -> None:
             },
         }
     }
-    groups = predict(template, Place("obs", ACCOUNT, "us-east-1"), ("create",))
+    groups = predict(template, Place("obs", ArnPlace(ACCOUNT, "us-east-1")), ("create",))
     actions = {r.action for g in groups for r in g.requirements}
     assert actions, "the predictor demanded nothing"
     assert not any(a.startswith(("kms:", "organizations:")) for a in actions), actions

@@ -167,6 +167,7 @@ def test_a_layer_is_checked_and_predicted_under_its_layer_name(
     predictor derives from the template (PublishLayerVersion on `layer:NAME`, the version
     actions on `layer:NAME:*`), and the sandbox's handler is checked on the same names:
     the stack deploys and deletes with nothing else."""
+    from autofix.policy.arn_formats import Place as ArnPlace
     from autofix.predict.template import Place, predict
 
     s3 = operator_client("s3")
@@ -184,7 +185,9 @@ def test_a_layer_is_checked_and_predicted_under_its_layer_name(
     }
     region = operator_client("cloudformation").meta.region_name
     account = operator_client("sts").get_caller_identity()["Account"]
-    predicted = predict(template, Place("names-layers", account, region), ("create", "delete"))
+    predicted = predict(
+        template, Place("names-layers", ArnPlace(account, region)), ("create", "delete")
+    )
     grants = {(r.action, r.resource) for p in predicted for r in p.requirements}
     layer = f"arn:aws:lambda:{region}:{account}:layer"
     assert {g for g in grants if g[0].startswith("lambda:")} == {

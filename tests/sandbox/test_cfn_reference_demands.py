@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.predict.template import Place, predict
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
@@ -205,7 +206,7 @@ def test_the_predictor_reads_the_same_references_from_the_template() -> None:
             },
         }
     }
-    groups = predict(template, Place("shop", ACCOUNT, "us-east-1"), ("create",))
+    groups = predict(template, Place("shop", ArnPlace(ACCOUNT, "us-east-1")), ("create",))
     by_id = {g.logical_id: {(r.action, r.resource) for r in g.requirements} for g in groups}
     passes = {r for a, r in by_id["Flow"] if a == "iam:PassRole"}
     assert passes == {f"arn:aws:iam::{ACCOUNT}:role/shop-FlowRole-*"}

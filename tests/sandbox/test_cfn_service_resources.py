@@ -16,6 +16,7 @@ from typing import Any
 
 from autofix import data
 from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.arn_formats import formats_for_type
 from autofix.predict.template import Place, predict
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -128,7 +129,7 @@ def test_the_predictor_reads_the_same_data() -> None:
             },
         }
     }
-    groups = predict(template, Place("ops", ACCOUNT, "us-east-1"), ("create",))
+    groups = predict(template, Place("ops", ArnPlace(ACCOUNT, "us-east-1")), ("create",))
     found = {(r.action, r.resource) for g in groups for r in g.requirements}
     assert ("lambda:CreateFunction", FUNCTION) in found
     assert not any(
