@@ -226,7 +226,7 @@ class Console:
         for step in outcome.steps:
             if step.ok:
                 self.say(f"✔ {step.name}: the saved policy is enough", fg="green")
-                for m in step.missing:
+                for m in (missing.denial for missing in step.missing):
                     on = f" on {m.resource}" if m.resource else ""
                     why = m.not_granted or "a warning only"
                     self.say(f"    but it was denied {m.action}{on} ({m.source}, {why})")
@@ -237,14 +237,14 @@ class Console:
                 fg="red",
                 bold=True,
             )
-            for m in step.missing:
+            for m in (missing.denial for missing in step.missing):
                 on = f" on {m.resource}" if m.resource else ""
-                note = "" if m.fixable else f", {m.deny} deny: a grant cannot fix it"
+                note = "" if m.fixable else f", {m.deny.value} deny: a grant cannot fix it"
                 if m.not_granted:  # printed by the step; the account never denied it
                     note = f", {m.not_granted}"
                 self.say(f"    missing {m.action or '(unnamed action)'}{on}  ({m.source}{note})")
-                if m.excerpt:
-                    self.say(f"      │ {m.excerpt.splitlines()[0][:160]}", dim=True)
+                if m.evidence:
+                    self.say(f"      │ {m.evidence.splitlines()[0][:160]}", dim=True)
         for name in outcome.not_run:
             self.say(f"· {name}: not run (an earlier step failed)", dim=True)
         if patch is not None:

@@ -28,17 +28,23 @@ from autofix.step.runner import COMMAND_NOT_FOUND
 
 @dataclass(frozen=True)
 class Missing:
-    """An action a step was denied under the saved policy."""
+    """A denial a step met under the saved policy, and the resource the patch grants for it."""
 
-    action: str | None
-    resource: str | None
-    grant_resource: str | None
-    fixable: bool
-    deny: str
-    source: str
-    excerpt: str
-    not_granted: str = ""
-    """Why it reads as fixable and is not (printed by the step, never observed)."""
+    denial: Denial
+    grant_resource: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        denial = self.denial
+        return {
+            "action": denial.action,
+            "resource": denial.resource,
+            "grant_resource": self.grant_resource,
+            "fixable": denial.fixable,
+            "deny": denial.deny.value,
+            "source": denial.source,
+            "excerpt": denial.evidence[:300],
+            "not_granted": denial.not_granted,
+        }
 
 
 @dataclass(frozen=True)
@@ -72,19 +78,7 @@ class CheckOutcome:
                     "exit_code": s.exit_code,
                     "seconds": round(s.seconds, 2),
                     "reason": s.reason,
-                    "missing": [
-                        {
-                            "action": m.action,
-                            "resource": m.resource,
-                            "grant_resource": m.grant_resource,
-                            "fixable": m.fixable,
-                            "deny": m.deny,
-                            "source": m.source,
-                            "excerpt": m.excerpt,
-                            "not_granted": m.not_granted,
-                        }
-                        for m in s.missing
-                    ],
+                    "missing": [m.to_json() for m in s.missing],
                 }
                 for s in self.steps
             ],
@@ -148,7 +142,11 @@ def check_policy(
             results.append(checked)
             if checked.ok:
                 events.emit(
-                    StepOk(step=step.name, attempts=1, actions=[m.action for m in checked.missing])
+                    StepOk(
+                        step=step.name,
+                        attempts=1,
+                        actions=[m.denial.action for m in checked.missing],
+                    )
                 )
             else:
                 events.emit(
@@ -202,13 +200,4 @@ def _check_step(
 def _missing(denial: Denial, scoped: list[ScopedGrant]) -> Missing:
     """The denial, with the resource the patch grants for it (the first, when several)."""
     grant = next((g for g in scoped if g.denial is not None and g.denial.key == denial.key), None)
-    return Missing(
-        action=denial.action,
-        resource=denial.resource,
-        grant_resource=grant.resource if grant else None,
-        fixable=denial.fixable,
-        deny=denial.deny.value,
-        source=denial.source,
-        excerpt=denial.evidence[:300],
-        not_granted=denial.not_granted,
-    )
+    return Missing(denial, grant.resource if grant else None)

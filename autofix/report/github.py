@@ -27,13 +27,13 @@ def github_annotations(
     for step in outcome.steps:
         where = _annotation_place(config_path, step.name, workspace)
         title = f"autofix check: {step.name}"
-        for m in step.missing:
+        for m in (missing.denial for missing in step.missing):
             action = m.action or "an unnamed action"
             on = f" on {m.resource}" if m.resource else ""
             if m.fixable:
                 why = "which the saved policy does not grant"
             else:
-                why = f"denied by a {m.deny} deny that a grant cannot fix"
+                why = f"denied by a {m.deny.value} deny that a grant cannot fix"
             lines.append(
                 _workflow_command(
                     "error", f"step {step.name} needs {action}{on}, {why}", where, title

@@ -135,13 +135,14 @@ def test_a_step_named_like_a_rehearsal_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_rehearsal_s_annotation_is_placed_on_the_step_it_rehearses(tmp_path: Path) -> None:
+    from autofix.denials.model import Denial
     from autofix.loop.check import CheckOutcome, Missing, StepCheck
     from autofix.report.github import github_annotations
 
     config = write_config(
         tmp_path, '[[steps]]\nname = "other"\nrun = "true"\n\n[[steps]]\nname = "d"\nrun = "x"\n'
     )
-    missing = Missing("lambda:UpdateFunctionCode", None, None, True, "implicit", "output", "")
+    missing = Missing(Denial("lambda:UpdateFunctionCode"))
     outcome = CheckOutcome(False, 1, (StepCheck("d (update)", False, 1, 1.0, (missing,)),))
     [line] = github_annotations(outcome, config, workspace=str(tmp_path))
     assert line.startswith("::error file=autofix.toml,line=6,title=autofix check%3A d (update)::")

@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from autofix.denials.model import Denial, DenyKind
 from autofix.loop.check import CheckOutcome, Missing, StepCheck
 from autofix.report.github import github_annotations
 from tests.conftest import AWS, run_autofix, write_config
 
 
 def _missing(action: str | None, resource: str | None, fixable: bool = True) -> Missing:
-    return Missing(
-        action=action,
-        resource=resource,
-        grant_resource=resource,
-        fixable=fixable,
-        deny="implicit" if fixable else "scp",
-        source="output",
-        excerpt="",
-    )
+    deny = DenyKind.IMPLICIT if fixable else DenyKind.SCP
+    return Missing(Denial(action, resource, deny=deny), resource)
 
 
 def _config(tmp_path: Path) -> Path:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 
 from autofix.console import Console
+from autofix.denials.model import Denial, DenyKind
 from autofix.loop.check import CheckOutcome, Missing, StepCheck
 
 
 def _missing(action: str, deny: str = "implicit", excerpt: str = "") -> Missing:
-    return Missing(action, "*", "*", deny == "implicit", deny, "output", excerpt)
+    return Missing(Denial(action, "*", deny=DenyKind(deny), evidence=excerpt), "*")
 
 
 def _summary(outcome: CheckOutcome, patch: object | None = None) -> str:
