@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from autofix.denials.actions import canonical
-from autofix.denials.model import Denial, DenyKind
+from autofix.denials.model import CREDENTIAL_FAILURE, Denial, DenyKind
 from autofix.denials.operations import Resolution, resolve_method, resolve_operation
 
 
@@ -64,10 +64,6 @@ _TRAIL_ROW = re.compile(
 )
 _TEMPLATE_URL = re.compile(r"TemplateURL must reference a valid S3 object to which you have access")
 _HOST_BEFORE = re.compile(r"\b(?P<svc>[a-z0-9-]{2,40})$")
-_CREDENTIALS = re.compile(
-    r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidAccessKeyId|"
-    r"RequestExpired|RequestTimeTooSkewed"
-)
 _JAVA_FRAME_LIMIT = 4000
 _KINDS = (
     ("servicecontrol", DenyKind.SCP),
@@ -114,7 +110,9 @@ def _named(svc: str, name: str, evidence: str, resource: str | None = None) -> D
 
 def _sdk_log(flat: str, region: str | None) -> Iterator[Found]:
     for match in _SDK_LOG.finditer(flat):
-        if match["status"] != "403" or _CREDENTIALS.search(flat, match.end(), match.end() + 600):
+        if match["status"] != "403" or CREDENTIAL_FAILURE.search(
+            flat, match.end(), match.end() + 600
+        ):
             continue
         op = match["op"][:1].upper() + match["op"][1:]
         evidence = flat[match.start() : match.end() + 200]
@@ -127,7 +125,7 @@ def _sdk_log(flat: str, region: str | None) -> Iterator[Found]:
 def _java(flat: str, region: str | None) -> Iterator[Found]:
     for match in _JAVA_EXCEPTION.finditer(flat):
         tail = flat[match.end() : match.end() + 400]
-        if _JAVA_DENIED.search(tail) is None or _CREDENTIALS.search(tail):
+        if _JAVA_DENIED.search(tail) is None or CREDENTIAL_FAILURE.search(tail):
             continue
         svc = match["svc"]
         before = _JAVA_OP_BEFORE.search(flat, max(0, match.start() - 300), match.start())

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+CREDENTIAL_FAILURES = (
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidAccessKeyId",
+    "RequestExpired",
+    "RequestTimeTooSkewed",
+    "AuthFailure",
+    "security token included in the request is invalid",
+    "security token included in the request is expired",
+)
+"""Errors of the request's credentials or signature, not of its permissions: no grant fixes
+them (the common errors of every AWS query API: STS `CommonErrors`, EC2 `errors-overview`)."""
+CREDENTIAL_FAILURE = re.compile("|".join(re.escape(words) for words in CREDENTIAL_FAILURES))
 
 
 class DenyKind(StrEnum):

@@ -24,7 +24,7 @@ from functools import cache
 
 from autofix.data import load
 from autofix.denials.forms import Found, other_forms, reason_in, repair_kind, resolved_denials
-from autofix.denials.model import Denial, DenyKind
+from autofix.denials.model import CREDENTIAL_FAILURES, Denial, DenyKind
 from autofix.denials.operations import Resolution, resolve_operation
 from autofix.denials.sentence import sentence_action, sentence_denial
 
@@ -101,11 +101,6 @@ _STATUS_CODES = frozenset({"403", "forbidden"})
 _NEGATED = re.compile(r"\b(?:[Ww]ithout|[Nn]o|[Nn]ot|[Nn]ever) (?:an? |any )?[\"'`]?$")
 """`without AccessDenied`, `no Access Denied`: the words, not an error."""
 _DENIED_TEXT = re.compile(r"Access ?Denied|AccessDenied|Forbidden|not authorized", re.IGNORECASE)
-_NOT_PERMISSION = re.compile(
-    r"InvalidClientTokenId|SignatureDoesNotMatch|ExpiredToken|InvalidAccessKeyId|"
-    r"RequestExpired|security token included in the request is (?:invalid|expired)|"
-    r"RequestTimeTooSkewed|AuthFailure"
-)
 
 
 @dataclass
@@ -169,16 +164,6 @@ def scan(flat: str, region: str | None) -> list[Found]:
 
 
 _GENERIC_WORDS = ("Access", "Unauthorized", "You are not authorized", "AuthorizationError")
-_NOT_PERMISSION_WORDS = (
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "ExpiredToken",
-    "InvalidAccessKeyId",
-    "RequestExpired",
-    "security token included",
-    "RequestTimeTooSkewed",
-    "AuthFailure",
-)
 
 
 def generic_denial(flat: str) -> Found | None:
@@ -197,9 +182,7 @@ def not_permission(flat: str) -> bool:
     lifts (`not_policy_denials.json`): not a permission error a grant can fix."""
     if _not_policy(flat):
         return True
-    if not any(word in flat for word in _NOT_PERMISSION_WORDS):
-        return False
-    return _NOT_PERMISSION.search(flat) is not None
+    return any(words in flat for words in CREDENTIAL_FAILURES)
 
 
 @cache
@@ -276,7 +259,7 @@ def _enclosing(frames: list[_Frame], starts: list[int], position: int) -> _Frame
 def _is_permission_frame(flat: str, frame: _Frame) -> bool:
     code = frame.code.lower()
     message = flat[frame.body : frame.end]
-    if _NOT_PERMISSION.search(message[:400]) or _not_policy(message[:400]):
+    if not_permission(message[:400]):
         return False
     if code in PERMISSION_CODES:
         return True
