@@ -47,10 +47,10 @@ def placed(
     else:
         operations = _operations(action, groups, performed)
     on_resource = [
-        g for g in groups if g.operation in operations and _on(g, denial.resource, action)
+        g for g in groups if g.call.operation in operations and _on(g, denial.resource, action)
     ]
-    kinds = {(g.resource_type, g.operation) for g in on_resource}
-    return [g for g in groups if (g.resource_type, g.operation) in kinds]
+    kinds = {(g.call.resource_type, g.call.operation) for g in on_resource}
+    return [g for g in groups if (g.call.resource_type, g.call.operation) in kinds]
 
 
 def _operations(
@@ -59,7 +59,7 @@ def _operations(
     """The operations `action` performs: the only one whose groups demand it, else those
     of them the step performs, else the step's."""
     demanding: set[str] = {
-        g.operation for g in groups if any(r.action.lower() == action for r in g.requirements)
+        g.call.operation for g in groups if any(r.action.lower() == action for r in g.requirements)
     }
     if len(demanding) == 1:
         return demanding

@@ -184,8 +184,8 @@ class Predictor:
         return [
             _denial(r.action, r.resource, source, g, principal)
             for g in groups
-            if g.operation in wanted
-            and not (source == FROM_TEMPLATE and self.hidden.hides(g.resource_type))
+            if g.call.operation in wanted
+            and not (source == FROM_TEMPLATE and self.hidden.hides(g.call.resource_type))
             for r in g.requirements
             if _safe(r.action, r.resource, self._generated)
         ]
@@ -225,7 +225,7 @@ class Predictor:
             for group in placed(denial, self.groups, self._performed):
                 widened.setdefault(id(group), (group, denial.principal))
         for group, principal in widened.values():  # the rest of each group, same principal
-            found += self._denials([group], {group.operation}, FROM_GROUP, principal)
+            found += self._denials([group], {group.call.operation}, FROM_GROUP, principal)
         return found
 
     def _removed(
@@ -240,7 +240,7 @@ class Predictor:
         if deployed is None:
             return []
         gone = _resources(deployed).keys() - _resources(packaged.template).keys()
-        groups = [g for g in predict(deployed, place, ("delete",)) if g.logical_id in gone]
+        groups = [g for g in predict(deployed, place, ("delete",)) if g.call.logical_id in gone]
         self.groups += groups
         self._generated |= generated_patterns(deployed, place)
         return self._denials(groups, {"delete"}, FROM_TEMPLATE, principal)
@@ -317,7 +317,7 @@ def _denial(
         resource,
         principal,
         source=source,
-        evidence=f"{group.logical_id} ({group.resource_type}) {group.operation}",
-        resource_type=group.resource_type,
+        evidence=f"{group.call.logical_id} ({group.call.resource_type}) {group.call.operation}",
+        resource_type=group.call.resource_type,
         passed_to=dict(group.passed_to).get(resource, "") if _passes(action) else "",
     )

@@ -37,11 +37,9 @@ class Place:
 
 @dataclass(frozen=True)
 class Predicted:
-    """The demands of one resource's handler for one operation (a predicted group)."""
+    """What one handler call (a resource's, for one operation) demands: a predicted group."""
 
-    logical_id: str
-    resource_type: str
-    operation: Operation
+    call: HandlerCall
     requirements: tuple[Requirement, ...]
     passed_to: tuple[tuple[str, str], ...] = ()
     """(role, service principal) of each iam:PassRole requirement whose property tells it."""
@@ -249,7 +247,7 @@ def handler_groups(
             )[0]
         )
     }
-    return [Predicted(logical_id, rtype, operation, reqs, tuple(sorted(passes)))] if reqs else []
+    return [Predicted(call, reqs, tuple(sorted(passes)))] if reqs else []
 
 
 def generated_patterns(template: Mapping[str, Any], place: Place) -> frozenset[str]:

@@ -92,7 +92,7 @@ def template(trusted: list[str], role_name: str | None) -> dict[str, Any]:
 
 
 def _passes(tmpl: dict[str, Any]) -> tuple[set[str], tuple[tuple[str, str], ...]]:
-    [group] = [g for g in predict(tmpl, PLACE, ("create",)) if g.logical_id == "Vocabulary"]
+    [group] = [g for g in predict(tmpl, PLACE, ("create",)) if g.call.logical_id == "Vocabulary"]
     roles = {r.resource for r in group.requirements if r.action == "iam:PassRole"}
     return roles, group.passed_to
 

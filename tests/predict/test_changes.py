@@ -17,7 +17,7 @@ def _queue(**props: Any) -> dict[str, Any]:
 
 def _calls(deployed: dict[str, Any], template: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {
-        (g.logical_id, g.operation, r.action)
+        (g.call.logical_id, g.call.operation, r.action)
         for g in predict_changes({"Resources": deployed}, {"Resources": template}, PLACE)
         for r in g.requirements
     }

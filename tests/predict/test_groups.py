@@ -47,7 +47,7 @@ def fn(name: str) -> str:
 
 
 def kinds(found: list[Predicted]) -> set[tuple[str, str, str]]:
-    return {(g.logical_id, g.resource_type, g.operation) for g in found}
+    return {(g.call.logical_id, g.call.resource_type, g.call.operation) for g in found}
 
 
 def test_a_delete_from_the_output_brings_every_functions_delete_group() -> None:
@@ -60,22 +60,22 @@ def test_a_delete_from_the_output_brings_every_functions_delete_group() -> None:
 
 
 def test_an_action_several_operations_demand_goes_to_the_steps_operation() -> None:
-    both = [g for g in GROUPS if g.resource_type == "AWS::Lambda::Function"]
-    shared = {r.action for g in both if g.operation == "create" for r in g.requirements} & {
-        r.action for g in both if g.operation == "delete" for r in g.requirements
+    both = [g for g in GROUPS if g.call.resource_type == "AWS::Lambda::Function"]
+    shared = {r.action for g in both if g.call.operation == "create" for r in g.requirements} & {
+        r.action for g in both if g.call.operation == "delete" for r in g.requirements
     }
     assert shared, "the function's create and delete handlers share an action (GetFunction)"
     action = sorted(shared)[0]
     denial = Denial(action, fn("shop-dev-b"), source=Source.STACK_EVENTS)
-    assert {g.operation for g in placed(denial, GROUPS, {"create"})} == {"create"}
-    assert {g.operation for g in placed(denial, GROUPS, {"delete"})} == {"delete"}
+    assert {g.call.operation for g in placed(denial, GROUPS, {"create"})} == {"create"}
+    assert {g.call.operation for g in placed(denial, GROUPS, {"delete"})} == {"delete"}
 
 
 def test_the_sandboxs_handler_name_decides_the_operation() -> None:
     denial = Denial(
         "lambda:DeleteFunction", fn("shop-dev-a"), operation="AWS::Lambda::Function update"
     )
-    assert {g.operation for g in placed(denial, GROUPS, {"delete"})} == {"update"}
+    assert {g.call.operation for g in placed(denial, GROUPS, {"delete"})} == {"update"}
 
 
 def test_groups_acting_on_the_denied_resource_come_with_it() -> None:
@@ -118,7 +118,7 @@ def test_a_denial_on_no_resource_goes_to_the_groups_demanding_it_on_any() -> Non
     on_any = {
         r.action
         for g in groups
-        if g.logical_id == "Map" and g.operation == "create"
+        if g.call.logical_id == "Map" and g.call.operation == "create"
         for r in g.requirements
         if r.resource == "*"
     }

@@ -270,7 +270,7 @@ def test_a_retained_resource_is_not_predicted_a_delete() -> None:
     queue = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "kept"}}
     template = {"Resources": {"Kept": {**queue, "DeletionPolicy": "Retain"}, "Gone": queue}}
     place = Place("shop-dev", ArnPlace(ACCOUNT, "us-east-1", "aws"))
-    deleted = {g.logical_id for g in predict(template, place, ("delete",))}
+    deleted = {g.call.logical_id for g in predict(template, place, ("delete",))}
     assert deleted == {"Gone"}
 
 

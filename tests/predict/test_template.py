@@ -140,7 +140,9 @@ def test_an_alias_or_version_reference_names_its_function() -> None:
     }
     groups = predict(template, PLACE, ("create",))
     on = {
-        g.logical_id: {r.resource for r in g.requirements if r.action == "lambda:AddPermission"}
+        g.call.logical_id: {
+            r.resource for r in g.requirements if r.action == "lambda:AddPermission"
+        }
         for g in groups
     }
     function = "arn:aws:lambda:eu-west-1:123456789012:function:shop-dev-Fn-*"
@@ -162,7 +164,7 @@ def test_a_task_definition_is_predicted_on_its_family() -> None:
         }
     }
     on = {
-        g.logical_id: {
+        g.call.logical_id: {
             r.resource for r in g.requirements if r.action == "ecs:RegisterTaskDefinition"
         }
         for g in predict(template, PLACE, ("create",))
@@ -214,7 +216,7 @@ def test_a_network_part_the_template_makes_is_predicted_on_its_type() -> None:
     found = {
         (r.action, r.resource)
         for g in predict(template, place, ("create",))
-        if g.logical_id == "Connector"
+        if g.call.logical_id == "Connector"
         for r in g.requirements
     }
     ec2 = "arn:aws:ec2:us-east-1:123456789012"

@@ -207,7 +207,7 @@ def test_the_predictor_reads_the_same_references_from_the_template() -> None:
         }
     }
     groups = predict(template, Place("shop", ArnPlace(ACCOUNT, "us-east-1")), ("create",))
-    by_id = {g.logical_id: {(r.action, r.resource) for r in g.requirements} for g in groups}
+    by_id = {g.call.logical_id: {(r.action, r.resource) for r in g.requirements} for g in groups}
     passes = {r for a, r in by_id["Flow"] if a == "iam:PassRole"}
     assert passes == {f"arn:aws:iam::{ACCOUNT}:role/shop-FlowRole-*"}
     assert not any(a.startswith(("kms:", "s3:")) for a, _ in by_id["Flow"])
