@@ -230,9 +230,7 @@ def handler_groups(
         logical_id=logical_id,
         physical_name=resolver.physical_name(logical_id),
         properties=properties if isinstance(properties, dict) else {},
-        account_id=resolver.place.at.account,
-        region=resolver.place.at.region,
-        partition=resolver.place.at.partition,
+        place=resolver.place.at,
         physical_id=_physical_id(resolver, logical_id, rtype),
         old_properties=old_properties if isinstance(old_properties, dict) else {},
     )

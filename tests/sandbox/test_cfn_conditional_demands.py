@@ -34,7 +34,12 @@ OPERATIONS = ("create", "update", "delete")
 
 def _call(resource_type: str, props: Props, operation: str = "create") -> HandlerCall:
     return HandlerCall(
-        resource_type, operation, "Logical", "stack-Logical-AbC123", props, ACCOUNT, "us-east-1"
+        resource_type,
+        operation,
+        "Logical",
+        "stack-Logical-AbC123",
+        props,
+        ArnPlace(ACCOUNT, "us-east-1"),
     )  # type: ignore[arg-type]
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import Place
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -35,8 +36,7 @@ def _call(
         "Logical",
         "stack-Logical-AbC123",
         props,
-        ACCOUNT,
-        "us-east-1",
+        Place(ACCOUNT, "us-east-1"),
         physical_id=None if operation == "create" else "stack-Logical-AbC123",
         old_properties=old or {},
     )

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from autofix.policy import actions_catalog
+from autofix.policy.arn_formats import Place
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -31,7 +32,12 @@ SUBNET, GROUP, VPC = "subnet-0a1b2c3d", "sg-0e1f2a3b", "vpc-0c1d2e3f"
 
 def _call(resource_type: str, props: Props) -> HandlerCall:
     return HandlerCall(
-        resource_type, "create", "Logical", "stack-Logical-AbC123", props, ACCOUNT, "us-east-1"
+        resource_type,
+        "create",
+        "Logical",
+        "stack-Logical-AbC123",
+        props,
+        Place(ACCOUNT, "us-east-1"),
     )
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from autofix import data
 from autofix.policy import actions_catalog
-from autofix.policy.arn_formats import formats_for_type
+from autofix.policy.arn_formats import Place, formats_for_type
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.tiers import coverage, demands_for
@@ -34,8 +34,7 @@ def _call(resource_type: str, props: Props, operation: str = "create") -> Handle
         "Logical",
         "stack-Logical-AbC123",
         props,
-        ACCOUNT,
-        "us-east-1",
+        Place(ACCOUNT, "us-east-1"),
         physical_id=None if operation == "create" else "stack-Logical-AbC123",
         old_properties=props,
     )
@@ -100,8 +99,7 @@ def test_an_action_on_the_resources_own_arn_is_demanded_on_it_whatever_the_type_
         "Logical",
         "stack-Logical-AbC123",
         {"Tags": [{"Key": "k", "Value": "v"}]},
-        ACCOUNT,
-        "us-east-1",
+        Place(ACCOUNT, "us-east-1"),
         physical_id=location,
         old_properties={},
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from autofix import data
-from autofix.policy.arn_formats import formats_for_type, match_arn
+from autofix.policy.arn_formats import Place, formats_for_type, match_arn
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
@@ -31,8 +31,7 @@ def _update(resource_type: str, physical_id: str, props: Props | None = None) ->
         "Logical",
         "stack-Logical-AbC123",
         new,
-        ACCOUNT,
-        "us-east-1",
+        Place(ACCOUNT, "us-east-1"),
         physical_id=physical_id,
         old_properties=props or {},
     )
@@ -99,8 +98,7 @@ def test_a_virtual_mfa_device_is_deleted_on_its_own_arn() -> None:
         "Logical",
         "stack-Logical-AbC123",
         {"Users": ["someone"]},
-        ACCOUNT,
-        "us-east-1",
+        Place(ACCOUNT, "us-east-1"),
         physical_id=arn,
         old_properties={"Users": ["someone"]},
     )

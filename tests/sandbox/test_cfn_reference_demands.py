@@ -30,7 +30,12 @@ KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab
 
 def _call(resource_type: str, props: Props, operation: str = "create") -> HandlerCall:
     return HandlerCall(
-        resource_type, operation, "Logical", "stack-Logical-AbC123", props, ACCOUNT, "us-east-1"
+        resource_type,
+        operation,
+        "Logical",
+        "stack-Logical-AbC123",
+        props,
+        ArnPlace(ACCOUNT, "us-east-1"),
     )  # type: ignore[arg-type]
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from autofix.policy.arn_formats import Place
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Operation,
@@ -120,8 +121,7 @@ def call(
         logical_id="Logical",
         physical_name=physical_name,
         properties=properties,
-        account_id="123456789012",
-        region="us-east-1",
+        place=Place("123456789012", "us-east-1"),
         physical_id=physical_id,
         old_properties=old_properties or {},
     )

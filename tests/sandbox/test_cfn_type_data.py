@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from autofix.policy.arn_formats import Place
 from autofix.sandbox.cloudformation.demands.requirements import HandlerCall, Operation
 from autofix.sandbox.cloudformation.demands.rule_data import data_rule_types
 from autofix.sandbox.cloudformation.demands.schema import bounds, is_resource_type, type_schema
@@ -41,8 +42,7 @@ def call(
         logical_id="R",
         physical_name="stack-R-ABC",
         properties=properties,
-        account_id="123456789012",
-        region="us-east-1",
+        place=Place("123456789012", "us-east-1"),
         physical_id=physical_id,
         old_properties=old or {},
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from autofix.policy.arn_formats import Place
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.tiers import coverage, demands_for
 
 
 def _demands(resource_type: str, name: str) -> dict[str, str]:
-    call = HandlerCall(resource_type, "create", "Logical", name, {}, "123456789012", "us-east-1")
+    call = HandlerCall(
+        resource_type, "create", "Logical", name, {}, Place("123456789012", "us-east-1")
+    )
     return {r.action: r.resource for r in demands_for(call)}
 
 
@@ -34,8 +37,7 @@ def _call(resource_type: str, operation: str, name: str, props: dict[str, object
         "Logical",
         name,
         props,
-        "123456789012",
-        "us-east-1",
+        Place("123456789012", "us-east-1"),
         physical_id=name if name.startswith("arn:") else None,
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
+from autofix.policy.arn_formats import Place
 from autofix.policy.conditions import PASSED_TO_SERVICE
 from autofix.sandbox.cloudformation.caller import (
     Caller,
@@ -74,7 +75,7 @@ def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
 
 def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> None:
     keys = handler_keys(call.resource_type, req.action, req.resource, call.properties)
-    verdict = evaluate(caller, req.action, req.resource, call.region, keys)
+    verdict = evaluate(caller, req.action, req.resource, call.place.region, keys)
     if verdict is Verdict.ALLOWED:
         return
     reason = access_denied_reason(caller, req.action, req.resource, verdict)
@@ -116,9 +117,11 @@ def _call(
         logical_id=logical_id,
         physical_name=physical_name,
         properties=properties if isinstance(properties, dict) else {},
-        account_id=resources_map._account_id,
-        region=resources_map._region_name,
-        partition=str(resources_map["AWS::Partition"]),
+        place=Place(
+            resources_map._account_id,
+            resources_map._region_name,
+            str(resources_map["AWS::Partition"]),
+        ),
         physical_id=physical_id,
         old_properties=old_properties if isinstance(old_properties, dict) else {},
     )

@@ -33,7 +33,7 @@ def api_path(call: HandlerCall, action: str) -> tuple[str, bool] | None:
         return None
     for template in own.arn_formats:
         fields = [f for f in _PLACEHOLDER.findall(template) if f not in _ARN_FIELDS]
-        values = {"Partition": call.partition, "Region": call.region, "Account": call.account_id}
+        values = call.place.values()
         after_create = False
         for index, name in enumerate(fields):
             given = call.properties.get(name)

@@ -21,16 +21,10 @@ class HandlerCall:
     logical_id: str
     physical_name: str
     properties: Props
-    account_id: str
-    region: str
-    partition: str = "aws"
+    place: Place
+    """The ARN fields of the resource: its partition, region and account."""
     physical_id: str | None = None  # known once the resource exists
     old_properties: Props = field(default_factory=dict)
-
-    @property
-    def place(self) -> Place:
-        """The ARN fields of the resource: its partition, region and account."""
-        return Place(self.account_id, self.region, self.partition)
 
 
 Tier = Literal["rule", "schema"]
@@ -74,8 +68,8 @@ def _tag_dict(tags: Any) -> dict[str, Any]:
 
 
 def build_arn(call: HandlerCall, service: str, resource: str, region: bool = True) -> str:
-    reg = call.region if region else ""
-    return f"arn:{call.partition}:{service}:{reg}:{call.account_id}:{resource}"
+    reg = call.place.region if region else ""
+    return f"arn:{call.place.partition}:{service}:{reg}:{call.place.account}:{resource}"
 
 
 def changed_any(call: HandlerCall, *keys: str) -> bool:
@@ -85,7 +79,7 @@ def changed_any(call: HandlerCall, *keys: str) -> bool:
 def role_arn_of(call: HandlerCall, name_or_arn: str) -> str:
     if name_or_arn.startswith("arn:"):
         return name_or_arn
-    return f"arn:{call.partition}:iam::{call.account_id}:role/{name_or_arn}"
+    return f"arn:{call.place.partition}:iam::{call.place.account}:role/{name_or_arn}"
 
 
 def name_list(value: Any) -> list[str]:
@@ -101,4 +95,4 @@ def is_queue_url(text: str) -> bool:
 def queue_url_arn(call: HandlerCall, url: str) -> str:
     """The ARN of the SQS queue at `url` (a queue's Ref, and its physical id)."""
     account, name = url.rstrip("/").split("/")[-2:]
-    return f"arn:{call.partition}:sqs:{call.region}:{account}:{name}"
+    return f"arn:{call.place.partition}:sqs:{call.place.region}:{account}:{name}"

@@ -361,8 +361,8 @@ def _service_linked_role(call: HandlerCall, template: str) -> tuple[str, ...]:
     if when and not any(_has(call.properties, path.split(".")) for path in when):
         return ()
     values = {
-        "Partition": call.partition,
-        "Account": call.account_id,
+        "Partition": call.place.partition,
+        "Account": call.place.account,
         "Service": linked.get("principal") or own_service(call.resource_type),
     }
     return (re.sub(r"\$\{(\w+)\}", lambda m: values.get(m.group(1), UNKNOWN), template),)

@@ -91,7 +91,7 @@ def requirements_from_data(
             if not resource:
                 continue  # it refers to nothing (no old key): nothing referenced, nothing demanded
             service = step.get("if_arn_service")
-            if service and not resource.startswith(f"arn:{call.partition}:{service}:"):
+            if service and not resource.startswith(f"arn:{call.place.partition}:{service}:"):
                 continue
             yield Requirement(step["action"], resource, bool(step.get("after_create")))
 
@@ -179,9 +179,9 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
         return name[1:-1]
     if name in _CONTEXT:
         context = {
-            "partition": call.partition,
-            "region": call.region,
-            "account": call.account_id,
+            "partition": call.place.partition,
+            "region": call.place.region,
+            "account": call.place.account,
             "physical_id": call.physical_id or "",
             "physical_name": call.physical_name,
         }
@@ -199,7 +199,7 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
     if rest and kind == "upper":
         return _value(rest, call, item).upper()
     if rest and kind == "object":  # the S3 object a URL names, in any of its forms
-        return object_arn(_value(rest, call, item), call.partition) or ""
+        return object_arn(_value(rest, call, item), call.place.partition) or ""
     if rest and kind in _CONVERTERS:
         text = _value(rest, call, item)
         if kind == "queue" and is_queue_url(text):

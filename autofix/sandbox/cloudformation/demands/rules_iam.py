@@ -17,7 +17,7 @@ from autofix.sandbox.cloudformation.demands.calls import (
 
 def _principals(call: HandlerCall, props: Props) -> Iterable[tuple[str, str]]:
     """(kind, ARN) for each role, user and group a policy goes to."""
-    iam = f"arn:{call.partition}:iam::{call.account_id}"
+    iam = f"arn:{call.place.partition}:iam::{call.place.account}"
     for role in name_list(props.get("Roles")):
         yield "Role", role_arn_of(call, role)
     for user in name_list(props.get("Users")):
@@ -47,7 +47,7 @@ def iam_managed_policy(call: HandlerCall) -> Iterable[Requirement]:
     path = str(p.get("Path") or "/")
     name = call.physical_id.rsplit("/", 1)[-1] if call.physical_id else call.physical_name
     name = str(p.get("ManagedPolicyName") or name)
-    arn = f"arn:{call.partition}:iam::{call.account_id}:policy{path}{name}"
+    arn = f"arn:{call.place.partition}:iam::{call.place.account}:policy{path}{name}"
     attached = set(_principals(call, p))
     if call.operation == "create":
         yield Requirement("iam:CreatePolicy", arn)

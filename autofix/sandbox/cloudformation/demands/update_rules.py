@@ -13,7 +13,7 @@ from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requiremen
 
 
 def _apigw(call: HandlerCall, verb: str, path: str) -> Requirement:
-    arn = f"arn:{call.partition}:apigateway:{call.region}::{path}"
+    arn = f"arn:{call.place.partition}:apigateway:{call.place.region}::{path}"
     return Requirement(f"apigateway:{verb}", arn)
 
 
