@@ -111,17 +111,14 @@ def _call(
     physical_id: str | None = None,
     old_properties: Any = None,
 ) -> HandlerCall:
+    rm = resources_map
     return HandlerCall(
         resource_type=resource_type,
         operation=operation,
         logical_id=logical_id,
         physical_name=physical_name,
         properties=properties if isinstance(properties, dict) else {},
-        place=Place(
-            resources_map._account_id,
-            resources_map._region_name,
-            str(resources_map["AWS::Partition"]),
-        ),
+        place=Place(rm._account_id, rm._region_name, str(rm["AWS::Partition"])),
         physical_id=physical_id,
         old_properties=old_properties if isinstance(old_properties, dict) else {},
     )
