@@ -299,5 +299,5 @@ def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
     }
     for operation, wanted in expected.items():
         groups = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
-        found = {(g.logical_id, r.action, r.resource) for g in groups for r in g.requirements}
+        found = {(g.call.logical_id, r.action, r.resource) for g in groups for r in g.requirements}
         assert wanted <= found, operation
