@@ -19,7 +19,6 @@ from moto.cloudformation import parsing
 from moto.cloudformation.models import Stack
 
 from autofix.policy.arn_formats import Place
-from autofix.policy.conditions import PASSED_TO_SERVICE
 from autofix.sandbox.cloudformation.caller import (
     Caller,
     Verdict,
@@ -34,6 +33,7 @@ from autofix.sandbox.cloudformation.demands.tiers import (
     unverified_why,
 )
 from autofix.sandbox.cloudformation.intrinsics import parsed_resource
+from autofix.sandbox.cloudformation.known import known_resources
 from autofix.sandbox.cloudformation.patches import original
 from autofix.sandbox.cloudformation.state import (
     NESTED_STACK,
@@ -49,7 +49,7 @@ from autofix.sandbox.cloudformation.types import undeletable
 from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
-from autofix.sandbox.fidelity.request_keys import handler_keys
+from autofix.sandbox.fidelity.request_keys import denied_keys, handler_keys
 from autofix.sandbox.records import coverage_log, unverified_log
 from autofix.sandbox.records.deny_log import DenyRecord
 
@@ -57,8 +57,7 @@ from autofix.sandbox.records.deny_log import DenyRecord
 def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
     """Raise ResourceFailed at the first requirement the acting principal is denied.
 
-    How each call is checked is recorded (its tier); a resource the sandbox cannot
-    (wholly) check is recorded as unverified too, instead of passing silently.
+    How each call is checked is recorded (its tier); one it cannot check, as unverified.
     """
     if not op.checks or op.caller is None:
         return
@@ -74,7 +73,7 @@ def check(op: StackOperation, call: HandlerCall, after_create: bool) -> None:
 
 
 def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> None:
-    keys = handler_keys(call.resource_type, req.action, req.resource, call.properties)
+    keys = handler_keys(call.resource_type, req.action, req.resource, call.properties, req.keys)
     verdict = evaluate(caller, req.action, req.resource, call.place.region, keys)
     if verdict is Verdict.ALLOWED:
         return
@@ -95,7 +94,7 @@ def _demand(caller: Caller, call: HandlerCall, req: Requirement, stack: str) -> 
             demand=req.tier,
             logical_id=call.logical_id,
             stack=stack,
-            passed_to=next(iter(keys.get(PASSED_TO_SERVICE, ())), ""),
+            **denied_keys(keys, req.keys),
         )
     )
     raise ResourceFailed(call.logical_id, call.resource_type, call.operation, reason)
@@ -121,6 +120,7 @@ def _call(
         place=Place(rm._account_id, rm._region_name, str(rm["AWS::Partition"])),
         physical_id=physical_id,
         old_properties=old_properties if isinstance(old_properties, dict) else {},
+        known=known_resources(rm._account_id, rm._region_name),
     )
 
 

@@ -24,6 +24,7 @@ when the key is absent from the request.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -40,6 +41,8 @@ from autofix.policy.conditions import (
 )
 
 Keys = dict[str, list[str]]
+Carried = tuple[tuple[str, tuple[str, ...]], ...]
+"""(key, values) the demand knows a request carries (`Requirement.keys`)."""
 ROLE_TYPE = "AWS::IAM::Role"
 _SETS_BOUNDARY = frozenset({"iam:createrole", "iam:putrolepermissionsboundary"})
 
@@ -104,10 +107,31 @@ def request_keys(action: str, resource: str, params: Mapping[str, Any]) -> Keys:
 
 
 def handler_keys(
-    resource_type: str, action: str, resource: str, properties: Mapping[str, Any]
+    resource_type: str,
+    action: str,
+    resource: str,
+    properties: Mapping[str, Any],
+    carried: Carried = (),
 ) -> Keys:
     """The condition keys of a CloudFormation handler's request: the service a role is
-    passed to, the permissions boundary a role is created or changed with."""
+    passed to, the permissions boundary a role is created or changed with, and the keys
+    the demand knows the request carries (`carried`: a launch's `ec2:InstanceProfile`;
+    one with no values is absent from the request)."""
+    told = {key: list(values) for key, values in carried if values}
+    return {**_handler_keys(resource_type, action, resource, properties), **told}
+
+
+def denied_keys(keys: Keys, carried: Carried) -> dict[str, str]:
+    """What a denial's record says of the request's keys: the service a role was passed
+    to (`passed_to`), and the keys the demand told (`request_keys`, JSON: key -> values,
+    `[]` for a key the request did not carry)."""
+    told = json.dumps({key: list(values) for key, values in carried}) if carried else ""
+    return {"passed_to": next(iter(keys.get(PASSED_TO_SERVICE, ())), ""), "request_keys": told}
+
+
+def _handler_keys(
+    resource_type: str, action: str, resource: str, properties: Mapping[str, Any]
+) -> Keys:
     if action.lower() == PASS_ROLE.lower():
         trust = trust_policy(resource)
         return passed_to(receiving_service(resource_type, resource, properties, trust)[0])

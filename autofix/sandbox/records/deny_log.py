@@ -33,6 +33,7 @@ class DenyRecord:
     logical_id: str = ""  # a handler's demand: the resource whose handler demanded it
     stack: str = ""  # ... and its stack
     passed_to: str = ""  # an iam:PassRole's: the service the role was passed to
+    request_keys: str = ""  # JSON: condition keys a handler's request carried ([]: absent)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

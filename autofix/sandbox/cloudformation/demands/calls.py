@@ -25,6 +25,10 @@ class HandlerCall:
     """The ARN fields of the resource: its partition, region and account."""
     physical_id: str | None = None  # known once the resource exists
     old_properties: Props = field(default_factory=dict)
+    known: Mapping[str, Props] = field(default_factory=dict)
+    """What the caller knows of other resources the properties may name, by their id and by
+    their name: a launch template's `Versions` (number -> LaunchTemplateData),
+    `DefaultVersionNumber`, `LatestVersionNumber` (the sandbox's, or the template's)."""
 
 
 Tier = Literal["rule", "schema"]
@@ -42,6 +46,9 @@ class Requirement:
     resource: str
     after_create: bool = False  # the ARN holds an id the service assigns on creation
     tier: Tier = "rule"
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Service condition keys the request carries, as the demand knows them (an
+    `ec2:InstanceProfile` of a launch: its profiles' ARNs; `()`: the key is absent)."""
 
 
 def is_set(value: Any) -> bool:

@@ -27,7 +27,13 @@ from autofix.policy.arn_formats import (
     name_suffix,
     resource_arn,
 )
-from autofix.sandbox.cloudformation.demands import features, made_types, named_types, references
+from autofix.sandbox.cloudformation.demands import (
+    features,
+    launches,
+    made_types,
+    named_types,
+    references,
+)
 from autofix.sandbox.cloudformation.demands.api_paths import api_path
 from autofix.sandbox.cloudformation.demands.own_types import own_resource_types
 from autofix.sandbox.cloudformation.demands.requirements import (
@@ -161,10 +167,14 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         demanded += [
             a for a in schema.tag_actions if (added and not _untags(a)) or (removed and _untags(a))
         ]
-    found = []
+    found: list[Requirement] = []
     unused = features.unused(call)
     for action in dict.fromkeys(demanded):
         if action.lower() in unused:  # a feature the template does not use (LoginProfile)
+            continue
+        launched = launches.requirements(call, action)
+        if launched is not None:  # a launch: on what it uses (curated cfn_launches.json)
+            found += launched
             continue
         referred = references.resources_for(call, action)
         if referred is not None:  # on what the template refers to; nothing: not demanded
