@@ -79,6 +79,9 @@ class Denial:
     passed_to: str = field(default="", compare=False)
     """An iam:PassRole's: the service principal the request passed the role to, as the
     account recorded it (a CloudFormation RoleARN: cloudformation.amazonaws.com)."""
+    request_keys: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
+    """Service condition keys the denied request carried, as the sandbox's handler demand
+    knew them (a launch's `ec2:InstanceProfile`; no values: the request had none)."""
 
     @property
     def fixable(self) -> bool:
@@ -107,6 +110,7 @@ class Denial:
             self,
             resource_type=self.resource_type or other.resource_type,
             passed_to=self.passed_to or other.passed_to,
+            request_keys=self.request_keys or other.request_keys,
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -169,6 +169,22 @@ def _from_record(record: dict[str, Any]) -> Denial:
         evidence=record.get("message", ""),
         resource_type=_handler_type(record) if record.get("demand") else "",
         passed_to=str(record.get("passed_to") or ""),
+        request_keys=_request_keys(record.get("request_keys")),
+    )
+
+
+def _request_keys(text: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A record's `request_keys` (JSON: key -> values) as (key, values) pairs."""
+    try:
+        found = json.loads(text) if isinstance(text, str) and text else {}
+    except ValueError:
+        return ()
+    if not isinstance(found, dict):
+        return ()
+    return tuple(
+        (str(k), tuple(str(v) for v in vals))
+        for k, vals in sorted(found.items())
+        if isinstance(vals, list)
     )
 
 

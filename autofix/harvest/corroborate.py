@@ -22,7 +22,7 @@ from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
 from autofix.denials.model import Denial, Source
 from autofix.denials.parse import parse_denials
-from autofix.policy.conditions import PASS_ROLE
+from autofix.policy.conditions import PASS_ROLE, conditioned_by_request
 from autofix.policy.escalation import is_data_access, is_escalation
 
 NOT_OBSERVED = "printed, not observed: the sandbox never denied it, so it is not granted"
@@ -71,15 +71,10 @@ class Corroboration:
         return [_checked(d, records, self.unseen) if d in printed else d for d in found]
 
     def _passes_completed(self, found: Sequence[Denial], since: float) -> list[Denial]:
-        """`found`, an account-reported iam:PassRole without its service completed from
-        the record at hand (the sandbox's deny log: a record that lags is not waited for)."""
-        passes = [
-            d
-            for d in found
-            if d.source not in _TEXT_CHANNELS
-            and (d.action or "").lower() == PASS_ROLE.lower()
-            and not d.passed_to
-        ]
+        """`found`, an account-reported iam:PassRole without its service (a denial without
+        the request keys its grant is conditioned on) completed from the record at hand
+        (the sandbox's deny log: a record that lags is not waited for)."""
+        passes = [d for d in found if d.source not in _TEXT_CHANNELS and _incomplete(d)]
         if not passes or self.observed is None or self.patience > 0:
             return list(found)
         records = self.observed(since)
@@ -115,6 +110,15 @@ _WAITING = (
 )
 
 
+def _incomplete(denial: Denial) -> bool:
+    """An iam:PassRole without its service, or a denial of an action whose grant a request
+    key conditions (`conditioned_by_request`) without the keys: the record knows them."""
+    action = (denial.action or "").lower()
+    if action == PASS_ROLE.lower():
+        return not denial.passed_to
+    return not denial.request_keys and conditioned_by_request(action) is not None
+
+
 def _text_only(denial: Denial) -> Denial:
     action = denial.action or ""
     if is_escalation(action) or is_data_access(action):
@@ -141,7 +145,7 @@ def seen(printed: Denial, record: Denial) -> bool:
 
 
 def _completed(denial: Denial, records: Sequence[Denial]) -> Denial:
-    record = next((r for r in records if seen(denial, r) and r.passed_to), None)
+    record = next((r for r in records if seen(denial, r) and (r.passed_to or r.request_keys)), None)
     return denial.completed_by(record) if record is not None else denial
 
 

@@ -24,6 +24,7 @@ from autofix.policy.document import Grant
 from autofix.policy.escalation import is_escalation
 from autofix.policy.generated import GeneratedNames
 from autofix.policy.on_star import ON_STAR_NOTE, evaluated_on_star
+from autofix.policy.request_conditions import request_condition
 
 Mode = Literal["resource", "service", "any"]
 MODES: tuple[Mode, ...] = ("resource", "service", "any")
@@ -36,8 +37,7 @@ _GENERATED_VARIABLE = re.compile(
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?")
 _LONG_NUMBER = re.compile(r"\d{10,}")
-# A content digest (MD5, SHA-1, SHA-256 in hex: SAM and CDK artifacts, image digests): new
-# with each change.
+# A content digest (MD5, SHA-1, SHA-256 in hex: SAM and CDK artifacts, image digests).
 _CONTENT_DIGEST = re.compile(
     r"(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])"
 )
@@ -72,8 +72,7 @@ class ScopeContext:
     partition: str = "aws"
     generated: GeneratedNames = field(default_factory=GeneratedNames)
     permissions_boundary: str | None = None
-    """`[policy] permissions_boundary`: role creation and role-policy writes are granted
-    only with it (`iam:PermissionsBoundary`)."""
+    """`[policy] permissions_boundary`: role creation, role-policy writes carry it."""
 
     @property
     def stage_wildcard(self) -> bool:
@@ -192,7 +191,7 @@ def _scope_one(denial: Denial, raw_action: str, ctx: ScopeContext) -> list[Scope
 
 
 def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Condition, str]:
-    """The condition a grant of `action` carries, and a note when one cannot be told."""
+    """The condition a grant of `action` carries (a request key's too), and a note."""
     if action.lower() == conditions.PASS_ROLE.lower():
         service = denial.passed_to or conditions.passed_to_service(denial.resource_type)
         if service:
@@ -203,7 +202,8 @@ def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Conditio
             else "the denial does not tell which service receives the role"
         )
         return (), f"; no {conditions.PASSED_TO_SERVICE} condition: {why}"
-    return conditions.boundary_condition(action, ctx.permissions_boundary), ""
+    told = request_condition(denial, action, lambda arn: generalise(arn, ctx))
+    return told or (conditions.boundary_condition(action, ctx.permissions_boundary), "")
 
 
 def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,

@@ -1,0 +1,111 @@
+"""ec2:RunInstances of a launching handler (an Auto Scaling group, an instance, a fleet) is
+demanded on what the launch uses, never on `*`: the launch template, the image, the security
+groups and subnets it names (else `*` for their ids), and the instance, volumes and network
+interfaces it makes; the instance demand carries the request's `ec2:InstanceProfile`, which
+the grant is conditioned on (`ArnLike`, or `Null` when the launch names no profile).
+
+EC2 Auto Scaling checks the caller's RunInstances on a launch template's group
+(https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html);
+curated data: autofix/data/curated/cfn_launches.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autofix.denials.model import Denial
+from autofix.policy.scope import ScopeContext, grants_for
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement
+from autofix.sandbox.cloudformation.demands.tiers import demands_for
+from tests.sandbox.test_cfn_own_arn_demands import ACCOUNT, _call
+
+RUN = "ec2:RunInstances"
+KEY = "ec2:InstanceProfile"
+EC2 = f"arn:aws:ec2:us-east-1:{ACCOUNT}"
+PROFILE = f"arn:aws:iam::{ACCOUNT}:instance-profile/web-fleet-InstanceProfile-TLeNFvSDRq1v"
+TEMPLATE = {
+    "LaunchTemplateId": "lt-0abc",
+    "Versions": {
+        "1": {
+            "ImageId": "ami-0ac394d6a3e0a0b1c",
+            "IamInstanceProfile": {"Arn": PROFILE},
+            "SecurityGroupIds": ["sg-01", "sg-02"],
+        }
+    },
+    "DefaultVersionNumber": "1",
+    "LatestVersionNumber": "1",
+}
+GROUP = {
+    "MinSize": "1",
+    "MaxSize": "2",
+    "AvailabilityZones": ["us-east-1a"],
+    "LaunchTemplate": {"LaunchTemplateId": "lt-0abc", "Version": "1"},
+}
+
+
+def _runs(call: HandlerCall) -> dict[str, Requirement]:
+    return {r.resource: r for r in demands_for(call) if r.action == RUN}
+
+
+def _with(call: HandlerCall, known: dict[str, Any]) -> HandlerCall:
+    return HandlerCall(
+        call.resource_type,
+        call.operation,
+        call.logical_id,
+        call.physical_name,
+        call.properties,
+        call.place,
+        call.physical_id,
+        call.old_properties,
+        known=known,
+    )
+
+
+def test_a_groups_launch_template_tells_what_run_instances_is_demanded_on() -> None:
+    runs = _runs(_with(_call("AWS::AutoScaling::AutoScalingGroup", GROUP), {"lt-0abc": TEMPLATE}))
+    assert set(runs) == {
+        f"{EC2}:launch-template/lt-0abc",
+        "arn:aws:ec2:us-east-1::image/ami-0ac394d6a3e0a0b1c",
+        f"{EC2}:security-group/sg-01",
+        f"{EC2}:security-group/sg-02",
+        f"{EC2}:subnet/*",  # none named: the default VPC's
+        f"{EC2}:instance/*",
+        f"{EC2}:volume/*",
+        f"{EC2}:network-interface/*",
+    }
+    assert runs[f"{EC2}:instance/*"].keys == ((KEY, (PROFILE,)),)
+    assert all(not r.keys for arn, r in runs.items() if not arn.endswith(":instance/*"))
+
+
+def test_an_instance_names_its_profile_by_name_or_none() -> None:
+    props = {"ImageId": "ami-1", "IamInstanceProfile": "web-profile", "SubnetId": "subnet-9"}
+    runs = _runs(_call("AWS::EC2::Instance", props))
+    assert f"{EC2}:subnet/subnet-9" in runs and "*" not in runs
+    profile = f"arn:aws:iam::{ACCOUNT}:instance-profile/web-profile"
+    assert runs[f"{EC2}:instance/*"].keys == ((KEY, (profile,)),)
+    bare = _runs(_call("AWS::EC2::Instance", {"ImageId": "ami-1"}))
+    assert bare[f"{EC2}:instance/*"].keys == ((KEY, ()),)  # known: no profile
+
+
+def test_a_launch_template_not_known_leaves_the_profile_untold() -> None:
+    """The predictor's view (the template's id is assigned at deploy): no key, so no
+    condition, and the guard refuses `instance/*` unbound."""
+    runs = _runs(_call("AWS::AutoScaling::AutoScalingGroup", GROUP))
+    assert "*" not in runs
+    assert runs[f"{EC2}:instance/*"].keys == ()
+
+
+def test_the_grant_is_conditioned_on_the_profile_the_request_carried() -> None:
+    ctx = ScopeContext(ACCOUNT, "us-east-1")
+    told = Denial(RUN, f"{EC2}:instance/*", request_keys=((KEY, (PROFILE,)),))
+    [grant] = [g.grant for g in grants_for([told], ctx)]
+    assert grant.resource == f"{EC2}:instance/*"
+    assert grant.condition == (
+        ("ArnLike", KEY, (f"arn:aws:iam::{ACCOUNT}:instance-profile/web-fleet-InstanceProfile-*",)),
+    )
+    none = Denial(RUN, f"{EC2}:instance/*", request_keys=((KEY, ()),))
+    assert grants_for([none], ctx)[0].grant.condition == (("Null", KEY, ("true",)),)
+    # not on another type, and not when the denial does not tell the key
+    image = Denial(RUN, "arn:aws:ec2:us-east-1::image/ami-1", request_keys=((KEY, (PROFILE,)),))
+    assert grants_for([image], ctx)[0].grant.condition == ()
+    assert grants_for([Denial(RUN, f"{EC2}:instance/*")], ctx)[0].grant.condition == ()
