@@ -26,6 +26,9 @@ class Escalation:
     """False: flagged on any resource, `*` included, never refused (a path's first step)."""
     through: tuple[str, ...] = ()
     """The action's IAM resource types the escalation flows through (none: all of them)."""
+    bound_by: str = ""
+    """A condition key binding what flows through (`ec2:InstanceProfile`): a grant whose
+    condition binds it to scoped values, or to none, is flagged, not refused."""
 
     def carried_by(self, resource: str) -> bool:
         """Whether a grant on `resource` carries the escalation: `*`, a resource of a type
@@ -51,6 +54,7 @@ ESCALATIONS: tuple[Escalation, ...] = tuple(
         tuple(entry.get("with_any", ())),
         bool(entry.get("refuse_unscoped", True)),
         tuple(entry.get("through", ())),
+        str(entry.get("bound_by", "")),
     )
     for entry in _DATA["escalations"]
 )

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autofix.policy import actions_catalog
+from autofix.policy import actions_catalog, conditions
 from autofix.policy.arns import Arn, matches
+from autofix.policy.conditions import Condition
 from autofix.policy.document import Grant, PolicyDocument
 from autofix.policy.escalation import data_access_of, escalations_of
 from autofix.policy.intent import CREDENTIAL_ACTIONS, Namespace, every_resource, outside
@@ -129,7 +130,8 @@ def check(
             if needs and not any(n.lower() in granted for n in needs):
                 continue
             refused = escalation.refuse_unscoped and escalation.carried_by(resource)
-            if _unscoped(resource) and refused:
+            bound = _bound(grant.condition, escalation.bound_by) if refused else None
+            if _unscoped(resource) and refused and bound is None:
                 refusals.append(
                     Refusal(
                         "escalation-unscoped",
@@ -140,7 +142,7 @@ def check(
                     )
                 )
             else:
-                risks.insert(0, escalation.why)
+                risks.insert(0, escalation.why + (f" ({bound})" if bound else ""))
             break
         if _edits_itself(action, resource, deployer):
             message = "lets the deployer edit its own permissions"
@@ -223,6 +225,16 @@ def _unscoped(resource: str) -> bool:
         return True
     arn = Arn.parse(resource)
     return arn is not None and _UNSCOPED_FIELD.fullmatch(arn.resource) is not None
+
+
+def _bound(condition: Condition, key: str) -> str | None:
+    """How `condition` binds the escalation's `key` (`ec2:InstanceProfile`): to scoped values
+    (the deployment's instance profiles) or to none (`Null: true`); None when it does not,
+    or binds it to an unscoped value (`instance-profile/*`: every role)."""
+    values = conditions.binds(condition, key) if key else None
+    if values is None or any(_unscoped(v) for v in values):
+        return None
+    return f"bound by {key} to {', '.join(values)}" if values else f"bound by {key} to none"
 
 
 def _principal_arns(deployer_arn: str | None) -> tuple[str, ...]:
