@@ -16,7 +16,7 @@ from typing import Any
 from autofix.denials.model import Denial
 from autofix.policy.scope import ScopeContext, grants_for
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement
-from autofix.sandbox.cloudformation.demands.tiers import demands_for
+from autofix.sandbox.cloudformation.demands.tiers import coverage_record, demands_for
 from tests.sandbox.test_cfn_own_arn_demands import ACCOUNT, _call
 
 RUN = "ec2:RunInstances"
@@ -109,3 +109,13 @@ def test_the_grant_is_conditioned_on_the_profile_the_request_carried() -> None:
     image = Denial(RUN, "arn:aws:ec2:us-east-1::image/ami-1", request_keys=((KEY, (PROFILE,)),))
     assert grants_for([image], ctx)[0].grant.condition == ()
     assert grants_for([Denial(RUN, f"{EC2}:instance/*")], ctx)[0].grant.condition == ()
+
+
+def test_a_group_with_a_launch_configuration_is_not_demanded_run_instances() -> None:
+    """EC2 Auto Scaling checks RunInstances "when a launch template is provided"
+    (ec2-auto-scaling-api-permissions.html): a launch configuration's group is not
+    demanded it, and its coverage names it withheld."""
+    call = _call("AWS::AutoScaling::AutoScalingGroup", {"MinSize": "1", "MaxSize": "1",
+                 "LaunchConfigurationName": "web"})  # fmt: skip
+    assert _runs(call) == {}
+    assert RUN in coverage_record(call, "s")["withheld_actions"]

@@ -62,6 +62,8 @@ def requirements(call: HandlerCall, action: str) -> tuple[Requirement, ...] | No
         return None
     spec = _data()["launchers"][call.resource_type]
     launch = _launch(call, spec)
+    if spec.get("templates_only") and not launch.templates:
+        return ()  # a group with a launch configuration: checked at its creation instead
     place = call.place
     named: dict[str, list[str]] = {}
     for values in launch.data:
@@ -86,6 +88,12 @@ def requirements(call: HandlerCall, action: str) -> tuple[Requirement, ...] | No
             keys = ((keyed.key, profiles),)
         found.append(Requirement(action, _any(iam_type, place), tier="schema", keys=keys))
     return tuple(found)
+
+
+def withheld(call: HandlerCall, listed: Iterable[str]) -> tuple[str, ...]:
+    """Those of `listed` a launching type's handler does not call for `call` (a group that
+    launches from no launch template: RunInstances)."""
+    return tuple(a for a in listed if requirements(call, a) == ())
 
 
 def _launch(call: HandlerCall, spec: dict[str, Any]) -> _Launch:

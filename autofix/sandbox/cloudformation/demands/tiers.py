@@ -98,7 +98,7 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
         unused = features.unused(call)
         withheld = references.withheld_actions(call, listed)
         withheld += tuple(a for a in listed if a.lower() in unused)
-        withheld += _unnamed(call, listed)
+        withheld += _unnamed(call, listed) + launches.withheld(call, listed)
         tier, why = (
             "schema-bound",
             (
