@@ -15,6 +15,7 @@ from typing import Any
 
 from autofix.denials.model import Denial
 from autofix.policy.scope import ScopeContext, grants_for
+from autofix.sandbox.cloudformation.demands import launches
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import coverage_record, demands_for
 from tests.sandbox.test_cfn_own_arn_demands import ACCOUNT, _call
@@ -119,3 +120,27 @@ def test_a_group_with_a_launch_configuration_is_not_demanded_run_instances() -> 
                  "LaunchConfigurationName": "web"})  # fmt: skip
     assert _runs(call) == {}
     assert RUN in coverage_record(call, "s")["withheld_actions"]
+
+
+def test_a_launch_passes_its_profiles_role_to_ec2() -> None:
+    """ "a launch template that specifies an instance profile" needs iam:PassRole on its role
+    (ec2-auto-scaling-api-permissions.html), passed to EC2; a profile the caller does not
+    know leaves PassRole to the other tiers (None here: as without a launch)."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/web-fleet-InstanceRole-Xy12"
+    known = {"lt-0abc": TEMPLATE, PROFILE: {"Arn": PROFILE, "Roles": [role]}}
+    call = _with(_call("AWS::AutoScaling::AutoScalingGroup", GROUP), known)
+    [passed] = [r for r in demands_for(call) if r.action == "iam:PassRole"]
+    assert (passed.resource, passed.keys) == (
+        role,
+        (("iam:PassedToService", ("ec2.amazonaws.com",)),),
+    )
+    unknown = _with(call, {"lt-0abc": TEMPLATE})
+    assert launches.requirements(unknown, "iam:PassRole") is None
+    # an instance names its profile by name: the caller's profile of that name, its path too
+    pathed = f"arn:aws:iam::{ACCOUNT}:instance-profile/app/web"
+    props = {"ImageId": "ami-1", "IamInstanceProfile": "web"}
+    entry = {"Arn": pathed, "Roles": [role]}
+    known = {"instance-profile:web": entry, pathed: entry}
+    instance = _with(_call("AWS::EC2::Instance", props), known)
+    assert _runs(instance)[f"{EC2}:instance/*"].keys == ((KEY, (pathed,)),)
+    assert [r.resource for r in demands_for(instance) if r.action == "iam:PassRole"] == [role]

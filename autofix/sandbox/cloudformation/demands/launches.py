@@ -15,6 +15,10 @@ profiles the launch names; none: the key is absent, as on AWS), the key the gran
 conditioned on (`autofix.policy.conditions.conditioned_by_request`). Where the launch data
 is not known (a template the caller does not know, a value not resolved before deploy) the
 key is not told and the grant gets no condition: the guard then refuses `instance/*`.
+
+A launch whose template names an instance profile passes its role (iam:PassRole, "a launch
+template that specifies an instance profile", EC2 Auto Scaling's API permissions page), to
+ec2.amazonaws.com: demanded on the roles the caller knows the profile holds.
 """
 
 from __future__ import annotations
@@ -27,7 +31,8 @@ from typing import Any
 from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import Place, arn_of, formats_of
-from autofix.policy.conditions import conditioned_by_request
+from autofix.policy.conditions import PASSED_TO_SERVICE, conditioned_by_request
+from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props, Requirement
 from autofix.sandbox.cloudformation.demands.references import values_at
 
@@ -41,8 +46,10 @@ def _data() -> dict[str, Any]:
 
 
 def launches(resource_type: str, action: str) -> bool:
-    """Whether `resource_type`'s handler launches instances with `action` (the data's)."""
-    return resource_type in _data()["launchers"] and action.lower() == _data()["action"].lower()
+    """Whether `resource_type`'s handler launches instances with `action` (RunInstances), or
+    passes a launch's instance profile roles with it (PassRole): the data's."""
+    named = (_data()["action"].lower(), _data()["passes"]["action"].lower())
+    return resource_type in _data()["launchers"] and action.lower() in named
 
 
 @dataclass(frozen=True)
@@ -56,12 +63,14 @@ class _Launch:
 
 
 def requirements(call: HandlerCall, action: str) -> tuple[Requirement, ...] | None:
-    """What `action` (RunInstances) of a launching type's handler is demanded on; None when
-    the type launches none with it (the other tiers decide)."""
+    """What `action` (RunInstances, PassRole) of a launching type's handler is demanded on;
+    None when the type launches none with it (the other tiers decide)."""
     if not launches(call.resource_type, action):
         return None
     spec = _data()["launchers"][call.resource_type]
     launch = _launch(call, spec)
+    if action.lower() == _data()["passes"]["action"].lower():
+        return _passes(call, action, launch)
     if spec.get("templates_only") and not launch.templates:
         return ()  # a group with a launch configuration: checked at its creation instead
     place = call.place
@@ -81,7 +90,7 @@ def requirements(call: HandlerCall, action: str) -> tuple[Requirement, ...] | No
     for arns in named.values():
         found += [Requirement(action, arn, tier="schema") for arn in dict.fromkeys(arns)]
     keyed = conditioned_by_request(action)
-    profiles = _profiles(launch, place)
+    profiles = _profiles(launch, call)
     for iam_type in _data()["made"]:
         keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
         if keyed is not None and keyed.resource_type == iam_type and profiles is not None:
@@ -94,6 +103,21 @@ def withheld(call: HandlerCall, listed: Iterable[str]) -> tuple[str, ...]:
     """Those of `listed` a launching type's handler does not call for `call` (a group that
     launches from no launch template: RunInstances)."""
     return tuple(a for a in listed if requirements(call, a) == ())
+
+
+def _passes(call: HandlerCall, action: str, launch: _Launch) -> tuple[Requirement, ...] | None:
+    """iam:PassRole of the roles of the profiles the launch names (to the data's service),
+    and on what the type's own role properties name; None when the launch names none or a
+    profile the caller does not know (the other tiers decide, as without a launch)."""
+    profiles = _profiles(launch, call)
+    entries = [call.known.get(p) for p in profiles or ()]
+    if not entries or any(e is None for e in entries):
+        return None
+    to = ((PASSED_TO_SERVICE, (str(_data()["passes"]["to"]),)),)
+    roles = [str(r) for e in entries if e is not None for r in e.get("Roles") or ()]
+    found = [Requirement(action, role, tier="schema", keys=to) for role in dict.fromkeys(roles)]
+    own = references.resources_for(call, action) or ()
+    return (*found, *(Requirement(action, r, tier="schema") for r in own if r not in roles))
 
 
 def _launch(call: HandlerCall, spec: dict[str, Any]) -> _Launch:
@@ -134,7 +158,7 @@ def _template(call: HandlerCall, item: Props) -> tuple[str, Props | None]:
     return arn or _any("launch-template", call.place), values if isinstance(values, dict) else None
 
 
-def _profiles(launch: _Launch, place: Place) -> tuple[str, ...] | None:
+def _profiles(launch: _Launch, call: HandlerCall) -> tuple[str, ...] | None:
     """The ARNs of the instance profiles the launches name (`()`: none); None when a launch
     is not known or names one whose value is not known."""
     if not launch.told:
@@ -143,22 +167,27 @@ def _profiles(launch: _Launch, place: Place) -> tuple[str, ...] | None:
     for values in launch.data:
         for path in _data()["instance_profile"]:
             for held in _objects_or_values(values, path):
-                arn = _profile_arn(held, place)
+                arn = _profile_arn(held, call)
                 if arn is None:
                     return None
                 found.append(arn)
     return tuple(dict.fromkeys(found))
 
 
-def _profile_arn(held: Any, place: Place) -> str | None:
-    """The ARN of an instance profile named by an ARN, a name, or `{Arn|Name: ...}`."""
+def _profile_arn(held: Any, call: HandlerCall) -> str | None:
+    """The ARN of an instance profile named by an ARN, a name (the caller's profile of that
+    name, with its path), or `{Arn|Name: ...}`."""
     if isinstance(held, dict):
         held = held.get("Arn") or held.get("Name")
     if not isinstance(held, str) or not held or UNKNOWN in held:
         return None
     if held.startswith("arn:"):
         return held
-    return f"arn:{place.partition}:iam::{place.account}:instance-profile/{held}"
+    known = call.known.get(f"instance-profile:{held}") or {}
+    place = call.place
+    return str(
+        known.get("Arn") or f"arn:{place.partition}:iam::{place.account}:instance-profile/{held}"
+    )
 
 
 def _of(iam_type: str, value: str, place: Place) -> str | None:
