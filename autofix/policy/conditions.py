@@ -37,8 +37,9 @@ PASSED_TO_SERVICE = "iam:PassedToService"
 PERMISSIONS_BOUNDARY = "iam:PermissionsBoundary"
 STRING_EQUALS = "StringEquals"
 ARN_LIKE = "ArnLike"
+ARN_LIKE_IF_EXISTS = "ArnLikeIfExists"
 NULL = "Null"
-_READ_OPERATORS = frozenset({STRING_EQUALS, ARN_LIKE, NULL})
+_READ_OPERATORS = frozenset({STRING_EQUALS, ARN_LIKE, ARN_LIKE_IF_EXISTS, NULL})
 
 Condition = tuple[tuple[str, str, tuple[str, ...]], ...]
 """(operator, key, values) per condition, sorted: hashable, so a grant can hold one."""
@@ -252,9 +253,14 @@ def boundary_condition(action: str, boundary: str | None) -> Condition:
 
 def merged(first: Condition, second: Condition) -> Condition:
     """What allows both: the union of the values of the same (operator, key); nothing
-    (no condition) when either has none or they constrain different keys."""
+    (no condition) when either has none or they constrain different keys. One key bound
+    `ArnLike` in one and `Null: true` in the other (a launch with a profile, one without):
+    `ArnLikeIfExists` the values (the key matches them, or is absent)."""
     if not first or not second:
         return ()
+    one, other = _like(first), _like(second)
+    if one is not None and other is not None and one[0].lower() == other[0].lower():
+        return _like_condition(one[0], one[1] | other[1], one[2] or other[2])
     keys_first = {(op, key) for op, key, _ in first}
     keys_second = {(op, key) for op, key, _ in second}
     if keys_first != keys_second:
@@ -269,8 +275,30 @@ def covers(wider: Condition, narrower: Condition) -> bool:
     """Whether everything `narrower` allows, `wider` allows too."""
     if not wider:
         return True
+    wide, narrow = _like(wider), _like(narrower)
+    if wide is not None and narrow is not None and wide[0].lower() == narrow[0].lower():
+        return narrow[1] <= wide[1] and (wide[2] or not narrow[2])
     have = {(op, key): set(vals) for op, key, vals in narrower}
     return all((op, key) in have and have[(op, key)] <= set(vals) for op, key, vals in wider)
+
+
+def _like(condition: Condition) -> tuple[str, frozenset[str], bool] | None:
+    """(key, the ARN patterns it may match, whether it may be absent) of a condition that
+    binds one key with `ArnLike`, `ArnLikeIfExists` or `Null: true`; None otherwise."""
+    if len(condition) != 1:
+        return None
+    ((op, key, vals),) = condition
+    if op == NULL:
+        return (key, frozenset(), True) if vals == ("true",) else None
+    if op in (ARN_LIKE, ARN_LIKE_IF_EXISTS):
+        return key, frozenset(vals), op == ARN_LIKE_IF_EXISTS
+    return None
+
+
+def _like_condition(key: str, values: frozenset[str], absent: bool) -> Condition:
+    if not values:
+        return ((NULL, key, ("true",)),) if absent else ()
+    return ((ARN_LIKE_IF_EXISTS if absent else ARN_LIKE, key, tuple(sorted(values))),)
 
 
 @dataclass(frozen=True)
@@ -308,7 +336,7 @@ def binds(condition: Condition, key: str) -> tuple[str, ...] | None:
             continue
         if op == NULL and vals == ("true",):
             return ()
-        if op in (ARN_LIKE, STRING_EQUALS):
+        if op in (ARN_LIKE, ARN_LIKE_IF_EXISTS, STRING_EQUALS):
             return vals
     return None
 

@@ -75,3 +75,19 @@ def test_the_policy_document_reads_the_binding_back() -> None:
     assert check_document(PolicyDocument(grants=(PASS, *doc.grants)), DEPLOYER).ok
     null = {**statement, "Condition": {"Null": {"ec2:InstanceProfile": "true"}}}
     assert conditions.from_json(null["Condition"]) == (("Null", "ec2:InstanceProfile", ("true",)),)
+
+
+def test_a_launch_with_a_profile_and_one_without_merge_into_if_exists() -> None:
+    """One grant on `instance/*` for both: `ArnLikeIfExists` the profiles (the key matches
+    them, or is absent), which the guard takes as bound, and which covers each."""
+    bound = conditions.request_condition("ec2:InstanceProfile", (PROFILES,))
+    none = conditions.request_condition("ec2:InstanceProfile", ())
+    both = conditions.merged(bound, none)
+    assert both == (("ArnLikeIfExists", "ec2:InstanceProfile", (PROFILES,)),)
+    assert conditions.merged(none, bound) == both
+    assert conditions.covers(both, bound) and conditions.covers(both, none)
+    assert not conditions.covers(bound, none) and not conditions.covers(none, bound)
+    doc = PolicyDocument(grants=(PASS, _run(bound))).with_grants([_run(none)])
+    assert doc.grants[1].condition == both
+    assert check_document(doc, DEPLOYER).ok
+    assert conditions.from_json(conditions.to_json(both)) == both

@@ -115,3 +115,11 @@ def test_a_launch_with_no_profile_meets_null_only(account: IamSandbox) -> None:
     assert _deploy(account, "bare-b", {"Null": {KEY: "true"}}, None) == "CREATE_COMPLETE"
     null = {"Null": {KEY: "true"}}
     assert _deploy(account, "bare-c", null, "web-profile") == "ROLLBACK_COMPLETE"
+
+
+def test_if_exists_meets_the_profile_and_none_only(account: IamSandbox) -> None:
+    """A policy with a launch naming a profile and one naming none: `ArnLikeIfExists`."""
+    either = {"ArnLikeIfExists": {KEY: f"arn:aws:iam::{ACCOUNT}:instance-profile/web-*"}}
+    assert _deploy(account, "either-a", either, None) == "CREATE_COMPLETE"
+    assert _deploy(account, "either-b", either, "web-profile") == "CREATE_COMPLETE"
+    assert _deploy(account, "either-c", either, "other-profile") == "ROLLBACK_COMPLETE"
