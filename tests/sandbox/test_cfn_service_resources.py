@@ -96,6 +96,19 @@ def test_a_cloud9_environment_starts_a_session_only_without_ingress() -> None:
     assert "ssm:StartSession" not in _withheld("AWS::Cloud9::EnvironmentEC2", ssm)
 
 
+def test_an_auto_scaling_group_uses_vpc_lattice_only_through_its_traffic_sources() -> None:
+    group = "AWS::AutoScaling::AutoScalingGroup"
+    props = {"MinSize": "1", "MaxSize": "2", "AvailabilityZones": ["us-east-1a"]}
+    lattice = {"vpc-lattice:RegisterTargets", "vpc-lattice:DeregisterTargets"}
+    for operation in ("create", "update"):
+        assert not lattice & set(_on(group, props, operation)), operation
+    assert lattice <= _withheld(group, props)
+    target_group = f"arn:aws:vpc-lattice:us-east-1:{ACCOUNT}:targetgroup/tg-0123456789abcdef0"
+    attached = {**props, "TrafficSources": [{"Identifier": target_group, "Type": "vpc-lattice"}]}
+    assert lattice <= set(_on(group, attached))
+    assert not lattice & _withheld(group, attached)
+
+
 def test_the_data_names_real_types_and_actions_each_with_its_source() -> None:
     curated = data.load("curated", "cfn_service_resources.json")
     for resource_type, entry in curated["made"].items():
