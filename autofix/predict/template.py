@@ -16,8 +16,9 @@ from typing import Any
 
 from autofix import data
 from autofix.policy.arn_formats import Place as ArnPlace
-from autofix.policy.conditions import PASS_ROLE, receiving_service
+from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, receiving_service
 from autofix.policy.name_rules import name_rule
+from autofix.predict.launch_known import known_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
@@ -233,6 +234,7 @@ def handler_groups(
         place=resolver.place.at,
         physical_id=_physical_id(resolver, logical_id, rtype),
         old_properties=old_properties if isinstance(old_properties, dict) else {},
+        known=known_of(resolver, rtype, body.get("Properties")),
     )
     reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
     passes = {
@@ -240,7 +242,8 @@ def handler_groups(
         for r in reqs
         if r.action.lower() == PASS_ROLE.lower()
         and (
-            service := receiving_service(
+            service := next(iter(dict(r.keys).get(PASSED_TO_SERVICE, ())), None)
+            or receiving_service(
                 rtype, r.resource, call.properties, resolver.trust_policy(r.resource)
             )[0]
         )

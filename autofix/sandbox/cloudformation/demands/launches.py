@@ -176,18 +176,20 @@ def _profiles(launch: _Launch, call: HandlerCall) -> tuple[str, ...] | None:
 
 def _profile_arn(held: Any, call: HandlerCall) -> str | None:
     """The ARN of an instance profile named by an ARN, a name (the caller's profile of that
-    name, with its path), or `{Arn|Name: ...}`."""
+    name, with its path), or `{Arn|Name: ...}`; a profile the caller knows keeps the ARN it
+    knows (a prediction's: its generated name's random tail as `*`)."""
     if isinstance(held, dict):
         held = held.get("Arn") or held.get("Name")
-    if not isinstance(held, str) or not held or UNKNOWN in held:
+    if not isinstance(held, str) or not held:
         return None
-    if held.startswith("arn:"):
-        return held
-    known = call.known.get(f"instance-profile:{held}") or {}
+    is_arn = held.startswith("arn:")
+    known = call.known.get(held if is_arn else f"instance-profile:{held}") or {}
+    if known.get("Arn"):
+        return str(known["Arn"])
+    if UNKNOWN in held:
+        return None
     place = call.place
-    return str(
-        known.get("Arn") or f"arn:{place.partition}:iam::{place.account}:instance-profile/{held}"
-    )
+    return held if is_arn else f"arn:{place.partition}:iam::{place.account}:instance-profile/{held}"
 
 
 def _of(iam_type: str, value: str, place: Place) -> str | None:
