@@ -41,6 +41,13 @@ def request_condition(
     return conditions.request_condition(keyed.key, values), note
 
 
+def keyed_on(resource: str, action: str) -> bool:
+    """Whether a grant of `action` on `resource` gets the condition of a key its request
+    tells (RunInstances on `instance/*`; not on `*`, which no one type's key conditions)."""
+    keyed = conditions.conditioned_by_request(action)
+    return keyed is not None and bool(resource) and _of_type(resource, action, keyed)
+
+
 def _of_type(resource: str, action: str, keyed: conditions.RequestKey) -> bool:
     info = actions_catalog.lookup(action)
     service = action.partition(":")[0].lower()

@@ -28,7 +28,8 @@ from autofix.loop.grantor import Added, GrantFailed, Grantor
 from autofix.policy import conditions
 from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.conditions import PASS_ROLE
-from autofix.policy.escalation import is_escalation
+from autofix.policy.escalation import escalations_of, is_escalation
+from autofix.policy.request_conditions import keyed_on
 from autofix.predict import ahead, serverless
 from autofix.predict import profile as profiles
 from autofix.predict.changes import predict_changes
@@ -182,12 +183,12 @@ class Predictor:
         """The demands of `groups` for the `wanted` operations (a prediction from the
         template leaves out the types `hidden` hides)."""
         return [
-            _denial(r.action, r.resource, source, g, principal)
+            _denial(r.action, r.resource, source, g, principal, r.keys)
             for g in groups
             if g.call.operation in wanted
             and not (source == FROM_TEMPLATE and self.hidden.hides(g.call.resource_type))
             for r in g.requirements
-            if _safe(r.action, r.resource, self._generated)
+            if _safe(r.action, r.resource, self._generated, r.keys)
         ]
 
     def observe(self, step: Step, started: float) -> None:
@@ -295,14 +296,37 @@ def _resources(template: Mapping[str, Any]) -> Mapping[str, Any]:
     return resources if isinstance(resources, dict) else {}
 
 
-def _safe(action: str, resource: str, generated: Iterable[str] = ()) -> bool:
+def _safe(
+    action: str,
+    resource: str,
+    generated: Iterable[str] = (),
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> bool:
     """A privilege-escalation action is predicted only on a resource known exactly, or
     whose one wildcard is the random tail of a name CloudFormation generates for this
     stack (`<stack>-<LogicalId>-*`, as `generated`); the guard flags it like any other.
-    A wider wildcard would outlive pruning, which removes unused actions, not wide resources."""
+    A wider wildcard would outlive pruning, which removes unused actions, not wide resources.
+    A resource the escalation does not flow through (RunInstances on `image/*`) carries
+    none; one it flows through is safe when the demand binds what flows (`bound_by`: a
+    launch's `ec2:InstanceProfile`, a key the grant on it is conditioned on) to values so
+    known, or to none, as the guard reads it."""
     if "*" not in resource or not is_escalation(action):
         return True
-    return any(name in resource and "*" not in resource.replace(name, "", 1) for name in generated)
+    told = {key.lower(): values for key, values in keys} if keyed_on(resource, action) else {}
+    if all(  # none carried on this resource, or each bound
+        e.bound_by.lower() in told and all(_known(v, generated) for v in told[e.bound_by.lower()])
+        for e in escalations_of(action)
+        if e.carried_by(resource)
+    ):
+        return True
+    return _known(resource, generated)
+
+
+def _known(value: str, generated: Iterable[str]) -> bool:
+    """Known exactly, or but for the random tail of a name the stack generates."""
+    return "*" not in value or any(
+        name in value and "*" not in value.replace(name, "", 1) for name in generated
+    )
 
 
 def _passes(action: str) -> bool:
@@ -310,7 +334,12 @@ def _passes(action: str) -> bool:
 
 
 def _denial(
-    action: str, resource: str, source: str, group: Predicted, principal: str | None = None
+    action: str,
+    resource: str,
+    source: str,
+    group: Predicted,
+    principal: str | None = None,
+    keys: tuple[tuple[str, tuple[str, ...]], ...] = (),
 ) -> Denial:
     return Denial(
         action,
@@ -320,4 +349,5 @@ def _denial(
         evidence=f"{group.call.logical_id} ({group.call.resource_type}) {group.call.operation}",
         resource_type=group.call.resource_type,
         passed_to=dict(group.passed_to).get(resource, "") if _passes(action) else "",
+        request_keys=keys,  # the demand's (a launch's ec2:InstanceProfile): as a denial's
     )
