@@ -117,6 +117,11 @@ def test_a_launch_template_fleet_converges_with_run_instances_bound(tmp_path: Pa
     assert result.exit_code == 0, result.output[-3000:]
     summary = read_json(tmp_path / ".autofix" / "summary.json")
     assert summary["verified"] is True
+    # the launch is predicted from the template's own launch template and profile: no
+    # attempt is denied RunInstances (before, each launch resource cost one: 16 attempts;
+    # the rest are the CLI's own calls, `python -m awscli` not being read ahead)
+    assert "denied ec2:RunInstances" not in result.output
+    assert summary["attempts_total"] <= 10, summary["steps"]
     policy = read_json(tmp_path / ".autofix" / "policy.json")
 
     runs = _statements(policy, "ec2:RunInstances")
