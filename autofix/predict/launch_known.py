@@ -20,17 +20,38 @@ generated name's random tail as `*` (as other predicted names), with its roles' 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from autofix import data
+from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.sandbox.cloudformation.demands.calls import Props
 
-if TYPE_CHECKING:
-    from autofix.predict.template import Resolver
-
 UNKNOWN = "*"
+
+
+class _Placed(Protocol):
+    @property
+    def at(self) -> ArnPlace: ...
+
+
+class Resolver(Protocol):
+    """What is read of a template's resolver (predict.template's)."""
+
+    @property
+    def place(self) -> _Placed: ...
+
+    @property
+    def resources(self) -> Mapping[str, Any]: ...
+
+    def physical_name(self, logical_id: str) -> str: ...
+
+    def ref(self, name: str) -> Any: ...
+
+    def getatt(self, logical_id: str, attribute: str) -> str: ...
+
+    def resolve(self, value: Any) -> Any: ...
 
 
 @cache
