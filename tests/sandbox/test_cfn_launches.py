@@ -122,6 +122,22 @@ def test_a_group_with_a_launch_configuration_is_not_demanded_run_instances() -> 
     assert RUN in coverage_record(call, "s")["withheld_actions"]
 
 
+def test_a_node_group_is_demanded_run_instances_only_with_its_own_launch_template() -> None:
+    """EKS launches a node group with no launch template through its service-linked role
+    (AWSServiceRoleForAmazonEKSNodegroup holds ec2:RunInstances); CreateNodegroup with one
+    checks the caller's use of it ("You are not authorized to launch instances with this
+    launch template"): demanded on what that launch uses, never on `*`."""
+    role = f"arn:aws:iam::{ACCOUNT}:role/nodes"
+    plain = {"ClusterName": "shop", "NodeRole": role, "Subnets": ["subnet-01"]}
+    call = _call("AWS::EKS::Nodegroup", plain)
+    assert _runs(call) == {}
+    assert RUN in coverage_record(call, "s")["withheld_actions"]
+    templated = {**plain, "LaunchTemplate": {"Id": "lt-0abc", "Version": "1"}}
+    runs = _runs(_with(_call("AWS::EKS::Nodegroup", templated), {"lt-0abc": TEMPLATE}))
+    assert f"{EC2}:launch-template/lt-0abc" in runs and f"{EC2}:subnet/subnet-01" in runs
+    assert "*" not in runs and runs[f"{EC2}:instance/*"].keys
+
+
 def test_a_launch_passes_its_profiles_role_to_ec2() -> None:
     """ "a launch template that specifies an instance profile" needs iam:PassRole on its role
     (ec2-auto-scaling-api-permissions.html), passed to EC2; a profile the caller does not
