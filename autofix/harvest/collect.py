@@ -65,6 +65,10 @@ class Harvester:
         self.corroborate = corroborate or Corroboration()
         self._cfn = operator.client("cloudformation")
         self._seen_events: set[str] = set()
+        self.unexplained: tuple[str, ...] = ()
+        """The last attempt's stack failures that name no denial (`stack/Logical STATUS:
+        reason`), oldest first (the first is the likeliest cause): why it failed when no
+        grant can help."""
 
     def __call__(self, step: Step, result: StepResult, started: float) -> list[Denial]:
         since = datetime.fromtimestamp(started, tz=UTC)
@@ -73,7 +77,9 @@ class Harvester:
         stacks = stacks_touched(self._cfn, since, names)
         if self.names is not None:
             self.names.record(stacks)
-        events = from_stack_events(self._cfn, stacks, since, self._seen_events)
+        unexplained: list[str] = []
+        events = from_stack_events(self._cfn, stacks, since, self._seen_events, unexplained)
+        self.unexplained = tuple(reversed(unexplained))  # the events come newest first
         decoded = decode_all(self.operator, [*output, *events])
         found = merge(
             [d for d in output if d.encoded_message is None],

@@ -46,16 +46,24 @@ def _typed_reasons(
 
 
 def from_stack_events(
-    cfn: Any, stacks: list[StackRef], since: datetime, seen: set[str] | None = None
+    cfn: Any,
+    stacks: list[StackRef],
+    since: datetime,
+    seen: set[str] | None = None,
+    unexplained: list[str] | None = None,
 ) -> list[Denial]:
     """Every denial in the failure reasons of `stacks`, tagged with the `stack-events` channel
-    and the type of the resource that failed."""
+    and the type of the resource that failed. `unexplained` receives each failure (`where:
+    reason`) that names no denial: a template error, a service's own refusal."""
     found: list[Denial] = []
     for stack in stacks:
         for where, reason, resource_type, stack_id, logical in _typed_reasons(
             cfn, stack, since, seen
         ):
             evidence = f"{where}: {reason}"
+            denials = parse_denials(reason)
+            if not denials and unexplained is not None:
+                unexplained.append(evidence)
             found.extend(
                 replace(
                     resolve(cfn, stack_id, logical, reason, denial),
@@ -63,7 +71,7 @@ def from_stack_events(
                     evidence=evidence,
                     resource_type=resource_type,
                 )
-                for denial in parse_denials(reason)
+                for denial in denials
             )
     return found
 

@@ -48,9 +48,10 @@ class DenialRepair:
         for denial in denials:
             self.record(execution, denial)
         if not denials:
+            cause = f": {execution.failures[0]}" if execution.failures else ""
             raise StepFailed(
                 f"the step failed (exit {execution.result.exit_code}) and no permission error "
-                "was found in its output: not something a grant can fix",
+                f"was found in its output: not something a grant can fix{cause}",
                 tail=execution.result.tail(),
             )
         denials = self._without_unproven(denials, execution)

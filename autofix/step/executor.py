@@ -44,6 +44,8 @@ class Execution:
     problem: str | None = None
     """Why the run failed in a way no grant can fix (timeout, command not found)."""
     problem_exit_code: int = 1
+    failures: tuple[str, ...] = ()
+    """Stack failures that name no denial (a template error), oldest first."""
 
     @property
     def ok(self) -> bool:
@@ -191,4 +193,5 @@ class StepExecutor:
                         phase=phase,
                     )
                 )
-        return Execution(step, attempt, result, started, denials, recoveries)
+        failures = () if result.ok else tuple(getattr(self.harvest, "unexplained", ()))
+        return Execution(step, attempt, result, started, denials, recoveries, failures=failures)

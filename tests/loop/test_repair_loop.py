@@ -218,3 +218,34 @@ def test_step_sees_only_the_deployer_credentials(tmp_path: Path) -> None:
     names = {line.split("=", 1)[0] for line in (tmp_path / "env.txt").read_text().splitlines()}
     assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} <= names
     assert "AWS_PROFILE" not in names and "AWS_SESSION_TOKEN" not in names
+
+
+BROKEN_TEMPLATE = """
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !GetAtt Topic.NoSuchAttribute
+"""
+
+
+def test_a_stack_failure_that_names_no_permission_is_told_as_the_reason(tmp_path: Path) -> None:
+    """A deploy that fails on a template error stops (no grant fixes it) and says which
+    resource failed and why, from the stack's events, not only "no permission error"."""
+    (tmp_path / "template.yaml").write_text(BROKEN_TEMPLATE)
+    config = write_config(
+        tmp_path,
+        f"""
+        [[steps]]
+        name = "deploy"
+        run = "{AWS} cloudformation deploy --stack-name broken --template-file template.yaml"
+        timeout = 300
+        """,
+    )
+    result = run_autofix("run", "--config", str(config), "--no-verify")
+    assert result.exit_code == 1, result.output[-3000:]
+    reason = read_json(tmp_path / ".autofix" / "summary.json")["reason"]
+    assert "no permission error was found" in reason
+    assert "broken/Queue CREATE_FAILED" in reason and "NoSuchAttribute" in reason, reason
