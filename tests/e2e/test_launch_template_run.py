@@ -20,47 +20,17 @@ from typing import Any
 import pytest
 
 from tests.conftest import AWS, read_json, run_autofix, write_config
+from tests.predict.test_launch_prediction import BODY as FLEET
 
 pytestmark = pytest.mark.e2e
 
 ACCOUNT = "123456789012"
-TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  InstanceRole:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: { Service: ec2.amazonaws.com }
-            Action: sts:AssumeRole
-  InstanceProfile:
-    Type: AWS::IAM::InstanceProfile
-    Properties:
-      Roles: [!Ref InstanceRole]
-  WebSecurityGroup:
-    Type: AWS::EC2::SecurityGroup
-    Properties:
-      GroupDescription: web-fleet instances
-  LaunchTemplate:
-    Type: AWS::EC2::LaunchTemplate
-    Properties:
-      LaunchTemplateData:
-        ImageId: ami-0ac394d6a3e0a0b1c
-        InstanceType: t3.micro
-        IamInstanceProfile: { Arn: !GetAtt InstanceProfile.Arn }
-        SecurityGroupIds: [!GetAtt WebSecurityGroup.GroupId]
-  Fleet:
-    Type: AWS::AutoScaling::AutoScalingGroup
-    Properties:
-      MinSize: "1"
-      MaxSize: "2"
-      AvailabilityZones: [us-east-1a]
-      LaunchTemplate:
-        LaunchTemplateId: !Ref LaunchTemplate
-        Version: !GetAtt LaunchTemplate.LatestVersionNumber
+# the predictor's test's template (a group launched from a launch template that names an
+# instance profile), and an instance with that profile
+TEMPLATE = (
+    'AWSTemplateFormatVersion: "2010-09-09"\n'
+    + FLEET.lstrip("\n")
+    + """\
   Bastion:
     Type: AWS::EC2::Instance
     Properties:
@@ -68,6 +38,7 @@ Resources:
       InstanceType: t3.micro
       IamInstanceProfile: !Ref InstanceProfile
 """
+)
 
 
 def _statements(policy: Any, action: str) -> list[dict[str, Any]]:

@@ -15,7 +15,8 @@ EC2 = f"arn:aws:ec2:us-east-1:{ACCOUNT}"
 PROFILE = f"arn:aws:iam::{ACCOUNT}:instance-profile/web-fleet-InstanceProfile-*"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/web-fleet-InstanceRole-*"
 
-# the fresh Auto Scaling group + launch template template of tests/e2e/test_launch_template_run.py
+# a fresh template: an Auto Scaling group from a launch template naming an instance profile
+# (tests/e2e/test_launch_template_run.py deploys it, with an instance added)
 BODY = """
 Resources:
   InstanceRole:

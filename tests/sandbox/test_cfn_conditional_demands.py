@@ -21,26 +21,15 @@ from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.escalation import is_data_access
 from autofix.predict.template import Place, predict
 from autofix.sandbox.cloudformation.demands import references
-from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Props
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.demands.tiers import coverage, coverage_record, demands_for
 from tests.sandbox.stacks import failures, settled
+from tests.sandbox.test_cfn_reference_demands import _call
 
 ACCOUNT = "123456789012"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 SECRET = f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:team/token-AbCdEf"
 OPERATIONS = ("create", "update", "delete")
-
-
-def _call(resource_type: str, props: Props, operation: str = "create") -> HandlerCall:
-    return HandlerCall(
-        resource_type,
-        operation,
-        "Logical",
-        "stack-Logical-AbC123",
-        props,
-        ArnPlace(ACCOUNT, "us-east-1"),
-    )  # type: ignore[arg-type]
 
 
 def _guarded(action: str) -> bool:
