@@ -7,6 +7,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+RequestKeys = tuple[tuple[str, tuple[str, ...]], ...]
+"""(key, values) a request carried, as a demand or a deny record tells them (`ec2:InstanceProfile`
+of a launch)."""
+
 CREDENTIAL_FAILURES = (
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
@@ -79,7 +83,7 @@ class Denial:
     passed_to: str = field(default="", compare=False)
     """An iam:PassRole's: the service principal the request passed the role to, as the
     account recorded it (a CloudFormation RoleARN: cloudformation.amazonaws.com)."""
-    request_keys: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), compare=False)
+    request_keys: RequestKeys = field(default=(), compare=False)
     """Service condition keys the denied request carried, as the sandbox's handler demand
     knew them (a launch's `ec2:InstanceProfile`; no values: the request had none)."""
 

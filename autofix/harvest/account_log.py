@@ -15,7 +15,7 @@ from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_result, stop_after_delay
 
-from autofix.denials.model import Denial, DenyKind, Source
+from autofix.denials.model import Denial, DenyKind, RequestKeys, Source
 from autofix.denials.parse import parse_denials
 from autofix.policy.conditions import PASS_ROLE, passed_by_request
 from autofix.sandbox.records import json_lines
@@ -173,7 +173,7 @@ def _from_record(record: dict[str, Any]) -> Denial:
     )
 
 
-def _request_keys(text: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _request_keys(text: Any) -> RequestKeys:
     """A record's `request_keys` (JSON: key -> values) as (key, values) pairs."""
     try:
         found = json.loads(text) if isinstance(text, str) and text else {}

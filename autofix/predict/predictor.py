@@ -23,7 +23,7 @@ from typing import Any
 
 from autofix.config import Step
 from autofix.config.lifecycle import tears_down
-from autofix.denials.model import Denial
+from autofix.denials.model import Denial, RequestKeys
 from autofix.loop.grantor import Added, GrantFailed, Grantor
 from autofix.policy import conditions
 from autofix.policy.arn_formats import Place as ArnPlace
@@ -300,7 +300,7 @@ def _safe(
     action: str,
     resource: str,
     generated: Iterable[str] = (),
-    keys: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    keys: RequestKeys = (),
 ) -> bool:
     """A privilege-escalation action is predicted only on a resource known exactly, or
     whose one wildcard is the random tail of a name CloudFormation generates for this
@@ -339,7 +339,7 @@ def _denial(
     source: str,
     group: Predicted,
     principal: str | None = None,
-    keys: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    keys: RequestKeys = (),
 ) -> Denial:
     return Denial(
         action,

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from autofix.denials.model import RequestKeys
 from autofix.policy import actions_catalog
 from autofix.policy.conditions import (
     PASS_ROLE,
@@ -41,8 +42,6 @@ from autofix.policy.conditions import (
 )
 
 Keys = dict[str, list[str]]
-Carried = tuple[tuple[str, tuple[str, ...]], ...]
-"""(key, values) the demand knows a request carries (`Requirement.keys`)."""
 ROLE_TYPE = "AWS::IAM::Role"
 _SETS_BOUNDARY = frozenset({"iam:createrole", "iam:putrolepermissionsboundary"})
 
@@ -111,7 +110,7 @@ def handler_keys(
     action: str,
     resource: str,
     properties: Mapping[str, Any],
-    carried: Carried = (),
+    carried: RequestKeys = (),
 ) -> Keys:
     """The condition keys of a CloudFormation handler's request: the service a role is
     passed to, the permissions boundary a role is created or changed with, and the keys
@@ -121,7 +120,7 @@ def handler_keys(
     return {**_handler_keys(resource_type, action, resource, properties), **told}
 
 
-def denied_keys(keys: Keys, carried: Carried) -> dict[str, str]:
+def denied_keys(keys: Keys, carried: RequestKeys) -> dict[str, str]:
     """What a denial's record says of the request's keys: the service a role was passed
     to (`passed_to`), and the keys the demand told (`request_keys`, JSON: key -> values,
     `[]` for a key the request did not carry)."""

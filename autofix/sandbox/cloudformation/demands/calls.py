@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from autofix.denials.model import RequestKeys
 from autofix.policy.arn_formats import Place
 
 Operation = Literal["create", "update", "delete"]
@@ -46,7 +47,7 @@ class Requirement:
     resource: str
     after_create: bool = False  # the ARN holds an id the service assigns on creation
     tier: Tier = "rule"
-    keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    keys: RequestKeys = ()
     """Service condition keys the request carries, as the demand knows them (an
     `ec2:InstanceProfile` of a launch: its profiles' ARNs; `()`: the key is absent)."""
 

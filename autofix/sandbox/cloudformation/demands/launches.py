@@ -29,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from autofix import data
+from autofix.denials.model import RequestKeys
 from autofix.policy import actions_catalog
 from autofix.policy.arn_formats import Place, arn_of, formats_of
 from autofix.policy.conditions import PASSED_TO_SERVICE, conditioned_by_request
@@ -92,7 +93,7 @@ def requirements(call: HandlerCall, action: str) -> tuple[Requirement, ...] | No
     keyed = conditioned_by_request(action)
     profiles = _profiles(launch, call)
     for iam_type in _data()["made"]:
-        keys: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        keys: RequestKeys = ()
         if keyed is not None and keyed.resource_type == iam_type and profiles is not None:
             keys = ((keyed.key, profiles),)
         found.append(Requirement(action, _any(iam_type, place), tier="schema", keys=keys))
