@@ -11,11 +11,12 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from autofix.testing import IamSandbox
+from autofix.testing import IamSandbox, SandboxOptions
 from tests.conftest import AWS, CliResult, write_config
 
 BLOCKED = ("moto", "flask", "werkzeug")
@@ -73,9 +74,19 @@ def test_explain_works_and_local_runs_name_the_extra(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
 
 
+@pytest.fixture
+def own_account(tmp_path: Path, iam_sandbox_options: SandboxOptions) -> Iterator[IamSandbox]:
+    """A sandbox account of this test alone: a run on a real account reads the stacks the
+    account changed during each attempt, and the session's shared account holds other tests'
+    (a stack another principal failed at that moment stopped the run as not the deployer's)."""
+    with IamSandbox.start(tmp_path / "account", iam_sandbox_options) as sandbox:
+        yield sandbox
+
+
 def test_a_real_account_run_check_and_render_need_no_moto(
-    iam_sandbox: IamSandbox, tmp_path: Path
+    own_account: IamSandbox, tmp_path: Path
 ) -> None:
+    iam_sandbox = own_account
     admin = iam_sandbox.info.operator
     profile = tmp_path / "aws-config"
     profile.write_text(
