@@ -28,6 +28,7 @@ from autofix.sandbox.fidelity.authz import Decision, authorize
 from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
 from autofix.sandbox.fidelity.request_keys import passed_roles, request_keys
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
+from autofix.sandbox.fidelity.s3_delete_objects import authorize_each_object
 from autofix.sandbox.fidelity.s3_operations import s3_operation
 from autofix.sandbox.records import access_log, json_object
 from autofix.sandbox.records.deny_log import DenyLogWriter, DenyRecord
@@ -270,6 +271,9 @@ def _authorize_s3_action(
     if isinstance(operation, list):
         operation = operation[0]
     partition = get_partition(self.region)
+    if operation == "DeleteObjects" and bucket_name:
+        authorize_each_object(self, f"arn:{partition}:s3:::{bucket_name}", _enforce)
+        return
     versioned = "versionId" in query
     if key_name:
         resource = f"arn:{partition}:s3:::{bucket_name}/{key_name}"
