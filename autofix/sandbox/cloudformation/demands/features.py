@@ -8,7 +8,7 @@ source. A create or update whose template sets the property in neither its new n
 old properties does not demand them (the coverage record names them withheld); a delete
 still does: it looks for what may be there. A feature keyed `Property=VALUE` is on only
 when the property holds that value (a Cloud9 environment's `ConnectionType=CONNECT_SSM`:
-its default is SSH).
+its default is SSH; a KMS key's `Enabled=false`: DisableKey).
 
 `not_called` in autofix/data/curated/cfn_service_resources.json names, per type, actions
 the schema lists that no operation of the resource calls with the caller's access (the
@@ -55,7 +55,13 @@ def unused(call: HandlerCall) -> frozenset[str]:
 
 
 def _set(props: Any, prop: str) -> bool:
+    """Whether `prop` (`Property=VALUE`: holding VALUE) is set. A boolean matches in any
+    spelling (YAML `false`, JSON `"false"`, `False`); a value not yet resolved (an intrinsic
+    function: a template read ahead) may hold it."""
     prop, _, wanted = prop.partition("=")
     if not isinstance(props, dict) or not is_set(props.get(prop)):
         return False
-    return not wanted or str(props[prop]) == wanted
+    value = props[prop]
+    if not wanted or isinstance(value, dict):
+        return True
+    return (str(value).lower() if isinstance(value, bool) else str(value)) == wanted
