@@ -259,3 +259,30 @@ def test_cloudtrail_tells_the_service_a_stack_role_was_passed_to() -> None:
         ("iam:PassRole", role, "cloudformation.amazonaws.com"),
         ("iam:PassRole", role, ""),
     ]
+
+
+def test_an_unnamed_denial_is_named_by_the_account_record(
+    make_user: Callable[[list[str]], User], operator: Operator, hooked_sandbox: SandboxInfo
+) -> None:
+    """A CLI that prints only "AccessDenied" (osls after a DeleteObjects whose objects S3
+    answered AccessDenied in a 200) names no action: the account's record does."""
+    bucket = unique("artifacts")
+    s3 = operator.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="serverless/svc/dev/1/a.zip", Body=b"x")
+    user = make_user(["s3:ListBucket"])
+    started = datetime.now(UTC).timestamp() - 1
+    objects = {"Objects": [{"Key": "serverless/svc/dev/1/a.zip"}]}
+    answer = user.client("s3").delete_objects(Bucket=bucket, Delete=objects)
+    assert [e["Code"] for e in answer["Errors"]] == ["AccessDenied"]
+    output = (
+        f"Could not remove deployment artifacts from the S3 deployment bucket ({bucket}). "
+        "Make sure that you have permissions that allow S3 objects deletion. First "
+        "encountered S3 error code: AccessDenied\n"
+    )
+    result = StepResult(exit_code=1, stdout=output, stderr="", duration=0.1, timed_out=False)
+    log = sandbox_deny_log(deny_log_of(hooked_sandbox), lambda arn: arn == user.arn)
+    found = Harvester(operator, account_log=log)(Step("s", "true", cwd=Path(".")), result, started)
+    assert [(d.action, d.resource, d.source) for d in found if d.source != "stack-events"] == [
+        ("s3:DeleteObject", f"arn:aws:s3:::{bucket}/serverless/svc/dev/1/a.zip", "account-log")
+    ]
