@@ -78,12 +78,14 @@ def _prop(pointer: str) -> str:
     return pointer.removeprefix("/properties/").split("/", 1)[0]
 
 
-def property_attributes(resource_type: str, read_only: set[str]) -> list[str]:
-    """The `Fn::GetAtt` names cfn-lint accepts for `resource_type` that name a property the
+def property_attributes(schema: dict[str, Any], read_only: set[str]) -> list[str]:
+    """The `Fn::GetAtt` names cfn-lint accepts for the schema's type that name a property the
     template sets (not a read-only one, nor a pattern such as a stack's `Outputs.*`)."""
-    from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
+    from cfnlint.schema import Schema
 
-    names = PROVIDER_SCHEMA_MANAGER.get_type_getatts(resource_type, "us-east-1")
+    if not schema.get("properties"):
+        return []
+    names = Schema(schema).get_atts
     return sorted(
         n for n in names if re.fullmatch(r"[A-Za-z0-9_.]+", n) and n.split(".")[0] not in read_only
     )
@@ -122,7 +124,7 @@ def derive_type(
         "ids": [_prop(p) for p in schema.get("primaryIdentifier") or []],
         "read_only": sorted({_prop(p) for p in schema.get("readOnlyProperties") or []}),
     }
-    given = property_attributes(resource_type, set(entry["read_only"]))
+    given = property_attributes({"typeName": resource_type, **schema}, set(entry["read_only"]))
     if given:
         entry["property_attributes"] = given
     if tagging.get("taggable") and tagging.get("tagProperty"):
