@@ -16,9 +16,10 @@ come first: appsync:PutGraphqlApiEnvironmentVariables of a GraphQLApi's
 optional (not `required`, not a primary identifier, not read-only, not the tag property,
 at least two words: `Policy` alone names nothing). A property-aware rule's type ignores
 this file (its rule names the calls); hand-kept `property_features` in
-autofix/data/curated/cfn_reference_overrides.json win over an entry here for the same
-property, and `not_property_features` there drops an entry a handler is known to call
-regardless, each with its source. Read by autofix/sandbox/cloudformation/demands/features.py.
+autofix/data/curated/cfn_reference_overrides.json add to an entry here for the same
+property, and `not_property_features` there drops an entry whose action serves another
+property (a subnet's ec2:AssociateSubnetCidrBlock) or that a handler calls regardless, each
+with its source. Read by autofix/sandbox/cloudformation/demands/features.py.
 
 Run: python scripts/derive_property_features.py   (regenerate_data.py --check tells when stale)
 """
