@@ -140,7 +140,7 @@ def _rules() -> dict[str, NameRule]:
         form = forms.get(rtype, {})
         rules[rtype] = NameRule(
             rule["property"],
-            rule.get("max_length"),
+            form.get("max_length", rule.get("max_length")),
             bool(rule.get("lowercase")),
             form.get("form", COMMON_FORM),
             form.get("logical_max"),

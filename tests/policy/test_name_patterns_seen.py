@@ -96,3 +96,15 @@ def test_a_long_stack_and_a_long_logical_id_share_the_room() -> None:
         "ci-spreadsheets-DiyaGlSit-AWS679f53fac002430cb0da5b-XvtcNuwE8vX1", pattern
     )
     assert pattern.startswith("ci-spreadsheets-Diya") and "-AWS679f53fac00243" in pattern
+
+
+@pytest.mark.parametrize(("rtype", "stack", "logical_id", "seen"), SEEN[:-1])
+def test_the_sandbox_names_a_short_stacks_function_and_role_as_aws_did(
+    rtype: str, stack: str, logical_id: str, seen: str
+) -> None:
+    # a function's generated name stops at 63 characters, a role's at 64: a grant the
+    # sandbox's name is generalised from (`...-LogRetentionaae0...b201ef-*`) must match AWS's
+    rule = name_rule(rtype)
+    assert rule is not None
+    tail = seen.rsplit("-", 1)[1]
+    assert rule.generate(stack, logical_id, tail) == seen
