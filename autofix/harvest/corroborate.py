@@ -153,7 +153,22 @@ def _checked(printed: Denial, records: Sequence[Denial], unseen: str) -> Denial:
     """`printed` marked not granted (`unseen`) when no record shows it; else with what the
     record knows that the text does not (the resource type whose handler was denied, the
     service a role was passed to)."""
-    record = next((r for r in records if seen(printed, r)), None)
-    if record is None:
+    matching = [r for r in records if seen(printed, r)]
+    if not matching:
         return replace(printed, not_granted=unseen)
-    return printed.completed_by(record)
+    return _located(printed.completed_by(matching[0]), matching)
+
+
+def _located(printed: Denial, matching: Sequence[Denial]) -> Denial:
+    """`printed` with the resource its latest record names, when the text names none (the
+    SAM and CloudFormation CLIs print "TemplateURL must reference a valid S3 object to which
+    you have access", the record the object) and every record is one principal's: else a
+    grant would be scoped from the action's ARN format, wider than what was denied."""
+    if printed.resource is not None or len({r.principal for r in matching}) != 1:
+        return printed
+    for record in reversed(matching):
+        readings = [record, *parse_denials(record.evidence)] if record.evidence else [record]
+        named = next((r.resource for r in readings if r.resource and r.resource != "*"), None)
+        if named is not None:
+            return replace(printed, resource=named)
+    return printed

@@ -55,7 +55,7 @@ class DenialRepair:
                 tail=execution.result.tail(),
             )
         denials = self._without_unproven(denials, execution)
-        self._refuse_unfixable(denials, execution)
+        denials = self._refuse_unfixable(denials, execution)
         self._refuse_malformed(denials, execution)
         self._stop_if_unmeetable(denials, execution)
         if not self.may_grant:
@@ -159,9 +159,15 @@ class DenialRepair:
     def _owned(self, principal: str | None) -> bool:
         return any(g.owns(principal) for g in self.grantors)
 
-    def _refuse_unfixable(self, denials: list[Denial], execution: Execution) -> None:
-        """Stop on a denial no grant of ours may fix: another principal's, or an explicit deny."""
+    def _refuse_unfixable(self, denials: list[Denial], execution: Execution) -> list[Denial]:
+        """Stop on a denial no grant of ours may fix: an explicit deny, or another principal's
+        when the attempt was denied nothing autofix can grant. Beside a denial of our own,
+        another principal's is recorded and the loop goes on: the account's records of the
+        attempt's time hold every stack that changed then, another user's too (a shared
+        account), and a role of the step's own that still lacks a grant is denied again on
+        the next attempt, alone, and stops it then. Returns the denials autofix may grant."""
         tail = execution.result.tail()
+        ours = any(d.fixable and self._owned(d.principal) for d in denials)
         for denial in denials:
             if denial.fixable and self._owned(denial.principal):
                 continue
@@ -175,6 +181,8 @@ class DenialRepair:
                         phase=self.phase,
                     )
                 )
+                if ours:
+                    continue
                 raise StepFailed(
                     f"{denial.action} on {denial.resource or '*'} was denied to "
                     f"{denial.principal}, which is not the deployer: that principal needs "
@@ -195,3 +203,4 @@ class DenialRepair:
                 "a grant cannot fix that",
                 tail=tail,
             )
+        return [d for d in denials if not d.fixable or self._owned(d.principal)]

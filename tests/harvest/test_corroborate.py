@@ -105,3 +105,22 @@ def test_a_record_that_never_shows_it_marks_it_after_the_bound() -> None:
         0.0,
     )
     assert [d.not_granted for d in found] == ["", NOT_IN_TRAIL]
+
+
+OBJECT = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-x1y2z3a4b5c6/app/t.template"
+
+
+def test_a_printed_denial_naming_no_resource_takes_its_records_resource() -> None:
+    # CloudFormation's "TemplateURL must reference a valid S3 object to which you have
+    # access" names no object; the sandbox's record of the read does: the grant is scoped
+    # to it, not to every object the action's ARN format allows
+    check = Corroboration(lambda since: [recorded("s3:GetObject", OBJECT)])
+    [kept] = check([printed("s3:GetObject", resource=None, principal=None)], 0.0)
+    assert kept.resource == OBJECT and kept.fixable
+
+
+def test_records_of_several_principals_leave_the_resource_unnamed() -> None:
+    other = Denial("s3:GetObject", OBJECT + "2", USER + "2", source=Source.ACCOUNT_LOG)
+    check = Corroboration(lambda since: [recorded("s3:GetObject", OBJECT), other])
+    [kept] = check([printed("s3:GetObject", resource=None, principal=None)], 0.0)
+    assert kept.resource is None and kept.fixable

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -746,3 +746,32 @@ def test_a_role_prune_that_fails_still_lets_the_deployer_s_unused_actions_go(
     assert fresh.opened == ["verify-1", "verify-pruned", "verify-pruned"]
     [reverted] = [e.fields() for e in seen if e.kind == "prune_reverted"]
     assert reverted["actions"] == ["sqs:CreateQueue (role cfn-exec)"]
+
+
+@dataclass
+class SharedAccount(FakeAccount):
+    """An account another user deploys in too: the first attempt's records hold that user's
+    failed stack (its denial) beside the deployer's own."""
+
+    stranger: str = f"arn:aws:iam::{ACCOUNT}:user/someone-else"
+
+    def execute(self, step: Step, attempt: int, phase: str = "discover") -> Execution:
+        done = super().execute(step, attempt, phase)
+        if attempt > 1:
+            return done
+        theirs = Denial("sns:Publish", TOPIC, self.stranger, DenyKind.IMPLICIT, evidence="x")
+        return replace(done, denials=(*done.denials, theirs))
+
+
+def test_another_users_denial_beside_the_deployers_own_does_not_stop_the_run(
+    tmp_path: Path,
+) -> None:
+    account = SharedAccount({"deploy": [Need("sqs:CreateQueue", QUEUE)]})
+    r = rig(tmp_path, {}, account=account)
+    outcome = r.loop.run()
+    assert outcome.ok, outcome.reason
+    assert outcome.attempts_total == 2
+    [other] = kinds(r.seen, "denial_other_principal")
+    assert other.fields()["principal"] == account.stranger
+    granted = [(e.action, e.principal) for e in r.seen if isinstance(e, GrantAdded)]
+    assert granted == [("sqs:CreateQueue", DEPLOYER)]

@@ -98,3 +98,19 @@ def test_a_shipped_profiles_role_pass_names_the_service_it_goes_to(path: Path) -
         for call in calls:
             if call.action.lower() == "iam:passrole":
                 assert call.passed_to.endswith(".amazonaws.com"), (path.name, command, call)
+
+
+@pytest.mark.parametrize("path", PROFILES, ids=[p.stem for p in PROFILES])
+def test_a_shipped_profile_reads_only_the_deployment_s_own_objects(path: Path) -> None:
+    """An object grant names the stack or service whose artifacts it reads: SAM's managed
+    bucket is shared by every SAM stack of the account (`aws-sam-cli-managed-default*/*`
+    read them all, learnt from CloudFormation's TemplateURL failure, which names no object)."""
+    calls = [
+        c for cmd in json.loads(path.read_text(encoding="utf-8"))["commands"].values() for c in cmd
+    ]
+    objects = [
+        c["resource"]
+        for c in calls
+        if c["resource"].startswith("arn:aws:s3:::") and "/" in c["resource"]
+    ]
+    assert all("{stack}" in r or "{service}" in r for r in objects), objects

@@ -115,3 +115,62 @@ def test_an_attribute_no_model_answers_fails_its_resource_and_the_stack_rolls_ba
     stack = settled(cfn, "unanswered-attribute")
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     assert any("NetworkAclAssociationId" in r for r in failures(cfn, "unanswered-attribute"))
+
+
+def test_a_property_the_type_answers_as_an_attribute_is_the_templates_value(
+    operator_client: Callable[[str], Any],
+) -> None:
+    """A security group's `VpcId` (documented among its return values) and a queue's
+    `RedrivePolicy.deadLetterTargetArn`, read in a property and in the outputs: moto's
+    models answered neither ("does not support attribute type VpcId in Fn::GetAtt")."""
+    template = _template()
+    resources = template["Resources"]
+    resources["Group"] = {
+        "Type": "AWS::EC2::SecurityGroup",
+        "Properties": {"GroupDescription": "web", "VpcId": {"Ref": "Vpc"}},
+    }
+    resources["Dead"] = {"Type": "AWS::SQS::Queue"}
+    resources["Work"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["Dead", "Arn"]},
+                "maxReceiveCount": 3,
+            }
+        },
+    }
+    resources["Nic"]["Properties"]["Description"] = {"Fn::GetAtt": ["Group", "VpcId"]}
+    template["Outputs"] = {
+        "Vpc": {"Value": {"Ref": "Vpc"}},
+        "Subnet": {"Value": {"Ref": "Subnet"}},
+        "GroupVpc": {"Value": {"Fn::GetAtt": ["Group", "VpcId"]}},
+        "DeadArn": {"Value": {"Fn::GetAtt": ["Dead", "Arn"]}},
+        "Redrive": {"Value": {"Fn::GetAtt": ["Work", "RedrivePolicy.deadLetterTargetArn"]}},
+    }
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="property-attributes", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "property-attributes")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "property-attributes")
+    out = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    assert out["GroupVpc"] == out["Vpc"] and out["Vpc"].startswith("vpc-")
+    assert out["Redrive"] == out["DeadArn"] and out["DeadArn"].startswith("arn:aws:sqs:")
+    nics = operator_client("ec2").describe_network_interfaces(
+        Filters=[{"Name": "subnet-id", "Values": [out["Subnet"]]}]
+    )["NetworkInterfaces"]
+    assert [n["Description"] for n in nics] == [out["Vpc"]]
+
+
+def test_a_type_moto_lacks_answers_its_property_attributes_too(
+    operator_client: Callable[[str], Any],
+) -> None:
+    """A stand-in (a type moto cannot create) answers `Fn::GetAtt Mesh.MeshName` with the
+    template's value (the stack failed on it before)."""
+    template = {
+        "Resources": {"Mesh": {"Type": "AWS::AppMesh::Mesh", "Properties": {"MeshName": "grid"}}},
+        "Outputs": {"Name": {"Value": {"Fn::GetAtt": ["Mesh", "MeshName"]}}},
+    }
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="standin-attributes", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "standin-attributes")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "standin-attributes")
+    assert [o["OutputValue"] for o in stack["Outputs"]] == ["grid"]

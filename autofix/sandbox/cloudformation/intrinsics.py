@@ -11,7 +11,11 @@ from moto.cloudformation.exceptions import ValidationError
 from autofix.sandbox.cloudformation.demands.requirements import Operation
 from autofix.sandbox.cloudformation.patches import original
 from autofix.sandbox.cloudformation.state import ResourceFailed
-from autofix.sandbox.cloudformation.types.attributes import UNSUPPORTED, missing_attribute
+from autofix.sandbox.cloudformation.types.attributes import (
+    UNSUPPORTED,
+    missing_attribute,
+    property_value,
+)
 
 _ZONE_LETTERS = ("a", "b", "c", "d")
 
@@ -77,9 +81,17 @@ def _attribute(resource_json: Any, resources_map: Any) -> Any:
     """The value of a `Fn::GetAtt` moto's model could not answer, when AWS's type has it."""
     if not _is_getatt(resource_json):
         return None
-    target = resource_json["Fn::GetAtt"]
-    resource = resources_map.get(target[0])
-    return None if resource is None else missing_attribute(resource, str(target[1]))
+    name, attribute = str(resource_json["Fn::GetAtt"][0]), str(resource_json["Fn::GetAtt"][1])
+    resource = resources_map.get(name)
+    if resource is None:
+        return None
+    written = (resources_map._resource_json_map.get(name) or {}).get("Properties") or {}
+
+    def given(path: str) -> Any:
+        value = property_value(written, path)
+        return None if value is None else clean_json(value, resources_map)
+
+    return missing_attribute(resource, attribute, given)
 
 
 def parsed_resource(

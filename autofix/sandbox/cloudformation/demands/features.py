@@ -2,9 +2,11 @@
 
 A provider schema lists every action its handler may call, some only for a feature a
 property turns on (an IAM user's `LoginProfile`: iam:CreateLoginProfile gives it a
-console password). `property_features` in
-autofix/data/curated/cfn_reference_overrides.json names them per type, each with its
-source. A create or update whose template sets the property in neither its new nor its
+console password). autofix/data/derived/cfn_property_features.json names those of the
+type's own service named for the property (a VPC's ec2:CreateVpcEncryptionControl for
+`VpcEncryptionControl`: scripts/derive_property_features.py says how), and
+`property_features` in autofix/data/curated/cfn_reference_overrides.json adds others per type,
+each with its source. A create or update whose template sets the property in neither its new nor its
 old properties does not demand them (the coverage record names them withheld); a delete
 still does: it looks for what may be there. A feature keyed `Property=VALUE` is on only
 when the property holds that value (a Cloud9 environment's `ConnectionType=CONNECT_SSM`:
@@ -25,10 +27,18 @@ from autofix.sandbox.cloudformation.demands.calls import HandlerCall, is_set
 
 
 @cache
-def _features() -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = data.load("curated", "cfn_reference_overrides.json").get(
-        "property_features", {}
-    )
+def _features() -> dict[str, dict[str, set[str]]]:
+    """Type -> property (or `Property=VALUE`) -> the actions its feature needs: the derived
+    ones and the hand-kept ones together."""
+    derived = data.load("derived", "cfn_property_features.json")["types"]
+    curated = data.load("curated", "cfn_reference_overrides.json").get("property_features", {})
+    found: dict[str, dict[str, set[str]]] = {}
+    for source in (derived, curated):
+        for resource_type, features in source.items():
+            for prop, feature in features.items():
+                found.setdefault(resource_type, {}).setdefault(prop, set()).update(
+                    feature["actions"]
+                )
     return found
 
 
@@ -47,10 +57,10 @@ def unused(call: HandlerCall) -> frozenset[str]:
     found: set[str] = {a.lower() for a in never}
     if call.operation == "delete":
         return frozenset(found)
-    for prop, feature in _features().get(call.resource_type, {}).items():
+    for prop, actions in _features().get(call.resource_type, {}).items():
         if _set(call.properties, prop) or _set(call.old_properties, prop):
             continue
-        found.update(a.lower() for a in feature["actions"])
+        found.update(a.lower() for a in actions)
     return frozenset(found)
 
 

@@ -28,6 +28,8 @@ class TypeSchema:
     tag_property: str | None
     ids: tuple[str, ...]  # primaryIdentifier, property names
     read_only: tuple[str, ...]  # readOnlyProperties, property names
+    property_attributes: tuple[str, ...] = ()
+    """Properties `Fn::GetAtt` answers too (`VpcId` of a security group; dotted when nested)."""
 
 
 @cache
@@ -50,6 +52,7 @@ def type_schema(resource_type: str) -> TypeSchema | None:
         tag_property=entry.get("tag_property"),
         ids=tuple(entry.get("ids") or ()),
         read_only=tuple(entry.get("read_only") or ()),
+        property_attributes=tuple(entry.get("property_attributes") or ()),
     )
 
 

@@ -6,13 +6,19 @@ moto 5.2.5's models answer only some of a type's attributes: `Fn::GetAtt [Subnet
 support attribute type ... in Fn::GetAtt") where AWS answers them, since they are the
 type's read-only properties (provider schema). Such an attribute is answered from what
 the model holds: the physical id when the attribute is the type's one primary identifier
-(what `Ref` returns), else the model's field of the same name (`VpcId` -> `vpc_id`), or its
-`arn` / `id` for the type's own `Arn` / `Id` (`ServiceArn` of a service). An attribute the
-schema does not have, or that the model holds nowhere, still fails as before.
+(what `Ref` returns), else the model's field of the same name (`GroupId` -> `group_id`), or its
+`arn` / `id` for the type's own `Arn` / `Id` (`ServiceArn` of a service).
+
+Some types answer `Fn::GetAtt` of the properties the template sets as well: a security group's
+`VpcId` (documented in its return values), a queue's `RedrivePolicy.deadLetterTargetArn`
+(`property_attributes`, from cfn-lint's GetAtt rules). Such an attribute is answered by the
+model's field of the same name, else by the template's value. An attribute the type does not
+have, or that neither holds, still fails as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -44,19 +50,41 @@ def _fields(resource_type: str, attribute: str) -> tuple[str, ...]:
     return tuple(fields)
 
 
-def missing_attribute(resource: Any, attribute: str) -> Any:
-    """The value of `attribute` of `resource` when its schema has it (None otherwise)."""
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and value != ""
+
+
+def missing_attribute(
+    resource: Any, attribute: str, given: Callable[[str], Any] | None = None
+) -> Any:
+    """The value of `attribute` of `resource` when its type has it (None otherwise);
+    `given(attribute)` is the template's value of a property attribute, when it sets one."""
     resource_type = resource_type_of(resource)
     schema = type_schema(resource_type)
-    if schema is None or attribute not in schema.read_only:
+    if schema is None:
+        return None
+    if attribute in schema.property_attributes:
+        value = getattr(resource, snake(attribute), None) if "." not in attribute else None
+        if _scalar(value) or isinstance(value, list):
+            return value
+        return given(attribute) if given is not None else None
+    if attribute not in schema.read_only:
         return None
     if schema.ids == (attribute,):
         return physical_id(resource) or None
     for field in _fields(resource_type, attribute):
         value = getattr(resource, field, None)
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
+        if _scalar(value):
             return value
     return None
+
+
+def property_value(properties: Any, attribute: str) -> Any:
+    """The value at `attribute` (`RedrivePolicy.deadLetterTargetArn`) of `properties`."""
+    value = properties
+    for part in attribute.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def has_attribute(resource_type: str, model: Any, attribute: str) -> bool:
@@ -64,7 +92,9 @@ def has_attribute(resource_type: str, model: Any, attribute: str) -> bool:
     if model is not None and model.has_cfn_attr(attribute):
         return True
     schema = type_schema(resource_type)
-    return schema is not None and attribute in schema.read_only
+    return schema is not None and (
+        attribute in schema.read_only or attribute in schema.property_attributes
+    )
 
 
 def validate_outputs(self: Any) -> None:
