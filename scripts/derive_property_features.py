@@ -10,13 +10,16 @@ API when the template sets it (and, on update, when it sets or removed it).
 
 An action counts when it is of the type's own service (`own_service`), its name is a write
 verb (Create, Put, Update, Set, Associate, Attach, Enable, Add, Register, Modify, and their
-opposites on update) followed by the property's name (or its plural), and the property is
+opposites on update) followed by the property's name (or its plural; the type's noun may
+come first: appsync:PutGraphqlApiEnvironmentVariables of a GraphQLApi's
+`EnvironmentVariables`), and the property is
 optional (not `required`, not a primary identifier, not read-only, not the tag property,
 at least two words: `Policy` alone names nothing). A property-aware rule's type ignores
 this file (its rule names the calls); hand-kept `property_features` in
-autofix/data/curated/cfn_reference_overrides.json win over an entry here for the same
-property, and `not_property_features` there drops an entry a handler is known to call
-regardless, each with its source. Read by autofix/sandbox/cloudformation/demands/features.py.
+autofix/data/curated/cfn_reference_overrides.json add to an entry here for the same
+property, and `not_property_features` there drops an entry whose action serves another
+property (a subnet's ec2:AssociateSubnetCidrBlock) or that a handler calls regardless, each
+with its source. Read by autofix/sandbox/cloudformation/demands/features.py.
 
 Run: python scripts/derive_property_features.py   (regenerate_data.py --check tells when stale)
 """
@@ -44,13 +47,16 @@ UNSETS = ("Delete", "Disassociate", "Detach", "Disable", "Remove", "Deregister",
 _WORD = re.compile(r"[A-Z][a-z0-9]*")
 
 
-def _names_property(action: str, prop: str, verbs: tuple[str, ...]) -> bool:
+def _names_property(action: str, prop: str, verbs: tuple[str, ...], noun: str) -> bool:
+    """`Verb` + the property's name (`PutLifecyclePolicy`), or + the type's noun first
+    (`PutGraphqlApiEnvironmentVariables` of a GraphQLApi), singular or plural, in any case."""
     name = action.partition(":")[2]
     verb = next((v for v in verbs if name.startswith(v)), None)
     if verb is None:
         return False
-    rest = name[len(verb) :]
-    return rest in (prop, f"{prop}s") or f"{rest}s" == prop
+    rest, prop = name[len(verb) :].lower(), prop.lower()
+    named = (f"{lead}{prop}{tail}" for lead in ("", noun.lower()) for tail in ("", "s"))
+    return rest in named or f"{rest}s" == prop
 
 
 def _optional(resource_type: str) -> list[str]:
@@ -78,7 +84,8 @@ def features_of(resource_type: str, entry: dict[str, Any]) -> dict[str, list[str
             a
             for op, verbs in (("create", SETS), ("update", SETS + UNSETS))
             for a in entry.get(op) or ()
-            if a.partition(":")[0].lower() == service and _names_property(a, prop, verbs)
+            if a.partition(":")[0].lower() == service
+            and _names_property(a, prop, verbs, type_info(resource_type).noun)
         ]
         if actions:
             found[prop] = sorted(set(actions))

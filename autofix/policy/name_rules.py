@@ -87,20 +87,26 @@ class NameRule:
         a generated-name pattern, never a bare start cut inside a word
         (autofix.policy.widening).
 
-        In the common form, a name too long for its type is cut, and how CloudFormation
-        shares the room between the stack name and the logical id is read two ways (names
-        seen on AWS keep the whole logical id, `aws-python-scheduled-cr-
-        serverlessdeploymentbucket-...`; the sandbox halves the room): each part keeps what
-        both readings keep, `*` stands for the rest, and the hyphens between stay. Other
-        forms: each part as far as both random-part lengths cut it alike.
+        In the common form, a name too long for its type is cut: each part keeps what the
+        other leaves of the room, and at least half of it less two characters, whichever
+        is more (`*` stands for the rest; the hyphens between stay). Names seen on AWS cut
+        no part below that: a short stack name stays whole and the logical id is cut
+        (`xraystarter-LogRetentionaae0aa3c5b4d4f87b02d85b201-2QZ9sjniwX2i`, a role's
+        `VideoPipelineStack-CustomS3AutoDeleteObjectsCustomR-5iDS86HgqD6c`), two long parts
+        share the room (`ci-spreadsheets-DiyaGlSit-AWS679f53fac002430cb0da5b-XvtcNuwE8vX1`,
+        `aws-python-scheduled-cr-serverlessdeploymentbucket-dhodwgejfuua`: 23 of 49), and
+        a function's name stops one character short of its limit (as the 13-character
+        random part leaves it); the sandbox halves the room. Other forms: each part as far
+        as both random-part lengths cut it alike.
         """
         if self.form == COMMON_FORM and self.max_length is not None:
             stack_keep, logical_keep = len(stack), len(logical_id)
             for length in TAIL_LENGTHS:
                 if len(stack) + len(logical_id) + length + 2 > self.max_length:
                     room = self.max_length - length - 2
-                    stack_keep = min(stack_keep, max(1, room - len(logical_id)), (room + 1) // 2)
-                    logical_keep = min(logical_keep, max(1, room - len(stack)), room // 2)
+                    least = max(1, room // 2 - 2)
+                    stack_keep = min(stack_keep, max(least, room - len(logical_id)))
+                    logical_keep = min(logical_keep, max(least, room - len(stack)))
             stack_part = stack[:stack_keep] + ("*" if stack_keep < len(stack) else "")
             cut = "*" if logical_keep < len(logical_id) else ""
             pattern = f"{stack_part}-{logical_id[:logical_keep]}{cut}-*"
@@ -134,7 +140,7 @@ def _rules() -> dict[str, NameRule]:
         form = forms.get(rtype, {})
         rules[rtype] = NameRule(
             rule["property"],
-            rule.get("max_length"),
+            form.get("max_length", rule.get("max_length")),
             bool(rule.get("lowercase")),
             form.get("form", COMMON_FORM),
             form.get("logical_max"),

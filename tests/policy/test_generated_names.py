@@ -281,7 +281,7 @@ def test_a_denial_naming_no_bucket_is_scoped_to_what_every_generated_name_keeps(
         "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: Access Denied"
     )
     [grant] = scope(parse_denials(text), ctx)
-    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*-serverlessdeploymen*-*"
+    assert grant.grant.resource == "arn:aws:s3:::aws-python-scheduled-c*-serverlessdeploymentbu*-*"
     real = "aws-python-scheduled-cr-serverlessdeploymentbucket-dhodwgejfuua"  # seen in the corpus
     assert fnmatch.fnmatchcase(f"arn:aws:s3:::{real}", grant.grant.resource)
     sandbox = "aws-python-scheduled-cron-serverlessdeploymentbuck-6psyaployaqg"  # name_rules

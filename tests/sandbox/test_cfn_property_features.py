@@ -71,3 +71,27 @@ def test_a_vpc_deploys_without_the_encryption_control_grant(make_user: MakeUser)
     template = {"Resources": {"Vpc": {"Type": VPC, "Properties": {"CidrBlock": "10.9.0.0/16"}}}}
     cfn.create_stack(StackName="plain-vpc", TemplateBody=json.dumps(template))
     assert settled(cfn, "plain-vpc")["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "plain-vpc")
+
+
+def test_the_types_noun_may_lead_the_property_in_the_action_s_name() -> None:
+    api = "AWS::AppSync::GraphQLApi"
+    plain = {"Name": "notes", "AuthenticationType": "API_KEY"}
+    assert "appsync:PutGraphqlApiEnvironmentVariables" not in _actions(api, plain)
+    variables = {**plain, "EnvironmentVariables": {"TABLE": "notes"}}
+    assert "appsync:PutGraphqlApiEnvironmentVariables" in _actions(api, variables)
+
+
+def test_a_handled_exception_is_dropped_with_its_source() -> None:
+    """ec2:AssociateSubnetCidrBlock reads as the subnet's `CidrBlock`, but serves its IPv6
+    and IPAM blocks: listed in `not_property_features`, it stays the schema's."""
+    dropped = data.load("curated", "cfn_reference_overrides.json")["not_property_features"]
+    assert all(e["source"] for props in dropped.values() for e in props.values())
+    derived = data.load("derived", "cfn_property_features.json")["types"]
+    for resource_type, props in dropped.items():
+        assert not set(props) & set(derived.get(resource_type, {})), resource_type
+    subnet = {
+        "VpcId": "vpc-0123456789abcdef0",
+        "Ipv4IpamPoolId": "ipam-pool-0123",
+        "Ipv4NetmaskLength": 24,
+    }
+    assert "ec2:AssociateSubnetCidrBlock" in _actions("AWS::EC2::Subnet", subnet, "update")

@@ -107,3 +107,49 @@ def test_an_inline_function_survives_updates_and_takes_new_code(
         assert _code_size(operator_client, cfn, stack) != size
     finally:
         cfn.delete_stack(StackName=stack)
+
+
+def _topic(display: str) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": display}},
+            "Queue": {"Type": "AWS::SQS::Queue"},
+            "Feed": {
+                "Type": "AWS::SNS::Subscription",
+                "Properties": {
+                    "TopicArn": {"Ref": "Topic"},
+                    "Protocol": "sqs",
+                    "Endpoint": {"Fn::GetAtt": ["Queue", "Arn"]},
+                },
+            },
+        },
+        "Outputs": {"Arn": {"Value": {"Ref": "Topic"}}},
+    }
+
+
+def test_an_unnamed_topic_keeps_its_arn_through_an_update_in_place(
+    operator_client: Callable[[str], Any],
+) -> None:
+    # DisplayName: "Update requires: No interruption" (AWS::SNS::Topic's reference); moto
+    # remade the topic under a newly generated name, so every Ref of it changed and the
+    # subscription was replaced: demands AWS would not make of the update
+    cfn = operator_client("cloudformation")
+    stack = f"topic-{uuid.uuid4().hex[:6]}"
+    cfn.create_stack(StackName=stack, TemplateBody=json.dumps(_topic("one")))
+    assert settled(cfn, stack)["StackStatus"] == "CREATE_COMPLETE", failures(cfn, stack)
+    arn = settled(cfn, stack)["Outputs"][0]["OutputValue"]
+    try:
+        cfn.update_stack(StackName=stack, TemplateBody=json.dumps(_topic("two")))
+        after = settled(cfn, stack)
+        assert after["StackStatus"] == "UPDATE_COMPLETE", failures(cfn, stack)
+        assert after["Outputs"][0]["OutputValue"] == arn
+        attributes = operator_client("sns").get_topic_attributes(TopicArn=arn)["Attributes"]
+        assert attributes["DisplayName"] == "two"
+        touched = {
+            e["LogicalResourceId"]
+            for e in cfn.describe_stack_events(StackName=stack)["StackEvents"]
+            if e["ResourceStatus"].startswith("UPDATE_") and e["LogicalResourceId"] != stack
+        }
+        assert touched == {"Topic"}
+    finally:
+        cfn.delete_stack(StackName=stack)

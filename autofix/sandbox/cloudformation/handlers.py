@@ -279,13 +279,12 @@ def _update(op: StackOperation, args: ResourceArgs) -> Any:
             op.updated.append(logical_id)
         return None
     as_written = copy.deepcopy(props)  # moto's handlers edit `props` (Lambda's ZipFile)
+    moto_name, named = names.for_update(resource_type, cleaned, physical_id, new_name, replaced)
     try:
         new_resource = resource_class.update_from_cloudformation_json(
             original_resource=current,
-            new_resource_name=new_name,
-            cloudformation_json=names.with_generated_name(
-                resource_type, cleaned, names.name_in(physical_id) or new_name
-            ),
+            new_resource_name=moto_name,
+            cloudformation_json=named,
             account_id=args.account_id,
             region_name=args.region_name,
         )

@@ -32,7 +32,7 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
     stack_event,
 )
-from autofix.sandbox.cloudformation.validation import validate_types
+from autofix.sandbox.cloudformation.validation import refuse_update, validate_types
 from autofix.sandbox.cloudformation.waves import creation_waves, provision_in_waves
 from autofix.sandbox.fidelity import rehearsal
 
@@ -48,6 +48,7 @@ def update_stack(
     from moto.cloudformation.models import cloudformation_backends
 
     validate_types(template)
+    refuse_update(self)
     backend = cloudformation_backends[self.account_id][self.region_name]
     if role_arn:
         self.role_arn = role_arn

@@ -1,8 +1,14 @@
-"""Template checks CloudFormation makes before anything runs: resource types that exist.
+"""Checks CloudFormation makes before anything runs: resource types that exist, and a
+stack that can be updated.
 
 moto 5.2.5 deploys a template naming `AWS::S3::Bukket` "successfully"; real
 CloudFormation rejects CreateStack, UpdateStack and CreateChangeSet with
-`Template format error: Unrecognized resource types: [AWS::S3::Bukket]`.
+`Template format error: Unrecognized resource types: [AWS::S3::Bukket]`. moto also
+updates a stack whose create rolled back or whose delete failed; AWS refuses UpdateStack
+and an UPDATE change set with `Stack:<arn> is in DELETE_FAILED state and can not be
+updated.` (quoted from CreateChangeSet and CDK bootstrap errors in public CI scripts and
+reports; the ROLLBACK_COMPLETE form from Serverless Framework and AWS CLI issues,
+tests/fixtures/denials/cases.jsonl).
 """
 
 from __future__ import annotations
@@ -48,10 +54,31 @@ def validate_types(template_body: str | None) -> None:
         )
 
 
+NOT_UPDATABLE = frozenset(
+    {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_ROLLBACK_FAILED"}
+)
+"""Settled states a stack can only be deleted from (or, UPDATE_ROLLBACK_FAILED, continued)."""
+
+
+def refuse_update(stack: Stack) -> None:
+    """Raise CloudFormation's ValidationError when `stack` is in a state it cannot update."""
+    if stack.status in NOT_UPDATABLE:
+        raise ValidationError(
+            message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated."
+        )
+
+
 def create_change_set(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> Any:
-    """CloudFormationBackend.create_change_set, after the template's types are checked."""
+    """CloudFormationBackend.create_change_set, after the template's types and (for an
+    UPDATE) the stack's state are checked."""
     template = kwargs["template"] if "template" in kwargs else args[2]
     validate_types(template)
+    name = kwargs.get("stack_name", args[0] if args else None)
+    kind = kwargs.get("change_set_type", args[5] if len(args) > 5 else None)
+    if kind == "UPDATE":
+        for stack in self.stacks.values():
+            if name in (stack.name, stack.stack_id):
+                refuse_update(stack)
     return original(CloudFormationBackend, "create_change_set")(self, *args, **kwargs)
 
 

@@ -80,6 +80,22 @@ def with_generated_name(resource_type: str, resource_json: dict[str, Any], name:
     return {**resource_json, "Properties": {**(props or {}), rule.property: name}}
 
 
+def for_update(
+    resource_type: str,
+    resource_json: dict[str, Any],
+    physical_id: str | None,
+    new_name: str,
+    replaced: bool,
+) -> tuple[str, Any]:
+    """(the name, the resource json) moto's update is given: updated in place, a resource
+    the template leaves unnamed keeps the name it has (moto remakes a topic under the
+    name it is given: a new ARN, where AWS keeps it for a DisplayName change); replaced,
+    it gets `new_name`."""
+    kept = name_in(physical_id) or new_name
+    named = with_generated_name(resource_type, resource_json, kept)
+    return (kept if named is not resource_json and not replaced else new_name), named
+
+
 def name_in(physical_id: str | None) -> str:
     """The name a physical id ends with (a queue URL's, a topic ARN's): an update keeps it."""
     return re.split(r"[/:]", physical_id or "")[-1]
