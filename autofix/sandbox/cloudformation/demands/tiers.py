@@ -33,6 +33,7 @@ from autofix.sandbox.cloudformation.demands import (
     made_types,
     named_types,
     references,
+    request_values,
 )
 from autofix.sandbox.cloudformation.demands.api_paths import api_path
 from autofix.sandbox.cloudformation.demands.own_types import own_resource_types
@@ -128,14 +129,15 @@ def coverage_record(call: HandlerCall, stack: str) -> dict[str, Any]:
 
 
 def demands_for(call: HandlerCall) -> tuple[Requirement, ...]:
-    """The requirements of `call` from the first tier that covers its type."""
+    """The requirements of `call` from the first tier that covers its type (one per value
+    of a property a request's key carries: `request_values`)."""
     kind = coverage(call.resource_type)
     if kind == "rule":
-        return requirements_for(call)
+        return request_values.each(call, requirements_for(call))
     if kind == "custom":
         return tuple(_custom_resource(call))
     if kind == "schema":
-        return tuple(_schema(call))
+        return request_values.each(call, _schema(call))
     return ()
 
 
