@@ -29,6 +29,9 @@ class Escalation:
     bound_by: str = ""
     """A condition key binding what flows through (`ec2:InstanceProfile`): a grant whose
     condition binds it to scoped values, or to none, is flagged, not refused."""
+    bound_scopes: bool = True
+    """False: the flag says the binding, and an unscoped grant is refused still
+    (`iam:PolicyARN` binds the policy AttachRolePolicy attaches, not the role)."""
 
     def carried_by(self, resource: str) -> bool:
         """Whether a grant on `resource` carries the escalation: `*`, a resource of a type
@@ -55,6 +58,7 @@ ESCALATIONS: tuple[Escalation, ...] = tuple(
         bool(entry.get("refuse_unscoped", True)),
         tuple(entry.get("through", ())),
         str(entry.get("bound_by", "")),
+        bool(entry.get("bound_scopes", True)),
     )
     for entry in _DATA["escalations"]
 )

@@ -131,7 +131,8 @@ def check(
                 continue
             refused = escalation.refuse_unscoped and escalation.carried_by(resource)
             bound = _bound(grant.condition, escalation.bound_by) if refused else None
-            if _unscoped(resource) and refused and bound is None:
+            lifts = bound if escalation.bound_scopes else None
+            if _unscoped(resource) and refused and lifts is None:
                 refusals.append(
                     Refusal(
                         "escalation-unscoped",

@@ -2,8 +2,9 @@
 
 A key the data conditions grants on (`conditioned_by_request` in
 autofix/data/curated/iam_conditions.json: RunInstances's `ec2:InstanceProfile` on the
-instance) and that the denial's request told (the sandbox's handler demand records it,
-`Denial.request_keys`) binds the grant: `ArnLike` the profiles it named, generalised as a
+instance, AttachRolePolicy's `iam:PolicyARN` on the role) and that the denial's request
+told (the sandbox records it, `Denial.request_keys`) binds the grant: `ArnLike` the
+profiles or policies it named, generalised as a
 grant's resource is (a generated name's random tail as `*`), or `Null: true` when it named
 none (EC2 User Guide, example policies, "Work with IAM roles":
 https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html#iam-example-iam-roles).
@@ -22,23 +23,24 @@ from autofix.policy.conditions import Condition
 
 
 def request_condition(
-    denial: Denial, action: str, generalise: Callable[[str], str]
-) -> tuple[Condition, str] | None:
-    """(the condition, a note) for a grant of `action` fixing `denial`; None when the data
-    conditions no key of it on the denied resource's type, or the denial does not tell it."""
+    denial: Denial, action: str, generalise: Callable[[str], str], also: Condition = ()
+) -> tuple[Condition, str]:
+    """(the condition, a note) for a grant of `action` fixing `denial`, with `also` (the
+    permissions boundary's); `also` alone when the data conditions no key of it on the
+    denied resource's type, or the denial does not tell it."""
     keyed = conditions.conditioned_by_request(action)
     if keyed is None or not denial.resource or not _of_type(denial.resource, action, keyed):
-        return None
+        return also, ""
     told = {key.lower(): values for key, values in denial.request_keys}
     if keyed.key.lower() not in told:
-        return None
+        return also, ""
     values = tuple(dict.fromkeys(generalise(v) for v in told[keyed.key.lower()]))
     note = (
         f"; {keyed.key} bound to {', '.join(values)}"
         if values
         else f"; {keyed.key} absent: the request names none"
     )
-    return conditions.request_condition(keyed.key, values), note
+    return conditions.request_condition(keyed.key, values) + also, note
 
 
 def keyed_on(resource: str, action: str) -> bool:

@@ -202,8 +202,8 @@ def _condition(denial: Denial, action: str, ctx: ScopeContext) -> tuple[Conditio
             else "the denial does not tell which service receives the role"
         )
         return (), f"; no {conditions.PASSED_TO_SERVICE} condition: {why}"
-    told = request_condition(denial, action, lambda arn: generalise(arn, ctx))
-    return told or (conditions.boundary_condition(action, ctx.permissions_boundary), "")
+    also = conditions.boundary_condition(action, ctx.permissions_boundary)
+    return request_condition(denial, action, lambda arn: generalise(arn, ctx), also)
 
 
 def generalise(resource: str, ctx: ScopeContext, *, mode: Mode | None = None,

@@ -314,7 +314,9 @@ def _safe(
         return True
     told = {key.lower(): values for key, values in keys} if keyed_on(resource, action) else {}
     if all(  # none carried on this resource, or each bound
-        e.bound_by.lower() in told and all(_known(v, generated) for v in told[e.bound_by.lower()])
+        e.bound_scopes
+        and e.bound_by.lower() in told
+        and all(_known(v, generated) for v in told[e.bound_by.lower()])
         for e in escalations_of(action)
         if e.carried_by(resource)
     ):

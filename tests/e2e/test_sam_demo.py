@@ -141,3 +141,19 @@ def test_no_merged_statement_or_pattern_widens(sam_run: SamRun, sam_predicted: S
     """Issue 22: every statement allows only what a grant did; no pattern cuts a name."""
     assert widening_problems(sam_run.out) == []
     assert widening_problems(sam_predicted.out) == []
+
+
+def test_attaching_a_managed_policy_is_bound_to_the_functions(
+    sam_run: SamRun, sam_predicted: SamRun
+) -> None:
+    """A SAM function's role attaches AWSLambdaBasicExecutionRole: the attach (and the
+    delete's detach) is granted bound by iam:PolicyARN to it, in trial and predict, not
+    for any managed policy (AdministratorAccess) on the deployment's roles."""
+    basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    for run in (sam_run, sam_predicted):
+        policy = read_json(run.out / "policy.json")
+        verbs = {"iam:AttachRolePolicy", "iam:DetachRolePolicy"}
+        attaching = [s for s in policy["Statement"] if verbs & set(_listed(s["Action"]))]
+        assert {a for s in attaching for a in _listed(s["Action"])} >= verbs
+        for statement in attaching:
+            assert statement["Condition"] == {"ArnLike": {"iam:PolicyARN": basic}}, statement
