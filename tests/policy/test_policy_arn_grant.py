@@ -14,12 +14,15 @@ from autofix.policy.guard import check
 from autofix.policy.request_conditions import request_condition
 from autofix.predict.stack_templates import parse
 from autofix.predict.template import Place, predict
+from autofix.sandbox.cloudformation.demands.calls import HandlerCall
+from autofix.sandbox.cloudformation.demands.tiers import demands_for
 
 ACCOUNT = "123456789012"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:user/deployer"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/mystack-FunctionRole-*"
 BASIC = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 OWN = f"arn:aws:iam::{ACCOUNT}:policy/mystack-MyPolicy-*"
+XRAY = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
 KEY = "iam:PolicyARN"
 
 BODY = """
@@ -81,3 +84,19 @@ def test_the_guard_flags_the_binding_and_refuses_every_role() -> None:
     anything = conditions.request_condition(KEY, (f"arn:aws:iam::{ACCOUNT}:policy/*",))
     [flag] = check([Grant("iam:AttachRolePolicy", ROLE, anything)], DEPLOYER).flags
     assert "bound by" not in flag.risk
+
+
+def test_an_update_attaches_the_added_policies_and_detaches_the_removed() -> None:
+    call = HandlerCall(
+        "AWS::IAM::Role",
+        "update",
+        "FunctionRole",
+        "mystack-FunctionRole-ABC",
+        {"ManagedPolicyArns": [BASIC, OWN]},
+        ArnPlace(ACCOUNT, "us-east-1"),
+        old_properties={"ManagedPolicyArns": [BASIC, XRAY]},
+    )
+    found = {(r.action, r.keys) for r in demands_for(call) if "Policy" in r.action}
+    attached = ("iam:AttachRolePolicy", ((KEY, (OWN,)),))
+    assert attached in found and ("iam:DetachRolePolicy", ((KEY, (XRAY,)),)) in found
+    assert not any(keys == ((KEY, (BASIC,)),) for _, keys in found)
