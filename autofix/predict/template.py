@@ -17,7 +17,7 @@ from typing import Any
 from autofix import data
 from autofix.policy.arn_formats import Place as ArnPlace
 from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, receiving_service
-from autofix.policy.name_rules import name_rule
+from autofix.policy.name_rules import name_rule, required_name_property
 from autofix.predict.launch_known import known_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
@@ -61,6 +61,7 @@ class Resolver:
             k: v.get("Default", UNKNOWN) for k, v in params.items() if isinstance(v, dict)
         }
         self._names: dict[str, str] = {}
+        self._given: dict[str, str] = {}
 
     def physical_name(self, logical_id: str) -> str:
         """The name the resource will have: its name property, or the generated form."""
@@ -82,6 +83,21 @@ class Resolver:
         self._names[logical_id] = name
         return name
 
+    def given_name(self, logical_id: str) -> str:
+        """The resource's name as its return values hold it: the physical name, or for a
+        type whose template must name it (an event bus: `Ref` is its `Name`), that name."""
+        name = self.physical_name(logical_id)
+        body = self.resources.get(logical_id) or {}
+        prop = required_name_property(str(body.get("Type", "")))
+        props = body.get("Properties") or {}
+        if name != UNKNOWN or prop is None or props.get(prop) is None:
+            return name
+        if logical_id not in self._given:
+            self._given[logical_id] = UNKNOWN  # a cycle resolves to unknown
+            value = self.resolve(props[prop])
+            self._given[logical_id] = value if isinstance(value, str) and value else UNKNOWN
+        return self._given[logical_id]
+
     def trust_policy(self, role_arn: str) -> Any:
         """The trust policy, resolved, of the template's role `role_arn` names (None: no
         role of the template's is named so)."""
@@ -99,7 +115,7 @@ class Resolver:
             return UNKNOWN
         return fmt.format(
             **{key.lower(): value for key, value in self.place.at.values().items()},
-            name=self.physical_name(logical_id),
+            name=self.given_name(logical_id),
             property=_Named(self, logical_id),
         )
 

@@ -301,3 +301,29 @@ def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
         groups = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
         found = {(g.call.logical_id, r.action, r.resource) for g in groups for r in g.requirements}
         assert wanted <= found, operation
+
+
+def test_a_reference_to_a_resource_its_template_must_name_is_that_name() -> None:
+    """`Ref` of an event bus is its `Name`, a property its schema requires (no name rule
+    covers it): a rule on the bus is predicted on `rule/<bus>/<rule>`, as the sandbox and
+    AWS demand it, not on `rule/*/<rule>` (the rule's name on every bus of the account)."""
+    template = {
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "shop-dev-orders"}},
+            "OnOrder": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Name": "shop-dev-on-order",
+                    "EventBusName": {"Ref": "Bus"},
+                    "EventPattern": {"source": ["shop.orders"]},
+                },
+            },
+            "Loop": {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Ref": "Loop"}}},
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    found = {(r.action, r.resource) for g in groups for r in g.requirements}
+    rule = "arn:aws:events:eu-west-1:123456789012:rule/shop-dev-orders/shop-dev-on-order"
+    assert ("events:PutRule", rule) in found
+    # a name that refers to itself is not known before deploy
+    assert ("events:CreateEventBus", "arn:aws:events:eu-west-1:123456789012:event-bus/*") in found
