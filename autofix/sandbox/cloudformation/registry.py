@@ -9,7 +9,8 @@ delete), updates (update), change_sets,
 validation (template checks), standins (types moto lacks),
 transforms (the SAM transform, GetTemplate's stages), rest_api_body,
 models and lambda_versions (models moto lacks or gets wrong), optional_properties
-(optional properties moto's models read as required).
+(optional properties moto's models read as required), dropped_properties (properties
+they drop).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.state import request_caller
 from autofix.sandbox.cloudformation.types import (
     attributes,
+    dropped_properties,
     elbv2,
     iam_role,
     iam_user,
@@ -340,6 +342,7 @@ PATCHES: tuple[Patch, ...] = (
         )
     ),
     *optional_properties.patches(),
+    *dropped_properties.patches(),
     Patch(
         parsing.ResourceMap,
         "validate_outputs",
