@@ -5,8 +5,8 @@ with `--template-body file://...`, and `delete-stack` (its stack's deployed temp
 by the predictor). A template that an `aws cloudformation package` of the same step writes
 (`--output-template-file`) does not exist yet, or is the last run's: its source
 (`package --template-file`) is read, the template the step deploys once its local artifacts
-are uploaded (the AWS CLI's `package` rewrites only their locations). Parameter overrides are applied; a SAM template is expanded as `sam` would.
-Nothing runs and no AWS call is made.
+are uploaded (the AWS CLI's `package` rewrites only their locations). Parameter overrides
+are applied; a SAM template is expanded as `sam` would. Nothing runs and no AWS call is made.
 """
 
 from __future__ import annotations
