@@ -8,7 +8,7 @@ state (the operation, who acts, events), handlers
 delete), updates (update), change_sets,
 validation (template checks), standins (types moto lacks),
 transforms (the SAM transform, GetTemplate's stages), rest_api_body,
-models and lambda_versions (models moto lacks or gets wrong), optional_properties
+models, apigateway_keys and lambda_versions (models moto lacks or gets wrong), optional_properties
 (optional properties moto's models read as required).
 """
 
@@ -43,6 +43,7 @@ from autofix.sandbox.cloudformation.caller import caller_from_headers
 from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.state import request_caller
 from autofix.sandbox.cloudformation.types import (
+    apigateway_keys,
     attributes,
     elbv2,
     iam_role,
@@ -54,6 +55,9 @@ from autofix.sandbox.cloudformation.types import (
     standins,
 )
 from autofix.sandbox.fidelity import enforcement
+
+ADDED_MODELS = apigateway_keys.MODELS
+"""Models moto's CloudFormation finds among CloudFormationModel's subclasses once imported."""
 
 _STACK_ACTIONS = frozenset({"CreateStack", "UpdateStack", "ExecuteChangeSet", "DeleteStack"})
 
