@@ -55,6 +55,22 @@ def test_the_keys_osls_made_are_read_back_with_grants_made_ahead(tmp_path: Path)
 def test_a_key_of_the_user_s_own_resources_is_not_read_back() -> None:
     """osls reads keys back only when its provider.apiGateway.apiKeys made some."""
     assert template_calls("osls-4", "deploy", _with("PartnerKey")) == ()
-    assert template_calls("osls-4", "remove", _with("ApiGatewayApiKey1")) == ()
     assert template_calls("sam-1", "deploy", _with("ApiGatewayApiKey1")) == ()
     assert len(template_calls("osls-4", "deploy", _with("ApiGatewayApiKey1"))) == 2
+
+
+def test_osls_s_remove_takes_the_stages_out_of_the_usage_plans_first() -> None:
+    """Its before:remove:remove hook (disassociate-usage-plan.js): DescribeStackResource of
+    the rest API, GetUsagePlans, UpdateUsagePlan of each plan holding one of its stages."""
+    calls = {
+        (c.action, c.resource)
+        for c in template_calls("osls-4", "remove", _with("ApiGatewayApiKey1"))
+    }
+    assert calls == {
+        (
+            "cloudformation:DescribeStackResource",
+            "arn:{partition}:cloudformation:{region}:{account}:stack/{stack}/*",
+        ),
+        ("apigateway:GET", "arn:{partition}:apigateway:{region}::/usageplans"),
+        ("apigateway:PATCH", "arn:{partition}:apigateway:{region}::/usageplans/*"),
+    }
