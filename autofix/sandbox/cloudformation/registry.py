@@ -322,6 +322,13 @@ PATCHES: tuple[Patch, ...] = (
         "updating a stack's role changed only its description",
     ),
     Patch(
+        Role,
+        "delete_from_cloudformation_json",
+        classmethod(iam_role.delete_role),
+        "a stack's role with managed policies outlived its stack (DeleteConflict: moto deleted "
+        "only its inline policies), and a named one collided with its next deploy",
+    ),
+    Patch(
         User,
         "update_from_cloudformation_json",
         classmethod(iam_user.update_user),
