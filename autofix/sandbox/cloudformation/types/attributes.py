@@ -7,7 +7,13 @@ support attribute type ... in Fn::GetAtt") where AWS answers them, since they ar
 type's read-only properties (provider schema). Such an attribute is answered from what
 the model holds: the physical id when the attribute is the type's one primary identifier
 (what `Ref` returns), else the model's field of the same name (`GroupId` -> `group_id`), or its
-`arn` / `id` for the type's own `Arn` / `Id` (`ServiceArn` of a service).
+`arn` / `id` for the type's own `Arn` / `Id` (`ServiceArn` of a service). A nested attribute
+of a read-only property (`MasterUserSecret.SecretArn` of an RDS instance, schema
+`readOnlyProperties` `/properties/MasterUserSecret/SecretArn`) is the model's fields walked
+part by part (`master_user_secret.secret_arn`). A nested stack's `Outputs.Name` is that
+stack's output `Name` (AWS::CloudFormation::Stack's return values,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html):
+moto's stack model has no attributes at all.
 
 Some types answer `Fn::GetAtt` of the properties the template sets as well: a security group's
 `VpcId` (documented in its return values), a queue's `RedrivePolicy.deadLetterTargetArn`
@@ -25,6 +31,8 @@ from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.state import physical_id
 from autofix.sandbox.cloudformation.types.physical_ids import snake
 
+NESTED_STACK = "AWS::CloudFormation::Stack"
+_OUTPUTS = "Outputs."
 UNSUPPORTED = "does not support attribute type"
 """What moto's error says when a model lacks the attribute."""
 
@@ -60,6 +68,8 @@ def missing_attribute(
     """The value of `attribute` of `resource` when its type has it (None otherwise);
     `given(attribute)` is the template's value of a property attribute, when it sets one."""
     resource_type = resource_type_of(resource)
+    if resource_type == NESTED_STACK and attribute.startswith(_OUTPUTS):
+        return _stack_output(resource, attribute.removeprefix(_OUTPUTS))
     schema = type_schema(resource_type)
     if schema is None:
         return None
@@ -68,6 +78,8 @@ def missing_attribute(
         if _scalar(value) or isinstance(value, list):
             return value
         return given(attribute) if given is not None else None
+    if "." in attribute and attribute.split(".", 1)[0] in schema.read_only:
+        return _nested(resource, attribute)
     if attribute not in schema.read_only:
         return None
     if schema.ids == (attribute,):
@@ -77,6 +89,20 @@ def missing_attribute(
         if _scalar(value):
             return value
     return None
+
+
+def _stack_output(stack: Any, name: str) -> Any:
+    for output in getattr(stack, "outputs", None) or ():
+        if output.get("OutputKey") == name:
+            return output.get("OutputValue")
+    return None
+
+
+def _nested(resource: Any, attribute: str) -> Any:
+    value = resource
+    for part in attribute.split("."):
+        value = getattr(value, snake(part), None)
+    return value if _scalar(value) else None
 
 
 def property_value(properties: Any, attribute: str) -> Any:
@@ -91,9 +117,13 @@ def has_attribute(resource_type: str, model: Any, attribute: str) -> bool:
     """Whether `Fn::GetAtt` of `attribute` is answered: the model's own, or the schema's."""
     if model is not None and model.has_cfn_attr(attribute):
         return True
+    if resource_type == NESTED_STACK and attribute.startswith(_OUTPUTS):
+        return True
     schema = type_schema(resource_type)
     return schema is not None and (
-        attribute in schema.read_only or attribute in schema.property_attributes
+        attribute in schema.read_only
+        or attribute in schema.property_attributes
+        or ("." in attribute and attribute.split(".", 1)[0] in schema.read_only)
     )
 
 
