@@ -51,6 +51,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "AWS::Lambda::LayerVersion": {"property": "LayerName"},
 }
 _BOUND = re.compile(r"\{\d*,(\d+)\}")
+_STORED_LOWER = re.compile(r"stored as (a )?lower-?case|converts it to lower-?case", re.IGNORECASE)
 
 
 def _schemas() -> dict[str, dict[str, Any]]:
@@ -88,8 +89,14 @@ def _max_length(spec: dict[str, Any]) -> int | None:
 
 
 def _lowercase(spec: dict[str, Any]) -> bool:
+    """A lower-case pattern, or a description saying the service lower-cases the name (RDS:
+    "This value is stored as a lowercase string" of a subnet group, "AWS CloudFormation
+    converts it to lowercase" of a DB instance identifier: the generated
+    `{stack}-{Logical}-{random}` is stored lowered, and later calls name it so)."""
     pattern = str(spec.get("pattern", ""))
-    return "a-z" in pattern and "A-Z" not in pattern and "\\w" not in pattern
+    if "a-z" in pattern and "A-Z" not in pattern and "\\w" not in pattern:
+        return True
+    return bool(_STORED_LOWER.search(str(spec.get("description", ""))))
 
 
 def derive() -> dict[str, Any]:
