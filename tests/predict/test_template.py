@@ -327,3 +327,21 @@ def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
         groups = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
         found = {(g.call.logical_id, r.action, r.resource) for g in groups for r in g.requirements}
         assert wanted <= found, operation
+
+
+def test_a_nested_stack_is_predicted_on_the_name_cloudformation_gives_it() -> None:
+    """A nested stack has no name property; CloudFormation names it `{parent}-{logical}-*`:
+    its CreateStack was unknown and left to trial (one more attempt)."""
+    template = {
+        "Resources": {
+            "Network": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://s3.amazonaws.com/b/network.yaml"},
+            }
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    found = {(r.action, r.resource) for g in groups for r in g.requirements}
+    stack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-dev-Network-*/*"
+    assert ("cloudformation:CreateStack", stack) in found
+    assert ("s3:GetObject", "arn:aws:s3:::b/network.yaml") in found
