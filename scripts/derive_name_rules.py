@@ -49,6 +49,12 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # "LayerName: The name or Amazon Resource Name (ARN) of the layer", not required; left
     # out, the layer is named by the logical id (curated/cfn_physical_names.json).
     "AWS::Lambda::LayerVersion": {"property": "LayerName"},
+    # A nested stack has no name property: CloudFormation names it as it names any resource
+    # left unnamed, `{parent}-{logical id}-{random}` (a nested stack's ARN in the user guide's
+    # nested stacks page), up to a stack name's 128 characters:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    # `StackName` (not in the schema, never set) stands for it.
+    "AWS::CloudFormation::Stack": {"property": "StackName", "max_length": 128},
 }
 _BOUND = re.compile(r"\{\d*,(\d+)\}")
 _STORED_LOWER = re.compile(r"stored as (a )?lower-?case|converts it to lower-?case", re.IGNORECASE)
@@ -105,7 +111,7 @@ def derive() -> dict[str, Any]:
         prop = name_property(rtype, schema) or OVERRIDES.get(rtype, {}).get("property")
         if prop is None:
             continue
-        spec = schema["properties"][prop]
+        spec = schema["properties"].get(prop, {})  # an override's may not be in it
         rule: dict[str, Any] = {"property": prop, "max_length": _max_length(spec)}
         if _lowercase(spec):
             rule["lowercase"] = True
