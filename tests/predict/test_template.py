@@ -329,6 +329,24 @@ def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
         assert wanted <= found, operation
 
 
+def test_a_nested_stack_is_predicted_on_the_name_cloudformation_gives_it() -> None:
+    """A nested stack has no name property; CloudFormation names it `{parent}-{logical}-*`:
+    its CreateStack was unknown and left to trial (one more attempt)."""
+    template = {
+        "Resources": {
+            "Network": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://s3.amazonaws.com/b/network.yaml"},
+            }
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    found = {(r.action, r.resource) for g in groups for r in g.requirements}
+    stack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-dev-Network-*/*"
+    assert ("cloudformation:CreateStack", stack) in found
+    assert ("s3:GetObject", "arn:aws:s3:::b/network.yaml") in found
+
+
 def test_a_reference_to_a_resource_its_template_must_name_is_that_name() -> None:
     """`Ref` of an event bus is its `Name`, a property its schema requires (no name rule
     covers it): a rule on the bus is predicted on `rule/<bus>/<rule>`, as the sandbox and
