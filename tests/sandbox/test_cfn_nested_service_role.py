@@ -113,3 +113,43 @@ def test_without_a_service_role_a_nested_stack_passes_none(
     assert settled(cfn, "nested-norole")["StackStatus"] == "CREATE_COMPLETE", failures(
         cfn, "nested-norole"
     )
+
+
+def test_a_parent_reads_its_nested_stacks_outputs(
+    iam_sandbox: IamSandbox,
+    operator_client: Callable[[str], Any],
+    make_user: MakeUser,
+) -> None:
+    """`Fn::GetAtt [Child, Outputs.NAME]` (AWS::CloudFormation::Stack's return values): CDK
+    reads a NestedStack's resources so; moto's model answered no attribute and the parent's
+    resource failed ("does not support attribute type Outputs....")."""
+    s3 = operator_client("s3")
+    s3.create_bucket(Bucket="nested-out-tpl")
+    child = {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"QueueName": {"Value": {"Fn::GetAtt": ["Queue", "QueueName"]}}},
+    }
+    s3.put_object(Bucket="nested-out-tpl", Key="c.json", Body=json.dumps(child).encode())
+    url = f"{iam_sandbox.endpoint_url}/nested-out-tpl/c.json"
+    parent = {
+        "Resources": {
+            "Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": url}},
+            "Param": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": "nested-out-name",
+                    "Type": "String",
+                    "Value": {"Fn::GetAtt": ["Child", "Outputs.QueueName"]},
+                },
+            },
+        }
+    }
+    allowed = ["cloudformation:*", "sqs:*", "s3:GetObject", "ssm:*"]
+    _, client = make_user([{"Effect": "Allow", "Action": allowed, "Resource": "*"}])
+    cfn = client("cloudformation")
+    cfn.create_stack(StackName="nested-out", TemplateBody=json.dumps(parent))
+    assert settled(cfn, "nested-out")["StackStatus"] == "CREATE_COMPLETE", failures(
+        cfn, "nested-out"
+    )
+    value = client("ssm").get_parameter(Name="nested-out-name")["Parameter"]["Value"]
+    assert value.startswith("nested-out-Child")

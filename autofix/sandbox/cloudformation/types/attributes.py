@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from moto.cloudformation.models import Stack
+
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.state import physical_id
 from autofix.sandbox.cloudformation.types.physical_ids import snake
@@ -59,6 +61,8 @@ def missing_attribute(
 ) -> Any:
     """The value of `attribute` of `resource` when its type has it (None otherwise);
     `given(attribute)` is the template's value of a property attribute, when it sets one."""
+    if attribute.startswith(NESTED_OUTPUT):
+        return nested_output(resource, attribute.removeprefix(NESTED_OUTPUT))
     resource_type = resource_type_of(resource)
     schema = type_schema(resource_type)
     if schema is None:
@@ -77,6 +81,20 @@ def missing_attribute(
         if _scalar(value):
             return value
     return None
+
+
+NESTED_OUTPUT = "Outputs."
+"""`Fn::GetAtt [NestedStack, Outputs.NAME]`: an output of a nested stack (the return values of
+AWS::CloudFormation::Stack, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#aws-resource-cloudformation-stack-return-values);
+moto's Stack model answers no attribute at all."""
+
+
+def nested_output(resource: Any, key: str) -> Any:
+    """The value of the output `key` of the nested stack `resource` (None: no such output)."""
+    outputs = getattr(resource, "output_map", None)
+    if not isinstance(resource, Stack) or outputs is None:
+        return None
+    return next((o.value for o in outputs.values() if o.key == key), None)
 
 
 def property_value(properties: Any, attribute: str) -> Any:
