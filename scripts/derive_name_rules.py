@@ -49,6 +49,14 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # "LayerName: The name or Amazon Resource Name (ARN) of the layer", not required; left
     # out, the layer is named by the logical id (curated/cfn_physical_names.json).
     "AWS::Lambda::LayerVersion": {"property": "LayerName"},
+    # A nested stack has no name property: CloudFormation names it {parent}-{logical}-{random}
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-nested-stacks.html,
+    # its stacks listed as parent-NestedLogicalId-RANDOM; truncated to fit, as
+    # https://github.com/aws/aws-parallelcluster/pull/6138 shows), within CreateStack's
+    # StackName limit, "no longer than 128 characters"
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html).
+    # `StackName` is no property of the type: a template never sets it.
+    "AWS::CloudFormation::Stack": {"property": "StackName", "max_length": 128},
 }
 _BOUND = re.compile(r"\{\d*,(\d+)\}")
 
@@ -98,7 +106,7 @@ def derive() -> dict[str, Any]:
         prop = name_property(rtype, schema) or OVERRIDES.get(rtype, {}).get("property")
         if prop is None:
             continue
-        spec = schema["properties"][prop]
+        spec = schema["properties"].get(prop, {})
         rule: dict[str, Any] = {"property": prop, "max_length": _max_length(spec)}
         if _lowercase(spec):
             rule["lowercase"] = True

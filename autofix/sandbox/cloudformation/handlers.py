@@ -110,8 +110,7 @@ def _call(
     physical_id: str | None = None,
     old_properties: Any = None,
 ) -> HandlerCall:
-    rm = resources_map
-    op = operation_for(rm)
+    rm, op = resources_map, operation_for(resources_map)
     return HandlerCall(
         resource_type=resource_type,
         operation=operation,
