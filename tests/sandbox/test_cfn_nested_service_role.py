@@ -153,3 +153,24 @@ def test_a_parent_reads_its_nested_stacks_outputs(
     )
     value = client("ssm").get_parameter(Name="nested-out-name")["Parameter"]["Value"]
     assert value.startswith("nested-out-Child")
+
+
+def test_a_hosted_zones_name_servers_are_answered(
+    operator_client: Callable[[str], Any],
+) -> None:
+    """`Fn::GetAtt [Zone, NameServers]` (a list AWS returns): moto's model answered no
+    attribute, and an output reading it broke DescribeStacks (HTTP 500) (cdk-static-site)."""
+    template = {
+        "Resources": {
+            "Zone": {"Type": "AWS::Route53::HostedZone", "Properties": {"Name": "ns.example.org"}}
+        },
+        "Outputs": {
+            "NameServers": {"Value": {"Fn::Join": [",", {"Fn::GetAtt": ["Zone", "NameServers"]}]}}
+        },
+    }
+    cfn = operator_client("cloudformation")
+    cfn.create_stack(StackName="zone-ns", TemplateBody=json.dumps(template))
+    stack = settled(cfn, "zone-ns")
+    assert stack["StackStatus"] == "CREATE_COMPLETE", failures(cfn, "zone-ns")
+    [output] = stack["Outputs"]
+    assert output["OutputValue"] and "," in output["OutputValue"]
