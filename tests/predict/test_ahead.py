@@ -256,6 +256,10 @@ def test_a_cdk_nested_stack_is_read_and_deployed_with_its_parents_role(tmp_path:
     created = {d.resource for d in denials if d.action == "s3:CreateBucket"}
     assert created == {"arn:aws:s3:::site-dev-logsnestedstackresource-*-accesslogs-*"}
     assert {d.principal for d in denials} == {predictor._acting(packaged[0])}
+    # the parent's CreateStack of it: the generated name, then the id AWS assigns
+    parents = predictor._stack_denials(step, packaged[0])
+    stack = f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/site-dev-LogsNestedStackResource-*/*"
+    assert ("cloudformation:CreateStack", stack) in {(d.action, d.resource) for d in parents}
 
 
 def test_a_cdk_stack_is_predicted_for_its_execution_role() -> None:
