@@ -109,9 +109,18 @@ def _installed(step: Step, run: Run) -> tuple[str, str] | None:
         return serverless.framework_version(Path(step.cwd))
     assert tool.command is not None
     words = [*tool.command.prefix, tool.command.executable, "--version"]
-    result = run(replace(step, run=tool.command.lead + shlex.join(words)))
+    version = _version(run, replace(step, run=tool.command.lead + shlex.join(words)))
+    if version is None and tool.command.lead.strip():
+        # the text before the tool's command is a script (`set -e`, a call that needs the
+        # credentials the probe has not): the tool's own version, as the step's PATH has it
+        version = _version(run, replace(step, run=shlex.join(words)))
+    return (tool.family, version) if version else None
+
+
+def _version(run: Run, probe: Step) -> str | None:
+    result = run(probe)
     match = _VERSION.search(f"{result.stdout}\n{result.stderr}") if result.ok else None
-    return (tool.family, ".".join(match.groups())) if match else None
+    return ".".join(match.groups()) if match else None
 
 
 def installed_version(step: Step, run: Run) -> str | None:

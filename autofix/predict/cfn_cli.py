@@ -2,12 +2,16 @@
 
 `aws cloudformation deploy --template-file`, `create-stack`/`update-stack`/`create-change-set`
 with `--template-body file://...`, and `delete-stack` (its stack's deployed template is read
-by the predictor). Parameter overrides are applied; a SAM template is expanded as `sam` would.
-Nothing runs and no AWS call is made.
+by the predictor). A template that an `aws cloudformation package` of the same step writes
+(`--output-template-file`) does not exist yet, or is the last run's: its source
+(`package --template-file`) is read, the template the step deploys once its local artifacts
+are uploaded (the AWS CLI's `package` rewrites only their locations). Parameter overrides
+are applied; a SAM template is expanded as `sam` would. Nothing runs and no AWS call is made.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from autofix.account.stack_names import parse_template
@@ -48,7 +52,7 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
         return Packaged.stack_of(
             "awscli", command.verb, {}, stack, region, True, role=role, passes_role=bool(role)
         )
-    path = _template_path(command, Path(step.cwd))
+    path = _template_path(command, Path(step.cwd), step.run)
     template = parse_template(_read(path)) if path is not None else None
     if template is None:
         return None
@@ -79,14 +83,26 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
     )
 
 
-def _template_path(command: ToolCommand, cwd: Path) -> Path | None:
+def _template_path(command: ToolCommand, cwd: Path, run: str = "") -> Path | None:
     given = command.value("--template-file")
     if given:
-        return cwd / given
+        return _packaged_source(run, cwd, cwd / given) or cwd / given
     body = command.value("--template-body") or ""
     if body.startswith("file://"):
         return cwd / body.removeprefix("file://")
     return None  # an inline body or a --template-url: not read ahead
+
+
+def _packaged_source(run: str, cwd: Path, deployed: Path) -> Path | None:
+    """The `--template-file` of the `aws cloudformation package` in `run` whose
+    `--output-template-file` is `deployed`, or None."""
+    package = find(run, TOOLS, ("package",), group="cloudformation")
+    if package is None:
+        return None
+    output, source = package.value("--output-template-file"), package.value("--template-file")
+    if not output or not source or os.path.normpath(cwd / output) != os.path.normpath(deployed):
+        return None
+    return cwd / source
 
 
 def _overrides(command: ToolCommand) -> dict[str, str]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from autofix.config import Step
@@ -38,6 +38,7 @@ from autofix.predict.hidden import Hidden, current
 from autofix.predict.packaged import Packaged, Run
 from autofix.predict.stack_templates import Templates, service_role_session
 from autofix.predict.template import Place, Predicted, generated_patterns, predict
+from autofix.predict.template_calls import template_calls
 from autofix.records.events import PREDICT
 from autofix.sandbox.cloudformation.demands.calls import Operation
 from autofix.sandbox.cloudformation.sam_translator import TRANSFORM_ACTION, transform_arn
@@ -254,6 +255,11 @@ class Predictor:
         loaded = profiles.bundled(name) if name else None
         if loaded is None:
             return []
+        extra = template_calls(loaded.name, packaged.verb, packaged.template)
+        if extra:
+            more = dict(loaded.commands)
+            more[packaged.verb] = (*more.get(packaged.verb, ()), *extra)
+            loaded = replace(loaded, commands=more)
         calls = loaded.calls(
             packaged.verb,
             packaged.service,

@@ -287,3 +287,23 @@ def test_a_role_the_command_line_passes_is_the_deployers_pass_to_cloudformation(
     assert predictor._role_passed(cdk_stack, "eu-west-1") == []
     plain = sam.package(Step("deploy", "sam deploy", project), ACCOUNT)
     assert plain is not None and plain.role is None and not plain.passes_role
+
+
+def test_a_template_the_step_packages_first_is_read_from_its_source(tmp_path: Path) -> None:
+    template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {}}}}
+    (tmp_path / "template.json").write_text(json.dumps(template))
+    run = (
+        "BUCKET=art-$(aws sts get-caller-identity --query Account --output text)\n"
+        "aws cloudformation package --template-file template.json --s3-bucket $BUCKET"
+        " --output-template-file build/packaged.json\n"
+        "aws cloudformation deploy --stack-name q --template-file ./build/packaged.json"
+    )
+    packaged = cfn_cli.package(Step("deploy", run, tmp_path))  # packaged.json: not yet written
+    assert packaged is not None and packaged.stack == "q"
+    assert packaged.template["Resources"] == template["Resources"]
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "packaged.json").write_text(json.dumps({"Resources": {}}))  # stale
+    again = cfn_cli.package(Step("deploy", run, tmp_path))
+    assert again is not None and again.template["Resources"] == template["Resources"]
+    elsewhere = run.replace("--template-file ./build/packaged.json", "--template-file other.json")
+    assert cfn_cli.package(Step("deploy", elsewhere, tmp_path)) is None  # no such file

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,12 @@ def test_a_shipped_profile_reads_only_the_deployment_s_own_objects(path: Path) -
         if c["resource"].startswith("arn:aws:s3:::") and "/" in c["resource"]
     ]
     assert all("{stack}" in r or "{service}" in r for r in objects), objects
+
+
+def test_a_step_whose_tool_follows_a_script_still_finds_its_profile() -> None:
+    """The text before `aws cloudformation deploy` (a `set -e` script whose first call needs
+    credentials the version probe does not have) fails; the tool's own probe answers."""
+    step = _tool_step("playground/cfn-demo")
+    script = "set -e\nB=$(aws sts get-caller-identity --query Account --output text)\n"
+    scripted = replace(step, run=script + step.run)
+    assert ahead.profile_name(scripted, _run) == ahead.profile_name(step, _run) == "awscli-1"

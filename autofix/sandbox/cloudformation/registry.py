@@ -8,8 +8,9 @@ state (the operation, who acts, events), handlers
 delete), updates (update), change_sets,
 validation (template checks), standins (types moto lacks),
 transforms (the SAM transform, GetTemplate's stages), rest_api_body,
-models and lambda_versions (models moto lacks or gets wrong), optional_properties
-(optional properties moto's models read as required).
+models, apigateway_keys and lambda_versions (models moto lacks or gets wrong),
+optional_properties (optional properties moto's models read as required), dropped_properties
+(properties they drop).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ from autofix.sandbox.cloudformation.caller import caller_from_headers
 from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.state import request_caller
 from autofix.sandbox.cloudformation.types import (
+    apigateway_keys,
     attributes,
+    dropped_properties,
     elbv2,
     iam_role,
     iam_user,
@@ -54,6 +57,9 @@ from autofix.sandbox.cloudformation.types import (
     standins,
 )
 from autofix.sandbox.fidelity import enforcement
+
+ADDED_MODELS = apigateway_keys.MODELS
+"""Models moto's CloudFormation finds among CloudFormationModel's subclasses once imported."""
 
 _STACK_ACTIONS = frozenset({"CreateStack", "UpdateStack", "ExecuteChangeSet", "DeleteStack"})
 
@@ -318,6 +324,13 @@ PATCHES: tuple[Patch, ...] = (
         "updating a stack's role changed only its description",
     ),
     Patch(
+        Role,
+        "delete_from_cloudformation_json",
+        classmethod(iam_role.delete_role),
+        "a stack's role with managed policies outlived its stack (DeleteConflict: moto deleted "
+        "only its inline policies), and a named one collided with its next deploy",
+    ),
+    Patch(
         User,
         "update_from_cloudformation_json",
         classmethod(iam_user.update_user),
@@ -340,6 +353,7 @@ PATCHES: tuple[Patch, ...] = (
         )
     ),
     *optional_properties.patches(),
+    *dropped_properties.patches(),
     Patch(
         parsing.ResourceMap,
         "validate_outputs",

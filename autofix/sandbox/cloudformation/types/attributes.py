@@ -7,7 +7,13 @@ support attribute type ... in Fn::GetAtt") where AWS answers them, since they ar
 type's read-only properties (provider schema). Such an attribute is answered from what
 the model holds: the physical id when the attribute is the type's one primary identifier
 (what `Ref` returns), else the model's field of the same name (`GroupId` -> `group_id`), or its
-`arn` / `id` for the type's own `Arn` / `Id` (`ServiceArn` of a service).
+`arn` / `id` for the type's own `Arn` / `Id` (`ServiceArn` of a service). A nested attribute
+of a read-only property (`MasterUserSecret.SecretArn` of an RDS instance, schema
+`readOnlyProperties` `/properties/MasterUserSecret/SecretArn`) is the model's fields walked
+part by part (`master_user_secret.secret_arn`). A nested stack's `Outputs.Name` is that
+stack's output `Name` (AWS::CloudFormation::Stack's return values,
+https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html):
+moto's stack model has no attributes at all.
 
 Some types answer `Fn::GetAtt` of the properties the template sets as well: a security group's
 `VpcId` (documented in its return values), a queue's `RedrivePolicy.deadLetterTargetArn`
@@ -21,13 +27,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from moto.cloudformation.models import Stack
-
 from autofix import data
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.state import physical_id
 from autofix.sandbox.cloudformation.types.physical_ids import snake
 
+NESTED_STACK = "AWS::CloudFormation::Stack"
+_OUTPUTS = "Outputs."
 UNSUPPORTED = "does not support attribute type"
 """What moto's error says when a model lacks the attribute."""
 
@@ -62,9 +68,9 @@ def missing_attribute(
 ) -> Any:
     """The value of `attribute` of `resource` when its type has it (None otherwise);
     `given(attribute)` is the template's value of a property attribute, when it sets one."""
-    if attribute.startswith(NESTED_OUTPUT):
-        return nested_output(resource, attribute.removeprefix(NESTED_OUTPUT))
     resource_type = resource_type_of(resource)
+    if resource_type == NESTED_STACK and attribute.startswith(_OUTPUTS):
+        return _stack_output(resource, attribute.removeprefix(_OUTPUTS))
     schema = type_schema(resource_type)
     if schema is None:
         return None
@@ -73,6 +79,8 @@ def missing_attribute(
         if _scalar(value) or isinstance(value, list):
             return value
         return given(attribute) if given is not None else None
+    if "." in attribute and attribute.split(".", 1)[0] in schema.read_only:
+        return _nested(resource, attribute)
     if attribute not in schema.read_only:
         return None
     if schema.ids == (attribute,):
@@ -88,7 +96,8 @@ def missing_attribute(
 
 
 def _model_field(resource: Any, resource_type: str, attribute: str) -> Any:
-    """The attribute from the model's field curated for it (moto_model_attributes.json)."""
+    """The attribute from the model's field curated for it (moto_model_attributes.json: a
+    hosted zone's `NameServers` in moto's delegation set)."""
     entry = data.load("curated", "moto_model_attributes.json")["types"].get(resource_type, {})
     path = (entry.get(attribute) or {}).get("field")
     value = resource
@@ -97,18 +106,18 @@ def _model_field(resource: Any, resource_type: str, attribute: str) -> Any:
     return value if path and (_scalar(value) or (isinstance(value, list) and value)) else None
 
 
-NESTED_OUTPUT = "Outputs."
-"""`Fn::GetAtt [NestedStack, Outputs.NAME]`: an output of a nested stack (the return values of
-AWS::CloudFormation::Stack, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudformation-stack.html#aws-resource-cloudformation-stack-return-values);
-moto's Stack model answers no attribute at all."""
+def _stack_output(stack: Any, name: str) -> Any:
+    for output in getattr(stack, "outputs", None) or ():
+        if output.get("OutputKey") == name:
+            return output.get("OutputValue")
+    return None
 
 
-def nested_output(resource: Any, key: str) -> Any:
-    """The value of the output `key` of the nested stack `resource` (None: no such output)."""
-    outputs = getattr(resource, "output_map", None)
-    if not isinstance(resource, Stack) or outputs is None:
-        return None
-    return next((o.value for o in outputs.values() if o.key == key), None)
+def _nested(resource: Any, attribute: str) -> Any:
+    value = resource
+    for part in attribute.split("."):
+        value = getattr(value, snake(part), None)
+    return value if _scalar(value) else None
 
 
 def property_value(properties: Any, attribute: str) -> Any:
@@ -123,9 +132,13 @@ def has_attribute(resource_type: str, model: Any, attribute: str) -> bool:
     """Whether `Fn::GetAtt` of `attribute` is answered: the model's own, or the schema's."""
     if model is not None and model.has_cfn_attr(attribute):
         return True
+    if resource_type == NESTED_STACK and attribute.startswith(_OUTPUTS):
+        return True
     schema = type_schema(resource_type)
     return schema is not None and (
-        attribute in schema.read_only or attribute in schema.property_attributes
+        attribute in schema.read_only
+        or attribute in schema.property_attributes
+        or ("." in attribute and attribute.split(".", 1)[0] in schema.read_only)
     )
 
 

@@ -3,7 +3,10 @@
 moto 5.2.5's role handler ignores `ManagedPolicyArns` and stores each inline policy of
 `Policies` as a dict, which its own access control cannot read (a request signed by a
 session of the role fails with KeyError `policy_document`). The handler here attaches
-the managed policies and stores inline documents as JSON text, on create and update.
+the managed policies and stores inline documents as JSON text, on create and update; on
+delete it detaches them first, as CloudFormation's role handler does before DeleteRole
+(moto's delete removed the inline policies only, and IAM refused it: DeleteConflict, "must
+detach all policies first", so the role outlived its stack).
 
 moto knows AWS managed policies (`arn:aws:iam::aws:policy/...`) only when it loads all
 1,500 of them at start (`MOTO_IAM_LOAD_MANAGED_POLICIES`, about a second per account);
@@ -114,3 +117,14 @@ def update_role(
         ensure_aws_managed(backend, arn)
         backend.attach_role_policy(arn, role.name)
     return role
+
+
+def delete_role(
+    cls: type[Role], name: str, cloudformation_json: dict[str, Any], account_id: str, region: str
+) -> None:
+    """Role.delete_from_cloudformation_json, the role's managed policies detached first."""
+    backend = _backend(account_id, region)
+    role = next((r for r in backend.roles.values() if r.name == name), None)
+    for arn in list(role.managed_policies) if role else ():
+        backend.detach_role_policy(arn, name)
+    original(Role, "delete_from_cloudformation_json")(name, cloudformation_json, account_id, region)

@@ -8,7 +8,10 @@ delete handler's demands had no resource to name (`redshift:DeleteCluster` on `*
 model gets one: the attribute named after its single primary identifier
 (`ClusterIdentifier` -> `cluster_identifier`), else the physical name it was created with,
 and is marked (`GIVEN`) so that a stack delete can take it out of its backend when moto has
-no delete for it either (types/undeletable.py).
+no delete for it either (types/undeletable.py). A model with an `id` and no
+`physical_resource_id` (an API Gateway deployment) answers its `id` as one: moto's `Ref`
+reads only `physical_resource_id`, so a stage's `DeploymentId` was the Python object, and
+an update that reconsidered the stage found it changed and ran its update handler.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def snake(name: str) -> str:
 def given_physical_id(resource: Any, resource_type: str, physical_name: str) -> None:
     """Give `resource` a physical id when its moto model has none (else leave it alone)."""
     if physical_id(resource):
+        _id_as_physical_id(resource)
         return
     schema = type_schema(resource_type)
     ids = schema.ids if schema else ()
@@ -43,6 +47,17 @@ def given_physical_id(resource: Any, resource_type: str, physical_name: str) -> 
     except AttributeError:  # a read-only property that answered nothing: leave it
         return
     setattr(resource, GIVEN, True)
+
+
+def _id_as_physical_id(resource: Any) -> None:
+    """A model known by its `id` alone (an API Gateway deployment) answers it as its
+    `physical_resource_id` too, which moto's `Ref` reads: it rendered the Python object."""
+    if isinstance(getattr(resource, "physical_resource_id", None), str):
+        return
+    try:
+        resource.physical_resource_id = physical_id(resource)
+    except AttributeError:  # a read-only property: leave it
+        return
 
 
 def was_given(resource: Any) -> bool:
