@@ -49,16 +49,15 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     # "LayerName: The name or Amazon Resource Name (ARN) of the layer", not required; left
     # out, the layer is named by the logical id (curated/cfn_physical_names.json).
     "AWS::Lambda::LayerVersion": {"property": "LayerName"},
-    # A nested stack has no name property: CloudFormation names it {parent}-{logical}-{random}
-    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-nested-stacks.html,
-    # its stacks listed as parent-NestedLogicalId-RANDOM; truncated to fit, as
-    # https://github.com/aws/aws-parallelcluster/pull/6138 shows), within CreateStack's
-    # StackName limit, "no longer than 128 characters"
-    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html).
-    # `StackName` is no property of the type: a template never sets it.
+    # A nested stack has no name property: CloudFormation names it as it names any resource
+    # left unnamed, `{parent}-{logical id}-{random}` (a nested stack's ARN in the user guide's
+    # nested stacks page), up to a stack name's 128 characters:
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStack.html
+    # `StackName` (not in the schema, never set) stands for it.
     "AWS::CloudFormation::Stack": {"property": "StackName", "max_length": 128},
 }
 _BOUND = re.compile(r"\{\d*,(\d+)\}")
+_STORED_LOWER = re.compile(r"stored as (a )?lower-?case|converts it to lower-?case", re.IGNORECASE)
 
 
 def _schemas() -> dict[str, dict[str, Any]]:
@@ -96,8 +95,14 @@ def _max_length(spec: dict[str, Any]) -> int | None:
 
 
 def _lowercase(spec: dict[str, Any]) -> bool:
+    """A lower-case pattern, or a description saying the service lower-cases the name (RDS:
+    "This value is stored as a lowercase string" of a subnet group, "AWS CloudFormation
+    converts it to lowercase" of a DB instance identifier: the generated
+    `{stack}-{Logical}-{random}` is stored lowered, and later calls name it so)."""
     pattern = str(spec.get("pattern", ""))
-    return "a-z" in pattern and "A-Z" not in pattern and "\\w" not in pattern
+    if "a-z" in pattern and "A-Z" not in pattern and "\\w" not in pattern:
+        return True
+    return bool(_STORED_LOWER.search(str(spec.get("description", ""))))
 
 
 def derive() -> dict[str, Any]:
@@ -106,7 +111,7 @@ def derive() -> dict[str, Any]:
         prop = name_property(rtype, schema) or OVERRIDES.get(rtype, {}).get("property")
         if prop is None:
             continue
-        spec = schema["properties"].get(prop, {})
+        spec = schema["properties"].get(prop, {})  # an override's may not be in it
         rule: dict[str, Any] = {"property": prop, "max_length": _max_length(spec)}
         if _lowercase(spec):
             rule["lowercase"] = True

@@ -61,7 +61,7 @@ def prepare(step: Step, run: Run, account_id: str) -> list[Packaged]:
     elif tool.family == "cdk":
         return cdk.package(step, run)
     else:
-        packaged = cfn_cli.package(step)
+        return cfn_cli.packages(step)
     return [packaged] if packaged is not None else []
 
 

@@ -18,6 +18,7 @@ from autofix.account.stack_names import parse_template
 from autofix.config import Step
 from autofix.predict import sam
 from autofix.predict.command_line import ToolCommand, find
+from autofix.predict.nested_stacks import nested
 from autofix.predict.packaged import Packaged, transforms_of
 from autofix.sandbox.cloudformation.sam_translator import TransformFailed
 
@@ -81,6 +82,17 @@ def package(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> Packaged | Non
         passes_role=bool(role),
         transforms=transforms,
     )
+
+
+def packages(step: Step, account_id: str = sam.DEFAULT_ACCOUNT) -> list[Packaged]:
+    """The stack the step deploys or deletes, then the nested stacks of its template whose
+    templates are files beside it (`package` uploads them); [] when it cannot be read."""
+    packaged = package(step, account_id)
+    if packaged is None:
+        return []
+    command = parse_command(step.run)
+    path = _template_path(command, Path(step.cwd), step.run) if command else None
+    return [packaged, *(nested(packaged, path) if path is not None else [])]
 
 
 def _template_path(command: ToolCommand, cwd: Path, run: str = "") -> Path | None:

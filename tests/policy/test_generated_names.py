@@ -371,3 +371,18 @@ def test_a_fifo_queues_generated_name_ends_in_its_suffix_within_the_limit() -> N
     long = rule.generate("s" * 60, "L" * 40, "A" * 12)
     assert len(rule.with_suffix(long, {"FifoQueue": True})) == 80
     assert rule.with_suffix(long, {"FifoQueue": True}).endswith(".fifo")
+
+
+@pytest.mark.parametrize(
+    "rtype", ["AWS::RDS::DBInstance", "AWS::RDS::DBSubnetGroup", "AWS::RDS::DBCluster"]
+)
+def test_a_name_the_service_stores_lowered_is_generated_lowered(rtype: str) -> None:
+    """RDS stores a DB instance's identifier and a subnet group's name in lower case (their
+    schemas' descriptions say so): `orders-db-Database-*` named none of the instance's later
+    calls (`db:orders-db-database-jlin0okiywlu`), so the predicted create and the update's
+    demands were two grants."""
+    rule = name_rule(rtype)
+    assert rule is not None and rule.lowercase
+    assert rule.pattern("orders-db", "Database") == "orders-db-database-*"
+    named = generated_name("orders-db", "Database", "JLIN0okiywlu", rule.max_length, True)
+    assert named == "orders-db-database-jlin0okiywlu"

@@ -307,3 +307,36 @@ def test_a_template_the_step_packages_first_is_read_from_its_source(tmp_path: Pa
     assert again is not None and again.template["Resources"] == template["Resources"]
     elsewhere = run.replace("--template-file ./build/packaged.json", "--template-file other.json")
     assert cfn_cli.package(Step("deploy", elsewhere, tmp_path)) is None  # no such file
+
+
+def test_a_nested_stack_the_step_packages_is_predicted_from_its_file(tmp_path: Path) -> None:
+    child = {
+        "Parameters": {"Cidr": {"Type": "String", "Default": "10.0.0.0/16"}},
+        "Resources": {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": {"Ref": "Cidr"}}}
+        },
+    }
+    net = {"TemplateURL": "nested/net.json", "Parameters": {"Cidr": "10.9.0.0/16"}}
+    parent = {
+        "Resources": {
+            "Net": {"Type": "AWS::CloudFormation::Stack", "Properties": net},
+            "Q": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        }
+    }
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "net.json").write_text(json.dumps(child))
+    (tmp_path / "template.json").write_text(json.dumps(parent))
+    run = (
+        "aws cloudformation package --template-file template.json --s3-bucket b"
+        " --output-template-file out.json && "
+        "aws cloudformation deploy --stack-name app --template-file out.json"
+    )
+    stacks = ahead.prepare(Step("deploy", run, tmp_path), _no_tool, ACCOUNT)
+    assert [s.stack for s in stacks] == ["app", "app-Net-*"]
+    assert list(stacks[1].template["Resources"]) == ["Vpc"]
+    assert stacks[1].template["Parameters"]["Cidr"]["Default"] == "10.9.0.0/16"
+    uploaded = {"TemplateURL": "https://s3.amazonaws.com/b/net.json"}
+    parent["Resources"]["Net"]["Properties"] = uploaded
+    (tmp_path / "template.json").write_text(json.dumps(parent))
+    stacks = ahead.prepare(Step("deploy", run, tmp_path), _no_tool, ACCOUNT)
+    assert [s.stack for s in stacks] == ["app"]  # a URL: already uploaded, not read

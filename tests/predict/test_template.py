@@ -349,3 +349,21 @@ def test_a_nested_stack_of_a_stack_with_a_service_role_passes_that_role() -> Non
         assert "iam:PassRole" not in {r.action for r in plain.requirements}
     [group] = predict(template, with_role, ("create",))
     assert group.passed_to == ((role, "cloudformation.amazonaws.com"),)
+
+
+def test_a_nested_stack_is_predicted_on_the_name_cloudformation_gives_it() -> None:
+    """A nested stack has no name property; CloudFormation names it `{parent}-{logical}-*`:
+    its CreateStack was unknown and left to trial (one more attempt)."""
+    template = {
+        "Resources": {
+            "Network": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://s3.amazonaws.com/b/network.yaml"},
+            }
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    found = {(r.action, r.resource) for g in groups for r in g.requirements}
+    stack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-dev-Network-*/*"
+    assert ("cloudformation:CreateStack", stack) in found
+    assert ("s3:GetObject", "arn:aws:s3:::b/network.yaml") in found
