@@ -16,7 +16,7 @@ from typing import Any
 
 from autofix import data
 from autofix.policy.arn_formats import Place as ArnPlace
-from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, receiving_service
+from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, receiver, receiving_service
 from autofix.policy.name_rules import name_rule, required_name_property
 from autofix.predict.launch_known import known_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
@@ -34,6 +34,8 @@ class Place:
 
     stack: str
     at: ArnPlace
+    service_role: str = ""
+    """The ARN of the role CloudFormation acts as on the stack (CDK's execution role), or ""."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ def handler_groups(
         physical_id=_physical_id(resolver, logical_id, rtype),
         old_properties=old_properties if isinstance(old_properties, dict) else {},
         known=known_of(resolver, rtype, body.get("Properties")),
+        service_role=resolver.place.service_role,
     )
     reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
     passes = {
@@ -259,6 +262,7 @@ def handler_groups(
         if r.action.lower() == PASS_ROLE.lower()
         and (
             service := next(iter(dict(r.keys).get(PASSED_TO_SERVICE, ())), None)
+            or (r.resource == call.service_role and receiver("cloudformation"))
             or receiving_service(
                 rtype, r.resource, call.properties, resolver.trust_policy(r.resource)
             )[0]

@@ -329,6 +329,28 @@ def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
         assert wanted <= found, operation
 
 
+def test_a_nested_stack_of_a_stack_with_a_service_role_passes_that_role() -> None:
+    """CloudFormation creates a nested stack with its parent's service role, passing the
+    role to itself; with no service role nothing is passed (cdk-static-site)."""
+    role = f"arn:aws:iam::{PLACE.at.account}:role/cdk-hnb659fds-cfn-exec-role"
+    template = {
+        "Resources": {
+            "Logs": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://b.s3.amazonaws.com/n.json"},
+            }
+        }
+    }
+    with_role = Place(PLACE.stack, PLACE.at, role)
+    for operation in ("create", "update"):
+        [group] = predict(template, with_role, (operation,))  # type: ignore[arg-type]
+        assert ("iam:PassRole", role) in {(r.action, r.resource) for r in group.requirements}
+        [plain] = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
+        assert "iam:PassRole" not in {r.action for r in plain.requirements}
+    [group] = predict(template, with_role, ("create",))
+    assert group.passed_to == ((role, "cloudformation.amazonaws.com"),)
+
+
 def test_a_nested_stack_is_predicted_on_the_name_cloudformation_gives_it() -> None:
     """A nested stack has no name property; CloudFormation names it `{parent}-{logical}-*`:
     its CreateStack was unknown and left to trial (one more attempt)."""
