@@ -90,7 +90,8 @@ class ArnFormat:
 
     def build(self, values: Mapping[str, str], place: Place | None = None) -> str:
         """The format with `values` (and `place`) filled in; a field with no value is `*`."""
-        given = {**(place.values() if place else {}), **values}
+        own = {k: _in_arn(self.service, k, v) for k, v in values.items()}
+        given = {**(place.values() if place else {}), **own}
         text = _VARIABLE.sub(lambda m: given.get(m.group(1)) or "*", self.template)
         return re.sub(r"\*{2,}", "*", text)
 
@@ -105,6 +106,14 @@ class ArnFormat:
         head = self.template.split("${" + field + "}", 1)[0]
         head = _VARIABLE.split(head)[-1]
         return head.rsplit(":", 1)[-1]
+
+
+def _in_arn(service: str, field: str, value: str) -> str:
+    """What an ARN of `service` holds in `field` for the property value `value` (a WAFv2
+    `Scope` of CLOUDFRONT is `global`: autofix/data/curated/arn_field_values.json)."""
+    fields = data.load("curated", "arn_field_values.json")["services"].get(service.lower(), {})
+    table = fields.get(field, {})
+    return str(table.get(value, value)) if isinstance(table, dict) else value
 
 
 @dataclass(frozen=True)
