@@ -13,7 +13,9 @@ resource of that type, which `*` never is.
 A handler may also make resources of another service in the caller's account, named by the
 service (a canary's `cwsyn-<name>-<id>` Lambda function): `named_by_service` demands an
 action on those IAM types (autofix/data/curated/cfn_service_resources.json, `made`, each
-entry with its source) on their ARN with the name pattern the service gives.
+entry with its source) on their ARN with the name pattern the service gives. That comes
+before the template's references (`referred`): an RDS instance whose password RDS manages
+names no secret, yet RDS makes one (`rds!db-<id>`) with the caller's access.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.actions_catalog import ResourceType
 from autofix.policy.arn_formats import formats_for_type, formats_of
+from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.references import own_service
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -81,3 +84,10 @@ def named_by_service(call: HandlerCall, action: str) -> tuple[str, ...]:
             if fmt.template in acted:
                 found.append(fmt.build(entry["values"], call.place))
     return tuple(dict.fromkeys(found))
+
+
+def referred(call: HandlerCall, action: str) -> tuple[str, ...] | None:
+    """What `action` is demanded on when the service makes what it acts on (named_by_service),
+    else references.resources_for: on what the template refers to, () not demanded, None
+    demanded as before."""
+    return named_by_service(call, action) or references.resources_for(call, action)
