@@ -17,7 +17,10 @@ TEMPLATE = {
         "Kind": {"Type": "String", "Default": "String"},
     },
     "Resources": {
-        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"VisibilityTimeout": {"Ref": "Timeout"}}},
+        "Queue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"VisibilityTimeout": {"Ref": "Timeout"}},
+        },
         "Setting": {
             "Type": "AWS::SSM::Parameter",
             "DependsOn": "Queue",

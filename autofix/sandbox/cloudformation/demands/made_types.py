@@ -27,7 +27,7 @@ from typing import Any
 from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.actions_catalog import ResourceType
-from autofix.policy.arn_formats import formats_for_type, formats_of
+from autofix.policy.arn_formats import ArnFormat, formats_for_type, formats_of, name_suffix
 from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.references import own_service
@@ -82,8 +82,17 @@ def named_by_service(call: HandlerCall, action: str) -> tuple[str, ...]:
     for entry in entries:
         for fmt in formats_for_type(entry["iam_type"]):
             if fmt.template in acted:
-                found.append(fmt.build(entry["values"], call.place))
+                found.append(fmt.build(_suffixed(fmt, entry["values"]), call.place))
     return tuple(dict.fromkeys(found))
+
+
+def _suffixed(fmt: ArnFormat, values: dict[str, str]) -> dict[str, str]:
+    """`values` with what the service appends to the name in the ARN (a secret's `-??????`,
+    arn_name_suffixes.json) after the own field's name pattern (`rds!db-*-??????`)."""
+    own, suffix = fmt.own_field(), name_suffix(fmt.service, fmt.type_name)
+    if own is None or not suffix or own not in values:
+        return values
+    return {**values, own: values[own] + suffix}
 
 
 def referred(call: HandlerCall, action: str) -> tuple[str, ...] | None:
