@@ -45,7 +45,7 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
-from autofix.sandbox.cloudformation.types import undeletable
+from autofix.sandbox.cloudformation.types import nested_delete, undeletable
 from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
@@ -364,6 +364,7 @@ def delete_resource(
     check(op, call, after_create=False)
     check(op, call, after_create=True)
     delete_unchecked(resources_map, parsed_resource, resource_json)
+    nested_delete.deleted(logical_id, parsed_resource)  # its own deletion failed: so does this
     props_store(resources_map).pop(logical_id, None)
     order = creation_order(resources_map)
     if logical_id in order:
