@@ -92,9 +92,9 @@ def _nested(cfn: Any, stack_id: str) -> dict[str, tuple[str, str]]:
         return found
     resources = listed.get("StackResourceSummaries", [])
     for resource in resources:
-        nested = str(resource.get("PhysicalResourceId") or "")
-        if resource.get("ResourceType") == NESTED_STACK and nested.count("/") == 2:
-            found[nested] = (nested.split("/")[1], nested)
+        nested = str(resource.get("PhysicalResourceId") or "")  # its ARN (or its name)
+        if resource.get("ResourceType") == NESTED_STACK and nested:
+            found[nested] = (nested.split("/")[1] if nested.count("/") == 2 else nested, nested)
             found.update(_nested(cfn, nested))
     return found
 
