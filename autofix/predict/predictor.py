@@ -342,7 +342,10 @@ def _safe(
 
 
 def _known(value: str, generated: Iterable[str]) -> bool:
-    """Known exactly, or but for the random tail of a name the stack generates."""
+    """Known exactly, or but for the random tail of a name the stack generates (and, in a
+    CloudFormation stack's ARN, the stack id AWS assigns: `stack/<name>/*`)."""
+    if ":cloudformation:" in value and ":stack/" in value and value.endswith("/*"):
+        value = value.removesuffix("/*")
     return "*" not in value or any(
         name in value and "*" not in value.replace(name, "", 1) for name in generated
     )

@@ -118,6 +118,12 @@ def test_escalation_is_predicted_only_on_a_generated_names_tail() -> None:
     assert not _safe("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/*", names)
     assert not _safe("iam:PassRole", "*", names)
     assert _safe("lambda:GetFunction", "*", ())
+    # a nested stack: its generated name, then the stack id AWS assigns
+    nested = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/app-Network-*/*"
+    assert _safe("cloudformation:CreateStack", nested, {"app-Network-*"})
+    assert not _safe("cloudformation:CreateStack", nested, names)
+    wide = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/*/*"
+    assert not _safe("cloudformation:CreateStack", wide, {"app-Network-*"})
 
 
 def test_a_sam_deploy_is_predicted_before_its_first_attempt(tmp_path: Path) -> None:
