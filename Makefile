@@ -13,7 +13,8 @@ SERVICES := playground/services
 install: $(VENV)/.installed $(DEMO)/node_modules/.installed \
 	$(UPGRADE)/v3/node_modules/.installed $(UPGRADE)/osls/node_modules $(CORPUS)/node_modules \
 	$(CDK_DEMO)/node_modules/.installed $(SERVICES)/node_modules $(SERVICES)/cdk-ledger/node_modules \
-	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/cdk-intake/node_modules $(SERVICES)/sls3-storefront/node_modules \
+	$(SERVICES)/cdk-relay/node_modules $(SERVICES)/cdk-intake/node_modules $(SERVICES)/cdk-static-site/node_modules \
+	$(SERVICES)/sls3-storefront/node_modules \
 	$(BOUNDARY)/node_modules
 
 # The distribution was called `autofix` before it became `autofix-iam`: the old one goes.
@@ -48,7 +49,7 @@ $(BOUNDARY)/node_modules: | $(DEMO)/node_modules/.installed
 $(SERVICES)/node_modules: | $(DEMO)/node_modules/.installed
 	ln -sfn ../serverless-demo/node_modules $@
 
-$(SERVICES)/cdk-ledger/node_modules $(SERVICES)/cdk-relay/node_modules $(SERVICES)/cdk-intake/node_modules: | $(CDK_DEMO)/node_modules/.installed
+$(SERVICES)/cdk-ledger/node_modules $(SERVICES)/cdk-relay/node_modules $(SERVICES)/cdk-intake/node_modules $(SERVICES)/cdk-static-site/node_modules: | $(CDK_DEMO)/node_modules/.installed
 	ln -sfn ../../cdk-demo/node_modules $@
 
 # sls3-storefront runs the upgrade demo's Serverless Framework 3 and serverless-localstack.

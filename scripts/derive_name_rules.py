@@ -6,7 +6,9 @@ lower case. CloudFormation builds such a name as `{stack}-{logical id}-{random}`
 truncated to that length (see autofix/policy/generated.py). A short override list,
 each entry with its source, fills in limits the schemas do not state, and name
 properties not called `<Type>Name`, `Name` or `<Type>Identifier` (a task definition's
-`Family`).
+`Family`). Types whose name the template must give (an event bus's required `Name`) are
+listed apart, under `required`: never generated, but what `Ref` of one returns is that
+name (autofix/predict/template.py).
 
 Run: python scripts/derive_name_rules.py
 """
@@ -75,6 +77,17 @@ def name_property(resource_type: str, schema: dict[str, Any]) -> str | None:
 
     A required name is never generated; a read-only one is not the template's to give.
     """
+    found = _name_candidate(resource_type, schema)
+    return None if found is None or found in schema.get("required", ()) else found
+
+
+def required_name_property(resource_type: str, schema: dict[str, Any]) -> str | None:
+    """`Name` for AWS::Events::EventBus: the name property the template must give."""
+    found = _name_candidate(resource_type, schema)
+    return found if found is not None and found in schema.get("required", ()) else None
+
+
+def _name_candidate(resource_type: str, schema: dict[str, Any]) -> str | None:
     props = schema.get("properties", {})
     read_only = set(schema.get("readOnlyProperties", ()))
     last = resource_type.rsplit("::", 1)[-1]
@@ -83,7 +96,7 @@ def name_property(resource_type: str, schema: dict[str, Any]) -> str | None:
         if f"/properties/{candidate}" in read_only:
             continue
         if spec is not None and spec.get("type", "string") == "string":
-            return None if candidate in schema.get("required", ()) else candidate
+            return candidate
     return None
 
 
@@ -107,9 +120,13 @@ def _lowercase(spec: dict[str, Any]) -> bool:
 
 def derive() -> dict[str, Any]:
     types: dict[str, dict[str, Any]] = {}
+    required: dict[str, str] = {}
     for rtype, schema in sorted(_schemas().items()):
         prop = name_property(rtype, schema) or OVERRIDES.get(rtype, {}).get("property")
         if prop is None:
+            must = required_name_property(rtype, schema)
+            if must is not None:
+                required[rtype] = must
             continue
         spec = schema["properties"].get(prop, {})  # an override's may not be in it
         rule: dict[str, Any] = {"property": prop, "max_length": _max_length(spec)}
@@ -121,6 +138,7 @@ def derive() -> dict[str, Any]:
         "source": f"cfn-lint {metadata.version('cfn-lint')} provider schemas ({REGION})",
         "overrides": sorted(OVERRIDES),
         "types": types,
+        "required": required,
     }
 
 

@@ -155,6 +155,18 @@ def name_rule(resource_type: str) -> NameRule | None:
     return _rules().get(resource_type)
 
 
+@cache
+def _required() -> dict[str, str]:
+    required: dict[str, str] = data.load("derived", "cfn_generated_names.json")["required"]
+    return required
+
+
+def required_name_property(resource_type: str) -> str | None:
+    """The name property a template must give for `resource_type` (an event bus's `Name`),
+    from its provider schema; None for a type it may leave unnamed, or one with none."""
+    return _required().get(resource_type)
+
+
 def shared_start(texts: list[str]) -> str:
     """The longest start every text shares."""
     first = texts[0]

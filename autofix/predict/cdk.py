@@ -15,8 +15,10 @@ import shlex
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from autofix.config import Step
+from autofix.policy.name_rules import name_rule
 from autofix.predict.command_line import ToolCommand, find
 from autofix.predict.packaged import Packaged, Run
 from autofix.records.files import read_json_object
@@ -157,17 +159,43 @@ def _stacks(command: ToolCommand, assembly: Path) -> list[Packaged]:
             continue
         region = _region(str(artifact.get("environment") or ""))
         role = props.get("cloudFormationExecutionRoleArn")
-        found.append(
-            Packaged.stack_of(
-                "cdk",
-                command.verb,
-                template,
-                stack,
-                region,
-                VERBS[command.verb],
-                role=str(role) if role else None,
+        for name, body in [(stack, template), *_nested(assembly, stack, template)]:
+            found.append(
+                Packaged.stack_of(
+                    "cdk",
+                    command.verb,
+                    body,
+                    name,
+                    region,
+                    VERBS[command.verb],
+                    role=str(role) if role else None,
+                )
             )
-        )
+    return found
+
+
+NESTED_STACK = "AWS::CloudFormation::Stack"
+ASSET_PATH = "aws:asset:path"
+"""A NestedStack's metadata: its template's file in the assembly (`*.nested.template.json`)."""
+
+
+def _nested(assembly: Path, stack: str, template: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The nested stacks of `template` (CDK's NestedStack), each as the name CloudFormation
+    gives it, its random tail `*` (`{stack}-{logical}-*`, name_rules), and its template; a
+    nested stack is created with its parent's service role, so its demands are that role's
+    too. Nested in turn: read as well."""
+    resources = template.get("Resources") if isinstance(template, dict) else None
+    found: list[tuple[str, Any]] = []
+    for logical_id, body in (resources or {}).items():
+        if not isinstance(body, dict) or body.get("Type") != NESTED_STACK:
+            continue
+        path = (body.get("Metadata") or {}).get(ASSET_PATH)
+        nested = read_json_object(assembly / str(path)) if isinstance(path, str) else None
+        rule = name_rule(NESTED_STACK)
+        if nested is None or rule is None:
+            continue
+        name = rule.pattern(stack, logical_id)
+        found += [(name, nested), *_nested(assembly, name, nested)]
     return found
 
 

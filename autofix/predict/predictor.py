@@ -117,7 +117,8 @@ class Predictor:
 
     def _stack_denials(self, step: Step, packaged: Packaged) -> list[Denial]:
         region = packaged.region or self.region
-        place = Place(packaged.stack, ArnPlace(self.account_id, region, self.partition))
+        at = ArnPlace(self.account_id, region, self.partition)
+        place = Place(packaged.stack, at, self._role(packaged) or "")
         template = packaged.template
         deployed = self._deployed(packaged.stack)
         if packaged.removes:  # what is deployed is what the delete deletes

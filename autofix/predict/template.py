@@ -16,8 +16,8 @@ from typing import Any
 
 from autofix import data
 from autofix.policy.arn_formats import Place as ArnPlace
-from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, receiving_service
-from autofix.policy.name_rules import name_rule
+from autofix.policy.conditions import PASS_ROLE, PASSED_TO_SERVICE, receiver, receiving_service
+from autofix.policy.name_rules import name_rule, required_name_property
 from autofix.predict.launch_known import known_of
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall, Operation, Requirement
 from autofix.sandbox.cloudformation.demands.tiers import demands_for
@@ -34,6 +34,8 @@ class Place:
 
     stack: str
     at: ArnPlace
+    service_role: str = ""
+    """The ARN of the role CloudFormation acts as on the stack (CDK's execution role), or ""."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Resolver:
             k: v.get("Default", UNKNOWN) for k, v in params.items() if isinstance(v, dict)
         }
         self._names: dict[str, str] = {}
+        self._given: dict[str, str] = {}
 
     def physical_name(self, logical_id: str) -> str:
         """The name the resource will have: its name property, or the generated form."""
@@ -82,6 +85,21 @@ class Resolver:
         self._names[logical_id] = name
         return name
 
+    def given_name(self, logical_id: str) -> str:
+        """The resource's name as its return values hold it: the physical name, or for a
+        type whose template must name it (an event bus: `Ref` is its `Name`), that name."""
+        name = self.physical_name(logical_id)
+        body = self.resources.get(logical_id) or {}
+        prop = required_name_property(str(body.get("Type", "")))
+        props = body.get("Properties") or {}
+        if name != UNKNOWN or prop is None or props.get(prop) is None:
+            return name
+        if logical_id not in self._given:
+            self._given[logical_id] = UNKNOWN  # a cycle resolves to unknown
+            value = self.resolve(props[prop])
+            self._given[logical_id] = value if isinstance(value, str) and value else UNKNOWN
+        return self._given[logical_id]
+
     def trust_policy(self, role_arn: str) -> Any:
         """The trust policy, resolved, of the template's role `role_arn` names (None: no
         role of the template's is named so)."""
@@ -99,7 +117,7 @@ class Resolver:
             return UNKNOWN
         return fmt.format(
             **{key.lower(): value for key, value in self.place.at.values().items()},
-            name=self.physical_name(logical_id),
+            name=self.given_name(logical_id),
             property=_Named(self, logical_id),
         )
 
@@ -235,6 +253,7 @@ def handler_groups(
         physical_id=_physical_id(resolver, logical_id, rtype),
         old_properties=old_properties if isinstance(old_properties, dict) else {},
         known=known_of(resolver, rtype, body.get("Properties")),
+        service_role=resolver.place.service_role,
     )
     reqs = tuple(r for r in demands_for(call) if _plausible(r.resource))
     passes = {
@@ -243,6 +262,7 @@ def handler_groups(
         if r.action.lower() == PASS_ROLE.lower()
         and (
             service := next(iter(dict(r.keys).get(PASSED_TO_SERVICE, ())), None)
+            or (r.resource == call.service_role and receiver("cloudformation"))
             or receiving_service(
                 rtype, r.resource, call.properties, resolver.trust_policy(r.resource)
             )[0]

@@ -235,6 +235,39 @@ def test_cdk_destroy_reads_the_assembly_it_is_given(tmp_path: Path) -> None:
     assert [(p.stack, p.removes) for p in packaged] == [("a-dev", True)]
 
 
+def test_a_cdk_nested_stack_is_read_and_deployed_with_its_parents_role(tmp_path: Path) -> None:
+    """A NestedStack's template (`aws:asset:path` of its AWS::CloudFormation::Stack) is read
+    as a stack named as CloudFormation names it, acted on with the parent's execution role,
+    and its resources are predicted under that name (cdk-static-site: 12 attempts before)."""
+    _assembly(tmp_path / "cdk.out", ("site-dev",))
+    parent = {
+        "Resources": {
+            "LogsNestedStackResource": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://s3.amazonaws.com/b/x.json"},
+                "Metadata": {"aws:asset:path": "siteLogs.nested.template.json"},
+            }
+        }
+    }
+    (tmp_path / "cdk.out" / "site-dev.template.json").write_text(json.dumps(parent))
+    child = {"Resources": {"AccessLogs": {"Type": "AWS::S3::Bucket", "Properties": {}}}}
+    (tmp_path / "cdk.out" / "siteLogs.nested.template.json").write_text(json.dumps(child))
+    step = Step("deploy", "cdk deploy --app cdk.out", tmp_path)
+    packaged = cdk.package(step, _no_tool)
+    assert [p.stack for p in packaged] == ["site-dev", "site-dev-LogsNestedStackResource-*"]
+    assert packaged[1].role == packaged[0].role is not None
+    assert packaged[1].template == child
+    predictor = Predictor(_no_tool, ACCOUNT, "eu-west-1")
+    denials = predictor._stack_denials(step, packaged[1])
+    created = {d.resource for d in denials if d.action == "s3:CreateBucket"}
+    assert created == {"arn:aws:s3:::site-dev-logsnestedstackresource-*-accesslogs-*"}
+    assert {d.principal for d in denials} == {predictor._acting(packaged[0])}
+    # the parent's CreateStack of it: the generated name, then the id AWS assigns
+    parents = predictor._stack_denials(step, packaged[0])
+    stack = f"arn:aws:cloudformation:eu-west-1:{ACCOUNT}:stack/site-dev-LogsNestedStackResource-*/*"
+    assert ("cloudformation:CreateStack", stack) in {(d.action, d.resource) for d in parents}
+
+
 def test_a_cdk_stack_is_predicted_for_its_execution_role() -> None:
     predictor = Predictor(_no_tool, ACCOUNT, "eu-west-1")
     role = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/exec-${AWS::Region}"

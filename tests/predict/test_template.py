@@ -329,6 +329,28 @@ def test_an_attachment_is_predicted_on_both_parts_it_joins() -> None:
         assert wanted <= found, operation
 
 
+def test_a_nested_stack_of_a_stack_with_a_service_role_passes_that_role() -> None:
+    """CloudFormation creates a nested stack with its parent's service role, passing the
+    role to itself; with no service role nothing is passed (cdk-static-site)."""
+    role = f"arn:aws:iam::{PLACE.at.account}:role/cdk-hnb659fds-cfn-exec-role"
+    template = {
+        "Resources": {
+            "Logs": {
+                "Type": "AWS::CloudFormation::Stack",
+                "Properties": {"TemplateURL": "https://b.s3.amazonaws.com/n.json"},
+            }
+        }
+    }
+    with_role = Place(PLACE.stack, PLACE.at, role)
+    for operation in ("create", "update"):
+        [group] = predict(template, with_role, (operation,))  # type: ignore[arg-type]
+        assert ("iam:PassRole", role) in {(r.action, r.resource) for r in group.requirements}
+        [plain] = predict(template, PLACE, (operation,))  # type: ignore[arg-type]
+        assert "iam:PassRole" not in {r.action for r in plain.requirements}
+    [group] = predict(template, with_role, ("create",))
+    assert group.passed_to == ((role, "cloudformation.amazonaws.com"),)
+
+
 def test_a_nested_stack_is_predicted_on_the_name_cloudformation_gives_it() -> None:
     """A nested stack has no name property; CloudFormation names it `{parent}-{logical}-*`:
     its CreateStack was unknown and left to trial (one more attempt)."""
@@ -345,3 +367,29 @@ def test_a_nested_stack_is_predicted_on_the_name_cloudformation_gives_it() -> No
     stack = "arn:aws:cloudformation:eu-west-1:123456789012:stack/shop-dev-Network-*/*"
     assert ("cloudformation:CreateStack", stack) in found
     assert ("s3:GetObject", "arn:aws:s3:::b/network.yaml") in found
+
+
+def test_a_reference_to_a_resource_its_template_must_name_is_that_name() -> None:
+    """`Ref` of an event bus is its `Name`, a property its schema requires (no name rule
+    covers it): a rule on the bus is predicted on `rule/<bus>/<rule>`, as the sandbox and
+    AWS demand it, not on `rule/*/<rule>` (the rule's name on every bus of the account)."""
+    template = {
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "shop-dev-orders"}},
+            "OnOrder": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {
+                    "Name": "shop-dev-on-order",
+                    "EventBusName": {"Ref": "Bus"},
+                    "EventPattern": {"source": ["shop.orders"]},
+                },
+            },
+            "Loop": {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Ref": "Loop"}}},
+        }
+    }
+    groups = predict(template, PLACE, ("create",))
+    found = {(r.action, r.resource) for g in groups for r in g.requirements}
+    rule = "arn:aws:events:eu-west-1:123456789012:rule/shop-dev-orders/shop-dev-on-order"
+    assert ("events:PutRule", rule) in found
+    # a name that refers to itself is not known before deploy
+    assert ("events:CreateEventBus", "arn:aws:events:eu-west-1:123456789012:event-bus/*") in found

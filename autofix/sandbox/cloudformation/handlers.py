@@ -110,7 +110,7 @@ def _call(
     physical_id: str | None = None,
     old_properties: Any = None,
 ) -> HandlerCall:
-    rm = resources_map
+    rm, op = resources_map, operation_for(resources_map)
     return HandlerCall(
         resource_type=resource_type,
         operation=operation,
@@ -121,6 +121,7 @@ def _call(
         physical_id=physical_id,
         old_properties=old_properties if isinstance(old_properties, dict) else {},
         known=known_resources(rm._account_id, rm._region_name),
+        service_role=str(getattr(op.stack, "role_arn", None) or "") if op else "",
     )
 
 

@@ -25,6 +25,7 @@ from autofix.sandbox.cloudformation.state import (
     acting_caller,
     add_event,
     creation_order,
+    parent_service_role,
     physical_id,
     request_role,
     stack_event,
@@ -144,6 +145,7 @@ def create_stack(
     if name in [stack.name for stack in self.stacks.values()]:
         raise AlreadyExistsException(f"Stack {name} already exists")
     validate_types(template)
+    role_arn = role_arn or parent_service_role()
     stack = Stack(  # type: ignore[abstract]
         stack_id=generate_stack_id(name, self.region_name, self.account_id),
         name=name,

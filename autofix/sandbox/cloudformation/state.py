@@ -169,6 +169,17 @@ def acting_caller(stack: Stack, role_arn: str | None) -> Caller | None:
     return caller_for_role(stack.account_id, role) if role else signer
 
 
+def parent_service_role() -> str | None:
+    """The service role of the stack whose operation is making a stack now (a nested
+    stack's parent), or None. CloudFormation creates a nested stack with its parent's
+    service role, passing the role to itself: the root stack's execution role needs
+    iam:PassRole on its own ARN (the nested stack's RoleARN reads back as the parent's,
+    https://github.com/go-to-k/cdk-real-drift/issues/1284; the denial of a CDK execution
+    role without it, https://github.com/aws-samples/sample-autonomous-cloud-coding-agents/issues/865)."""
+    parent = _CURRENT.get()
+    return getattr(parent.stack, "role_arn", None) if parent is not None else None
+
+
 def request_role() -> str | None:
     """The service role named by the current request (RoleARN), if any."""
     return _REQUEST_ROLE.get()

@@ -30,6 +30,8 @@ class HandlerCall:
     """What the caller knows of other resources the properties may name, by their id and by
     their name: a launch template's `Versions` (number -> LaunchTemplateData),
     `DefaultVersionNumber`, `LatestVersionNumber` (the sandbox's, or the template's)."""
+    service_role: str = ""
+    """The ARN of the stack's service role CloudFormation acts with (`RoleARN`), or ""."""
 
 
 Tier = Literal["rule", "schema"]

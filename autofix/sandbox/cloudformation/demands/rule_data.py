@@ -48,7 +48,7 @@ from autofix.sandbox.cloudformation.demands.calls import (
 from autofix.sandbox.cloudformation.demands.s3_urls import object_arn
 
 _FIELD = re.compile(r"\{([^{}]+)\}")
-_CONTEXT = ("partition", "region", "account", "physical_id", "physical_name")
+_CONTEXT = ("partition", "region", "account", "physical_id", "physical_name", "service_role")
 _CONVERTERS = {  # converter -> the IAM resource type whose ARN a name becomes
     "alias": "kms:alias",
     "function": "lambda:function",
@@ -184,6 +184,7 @@ def _value(name: str, call: HandlerCall, item: Any) -> str:
             "account": call.place.account,
             "physical_id": call.physical_id or "",
             "physical_name": call.physical_name,
+            "service_role": call.service_role,
         }
         return context[name]
     kind, _, rest = name.partition(":")

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from autofix import data
 from autofix.sandbox.cloudformation.demands.schema import type_schema
 from autofix.sandbox.cloudformation.state import physical_id
 from autofix.sandbox.cloudformation.types.physical_ids import snake
@@ -84,11 +85,25 @@ def missing_attribute(
         return None
     if schema.ids == (attribute,):
         return physical_id(resource) or None
+    held = _model_field(resource, resource_type, attribute)
+    if held is not None:
+        return held
     for field in _fields(resource_type, attribute):
         value = getattr(resource, field, None)
         if _scalar(value):
             return value
     return None
+
+
+def _model_field(resource: Any, resource_type: str, attribute: str) -> Any:
+    """The attribute from the model's field curated for it (moto_model_attributes.json: a
+    hosted zone's `NameServers` in moto's delegation set)."""
+    entry = data.load("curated", "moto_model_attributes.json")["types"].get(resource_type, {})
+    path = (entry.get(attribute) or {}).get("field")
+    value = resource
+    for part in str(path).split(".") if path else ():
+        value = getattr(value, part, None)
+    return value if path and (_scalar(value) or (isinstance(value, list) and value)) else None
 
 
 def _stack_output(stack: Any, name: str) -> Any:
