@@ -377,14 +377,7 @@ def _embedded_stack_created(logical_id: str, resource: Any) -> None:
     """A nested stack that rolled back fails its AWS::CloudFormation::Stack resource."""
     if not isinstance(resource, Stack) or resource.status == "CREATE_COMPLETE":
         return
-    why = next(
-        (
-            e.resource_status_reason
-            for e in reversed(resource.events)
-            if e.resource_status == "ROLLBACK_IN_PROGRESS" and e.resource_status_reason
-        ),
-        resource.status,
-    )
+    why = nested_delete.last_reason(resource, "ROLLBACK_IN_PROGRESS")
     reason = f"Embedded stack {resource.stack_id} was not successfully created: {why}"
     raise ResourceFailed(logical_id, NESTED_STACK, "create", reason)
 

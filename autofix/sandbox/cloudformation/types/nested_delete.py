@@ -15,13 +15,20 @@ def deleted(logical_id: str, resource: Any) -> None:
 
     if not isinstance(resource, Stack) or resource.status != "DELETE_FAILED":
         return
-    why = next(
-        (
-            e.resource_status_reason
-            for e in reversed(resource.events)
-            if e.resource_status == "DELETE_FAILED" and e.resource_status_reason
-        ),
-        resource.status,
-    )
+    why = last_reason(resource, "DELETE_FAILED")
     reason = f"Embedded stack {resource.stack_id} was not successfully deleted: {why}"
     raise ResourceFailed(logical_id, "AWS::CloudFormation::Stack", "delete", reason)
+
+
+def last_reason(stack: Any, status: str) -> str:
+    """The reason of the stack's last event of `status`, else its status."""
+    return str(
+        next(
+            (
+                e.resource_status_reason
+                for e in reversed(stack.events)
+                if e.resource_status == status and e.resource_status_reason
+            ),
+            stack.status,
+        )
+    )
