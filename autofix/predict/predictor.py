@@ -131,6 +131,8 @@ class Predictor:
         else:
             groups = predict(template, place, _GROUP_OPERATIONS)
             wanted = self._performed = _wanted(packaged.removes, step)
+        if packaged.removes:  # its nested stacks are deleted with it
+            groups = [*groups, *self._nested_deletes(packaged.stack, region)]
         self.groups += groups
         denials = self._role_passed(packaged, region)
         denials += self._denials(groups, wanted, FROM_TEMPLATE, principal)
@@ -146,6 +148,15 @@ class Predictor:
                 for name in packaged.transforms
             ]
         return denials
+
+    def _nested_deletes(self, stack: str, region: str) -> list[Predicted]:
+        """The deletes of the stack's nested stacks' resources, each under its own name."""
+        found: list[Predicted] = []
+        for name, nested in self.templates(time.time(), (stack,)) if self.templates else ():
+            if name.startswith(f"{stack}-"):
+                place = Place(name, ArnPlace(self.account_id, region, self.partition))
+                found += predict(nested, place, ("delete",))
+        return found
 
     def _acting(self, packaged: Packaged) -> str | None:
         """The session CloudFormation acts as on the stack (None: the deployer)."""

@@ -9,7 +9,8 @@ YAML short forms (`!Ref`, `!GetAtt`, `!Sub`...) are read as the long forms they 
 A stack that existed before the steps ran (`existing`: made by a setup step, such as CDK's
 bootstrap stack) predicts nothing. On a stack CloudFormation deploys with a service role
 (RoleARN, as CDK's execution role), the resources' demands are the role's (`acting`):
-granted to it when it is in `principal.also_manage`, never to the deployer.
+granted to it when it is in `principal.also_manage`, never to the deployer. A named
+stack's nested stacks are read with it (a delete deletes them too).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from autofix.account.stack_names import parse_template
 from autofix.account.stacks import CLOCK_SKEW
 
+NESTED_STACK = "AWS::CloudFormation::Stack"
 Templates = Callable[[float, tuple[str, ...]], list[tuple[str, dict[str, Any]]]]
 """(wall-clock start of the attempt, stack names the step names) -> (stack, template)."""
 
@@ -76,7 +78,25 @@ def _touched(cfn: Any, since: datetime, names: tuple[str, ...]) -> list[tuple[st
             stamps = [summary.get(k) for k in ("CreationTime", "LastUpdatedTime", "DeletionTime")]
             if max(t for t in stamps if t) >= since or summary["StackName"] in names:
                 found.setdefault(summary["StackId"], (summary["StackName"], summary["StackId"]))
+    for _, stack_id in [f for f in found.values() if f[0] in names]:
+        found.update(_nested(cfn, stack_id))
     return list(found.values())
+
+
+def _nested(cfn: Any, stack_id: str) -> dict[str, tuple[str, str]]:
+    """The nested stacks (theirs too) of a stack the step names: deleted with it."""
+    found: dict[str, tuple[str, str]] = {}
+    try:
+        listed = cfn.list_stack_resources(StackName=stack_id)
+    except (ClientError, BotoCoreError):  # deleted since: its nested stacks with it
+        return found
+    resources = listed.get("StackResourceSummaries", [])
+    for resource in resources:
+        nested = str(resource.get("PhysicalResourceId") or "")  # its ARN (or its name)
+        if resource.get("ResourceType") == NESTED_STACK and nested:
+            found[nested] = (nested.split("/")[1] if nested.count("/") == 2 else nested, nested)
+            found.update(_nested(cfn, nested))
+    return found
 
 
 SERVICE_ROLE_SESSION = "AWSCloudFormation"

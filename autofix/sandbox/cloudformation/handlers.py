@@ -45,7 +45,7 @@ from autofix.sandbox.cloudformation.state import (
     props_store,
 )
 from autofix.sandbox.cloudformation.state import physical_id as resource_physical_id
-from autofix.sandbox.cloudformation.types import undeletable
+from autofix.sandbox.cloudformation.types import nested_delete, undeletable
 from autofix.sandbox.cloudformation.types.physical_ids import given_physical_id
 from autofix.sandbox.fidelity import names, rehearsal
 from autofix.sandbox.fidelity.enforcement import write_denial
@@ -365,6 +365,7 @@ def delete_resource(
     check(op, call, after_create=False)
     check(op, call, after_create=True)
     delete_unchecked(resources_map, parsed_resource, resource_json)
+    nested_delete.deleted(logical_id, parsed_resource)  # its own deletion failed: so does this
     props_store(resources_map).pop(logical_id, None)
     order = creation_order(resources_map)
     if logical_id in order:
@@ -376,14 +377,7 @@ def _embedded_stack_created(logical_id: str, resource: Any) -> None:
     """A nested stack that rolled back fails its AWS::CloudFormation::Stack resource."""
     if not isinstance(resource, Stack) or resource.status == "CREATE_COMPLETE":
         return
-    why = next(
-        (
-            e.resource_status_reason
-            for e in reversed(resource.events)
-            if e.resource_status == "ROLLBACK_IN_PROGRESS" and e.resource_status_reason
-        ),
-        resource.status,
-    )
+    why = nested_delete.last_reason(resource, "ROLLBACK_IN_PROGRESS")
     reason = f"Embedded stack {resource.stack_id} was not successfully created: {why}"
     raise ResourceFailed(logical_id, NESTED_STACK, "create", reason)
 

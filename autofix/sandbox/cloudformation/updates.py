@@ -165,6 +165,7 @@ class _RollbackState:
     def restore(self, stack: Stack) -> None:
         stack.template = self.template
         stack.template_dict = self.template_dict
+        stack.resource_map.input_parameters = dict(self.input_parameters)  # none given too
         _point_at_template(stack.resource_map, self.rm_template, self.input_parameters)
         stack.resource_map._resource_json_map = self.json_map
 
@@ -189,6 +190,8 @@ def _roll_back_update(
             continue
         if restored is not None:
             rm._parsed_resources[name] = restored
+    store = props_store(rm)  # a type moto cannot update kept its new properties
+    store.update({n: saved.props[n] for n in op.updated if n in saved.props})
     stack_event(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     added = [n for n in op.created if n not in saved.json_map]
     rm._resource_json_map = {**saved.json_map, **{n: op_json(op, n) for n in added}}

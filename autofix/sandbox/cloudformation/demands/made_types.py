@@ -13,7 +13,9 @@ resource of that type, which `*` never is.
 A handler may also make resources of another service in the caller's account, named by the
 service (a canary's `cwsyn-<name>-<id>` Lambda function): `named_by_service` demands an
 action on those IAM types (autofix/data/curated/cfn_service_resources.json, `made`, each
-entry with its source) on their ARN with the name pattern the service gives.
+entry with its source) on their ARN with the name pattern the service gives. That comes
+before the template's references (`referred`): an RDS instance whose password RDS manages
+names no secret, yet RDS makes one (`rds!db-<id>`) with the caller's access.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from typing import Any
 from autofix import data
 from autofix.policy import actions_catalog
 from autofix.policy.actions_catalog import ResourceType
-from autofix.policy.arn_formats import formats_for_type, formats_of
+from autofix.policy.arn_formats import ArnFormat, formats_for_type, formats_of, name_suffix
+from autofix.sandbox.cloudformation.demands import references
 from autofix.sandbox.cloudformation.demands.calls import HandlerCall
 from autofix.sandbox.cloudformation.demands.references import own_service
 from autofix.sandbox.cloudformation.demands.schema import type_schema
@@ -79,5 +82,21 @@ def named_by_service(call: HandlerCall, action: str) -> tuple[str, ...]:
     for entry in entries:
         for fmt in formats_for_type(entry["iam_type"]):
             if fmt.template in acted:
-                found.append(fmt.build(entry["values"], call.place))
+                found.append(fmt.build(_suffixed(fmt, entry["values"]), call.place))
     return tuple(dict.fromkeys(found))
+
+
+def _suffixed(fmt: ArnFormat, values: dict[str, str]) -> dict[str, str]:
+    """`values` with what the service appends to the name in the ARN (a secret's `-??????`,
+    arn_name_suffixes.json) after the own field's name pattern (`rds!db-*-??????`)."""
+    own, suffix = fmt.own_field(), name_suffix(fmt.service, fmt.type_name)
+    if own is None or not suffix or own not in values:
+        return values
+    return {**values, own: values[own] + suffix}
+
+
+def referred(call: HandlerCall, action: str) -> tuple[str, ...] | None:
+    """What `action` is demanded on when the service makes what it acts on (named_by_service),
+    else references.resources_for: on what the template refers to, () not demanded, None
+    demanded as before."""
+    return named_by_service(call, action) or references.resources_for(call, action)

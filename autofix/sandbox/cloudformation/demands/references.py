@@ -147,8 +147,9 @@ def resources_for(call: HandlerCall, action: str) -> tuple[str, ...] | None:
         return () if _withheld_kind(kind, action) else NOT_REFERRING
     if _kinds()["kinds"][kind].get("feature"):
         return NOT_REFERRING  # turned on: demanded as the schema says
-    if not known:
-        return ()  # named, but not known before deployment: the sandbox will tell
+    if not known:  # named, not known before deployment (read ahead): the sandbox will tell,
+        info = actions_catalog.lookup(action)  # but on `*` whichever it is (ec2:Describe*)
+        return ("*",) if info is not None and not info.resource_types else ()
     spec = _kinds()["kinds"][kind]
     if "id_prefixes" in spec:  # several types of part: each as its own (network_parts.py)
         place = call.place

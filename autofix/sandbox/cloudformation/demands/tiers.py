@@ -178,8 +178,8 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         if launched is not None:  # a launch: on what it uses (curated cfn_launches.json)
             found += launched
             continue
-        referred = references.resources_for(call, action)
-        if referred is not None:  # on what the template refers to; nothing: not demanded
+        referred = made_types.referred(call, action)
+        if referred is not None:  # what the service makes, else what the template refers to
             found += [Requirement(action, r, tier="schema") for r in referred]
             continue
         path = api_path(call, action)
@@ -187,10 +187,6 @@ def _schema(call: HandlerCall) -> list[Requirement]:
         named = named_types.resources_for(call, action) if resource == "*" else None
         if named is not None:  # another of its service's resources: the one named, if any
             found += [Requirement(action, r, tier="schema") for r in named]
-            continue
-        made = made_types.named_by_service(call, action) if resource == "*" else ()
-        if made:  # what the service makes in the caller's account, as it names it
-            found += [Requirement(action, r, tier="schema") for r in made]
             continue
         if resource == "*":  # what the handler makes of another type: on that type
             resource = made_types.made_resource(call, action) or resource
