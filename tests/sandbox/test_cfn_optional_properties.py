@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from autofix.sandbox.cloudformation.types.model_create import model_class
 from autofix.sandbox.cloudformation.types.optional_properties import filled, listed
 from tests.sandbox.stacks import failures, settled
 
@@ -103,5 +104,5 @@ def test_a_given_property_is_kept_and_the_template_is_not_changed() -> None:
 
 def test_every_listed_type_names_a_moto_model_of_that_type() -> None:
     for entry in listed():
-        assert entry.model_class().cloudformation_type() == entry.resource_type
+        assert model_class(entry.model).cloudformation_type() == entry.resource_type
         assert entry.values

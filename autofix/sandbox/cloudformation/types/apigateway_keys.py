@@ -15,7 +15,7 @@ reference, AWS::ApiGateway::UsagePlanKey, "Return values").
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from moto.apigateway.exceptions import ApiKeyNotFoundException, UsagePlanNotFoundException
 from moto.apigateway.models import apigateway_backends
@@ -42,25 +42,33 @@ def _tags(props: dict[str, Any]) -> dict[str, str] | None:
     return tags or None
 
 
-class StackApiKey(StackModel, CloudFormationModel):
+class _Identified(StackModel):
+    """A resource whose Ref and one attribute (`attribute`) are the id the service gave it
+    (each model subclasses CloudFormationModel itself: moto finds its direct subclasses)."""
+
+    attribute: ClassVar[str] = "Id"
+
+    def __init__(self, ident: str) -> None:
+        self.ident = ident
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.ident
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == cls.attribute
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        return self.ident
+
+
+class StackApiKey(_Identified, CloudFormationModel):
     """AWS::ApiGateway::ApiKey: Ref is the key's id (`APIKeyId`)."""
 
     resource_type = "AWS::ApiGateway::ApiKey"
     name_property = "Name"
-
-    def __init__(self, key_id: str) -> None:
-        self.key_id = key_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.key_id
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "APIKeyId"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        return self.key_id
+    attribute = "APIKeyId"
 
     @classmethod
     def made(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:
@@ -82,7 +90,7 @@ class StackApiKey(StackModel, CloudFormationModel):
     ) -> Self:
         """Name, description, enablement and customer change in place (a PATCH); the rest
         (`Value`, `GenerateDistinctId`) replaces the key, as the reference says."""
-        key = _backend(account_id, region_name).keys.get(original.key_id)
+        key = _backend(account_id, region_name).keys.get(original.ident)
         if key is None or props.get("Value") not in (None, key.value):
             original.delete(account_id, region_name)
             return cls.made(name, props, account_id, region_name)
@@ -94,28 +102,14 @@ class StackApiKey(StackModel, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         with contextlib.suppress(ApiKeyNotFoundException):
-            _backend(account_id, region_name).delete_api_key(self.key_id)
+            _backend(account_id, region_name).delete_api_key(self.ident)
 
 
-class StackUsagePlan(StackModel, CloudFormationModel):
+class StackUsagePlan(_Identified, CloudFormationModel):
     """AWS::ApiGateway::UsagePlan: Ref is the plan's id."""
 
     resource_type = "AWS::ApiGateway::UsagePlan"
     name_property = "UsagePlanName"
-
-    def __init__(self, plan_id: str) -> None:
-        self.plan_id = plan_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.plan_id
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        return self.plan_id
 
     @staticmethod
     def _payload(name: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -138,7 +132,7 @@ class StackUsagePlan(StackModel, CloudFormationModel):
         cls, original: Self, name: str, props: dict[str, Any], account_id: str, region_name: str
     ) -> Self:
         """Every property of a usage plan is updated in place (a PATCH of the plan)."""
-        plan = _backend(account_id, region_name).usage_plans.get(original.plan_id)
+        plan = _backend(account_id, region_name).usage_plans.get(original.ident)
         if plan is None:
             return cls.made(name, props, account_id, region_name)
         payload = cls._payload(name, props)
@@ -150,29 +144,19 @@ class StackUsagePlan(StackModel, CloudFormationModel):
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _backend(account_id, region_name)
         with contextlib.suppress(UsagePlanNotFoundException, KeyError):
-            backend.delete_usage_plan(self.plan_id)
-        backend.usage_plan_keys.pop(self.plan_id, None)
+            backend.delete_usage_plan(self.ident)
+        backend.usage_plan_keys.pop(self.ident, None)
 
 
-class StackUsagePlanKey(StackModel, CloudFormationModel):
+class StackUsagePlanKey(_Identified, CloudFormationModel):
     """AWS::ApiGateway::UsagePlanKey: a key in a plan; Ref is `<key id>:<plan id>`."""
 
     resource_type = "AWS::ApiGateway::UsagePlanKey"
 
     def __init__(self, key_id: str, plan_id: str) -> None:
+        super().__init__(f"{key_id}:{plan_id}")
         self.key_id = key_id
         self.plan_id = plan_id
-
-    @property
-    def physical_resource_id(self) -> str:
-        return f"{self.key_id}:{self.plan_id}"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        return self.physical_resource_id
 
     @classmethod
     def made(cls, name: str, props: dict[str, Any], account_id: str, region_name: str) -> Self:

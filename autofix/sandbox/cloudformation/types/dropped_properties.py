@@ -15,15 +15,15 @@ as written, before this.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from autofix import data
-from autofix.sandbox.cloudformation.patches import Patch, original
+from autofix.sandbox.cloudformation.patches import Patch
 from autofix.sandbox.cloudformation.types.attributes import property_value
+from autofix.sandbox.cloudformation.types.model_create import create_patch
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,23 @@ class DroppedProperties:
     apply: str  # the model's method taking them as keywords
     keywords: Mapping[str, str]  # property path -> keyword
 
-    def model_class(self) -> Any:
-        module, _, name = self.model.partition(":")
-        return getattr(importlib.import_module(module), name)
-
     def given(self, properties: Mapping[str, Any]) -> dict[str, Any]:
         """The keywords for the properties `properties` sets."""
         found = {path: property_value(properties, path) for path in self.keywords}
         return {self.keywords[path]: value for path, value in found.items() if value is not None}
+
+    @classmethod
+    def of(cls, resource_type: str, entry: Mapping[str, Any]) -> DroppedProperties:
+        """The type as the data file's `entry` lists it."""
+        keywords = {path: p["keyword"] for path, p in entry["properties"].items()}
+        return cls(resource_type, entry["model"], entry["apply"], keywords)
+
+    def mends(self) -> str:
+        listed = ", ".join(self.keywords)
+        return (
+            f"an {self.resource_type}'s {listed} were dropped by moto's model, and the "
+            "attributes they make (Fn::GetAtt) failed the stack"
+        )
 
     def without(self, properties: Mapping[str, Any]) -> dict[str, Any]:
         """`properties` less those listed (their top-level property), for moto's create."""
@@ -54,50 +63,25 @@ class DroppedProperties:
 def listed() -> tuple[DroppedProperties, ...]:
     """Every type the data file lists."""
     types: dict[str, Any] = data.load("curated", "moto_dropped_properties.json")["types"]
-    return tuple(
-        DroppedProperties(
-            resource_type,
-            entry["model"],
-            entry["apply"],
-            {path: prop["keyword"] for path, prop in entry["properties"].items()},
-        )
-        for resource_type, entry in types.items()
-    )
+    return tuple(DroppedProperties.of(t, entry) for t, entry in types.items())
 
 
-def _create(entry: DroppedProperties) -> classmethod[Any, Any, Any]:
-    model = entry.model_class()
+def _read(entry: DroppedProperties) -> Callable[[Mapping[str, Any]], Mapping[str, Any]]:
+    def read(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+        return {**resource, "Properties": entry.without(resource.get("Properties") or {})}
 
-    def create_from_cloudformation_json(
-        cls: Any,
-        /,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        moto_create = original(model, "create_from_cloudformation_json").__func__
-        properties = cloudformation_json.get("Properties") or {}
-        read = {**cloudformation_json, "Properties": entry.without(properties)}
-        made = moto_create(cls, resource_name, read, account_id, region_name, **kwargs)
+    return read
+
+
+def _after(entry: DroppedProperties) -> Callable[[Any, Mapping[str, Any]], None]:
+    def after(made: Any, properties: Mapping[str, Any]) -> None:
         keywords = entry.given(properties)
         if keywords:
             getattr(made, entry.apply)(**keywords)
-        return made
 
-    return classmethod(create_from_cloudformation_json)
+    return after
 
 
 def patches() -> tuple[Patch, ...]:
     """One patch per listed type: its model's create, then the properties it dropped."""
-    return tuple(
-        Patch(
-            entry.model_class(),
-            "create_from_cloudformation_json",
-            _create(entry),
-            f"an {entry.resource_type}'s {', '.join(entry.keywords)} were dropped by moto's "
-            "model, and the attributes they make (Fn::GetAtt) failed the stack",
-        )
-        for entry in listed()
-    )
+    return tuple(create_patch(e.model, _read(e), _after(e), e.mends()) for e in listed())

@@ -14,14 +14,14 @@ from the template as written, before this, so nothing is demanded for the proper
 from __future__ import annotations
 
 import copy
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from autofix import data
-from autofix.sandbox.cloudformation.patches import Patch, original
+from autofix.sandbox.cloudformation.patches import Patch
+from autofix.sandbox.cloudformation.types.model_create import create_patch
 
 
 @dataclass(frozen=True)
@@ -32,23 +32,25 @@ class OptionalProperties:
     model: str  # module:Class
     values: Mapping[str, Any]  # property -> the value moto's backend takes for "not given"
 
-    def model_class(self) -> Any:
-        module, _, name = self.model.partition(":")
-        return getattr(importlib.import_module(module), name)
+    @classmethod
+    def of(cls, resource_type: str, entry: Mapping[str, Any]) -> OptionalProperties:
+        """The type as the data file's `entry` lists it."""
+        values = {name: p["value"] for name, p in entry["properties"].items()}
+        return cls(resource_type, entry["model"], values)
+
+    def mends(self) -> str:
+        left_out = ", ".join(self.values)
+        return (
+            f"an {self.resource_type} without {left_out} (optional on AWS) failed "
+            "(KeyError, or moto's backend refused None)"
+        )
 
 
 @cache
 def listed() -> tuple[OptionalProperties, ...]:
     """Every type the data file lists."""
     types: dict[str, Any] = data.load("curated", "moto_optional_properties.json")["types"]
-    return tuple(
-        OptionalProperties(
-            resource_type,
-            entry["model"],
-            {name: prop["value"] for name, prop in entry["properties"].items()},
-        )
-        for resource_type, entry in types.items()
-    )
+    return tuple(OptionalProperties.of(t, entry) for t, entry in types.items())
 
 
 def filled(cloudformation_json: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,34 +62,8 @@ def filled(cloudformation_json: Mapping[str, Any], values: Mapping[str, Any]) ->
     return resource
 
 
-def _create(entry: OptionalProperties) -> classmethod[Any, Any, Any]:
-    model = entry.model_class()
-
-    def create_from_cloudformation_json(
-        cls: Any,
-        /,
-        resource_name: str,
-        cloudformation_json: Any,
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> Any:
-        moto_create = original(model, "create_from_cloudformation_json").__func__
-        resource = filled(cloudformation_json, entry.values)
-        return moto_create(cls, resource_name, resource, account_id, region_name, **kwargs)
-
-    return classmethod(create_from_cloudformation_json)
-
-
 def patches() -> tuple[Patch, ...]:
     """One patch per listed type: its model's create, with the optional properties filled."""
     return tuple(
-        Patch(
-            entry.model_class(),
-            "create_from_cloudformation_json",
-            _create(entry),
-            f"an {entry.resource_type} without {', '.join(entry.values)} (optional on AWS) "
-            "failed (KeyError, or moto's backend refused None)",
-        )
-        for entry in listed()
+        create_patch(e.model, partial(filled, values=e.values), None, e.mends()) for e in listed()
     )
