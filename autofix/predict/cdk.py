@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from autofix.config import Step
-from autofix.policy.name_rules import name_rule
 from autofix.predict.command_line import ToolCommand, find
+from autofix.predict.nested_stacks import nested_name, nested_resources
 from autofix.predict.packaged import Packaged, Run
 from autofix.records.files import read_json_object
 
@@ -174,7 +174,6 @@ def _stacks(command: ToolCommand, assembly: Path) -> list[Packaged]:
     return found
 
 
-NESTED_STACK = "AWS::CloudFormation::Stack"
 ASSET_PATH = "aws:asset:path"
 """A NestedStack's metadata: its template's file in the assembly (`*.nested.template.json`)."""
 
@@ -184,17 +183,13 @@ def _nested(assembly: Path, stack: str, template: dict[str, Any]) -> list[tuple[
     gives it, its random tail `*` (`{stack}-{logical}-*`, name_rules), and its template; a
     nested stack is created with its parent's service role, so its demands are that role's
     too. Nested in turn: read as well."""
-    resources = template.get("Resources") if isinstance(template, dict) else None
     found: list[tuple[str, Any]] = []
-    for logical_id, body in (resources or {}).items():
-        if not isinstance(body, dict) or body.get("Type") != NESTED_STACK:
-            continue
+    for logical_id, body in nested_resources(template):
         path = (body.get("Metadata") or {}).get(ASSET_PATH)
         nested = read_json_object(assembly / str(path)) if isinstance(path, str) else None
-        rule = name_rule(NESTED_STACK)
-        if nested is None or rule is None:
+        if nested is None:
             continue
-        name = rule.pattern(stack, logical_id)
+        name = nested_name(stack, logical_id)
         found += [(name, nested), *_nested(assembly, name, nested)]
     return found
 

@@ -12,15 +12,32 @@ is not read.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from autofix.account.stack_names import parse_template
+from autofix.policy.name_rules import name_rule
 from autofix.predict.packaged import Packaged
 
 NESTED_STACK = "AWS::CloudFormation::Stack"
 _DEPTH = 5  # CloudFormation's own nesting limit is deeper; a loop of files stops here
+
+
+def nested_resources(template: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The template's nested stacks: (logical id, resource body)."""
+    resources = template.get("Resources") if isinstance(template, dict) else None
+    for logical_id, body in (resources or {}).items():
+        if isinstance(body, dict) and body.get("Type") == NESTED_STACK:
+            yield logical_id, body
+
+
+def nested_name(parent: str, logical_id: str) -> str:
+    """The name CloudFormation gives the nested stack, its random tail `*` (name_rules:
+    `{parent}-{logical id}-*`, truncated as the type's rule says)."""
+    rule = name_rule(NESTED_STACK)
+    return rule.pattern(parent, logical_id) if rule else f"{parent}-{logical_id}-*"
 
 
 def nested(packaged: Packaged, path: Path, depth: int = 0) -> list[Packaged]:
@@ -31,9 +48,7 @@ def nested(packaged: Packaged, path: Path, depth: int = 0) -> list[Packaged]:
     if packaged.removes or depth >= _DEPTH or not isinstance(written, dict):
         return []
     found: list[Packaged] = []
-    for logical_id, body in (written.get("Resources") or {}).items():
-        if not isinstance(body, dict) or body.get("Type") != NESTED_STACK:
-            continue
+    for logical_id, body in nested_resources(written):
         props = body.get("Properties") or {}
         file = _local_file(props.get("TemplateURL"), path.parent)
         template = parse_template(_read(file)) if file is not None else None
@@ -42,8 +57,8 @@ def nested(packaged: Packaged, path: Path, depth: int = 0) -> list[Packaged]:
         child = replace(
             packaged,
             template=_with_parameters(template, props.get("Parameters")),
-            stack=f"{packaged.stack}-{logical_id}-*",
-            service=f"{packaged.stack}-{logical_id}-*",
+            stack=nested_name(packaged.stack, logical_id),
+            service=nested_name(packaged.stack, logical_id),
             transforms=(),
             passes_role=False,
         )
